@@ -1,0 +1,1 @@
+"""ccbot: the Slack bot that runs a Core Committer program."""

@@ -1,0 +1,136 @@
+"""Engines, sessions, UTC datetimes and Alembic migrations for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import DateTime, Engine, event, text
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import create_engine
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC that always comes back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass a timezone-aware value")
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zone type; keep a naive UTC value there.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        # SQLite drops tzinfo on the way in; re-attach UTC on the way out.
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class DatabaseNotReady(Exception):
+    """The database is unreachable or not migrated to the code's schema."""
+
+
+def normalise_url(url: str) -> str:
+    """Return `url` with PostgreSQL URLs pointed at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 20) -> Engine:
+    """Create an engine for `url` with settings suited to a threaded server."""
+    url = normalise_url(url)
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if parsed.database in (None, "", ":memory:"):
+            kwargs["poolclass"] = StaticPool
+    else:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    if not _is_memory(dbapi_connection):
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _is_memory(dbapi_connection: Any) -> bool:
+    cursor = dbapi_connection.cursor()
+    try:
+        rows = cursor.execute("PRAGMA database_list").fetchall()
+    finally:
+        cursor.close()
+    return any(row[1] == "main" and not row[2] for row in rows)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory whose objects stay readable after commit."""
+    from sqlmodel import Session as SQLModelSession
+
+    return sessionmaker(bind=engine, class_=SQLModelSession, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Return an Alembic config that migrates `engine` with the migrations shipped in the package."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("storage") / "migrations"))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply migrations up to `revision`."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def head_revision(engine: Engine) -> str | None:
+    """Return the newest migration revision the code knows."""
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the revision the database is at, or None when it was never migrated."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_ready(engine: Engine) -> None:
+    """Raise DatabaseNotReady unless the database answers and is at the newest migration."""
+    try:
+        current = current_revision(engine)
+    except Exception as exc:
+        raise DatabaseNotReady(f"cannot reach the database: {exc.__class__.__name__}: {exc}") from None
+    head = head_revision(engine)
+    if current != head:
+        state = "not migrated" if current is None else f"at revision {current}, code needs {head}"
+        raise DatabaseNotReady(f"the database is {state}: run `ccbot db upgrade`")
+
+
+def ping(engine: Engine) -> None:
+    """Run a trivial query; raises when the database cannot be reached."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
