@@ -1,0 +1,169 @@
+"""The `ccbot` command line: serve, console, db, roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import getpass
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bot.services.errors import UserError
+from bot.services.roster import export_agreement_rows, export_roster, import_roster
+from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
+from bot.settings import ConfigError, Settings, load_settings
+from storage.db import DatabaseNotReady, check_ready, current_revision, head_revision, make_engine, upgrade
+from storage.db import make_session_factory
+
+app = typer.Typer(
+    help="ccbot runs a Core Committer program in Slack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+roster_app = typer.Typer(help="Import and export the roster.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(roster_app, name="roster")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(func: F) -> F:
+    """Turn configuration, database and input errors into one line on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ConfigError, DatabaseNotReady, UserError) as exc:
+            typer.echo(f"ccbot: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except RosterError as exc:
+            typer.echo("ccbot: the roster was not imported; nothing changed:", err=True)
+            for problem in exc.problems:
+                typer.echo(f"  {problem}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(database_url: str | None = None) -> Settings:
+    settings = load_settings()
+    if database_url:
+        settings = load_settings(CCBOT_DATABASE_URL=database_url)
+    return settings
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def db_upgrade() -> None:
+    """Apply the database migrations up to the newest."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    before = current_revision(engine)
+    upgrade(engine)
+    after = current_revision(engine)
+    typer.echo(f"database at revision {after}" + ("" if before != after else " (already up to date)"))
+
+
+@db_app.command("current")
+@friendly_errors
+def db_current() -> None:
+    """Show the database's migration revision and the newest the code knows."""
+    engine = make_engine(_settings().database_url)
+    typer.echo(f"database: {current_revision(engine) or 'not migrated'}; code: {head_revision(engine)}")
+
+
+class RosterFormat(StrEnum):
+    """Roster file formats `ccbot roster import` reads."""
+
+    AUTO = "auto"
+    CCBOT = "ccbot"
+    PEOPLE = "people"
+    CSV = "csv"
+
+
+class ExportFormat(StrEnum):
+    """Roster formats `ccbot roster export` writes."""
+
+    YAML = "yaml"
+    CSV = "csv"
+
+
+@roster_app.command("import")
+@friendly_errors
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="ccbot YAML, Open edX people.yaml, or the CLA CSV export.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    fmt: Annotated[RosterFormat, typer.Option("--format", help="File format (default: detected).")] = RosterFormat.AUTO,
+    orgs: Annotated[Path | None, typer.Option(help="orgs.yaml for a people.yaml (default: beside it).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Read people.yaml history as of YYYY-MM-DD.")] = None,
+    prune: Annotated[bool, typer.Option(help="Mark people missing from the file as alumni.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every change.")] = False,
+) -> None:
+    """Import a roster file in one transaction: any error changes nothing."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    check_ready(engine)
+    now = dt.datetime.now(dt.UTC)
+    when = dt.date.fromisoformat(as_of) if as_of else now.date()
+    doc = read_roster(file, fmt=fmt.value, orgs=orgs, as_of=when)
+    directory = None
+    if settings.slack_configured and not dry_run:
+        from bot.slack import SlackDirectory, make_client
+
+        directory = SlackDirectory(make_client(settings))
+    with make_session_factory(engine)() as session:
+        report = import_roster(
+            session, doc, now=now, actor=_actor(), directory=directory, dry_run=dry_run, prune=prune
+        )
+    show_all = dry_run or verbose
+    for title, lines in (("add", report.added), ("change", report.changed), ("remove", report.removed)):
+        if show_all:
+            for line in lines:
+                typer.echo(f"{ {'add': '+', 'change': '~', 'remove': '-'}[title] } {line}")
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(("dry run, nothing changed: " if dry_run else "") + report.summary)
+
+
+@roster_app.command("export")
+@friendly_errors
+def roster_export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="yaml (ccbot's own) or csv (CLA export).")] = (
+        ExportFormat.YAML
+    ),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
+) -> None:
+    """Export the roster as ccbot YAML (lossless) or as the CLA CSV."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    check_ready(engine)
+    with make_session_factory(engine)() as session:
+        if fmt is ExportFormat.YAML:
+            text = dump_ccbot_yaml(export_roster(session))
+        else:
+            text = dump_agreements_csv(export_agreement_rows(session, today=dt.datetime.now(dt.UTC).date()))
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+def main() -> None:
+    """Entry point of the `ccbot` console script."""
+    app()

@@ -1,0 +1,1 @@
+"""Use cases: plain values in, models and dataclasses out; no Slack imports here."""

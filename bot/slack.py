@@ -1,0 +1,81 @@
+"""Slack Web API plumbing: the retrying WebClient and the directory lookups services use."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+from bot.services.directory import SlackProfile
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_ERRORS = {"users_not_found", "user_not_found", "account_inactive"}
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Return the retry policy every WebClient carries: 429s, 5xx and dropped connections."""
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=3),
+    ]
+
+
+def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+    """Return a WebClient for the bot token, pointed at SLACK_API_URL, with retries."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=retry_handlers(),
+    )
+
+
+class SlackDirectory:
+    """The roster's view of Slack users, over users.info and users.lookupByEmail."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def lookup_by_email(self, email: str) -> SlackProfile | None:
+        """Return the Slack user with this e-mail, or None when Slack has none."""
+        try:
+            response = self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if exc.response.get("error") in NOT_FOUND_ERRORS:
+                return None
+            raise
+        return _profile(response.get("user") or {})
+
+    def user_info(self, user_id: str) -> SlackProfile | None:
+        """Return the Slack user with this id, or None when Slack has none."""
+        try:
+            response = self.client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in NOT_FOUND_ERRORS:
+                return None
+            raise
+        return _profile(response.get("user") or {})
+
+
+def _profile(user: dict[str, object]) -> SlackProfile | None:
+    user_id = user.get("id")
+    if not isinstance(user_id, str):
+        return None
+    profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+    assert isinstance(profile, dict)
+    email = profile.get("email")
+    timezone = user.get("tz")
+    real_name = profile.get("real_name") or user.get("real_name")
+    return SlackProfile(
+        user_id=user_id,
+        email=email if isinstance(email, str) else None,
+        timezone=timezone if isinstance(timezone, str) else None,
+        real_name=real_name if isinstance(real_name, str) else None,
+    )

@@ -1,0 +1,246 @@
+"""Repository functions for the roster: people, roles, organisations, repos, grants, champions, agreements."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    Agreement,
+    ChampionAssignment,
+    CommitGrant,
+    Organization,
+    Person,
+    PersonRole,
+    Repo,
+)
+
+
+def get_person(session: Session, person_id: int) -> Person | None:
+    """Return the person with this id."""
+    return session.get(Person, person_id)
+
+
+def get_person_by_github(session: Session, handle: str) -> Person | None:
+    """Return the person with this GitHub handle, matched case-insensitively."""
+    return session.exec(select(Person).where(Person.github_key == handle.strip().lower())).first()
+
+
+def get_person_by_slack_id(session: Session, user_id: str) -> Person | None:
+    """Return the person linked to this Slack user id."""
+    return session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
+
+
+def list_people_by_email(session: Session, email: str) -> list[Person]:
+    """Return the people whose e-mail matches, case-insensitively."""
+    statement = select(Person).where(func.lower(Person.email) == email.strip().lower())
+    return list(session.exec(statement).all())
+
+
+def list_people(session: Session, *, include_alumni: bool = True) -> list[Person]:
+    """Return everyone on the roster, ordered by GitHub handle."""
+    statement = select(Person).order_by(col(Person.github_key))
+    if not include_alumni:
+        statement = statement.where(col(Person.removed_on).is_(None))
+    return list(session.exec(statement).all())
+
+
+def list_people_with_role(session: Session, role: str) -> list[Person]:
+    """Return the current (not alumni) people holding `role`, ordered by handle."""
+    statement = (
+        select(Person)
+        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+        .where(PersonRole.role == role, col(Person.removed_on).is_(None))
+        .order_by(col(Person.github_key))
+    )
+    return list(session.exec(statement).all())
+
+
+def add_person(session: Session, *, github: str, name: str = "", **fields: object) -> Person:
+    """Insert a person and return it with its id."""
+    person = Person(github=github, github_key=github.lower(), name=name, **fields)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def list_roles(session: Session, person_id: int) -> set[str]:
+    """Return the roles one person holds."""
+    statement = select(PersonRole.role).where(PersonRole.person_id == person_id)
+    return set(session.exec(statement).all())
+
+
+def roles_by_person(session: Session) -> dict[int, set[str]]:
+    """Return every person's roles, keyed by person id."""
+    grouped: dict[int, set[str]] = defaultdict(set)
+    for person_id, role in session.exec(select(PersonRole.person_id, PersonRole.role)).all():
+        grouped[person_id].add(role)
+    return grouped
+
+
+def set_roles(session: Session, person_id: int, roles: Iterable[str]) -> None:
+    """Make `roles` exactly the roles this person holds."""
+    wanted = set(roles)
+    current = list(session.exec(select(PersonRole).where(PersonRole.person_id == person_id)).all())
+    for row in current:
+        if row.role not in wanted:
+            session.delete(row)
+    for role in wanted - {row.role for row in current}:
+        session.add(PersonRole(person_id=person_id, role=role))
+    session.flush()
+
+
+def get_organization(session: Session, organization_id: int) -> Organization | None:
+    """Return the organisation with this id."""
+    return session.get(Organization, organization_id)
+
+
+def get_organization_by_name(session: Session, name: str) -> Organization | None:
+    """Return the organisation with this exact name."""
+    return session.exec(select(Organization).where(Organization.name == name)).first()
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    """Return every organisation, ordered by name."""
+    return list(session.exec(select(Organization).order_by(col(Organization.name))).all())
+
+
+def add_organization(session: Session, *, name: str, **fields: object) -> Organization:
+    """Insert an organisation and return it with its id."""
+    organization = Organization(name=name, **fields)
+    session.add(organization)
+    session.flush()
+    return organization
+
+
+def get_or_add_repo(session: Session, full_name: str) -> Repo:
+    """Return the repo named `org/name` (case-insensitively), adding it when new."""
+    key = full_name.strip().lower()
+    repo = session.exec(select(Repo).where(Repo.key == key)).first()
+    if repo is None:
+        repo = Repo(full_name=full_name.strip(), key=key)
+        session.add(repo)
+        session.flush()
+    return repo
+
+
+def list_active_grants(session: Session, person_id: int) -> list[tuple[CommitGrant, Repo | None]]:
+    """Return a person's unrevoked commit grants with their repos, repos first by name."""
+    statement = (
+        select(CommitGrant, Repo)
+        .join(Repo, col(Repo.id) == col(CommitGrant.repo_id), isouter=True)
+        .where(CommitGrant.person_id == person_id, col(CommitGrant.revoked_on).is_(None))
+        .order_by(col(CommitGrant.id))
+    )
+    return [(grant, repo) for grant, repo in session.exec(statement).all()]
+
+
+def active_grants_by_person(session: Session) -> dict[int, list[tuple[CommitGrant, Repo | None]]]:
+    """Return every unrevoked grant with its repo, keyed by person id, in insertion order."""
+    statement = (
+        select(CommitGrant, Repo)
+        .join(Repo, col(Repo.id) == col(CommitGrant.repo_id), isouter=True)
+        .where(col(CommitGrant.revoked_on).is_(None))
+        .order_by(col(CommitGrant.id))
+    )
+    grouped: dict[int, list[tuple[CommitGrant, Repo | None]]] = defaultdict(list)
+    for grant, repo in session.exec(statement).all():
+        grouped[grant.person_id].append((grant, repo))
+    return grouped
+
+
+def add_grant(session: Session, grant: CommitGrant) -> CommitGrant:
+    """Insert a commit grant."""
+    session.add(grant)
+    session.flush()
+    return grant
+
+
+def list_active_champions(session: Session, committer_id: int) -> list[tuple[ChampionAssignment, Person]]:
+    """Return a committer's current champions with their assignments, by slot."""
+    statement = (
+        select(ChampionAssignment, Person)
+        .join(Person, col(Person.id) == col(ChampionAssignment.champion_id))
+        .where(ChampionAssignment.committer_id == committer_id, col(ChampionAssignment.ended_on).is_(None))
+        .order_by(col(ChampionAssignment.slot), col(ChampionAssignment.id))
+    )
+    return [(assignment, person) for assignment, person in session.exec(statement).all()]
+
+
+def active_assignments(session: Session) -> list[ChampionAssignment]:
+    """Return every current champion assignment, by committer and slot."""
+    statement = (
+        select(ChampionAssignment)
+        .where(col(ChampionAssignment.ended_on).is_(None))
+        .order_by(col(ChampionAssignment.committer_id), col(ChampionAssignment.slot))
+    )
+    return list(session.exec(statement).all())
+
+
+def list_assigned_committers(session: Session, champion_id: int) -> list[Person]:
+    """Return the committers a champion currently looks after, by handle."""
+    statement = (
+        select(Person)
+        .join(ChampionAssignment, col(ChampionAssignment.committer_id) == col(Person.id))
+        .where(ChampionAssignment.champion_id == champion_id, col(ChampionAssignment.ended_on).is_(None))
+        .order_by(col(Person.github_key))
+    )
+    return list(session.exec(statement).all())
+
+
+def add_assignment(session: Session, assignment: ChampionAssignment) -> ChampionAssignment:
+    """Insert a champion assignment."""
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def list_agreements(
+    session: Session, *, person_id: int | None = None, organization_id: int | None = None
+) -> list[Agreement]:
+    """Return the agreements held by a person or an organisation, oldest first."""
+    statement = select(Agreement)
+    if person_id is not None:
+        statement = statement.where(Agreement.person_id == person_id)
+    if organization_id is not None:
+        statement = statement.where(Agreement.organization_id == organization_id)
+    statement = statement.order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
+    return list(session.exec(statement).all())
+
+
+def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], dict[int, list[Agreement]]]:
+    """Return all agreements grouped by person id and by organisation id."""
+    by_person: dict[int, list[Agreement]] = defaultdict(list)
+    by_org: dict[int, list[Agreement]] = defaultdict(list)
+    statement = select(Agreement).order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
+    for agreement in session.exec(statement).all():
+        if agreement.person_id is not None:
+            by_person[agreement.person_id].append(agreement)
+        elif agreement.organization_id is not None:
+            by_org[agreement.organization_id].append(agreement)
+    return by_person, by_org
+
+
+def add_agreement(session: Session, agreement: Agreement) -> Agreement:
+    """Insert an agreement."""
+    session.add(agreement)
+    session.flush()
+    return agreement
+
+
+def delete_rows(session: Session, rows: Sequence[object]) -> None:
+    """Delete roster rows (agreements, role rows) that an import no longer lists."""
+    for row in rows:
+        session.delete(row)
+    session.flush()
+
+
+def list_people_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Person]:
+    """Return the people with these ids, keyed by id."""
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all() if p.id}
