@@ -17,8 +17,15 @@ from bot.services.errors import UserError
 from bot.services.roster import export_agreement_rows, export_roster, import_roster
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import ConfigError, Settings, load_settings
-from storage.db import DatabaseNotReady, check_ready, current_revision, head_revision, make_engine, upgrade
-from storage.db import make_session_factory
+from storage.db import (
+    DatabaseNotReady,
+    check_ready,
+    current_revision,
+    head_revision,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
 
 app = typer.Typer(
     help="ccbot runs a Core Committer program in Slack.",
@@ -107,9 +114,15 @@ class ExportFormat(StrEnum):
 @friendly_errors
 def roster_import(
     file: Annotated[Path, typer.Argument(help="ccbot YAML, Open edX people.yaml, or the CLA CSV export.")],
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
-    fmt: Annotated[RosterFormat, typer.Option("--format", help="File format (default: detected).")] = RosterFormat.AUTO,
-    orgs: Annotated[Path | None, typer.Option(help="orgs.yaml for a people.yaml (default: beside it).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    fmt: Annotated[
+        RosterFormat, typer.Option("--format", help="File format (default: detected).")
+    ] = RosterFormat.AUTO,
+    orgs: Annotated[
+        Path | None, typer.Option(help="orgs.yaml for a people.yaml (default: beside it).")
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="Read people.yaml history as of YYYY-MM-DD.")] = None,
     prune: Annotated[bool, typer.Option(help="Mark people missing from the file as alumni.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every change.")] = False,
@@ -146,7 +159,9 @@ def roster_export(
     fmt: Annotated[ExportFormat, typer.Option("--format", help="yaml (ccbot's own) or csv (CLA export).")] = (
         ExportFormat.YAML
     ),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
 ) -> None:
     """Export the roster as ccbot YAML (lossless) or as the CLA CSV."""
     settings = _settings()
@@ -162,6 +177,45 @@ def roster_export(
     else:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int | None, typer.Option(help="Port (default: CCBOT_PORT, else 3000).")] = None,
+    socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (SLACK_APP_TOKEN).")] = False,
+) -> None:
+    """Run the bot: Slack over HTTP at /slack/events (or Socket Mode), plus /healthz."""
+    import uvicorn
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_bolt.error import BoltError
+
+    from bot.app import build_app, build_runtime
+    from bot.server import build_asgi
+    from bot.slack import make_client
+
+    settings = _settings()
+    settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
+    configure_logging()
+    client = make_client(settings)
+    runtime = build_runtime(settings, client)
+    check_ready(runtime.engine)
+    try:
+        bolt_app = build_app(runtime, client, socket_mode=socket)
+    except BoltError as exc:
+        raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack: {exc}") from None
+    if socket:
+        SocketModeHandler(bolt_app, settings.slack_app_token).connect()
+    asgi = build_asgi(None if socket else bolt_app, runtime.engine)
+    uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
+
+
+def configure_logging() -> None:
+    """Log to stderr at INFO, one line per record."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def main() -> None:

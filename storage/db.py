@@ -12,10 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import DateTime, Engine, event, text
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -89,9 +89,7 @@ def _is_memory(dbapi_connection: Any) -> bool:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return a session factory whose objects stay readable after commit."""
-    from sqlmodel import Session as SQLModelSession
-
-    return sessionmaker(bind=engine, class_=SQLModelSession, expire_on_commit=False)
+    return sessionmaker(bind=engine, class_=Session, expire_on_commit=False)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -112,7 +112,9 @@ class CommitGrant(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False))
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), nullable=False)
+    )
     repo_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("repo.id", ondelete="CASCADE"), index=True)
     )
@@ -147,9 +149,7 @@ class Agreement(SQLModel, table=True):
     """A signed agreement held by a person or by an organisation."""
 
     __table_args__ = (
-        CheckConstraint(
-            "(person_id IS NULL) <> (organization_id IS NULL)", name="agreement_has_one_holder"
-        ),
+        CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="agreement_has_one_holder"),
         Index("ix_agreement_expires_on", "expires_on"),
     )
 

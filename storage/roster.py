@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -59,7 +60,7 @@ def list_people_with_role(session: Session, role: str) -> list[Person]:
     return list(session.exec(statement).all())
 
 
-def add_person(session: Session, *, github: str, name: str = "", **fields: object) -> Person:
+def add_person(session: Session, *, github: str, name: str = "", **fields: Any) -> Person:
     """Insert a person and return it with its id."""
     person = Person(github=github, github_key=github.lower(), name=name, **fields)
     session.add(person)
@@ -108,7 +109,7 @@ def list_organizations(session: Session) -> list[Organization]:
     return list(session.exec(select(Organization).order_by(col(Organization.name))).all())
 
 
-def add_organization(session: Session, *, name: str, **fields: object) -> Organization:
+def add_organization(session: Session, *, name: str, **fields: Any) -> Organization:
     """Insert an organisation and return it with its id."""
     organization = Organization(name=name, **fields)
     session.add(organization)

@@ -86,9 +86,13 @@ def import_roster(
             actor=actor,
             action="roster.import",
             subject=doc.source,
-            details={"format": doc.format, "added": report.added, "changed": report.changed,
-                     "removed": report.removed},
-        )  # fmt: skip
+            details={
+                "format": doc.format,
+                "added": report.added,
+                "changed": report.changed,
+                "removed": report.removed,
+            },
+        )
     except BaseException:
         session.rollback()
         raise
@@ -102,7 +106,9 @@ def import_roster(
 class _Importer:
     """Applies one document's organisations and people to the database, noting each change."""
 
-    def __init__(self, session: Session, doc: RosterDocument, report: ImportReport, *, today: dt.date) -> None:
+    def __init__(
+        self, session: Session, doc: RosterDocument, report: ImportReport, *, today: dt.date
+    ) -> None:
         self.session = session
         self.doc = doc
         self.report = report
@@ -143,7 +149,9 @@ class _Importer:
         for spec in specs:
             for handle in [*(spec.champions or []), *([spec.manager] if spec.manager else [])]:
                 if handle.lower() not in in_file and store.get_person_by_github(self.session, handle) is None:
-                    problems.append(f"{spec.where}: person {spec.github}: {handle!r} is not in this file or on the roster")
+                    problems.append(
+                        f"{spec.where}: person {spec.github}: {handle!r} is not in this file or on the roster"
+                    )
             if spec.slack:
                 holder = store.get_person_by_slack_id(self.session, spec.slack)
                 if holder is not None and holder.github_key != spec.github.lower():
@@ -159,17 +167,27 @@ class _Importer:
         if org is None:
             org = store.add_organization(self.session, name=spec.name)
             self.report.added.append(f"organization {spec.name}")
-        updates = {"is_provider": spec.is_provider, "contact_name": spec.contact_name,
-                   "contact_email": spec.contact_email}  # fmt: skip
+        updates = {
+            "is_provider": spec.is_provider,
+            "contact_name": spec.contact_name,
+            "contact_email": spec.contact_email,
+        }
         self._update(org, f"organization {spec.name}", updates, quiet=created)
         assert org.id is not None
         existing = store.list_agreements(self.session, organization_id=org.id)
         label = f"organization {spec.name}"
         if spec.agreements is not None:
-            self._sync_agreements(existing, spec.agreements, {AgreementKind.ENTITY.value}, label,
-                                  holder={"organization_id": org.id})  # fmt: skip
+            self._sync_agreements(
+                existing,
+                spec.agreements,
+                {AgreementKind.ENTITY.value},
+                label,
+                holder={"organization_id": org.id},
+            )
         if spec.ensure_entity is not None:
-            self._ensure(existing, AgreementKind.ENTITY, spec.ensure_entity, label, {"organization_id": org.id})
+            self._ensure(
+                existing, AgreementKind.ENTITY, spec.ensure_entity, label, {"organization_id": org.id}
+            )
         return org
 
     def _apply_person(self, spec: PersonSpec) -> None:
@@ -183,8 +201,14 @@ class _Importer:
             self.report.added.append(f"person {spec.github} ({person.name})")
         assert person.id is not None
         self.people[spec.github.lower()] = person
-        updates: dict[str, Any] = {"github": spec.github, "name": spec.name, "email": spec.email,
-                                   "slack_user_id": spec.slack, "timezone": spec.timezone, "title": spec.title}  # fmt: skip
+        updates: dict[str, Any] = {
+            "github": spec.github,
+            "name": spec.name,
+            "email": spec.email,
+            "slack_user_id": spec.slack,
+            "timezone": spec.timezone,
+            "title": spec.title,
+        }
         if spec.organization:
             org = store.get_organization_by_name(self.session, spec.organization) or self._apply_org(
                 OrgSpec(name=spec.organization, where=spec.where)
@@ -206,10 +230,13 @@ class _Importer:
         self._sync_grants(person, spec)
         existing = store.list_agreements(self.session, person_id=person.id)
         if spec.agreements is not None:
-            self._sync_agreements(existing, spec.agreements, set(spec.agreement_scope), label,
-                                  holder={"person_id": person.id})  # fmt: skip
+            self._sync_agreements(
+                existing, spec.agreements, set(spec.agreement_scope), label, holder={"person_id": person.id}
+            )
         if spec.ensure_individual is not None:
-            self._ensure(existing, AgreementKind.INDIVIDUAL, spec.ensure_individual, label, {"person_id": person.id})
+            self._ensure(
+                existing, AgreementKind.INDIVIDUAL, spec.ensure_individual, label, {"person_id": person.id}
+            )
 
     def _apply_links(self, spec: PersonSpec) -> None:
         person = self.people[spec.github.lower()]
@@ -220,8 +247,10 @@ class _Importer:
                 old = store.get_person(self.session, person.manager_id) if person.manager_id else None
                 person.manager_id = manager.id if manager else None
                 if person.github_key not in self.new_handles:
-                    self.report.changed.append(f"person {spec.github}: manager {old.github if old else None} -> "
-                                               f"{manager.github if manager else None}")  # fmt: skip
+                    self.report.changed.append(
+                        f"person {spec.github}: manager {old.github if old else None} -> "
+                        f"{manager.github if manager else None}"
+                    )
         if spec.champions is None:
             return
         wanted = [self._person(handle) for handle in spec.champions]
@@ -238,12 +267,18 @@ class _Importer:
                     current[champion.id].slot = slot
                     self.report.changed.append(f"champion {champion.github} for {spec.github}: slot {slot}")
                 continue
-            store.add_assignment(self.session, ChampionAssignment(
-                committer_id=person.id, champion_id=champion.id, slot=slot, started_on=self.today))  # fmt: skip
+            store.add_assignment(
+                self.session,
+                ChampionAssignment(
+                    committer_id=person.id, champion_id=champion.id, slot=slot, started_on=self.today
+                ),
+            )
             self.report.added.append(f"champion {champion.github} for {spec.github}")
             if Role.CHAMPION.value not in store.list_roles(self.session, champion.id):
-                self.report.warnings.append(f"{spec.where}: {champion.github} champions {spec.github} "
-                                            "but does not hold the champion role")  # fmt: skip
+                self.report.warnings.append(
+                    f"{spec.where}: {champion.github} champions {spec.github} "
+                    "but does not hold the champion role"
+                )
         self.session.flush()
 
     def _person(self, handle: str) -> Person:
@@ -264,8 +299,15 @@ class _Importer:
             for key, name in wanted.items():
                 if key not in have:
                     repo = store.get_or_add_repo(self.session, name)
-                    store.add_grant(self.session, CommitGrant(person_id=person.id, repo_id=repo.id,
-                                    granted_on=spec.granted_on or self.today, source=self.source))  # fmt: skip
+                    store.add_grant(
+                        self.session,
+                        CommitGrant(
+                            person_id=person.id,
+                            repo_id=repo.id,
+                            granted_on=spec.granted_on or self.today,
+                            source=self.source,
+                        ),
+                    )
                     self.report.added.append(f"grant {spec.github} -> {repo.full_name}")
         if spec.branches is not None:
             have_branches = {grant.branch for grant, repo in active if repo is None}
@@ -275,21 +317,45 @@ class _Importer:
                     self.report.removed.append(f"grant {spec.github} -> branch {grant.branch}")
             for branch in spec.branches:
                 if branch not in have_branches:
-                    store.add_grant(self.session, CommitGrant(person_id=person.id, branch=branch,
-                                    granted_on=spec.granted_on or self.today, source=self.source))  # fmt: skip
+                    store.add_grant(
+                        self.session,
+                        CommitGrant(
+                            person_id=person.id,
+                            branch=branch,
+                            granted_on=spec.granted_on or self.today,
+                            source=self.source,
+                        ),
+                    )
                     self.report.added.append(f"grant {spec.github} -> branch {branch}")
 
     def _sync_agreements(
-        self, existing: list[Agreement], specs: list[AgreementSpec], scope: set[str], label: str,
-        *, holder: dict[str, int],
-    ) -> None:  # fmt: skip
+        self,
+        existing: list[Agreement],
+        specs: list[AgreementSpec],
+        scope: set[str],
+        label: str,
+        *,
+        holder: dict[str, Any],
+    ) -> None:
         unmatched = [a for a in existing if a.kind in scope]
         for spec in specs:
-            match = next((a for a in unmatched if a.kind == spec.kind.value and a.signed_on == spec.signed), None)
+            match = next(
+                (a for a in unmatched if a.kind == spec.kind.value and a.signed_on == spec.signed), None
+            )
             if match is None:
-                store.add_agreement(self.session, Agreement(kind=spec.kind.value, signed_on=spec.signed,
-                                    expires_on=spec.expires, source=self.source, **holder))  # fmt: skip
-                self.report.added.append(f"agreement {spec.kind.value} for {label}{_dates(spec.signed, spec.expires)}")
+                store.add_agreement(
+                    self.session,
+                    Agreement(
+                        kind=spec.kind.value,
+                        signed_on=spec.signed,
+                        expires_on=spec.expires,
+                        source=self.source,
+                        **holder,
+                    ),
+                )
+                self.report.added.append(
+                    f"agreement {spec.kind.value} for {label}{_dates(spec.signed, spec.expires)}"
+                )
                 continue
             unmatched.remove(match)
             if match.expires_on != spec.expires:
@@ -304,7 +370,7 @@ class _Importer:
         store.delete_rows(self.session, unmatched)
 
     def _ensure(
-        self, existing: list[Agreement], kind: AgreementKind, wanted: bool, label: str, holder: dict[str, int]
+        self, existing: list[Agreement], kind: AgreementKind, wanted: bool, label: str, holder: dict[str, Any]
     ) -> None:
         valid = [a for a in existing if a.kind == kind.value and is_valid(a, self.today)]
         if wanted and not valid:
@@ -348,7 +414,9 @@ def _dates(signed: dt.date | None, expires: dt.date | None) -> str:
     return f" ({text})" if text else ""
 
 
-def _resolve_slack_ids(session: Session, handles: list[str], directory: Directory, report: ImportReport) -> None:
+def _resolve_slack_ids(
+    session: Session, handles: list[str], directory: Directory, report: ImportReport
+) -> None:
     for handle in handles:
         person = store.get_person_by_github(session, handle)
         if person is None or (person.slack_user_id and person.timezone):
@@ -362,11 +430,15 @@ def _resolve_slack_ids(session: Session, handles: list[str], directory: Director
         )
         if profile is None:
             if not person.slack_user_id:
-                report.warnings.append(f"person {handle}: no Slack user found for {person.email or 'no e-mail'}")
+                report.warnings.append(
+                    f"person {handle}: no Slack user found for {person.email or 'no e-mail'}"
+                )
             continue
         holder = store.get_person_by_slack_id(session, profile.user_id)
         if holder is not None and holder.id != person.id:
-            report.warnings.append(f"person {handle}: Slack user {profile.user_id} already belongs to {holder.github}")
+            report.warnings.append(
+                f"person {handle}: Slack user {profile.user_id} already belongs to {holder.github}"
+            )
             continue
         if not person.slack_user_id:
             person.slack_user_id = profile.user_id
@@ -449,10 +521,19 @@ def get_profile(session: Session, person_id: int, *, today: dt.date) -> Profile:
     champions = [champion for _, champion in store.list_active_champions(session, person_id)]
     grants = store.list_active_grants(session, person_id)
     standing = derive_standing(
-        roles=roles, removed_on=person.removed_on, agreements=own, organization=org,
-        organization_agreements=org_agreements, champion_count=len(champions), policy=policy, today=today,
-    )  # fmt: skip
-    lines = [AgreementLine(AgreementKind(a.kind), "you", a.signed_on, a.expires_on, is_valid(a, today)) for a in own]
+        roles=roles,
+        removed_on=person.removed_on,
+        agreements=own,
+        organization=org,
+        organization_agreements=org_agreements,
+        champion_count=len(champions),
+        policy=policy,
+        today=today,
+    )
+    lines = [
+        AgreementLine(AgreementKind(a.kind), "you", a.signed_on, a.expires_on, is_valid(a, today))
+        for a in own
+    ]
     if org is not None:
         lines += [
             AgreementLine(AgreementKind(a.kind), org.name, a.signed_on, a.expires_on, is_valid(a, today))
@@ -494,8 +575,14 @@ def _link(session: Session, profile: SlackProfile, *, now: dt.datetime) -> Perso
     person.slack_user_id = profile.user_id
     if not person.timezone and profile.timezone:
         person.timezone = profile.timezone
-    add_audit_entry(session, at=now, actor=profile.user_id, action="person.link_slack", subject=person.github,
-                    details={"slack_user_id": profile.user_id, "by": "email"})  # fmt: skip
+    add_audit_entry(
+        session,
+        at=now,
+        actor=profile.user_id,
+        action="person.link_slack",
+        subject=person.github,
+        details={"slack_user_id": profile.user_id, "by": "email"},
+    )
     session.commit()
     return person
 
@@ -517,14 +604,21 @@ def export_roster(session: Session) -> dict[str, Any]:
     for org in orgs:
         entry: dict[str, Any] = {"name": org.name, "is_provider": org.is_provider}
         if org.contact_name or org.contact_email:
-            entry["contact"] = {k: v for k, v in {"name": org.contact_name, "email": org.contact_email}.items() if v}
+            entry["contact"] = {
+                k: v for k, v in {"name": org.contact_name, "email": org.contact_email}.items() if v
+            }
         entry["agreements"] = [_agreement_dict(a) for a in by_org.get(org.id or 0, [])]
         data["organizations"].append(entry)
     for person in people:
         assert person.id is not None
         entry = {"github": person.github, "name": person.name}
-        optional = {"email": person.email, "slack": person.slack_user_id, "timezone": person.timezone,
-                    "title": person.title, "organization": org_names.get(person.organization_id or 0)}  # fmt: skip
+        optional = {
+            "email": person.email,
+            "slack": person.slack_user_id,
+            "timezone": person.timezone,
+            "title": person.title,
+            "organization": org_names.get(person.organization_id or 0),
+        }
         entry.update({key: value for key, value in optional.items() if value})
         entry["roles"] = sorted(roles.get(person.id, set()), key=ROLE_ORDER.index)
         person_grants = grants.get(person.id, [])
@@ -567,14 +661,21 @@ def export_agreement_rows(session: Session, *, today: dt.date) -> list[dict[str,
         entity = sum(1 for a in entity_rows if a.kind == AgreementKind.ENTITY.value and is_valid(a, today))
         first, _, last = person.name.partition(" ")
         account = org.name if org else (INDIVIDUAL_ACCOUNT if individual else "")
-        rows.append({
-            "First Name": first,
-            "Last Name": last,
-            "Number of Active Ind. CLA Contracts": str(individual),
-            "Title": person.title or "",
-            "Account Name": account,
-            "Number of Active Entity CLA Contracts": str(entity),
-            "GitHub Username": person.github,
-            "Is Core Contributor": "1" if Role.COMMITTER.value in roles.get(person.id, set()) else "0",
-        })  # fmt: skip
+        rows.append(
+            {
+                "First Name": first,
+                "Last Name": last,
+                "Number of Active Ind. CLA Contracts": str(individual),
+                "Title": person.title or "",
+                "Account Name": account,
+                "Number of Active Entity CLA Contracts": str(entity),
+                "GitHub Username": person.github,
+                "Is Core Contributor": "1" if Role.COMMITTER.value in roles.get(person.id, set()) else "0",
+            }
+        )
     return rows
+
+
+def list_admins(session: Session) -> list[Person]:
+    """Return the current program admins on the roster."""
+    return store.list_people_with_role(session, Role.ADMIN.value)

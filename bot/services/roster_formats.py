@@ -33,9 +33,21 @@ CSV_COLUMNS = [
     "Is Core Contributor",
 ]
 PERSON_KEYS = {
-    "github", "name", "email", "slack", "timezone", "title", "organization", "roles", "repos",
-    "branches", "champions", "manager", "agreements", "status",
-}  # fmt: skip
+    "github",
+    "name",
+    "email",
+    "slack",
+    "timezone",
+    "title",
+    "organization",
+    "roles",
+    "repos",
+    "branches",
+    "champions",
+    "manager",
+    "agreements",
+    "status",
+}
 ORG_KEYS = {"name", "is_provider", "agreements", "contact"}
 AGREEMENT_KEYS = {"kind", "signed", "expires"}
 
@@ -222,7 +234,9 @@ def _agreements(raw: Any, problems: _Problems, line: int, owner: str) -> list[Ag
     for item in raw:
         at = _line(item, line)
         if not isinstance(item, dict):
-            problems.add(at, f"{owner}: each agreement is a mapping like {{kind: individual, signed: 2020-06-01}}")
+            problems.add(
+                at, f"{owner}: each agreement is a mapping like {{kind: individual, signed: 2020-06-01}}"
+            )
             continue
         unknown = set(item) - AGREEMENT_KEYS
         if unknown:
@@ -376,7 +390,9 @@ def _check_unique(doc: RosterDocument, problems: _Problems) -> None:
     for person in doc.people:
         key = person.github.lower()
         if key in seen:
-            problems.add(_where_line(person.where), f"person {person.github}: listed twice (also at {seen[key]})")
+            problems.add(
+                _where_line(person.where), f"person {person.github}: listed twice (also at {seen[key]})"
+            )
         seen[key] = person.where
         if person.slack:
             if person.slack in slack_seen:
@@ -388,7 +404,9 @@ def _check_unique(doc: RosterDocument, problems: _Problems) -> None:
     names: dict[str, str] = {}
     for org in doc.organizations:
         if org.name in names:
-            problems.add(_where_line(org.where), f"organization {org.name}: listed twice (also at {names[org.name]})")
+            problems.add(
+                _where_line(org.where), f"organization {org.name}: listed twice (also at {names[org.name]})"
+            )
         names[org.name] = org.where
 
 
@@ -448,9 +466,14 @@ def read_people_yaml(path: Path, *, orgs_path: Path | None, as_of: dt.date) -> R
 
 
 def _people_person(
-    handle: str, raw: dict[str, Any], line: int, path: Path, as_of: dt.date, known_orgs: set[str],
+    handle: str,
+    raw: dict[str, Any],
+    line: int,
+    path: Path,
+    as_of: dt.date,
+    known_orgs: set[str],
     doc: RosterDocument,
-) -> PersonSpec:  # fmt: skip
+) -> PersonSpec:
     now_values = layer_as_of(raw, as_of)
     committer = now_values.get("committer") or None
     if committer is not None and not isinstance(committer, dict):
@@ -468,7 +491,9 @@ def _people_person(
     if institution:
         spec.organization = str(institution)
         if str(institution) not in known_orgs:
-            doc.warnings.append(f"{path}:{line}: person {handle}: institution {institution!r} is not in orgs.yaml")
+            doc.warnings.append(
+                f"{path}:{line}: person {handle}: institution {institution!r} is not in orgs.yaml"
+            )
     agreement = str(now_values.get("agreement") or "none")
     if agreement not in {"individual", "institution", "none"}:
         raise ValueError(f"agreement {agreement!r} is not individual, institution or none")
@@ -508,7 +533,9 @@ def _agreement_end(raw: dict[str, Any]) -> dt.date | None:
 
 def _committer_since(raw: dict[str, Any], as_of: dt.date) -> dt.date | None:
     """Return the date commit rights began: the latest `before` date before which the person was no committer."""
-    dates = sorted((d for d in (_as_date(k) for k in (raw.get("before") or {})) if d and d <= as_of), reverse=True)
+    dates = sorted(
+        (d for d in (_as_date(k) for k in (raw.get("before") or {})) if d and d <= as_of), reverse=True
+    )
     for date in dates:
         if not layer_as_of(raw, date - dt.timedelta(days=1)).get("committer"):
             return date
@@ -573,7 +600,9 @@ def read_agreements_csv(path: Path) -> RosterDocument:
         except ValueError as exc:
             problems.add(line, f"person {handle}: {exc}")
             continue
-        name = " ".join(part for part in ((row["First Name"] or "").strip(), (row["Last Name"] or "").strip()) if part)
+        name = " ".join(
+            part for part in ((row["First Name"] or "").strip(), (row["Last Name"] or "").strip()) if part
+        )
         account = (row["Account Name"] or "").strip()
         spec = PersonSpec(
             github=handle,

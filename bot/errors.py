@@ -1,0 +1,62 @@
+"""The one error handler: tells the user what went wrong in words they can act on, and logs it with an id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltResponse
+
+from bot.services.errors import UserError
+
+logger = logging.getLogger("ccbot.errors")
+
+
+def user_message(error: Exception) -> str:
+    """Return what the user is told about an error (never the internals of an unexpected one)."""
+    if isinstance(error, UserError):
+        return str(error)
+    error_id = secrets.token_hex(4)
+    logger.error("error %s: %s", error_id, error.__class__.__name__, exc_info=error)
+    return (
+        f"Sorry, something went wrong on my side (error id `{error_id}`). Nothing was changed. "
+        "Try again in a minute; if it keeps happening, give the error id to a program admin."
+    )
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: Callable[..., Any] | None,
+) -> BoltResponse | None:
+    """Answer a failed request: in the HTTP response if not yet acknowledged, else via response_url."""
+    message = user_message(error)
+    payload_type = body.get("type")
+    if response is not None:
+        if payload_type == "view_submission":
+            view = {
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "Not saved"},
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": message}}],
+            }
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_action": "update", "view": view}),
+                headers={"content-type": "application/json"},
+            )
+        if payload_type is None and body.get("command"):
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": message}),
+                headers={"content-type": "application/json"},
+            )
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        try:
+            respond(text=message, response_type="ephemeral", replace_original=False)
+        except Exception:
+            logger.exception("could not tell the user about an error")
+    return None

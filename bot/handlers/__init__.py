@@ -1,0 +1,1 @@
+"""Slack surfaces: one module per kind, each with a `register(app)`."""

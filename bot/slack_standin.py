@@ -1,0 +1,325 @@
+"""An in-process stand-in for Slack's Web API over real HTTP, for the console, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata"}
+
+
+@dataclass
+class Call:
+    """One Web API call the stand-in received."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Fault:
+    """An error to answer instead of the real thing, `count` times."""
+
+    status: int
+    count: int
+    retry_after: int = 1
+    error: str = "ratelimited"
+
+
+@dataclass
+class SlackState:
+    """What the stand-in keeps: channels, messages, DMs, views, users and the calls made."""
+
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    modals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+
+class SlackStandIn:
+    """A fake Slack Web API on 127.0.0.1 (port 0 by default) that answers like Slack and records calls."""
+
+    bot_user_id = "U0CCBOT00"
+    team_id = "T0CCBOT00"
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = SlackState()
+        self.lock = threading.RLock()
+        self.faults: dict[str, list[Fault]] = defaultdict(list)
+        self.fault_every: dict[str, tuple[int, Fault]] = {}
+        self._counter = itertools.count(1)
+        self._seen: dict[str, int] = defaultdict(int)
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                stand_in._handle(self)
+
+            def do_POST(self) -> None:
+                stand_in._handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="slack-stand-in", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL to give WebClient (`SLACK_API_URL`)."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/api/"
+
+    def response_url(self, key: str = "r") -> str:
+        """A response_url that records what is posted to it."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/response/{key}"
+
+    def start(self) -> SlackStandIn:
+        """Start serving in a background thread."""
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def add_user(self, user_id: str, *, email: str | None = None, tz: str = "UTC", name: str = "") -> None:
+        """Make a Slack user known to users.info and users.lookupByEmail."""
+        with self.lock:
+            self.state.users[user_id] = {
+                "id": user_id,
+                "tz": tz,
+                "real_name": name,
+                "profile": {"email": email, "real_name": name},
+            }
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        """Make a channel known by name."""
+        with self.lock:
+            self.state.channels[channel_id] = name
+
+    def fail(self, method: str, *, status: int = 429, count: int = 1, retry_after: int = 1) -> None:
+        """Answer the next `count` calls of `method` with an HTTP error (429 carries Retry-After)."""
+        error = "ratelimited" if status == 429 else "internal_error"
+        with self.lock:
+            self.faults[method].append(
+                Fault(status=status, count=count, retry_after=retry_after, error=error)
+            )
+
+    def fail_every(self, method: str, nth: int, *, status: int = 429, retry_after: int = 1) -> None:
+        """Answer every `nth` call of `method` with an HTTP error, until cleared with nth=0."""
+        with self.lock:
+            if nth <= 0:
+                self.fault_every.pop(method, None)
+            else:
+                self.fault_every[method] = (nth, Fault(status=status, count=0, retry_after=retry_after))
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        """Return the calls received, optionally only those of one method."""
+        with self.lock:
+            return [c for c in self.state.calls if method is None or c.method == method]
+
+    def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Return the messages posted, optionally only in one channel (or DM with one user)."""
+        with self.lock:
+            wanted = self._dm_channel(channel) if channel and channel[0] in "UW" else channel
+            return [dict(m) for m in self.state.messages if wanted is None or m["channel"] == wanted]
+
+    def _dm_channel(self, user_id: str) -> str:
+        return "D" + user_id[1:]
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        parsed = urlparse(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        args: dict[str, Any] = dict(parse_qsl(parsed.query))
+        content_type = request.headers.get("Content-Type") or ""
+        if raw and "json" in content_type:
+            body = json.loads(raw)
+            args.update(body if isinstance(body, dict) else {})
+        elif raw:
+            args.update(parse_qsl(raw.decode("utf-8")))
+        for key in JSON_FIELDS & set(args):
+            if isinstance(args[key], str):
+                with contextlib.suppress(ValueError):
+                    args[key] = json.loads(args[key])
+        if parsed.path.startswith("/response/"):
+            with self.lock:
+                self.state.responses.append({"key": parsed.path.rsplit("/", 1)[1], **args})
+            self._reply(request, 200, {"ok": True})
+            return
+        method = parsed.path.removeprefix("/api/").strip("/")
+        auth = request.headers.get("Authorization") or ""
+        token = auth.removeprefix("Bearer ").strip() or args.pop("token", None)
+        with self.lock:
+            self.state.calls.append(Call(method=method, args=args, token=token))
+            fault = self._next_fault(method)
+        if fault is not None:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
+            self._reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
+            return
+        if not token:
+            self._reply(request, 200, {"ok": False, "error": "not_authed"})
+            return
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            self._reply(request, 200, {"ok": False, "error": "unknown_method"})
+            return
+        with self.lock:
+            result = handler(args)
+        self._reply(request, 200, result)
+
+    def _next_fault(self, method: str) -> Fault | None:
+        self._seen[method] += 1
+        every = self.fault_every.get(method)
+        if every and self._seen[method] % every[0] == 0:
+            return every[1]
+        queue = self.faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.count -= 1
+        if fault.count <= 0:
+            queue.pop(0)
+        return fault
+
+    def _reply(
+        self,
+        request: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _ts(self) -> str:
+        return f"{time.time():.0f}.{next(self._counter):06d}"
+
+    def _channel(self, channel: str) -> str | None:
+        if not channel:
+            return None
+        if channel[0] in "UW":
+            return self._dm_channel(channel)
+        return channel
+
+    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://ccbot-standin.slack.com/",
+            "team": "ccbot",
+            "user": "ccbot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": "B0CCBOT00",
+        }
+
+    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(args.get("channel") or ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        if len(args.get("blocks") or []) > 50:
+            return {"ok": False, "error": "invalid_blocks"}
+        message = {
+            "channel": channel,
+            "ts": self._ts(),
+            "thread_ts": args.get("thread_ts"),
+            "user": self.bot_user_id,
+            "text": args.get("text") or "",
+            "blocks": args.get("blocks") or [],
+        }
+        self.state.messages.append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.state.ephemerals.append(
+            {
+                "channel": args.get("channel"),
+                "user": args.get("user"),
+                "text": args.get("text") or "",
+                "blocks": args.get("blocks") or [],
+            }
+        )
+        return {"ok": True, "message_ts": self._ts()}
+
+    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        for message in self.state.messages:
+            if message["channel"] == args.get("channel") and message["ts"] == args.get("ts"):
+                message.update(
+                    text=args.get("text") or message["text"], blocks=args.get("blocks") or message["blocks"]
+                )
+                return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
+        return {"ok": False, "error": "message_not_found"}
+
+    def _api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = str(args.get("message_ts") or "").replace(".", "")
+        return {
+            "ok": True,
+            "permalink": f"https://ccbot-standin.slack.com/archives/{args.get('channel')}/p{ts}",
+        }
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = args.get("users") or ""
+        first = (users if isinstance(users, str) else ",".join(users)).split(",")[0]
+        return {"ok": True, "channel": {"id": self._dm_channel(first)}}
+
+    def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.state.users.get(str(args.get("user")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email") or "").lower()
+        for user in self.state.users.values():
+            if (user["profile"].get("email") or "").lower() == email:
+                return {"ok": True, "user": user}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = dict(args.get("view") or {})
+        view["id"] = f"V{next(self._counter):08d}"
+        self.state.modals[view["id"]] = view
+        return {"ok": True, "view": view}
+
+    def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self.state.modals:
+            return {"ok": False, "error": "not_found"}
+        view = dict(args.get("view") or {}, id=view_id)
+        self.state.modals[view_id] = view
+        return {"ok": True, "view": view}
+
+    def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._api_views_open(args)
+
+    def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = dict(args.get("view") or {})
+        if len(view.get("blocks") or []) > 100:
+            return {"ok": False, "error": "invalid_arguments"}
+        self.state.home_views[str(args.get("user_id"))] = view
+        return {"ok": True, "view": view}

@@ -1,0 +1,1 @@
+"""Pure builders from domain data to slack_sdk.models blocks and views (no I/O)."""

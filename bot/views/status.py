@@ -1,0 +1,158 @@
+"""Blocks for `/cc` and the App Home tab: a person's status, the help list, and the not-on-roster answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.ids import COMMAND_HELP
+from bot.services.roster import AgreementLine, Profile
+from bot.services.status import Gap
+from bot.views.text import day, escape, person_ref, relative_days
+from storage.models import AgreementKind, Person, Status
+
+AGREEMENT_NAMES = {
+    AgreementKind.INDIVIDUAL: "Individual contributor agreement",
+    AgreementKind.ENTITY: "Entity contributor agreement",
+    AgreementKind.NDA: "NDA / program agreement",
+}
+STATUS_BADGES = {
+    Status.ACTIVE.value: ":large_green_circle: active",
+    Status.ONBOARDING.value: ":large_yellow_circle: onboarding",
+    Status.LAPSED.value: ":red_circle: lapsed",
+    Status.ALUMNI.value: ":white_circle: alumni",
+}
+MAX_LISTED = 40
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def _listing(items: Sequence[str], empty: str = "none") -> str:
+    if not items:
+        return empty
+    shown = list(items[:MAX_LISTED])
+    more = len(items) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def gap_text(gap: Gap) -> str:
+    """Say what one gap is and what to do about it."""
+    if gap.agreement is not None:
+        name = AGREEMENT_NAMES[gap.agreement]
+        if gap.expired_on is not None:
+            return f"{name}: expired on {day(gap.expired_on)}. Renew it with the program coordinator."
+        return f"{name}: not signed yet. Ask the program coordinator for it."
+    plural = "s" if gap.champions_missing != 1 else ""
+    return f"{gap.champions_missing} more champion{plural}: an admin assigns champions."
+
+
+def _agreement_text(line: AgreementLine, today: dt.date) -> str:
+    mark = ":white_check_mark:" if line.valid else ":x:"
+    holder = "" if line.holder == "you" else f" (held by {escape(line.holder)})"
+    parts = [f"signed {day(line.signed_on)}" if line.signed_on else "signing date not recorded"]
+    if line.expires_on:
+        verb = "expires" if line.valid else "expired"
+        parts.append(f"{verb} {day(line.expires_on)} ({relative_days(line.expires_on, today)})")
+    else:
+        parts.append("no expiry")
+    return f"{mark} {AGREEMENT_NAMES[line.kind]}{holder}: {', '.join(parts)}"
+
+
+def status_blocks(profile: Profile, *, today: dt.date) -> list[Block]:
+    """Return the blocks of a person's own status (for `/cc` and App Home)."""
+    person = profile.person
+    org = f" · {escape(profile.organization.name)}" if profile.organization else ""
+    lines = [
+        f"*{escape(person.name or person.github)}* (`{escape(person.github)}`){org}",
+        f"*Roles:* {', '.join(profile.roles) or 'none yet'}",
+    ]
+    if "committer" in profile.roles or person.status == Status.ALUMNI.value:
+        lines.append(
+            f"*Status:* {STATUS_BADGES.get(profile.standing.status.value, profile.standing.status.value)}"
+        )
+    blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), _section("\n".join(lines))]
+    if profile.standing.gaps:
+        missing = "\n".join(f"• {gap_text(gap)}" for gap in profile.standing.gaps)
+        blocks.append(_section(f"*What is missing before you are active:*\n{missing}"))
+    if "committer" in profile.roles:
+        champions = _listing([person_ref(c) for c in profile.champions], "none assigned yet")
+        repos = _listing([f"`{escape(r)}`" for r in profile.repos])
+        text = f"*Champions:* {champions}\n*Repos:* {repos}"
+        if profile.branches:
+            text += f"\n*Branches:* {_listing([f'`{escape(b)}`' for b in profile.branches])}"
+        if profile.manager:
+            text += f"\n*Escalates to:* {person_ref(profile.manager)}"
+        blocks.append(_section(text))
+        agreements = "\n".join(_agreement_text(line, today) for line in profile.agreements) or "none recorded"
+        blocks.append(_section(f"*Agreements:*\n{agreements}"))
+    if profile.committers:
+        blocks.append(_section(f"*You champion:* {_listing([person_ref(c) for c in profile.committers])}"))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Program phase: {profile.policy.phase.value} · `/cc help` lists the commands"
+                )
+            ]
+        )
+    )
+    return blocks
+
+
+def help_blocks(unknown: str | None = None) -> list[Block]:
+    """Return the list of commands, one line each (after a note when the subcommand was unknown)."""
+    blocks: list[Block] = []
+    if unknown:
+        blocks.append(_section(f"`/cc {escape(unknown)}` is not something I know. Here is what I do:"))
+    lines = [
+        f"`{command.value} {usage}`: {text}".replace(" `:", "`:")
+        for command, (usage, text) in COMMAND_HELP.items()
+    ]
+    blocks.append(HeaderBlock(text="Core Committer bot"))
+    blocks.append(_section("\n".join(lines)))
+    blocks.append(
+        ContextBlock(elements=[MarkdownTextObject(text="Open the bot's *Home* tab for your dashboard.")])
+    )
+    return blocks
+
+
+def not_on_roster_blocks(admin_refs: Sequence[str]) -> list[Block]:
+    """Return the answer for someone who is not on the roster: how to get added."""
+    who = _listing(list(admin_refs), "a program admin")
+    return [
+        _section(
+            "You are not on the Core Committer roster yet, so I have no status to show you.\n"
+            f"• To join, ask {who} to add you (with `/cc-admin` or `ccbot roster import`).\n"
+            "• If you are on the roster, check that your Slack e-mail matches the one the program has for you."
+        )
+    ]
+
+
+def home_view(blocks: list[Block]) -> View:
+    """Wrap blocks as the App Home tab."""
+    return View(type="home", blocks=blocks)
+
+
+def blocks_to_text(blocks: Sequence[Block]) -> str:
+    """Return a plain fallback text for notifications: the first section's text."""
+    for block in blocks:
+        if isinstance(block, SectionBlock) and block.text is not None:
+            return str(block.text.text)[:3000]
+    return "ccbot"
+
+
+def admin_refs(admins: Sequence[Person], bootstrap_ids: Sequence[str]) -> list[str]:
+    """Return mentions of the program admins: those on the roster and the bootstrap ids from settings."""
+    linked = {p.slack_user_id for p in admins if p.slack_user_id}
+    return [person_ref(p) for p in admins] + [f"<@{uid}>" for uid in bootstrap_ids if uid not in linked]

@@ -1,0 +1,34 @@
+"""Small mrkdwn helpers: escaping user text, mentions, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.models import Person
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > so user text cannot become a mention, link or `<!channel>`."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def person_ref(person: Person) -> str:
+    """Return a Slack mention when the person is linked, else their name and handle."""
+    if person.slack_user_id:
+        return f"<@{person.slack_user_id}>"
+    return f"{escape(person.name or person.github)} (`{escape(person.github)}`)"
+
+
+def day(value: dt.date | None) -> str:
+    """Return a date as YYYY-MM-DD, or a dash."""
+    return value.isoformat() if value else "—"
+
+
+def relative_days(value: dt.date, today: dt.date) -> str:
+    """Return 'in 3 days', 'today' or '5 days ago'."""
+    delta = (value - today).days
+    if delta == 0:
+        return "today"
+    if delta > 0:
+        return f"in {delta} day{'s' if delta != 1 else ''}"
+    return f"{-delta} day{'s' if delta != -1 else ''} ago"
