@@ -1,0 +1,123 @@
+"""End to end over HTTP: signed `/cc` requests into /slack/events, answers from the real app."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.conftest import RunningBot
+
+
+def _text(response_json: dict) -> str:
+    return json.dumps(response_json["blocks"])
+
+
+def test_cc_shows_a_committers_status_with_champions_and_agreements(bot: RunningBot) -> None:
+    started = time.monotonic()
+    response = bot.sender.command("/cc", user_id="U0PILOT01")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert elapsed < 1.5, "an ack must come well inside Slack's 3 s"
+    body = response.json()
+    text = _text(body)
+    assert "Zia Fazal" in text
+    assert "active" in text
+    assert "<@U0CHAMP01>" in text and "<@U0CHAMP02>" in text
+    assert "openedx/edx-platform" in text
+    assert "Individual contributor agreement" in text and "2027-01-31" in text
+    assert "Entity contributor agreement (held by Edly by Arbisoft)" in text
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+
+
+def test_cc_tells_an_onboarding_committer_exactly_what_is_missing(bot: RunningBot) -> None:
+    text = _text(bot.sender.command("/cc", user_id="U0PILOT09").json())
+    assert "onboarding" in text
+    assert "NDA / program agreement: not signed yet" in text
+
+
+def test_cc_tells_a_stranger_how_to_get_added(bot: RunningBot) -> None:
+    text = _text(bot.sender.command("/cc", user_id="U0NOBODY1").json())
+    assert "not on the Core Committer roster" in text
+    assert "<@U0ADMIN01>" in text and "<@U0ADMIN99>" in text
+
+
+def test_cc_links_a_roster_member_by_email_on_first_contact(bot: RunningBot) -> None:
+    with bot.runtime.session_factory() as session:
+        from storage.roster import get_person_by_github
+
+        person = get_person_by_github(session, "regisb")
+        assert person is not None
+        person.slack_user_id = None
+        person.timezone = None
+        session.commit()
+    bot.slack.add_user("U0REGIS77", email="Regis.Behmo@example.org", tz="Europe/Paris")
+    text = _text(bot.sender.command("/cc", user_id="U0REGIS77").json())
+    assert "Regis Behmo" in text
+    with bot.runtime.session_factory() as session:
+        linked = get_person_by_github(session, "regisb")
+        assert linked is not None
+        assert linked.slack_user_id == "U0REGIS77"
+        assert linked.timezone == "Europe/Paris"
+
+
+def test_cc_help_lists_every_command(bot: RunningBot) -> None:
+    from bot.ids import Command
+
+    text = _text(bot.sender.command("/cc", "help", user_id="U0PILOT01").json())
+    for command in Command:
+        assert f"`{command.value}" in text
+
+
+def test_an_unknown_subcommand_gets_help_not_silence(bot: RunningBot) -> None:
+    text = _text(bot.sender.command("/cc", "frobnicate", user_id="U0PILOT01").json())
+    assert "`/cc frobnicate` is not something I know" in text
+
+
+def test_a_champion_sees_the_committers_they_champion(bot: RunningBot) -> None:
+    text = _text(bot.sender.command("/cc", user_id="U0CHAMP03").json())
+    assert "You champion" in text
+    for committer in ("U0PILOT02", "U0PILOT03", "U0PILOT07"):
+        assert f"<@{committer}>" in text
+
+
+@pytest.mark.parametrize(
+    ("sign", "timestamp_offset", "secret"),
+    [(False, 0, None), (True, 0, "wrong-secret"), (True, -301, None), (True, 301, None)],
+    ids=["unsigned", "wrong-secret", "stale", "future"],
+)
+def test_requests_not_signed_by_slack_get_401(
+    bot: RunningBot, sign: bool, timestamp_offset: int, secret: str | None
+) -> None:
+    from tests.slack_requests import SlackSender
+
+    sender = SlackSender(bot.url, secret=secret) if secret else bot.sender
+    response = sender.command("/cc", user_id="U0PILOT01", sign=sign, timestamp=int(time.time()) + timestamp_offset)
+    assert response.status_code == 401
+    assert "Zia" not in response.text
+
+
+def test_an_error_in_a_handler_becomes_an_actionable_ephemeral_message(bot: RunningBot, caplog) -> None:
+    from bot.app import build_app
+    from bot.server import build_asgi
+    from bot.slack import make_client
+    from tests.conftest import serve_in_thread
+    from tests.slack_requests import SlackSender
+
+    app = build_app(bot.runtime, make_client(bot.runtime.settings))
+
+    def explode(ack):
+        raise RuntimeError("database password is hunter2")
+
+    app.command("/cc-explode")(explode)
+    url, server, thread = serve_in_thread(build_asgi(app, bot.runtime.engine))
+    try:
+        response = SlackSender(url).command("/cc-explode", user_id="U0PILOT01")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+    assert response.status_code == 200
+    message = response.json()["text"]
+    assert "something went wrong" in message and "error id" in message
+    assert "hunter2" not in message
