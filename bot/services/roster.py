@@ -607,7 +607,8 @@ def export_roster(session: Session) -> dict[str, Any]:
             entry["contact"] = {
                 k: v for k, v in {"name": org.contact_name, "email": org.contact_email}.items() if v
             }
-        entry["agreements"] = [_agreement_dict(a) for a in by_org.get(org.id or 0, [])]
+        if by_org.get(org.id or 0):
+            entry["agreements"] = [_agreement_dict(a) for a in by_org[org.id or 0]]
         data["organizations"].append(entry)
     for person in people:
         assert person.id is not None
@@ -622,7 +623,9 @@ def export_roster(session: Session) -> dict[str, Any]:
         entry.update({key: value for key, value in optional.items() if value})
         entry["roles"] = sorted(roles.get(person.id, set()), key=ROLE_ORDER.index)
         person_grants = grants.get(person.id, [])
-        entry["repos"] = [repo.full_name for _, repo in person_grants if repo is not None]
+        repos = [repo.full_name for _, repo in person_grants if repo is not None]
+        if repos:
+            entry["repos"] = repos
         branches = [grant.branch for grant, repo in person_grants if repo is None and grant.branch]
         if branches:
             entry["branches"] = branches
@@ -630,7 +633,8 @@ def export_roster(session: Session) -> dict[str, Any]:
             entry["champions"] = champions[person.id]
         if person.manager_id:
             entry["manager"] = handles[person.manager_id]
-        entry["agreements"] = [_agreement_dict(a) for a in by_person.get(person.id, [])]
+        if by_person.get(person.id):
+            entry["agreements"] = [_agreement_dict(a) for a in by_person[person.id]]
         if person.removed_on:
             entry["status"] = "alumni"
         data["people"].append(entry)

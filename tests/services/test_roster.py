@@ -1,0 +1,230 @@
+"""Roster import and export: the three formats, one transaction, dry runs, round trips, Slack resolution."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import Session, func, select
+
+from bot.services.roster import export_agreement_rows, export_roster, get_profile, import_roster
+from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
+from bot.slack import SlackDirectory, make_client
+from bot.settings import load_settings
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import Agreement, AuditEntry, ChampionAssignment, CommitGrant, Person, Status
+from storage.roster import get_person_by_github, list_active_champions, list_active_grants, list_agreements
+from tests.conftest import NOW, PILOT_ROSTER, ROOT, load_pilot
+
+OPENEDX = ROOT / "examples" / "openedx"
+PILOT_CCS = ["ziafazal", "bradenmacdonald", "symbolist", "pomegranited", "felipemontoya", "omarIthawi",
+             "pdpinch", "regisb", "idegtiarov"]  # fmt: skip
+
+
+def _import(session: Session, path: Path, *, dry_run: bool = False, **kwargs) -> object:
+    doc = read_roster(path, as_of=kwargs.pop("as_of", NOW.date()), **kwargs)
+    return import_roster(session, doc, now=NOW, actor="test", dry_run=dry_run)
+
+
+def _counts(session: Session) -> tuple[int, ...]:
+    tables = (Person, CommitGrant, ChampionAssignment, Agreement, AuditEntry)
+    return tuple(session.exec(select(func.count()).select_from(t)).one() for t in tables)
+
+
+def test_the_pilot_roster_has_nine_committers_each_with_two_champions(session: Session) -> None:
+    load_pilot(session)
+    exported = export_roster(session)
+    committers = [p for p in exported["people"] if "committer" in p["roles"]]
+    assert sorted(p["github"] for p in committers) == sorted(PILOT_CCS)
+    for person in committers:
+        assert len(person["champions"]) >= 2, person["github"]
+    by_handle = {p["github"]: p for p in exported["people"]}
+    assert by_handle["bradenmacdonald"]["champions"] == ["ormsbee", "kdmccormick"]
+    assert by_handle["idegtiarov"]["champions"] == ["nedbat", "nimisha", "schen"]
+    assert "openedx/XBlock" in by_handle["bradenmacdonald"]["repos"]
+    statuses = {p.github: p.status for p in session.exec(select(Person)).all()}
+    assert statuses["ziafazal"] == Status.ACTIVE.value
+    assert statuses["idegtiarov"] == Status.ONBOARDING.value
+
+
+def test_yaml_export_round_trips_without_loss(session: Session, tmp_path: Path) -> None:
+    load_pilot(session)
+    first = dump_ccbot_yaml(export_roster(session))
+    assert yaml.safe_load(first)["program"] == {"phase": "pilot"}
+    exported = tmp_path / "exported.yaml"
+    exported.write_text(first)
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    upgrade(other)
+    with make_session_factory(other)() as fresh:
+        _import(fresh, exported)
+        assert dump_ccbot_yaml(export_roster(fresh)) == first
+        again = _import(fresh, exported)
+        assert (again.added, again.changed, again.removed) == ([], [], [])
+    other.dispose()
+    source = {p["github"]: p for p in yaml.safe_load(PILOT_ROSTER.read_text())["people"]}
+    for person in yaml.safe_load(first)["people"]:
+        original = source[person["github"]]
+        for key in ("name", "email", "slack", "timezone", "organization", "repos", "champions", "manager"):
+            assert person.get(key) == original.get(key), (person["github"], key)
+        assert sorted(person["roles"]) == sorted(original["roles"])
+        assert person.get("agreements", []) == original.get("agreements", [])
+
+
+def test_csv_export_round_trips(session: Session, tmp_path: Path) -> None:
+    load_pilot(session)
+    first = dump_agreements_csv(export_agreement_rows(session, today=NOW.date()))
+    path = tmp_path / "agreements.csv"
+    path.write_text(first)
+    report = _import(session, path)
+    assert report.added == [] and report.removed == []
+    assert dump_agreements_csv(export_agreement_rows(session, today=NOW.date())) == first
+    assert "Zia,Fazal,1,,Edly by Arbisoft,1,ziafazal,1" in first
+
+
+def test_a_dry_run_lists_the_changes_and_changes_nothing(session: Session) -> None:
+    before = _counts(session)
+    report = _import(session, PILOT_ROSTER, dry_run=True)
+    assert "person ziafazal (Zia Fazal)" in report.added
+    assert "champion jbowman for ziafazal" in report.added
+    assert "grant ziafazal -> openedx/edx-platform" in report.added
+    assert _counts(session) == before
+
+
+def test_a_reimport_reports_what_was_removed_and_changed(session: Session, tmp_path: Path) -> None:
+    load_pilot(session)
+    data = yaml.safe_load(PILOT_ROSTER.read_text())
+    zia = next(p for p in data["people"] if p["github"] == "ziafazal")
+    zia["champions"] = ["jbowman", "rraposa"]
+    zia["email"] = "zia@example.net"
+    braden = next(p for p in data["people"] if p["github"] == "bradenmacdonald")
+    braden["repos"].remove("openedx/blockstore")
+    changed = tmp_path / "roster.yaml"
+    changed.write_text(yaml.safe_dump(data))
+    report = _import(session, changed, dry_run=True)
+    assert "champion feanil for ziafazal" in report.removed
+    assert "champion rraposa for ziafazal" in report.added
+    assert "grant bradenmacdonald -> openedx/blockstore" in report.removed
+    assert "person ziafazal: email 'zia.fazal@example.org' -> 'zia@example.net'" in report.changed
+    _import(session, changed)
+    zia_row = get_person_by_github(session, "ziafazal")
+    assert zia_row is not None and zia_row.id is not None
+    assert [c.github for _, c in list_active_champions(session, zia_row.id)] == ["jbowman", "rraposa"]
+
+
+def test_a_broken_file_changes_nothing_and_says_where_it_broke(session: Session, tmp_path: Path) -> None:
+    load_pilot(session)
+    before = _counts(session)
+    text = PILOT_ROSTER.read_text()
+    text = text.replace("champions: [jbowman, feanil]\n    manager: nimisha\n    agreements:\n"
+                        "      - {kind: individual, signed: 2026-01-05",
+                        "champions: [jbowman, nobody-here]\n    manager: nimisha\n    agreements:\n"
+                        "      - {kind: individual, signed: 2026-01-05")  # fmt: skip
+    text = text.replace("roles: [committer]\n    repos: [openedx/edx-ace]", "roles: [commiter]\n    repos: [openedx/edx-ace]")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text)
+    with pytest.raises(RosterError) as error:
+        _import(session, broken)
+    problems = "\n".join(error.value.problems)
+    omar_line = text.splitlines().index("  - github: omarIthawi") + 1
+    assert f"{broken}:{omar_line}: person omarIthawi: role 'commiter' is not one of" in problems
+    assert _counts(session) == before
+
+    text = text.replace("roles: [commiter]", "roles: [committer]")
+    broken.write_text(text)
+    with pytest.raises(RosterError) as error:
+        _import(session, broken)
+    zia_line = text.splitlines().index("  - github: ziafazal") + 1
+    assert error.value.problems == [
+        f"{broken}:{zia_line}: person ziafazal: 'nobody-here' is not in this file or on the roster"
+    ]
+    assert _counts(session) == before
+
+
+def test_invalid_yaml_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("people:\n  - github: a\n    roles: [committer\n")
+    with pytest.raises(RosterError, match=r"bad.yaml:\d+: not valid YAML"):
+        read_roster(path, as_of=NOW.date())
+
+
+def test_people_yaml_brings_committers_their_champions_and_history(session: Session) -> None:
+    report = _import(session, OPENEDX / "people.yaml")
+    exported = {p["github"]: p for p in export_roster(session)["people"]}
+    assert set(exported) == {"alice-cc", "bob-branches", "carol-org", "champ-one", "champ-two"}
+    assert report.skipped == 2  # dan-former (no longer a committer) and eve-contributor
+    alice = exported["alice-cc"]
+    assert alice["roles"] == ["committer"] and alice["champions"] == ["champ-one", "champ-two"]
+    assert alice["repos"] == ["openedx/edx-platform", "openedx/XBlock"]
+    assert alice["organization"] == "Example Provider"
+    assert alice["agreements"] == [{"kind": "individual", "expires": dt.date(2027, 6, 1)}]
+    alice_row = get_person_by_github(session, "alice-cc")
+    assert alice_row is not None and alice_row.id is not None
+    assert {g.granted_on for g, _ in list_active_grants(session, alice_row.id)} == {dt.date(2025, 3, 1)}
+    assert exported["bob-branches"]["branches"] == ["open-release/*"]
+    assert exported["carol-org"]["repos"] == ["openedx/*"]
+    assert exported["champ-one"]["roles"] == ["champion"]
+    org = next(o for o in export_roster(session)["organizations"] if o["name"] == "Example Provider")
+    assert org["is_provider"] is True and org["agreements"] == [{"kind": "entity"}]
+    assert org["contact"] == {"name": "Pat Contact", "email": "pat.contact@example.org"}
+    profile = get_profile(session, alice_row.id, today=NOW.date())
+    assert profile.standing.status is Status.ONBOARDING  # people.yaml carries no NDA
+
+
+def test_people_yaml_as_of_an_earlier_date_layers_the_before_entries(session: Session) -> None:
+    _import(session, OPENEDX / "people.yaml", as_of=dt.date(2023, 6, 1))
+    exported = {p["github"]: p for p in export_roster(session)["people"]}
+    assert "alice-cc" not in exported  # not yet a committer before 2025-03-01
+    assert exported["dan-former"]["repos"] == ["openedx/edx-ora2"]
+    assert exported["dan-former"]["agreements"] == [{"kind": "individual"}]
+
+
+def test_a_former_committer_loses_rights_and_the_agreement_end_is_recorded(session: Session) -> None:
+    _import(session, OPENEDX / "people.yaml", as_of=dt.date(2023, 6, 1))
+    _import(session, OPENEDX / "people.yaml")
+    dan = get_person_by_github(session, "dan-former")
+    assert dan is not None and dan.id is not None
+    assert list_active_grants(session, dan.id) == []
+    assert [(a.kind, a.expires_on) for a in list_agreements(session, person_id=dan.id)] == [
+        ("individual", dt.date(2024, 1, 1))
+    ]
+
+
+def test_the_csv_wins_for_names_and_agreements(session: Session) -> None:
+    _import(session, OPENEDX / "people.yaml")
+    report = _import(session, OPENEDX / "agreements.csv")
+    alice = get_person_by_github(session, "alice-cc")
+    assert alice is not None and alice.name == "Alice Example-Renamed" and alice.title == "Staff Engineer"
+    bob = get_person_by_github(session, "bob-branches")
+    assert bob is not None and bob.id is not None
+    assert list_agreements(session, person_id=bob.id) == []
+    frank = get_person_by_github(session, "frank-new")
+    assert frank is not None and frank.status == Status.ONBOARDING.value
+    assert get_person_by_github(session, "hal-signed") is None
+    assert any("without a GitHub Username" in w for w in report.warnings)
+
+
+def test_slack_ids_and_time_zones_are_resolved_by_email(session: Session, slack) -> None:
+    slack.add_user("U0ALICE01", email="ALICE@example.org", tz="Europe/Berlin")
+    directory = SlackDirectory(make_client(load_settings(SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url)))
+    doc = read_roster(OPENEDX / "people.yaml", as_of=NOW.date())
+    report = import_roster(session, doc, now=NOW, actor="test", directory=directory)
+    alice = get_person_by_github(session, "alice-cc")
+    assert alice is not None and alice.slack_user_id == "U0ALICE01" and alice.timezone == "Europe/Berlin"
+    assert any("bob-branches: no Slack user found" in w for w in report.warnings)
+    assert len(slack.calls("users.lookupByEmail")) == 5
+
+
+def test_an_import_is_audited(session: Session) -> None:
+    load_pilot(session)
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "roster.import")).one()
+    assert entry.actor == "test" and entry.subject == str(PILOT_ROSTER)
+    assert "person ziafazal (Zia Fazal)" in entry.details["added"]
+
+
+def test_the_shipped_example_parses_under_its_own_name(tmp_path: Path) -> None:
+    copy = tmp_path / "roster.yml"
+    shutil.copy(PILOT_ROSTER, copy)
+    assert read_roster(copy, as_of=NOW.date()).format == "ccbot"
