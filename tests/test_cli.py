@@ -1,0 +1,137 @@
+"""The `ccbot` command line as a user runs it: one-line errors, migrations, roster import/export, serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.conftest import PILOT_ROSTER, ROOT, _free_socket
+from tests.slack_requests import SIGNING_SECRET, SlackSender
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A clean environment with a database file of its own, run from an empty directory."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "CCBOT_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CCBOT_DATABASE_URL", url)
+    return {"CCBOT_DATABASE_URL": url}
+
+
+def test_roster_commands_refuse_an_unmigrated_database(env) -> None:
+    result = runner.invoke(app, ["roster", "export"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "ccbot: the database is not migrated: run `ccbot db upgrade`"
+
+
+def test_import_then_export_shows_the_nine_pilot_committers(env) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["roster", "import", str(PILOT_ROSTER)])
+    assert result.exit_code == 0, result.output
+    assert "added 1" in result.output
+    exported = yaml.safe_load(runner.invoke(app, ["roster", "export"]).output)
+    committers = [p for p in exported["people"] if "committer" in p["roles"]]
+    assert len(committers) == 9 and all(len(p["champions"]) >= 2 for p in committers)
+    csv = runner.invoke(app, ["roster", "export", "--format", "csv"]).output
+    assert csv.splitlines()[0].startswith("First Name,Last Name,Number of Active Ind. CLA Contracts")
+
+
+def test_a_dry_run_prints_the_changes(env) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    result = runner.invoke(app, ["roster", "import", str(PILOT_ROSTER), "--dry-run"])
+    assert result.exit_code == 0
+    assert "+ person ziafazal (Zia Fazal)" in result.output
+    assert "dry run, nothing changed" in result.output
+    assert "people: []" in runner.invoke(app, ["roster", "export"]).output
+
+
+def test_a_broken_roster_exits_2_and_names_the_line(env, tmp_path: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("people:\n  - github: someone\n    name: Some One\n    roles: [wizard]\n")
+    result = runner.invoke(app, ["roster", "import", str(broken)])
+    assert result.exit_code == 2
+    assert f"{broken}:2: person someone: role 'wizard' is not one of" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_malformed_setting_stops_with_one_line(env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCBOT_PORT", "eighty")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("ccbot: CCBOT_PORT:")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_serve_without_a_bot_token_names_the_missing_setting(env) -> None:
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert result.output.strip() == "ccbot: SLACK_BOT_TOKEN is not set: it is required for this command"
+
+
+def test_admins_must_be_slack_user_ids(env, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CCBOT_ADMINS", "U0ADMIN01, alice")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "CCBOT_ADMINS: 'alice' is not a Slack user id" in result.output
+
+
+def test_settings_are_read_from_a_dotenv_file(env, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=not-a-bot-token\n")
+    result = runner.invoke(app, ["serve"])
+    assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in result.output
+
+
+def test_serve_answers_cc_and_healthz_as_a_real_process(env, tmp_path: Path, slack) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["roster", "import", str(PILOT_ROSTER)])
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    sock.close()
+    process_env = {**os.environ, **env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                   "SLACK_API_URL": slack.url, "CCBOT_PORT": str(port)}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], env=process_env,
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        health = httpx.get(f"{base}/healthz", timeout=5)
+        assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}
+        started = time.monotonic()
+        response = SlackSender(base).command("/cc", user_id="U0PILOT05")
+        assert time.monotonic() - started < 1.5
+        assert response.status_code == 200 and "Felipe Montoya" in response.text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=10)[0].decode()
+    assert "xoxb-test" not in output and SIGNING_SECRET not in output
+
+
+def test_serve_refuses_an_unmigrated_database(env, slack) -> None:
+    process_env = {**os.environ, **env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                   "SLACK_API_URL": slack.url}  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=process_env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "ccbot: the database is not migrated: run `ccbot db upgrade`"
