@@ -33,9 +33,14 @@ def build_runtime(settings: Settings, client: WebClient, *, clock: Clock = utc_n
 
 
 def build_app(
-    runtime: Runtime, client: WebClient, *, socket_mode: bool = False, verify_token: bool = True
+    runtime: Runtime,
+    client: WebClient,
+    *,
+    socket_mode: bool = False,
+    verify_token: bool = True,
+    process_before_response: bool = False,
 ) -> App:
-    """Return the Bolt app with every surface registered."""
+    """Return the Bolt app with every surface registered (`process_before_response` only for the console)."""
     settings = runtime.settings
     if not socket_mode:
         settings.require("slack_signing_secret")
@@ -44,6 +49,7 @@ def build_app(
         # Socket Mode payloads are not signed; Bolt skips verification for them.
         signing_secret=settings.slack_signing_secret or secrets.token_hex(16),
         token_verification_enabled=verify_token,
+        process_before_response=process_before_response,
         # Slow Slack calls after the ack must not queue the next requests' listeners.
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         logger=logging.getLogger("ccbot.bolt"),

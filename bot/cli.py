@@ -211,6 +211,45 @@ def serve(
     uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
 
 
+@app.command()
+@friendly_errors
+def console(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Start from a fresh database with the pilot roster.")
+    ] = False,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (default: CCBOT_DATABASE_URL).")
+    ] = None,
+) -> None:
+    """Try the bot in the terminal: the real app, with Slack replaced by a local stand-in."""
+    from bot.console.shell import Console, find_example_roster
+
+    roster = None
+    url = db or _settings().database_url
+    if demo:
+        roster = find_example_roster()
+        if roster is None:
+            raise UserError(
+                "examples/pilot-roster.yaml not found: run `ccbot console --demo` from the ccbot checkout"
+            )
+        if db is None:
+            fresh = Path("ccbot-demo.db")
+            for path in (fresh, Path("ccbot-demo.db-wal"), Path("ccbot-demo.db-shm")):
+                path.unlink(missing_ok=True)
+            url = f"sqlite:///{fresh}"
+    logging_quiet()
+    Console(database_url=url, stdin=sys.stdin, stdout=sys.stdout, demo_roster=roster).run()
+
+
+def logging_quiet() -> None:
+    """Keep library chatter off the console's screen."""
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
+    for name in ("alembic", "slack_bolt", "ccbot.bolt", "slack_sdk"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def configure_logging() -> None:
     """Log to stderr at INFO, one line per record."""
     import logging

@@ -13,7 +13,9 @@ from slack_sdk.signature import SignatureVerifier
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 
 
-def signed_headers(body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
     """Return the headers Slack sends with `body`: timestamp and v0 signature."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
@@ -91,4 +93,6 @@ class SlackSender:
 
     def interaction(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
         """Post an interaction payload."""
-        return self.post(interaction_body(payload), content_type="application/x-www-form-urlencoded", **kwargs)
+        return self.post(
+            interaction_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
+        )

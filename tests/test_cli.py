@@ -46,7 +46,8 @@ def test_import_then_export_shows_the_nine_pilot_committers(env) -> None:
     assert "added 1" in result.output
     exported = yaml.safe_load(runner.invoke(app, ["roster", "export"]).output)
     committers = [p for p in exported["people"] if "committer" in p["roles"]]
-    assert len(committers) == 9 and all(len(p["champions"]) >= 2 for p in committers)
+    assert len(committers) == 9
+    assert all(len(p["champions"]) >= 2 for p in committers)
     csv = runner.invoke(app, ["roster", "export", "--format", "csv"]).output
     assert csv.splitlines()[0].startswith("First Name,Last Name,Number of Active Ind. CLA Contracts")
 
@@ -117,15 +118,18 @@ def test_serve_answers_cc_and_healthz_as_a_real_process(env, tmp_path: Path, sla
             except httpx.TransportError:
                 time.sleep(0.1)
         health = httpx.get(f"{base}/healthz", timeout=5)
-        assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "database": "ok"}
         started = time.monotonic()
         response = SlackSender(base).command("/cc", user_id="U0PILOT05")
         assert time.monotonic() - started < 1.5
-        assert response.status_code == 200 and "Felipe Montoya" in response.text
+        assert response.status_code == 200
+        assert "Felipe Montoya" in response.text
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=10)[0].decode()
-    assert "xoxb-test" not in output and SIGNING_SECRET not in output
+    assert "xoxb-test" not in output
+    assert SIGNING_SECRET not in output
 
 
 def test_serve_refuses_an_unmigrated_database(env, slack) -> None:

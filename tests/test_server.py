@@ -11,7 +11,8 @@ from tests.conftest import RunningBot, serve_in_thread
 
 def test_healthz_is_200_when_the_database_answers(bot: RunningBot) -> None:
     response = httpx.get(f"{bot.url}/healthz")
-    assert response.status_code == 200 and response.json()["database"] == "ok"
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
 
 
 def test_healthz_is_503_when_the_database_is_unreachable() -> None:

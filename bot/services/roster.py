@@ -683,3 +683,13 @@ def export_agreement_rows(session: Session, *, today: dt.date) -> list[dict[str,
 def list_admins(session: Session) -> list[Person]:
     """Return the current program admins on the roster."""
     return store.list_people_with_role(session, Role.ADMIN.value)
+
+
+def list_roster(session: Session) -> list[Person]:
+    """Return everyone on the roster, by handle."""
+    return store.list_people(session)
+
+
+def find_person(session: Session, handle: str) -> Person | None:
+    """Return the person with this GitHub handle (any case), or None."""
+    return store.get_person_by_github(session, handle)

@@ -133,7 +133,7 @@ def not_on_roster_blocks(admin_refs: Sequence[str]) -> list[Block]:
     return [
         _section(
             "You are not on the Core Committer roster yet, so I have no status to show you.\n"
-            f"• To join, ask {who} to add you (with `/cc-admin` or `ccbot roster import`).\n"
+            f"• To join, ask {who} to add you to the roster.\n"
             "• If you are on the roster, check that your Slack e-mail matches the one the program has for you."
         )
     ]

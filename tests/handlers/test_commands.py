@@ -24,9 +24,11 @@ def test_cc_shows_a_committers_status_with_champions_and_agreements(bot: Running
     text = _text(body)
     assert "Zia Fazal" in text
     assert "active" in text
-    assert "<@U0CHAMP01>" in text and "<@U0CHAMP02>" in text
+    assert "<@U0CHAMP01>" in text
+    assert "<@U0CHAMP02>" in text
     assert "openedx/edx-platform" in text
-    assert "Individual contributor agreement" in text and "2027-01-31" in text
+    assert "Individual contributor agreement" in text
+    assert "2027-01-31" in text
     assert "Entity contributor agreement (held by Edly by Arbisoft)" in text
     assert body.get("response_type", "ephemeral") == "ephemeral"
 
@@ -40,7 +42,8 @@ def test_cc_tells_an_onboarding_committer_exactly_what_is_missing(bot: RunningBo
 def test_cc_tells_a_stranger_how_to_get_added(bot: RunningBot) -> None:
     text = _text(bot.sender.command("/cc", user_id="U0NOBODY1").json())
     assert "not on the Core Committer roster" in text
-    assert "<@U0ADMIN01>" in text and "<@U0ADMIN99>" in text
+    assert "<@U0ADMIN01>" in text
+    assert "<@U0ADMIN99>" in text
 
 
 def test_cc_links_a_roster_member_by_email_on_first_contact(bot: RunningBot) -> None:
@@ -93,7 +96,9 @@ def test_requests_not_signed_by_slack_get_401(
     from tests.slack_requests import SlackSender
 
     sender = SlackSender(bot.url, secret=secret) if secret else bot.sender
-    response = sender.command("/cc", user_id="U0PILOT01", sign=sign, timestamp=int(time.time()) + timestamp_offset)
+    response = sender.command(
+        "/cc", user_id="U0PILOT01", sign=sign, timestamp=int(time.time()) + timestamp_offset
+    )
     assert response.status_code == 401
     assert "Zia" not in response.text
 
@@ -119,5 +124,6 @@ def test_an_error_in_a_handler_becomes_an_actionable_ephemeral_message(bot: Runn
         thread.join(timeout=5)
     assert response.status_code == 200
     message = response.json()["text"]
-    assert "something went wrong" in message and "error id" in message
+    assert "something went wrong" in message
+    assert "error id" in message
     assert "hunter2" not in message

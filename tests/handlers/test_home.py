@@ -18,7 +18,13 @@ def _wait_for(predicate, timeout: float = 5.0) -> None:
 
 
 def _open_home(bot: RunningBot, user: str, event_id: str, retry: int = 0):
-    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME001", "tab": "home", "event_ts": "1.2"}
+    event = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D0HOME001",
+        "tab": "home",
+        "event_ts": "1.2",
+    }
     return bot.sender.event(event, event_id=event_id, retry=retry)
 
 
@@ -28,7 +34,8 @@ def test_opening_home_publishes_the_callers_dashboard(bot: RunningBot) -> None:
     view = bot.slack.state.home_views["U0PILOT02"]
     assert view["type"] == "home"
     text = json.dumps(view["blocks"])
-    assert "Braden MacDonald" in text and "<@U0CHAMP03>" in text
+    assert "Braden MacDonald" in text
+    assert "<@U0CHAMP03>" in text
 
 
 def test_a_stranger_gets_a_home_tab_that_says_how_to_join(bot: RunningBot) -> None:

@@ -12,8 +12,8 @@ from sqlmodel import Session, func, select
 
 from bot.services.roster import export_agreement_rows, export_roster, get_profile, import_roster
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
-from bot.slack import SlackDirectory, make_client
 from bot.settings import load_settings
+from bot.slack import SlackDirectory, make_client
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Agreement, AuditEntry, ChampionAssignment, CommitGrant, Person, Status
 from storage.roster import get_person_by_github, list_active_champions, list_active_grants, list_agreements
@@ -79,7 +79,8 @@ def test_csv_export_round_trips(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "agreements.csv"
     path.write_text(first)
     report = _import(session, path)
-    assert report.added == [] and report.removed == []
+    assert report.added == []
+    assert report.removed == []
     assert dump_agreements_csv(export_agreement_rows(session, today=NOW.date())) == first
     assert "Zia,Fazal,1,,Edly by Arbisoft,1,ziafazal,1" in first
 
@@ -110,7 +111,8 @@ def test_a_reimport_reports_what_was_removed_and_changed(session: Session, tmp_p
     assert "person ziafazal: email 'zia.fazal@example.org' -> 'zia@example.net'" in report.changed
     _import(session, changed)
     zia_row = get_person_by_github(session, "ziafazal")
-    assert zia_row is not None and zia_row.id is not None
+    assert zia_row is not None
+    assert zia_row.id is not None
     assert [c.github for _, c in list_active_champions(session, zia_row.id)] == ["jbowman", "rraposa"]
 
 
@@ -122,7 +124,9 @@ def test_a_broken_file_changes_nothing_and_says_where_it_broke(session: Session,
                         "      - {kind: individual, signed: 2026-01-05",
                         "champions: [jbowman, nobody-here]\n    manager: nimisha\n    agreements:\n"
                         "      - {kind: individual, signed: 2026-01-05")  # fmt: skip
-    text = text.replace("roles: [committer]\n    repos: [openedx/edx-ace]", "roles: [commiter]\n    repos: [openedx/edx-ace]")
+    text = text.replace(
+        "roles: [committer]\n    repos: [openedx/edx-ace]", "roles: [commiter]\n    repos: [openedx/edx-ace]"
+    )
     broken = tmp_path / "broken.yaml"
     broken.write_text(text)
     with pytest.raises(RosterError) as error:
@@ -156,18 +160,21 @@ def test_people_yaml_brings_committers_their_champions_and_history(session: Sess
     assert set(exported) == {"alice-cc", "bob-branches", "carol-org", "champ-one", "champ-two"}
     assert report.skipped == 2  # dan-former (no longer a committer) and eve-contributor
     alice = exported["alice-cc"]
-    assert alice["roles"] == ["committer"] and alice["champions"] == ["champ-one", "champ-two"]
+    assert alice["roles"] == ["committer"]
+    assert alice["champions"] == ["champ-one", "champ-two"]
     assert alice["repos"] == ["openedx/edx-platform", "openedx/XBlock"]
     assert alice["organization"] == "Example Provider"
     assert alice["agreements"] == [{"kind": "individual", "expires": dt.date(2027, 6, 1)}]
     alice_row = get_person_by_github(session, "alice-cc")
-    assert alice_row is not None and alice_row.id is not None
+    assert alice_row is not None
+    assert alice_row.id is not None
     assert {g.granted_on for g, _ in list_active_grants(session, alice_row.id)} == {dt.date(2025, 3, 1)}
     assert exported["bob-branches"]["branches"] == ["open-release/*"]
     assert exported["carol-org"]["repos"] == ["openedx/*"]
     assert exported["champ-one"]["roles"] == ["champion"]
     org = next(o for o in export_roster(session)["organizations"] if o["name"] == "Example Provider")
-    assert org["is_provider"] is True and org["agreements"] == [{"kind": "entity"}]
+    assert org["is_provider"] is True
+    assert org["agreements"] == [{"kind": "entity"}]
     assert org["contact"] == {"name": "Pat Contact", "email": "pat.contact@example.org"}
     profile = get_profile(session, alice_row.id, today=NOW.date())
     assert profile.standing.status is Status.ONBOARDING  # people.yaml carries no NDA
@@ -185,7 +192,8 @@ def test_a_former_committer_loses_rights_and_the_agreement_end_is_recorded(sessi
     _import(session, OPENEDX / "people.yaml", as_of=dt.date(2023, 6, 1))
     _import(session, OPENEDX / "people.yaml")
     dan = get_person_by_github(session, "dan-former")
-    assert dan is not None and dan.id is not None
+    assert dan is not None
+    assert dan.id is not None
     assert list_active_grants(session, dan.id) == []
     assert [(a.kind, a.expires_on) for a in list_agreements(session, person_id=dan.id)] == [
         ("individual", dt.date(2024, 1, 1))
@@ -196,12 +204,16 @@ def test_the_csv_wins_for_names_and_agreements(session: Session) -> None:
     _import(session, OPENEDX / "people.yaml")
     report = _import(session, OPENEDX / "agreements.csv")
     alice = get_person_by_github(session, "alice-cc")
-    assert alice is not None and alice.name == "Alice Example-Renamed" and alice.title == "Staff Engineer"
+    assert alice is not None
+    assert alice.name == "Alice Example-Renamed"
+    assert alice.title == "Staff Engineer"
     bob = get_person_by_github(session, "bob-branches")
-    assert bob is not None and bob.id is not None
+    assert bob is not None
+    assert bob.id is not None
     assert list_agreements(session, person_id=bob.id) == []
     frank = get_person_by_github(session, "frank-new")
-    assert frank is not None and frank.status == Status.ONBOARDING.value
+    assert frank is not None
+    assert frank.status == Status.ONBOARDING.value
     assert get_person_by_github(session, "hal-signed") is None
     assert any("without a GitHub Username" in w for w in report.warnings)
 
@@ -212,7 +224,9 @@ def test_slack_ids_and_time_zones_are_resolved_by_email(session: Session, slack)
     doc = read_roster(OPENEDX / "people.yaml", as_of=NOW.date())
     report = import_roster(session, doc, now=NOW, actor="test", directory=directory)
     alice = get_person_by_github(session, "alice-cc")
-    assert alice is not None and alice.slack_user_id == "U0ALICE01" and alice.timezone == "Europe/Berlin"
+    assert alice is not None
+    assert alice.slack_user_id == "U0ALICE01"
+    assert alice.timezone == "Europe/Berlin"
     assert any("bob-branches: no Slack user found" in w for w in report.warnings)
     assert len(slack.calls("users.lookupByEmail")) == 5
 
@@ -220,7 +234,8 @@ def test_slack_ids_and_time_zones_are_resolved_by_email(session: Session, slack)
 def test_an_import_is_audited(session: Session) -> None:
     load_pilot(session)
     entry = session.exec(select(AuditEntry).where(AuditEntry.action == "roster.import")).one()
-    assert entry.actor == "test" and entry.subject == str(PILOT_ROSTER)
+    assert entry.actor == "test"
+    assert entry.subject == str(PILOT_ROSTER)
     assert "person ziafazal (Zia Fazal)" in entry.details["added"]
 
 

@@ -1,0 +1,1 @@
+"""A terminal stand-in for a Slack workspace, for trying the bot without one."""

@@ -1,0 +1,510 @@
+"""`ccbot console`: the real bot against the Slack stand-in, driven from a terminal prompt or a pipe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+import secrets
+import shlex
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlencode
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import build_app, build_runtime
+from bot.console.render import Button, render_blocks, unmrkdwn
+from bot.runtime import utc_now
+from bot.services.roster import find_person, import_roster, list_roster
+from bot.services.roster_formats import read_roster
+from bot.settings import Settings, load_settings
+from bot.slack import make_client
+from bot.slack_standin import SlackStandIn
+from storage.db import upgrade
+
+STRANGER_ID = "U0STRANGER"
+DEFAULT_CHANNELS = {
+    "coordination_channel": ("C0COORDIN", "cc-coordination"),
+    "management_channel": ("C0MANAGEM", "cc-management"),
+    "digest_channel": ("C0DIGEST0", "cc-digest"),
+}
+DURATION = re.compile(r"^([+-]?)(\d+)([dhm])$")
+HELP = """\
+Commands (you act as a roster member; the bot answers as it would in Slack):
+  as @handle              act as this person (GitHub handle from the roster)
+  /cc [help]              any slash command the bot knows, with its text
+  click N                 press button [N] from the last output
+  reply N text            answer in the thread of message #N
+  home                    open your App Home tab
+  channels                list channels and how many messages each holds
+  read #channel           show the latest messages of a channel
+  dm [@handle]            show the direct messages of a person (default: you)
+  time [+3d|+2h|-30m]     show or move the bot's clock (jobs and ages use it)
+  help                    this list
+  quit                    leave (Ctrl-D works too)"""
+
+
+@dataclass
+class Shown:
+    """What the last output numbered: buttons [n] and messages #n."""
+
+    buttons: list[Button] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+def find_example_roster() -> Path | None:
+    """Return examples/pilot-roster.yaml from the working directory or the source checkout."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        candidate = base / "examples" / "pilot-roster.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class Console:
+    """A terminal front end to the real Bolt app, with Slack replaced by the in-process stand-in."""
+
+    def __init__(
+        self, *, database_url: str, stdin: TextIO, stdout: TextIO, demo_roster: Path | None = None
+    ) -> None:
+        self.stdin = stdin
+        self.stdout = stdout
+        self.echo = not stdin.isatty()
+        self.slack = SlackStandIn().start()
+        self.secret = secrets.token_hex(16)
+        self.offset = dt.timedelta(0)
+        self.settings = self._settings(database_url)
+        client = make_client(self.settings)
+        self.runtime = build_runtime(self.settings, client, clock=lambda: utc_now() + self.offset)
+        upgrade(self.runtime.engine)
+        if demo_roster is not None:
+            with self.runtime.session_factory() as session:
+                doc = read_roster(demo_roster, as_of=utc_now().date())
+                import_roster(session, doc, now=utc_now(), actor="console:demo")
+        # In the console each listener finishes before dispatch returns, so output is complete.
+        self.app = build_app(self.runtime, client, process_before_response=True)
+        self.names: dict[str, str] = {}
+        self._load_people()
+        self.user_id: str | None = None
+        self.handle = ""
+        self.shown = Shown()
+        self.seen = {"messages": 0, "ephemerals": 0, "responses": 0, "modals": 0, "updates": 0}
+        self._counter = itertools.count(1)
+
+    def _settings(self, database_url: str) -> Settings:
+        overrides: dict[str, Any] = {
+            "SLACK_BOT_TOKEN": "xoxb-console",
+            "SLACK_SIGNING_SECRET": self.secret,
+            "SLACK_API_URL": self.slack.url,
+            "CCBOT_DATABASE_URL": database_url,
+        }
+        base = load_settings(**overrides)
+        for name, (channel_id, channel_name) in DEFAULT_CHANNELS.items():
+            current = getattr(base, name) or channel_id
+            overrides[Settings.model_fields[name].alias or name] = current
+            self.slack.add_channel(current, channel_name)
+        return load_settings(**overrides)
+
+    def _load_people(self) -> None:
+        with self.runtime.session_factory() as session:
+            for person in list_roster(session):
+                if person.slack_user_id:
+                    self.names[person.slack_user_id] = person.github
+                    self.slack.add_user(person.slack_user_id, email=person.email, tz=person.timezone or "UTC",
+                                        name=person.name)  # fmt: skip
+        self.names[STRANGER_ID] = "stranger"
+        self.names[self.slack.bot_user_id] = "ccbot"
+        for channel_id, name in self.slack.state.channels.items():
+            self.names[channel_id] = name
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Read commands until `quit` or end of input."""
+        self.say("ccbot console: the real bot, with Slack replaced by a local stand-in. Type `help`.")
+        while True:
+            line = self.read(f"{self.handle or '(nobody)'}> ")
+            if line is None or line.strip() in {"quit", "exit"}:
+                break
+            if line.strip():
+                self.handle_line(line.strip())
+        self.slack.stop()
+
+    def read(self, prompt: str) -> str | None:
+        """Read one line, echoing it when input is piped so a transcript reads like a session."""
+        self.stdout.write(prompt)
+        self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            self.stdout.write("\n")
+            return None
+        if self.echo:
+            self.stdout.write(line if line.endswith("\n") else line + "\n")
+        return line.rstrip("\n")
+
+    def say(self, text: str = "") -> None:
+        """Print a line."""
+        self.stdout.write(text + "\n")
+        self.stdout.flush()
+
+    def handle_line(self, line: str) -> None:
+        """Run one console command."""
+        word, _, rest = line.partition(" ")
+        if word.startswith("/"):
+            self.slash_command(word, rest)
+            return
+        handlers = {
+            "as": self.act_as, "click": self.click, "reply": self.reply, "home": self.open_home,
+            "channels": self.list_channels, "read": self.read_channel, "dm": self.show_dms,
+            "time": self.move_time, "help": lambda _rest: self.say(HELP),
+        }  # fmt: skip
+        handler = handlers.get(word.lower())
+        if handler is None:
+            self.say(f"I don't know `{word}`. Type `help` for the commands.")
+            return
+        handler(rest.strip())
+
+    # -- acting ----------------------------------------------------------------------------------
+
+    def act_as(self, rest: str) -> None:
+        """Become a roster member (or a stranger, for someone not on the roster)."""
+        handle = rest.lstrip("@").strip()
+        if not handle:
+            self.say("Usage: as @handle")
+            return
+        with self.runtime.session_factory() as session:
+            person = find_person(session, handle)
+        if person is None:
+            self.user_id, self.handle = STRANGER_ID, handle
+            self.say(f"{handle} is not on the roster: you are now a stranger to the bot ({STRANGER_ID}).")
+        elif not person.slack_user_id:
+            self.say(f"{person.github} has no Slack id on the roster; add `slack:` for them to act as them.")
+        else:
+            self.user_id, self.handle = person.slack_user_id, person.github
+            self.say(f"You are now {person.name} (@{person.github}).")
+
+    def _need_user(self) -> bool:
+        if self.user_id is None:
+            self.say("First choose who you are: `as @ziafazal`, say.")
+            return False
+        return True
+
+    def slash_command(self, command: str, text: str) -> None:
+        """Send a slash command as the current person and show what comes back."""
+        if not self._need_user():
+            return
+        fields = {"token": "console", "team_id": self.slack.team_id, "channel_id": "C0CONSOLE", "channel_name": "console",
+                  "user_id": self.user_id, "user_name": self.handle, "command": command, "text": text,
+                  "api_app_id": "A0CONSOLE", "response_url": self.slack.response_url(f"c{next(self._counter)}"),
+                  "trigger_id": f"trigger.{next(self._counter)}"}  # fmt: skip
+        response = self.dispatch(urlencode(fields), "application/x-www-form-urlencoded")
+        if response.status == 404:
+            self.say(f"`{command}` is not a command this bot has. `/cc help` lists them.")
+            return
+        self._show_ack(response)
+        self.show_new()
+
+    def click(self, rest: str) -> None:
+        """Press a numbered button from the last output."""
+        if not self._need_user():
+            return
+        if not rest.isdigit() or not 1 <= int(rest) <= len(self.shown.buttons):
+            self.say(f"There is no button [{rest}]; the last output had {len(self.shown.buttons)}.")
+            return
+        button = self.shown.buttons[int(rest) - 1]
+        action = {"type": "button", "action_id": button.action.get("action_id"), "block_id": button.block_id,
+                  "value": button.action.get("value"), "text": button.action.get("text"),
+                  "action_ts": f"{time.time():.6f}"}  # fmt: skip
+        payload: dict[str, Any] = {"type": "block_actions", "user": {"id": self.user_id, "username": self.handle},
+                                   "api_app_id": "A0CONSOLE", "team": {"id": self.slack.team_id},
+                                   "trigger_id": f"trigger.{next(self._counter)}", "actions": [action],
+                                   "response_url": self.slack.response_url(f"a{next(self._counter)}")}  # fmt: skip
+        container = button.container
+        if container.get("type") == "view":
+            payload["view"] = container["view"]
+            payload["container"] = {"type": "view", "view_id": container["view"].get("id")}
+        else:
+            message = container["message"]
+            payload["container"] = {
+                "type": "message",
+                "channel_id": message["channel"],
+                "message_ts": message["ts"],
+            }
+            payload["channel"] = {"id": message["channel"]}
+            payload["message"] = message
+        self._show_ack(
+            self.dispatch(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        )
+        self.show_new()
+
+    def reply(self, rest: str) -> None:
+        """Post a reply in the thread of a numbered message, as the current person."""
+        if not self._need_user():
+            return
+        number, _, text = rest.partition(" ")
+        if not number.lstrip("#").isdigit() or not 1 <= int(number.lstrip("#")) <= len(self.shown.messages):
+            self.say("Usage: reply N text, where #N is a message from the last output.")
+            return
+        parent = self.shown.messages[int(number.lstrip("#")) - 1]
+        thread_ts = parent.get("thread_ts") or parent["ts"]
+        ts = f"{time.time():.0f}.{next(self._counter):06d}"
+        with self.slack.lock:
+            self.slack.state.messages.append({"channel": parent["channel"], "ts": ts, "thread_ts": thread_ts,
+                                              "user": self.user_id, "text": text, "blocks": []})  # fmt: skip
+            self.seen["messages"] = len(self.slack.state.messages)
+        event = {"type": "message", "channel": parent["channel"], "user": self.user_id, "text": text, "ts": ts,
+                 "thread_ts": thread_ts, "channel_type": "channel", "event_ts": ts}  # fmt: skip
+        self.dispatch_event(event)
+        self.say(f"(you replied in the thread of #{number.lstrip('#')})")
+        self.show_new()
+
+    def open_home(self, _rest: str) -> None:
+        """Open the App Home tab and show it."""
+        if not self._need_user():
+            return
+        assert self.user_id is not None
+        self.dispatch_event({"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id[1:],
+                             "tab": "home", "event_ts": f"{time.time():.6f}"})  # fmt: skip
+        view = self.slack.state.home_views.get(self.user_id)
+        if view is None:
+            self.say("(the Home tab did not load)")
+            return
+        self.shown = Shown()
+        self.say("── Home ──")
+        for line in render_blocks(
+            view.get("blocks") or [], self.names, self.shown.buttons, {"type": "view", "view": view}
+        ):
+            self.say("  " + line)
+        self.show_new(reset=False)
+
+    # -- looking around -------------------------------------------------------------------------
+
+    def list_channels(self, _rest: str) -> None:
+        """List the channels and DMs that hold messages."""
+        counts: dict[str, int] = {}
+        for message in self.slack.messages():
+            counts[message["channel"]] = counts.get(message["channel"], 0) + 1
+        for channel_id, name in self.slack.state.channels.items():
+            self.say(f"#{name} ({channel_id}): {counts.pop(channel_id, 0)} message(s)")
+        for channel_id, count in sorted(counts.items()):
+            who = (
+                self.names.get("U" + channel_id[1:], channel_id) if channel_id.startswith("D") else channel_id
+            )
+            self.say(f"DM with @{who}: {count} message(s)")
+
+    def read_channel(self, rest: str) -> None:
+        """Show the latest messages of a channel."""
+        name = rest.lstrip("#").strip()
+        channel = next(
+            (cid for cid, cname in self.slack.state.channels.items() if name in (cid, cname)), None
+        )
+        if channel is None:
+            self.say(f"No channel #{name}. `channels` lists them.")
+            return
+        self._show_messages(self.slack.messages(channel)[-10:], title=f"#{name}")
+
+    def show_dms(self, rest: str) -> None:
+        """Show the DMs the bot sent a person."""
+        handle = rest.lstrip("@").strip()
+        user_id = self.user_id
+        if handle:
+            user_id = next((uid for uid, name in self.names.items() if name.lower() == handle.lower()), None)
+        if user_id is None:
+            self.say("Usage: dm @handle (or choose who you are with `as`).")
+            return
+        self._show_messages(
+            self.slack.messages(user_id)[-10:], title=f"DMs of @{self.names.get(user_id, user_id)}"
+        )
+
+    def move_time(self, rest: str) -> None:
+        """Show or move the bot's clock."""
+        if rest:
+            match = DURATION.match(rest.replace(" ", ""))
+            if match is None:
+                self.say("Usage: time +3d | +2h | -30m")
+                return
+            sign, amount, unit = match.groups()
+            delta = dt.timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: int(amount)})
+            self.offset += -delta if sign == "-" else delta
+        self.say(f"The bot's clock: {self.runtime.clock():%Y-%m-%d %H:%M} UTC ({self.runtime.clock():%A})")
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def dispatch(self, body: str, content_type: str) -> BoltResponse:
+        """Hand a request to the Bolt app exactly as Slack would, signed."""
+        timestamp = str(int(time.time()))
+        signature = SignatureVerifier(self.secret).generate_signature(timestamp=timestamp, body=body)
+        headers: dict[str, str | Sequence[str]] = {"content-type": [content_type], "x-slack-request-timestamp": [timestamp],
+                   "x-slack-signature": [signature]}  # fmt: skip
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    def dispatch_event(self, event: dict[str, Any]) -> BoltResponse:
+        """Deliver an Events API event."""
+        body = {"type": "event_callback", "team_id": self.slack.team_id, "api_app_id": "A0CONSOLE",
+                "event_id": f"EvConsole{next(self._counter):08d}", "event_time": int(time.time()), "event": event}  # fmt: skip
+        return self.dispatch(json.dumps(body), "application/json")
+
+    def _show_ack(self, response: BoltResponse) -> None:
+        if not response.body:
+            return
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            self.say(response.body)
+            return
+        self.shown = Shown()
+        self._print_payload(body, title="only visible to you", container={"type": "message", "message": {
+            "channel": "C0CONSOLE", "ts": "0", "text": body.get("text", ""), "blocks": body.get("blocks") or []}})  # fmt: skip
+
+    def _print_payload(self, body: dict[str, Any], *, title: str, container: dict[str, Any]) -> None:
+        self.say(f"── {title} ──")
+        lines = render_blocks(body.get("blocks") or [], self.names, self.shown.buttons, container)
+        if not lines and body.get("text"):
+            lines = unmrkdwn(str(body["text"]), self.names).splitlines()
+        for line in lines:
+            self.say("  " + line)
+
+    def show_new(self, *, reset: bool = False) -> None:
+        """Print what the bot sent since the last command: messages, ephemerals, responses, modals."""
+        if reset:
+            self.shown = Shown()
+        state = self.slack.state
+        with self.slack.lock:
+            messages = state.messages[self.seen["messages"] :]
+            ephemerals = [
+                e for e in state.ephemerals[self.seen["ephemerals"] :] if e.get("user") == self.user_id
+            ]
+            responses = state.responses[self.seen["responses"] :]
+            modals = list(state.modals.values())[self.seen["modals"] :]
+            self.seen.update(messages=len(state.messages), ephemerals=len(state.ephemerals),
+                             responses=len(state.responses), modals=len(state.modals))  # fmt: skip
+        for response in responses:
+            self._print_payload(response, title="only visible to you", container={"type": "message", "message": {
+                "channel": "C0CONSOLE", "ts": "0", "text": response.get("text", ""),
+                "blocks": response.get("blocks") or []}})  # fmt: skip
+        for ephemeral in ephemerals:
+            self._print_payload(ephemeral, title="only visible to you",
+                                container={"type": "message", "message": dict(ephemeral, ts="0")})  # fmt: skip
+        self._show_messages([m for m in messages if m.get("user") != self.user_id])
+        for modal in modals:
+            self.fill_modal(modal)
+
+    def _show_messages(self, messages: list[dict[str, Any]], title: str | None = None) -> None:
+        if title:
+            self.say(f"── {title} ──")
+        for message in messages:
+            self.shown.messages.append(message)
+            number = len(self.shown.messages)
+            where = self._where(message["channel"])
+            thread = (
+                " (in a thread)" if message.get("thread_ts") and message["thread_ts"] != message["ts"] else ""
+            )
+            author = self.names.get(message.get("user") or "", "ccbot")
+            self.say(f"── #{number} {where}{thread} · {author} ──")
+            lines = render_blocks(message.get("blocks") or [], self.names, self.shown.buttons,
+                                  {"type": "message", "message": message})  # fmt: skip
+            for line in lines or unmrkdwn(message.get("text") or "", self.names).splitlines():
+                self.say("  " + line)
+
+    def _where(self, channel: str) -> str:
+        if channel.startswith("D"):
+            return f"DM to @{self.names.get('U' + channel[1:], channel)}"
+        return f"#{self.names.get(channel, channel)}"
+
+    def fill_modal(self, view: dict[str, Any]) -> None:
+        """Show a modal as a form, ask for each input in turn, and submit it."""
+        title = unmrkdwn(str((view.get("title") or {}).get("text") or "Form"), self.names)
+        self.say(f"┌─ {title} ─ (type `cancel` at any field to close the form)")
+        values: dict[str, dict[str, Any]] = {}
+        inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
+        for line in render_blocks([b for b in view.get("blocks") or [] if b.get("type") != "input"], self.names,
+                                  self.shown.buttons, {"type": "view", "view": view}):  # fmt: skip
+            self.say("│ " + line)
+        pending = inputs
+        while pending:
+            for block in pending:
+                answer = self._ask(block)
+                if answer is None:
+                    self.say("└─ form closed, nothing sent")
+                    return
+                values[block["block_id"]] = {block["element"]["action_id"]: answer}
+            response = self._submit(view, values)
+            errors = (
+                (response or {}).get("errors")
+                if (response or {}).get("response_action") == "errors"
+                else None
+            )
+            if not errors:
+                self.say("└─ sent")
+                if response and response.get("response_action") in {"update", "push"}:
+                    self.fill_modal(response["view"])
+                self.show_new()
+                return
+            for _block_id, message in errors.items():
+                self.say(f"│ ! {unmrkdwn(message, self.names)}")
+            pending = [b for b in inputs if b["block_id"] in errors]
+
+    def _ask(self, block: dict[str, Any]) -> dict[str, Any] | None:
+        element = block.get("element") or {}
+        kind = element.get("type")
+        label = unmrkdwn(str((block.get("label") or {}).get("text") or ""), self.names)
+        optional = " (optional, Enter to skip)" if block.get("optional") else ""
+        initial = element.get("initial_value") or (element.get("initial_option") or {}).get("value")
+        options = element.get("options") or []
+        if options:
+            for number, option in enumerate(options, start=1):
+                self.say(f"│   {number}. {unmrkdwn(str(option['text']['text']), self.names)}")
+        default = f" [{initial}]" if initial else ""
+        answer = self.read(f"│ {label}{optional}{default}: ")
+        if answer is None or answer.strip() == "cancel":
+            return None
+        answer = answer.strip() or (initial or "")
+        if kind in {"static_select", "radio_buttons"}:
+            chosen = _choose(options, answer)
+            return {"type": kind, "selected_option": chosen}
+        if kind == "checkboxes":
+            picked = [_choose(options, part) for part in answer.split(",") if part.strip()]
+            return {"type": kind, "selected_options": [p for p in picked if p]}
+        if kind in {"users_select", "multi_users_select"}:
+            ids = [self._user_id(part) for part in shlex.split(answer.replace(",", " "))]
+            if kind == "users_select":
+                return {"type": kind, "selected_user": ids[0] if ids else None}
+            return {"type": kind, "selected_users": [i for i in ids if i]}
+        if kind == "datepicker":
+            return {"type": kind, "selected_date": answer or None}
+        return {"type": kind or "plain_text_input", "value": answer or None}
+
+    def _user_id(self, text: str) -> str | None:
+        handle = text.lstrip("@").lower()
+        return next((uid for uid, name in self.names.items() if name.lower() == handle), None)
+
+    def _submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+        submitted = dict(view, state={"values": values})
+        payload = {"type": "view_submission", "user": {"id": self.user_id, "username": self.handle},
+                   "api_app_id": "A0CONSOLE", "team": {"id": self.slack.team_id}, "view": submitted,
+                   "trigger_id": f"trigger.{next(self._counter)}"}  # fmt: skip
+        response = self.dispatch(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+        if not response.body:
+            return None
+        try:
+            body = json.loads(response.body)
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+
+def _choose(options: list[dict[str, Any]], answer: str) -> dict[str, Any] | None:
+    if answer.isdigit() and 1 <= int(answer) <= len(options):
+        return options[int(answer) - 1]
+    wanted = answer.strip().lower()
+    return next(
+        (o for o in options if wanted in (str(o.get("value")).lower(), o["text"]["text"].lower())), None
+    )

@@ -1,0 +1,94 @@
+"""`ccbot console` driven through a pipe, as a newcomer or a script would use it."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.console.shell import Console
+from tests.conftest import PILOT_ROSTER, ROOT
+
+
+def test_the_demo_through_a_pipe_shows_status_home_and_refusals(tmp_path: Path) -> None:
+    script = "\n".join(["/cc", "as @ziafazal", "/cc", "home", "as @nobody", "/cc", "as @idegtiarov", "/cc",
+                        "time +3d", "channels", "/cc-nope", "frobnicate", "quit"])  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "bot", "console", "--demo"], input=script, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin",
+                            "PYTHONPATH": str(ROOT)})  # fmt: skip
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "First choose who you are" in out
+    assert "You are now Zia Fazal (@ziafazal)." in out
+    assert "*Champions:* @jbowman, @feanil" in out
+    assert "── Home ──" in out
+    assert "You are not on the Core Committer roster yet" in out
+    assert "NDA / program agreement: not signed yet" in out
+    assert "`/cc-nope` is not a command this bot has" in out
+    assert "I don't know `frobnicate`" in out
+    assert "Traceback" not in out + result.stderr
+    assert (tmp_path / "ccbot-demo.db").exists()
+
+
+def _console(tmp_path: Path, script: str) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    console = Console(database_url=f"sqlite:///{tmp_path / 'c.db'}", stdin=io.StringIO(script), stdout=out,
+                      demo_roster=PILOT_ROSTER)  # fmt: skip
+    return console, out
+
+
+def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path) -> None:
+    console, out = _console(tmp_path, "as @ziafazal\n/try-form\n\n2\nsomething\nclick 1\nquit\n")
+    received: list[dict] = []
+
+    def open_form(ack, client, body):
+        ack()
+        view = View(type="modal", callback_id="try_form", title="Try a form", submit="Send", blocks=[
+            InputBlock(block_id="words", label="Your words", element=PlainTextInputElement(action_id="v")),
+            InputBlock(block_id="pick", label="Pick one", element=StaticSelectElement(action_id="v", options=[
+                Option(value="a", text="Apples"), Option(value="b", text="Bananas")])),
+        ])  # fmt: skip
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def submit_form(ack, view, client, body):
+        values = view["state"]["values"]
+        if not values["words"]["v"]["value"]:
+            ack(response_action="errors", errors={"words": "Say something first."})
+            return
+        ack()
+        received.append(values)
+        client.chat_postMessage(channel=body["user"]["id"], text="thanks", blocks=[
+            SectionBlock(text=f"You picked {values['pick']['v']['selected_option']['value']}"),
+            ActionsBlock(elements=[ButtonElement(text="Again", action_id="again", value="x")])])  # fmt: skip
+
+    def again(ack, respond):
+        ack()
+        respond(text="Pressed again", response_type="ephemeral")
+
+    console.app.command("/try-form")(open_form)
+    console.app.view("try_form")(submit_form)
+    console.app.action("again")(again)
+    console.run()
+    text = out.getvalue()
+    assert "┌─ Try a form" in text
+    assert "1. Apples" in text
+    assert "2. Bananas" in text
+    assert "! Say something first." in text
+    assert received
+    assert received[0]["pick"]["v"]["selected_option"]["value"] == "b"
+    assert "DM to @ziafazal" in text
+    assert "You picked b" in text
+    assert "[1] Again" in text
+    assert "Pressed again" in text
