@@ -71,8 +71,15 @@ class SlackSender:
         self.secret = secret
         self.http = httpx.Client(timeout=10)
 
-    def post(self, body: str, *, content_type: str, headers: dict[str, str] | None = None,
-             sign: bool = True, timestamp: int | None = None) -> httpx.Response:  # fmt: skip
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        sign: bool = True,
+        timestamp: int | None = None,
+    ) -> httpx.Response:
         """Post a body, signed unless told otherwise."""
         all_headers = {"Content-Type": content_type}
         if sign:
@@ -88,8 +95,9 @@ class SlackSender:
     def event(self, event: dict[str, Any], *, event_id: str, retry: int = 0, **kwargs: Any) -> httpx.Response:
         """Post an Events API delivery, as a retry when `retry` > 0."""
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
-        return self.post(event_body(event, event_id=event_id), content_type="application/json", headers=headers,
-                         **kwargs)  # fmt: skip
+        return self.post(
+            event_body(event, event_id=event_id), content_type="application/json", headers=headers, **kwargs
+        )
 
     def interaction(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
         """Post an interaction payload."""

@@ -104,10 +104,21 @@ def test_serve_answers_cc_and_healthz_as_a_real_process(env, tmp_path: Path, sla
     sock = _free_socket()
     port = sock.getsockname()[1]
     sock.close()
-    process_env = {**os.environ, **env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                   "SLACK_API_URL": slack.url, "CCBOT_PORT": str(port)}  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"], env=process_env,
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    process_env = {
+        **os.environ,
+        **env,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "CCBOT_PORT": str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        env=process_env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
@@ -133,9 +144,20 @@ def test_serve_answers_cc_and_healthz_as_a_real_process(env, tmp_path: Path, sla
 
 
 def test_serve_refuses_an_unmigrated_database(env, slack) -> None:
-    process_env = {**os.environ, **env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                   "SLACK_API_URL": slack.url}  # fmt: skip
-    result = subprocess.run([sys.executable, "-m", "bot", "serve"], env=process_env, cwd=ROOT,
-                            capture_output=True, text=True, timeout=30)  # fmt: skip
+    process_env = {
+        **os.environ,
+        **env,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        env=process_env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == "ccbot: the database is not migrated: run `ccbot db upgrade`"

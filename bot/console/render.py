@@ -77,8 +77,11 @@ def render_blocks(
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
-            shown = [_button(e, block, names, buttons, container) for e in block.get("elements") or []
-                     if e.get("type") == "button"]  # fmt: skip
+            shown = [
+                _button(e, block, names, buttons, container)
+                for e in block.get("elements") or []
+                if e.get("type") == "button"
+            ]
             if shown:
                 lines.append("   ".join(shown))
         elif kind == "input":
@@ -86,7 +89,12 @@ def render_blocks(
     return lines
 
 
-def _button(element: dict[str, Any], block: dict[str, Any], names: dict[str, str], buttons: list[Button],
-            container: dict[str, Any]) -> str:  # fmt: skip
+def _button(
+    element: dict[str, Any],
+    block: dict[str, Any],
+    names: dict[str, str],
+    buttons: list[Button],
+    container: dict[str, Any],
+) -> str:
     buttons.append(Button(action=element, block_id=block.get("block_id"), container=container))
     return f"[{len(buttons)}] {_text(element.get('text'), names)}"

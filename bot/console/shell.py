@@ -116,8 +116,12 @@ class Console:
             for person in list_roster(session):
                 if person.slack_user_id:
                     self.names[person.slack_user_id] = person.github
-                    self.slack.add_user(person.slack_user_id, email=person.email, tz=person.timezone or "UTC",
-                                        name=person.name)  # fmt: skip
+                    self.slack.add_user(
+                        person.slack_user_id,
+                        email=person.email,
+                        tz=person.timezone or "UTC",
+                        name=person.name,
+                    )
         self.names[STRANGER_ID] = "stranger"
         self.names[self.slack.bot_user_id] = "ccbot"
         for channel_id, name in self.slack.state.channels.items():
@@ -160,10 +164,16 @@ class Console:
             self.slash_command(word, rest)
             return
         handlers = {
-            "as": self.act_as, "click": self.click, "reply": self.reply, "home": self.open_home,
-            "channels": self.list_channels, "read": self.read_channel, "dm": self.show_dms,
-            "time": self.move_time, "help": lambda _rest: self.say(HELP),
-        }  # fmt: skip
+            "as": self.act_as,
+            "click": self.click,
+            "reply": self.reply,
+            "home": self.open_home,
+            "channels": self.list_channels,
+            "read": self.read_channel,
+            "dm": self.show_dms,
+            "time": self.move_time,
+            "help": lambda _rest: self.say(HELP),
+        }
         handler = handlers.get(word.lower())
         if handler is None:
             self.say(f"I don't know `{word}`. Type `help` for the commands.")
@@ -199,10 +209,19 @@ class Console:
         """Send a slash command as the current person and show what comes back."""
         if not self._need_user():
             return
-        fields = {"token": "console", "team_id": self.slack.team_id, "channel_id": "C0CONSOLE", "channel_name": "console",
-                  "user_id": self.user_id, "user_name": self.handle, "command": command, "text": text,
-                  "api_app_id": "A0CONSOLE", "response_url": self.slack.response_url(f"c{next(self._counter)}"),
-                  "trigger_id": f"trigger.{next(self._counter)}"}  # fmt: skip
+        fields = {
+            "token": "console",
+            "team_id": self.slack.team_id,
+            "channel_id": "C0CONSOLE",
+            "channel_name": "console",
+            "user_id": self.user_id,
+            "user_name": self.handle,
+            "command": command,
+            "text": text,
+            "api_app_id": "A0CONSOLE",
+            "response_url": self.slack.response_url(f"c{next(self._counter)}"),
+            "trigger_id": f"trigger.{next(self._counter)}",
+        }
         response = self.dispatch(urlencode(fields), "application/x-www-form-urlencoded")
         if response.status == 404:
             self.say(f"`{command}` is not a command this bot has. `/cc help` lists them.")
@@ -218,13 +237,23 @@ class Console:
             self.say(f"There is no button [{rest}]; the last output had {len(self.shown.buttons)}.")
             return
         button = self.shown.buttons[int(rest) - 1]
-        action = {"type": "button", "action_id": button.action.get("action_id"), "block_id": button.block_id,
-                  "value": button.action.get("value"), "text": button.action.get("text"),
-                  "action_ts": f"{time.time():.6f}"}  # fmt: skip
-        payload: dict[str, Any] = {"type": "block_actions", "user": {"id": self.user_id, "username": self.handle},
-                                   "api_app_id": "A0CONSOLE", "team": {"id": self.slack.team_id},
-                                   "trigger_id": f"trigger.{next(self._counter)}", "actions": [action],
-                                   "response_url": self.slack.response_url(f"a{next(self._counter)}")}  # fmt: skip
+        action = {
+            "type": "button",
+            "action_id": button.action.get("action_id"),
+            "block_id": button.block_id,
+            "value": button.action.get("value"),
+            "text": button.action.get("text"),
+            "action_ts": f"{time.time():.6f}",
+        }
+        payload: dict[str, Any] = {
+            "type": "block_actions",
+            "user": {"id": self.user_id, "username": self.handle},
+            "api_app_id": "A0CONSOLE",
+            "team": {"id": self.slack.team_id},
+            "trigger_id": f"trigger.{next(self._counter)}",
+            "actions": [action],
+            "response_url": self.slack.response_url(f"a{next(self._counter)}"),
+        }
         container = button.container
         if container.get("type") == "view":
             payload["view"] = container["view"]
@@ -255,11 +284,27 @@ class Console:
         thread_ts = parent.get("thread_ts") or parent["ts"]
         ts = f"{time.time():.0f}.{next(self._counter):06d}"
         with self.slack.lock:
-            self.slack.state.messages.append({"channel": parent["channel"], "ts": ts, "thread_ts": thread_ts,
-                                              "user": self.user_id, "text": text, "blocks": []})  # fmt: skip
+            self.slack.state.messages.append(
+                {
+                    "channel": parent["channel"],
+                    "ts": ts,
+                    "thread_ts": thread_ts,
+                    "user": self.user_id,
+                    "text": text,
+                    "blocks": [],
+                }
+            )
             self.seen["messages"] = len(self.slack.state.messages)
-        event = {"type": "message", "channel": parent["channel"], "user": self.user_id, "text": text, "ts": ts,
-                 "thread_ts": thread_ts, "channel_type": "channel", "event_ts": ts}  # fmt: skip
+        event = {
+            "type": "message",
+            "channel": parent["channel"],
+            "user": self.user_id,
+            "text": text,
+            "ts": ts,
+            "thread_ts": thread_ts,
+            "channel_type": "channel",
+            "event_ts": ts,
+        }
         self.dispatch_event(event)
         self.say(f"(you replied in the thread of #{number.lstrip('#')})")
         self.show_new()
@@ -269,8 +314,15 @@ class Console:
         if not self._need_user():
             return
         assert self.user_id is not None
-        self.dispatch_event({"type": "app_home_opened", "user": self.user_id, "channel": "D" + self.user_id[1:],
-                             "tab": "home", "event_ts": f"{time.time():.6f}"})  # fmt: skip
+        self.dispatch_event(
+            {
+                "type": "app_home_opened",
+                "user": self.user_id,
+                "channel": "D" + self.user_id[1:],
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
         view = self.slack.state.home_views.get(self.user_id)
         if view is None:
             self.say("(the Home tab did not load)")
@@ -339,15 +391,24 @@ class Console:
     def dispatch(self, body: str, content_type: str) -> BoltResponse:
         """Hand a request to the Bolt app exactly as Slack would, signed."""
         timestamp = str(int(time.time()))
-        signature = SignatureVerifier(self.secret).generate_signature(timestamp=timestamp, body=body)
-        headers: dict[str, str | Sequence[str]] = {"content-type": [content_type], "x-slack-request-timestamp": [timestamp],
-                   "x-slack-signature": [signature]}  # fmt: skip
+        signature = SignatureVerifier(self.secret).generate_signature(timestamp=timestamp, body=body) or ""
+        headers: dict[str, str | Sequence[str]] = {
+            "content-type": [content_type],
+            "x-slack-request-timestamp": [timestamp],
+            "x-slack-signature": [signature],
+        }
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def dispatch_event(self, event: dict[str, Any]) -> BoltResponse:
         """Deliver an Events API event."""
-        body = {"type": "event_callback", "team_id": self.slack.team_id, "api_app_id": "A0CONSOLE",
-                "event_id": f"EvConsole{next(self._counter):08d}", "event_time": int(time.time()), "event": event}  # fmt: skip
+        body = {
+            "type": "event_callback",
+            "team_id": self.slack.team_id,
+            "api_app_id": "A0CONSOLE",
+            "event_id": f"EvConsole{next(self._counter):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
         return self.dispatch(json.dumps(body), "application/json")
 
     def _show_ack(self, response: BoltResponse) -> None:
@@ -359,8 +420,19 @@ class Console:
             self.say(response.body)
             return
         self.shown = Shown()
-        self._print_payload(body, title="only visible to you", container={"type": "message", "message": {
-            "channel": "C0CONSOLE", "ts": "0", "text": body.get("text", ""), "blocks": body.get("blocks") or []}})  # fmt: skip
+        self._print_payload(
+            body,
+            title="only visible to you",
+            container={
+                "type": "message",
+                "message": {
+                    "channel": "C0CONSOLE",
+                    "ts": "0",
+                    "text": body.get("text", ""),
+                    "blocks": body.get("blocks") or [],
+                },
+            },
+        )
 
     def _print_payload(self, body: dict[str, Any], *, title: str, container: dict[str, Any]) -> None:
         self.say(f"── {title} ──")
@@ -382,15 +454,32 @@ class Console:
             ]
             responses = state.responses[self.seen["responses"] :]
             modals = list(state.modals.values())[self.seen["modals"] :]
-            self.seen.update(messages=len(state.messages), ephemerals=len(state.ephemerals),
-                             responses=len(state.responses), modals=len(state.modals))  # fmt: skip
+            self.seen.update(
+                messages=len(state.messages),
+                ephemerals=len(state.ephemerals),
+                responses=len(state.responses),
+                modals=len(state.modals),
+            )
         for response in responses:
-            self._print_payload(response, title="only visible to you", container={"type": "message", "message": {
-                "channel": "C0CONSOLE", "ts": "0", "text": response.get("text", ""),
-                "blocks": response.get("blocks") or []}})  # fmt: skip
+            self._print_payload(
+                response,
+                title="only visible to you",
+                container={
+                    "type": "message",
+                    "message": {
+                        "channel": "C0CONSOLE",
+                        "ts": "0",
+                        "text": response.get("text", ""),
+                        "blocks": response.get("blocks") or [],
+                    },
+                },
+            )
         for ephemeral in ephemerals:
-            self._print_payload(ephemeral, title="only visible to you",
-                                container={"type": "message", "message": dict(ephemeral, ts="0")})  # fmt: skip
+            self._print_payload(
+                ephemeral,
+                title="only visible to you",
+                container={"type": "message", "message": dict(ephemeral, ts="0")},
+            )
         self._show_messages([m for m in messages if m.get("user") != self.user_id])
         for modal in modals:
             self.fill_modal(modal)
@@ -407,8 +496,12 @@ class Console:
             )
             author = self.names.get(message.get("user") or "", "ccbot")
             self.say(f"── #{number} {where}{thread} · {author} ──")
-            lines = render_blocks(message.get("blocks") or [], self.names, self.shown.buttons,
-                                  {"type": "message", "message": message})  # fmt: skip
+            lines = render_blocks(
+                message.get("blocks") or [],
+                self.names,
+                self.shown.buttons,
+                {"type": "message", "message": message},
+            )
             for line in lines or unmrkdwn(message.get("text") or "", self.names).splitlines():
                 self.say("  " + line)
 
@@ -423,8 +516,12 @@ class Console:
         self.say(f"┌─ {title} ─ (type `cancel` at any field to close the form)")
         values: dict[str, dict[str, Any]] = {}
         inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
-        for line in render_blocks([b for b in view.get("blocks") or [] if b.get("type") != "input"], self.names,
-                                  self.shown.buttons, {"type": "view", "view": view}):  # fmt: skip
+        for line in render_blocks(
+            [b for b in view.get("blocks") or [] if b.get("type") != "input"],
+            self.names,
+            self.shown.buttons,
+            {"type": "view", "view": view},
+        ):
             self.say("│ " + line)
         pending = inputs
         while pending:
@@ -486,9 +583,14 @@ class Console:
 
     def _submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
         submitted = dict(view, state={"values": values})
-        payload = {"type": "view_submission", "user": {"id": self.user_id, "username": self.handle},
-                   "api_app_id": "A0CONSOLE", "team": {"id": self.slack.team_id}, "view": submitted,
-                   "trigger_id": f"trigger.{next(self._counter)}"}  # fmt: skip
+        payload = {
+            "type": "view_submission",
+            "user": {"id": self.user_id, "username": self.handle},
+            "api_app_id": "A0CONSOLE",
+            "team": {"id": self.slack.team_id},
+            "view": submitted,
+            "trigger_id": f"trigger.{next(self._counter)}",
+        }
         response = self.dispatch(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )

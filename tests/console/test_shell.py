@@ -23,11 +23,32 @@ from tests.conftest import PILOT_ROSTER, ROOT
 
 
 def test_the_demo_through_a_pipe_shows_status_home_and_refusals(tmp_path: Path) -> None:
-    script = "\n".join(["/cc", "as @ziafazal", "/cc", "home", "as @nobody", "/cc", "as @idegtiarov", "/cc",
-                        "time +3d", "channels", "/cc-nope", "frobnicate", "quit"])  # fmt: skip
-    result = subprocess.run([sys.executable, "-m", "bot", "console", "--demo"], input=script, cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin",
-                            "PYTHONPATH": str(ROOT)})  # fmt: skip
+    script = "\n".join(
+        [
+            "/cc",
+            "as @ziafazal",
+            "/cc",
+            "home",
+            "as @nobody",
+            "/cc",
+            "as @idegtiarov",
+            "/cc",
+            "time +3d",
+            "channels",
+            "/cc-nope",
+            "frobnicate",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "First choose who you are" in out
@@ -44,8 +65,12 @@ def test_the_demo_through_a_pipe_shows_status_home_and_refusals(tmp_path: Path) 
 
 def _console(tmp_path: Path, script: str) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
-    console = Console(database_url=f"sqlite:///{tmp_path / 'c.db'}", stdin=io.StringIO(script), stdout=out,
-                      demo_roster=PILOT_ROSTER)  # fmt: skip
+    console = Console(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        stdin=io.StringIO(script),
+        stdout=out,
+        demo_roster=PILOT_ROSTER,
+    )
     return console, out
 
 
@@ -55,11 +80,25 @@ def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path
 
     def open_form(ack, client, body):
         ack()
-        view = View(type="modal", callback_id="try_form", title="Try a form", submit="Send", blocks=[
-            InputBlock(block_id="words", label="Your words", element=PlainTextInputElement(action_id="v")),
-            InputBlock(block_id="pick", label="Pick one", element=StaticSelectElement(action_id="v", options=[
-                Option(value="a", text="Apples"), Option(value="b", text="Bananas")])),
-        ])  # fmt: skip
+        view = View(
+            type="modal",
+            callback_id="try_form",
+            title="Try a form",
+            submit="Send",
+            blocks=[
+                InputBlock(
+                    block_id="words", label="Your words", element=PlainTextInputElement(action_id="v")
+                ),
+                InputBlock(
+                    block_id="pick",
+                    label="Pick one",
+                    element=StaticSelectElement(
+                        action_id="v",
+                        options=[Option(value="a", text="Apples"), Option(value="b", text="Bananas")],
+                    ),
+                ),
+            ],
+        )
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     def submit_form(ack, view, client, body):
@@ -69,9 +108,14 @@ def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path
             return
         ack()
         received.append(values)
-        client.chat_postMessage(channel=body["user"]["id"], text="thanks", blocks=[
-            SectionBlock(text=f"You picked {values['pick']['v']['selected_option']['value']}"),
-            ActionsBlock(elements=[ButtonElement(text="Again", action_id="again", value="x")])])  # fmt: skip
+        client.chat_postMessage(
+            channel=body["user"]["id"],
+            text="thanks",
+            blocks=[
+                SectionBlock(text=f"You picked {values['pick']['v']['selected_option']['value']}"),
+                ActionsBlock(elements=[ButtonElement(text="Again", action_id="again", value="x")]),
+            ],
+        )
 
     def again(ack, respond):
         ack()

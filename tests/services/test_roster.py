@@ -20,8 +20,17 @@ from storage.roster import get_person_by_github, list_active_champions, list_act
 from tests.conftest import NOW, PILOT_ROSTER, ROOT, load_pilot
 
 OPENEDX = ROOT / "examples" / "openedx"
-PILOT_CCS = ["ziafazal", "bradenmacdonald", "symbolist", "pomegranited", "felipemontoya", "omarIthawi",
-             "pdpinch", "regisb", "idegtiarov"]  # fmt: skip
+PILOT_CCS = [
+    "ziafazal",
+    "bradenmacdonald",
+    "symbolist",
+    "pomegranited",
+    "felipemontoya",
+    "omarIthawi",
+    "pdpinch",
+    "regisb",
+    "idegtiarov",
+]
 
 
 def _import(session: Session, path: Path, *, dry_run: bool = False, **kwargs) -> object:
@@ -120,10 +129,12 @@ def test_a_broken_file_changes_nothing_and_says_where_it_broke(session: Session,
     load_pilot(session)
     before = _counts(session)
     text = PILOT_ROSTER.read_text()
-    text = text.replace("champions: [jbowman, feanil]\n    manager: nimisha\n    agreements:\n"
-                        "      - {kind: individual, signed: 2026-01-05",
-                        "champions: [jbowman, nobody-here]\n    manager: nimisha\n    agreements:\n"
-                        "      - {kind: individual, signed: 2026-01-05")  # fmt: skip
+    text = text.replace(
+        "champions: [jbowman, feanil]\n    manager: nimisha\n    agreements:\n"
+        "      - {kind: individual, signed: 2026-01-05",
+        "champions: [jbowman, nobody-here]\n    manager: nimisha\n    agreements:\n"
+        "      - {kind: individual, signed: 2026-01-05",
+    )
     text = text.replace(
         "roles: [committer]\n    repos: [openedx/edx-ace]", "roles: [commiter]\n    repos: [openedx/edx-ace]"
     )

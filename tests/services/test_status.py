@@ -22,9 +22,15 @@ def _standing(
     agreements, *, org=None, org_agreements=(), champions=2, policy=PILOT, roles=("committer",), removed=None
 ):
     return derive_standing(
-        roles=roles, removed_on=removed, agreements=agreements, organization=org,
-        organization_agreements=org_agreements, champion_count=champions, policy=policy, today=TODAY,
-    )  # fmt: skip
+        roles=roles,
+        removed_on=removed,
+        agreements=agreements,
+        organization=org,
+        organization_agreements=org_agreements,
+        champion_count=champions,
+        policy=policy,
+        today=TODAY,
+    )
 
 
 def test_all_agreements_and_two_champions_make_a_committer_active() -> None:
