@@ -127,3 +127,37 @@ def test_an_error_in_a_handler_becomes_an_actionable_ephemeral_message(bot: Runn
     assert "something went wrong" in message
     assert "error id" in message
     assert "hunter2" not in message
+
+
+def test_thirty_two_requests_at_once_are_all_answered_well_inside_three_seconds(bot: RunningBot) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    users = [
+        "U0PILOT01",
+        "U0PILOT02",
+        "U0PILOT03",
+        "U0PILOT04",
+        "U0CHAMP01",
+        "U0MGR0001",
+        "U0NOBODY3",
+        "U0ADMIN01",
+    ]
+
+    def timed(index: int) -> tuple[int, float]:
+        started = time.monotonic()
+        response = bot.sender.command("/cc", user_id=users[index % len(users)])
+        return response.status_code, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        results = list(pool.map(timed, range(32)))
+    assert {status for status, _ in results} == {200}
+    assert max(elapsed for _, elapsed in results) < 3.0
+
+
+def test_a_committer_whose_agreement_expired_is_shown_as_lapsed(bot: RunningBot, clock) -> None:
+    import datetime as dt
+
+    clock[0] = dt.datetime(2027, 2, 1, 12, tzinfo=dt.UTC)
+    text = _text(bot.sender.command("/cc", user_id="U0PILOT01").json())
+    assert "lapsed" in text
+    assert "Individual contributor agreement: expired on 2027-01-31. Renew it" in text
