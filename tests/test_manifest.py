@@ -11,7 +11,8 @@ import yaml
 from bot.ids import Command, Event
 from tests.conftest import ROOT, RunningBot
 
-SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.json"
+# Slack's published JSON Schema for app manifests (slackapi/manifest-schema, tag v0.5.0).
+SCHEMA = ROOT / "tests" / "data" / "manifest.schema.json"
 
 
 def _manifest() -> dict:
