@@ -132,6 +132,10 @@ class Console:
     def run(self) -> None:
         """Read commands until `quit` or end of input."""
         self.say("ccbot console: the real bot, with Slack replaced by a local stand-in. Type `help`.")
+        if len(self.names) <= 2 + len(self.slack.state.channels):
+            self.say(
+                "The roster is empty: start with `ccbot console --demo`, or `ccbot roster import FILE` first."
+            )
         while True:
             line = self.read(f"{self.handle or '(nobody)'}> ")
             if line is None or line.strip() in {"quit", "exit"}:

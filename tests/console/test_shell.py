@@ -136,3 +136,9 @@ def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path
     assert "You picked b" in text
     assert "[1] Again" in text
     assert "Pressed again" in text
+
+
+def test_an_empty_roster_says_how_to_fill_it(tmp_path: Path) -> None:
+    out = io.StringIO()
+    Console(database_url=f"sqlite:///{tmp_path / 'e.db'}", stdin=io.StringIO("quit\n"), stdout=out).run()
+    assert "The roster is empty: start with `ccbot console --demo`" in out.getvalue()
