@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -12,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.web import SlackResponse
 
 from bot.services.directory import SlackProfile
 from bot.settings import Settings
@@ -48,18 +50,15 @@ class SlackDirectory:
 
     def lookup_by_email(self, email: str) -> SlackProfile | None:
         """Return the Slack user with this e-mail, or None when Slack has none."""
-        try:
-            response = self.client.users_lookupByEmail(email=email)
-        except SlackApiError as exc:
-            if exc.response.get("error") in NOT_FOUND_ERRORS:
-                return None
-            raise
-        return _profile(response.get("user") or {})
+        return self._user(self.client.users_lookupByEmail, email=email)
 
     def user_info(self, user_id: str) -> SlackProfile | None:
         """Return the Slack user with this id, or None when Slack has none."""
+        return self._user(self.client.users_info, user=user_id)
+
+    def _user(self, method: Callable[..., SlackResponse], **kwargs: str) -> SlackProfile | None:
         try:
-            response = self.client.users_info(user=user_id)
+            response = method(**kwargs)
         except SlackApiError as exc:
             if exc.response.get("error") in NOT_FOUND_ERRORS:
                 return None

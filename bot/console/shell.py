@@ -94,7 +94,7 @@ class Console:
         self.user_id: str | None = None
         self.handle = ""
         self.shown = Shown()
-        self.seen = {"messages": 0, "ephemerals": 0, "responses": 0, "modals": 0, "updates": 0}
+        self.seen = {"messages": 0, "ephemerals": 0, "responses": 0, "modals": 0}
         self._counter = itertools.count(1)
 
     def _settings(self, database_url: str) -> Settings:
@@ -337,7 +337,7 @@ class Console:
             view.get("blocks") or [], self.names, self.shown.buttons, {"type": "view", "view": view}
         ):
             self.say("  " + line)
-        self.show_new(reset=False)
+        self.show_new()
 
     # -- looking around -------------------------------------------------------------------------
 
@@ -424,32 +424,26 @@ class Console:
             self.say(response.body)
             return
         self.shown = Shown()
-        self._print_payload(
-            body,
-            title="only visible to you",
-            container={
-                "type": "message",
-                "message": {
-                    "channel": "C0CONSOLE",
-                    "ts": "0",
-                    "text": body.get("text", ""),
-                    "blocks": body.get("blocks") or [],
-                },
-            },
-        )
+        self._print_private(body)
 
-    def _print_payload(self, body: dict[str, Any], *, title: str, container: dict[str, Any]) -> None:
-        self.say(f"── {title} ──")
-        lines = render_blocks(body.get("blocks") or [], self.names, self.shown.buttons, container)
+    def _print_private(self, body: dict[str, Any]) -> None:
+        """Print a reply only the acting person sees (an ack, a response_url post, an ephemeral)."""
+        self.say("── only visible to you ──")
+        message = {
+            "channel": body.get("channel") or "C0CONSOLE",
+            "ts": "0",
+            "text": body.get("text", ""),
+            "blocks": body.get("blocks") or [],
+        }
+        container = {"type": "message", "message": message}
+        lines = render_blocks(message["blocks"], self.names, self.shown.buttons, container)
         if not lines and body.get("text"):
             lines = unmrkdwn(str(body["text"]), self.names).splitlines()
         for line in lines:
             self.say("  " + line)
 
-    def show_new(self, *, reset: bool = False) -> None:
+    def show_new(self) -> None:
         """Print what the bot sent since the last command: messages, ephemerals, responses, modals."""
-        if reset:
-            self.shown = Shown()
         state = self.slack.state
         with self.slack.lock:
             messages = state.messages[self.seen["messages"] :]
@@ -464,26 +458,8 @@ class Console:
                 responses=len(state.responses),
                 modals=len(state.modals),
             )
-        for response in responses:
-            self._print_payload(
-                response,
-                title="only visible to you",
-                container={
-                    "type": "message",
-                    "message": {
-                        "channel": "C0CONSOLE",
-                        "ts": "0",
-                        "text": response.get("text", ""),
-                        "blocks": response.get("blocks") or [],
-                    },
-                },
-            )
-        for ephemeral in ephemerals:
-            self._print_payload(
-                ephemeral,
-                title="only visible to you",
-                container={"type": "message", "message": dict(ephemeral, ts="0")},
-            )
+        for private in [*responses, *ephemerals]:
+            self._print_private(private)
         self._show_messages([m for m in messages if m.get("user") != self.user_id])
         for modal in modals:
             self.fill_modal(modal)
