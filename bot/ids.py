@@ -9,6 +9,8 @@ class Command(StrEnum):
     """Slash commands (names fixed by the product contract)."""
 
     CC = "/cc"
+    ASK = "/cc-ask"
+    OWNERS = "/cc-owners"
 
 
 COMMAND_HELP: dict[Command, tuple[str, str]] = {
@@ -16,10 +18,51 @@ COMMAND_HELP: dict[Command, tuple[str, str]] = {
         "[help]",
         "your status: role, champions, repos, agreements with dates; `help` lists commands",
     ),
+    Command.ASK: (
+        "[PR URL] [question]",
+        "ask your champions about a pull request; the answer comes in a thread of the coordination channel",
+    ),
+    Command.OWNERS: (
+        "org/repo [path]",
+        "the technical owners of a repository or a path in it, with a button to request an intro",
+    ),
 }
+
+
+class Shortcut(StrEnum):
+    """Global and message shortcuts (callback ids fixed by the product contract)."""
+
+    ASK_CHAMPIONS = "ask_champions"
 
 
 class Event(StrEnum):
     """Events API event types the bot subscribes to."""
 
     APP_HOME_OPENED = "app_home_opened"
+    MESSAGE = "message"
+
+
+class ViewId(StrEnum):
+    """Modal callback ids."""
+
+    ASK = "ask_question"
+    HAND_OFF = "hand_off_question"
+
+
+class Input(StrEnum):
+    """Input blocks in modals; each block's element uses the same string as its action_id."""
+
+    PR_URL = "pr_url"
+    QUESTION = "question"
+    URGENCY = "urgency"
+    HAND_OFF_TO = "hand_off_to"
+
+
+class Action(StrEnum):
+    """Button action ids."""
+
+    CLAIM_QUESTION = "question_claim"
+    ANSWER_QUESTION = "question_mark_answered"
+    HAND_OFF_QUESTION = "question_hand_off"
+    OPEN_QUESTION = "question_open_thread"
+    REQUEST_INTRO = "owners_request_intro"

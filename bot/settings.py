@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated
 
@@ -11,6 +12,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?\s*(?:(?P<m>\d+)m)?$")
 
 
 class ConfigError(Exception):
@@ -33,6 +36,66 @@ class Settings(BaseSettings):
     digest_channel: str | None = Field(default=None, alias="CCBOT_DIGEST_CHANNEL")
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="CCBOT_ADMINS")
     port: int = Field(default=3000, ge=1, le=65535, alias="CCBOT_PORT")
+    working_hours: Annotated[tuple[dt.time, dt.time], NoDecode] = Field(
+        default=(dt.time(9), dt.time(17)), alias="CCBOT_WORKING_HOURS"
+    )
+    working_days: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(range(5)), alias="CCBOT_WORKING_DAYS"
+    )
+    sla_normal: Annotated[dt.timedelta, NoDecode] = Field(
+        default=dt.timedelta(hours=4), alias="CCBOT_SLA_NORMAL"
+    )
+    sla_urgent: Annotated[dt.timedelta, NoDecode] = Field(
+        default=dt.timedelta(minutes=30), alias="CCBOT_SLA_URGENT"
+    )
+
+    @field_validator("working_hours", mode="before")
+    @classmethod
+    def _parse_working_hours(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+        if not match:
+            raise ValueError("must look like 09:00-17:00")
+        h1, m1, h2, m2 = (int(part) for part in match.groups())
+        try:
+            start, end = dt.time(h1, m1), dt.time(h2, m2)
+        except ValueError:
+            raise ValueError("must hold two times of day, like 09:00-17:00") from None
+        if start >= end:
+            raise ValueError("the day must end after it starts, like 09:00-17:00")
+        return (start, end)
+
+    @field_validator("working_days", mode="before")
+    @classmethod
+    def _parse_working_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        days: set[int] = set()
+        for part in value.lower().replace(" ", "").split(","):
+            first, _, last = part.partition("-")
+            if first not in DAY_NAMES or (last and last not in DAY_NAMES):
+                raise ValueError("must name days like mon-fri or mon,tue,thu")
+            start, end = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
+            days.update(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
+        return frozenset(days)
+
+    @field_validator("sla_normal", "sla_urgent", mode="before")
+    @classmethod
+    def _parse_duration(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        match = DURATION.fullmatch(value.strip())
+        if not value.strip() or not match or not any(match.groupdict().values()):
+            raise ValueError("must be a duration like 4h, 30m or 1h30m")
+        return dt.timedelta(hours=float(match["h"] or 0), minutes=int(match["m"] or 0))
+
+    @field_validator("sla_normal", "sla_urgent")
+    @classmethod
+    def _check_duration(cls, value: dt.timedelta) -> dt.timedelta:
+        if value <= dt.timedelta(0):
+            raise ValueError("must be longer than zero")
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod

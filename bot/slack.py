@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -16,11 +17,27 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web import SlackResponse
 
 from bot.services.directory import SlackProfile
+from bot.services.outbox import DeliveryFailed
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 NOT_FOUND_ERRORS = {"users_not_found", "user_not_found", "account_inactive"}
+# Errors that the same message will meet again however often it is retried.
+PERMANENT_POST_ERRORS = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "account_inactive",
+    "cannot_dm_bot",
+    "user_disabled",
+    "restricted_action",
+    "msg_too_long",
+    "invalid_blocks",
+    "no_text",
+    "thread_not_found",
+}
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -81,3 +98,23 @@ def _profile(user: dict[str, object]) -> SlackProfile | None:
         timezone=timezone if isinstance(timezone, str) else None,
         real_name=real_name if isinstance(real_name, str) else None,
     )
+
+
+class SlackMessenger:
+    """Posts outbox messages with chat.postMessage (the client's retry handlers absorb 429s and 5xx)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
+        """Post one message and return its ts."""
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks or None, thread_ts=thread_ts, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            raise DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS) from None
+        except (SlackClientError, OSError) as exc:
+            raise DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False) from None
+        return str(response.get("ts") or "")

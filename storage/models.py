@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.db import UTCDateTime
@@ -45,6 +45,30 @@ class Phase(enum.StrEnum):
     PILOT = "pilot"
     ESTABLISH = "establish"
     SCALE = "scale"
+
+
+class Urgency(enum.StrEnum):
+    """How soon a question needs an answer; it sets the SLA."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class QuestionState(enum.StrEnum):
+    """Where a question stands in its thread."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    ANSWERED = "answered"
+
+
+class OutboxStatus(enum.StrEnum):
+    """Delivery state of a message the bot decided to send."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
@@ -195,3 +219,136 @@ class ProgramSetting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: Any = Field(sa_column=Column(JSON, nullable=False))
+
+
+def _person_fk(*, nullable: bool = True, index: bool = False, ondelete: str = "SET NULL") -> Any:
+    return Column(Integer, ForeignKey("person.id", ondelete=ondelete), nullable=nullable, index=index)
+
+
+class Question(SQLModel, table=True):
+    """A committer's question about a pull request, answered in a thread of the coordination channel."""
+
+    __table_args__ = (
+        UniqueConstraint("channel", "thread_ts", name="uq_question_thread"),
+        Index("ix_question_state_asked", "state", "asked_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    committer_id: int = Field(sa_column=_person_fk(nullable=False, index=True, ondelete="CASCADE"))
+    repo_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("repo.id", ondelete="SET NULL"), index=True)
+    )
+    pr_url: str = Field(max_length=500)
+    pr_number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    urgency: str = Field(default=Urgency.NORMAL.value, max_length=16)
+    has_grant: bool = Field(default=True, description="whether the asker has commit rights on the repo")
+    state: str = Field(default=QuestionState.OPEN.value, max_length=16)
+    asked_at: dt.datetime = Field(sa_column=utc_column())
+    channel: str | None = Field(default=None, max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    permalink: str | None = Field(default=None, max_length=500)
+    claimed_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    first_response_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    first_responder_id: int | None = Field(default=None, sa_column=_person_fk())
+    answered_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    answered_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    reopened_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class QuestionResponder(SQLModel, table=True):
+    """Someone a question was routed to (the committer's champions in phases 1-2), in order."""
+
+    __tablename__ = "question_responder"
+
+    question_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+    )
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    position: int = Field(default=1)
+
+
+class QuestionReply(SQLModel, table=True):
+    """A message posted in a question's thread, as Slack reported it."""
+
+    __tablename__ = "question_reply"
+    __table_args__ = (UniqueConstraint("question_id", "ts", name="uq_question_reply_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    ts: str = Field(max_length=32)
+    slack_user_id: str = Field(max_length=32)
+    person_id: int | None = Field(default=None, sa_column=_person_fk())
+    at: dt.datetime = Field(sa_column=utc_column())
+
+
+class QuestionNudge(SQLModel, table=True):
+    """One step of a question's SLA ladder, taken once."""
+
+    __tablename__ = "question_nudge"
+
+    question_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"), primary_key=True)
+    )
+    step: int = Field(primary_key=True)
+    due_at: dt.datetime = Field(sa_column=utc_column())
+    taken_at: dt.datetime = Field(sa_column=utc_column())
+    target: str = Field(default="", max_length=200)
+
+
+class RepoOwnership(SQLModel, table=True):
+    """Who owns a repository: its catalog-info.yaml owner and its CODEOWNERS rules, as last synced."""
+
+    __tablename__ = "repo_ownership"
+
+    repo_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("repo.id", ondelete="CASCADE"), primary_key=True)
+    )
+    catalog_owner: str | None = Field(default=None, max_length=200)
+    lifecycle: str | None = Field(default=None, max_length=32)
+    component_type: str | None = Field(default=None, max_length=32)
+    codeowners: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    synced_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class OwnerIntro(SQLModel, table=True):
+    """A committer's request to be introduced to the technical owners of a repository or path."""
+
+    __tablename__ = "owner_intro"
+    __table_args__ = (Index("ix_owner_intro_lookup", "committer_id", "repo_id", "path"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committer_id: int = Field(sa_column=_person_fk(nullable=False, ondelete="CASCADE"))
+    repo_id: int = Field(sa_column=Column(Integer, ForeignKey("repo.id", ondelete="CASCADE"), nullable=False))
+    path: str = Field(default="", max_length=500)
+    owners: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    requested_at: dt.datetime = Field(sa_column=utc_column())
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the bot decided to send: written first, delivered after, so none is lost or sent twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True, description="one message per key: kind, subject, recipient")
+    kind: str = Field(max_length=32, index=True)
+    channel: str = Field(max_length=32, description="a channel id, or a user id for a DM")
+    thread_ts: str | None = Field(default=None, max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
+    attempts: int = Field(default=0)
+    created_at: dt.datetime = Field(sa_column=utc_column())
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    sent_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=500)

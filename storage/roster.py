@@ -117,6 +117,11 @@ def add_organization(session: Session, *, name: str, **fields: Any) -> Organizat
     return organization
 
 
+def get_repo_by_id(session: Session, repo_id: int) -> Repo | None:
+    """Return the repo with this id."""
+    return session.get(Repo, repo_id)
+
+
 def get_or_add_repo(session: Session, full_name: str) -> Repo:
     """Return the repo named `org/name` (case-insensitively), adding it when new."""
     key = full_name.strip().lower()

@@ -1,4 +1,4 @@
-"""Slash commands: `/cc` (status and help)."""
+"""Slash commands: `/cc` (status and help), `/cc-ask` (opens the question modal), `/cc-owners`."""
 
 from __future__ import annotations
 
@@ -7,15 +7,24 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Command
+from bot.services.owners import check_repo_name, find_owners
+from bot.services.questions import ask_refusal, split_ask_text
 from bot.services.roster import get_profile, list_admins
 from bot.settings import Settings
+from bot.views.owners import owners_blocks
+from bot.views.questions import ask_modal, refusal_text
 from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
 from storage.models import Person
 
 STATUS_WORDS = {"", "status", "me"}
+NO_CHANNEL = (
+    "The program has no coordination channel configured, so questions cannot be posted yet. "
+    "Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
+)
 
 
 def answer_cc_command(
@@ -40,6 +49,37 @@ def answer_cc_command(
     ack(text=blocks_to_text(blocks), blocks=blocks)
 
 
+def open_ask_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Open the question modal, pre-filled from `/cc-ask <url> <question>`; refuse with the reason why."""
+    refusal = ask_refusal(session, person, today=now.date())
+    if refusal is not None:
+        ack(text=refusal_text(refusal))
+        return
+    if not settings.coordination_channel:
+        ack(text=NO_CHANNEL)
+        return
+    ack()
+    pr_url, question = split_ask_text(command.get("text") or "")
+    client.views_open(trigger_id=command["trigger_id"], view=ask_modal(pr_url=pr_url, question=question))
+
+
+def answer_owners_command(ack: Callable[..., None], command: dict[str, Any], session: Session) -> None:
+    """Answer `/cc-owners org/repo [path]` with the owners and an intro button."""
+    repo, path = check_repo_name(command.get("text") or "")
+    blocks = owners_blocks(find_owners(session, repo, path))
+    ack(text=blocks_to_text(blocks), blocks=blocks)
+
+
 def register(app: App) -> None:
     """Register the slash commands."""
     app.command(Command.CC.value)(answer_cc_command)
+    app.command(Command.ASK.value)(open_ask_modal)
+    app.command(Command.OWNERS.value)(answer_owners_command)

@@ -693,3 +693,9 @@ def list_roster(session: Session) -> list[Person]:
 def find_person(session: Session, handle: str) -> Person | None:
     """Return the person with this GitHub handle (any case), or None."""
     return store.get_person_by_github(session, handle)
+
+
+def find_person_by_slack_id(session: Session, user_id: str) -> Person | None:
+    """Return the current roster person linked to a Slack user id, or None."""
+    person = store.get_person_by_slack_id(session, user_id) if user_id else None
+    return person if person is not None and person.removed_on is None else None

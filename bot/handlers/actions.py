@@ -1,0 +1,107 @@
+"""Buttons: claim, mark answered and hand off a question; request an intro to technical owners."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.ids import Action
+from bot.publish import post_intro, refresh_question
+from bot.services.errors import UserError
+from bot.services.owners import request_intro
+from bot.services.questions import claim_question, get_card, hand_off_candidates, mark_answered
+from bot.settings import Settings
+from bot.views.questions import hand_off_modal
+from storage.models import Person
+
+
+def _question_id(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UserError("This button no longer points at a question.")
+    return int(value)
+
+
+def handle_claim_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Claim a question for the clicker and redraw its thread root."""
+    ack()
+    card = claim_question(session, _question_id(action), person, now=now)
+    refresh_question(client, card, now=now)
+
+
+def handle_answered_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Close a question as answered and redraw its thread root."""
+    ack()
+    card = mark_answered(session, _question_id(action), person, now=now)
+    refresh_question(client, card, now=now)
+
+
+def handle_hand_off_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the hand-off modal, suggesting the other champion."""
+    ack()
+    question_id = _question_id(action)
+    candidates = hand_off_candidates(session, question_id, person)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=hand_off_modal(get_card(session, question_id), candidates)
+    )
+
+
+def handle_request_intro_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Post an intro to the owners in the coordination channel (once a week at most) and tell the committer."""
+    ack()
+    try:
+        target = json.loads(action.get("value") or "{}")
+    except ValueError:
+        target = {}
+    if not isinstance(target, dict) or not target.get("repo"):
+        raise UserError("This button no longer points at a repository. Run `/cc-owners` again.")
+    card = request_intro(session, person, str(target["repo"]), str(target.get("path") or ""), now=now)
+    respond(
+        text=post_intro(client, session, card, settings=settings),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def register(app: App) -> None:
+    """Register the buttons."""
+    app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
+    app.action(Action.ANSWER_QUESTION.value)(handle_answered_action)
+    app.action(Action.HAND_OFF_QUESTION.value)(handle_hand_off_action)
+    app.action(Action.REQUEST_INTRO.value)(handle_request_intro_action)

@@ -1,0 +1,40 @@
+"""Reading what people typed into modals: view state values by input block."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.ids import Input
+
+
+def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:
+    values = (view.get("state") or {}).get("values") or {}
+    element = (values.get(block.value) or {}).get(block.value)
+    return element if isinstance(element, dict) else {}
+
+
+def text_value(view: dict[str, Any], block: Input) -> str:
+    """Return a text input's value ('' when empty)."""
+    return str(_element(view, block).get("value") or "")
+
+
+def selected_value(view: dict[str, Any], block: Input) -> str | None:
+    """Return the value of a select's or radio group's chosen option."""
+    option = _element(view, block).get("selected_option")
+    return str(option.get("value")) if isinstance(option, dict) and option.get("value") else None
+
+
+def selected_user(view: dict[str, Any], block: Input) -> str | None:
+    """Return the Slack user id chosen in a users select."""
+    user = _element(view, block).get("selected_user")
+    return str(user) if user else None
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """Return the view's private_metadata as a dict ({} when absent or not JSON)."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

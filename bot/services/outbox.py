@@ -1,0 +1,129 @@
+"""The outbox: messages are written to the database when decided and delivered after, each exactly once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from storage import outbox as store
+from storage.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to a worker that died before recording the send.
+CLAIM_LEASE = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
+
+class DeliveryFailed(Exception):
+    """Slack refused a message; `permanent` when retrying cannot help (no such user, not in channel)."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Messenger(Protocol):
+    """Posts one message and returns its ts; raises DeliveryFailed when Slack refuses it."""
+
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None
+    ) -> str: ...
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send: `key` makes it unique (kind, subject, recipient, period)."""
+
+    key: str
+    kind: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    thread_ts: str | None = None
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def enqueue(session: Session, messages: list[Outgoing], *, now: dt.datetime) -> int:
+    """Write messages to the outbox (without committing); return how many were new."""
+    added = 0
+    for message in messages:
+        row = OutboxMessage(
+            key=message.key[:255],
+            kind=message.kind,
+            channel=message.channel,
+            thread_ts=message.thread_ts,
+            text=message.text,
+            blocks=message.blocks,
+            created_at=now,
+        )
+        added += store.add_message(session, row)
+    return added
+
+
+def deliver_pending(
+    session: Session,
+    messenger: Messenger,
+    *,
+    now: dt.datetime,
+    limit: int = 1000,
+    keys: list[str] | None = None,
+) -> DeliveryReport:
+    """Send pending messages, each claimed in its own transaction so two workers never send one twice."""
+    report = DeliveryReport()
+    stale_before = now - CLAIM_LEASE
+    ids = store.list_deliverable_ids(session, stale_before=stale_before, limit=limit, keys=keys)
+    session.commit()
+    for message_id in ids:
+        message = store.claim_message(session, message_id, now=now, stale_before=stale_before)
+        session.commit()
+        if message is None:
+            continue
+        try:
+            ts = messenger.post(
+                channel=message.channel, text=message.text, blocks=message.blocks, thread_ts=message.thread_ts
+            )
+        except DeliveryFailed as exc:
+            _record_failure(message, exc, report)
+        else:
+            message.status, message.sent_at, message.ts, message.error = (
+                OutboxStatus.SENT.value,
+                now,
+                ts,
+                None,
+            )
+            report.sent += 1
+        session.add(message)
+        session.commit()
+    return report
+
+
+def _record_failure(message: OutboxMessage, exc: DeliveryFailed, report: DeliveryReport) -> None:
+    message.error = exc.reason[:500]
+    if exc.permanent or message.attempts >= MAX_ATTEMPTS:
+        message.status = OutboxStatus.FAILED.value
+        report.failed.append((message.key, exc.reason))
+        logger.warning("outbox %s failed for good: %s", message.key, exc.reason)
+    else:
+        message.status = OutboxStatus.PENDING.value
+        report.retrying += 1
+        logger.info("outbox %s will be retried: %s", message.key, exc.reason)
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """Return how many outbox messages are pending, sending, sent and failed."""
+    counts = store.count_by_status(session)
+    return {status.value: counts.get(status.value, 0) for status in OutboxStatus}

@@ -1,0 +1,282 @@
+"""Technical owners of repositories: synced from catalog-info.yaml and CODEOWNERS, looked up, introduced."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from codeowners import CodeOwners
+from sqlmodel import Session
+
+from bot.services.errors import NotOnRoster, UserError
+from storage import owners as store
+from storage import roster as roster_store
+from storage.audit import add_audit_entry
+from storage.models import OwnerIntro, Person, RepoOwnership
+from storage.program import get_program_setting, set_program_setting
+
+REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+CODEOWNERS_PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
+GROUPS_KEY = "owner_groups"
+INTRO_REPEAT_WINDOW = dt.timedelta(days=7)
+
+
+@dataclass
+class Owner:
+    """One owner as written in the metadata, with the roster people it stands for."""
+
+    kind: str  # user | group | team | email
+    name: str
+    people: list[Person] = field(default_factory=list)
+
+
+@dataclass
+class OwnersAnswer:
+    """The owners of a repository and, when a path was asked, of that path."""
+
+    repo: str
+    path: str
+    catalog_owner: Owner | None
+    path_owners: list[Owner]
+    rule: str | None
+    rule_line: int | None
+    lifecycle: str | None
+    synced_at: dt.datetime
+
+    @property
+    def people(self) -> list[Person]:
+        """Return every roster person among the owners, path owners first, without repeats."""
+        seen: dict[int | None, Person] = {}
+        for owner in [*self.path_owners, *([self.catalog_owner] if self.catalog_owner else [])]:
+            for person in owner.people:
+                seen.setdefault(person.id, person)
+        return list(seen.values())
+
+    @property
+    def labels(self) -> list[str]:
+        """Return every owner as written (`user:x`, `@org/team`), path owners first."""
+        owners = [*self.path_owners, *([self.catalog_owner] if self.catalog_owner else [])]
+        return list(dict.fromkeys(f"{o.kind}:{o.name}" for o in owners))
+
+
+@dataclass
+class SyncReport:
+    """What `ccbot owners sync` found."""
+
+    repos: list[str] = field(default_factory=list)
+    groups: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IntroCard:
+    """An intro request with the people it brings together."""
+
+    intro: OwnerIntro
+    committer: Person
+    repo: str
+    owners: OwnersAnswer
+    champions: list[Person]
+    repeated: bool = False
+
+
+def _load_yaml_documents(path: Path, report: SyncReport) -> list[dict[str, Any]]:
+    try:
+        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        report.problems.append(f"{path}: not valid YAML ({exc.__class__.__name__})")
+        return []
+    return [doc for doc in documents if isinstance(doc, dict)]
+
+
+def sync_owners(session: Session, directory: Path, *, now: dt.datetime, actor: str) -> SyncReport:
+    """Read `<org>/<repo>/catalog-info.yaml` and CODEOWNERS under `directory` into the database (committed)."""
+    if not directory.is_dir():
+        raise UserError(f"{directory} is not a directory")
+    report = SyncReport()
+    groups: dict[str, list[str]] = {}
+    for org_dir in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for repo_dir in sorted(p for p in org_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            name = f"{org_dir.name}/{repo_dir.name}"
+            catalog = repo_dir / "catalog-info.yaml"
+            documents = _load_yaml_documents(catalog, report) if catalog.is_file() else []
+            component = next((d for d in documents if str(d.get("kind", "")).lower() == "component"), None)
+            for doc in documents:
+                if str(doc.get("kind", "")).lower() == "group":
+                    _collect_group(doc, groups)
+            codeowners = next(
+                (repo_dir / place for place in CODEOWNERS_PLACES if (repo_dir / place).is_file()), None
+            )
+            if component is None and codeowners is None:
+                report.problems.append(f"{repo_dir}: neither catalog-info.yaml nor CODEOWNERS; skipped")
+                continue
+            spec = component.get("spec") if component and isinstance(component.get("spec"), dict) else {}
+            assert isinstance(spec, dict)
+            owner = str(spec.get("owner") or "").strip() or None
+            if component is not None and owner is None:
+                report.problems.append(f"{catalog}: spec.owner is missing")
+            repo = roster_store.get_or_add_repo(session, name)
+            assert repo.id is not None
+            store.put_ownership(
+                session,
+                RepoOwnership(
+                    repo_id=repo.id,
+                    catalog_owner=owner[:200] if owner else None,
+                    lifecycle=str(spec.get("lifecycle") or "")[:32] or None,
+                    component_type=str(spec.get("type") or "")[:32] or None,
+                    codeowners=codeowners.read_text(encoding="utf-8", errors="replace")
+                    if codeowners
+                    else None,
+                    synced_at=now,
+                ),
+            )
+            report.repos.append(name)
+    groups_file = directory / "groups.yaml"
+    if groups_file.is_file():
+        for doc in _load_yaml_documents(groups_file, report):
+            _collect_group(doc, groups)
+    if groups:
+        known = get_program_setting(session, GROUPS_KEY, {}) or {}
+        set_program_setting(session, GROUPS_KEY, {**known, **groups})
+    report.groups = len(groups)
+    add_audit_entry(
+        session,
+        at=now,
+        actor=actor,
+        action="owners.synced",
+        subject=str(directory),
+        details={"repos": len(report.repos), "groups": len(groups), "problems": len(report.problems)},
+    )
+    session.commit()
+    return report
+
+
+def _collect_group(doc: dict[str, Any], groups: dict[str, list[str]]) -> None:
+    """Backstage Group entities: `metadata.name` and `spec.members` (GitHub handles)."""
+    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+    assert isinstance(metadata, dict)
+    assert isinstance(spec, dict)
+    name = str(metadata.get("name") or "").strip().lower()
+    members = spec.get("members") or []
+    if name and isinstance(members, list):
+        groups[name] = [str(m).removeprefix("user:").strip() for m in members if str(m).strip()]
+
+
+def _owner(session: Session, kind: str, name: str, groups: dict[str, list[str]]) -> Owner:
+    if kind == "user":
+        person = roster_store.get_person_by_github(session, name)
+        return Owner(kind, name, [person] if person else [])
+    if kind in {"group", "team"}:
+        slug = name.split("/")[-1].lower()
+        members = groups.get(name.lower()) or groups.get(slug) or []
+        people = [p for p in (roster_store.get_person_by_github(session, m) for m in members) if p]
+        return Owner(kind, name, people)
+    people = roster_store.list_people_by_email(session, name) if kind == "email" else []
+    return Owner(kind, name, people[:1])
+
+
+def _catalog_owner(session: Session, value: str, groups: dict[str, list[str]]) -> Owner:
+    kind, _, name = value.partition(":")
+    if not name:
+        kind, name = "user", value
+    return _owner(session, kind.strip().lower(), name.strip(), groups)
+
+
+def check_repo_name(text: str) -> tuple[str, str]:
+    """Return (`org/repo`, path) from `/cc-owners` text; raise UserError with the usage when malformed."""
+    parts = text.split()
+    if not parts:
+        raise UserError(
+            "Usage: `/cc-owners org/repo [path]`, for example `/cc-owners openedx/edx-platform lms/`."
+        )
+    repo = parts[0].strip("<>").removeprefix("https://github.com/").strip("/")
+    if not REPO_NAME.match(repo):
+        raise UserError(
+            f"`{repo[:100]}` is not a repository name: write it as `org/repo`, like `openedx/edx-platform`."
+        )
+    path = parts[1].strip().lstrip("/") if len(parts) > 1 else ""
+    return repo, path[:500]
+
+
+def find_owners(session: Session, repo_name: str, path: str = "") -> OwnersAnswer:
+    """Return the owners of a repository (and of `path` by CODEOWNERS rules); UserError when unknown."""
+    repo = store.get_repo(session, repo_name)
+    ownership = store.get_ownership(session, repo.id) if repo and repo.id else None
+    if repo is None or ownership is None:
+        raise UserError(
+            f"I know no owners for `{repo_name}`: it is not in the synced repository metadata. "
+            "Check the spelling, or ask a program admin to run `ccbot owners sync`."
+        )
+    groups: dict[str, list[str]] = get_program_setting(session, GROUPS_KEY, {}) or {}
+    catalog = _catalog_owner(session, ownership.catalog_owner, groups) if ownership.catalog_owner else None
+    path_owners: list[Owner] = []
+    rule, line = None, None
+    if ownership.codeowners:
+        rules = CodeOwners(ownership.codeowners)
+        target = path or "/"
+        owners, line, rule, _section = rules.matching_line(target)
+        if not owners and path and not path.endswith("/"):
+            owners, line, rule, _section = rules.matching_line(path + "/")
+        for kind, name in owners:
+            label = {"USERNAME": "user", "TEAM": "team", "EMAIL": "email"}[kind]
+            path_owners.append(_owner(session, label, name.lstrip("@"), groups))
+    return OwnersAnswer(
+        repo=repo.full_name,
+        path=path,
+        catalog_owner=catalog,
+        path_owners=path_owners,
+        rule=rule,
+        rule_line=line,
+        lifecycle=ownership.lifecycle,
+        synced_at=ownership.synced_at,
+    )
+
+
+def request_intro(
+    session: Session, person: Person | None, repo_name: str, path: str, *, now: dt.datetime
+) -> IntroCard:
+    """Record a committer's request to meet a repository's owners; a repeat within a week is not recorded again."""
+    if person is None or person.id is None:
+        raise NotOnRoster(
+            "Only people on the Core Committer roster can request an intro. Ask a program admin."
+        )
+    answer = find_owners(session, repo_name, path)
+    repo = store.get_repo(session, repo_name)
+    assert repo is not None
+    assert repo.id is not None
+    champions = [c for _, c in roster_store.list_active_champions(session, person.id)]
+    recent = store.find_recent_intro(
+        session, committer_id=person.id, repo_id=repo.id, path=path, since=now - INTRO_REPEAT_WINDOW
+    )
+    if recent is not None:
+        return IntroCard(recent, person, repo.full_name, answer, champions, repeated=True)
+    intro = store.add_intro(
+        session,
+        OwnerIntro(
+            committer_id=person.id, repo_id=repo.id, path=path, owners=answer.labels, requested_at=now
+        ),
+    )
+    add_audit_entry(
+        session,
+        at=now,
+        actor=person.github,
+        action="owners.intro_requested",
+        subject=f"{repo.full_name}:{path or '/'}",
+        details={"owners": answer.labels},
+    )
+    session.commit()
+    return IntroCard(intro, person, repo.full_name, answer, champions)
+
+
+def record_intro_post(session: Session, intro_id: int, *, channel: str, ts: str) -> None:
+    """Remember where an intro was posted (committed)."""
+    intro = store.get_intro(session, intro_id)
+    if intro is not None:
+        intro.channel, intro.ts = channel, ts
+        session.add(intro)
+        session.commit()

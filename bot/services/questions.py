@@ -1,0 +1,413 @@
+"""Questions on pull requests: asking, routing to champions, claiming, answering in threads, handing off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.services.errors import NotOnRoster, UserError
+from bot.services.policy import PhasePolicy, current_policy
+from bot.services.roster import get_profile
+from bot.services.status import Gap
+from storage import questions as store
+from storage import roster as roster_store
+from storage.audit import add_audit_entry
+from storage.models import Person, Question, QuestionReply, QuestionState, Role, Status, Urgency
+
+PR_URL = re.compile(
+    r"^https://github\.com/(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})"
+    r"/pull/(?P<number>[1-9]\d{0,8})(?:/[A-Za-z0-9/._-]*)?/?(?:[?#]\S*)?$"
+)
+QUESTION_MAX = 2000
+# People who answer questions besides those a question is routed to.
+RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
+
+
+class FieldErrors(UserError):
+    """Input that fails validation, field by field (keys are field names, values what to fix)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class QuestionDraft:
+    """A validated question, before it is stored."""
+
+    pr_url: str
+    repo: str
+    pr_number: int
+    text: str
+    urgency: Urgency
+
+
+@dataclass
+class QuestionCard:
+    """A question with the people around it: what its thread root and notices show."""
+
+    question: Question
+    committer: Person
+    repo: str
+    responders: list[Person]
+    claimed_by: Person | None
+    first_responder: Person | None
+    answered_by: Person | None
+    manager: Person | None
+
+    @property
+    def id(self) -> int:
+        """The question's id."""
+        assert self.question.id is not None
+        return self.question.id
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """What a thread reply did to its question."""
+
+    card: QuestionCard
+    changed: bool
+
+
+def parse_pr_url(url: str) -> tuple[str, int] | None:
+    """Return (`org/repo`, number) for a GitHub pull request URL, or None."""
+    match = PR_URL.match(url.strip())
+    if not match:
+        return None
+    return f"{match['org']}/{match['repo']}", int(match["number"])
+
+
+def split_ask_text(text: str) -> tuple[str, str]:
+    """Split `/cc-ask` text into a leading URL (if any) and the question, to pre-fill the modal."""
+    stripped = text.strip()
+    first, _, rest = stripped.partition(" ")
+    url = first.strip("<>").split("|")[0]
+    if url.startswith(("http://", "https://")):
+        return url, rest.strip()
+    return "", stripped
+
+
+def validate_question(*, pr_url: str | None, text: str | None, urgency: str | None) -> QuestionDraft:
+    """Return the draft for valid input; raise FieldErrors naming each field to fix."""
+    errors: dict[str, str] = {}
+    url = (pr_url or "").strip()
+    parsed = parse_pr_url(url)
+    if not url:
+        errors["pr_url"] = "Paste the link to the pull request."
+    elif parsed is None:
+        errors["pr_url"] = (
+            "That is not a GitHub pull request link: use https://github.com/<org>/<repo>/pull/<number>."
+        )
+    body = (text or "").strip()
+    if not body:
+        errors["question"] = "Write your question for the champions."
+    elif len(body) > QUESTION_MAX:
+        errors["question"] = f"Keep the question under {QUESTION_MAX} characters (it has {len(body)})."
+    try:
+        level = Urgency(urgency or Urgency.NORMAL.value)
+    except ValueError:
+        errors["urgency"] = "Choose normal or urgent."
+        level = Urgency.NORMAL
+    if errors:
+        raise FieldErrors(errors)
+    assert parsed is not None
+    repo, number = parsed
+    return QuestionDraft(pr_url=url, repo=repo, pr_number=number, text=body, urgency=level)
+
+
+@dataclass(frozen=True)
+class AskRefusal:
+    """Why a person may not ask: not on the roster, not a committer, alumni, or gaps in their standing."""
+
+    reason: str
+    status: Status | None = None
+    gaps: tuple[Gap, ...] = ()
+
+
+def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> AskRefusal | None:
+    """Return what stands in the way of this person asking, or None when they may ask."""
+    if person is None or person.id is None:
+        return AskRefusal("not_on_roster")
+    profile = get_profile(session, person.id, today=today)
+    if Role.COMMITTER.value not in profile.roles:
+        return AskRefusal("not_committer")
+    status = profile.standing.status
+    if status is Status.ACTIVE:
+        return None
+    return AskRefusal("standing", status=status, gaps=tuple(profile.standing.gaps))
+
+
+def route_question(session: Session, committer_id: int, *, policy: PhasePolicy) -> list[Person]:
+    """Return who a committer's question goes to, in order (phases 1-2: their champions)."""
+    if policy.champions_required == 0:
+        return []
+    return [champion for _, champion in roster_store.list_active_champions(session, committer_id)]
+
+
+def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime) -> QuestionCard:
+    """Store a question routed to the asker's responders and return its card (committed)."""
+    assert person.id is not None
+    if ask_refusal(session, person, today=now.date()) is not None:
+        raise UserError("You cannot ask right now: `/cc` shows what is missing from your standing.")
+    repo = roster_store.get_or_add_repo(session, draft.repo)
+    granted = {
+        (grant_repo.key if grant_repo else "")
+        for _, grant_repo in roster_store.list_active_grants(session, person.id)
+    }
+    org_wide = draft.repo.split("/")[0].lower() + "/*"
+    responders = route_question(session, person.id, policy=current_policy(session))
+    question = store.add_question(
+        session,
+        Question(
+            committer_id=person.id,
+            repo_id=repo.id,
+            pr_url=draft.pr_url,
+            pr_number=draft.pr_number,
+            text=draft.text,
+            urgency=draft.urgency.value,
+            has_grant=repo.key in granted or org_wide in granted,
+            asked_at=now,
+        ),
+        [p.id for p in responders if p.id is not None],
+    )
+    _audit(
+        session, now, person, "question.asked", question, {"pr": draft.pr_url, "urgency": draft.urgency.value}
+    )
+    session.commit()
+    return get_card(session, question.id or 0)
+
+
+def get_card(session: Session, question_id: int) -> QuestionCard:
+    """Return a question with its committer, responders and the people who acted on it."""
+    question = store.get_question(session, question_id)
+    if question is None:
+        raise UserError("That question no longer exists.")
+    return _card(session, question)
+
+
+def _card(session: Session, question: Question) -> QuestionCard:
+    assert question.id is not None
+    committer = roster_store.get_person(session, question.committer_id)
+    assert committer is not None
+    repo = roster_store.get_repo_by_id(session, question.repo_id) if question.repo_id else None
+
+    def person(person_id: int | None) -> Person | None:
+        return roster_store.get_person(session, person_id) if person_id else None
+
+    return QuestionCard(
+        question=question,
+        committer=committer,
+        repo=repo.full_name if repo else "",
+        responders=store.list_responders(session, question.id),
+        claimed_by=person(question.claimed_by_id),
+        first_responder=person(question.first_responder_id),
+        answered_by=person(question.answered_by_id),
+        manager=person(committer.manager_id),
+    )
+
+
+def record_thread(
+    session: Session, question_id: int, *, channel: str, ts: str, permalink: str | None
+) -> None:
+    """Remember where a question's thread root was posted (committed)."""
+    question = store.get_question(session, question_id)
+    if question is None:
+        return
+    question.channel, question.thread_ts, question.permalink = channel, ts, permalink
+    session.add(question)
+    session.commit()
+
+
+def list_unposted(session: Session, *, now: dt.datetime, grace: dt.timedelta) -> list[QuestionCard]:
+    """Return questions stored more than `grace` ago that never reached Slack (the process died)."""
+    return [_card(session, q) for q in store.list_unposted_questions(session, asked_before=now - grace)]
+
+
+def _roles(session: Session, person: Person) -> set[str]:
+    assert person.id is not None
+    return roster_store.list_roles(session, person.id)
+
+
+def _may_respond(session: Session, person: Person, card: QuestionCard) -> bool:
+    if person.id == card.committer.id:
+        return False
+    if any(r.id == person.id for r in card.responders) or (
+        card.claimed_by and card.claimed_by.id == person.id
+    ):
+        return True
+    return bool(_roles(session, person) & RESPONDER_ROLES)
+
+
+def _actor(person: Person | None) -> Person:
+    if person is None or person.id is None:
+        raise NotOnRoster(
+            "Only people on the Core Committer roster can act on questions. Ask a program admin."
+        )
+    return person
+
+
+def _locked_card(session: Session, question_id: int) -> QuestionCard:
+    question = store.get_question_for_update(session, question_id)
+    if question is None:
+        raise UserError("That question no longer exists.")
+    return _card(session, question)
+
+
+def claim_question(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> QuestionCard:
+    """Make `person` the owner of a question; refuse the asker, other committers and taken questions."""
+    actor = _actor(person)
+    card = _locked_card(session, question_id)
+    question = card.question
+    if not _may_respond(session, actor, card):
+        raise UserError(
+            "Only the committer's champions (or another champion, a manager or an admin) can claim a question."
+        )
+    if question.state == QuestionState.ANSWERED.value:
+        raise UserError("This question is already answered. If it needs more, reply in its thread.")
+    if card.claimed_by is not None:
+        if card.claimed_by.id == actor.id:
+            raise UserError("You have already claimed this question.")
+        raise UserError(
+            f"{card.claimed_by.name or card.claimed_by.github} has already claimed it. "
+            "Ask them to use *Hand off* if you should take it."
+        )
+    question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, actor.id, now
+    _audit(session, now, actor, "question.claimed", question, {})
+    session.commit()
+    return _card(session, question)
+
+
+def mark_answered(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> QuestionCard:
+    """Close a question as answered; the asker or anyone who may respond can do it."""
+    actor = _actor(person)
+    card = _locked_card(session, question_id)
+    question = card.question
+    if actor.id != card.committer.id and not _may_respond(session, actor, card):
+        raise UserError(
+            "Only the asker, their champions, a manager or an admin can mark this question answered."
+        )
+    if question.state == QuestionState.ANSWERED.value:
+        raise UserError("This question is already marked answered.")
+    question.state, question.answered_at, question.answered_by_id = (
+        QuestionState.ANSWERED.value,
+        now,
+        actor.id,
+    )
+    if question.first_response_at is None and actor.id != card.committer.id:
+        question.first_response_at, question.first_responder_id = now, actor.id
+    _audit(session, now, actor, "question.answered", question, {})
+    session.commit()
+    return _card(session, question)
+
+
+def hand_off(
+    session: Session, question_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
+) -> QuestionCard:
+    """Give a question to someone else to answer; they become its claimant."""
+    actor = _actor(person)
+    card = _locked_card(session, question_id)
+    question = card.question
+    if not _may_respond(session, actor, card):
+        raise UserError("Only the committer's champions, a manager or an admin can hand this question off.")
+    if question.state == QuestionState.ANSWERED.value:
+        raise UserError("This question is already answered; nothing to hand off.")
+    target = roster_store.get_person(session, to_person_id)
+    if target is None or target.removed_on is not None:
+        raise UserError("Choose someone on the roster to hand the question to.")
+    if target.id == card.committer.id:
+        raise UserError("The asker cannot answer their own question; choose a champion or a technical owner.")
+    if card.claimed_by is not None and card.claimed_by.id == target.id:
+        raise UserError(f"{target.name or target.github} already has this question.")
+    question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, target.id, now
+    _audit(session, now, actor, "question.handed_off", question, {"to": target.github})
+    session.commit()
+    return _card(session, question)
+
+
+def hand_off_candidates(session: Session, question_id: int, person: Person | None) -> list[Person]:
+    """Return the people a question is usually handed to: its other responders, then other champions."""
+    actor = _actor(person)
+    card = get_card(session, question_id)
+    if not _may_respond(session, actor, card):
+        raise UserError("Only the committer's champions, a manager or an admin can hand this question off.")
+    excluded = {actor.id, card.committer.id, card.claimed_by.id if card.claimed_by else None}
+    others = [p for p in card.responders if p.id not in excluded]
+    champions = roster_store.list_people_with_role(session, Role.CHAMPION.value)
+    return others + [p for p in champions if p.id not in excluded and p not in others]
+
+
+def record_reply(
+    session: Session, *, channel: str, thread_ts: str, ts: str, slack_user_id: str, now: dt.datetime
+) -> ReplyOutcome | None:
+    """Record a message in a question's thread and update the question; None when it is not a question thread."""
+    question = store.get_question_by_thread(session, channel, thread_ts)
+    if question is None or question.id is None:
+        return None
+    author = roster_store.get_person_by_slack_id(session, slack_user_id)
+    fresh = store.add_reply(
+        session,
+        QuestionReply(
+            question_id=question.id,
+            ts=ts,
+            slack_user_id=slack_user_id,
+            person_id=author.id if author else None,
+            at=now,
+        ),
+    )
+    if not fresh:
+        session.commit()
+        return ReplyOutcome(_card(session, question), changed=False)
+    question = store.get_question_for_update(session, question.id) or question
+    card = _card(session, question)
+    changed = False
+    if author is not None and author.id == card.committer.id:
+        if question.state == QuestionState.ANSWERED.value:
+            question.state = (
+                QuestionState.CLAIMED.value if question.claimed_by_id else QuestionState.OPEN.value
+            )
+            question.reopened_at, question.answered_at, question.answered_by_id = now, None, None
+            _audit(session, now, author, "question.reopened", question, {"ts": ts})
+            changed = True
+    else:
+        if question.first_response_at is None:
+            question.first_response_at = now
+            question.first_responder_id = author.id if author else None
+            changed = True
+        answers = author is not None and (
+            any(r.id == author.id for r in card.responders) or question.claimed_by_id == author.id
+        )
+        if answers and question.state != QuestionState.ANSWERED.value:
+            question.state, question.answered_at = QuestionState.ANSWERED.value, now
+            question.answered_by_id = author.id if author else None
+            changed = True
+            if author is not None:
+                _audit(session, now, author, "question.answered", question, {"ts": ts})
+    session.add(question)
+    session.commit()
+    return ReplyOutcome(_card(session, question), changed=changed)
+
+
+def _audit(
+    session: Session,
+    now: dt.datetime,
+    actor: Person,
+    action: str,
+    question: Question,
+    details: dict[str, str],
+) -> None:
+    add_audit_entry(
+        session,
+        at=now,
+        actor=actor.github,
+        action=action,
+        subject=f"question:{question.id}",
+        details=details,
+    )

@@ -1,0 +1,115 @@
+"""The SLA ladder for unanswered questions: nudge the champions, then the second champion, then management."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.outbox import Outgoing, enqueue
+from bot.services.questions import QuestionCard, get_card
+from storage import questions as store
+from storage.audit import add_audit_entry
+from storage.models import Person, QuestionNudge, Urgency
+
+
+class Step(enum.IntEnum):
+    """The rungs of the ladder, in order; each is taken at most once per question."""
+
+    CHAMPIONS = 1
+    SECOND_CHAMPION = 2
+    MANAGEMENT = 3
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """How long a question may wait, in working time, before each next step."""
+
+    normal: dt.timedelta
+    urgent: dt.timedelta
+    hours: WorkingHours
+
+    def allowance(self, urgency: str) -> dt.timedelta:
+        """Return the working time allowed per step for a question of this urgency."""
+        return self.urgent if urgency == Urgency.URGENT.value else self.normal
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """A ladder step that is due now for one question."""
+
+    card: QuestionCard
+    step: Step
+    due_at: dt.datetime
+    targets: tuple[Person, ...]
+
+
+def ladder(card: QuestionCard, policy: SlaPolicy) -> list[tuple[Step, dt.datetime, tuple[Person, ...]]]:
+    """Return every step of a question's ladder with the instant it falls due and whom it addresses."""
+    allowance = policy.allowance(card.question.urgency)
+    responders = card.responders
+    steps: list[tuple[Step, dt.datetime, tuple[Person, ...]]] = []
+    due = card.question.asked_at
+    if responders:
+        due = add_working_time(due, allowance, tz=zone(responders[0].timezone), hours=policy.hours)
+        steps.append((Step.CHAMPIONS, due, tuple(responders)))
+    if len(responders) > 1:
+        second = responders[1]
+        due = add_working_time(due, allowance, tz=zone(second.timezone), hours=policy.hours)
+        steps.append((Step.SECOND_CHAMPION, due, (second,)))
+    anchor = card.manager or (responders[0] if responders else card.committer)
+    due = add_working_time(due, allowance, tz=zone(anchor.timezone), hours=policy.hours)
+    steps.append((Step.MANAGEMENT, due, (card.manager,) if card.manager else ()))
+    return steps
+
+
+def list_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy) -> list[DueStep]:
+    """Return, for each question still waiting for a first response, its next step if it is due."""
+    due_steps: list[DueStep] = []
+    for question in store.list_waiting_questions(session):
+        assert question.id is not None
+        taken = store.list_nudge_steps(session, question.id)
+        card = get_card(session, question.id)
+        for step, due_at, targets in ladder(card, policy):
+            if step in taken:
+                continue
+            if due_at <= now:
+                due_steps.append(DueStep(card=card, step=step, due_at=due_at, targets=targets))
+            # One step per run: the next rung waits for the next run even when it is also overdue.
+            break
+    return due_steps
+
+
+def take_step(
+    session: Session,
+    due: DueStep,
+    *,
+    now: dt.datetime,
+    messages: Callable[[DueStep], list[Outgoing]],
+) -> bool:
+    """Record a step and queue its messages in one transaction; False when another run took it first."""
+    target = ",".join(p.github for p in due.targets) or "management-channel"
+    recorded = store.add_nudge(
+        session,
+        QuestionNudge(
+            question_id=due.card.id, step=int(due.step), due_at=due.due_at, taken_at=now, target=target
+        ),
+    )
+    if not recorded:
+        session.rollback()
+        return False
+    enqueue(session, messages(due), now=now)
+    add_audit_entry(
+        session,
+        at=now,
+        actor="ccbot",
+        action="question.nudged",
+        subject=f"question:{due.card.id}",
+        details={"step": due.step.name.lower(), "target": target},
+    )
+    session.commit()
+    return True

@@ -1,0 +1,104 @@
+"""Blocks for `/cc-owners`: a repository's technical owners, and the intro post in the coordination channel."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.ids import Action
+from bot.services.owners import IntroCard, Owner, OwnersAnswer
+from bot.views.text import escape, person_ref
+
+
+def owner_text(owner: Owner) -> str:
+    """Return an owner as a mention when the roster knows them, else as written in the metadata."""
+    written = (
+        f"`{escape(owner.name)}`"
+        if owner.kind == "email"
+        else f"`{'@' if owner.kind != 'group' else 'group:'}{escape(owner.name)}`"
+    )
+    if not owner.people:
+        return written
+    people = ", ".join(person_ref(p) for p in owner.people[:10])
+    return people if owner.kind == "user" else f"{written} ({people})"
+
+
+def owners_blocks(answer: OwnersAnswer) -> list[Block]:
+    """Return the answer to `/cc-owners`: catalog owner, path owners by CODEOWNERS, and the intro button."""
+    title = f"*Technical owners of {escape(answer.repo)}*" + (
+        f" `{escape(answer.path)}`" if answer.path else ""
+    )
+    lines = []
+    if answer.path or answer.rule:
+        if answer.path_owners:
+            rule = (
+                f" (CODEOWNERS line {answer.rule_line}: `{escape(answer.rule or '')}`)"
+                if answer.rule_line
+                else ""
+            )
+            lines.append(f"• Path owners: {', '.join(owner_text(o) for o in answer.path_owners)}{rule}")
+        else:
+            lines.append("• Path owners: no CODEOWNERS rule covers this path")
+    if answer.catalog_owner is not None:
+        lifecycle = f" · {escape(answer.lifecycle)}" if answer.lifecycle else ""
+        lines.append(f"• Repository owner (catalog-info.yaml): {owner_text(answer.catalog_owner)}{lifecycle}")
+    if not lines:
+        lines.append("• No owner is recorded for this repository.")
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=(title + "\n" + "\n".join(lines))[:3000]))
+    ]
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"From repository metadata synced {answer.synced_at:%Y-%m-%d}. "
+                    "An intro posts in the coordination channel with the owners, you and your champions."
+                )
+            ]
+        )
+    )
+    if answer.labels:
+        value = json.dumps({"repo": answer.repo, "path": answer.path})
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Request an intro", action_id=Action.REQUEST_INTRO.value, value=value[:2000]
+                    )
+                ]
+            )
+        )
+    return blocks
+
+
+def intro_text(card: IntroCard) -> str:
+    """Return the intro posted in the coordination channel."""
+    owners = ", ".join(person_ref(p) for p in card.owners.people) or ", ".join(
+        f"`{escape(label)}`" for label in card.owners.labels
+    )
+    where = escape(card.repo) + (f" `{escape(card.owners.path)}`" if card.owners.path else "")
+    champions = (
+        f" Their champions {', '.join(person_ref(c) for c in card.champions)} are here to help."
+        if card.champions
+        else ""
+    )
+    return (
+        f":wave: {owners}: meet {person_ref(card.committer)}, a core committer who would like an introduction "
+        f"about {where}, as the review process asks.{champions} Reply in this thread to connect."
+    )
+
+
+def intro_confirmation(card: IntroCard, permalink: str | None) -> str:
+    """Tell the committer where their intro is, or that it was already requested."""
+    link = f"<{permalink}|in the coordination channel>" if permalink else "in the coordination channel"
+    if card.repeated:
+        return f"You already asked for this intro on {card.intro.requested_at:%Y-%m-%d}; it is {link}."
+    return f":wave: I posted your intro to the owners of {escape(card.repo)} {link}."

@@ -1,0 +1,305 @@
+"""Blocks for questions: the ask modal, the thread root with its buttons, confirmations, nudges, hand-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.ids import Action, Input, ViewId
+from bot.services.questions import QUESTION_MAX, AskRefusal, QuestionCard
+from bot.services.sla import DueStep, Step
+from bot.views.status import gap_text
+from bot.views.text import escape, person_ref
+from storage.models import Person, QuestionState, Urgency
+
+URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}
+
+
+def duration(delta: dt.timedelta) -> str:
+    """Return a span as '1h 20m', '3d 2h' or '45s'."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m" if minutes else f"{seconds}s"
+
+
+def _names(people: Sequence[Person]) -> str:
+    refs = [person_ref(p) for p in people]
+    return " and ".join([", ".join(refs[:-1]), refs[-1]]) if len(refs) > 1 else "".join(refs)
+
+
+def ask_modal(*, pr_url: str = "", question: str = "", urgency: Urgency = Urgency.NORMAL) -> View:
+    """Return the `/cc-ask` modal, pre-filled with what followed the command."""
+    options = [Option(value=level.value, text=URGENCY_LABELS[level]) for level in Urgency]
+    return View(
+        type="modal",
+        callback_id=ViewId.ASK.value,
+        title=PlainTextObject(text="Ask your champions"),
+        submit=PlainTextObject(text="Ask"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=Input.PR_URL.value,
+                label="Pull request",
+                hint="https://github.com/<org>/<repo>/pull/<number>",
+                element=PlainTextInputElement(
+                    action_id=Input.PR_URL.value,
+                    initial_value=pr_url[:500] or None,
+                    placeholder="https://github.com/openedx/edx-platform/pull/123",
+                    max_length=500,
+                ),
+            ),
+            InputBlock(
+                block_id=Input.QUESTION.value,
+                label="Your question",
+                element=PlainTextInputElement(
+                    action_id=Input.QUESTION.value,
+                    multiline=True,
+                    initial_value=question[:QUESTION_MAX] or None,
+                    max_length=QUESTION_MAX,
+                ),
+            ),
+            InputBlock(
+                block_id=Input.URGENCY.value,
+                label="Urgency",
+                element=StaticSelectElement(
+                    action_id=Input.URGENCY.value,
+                    options=options,
+                    initial_option=options[list(Urgency).index(urgency)],
+                ),
+            ),
+        ],
+    )
+
+
+def notice_modal(title: str, text: str) -> View:
+    """Return a modal that only tells the person something (a refusal, a setup problem)."""
+    return View(
+        type="modal",
+        title=PlainTextObject(text=title[:24]),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000] or "Nothing to do."))],
+    )
+
+
+def refusal_text(refusal: AskRefusal) -> str:
+    """Say why `/cc-ask` is closed to this person and what to do."""
+    if refusal.reason == "not_on_roster":
+        return "You are not on the Core Committer roster, so `/cc-ask` is not open to you. `/cc` says how to join."
+    if refusal.reason == "not_committer":
+        return (
+            "`/cc-ask` is for core committers asking their champions. "
+            "Champions answer in the threads of the coordination channel."
+        )
+    status = refusal.status.value if refusal.status else "unknown"
+    if status == "alumni":
+        return "You are an alumnus of the program, so `/cc-ask` is closed to you. Thank you for your work!"
+    lines = "\n".join(f"• {gap_text(gap)}" for gap in refusal.gaps)
+    return (
+        f"You cannot ask yet: your standing is *{status}*. What is missing:\n{lines}\n"
+        "Once that is in place `/cc-ask` opens for you; `/cc` shows your status."
+    )
+
+
+def state_text(card: QuestionCard, *, now: dt.datetime) -> str:
+    """Return the question's state line: open, claimed by X, answered by X in 1h 20m."""
+    question = card.question
+    waited = f"asked {duration(now - question.asked_at)} ago"
+    first = (
+        f" · first response in {duration(question.first_response_at - question.asked_at)}"
+        if question.first_response_at
+        else ""
+    )
+    if question.state == QuestionState.ANSWERED.value and question.answered_at:
+        who = f" by {person_ref(card.answered_by)}" if card.answered_by else ""
+        took = duration(question.answered_at - question.asked_at)
+        return f":white_check_mark: *Answered*{who} in {took}{first}"
+    reopened = " (reopened)" if question.reopened_at else ""
+    if card.claimed_by is not None:
+        return f":raising_hand: *Claimed* by {person_ref(card.claimed_by)}{reopened} · {waited}{first}"
+    return f":hourglass_flowing_sand: *Open*{reopened} · {waited}{first}"
+
+
+def question_blocks(card: QuestionCard, *, now: dt.datetime) -> list[Block]:
+    """Return the thread root for a question: who asks, about which PR, for whom, its state and buttons."""
+    question = card.question
+    urgent = question.urgency == Urgency.URGENT.value
+    badge = ":rotating_light: *URGENT* " if urgent else ""
+    link = f"<{question.pr_url}|{escape(card.repo)}#{question.pr_number}>"
+    quoted = "\n".join("> " + line for line in escape(question.text).splitlines() or [""])
+    blocks: list[Block] = [
+        SectionBlock(
+            block_id=f"question-{card.id}",
+            text=MarkdownTextObject(
+                text=f"{badge}*Question from {person_ref(card.committer)}* on {link}\n{quoted}"[:3000]
+            ),
+        ),
+    ]
+    context = [
+        f"For {_names(card.responders)}" if card.responders else "For the champions on duty",
+        f"question #{card.id}",
+    ]
+    if not question.has_grant:
+        context.append(f":warning: {person_ref(card.committer)} has no commit rights on {escape(card.repo)}")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=state_text(card, now=now))))
+    value = str(card.id)
+    if question.state != QuestionState.ANSWERED.value:
+        buttons = []
+        if card.claimed_by is None:
+            buttons.append(ButtonElement(text="Claim", action_id=Action.CLAIM_QUESTION.value, value=value))
+        buttons.append(
+            ButtonElement(
+                text="Mark answered", action_id=Action.ANSWER_QUESTION.value, value=value, style="primary"
+            )
+        )
+        buttons.append(ButtonElement(text="Hand off", action_id=Action.HAND_OFF_QUESTION.value, value=value))
+        blocks.append(ActionsBlock(block_id=f"question-actions-{card.id}", elements=buttons))
+    return blocks
+
+
+def question_text(card: QuestionCard) -> str:
+    """Return the notification text of a thread root (what phones and screen readers show)."""
+    urgent = "Urgent question" if card.question.urgency == Urgency.URGENT.value else "Question"
+    who = card.committer.name or card.committer.github
+    return f"{urgent} from {who} on {card.repo}#{card.question.pr_number}"
+
+
+def ask_confirmation(card: QuestionCard) -> str:
+    """Tell the asker where their question is and who was told."""
+    where = (
+        f"<{card.question.permalink}|in the coordination channel>"
+        if card.question.permalink
+        else "in the coordination channel"
+    )
+    who = (
+        f"{_names(card.responders)} will see it there"
+        if card.responders
+        else "The champions on duty will see it there"
+    )
+    urgent = (
+        " and were sent a direct message, since it is urgent"
+        if card.question.urgency == Urgency.URGENT.value
+        else ""
+    )
+    return (
+        f":speech_balloon: Your question on {escape(card.repo)}#{card.question.pr_number} is {where}. "
+        f"{who}{urgent}. Answers come in its thread; reply there if you have more to add."
+    )
+
+
+def urgent_notice(card: QuestionCard) -> str:
+    """Return the DM a champion gets for an urgent question."""
+    link = (
+        f"<{card.question.permalink}|the thread>" if card.question.permalink else "the coordination channel"
+    )
+    return (
+        f":rotating_light: {person_ref(card.committer)} has an *urgent* question on "
+        f"<{card.question.pr_url}|{escape(card.repo)}#{card.question.pr_number}>. Please look at {link}."
+    )
+
+
+def post_failed_notice(card: QuestionCard, reason: str) -> str:
+    """Tell the asker their question was saved but Slack refused the post (the bot retries)."""
+    return (
+        f":warning: I saved your question on {escape(card.repo)}#{card.question.pr_number} (#{card.id}) but could not "
+        f"post it to the coordination channel yet (`{escape(reason)}`). I will keep trying; "
+        "a program admin can check that the bot is in that channel."
+    )
+
+
+def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
+    """Return the modal that asks whom to hand a question to, suggesting the other champion first."""
+    first = next((p for p in candidates if p.slack_user_id), None)
+    suggestions = ", ".join(person_ref(p) for p in candidates[:8]) or "any champion or technical owner"
+    return View(
+        type="modal",
+        callback_id=ViewId.HAND_OFF.value,
+        private_metadata=json.dumps({"question": card.id}),
+        title=PlainTextObject(text="Hand off question"),
+        submit=PlainTextObject(text="Hand off"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"Question #{card.id} from {person_ref(card.committer)} on {escape(card.repo)}#{card.question.pr_number}."
+                )
+            ),
+            InputBlock(
+                block_id=Input.HAND_OFF_TO.value,
+                label="Hand it to",
+                element=UserSelectElement(
+                    action_id=Input.HAND_OFF_TO.value,
+                    initial_user=first.slack_user_id if first else None,
+                    placeholder="Choose a person",
+                ),
+            ),
+            ContextBlock(elements=[MarkdownTextObject(text=f"Suggested: {suggestions}")]),
+        ],
+    )
+
+
+def handed_off_text(card: QuestionCard, actor: Person) -> str:
+    """Return the thread note that tells the new owner a question was handed to them."""
+    assert card.claimed_by is not None
+    return f"{person_ref(actor)} handed this question to {person_ref(card.claimed_by)}. Over to you!"
+
+
+def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[str, str | None]:
+    """Return the thread text of a ladder step and, when someone is DMed, the DM text."""
+    card = due.card
+    waited = duration(due.due_at - card.question.asked_at)
+    link = f"<{card.question.permalink}|this question>" if card.question.permalink else f"question #{card.id}"
+    about = f"{person_ref(card.committer)}'s question on {escape(card.repo)}#{card.question.pr_number}"
+    if due.step is Step.CHAMPIONS:
+        return (
+            f":alarm_clock: {_names(due.targets)}: this question has no answer after its allowance of working time. "
+            "Can one of you pick it up? *Claim* it so the others know.",
+            None,
+        )
+    if due.step is Step.SECOND_CHAMPION:
+        return (
+            f":alarm_clock: Still no answer. {_names(due.targets)}, could you take this one?",
+            f":alarm_clock: {about} is still unanswered ({waited} since it was asked). Could you take {link}?",
+        )
+    if due.targets:
+        return (
+            f":rotating_light: Still no answer, so I have told {_names(due.targets)} (the committer's manager).",
+            f":rotating_light: {about} has had no answer from the champions ({waited} since it was asked). "
+            f"Could you find someone for {link}?",
+        )
+    where = f"<#{management_channel}>" if management_channel else "the program admins"
+    return (f":rotating_light: Still no answer, so I have raised it with {where}.", None)
+
+
+def management_post(due: DueStep) -> str:
+    """Return the management-channel post for a question no champion answered."""
+    card = due.card
+    link = f"<{card.question.permalink}|the thread>" if card.question.permalink else f"question #{card.id}"
+    return (
+        f":rotating_light: {person_ref(card.committer)}'s question on "
+        f"<{card.question.pr_url}|{escape(card.repo)}#{card.question.pr_number}> has had no answer from the champions "
+        f"for {duration(due.due_at - card.question.asked_at)}. Could someone pick up {link}?"
+    )
