@@ -48,6 +48,9 @@ def handle_error(
                 body=json.dumps({"response_action": "update", "view": view}),
                 headers={"content-type": "application/json"},
             )
+        if payload_type == "block_actions" and respond is not None and body.get("response_url"):
+            _respond(respond, message)
+            return BoltResponse(status=200, body="")
         if payload_type is None and body.get("command"):
             return BoltResponse(
                 status=200,
@@ -55,8 +58,12 @@ def handle_error(
                 headers={"content-type": "application/json"},
             )
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
-        try:
-            respond(text=message, response_type="ephemeral", replace_original=False)
-        except Exception:
-            logger.exception("could not tell the user about an error")
+        _respond(respond, message)
     return None
+
+
+def _respond(respond: Callable[..., Any], message: str) -> None:
+    try:
+        respond(text=message, response_type="ephemeral", replace_original=False)
+    except Exception:
+        logger.exception("could not tell the user about an error")

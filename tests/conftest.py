@@ -9,7 +9,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,6 +157,7 @@ def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[
         CCBOT_DATABASE_URL=db_url,
         CCBOT_ADMINS="U0ADMIN99",
         CCBOT_COORDINATION_CHANNEL="C0COORD01",
+        CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
     )
     client = make_client(settings)
     runtime = build_runtime(settings, client, clock=lambda: clock[0])
@@ -168,3 +169,14 @@ def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[
     server.should_exit = True
     thread.join(timeout=10)
     runtime.engine.dispose()
+
+
+def wait_until(predicate: Callable[[], object], *, timeout: float = 5.0, what: str = "condition") -> object:
+    """Poll until `predicate` returns something truthy (work after Slack's ack runs in a thread)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -104,3 +104,68 @@ class SlackSender:
         return self.post(
             interaction_body(payload), content_type="application/x-www-form-urlencoded", **kwargs
         )
+
+
+def view_submission(
+    view: dict[str, Any], values: dict[str, dict[str, Any]], *, user_id: str
+) -> dict[str, Any]:
+    """Return the payload Slack posts when someone submits a modal with these input values."""
+    state = {block_id: {block_id: value} for block_id, value in values.items()}
+    return {
+        "type": "view_submission",
+        "team": {"id": "T0CCBOT00"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": "T0CCBOT00"},
+        "api_app_id": "A0CCBOT00",
+        "trigger_id": "1337.42.submit",
+        "view": {**view, "state": {"values": state}},
+    }
+
+
+def block_action(
+    action_id: str, value: str, *, user_id: str, message: dict[str, Any] | None = None, response_url: str = ""
+) -> dict[str, Any]:
+    """Return the payload Slack posts when someone clicks a button (in a message, when given)."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": "T0CCBOT00"},
+        "user": {"id": user_id, "username": user_id.lower(), "team_id": "T0CCBOT00"},
+        "api_app_id": "A0CCBOT00",
+        "trigger_id": "1337.42.click",
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    if message is not None:
+        payload["container"] = {
+            "type": "message",
+            "channel_id": message["channel"],
+            "message_ts": message["ts"],
+        }
+        payload["channel"] = {"id": message["channel"]}
+        payload["message"] = message
+    return payload
+
+
+def text_input(value: str) -> dict[str, Any]:
+    """Return a plain-text input's state value."""
+    return {"type": "plain_text_input", "value": value}
+
+
+def select_input(value: str) -> dict[str, Any]:
+    """Return a static select's state value."""
+    return {
+        "type": "static_select",
+        "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+    }
+
+
+def user_input(user_id: str) -> dict[str, Any]:
+    """Return a users select's state value."""
+    return {"type": "users_select", "selected_user": user_id}

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from bot.ids import Command, Event
+from bot.ids import Command, Event, Shortcut
 from tests.conftest import ROOT, RunningBot
 
 # Slack's published JSON Schema for app manifests (slackapi/manifest-schema, tag v0.5.0).
@@ -36,8 +36,14 @@ def test_every_manifest_command_reaches_a_handler(bot: RunningBot) -> None:
 
 
 def test_every_subscribed_event_the_app_handles_is_declared() -> None:
-    declared = set(_manifest()["settings"]["event_subscriptions"]["bot_events"])
+    # Slack subscribes to `message` per conversation type; the payload's type is plain `message`.
+    declared = {name.split(".")[0] for name in _manifest()["settings"]["event_subscriptions"]["bot_events"]}
     assert {event.value for event in Event} <= declared
+
+
+def test_every_shortcut_is_declared_in_the_manifest() -> None:
+    declared = {entry["callback_id"] for entry in _manifest()["features"]["shortcuts"]}
+    assert declared == {shortcut.value for shortcut in Shortcut}
 
 
 def test_a_command_missing_from_the_app_would_be_caught(bot: RunningBot) -> None:

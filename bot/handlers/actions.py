@@ -1,4 +1,8 @@
-"""Buttons: claim, mark answered and hand off a question; request an intro to technical owners."""
+"""Buttons: claim, mark answered and hand off a question; request an intro to technical owners.
+
+Each button does its database work before the ack, so a refusal is answered before Slack's response
+goes out (Bolt drops the response of a listener that fails right after acking).
+"""
 
 from __future__ import annotations
 
@@ -37,8 +41,8 @@ def handle_claim_action(
     now: dt.datetime,
 ) -> None:
     """Claim a question for the clicker and redraw its thread root."""
-    ack()
     card = claim_question(session, _question_id(action), person, now=now)
+    ack()
     refresh_question(client, card, now=now)
 
 
@@ -51,8 +55,8 @@ def handle_answered_action(
     now: dt.datetime,
 ) -> None:
     """Close a question as answered and redraw its thread root."""
-    ack()
     card = mark_answered(session, _question_id(action), person, now=now)
+    ack()
     refresh_question(client, card, now=now)
 
 
@@ -65,9 +69,10 @@ def handle_hand_off_action(
     person: Person | None,
 ) -> None:
     """Open the hand-off modal, suggesting the other champion."""
-    ack()
     question_id = _question_id(action)
     candidates = hand_off_candidates(session, question_id, person)
+    card = get_card(session, question_id)
+    ack()
     client.views_open(
         trigger_id=body["trigger_id"], view=hand_off_modal(get_card(session, question_id), candidates)
     )
@@ -84,7 +89,6 @@ def handle_request_intro_action(
     settings: Settings,
 ) -> None:
     """Post an intro to the owners in the coordination channel (once a week at most) and tell the committer."""
-    ack()
     try:
         target = json.loads(action.get("value") or "{}")
     except ValueError:
@@ -92,6 +96,7 @@ def handle_request_intro_action(
     if not isinstance(target, dict) or not target.get("repo"):
         raise UserError("This button no longer points at a repository. Run `/cc-owners` again.")
     card = request_intro(session, person, str(target["repo"]), str(target.get("path") or ""), now=now)
+    ack()
     respond(
         text=post_intro(client, session, card, settings=settings),
         response_type="ephemeral",

@@ -61,10 +61,10 @@ def open_ask_modal(
     """Open the question modal, pre-filled from `/cc-ask <url> <question>`; refuse with the reason why."""
     refusal = ask_refusal(session, person, today=now.date())
     if refusal is not None:
-        ack(text=refusal_text(refusal))
+        ack(text=refusal_text(refusal), response_type="ephemeral")
         return
     if not settings.coordination_channel:
-        ack(text=NO_CHANNEL)
+        ack(text=NO_CHANNEL, response_type="ephemeral")
         return
     ack()
     pr_url, question = split_ask_text(command.get("text") or "")

@@ -1,0 +1,1 @@
+"""Scheduled jobs: each a module-level function `(now, session, client)` named by what it sends."""

@@ -1,0 +1,227 @@
+"""End to end over HTTP: `/cc-ask` -> modal -> thread root -> replies and buttons, against the fake Slack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import select
+
+from bot.ids import Action, Input
+from storage.models import Question, QuestionReply
+from tests.conftest import RunningBot, wait_until
+from tests.slack_requests import block_action, select_input, text_input, user_input, view_submission
+
+PR = "https://github.com/openedx/edx-platform/pull/31337"
+ZIA = "U0PILOT01"  # champions jbowman (U0CHAMP01) and feanil (U0CHAMP02); manager nimisha
+JBOWMAN, FEANIL, ORMSBEE = "U0CHAMP01", "U0CHAMP02", "U0CHAMP03"
+COORDINATION = "C0COORD01"
+
+
+def _open_modal(bot: RunningBot, text: str = "", user_id: str = ZIA) -> dict[str, Any]:
+    before = len(bot.slack.calls("views.open"))
+    response = bot.sender.command("/cc-ask", text, user_id=user_id)
+    assert response.status_code == 200
+    assert not response.content or "text" not in response.json()
+    wait_until(lambda: len(bot.slack.calls("views.open")) > before, what="views.open")
+    return dict(bot.slack.calls("views.open")[-1].args["view"])
+
+
+def _submit(
+    bot: RunningBot, view: dict[str, Any], *, url: str, question: str, urgency: str = "normal"
+) -> Any:
+    values = {
+        Input.PR_URL.value: text_input(url),
+        Input.QUESTION.value: text_input(question),
+        Input.URGENCY.value: select_input(urgency),
+    }
+    return bot.sender.interaction(view_submission(view, values, user_id=ZIA))
+
+
+def _ask(bot: RunningBot, urgency: str = "normal") -> dict[str, Any]:
+    view = _open_modal(bot)
+    response = _submit(
+        bot, view, url=PR, question="Should the new <!channel> signal be async?", urgency=urgency
+    )
+    assert response.status_code == 200
+    assert not response.content
+    return wait_until(lambda: next(iter(bot.slack.messages(COORDINATION)), None), what="thread root")  # type: ignore[return-value]
+
+
+def _root(bot: RunningBot) -> dict[str, Any]:
+    return bot.slack.messages(COORDINATION)[0]
+
+
+def _question(bot: RunningBot) -> Question:
+    with bot.runtime.session_factory() as session:
+        question = session.exec(select(Question)).one()
+        session.expunge(question)
+        return question
+
+
+def _reply_event(
+    root: dict[str, Any], user: str, ts: str, text: str = "Yes, make it async."
+) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "channel": root["channel"],
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "thread_ts": root["ts"],
+        "channel_type": "channel",
+        "event_ts": ts,
+    }
+
+
+def test_ask_posts_a_thread_for_both_champions_and_a_champion_reply_answers_it(bot: RunningBot) -> None:
+    view = _open_modal(bot, f"{PR} Should the new signal be async?")
+    fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert fields[Input.PR_URL.value]["initial_value"] == PR
+    assert fields[Input.QUESTION.value]["initial_value"] == "Should the new signal be async?"
+
+    assert (
+        _submit(bot, view, url=PR, question="Should the new <!channel> signal be async?").status_code == 200
+    )
+    root = wait_until(lambda: next(iter(bot.slack.messages(COORDINATION)), None), what="thread root")
+    assert isinstance(root, dict)
+    posted = json.dumps(root["blocks"])
+    assert f"<@{ZIA}>" in posted
+    assert f"<@{JBOWMAN}>" in posted
+    assert f"<@{FEANIL}>" in posted
+    assert "openedx/edx-platform#31337" in posted
+    assert "<!channel>" not in posted, "user text must not become a mention"
+    assert "&lt;!channel&gt;" in posted
+    action_ids = {e["action_id"] for b in root["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert action_ids == {Action.CLAIM_QUESTION, Action.ANSWER_QUESTION, Action.HAND_OFF_QUESTION}
+
+    confirmation = wait_until(lambda: bot.slack.messages(ZIA), what="confirmation DM")
+    assert isinstance(confirmation, list)
+    assert "archives/C0COORD01/p" in confirmation[0]["text"], "the asker gets the thread's permalink"
+    assert not bot.slack.messages(JBOWMAN), "a normal question DMs nobody but the asker"
+
+    event = _reply_event(root, JBOWMAN, "1790000000.000100")
+    assert bot.sender.event(event, event_id="Ev0REPLY01").status_code == 200
+    wait_until(lambda: "Answered" in json.dumps(_root(bot)["blocks"]), what="root updated")
+    question = _question(bot)
+    assert question.state == "answered"
+    assert question.first_response_at is not None
+    assert "Answered* by <@U0CHAMP01> in" in json.dumps(_root(bot)["blocks"])
+
+    updates = len(bot.slack.calls("chat.update"))
+    assert bot.sender.event(event, event_id="Ev0REPLY01", retry=1).status_code == 200
+    assert bot.sender.event(event, event_id="Ev0REPLY01", retry=2).status_code == 200
+    with bot.runtime.session_factory() as session:
+        assert len(session.exec(select(QuestionReply)).all()) == 1
+    assert len(bot.slack.calls("chat.update")) == updates, "a retried event has no second effect"
+
+
+def test_a_bad_url_and_an_empty_question_come_back_as_field_errors(bot: RunningBot) -> None:
+    view = _open_modal(bot)
+    response = _submit(bot, view, url="https://github.com/openedx/edx-platform/issues/12", question="  ")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert "pull request link" in body["errors"][Input.PR_URL.value]
+    assert Input.QUESTION.value in body["errors"]
+    assert not bot.slack.messages(COORDINATION)
+    with bot.runtime.session_factory() as session:
+        assert session.exec(select(Question)).all() == []
+
+
+def test_an_onboarding_committer_is_told_what_is_missing(bot: RunningBot) -> None:
+    response = bot.sender.command("/cc-ask", PR, user_id="U0PILOT09")
+    text = response.json()["text"]
+    assert "onboarding" in text
+    assert "NDA / program agreement: not signed yet" in text
+    assert not bot.slack.calls("views.open")
+
+
+def test_a_champion_and_a_stranger_cannot_ask(bot: RunningBot) -> None:
+    assert "for core committers" in bot.sender.command("/cc-ask", user_id=JBOWMAN).json()["text"]
+    assert (
+        "not on the Core Committer roster"
+        in bot.sender.command("/cc-ask", user_id="U0NOBODY1").json()["text"]
+    )
+
+
+def test_urgent_questions_dm_both_champions(bot: RunningBot) -> None:
+    _ask(bot, urgency="urgent")
+    for champion in (JBOWMAN, FEANIL):
+        dm = wait_until(lambda c=champion: bot.slack.messages(c), what=f"urgent DM to {champion}")
+        assert isinstance(dm, list)
+        assert "urgent" in dm[0]["text"]
+    assert "URGENT" in json.dumps(_root(bot)["blocks"])
+
+
+def test_another_committer_cannot_claim_and_a_champion_can(bot: RunningBot) -> None:
+    root = _ask(bot)
+    question_id = str(_question(bot).id)
+    refused = bot.sender.interaction(
+        block_action(
+            Action.CLAIM_QUESTION,
+            question_id,
+            user_id="U0PILOT02",
+            message=root,
+            response_url=bot.slack.response_url("cc"),
+        )
+    )
+    assert refused.status_code == 200
+    reply = wait_until(lambda: [r for r in bot.slack.state.responses if r["key"] == "cc"], what="refusal")
+    assert isinstance(reply, list)
+    assert "Only the committer's champions" in reply[0]["text"]
+    assert _question(bot).claimed_by_id is None
+
+    bot.sender.interaction(block_action(Action.CLAIM_QUESTION, question_id, user_id=FEANIL, message=root))
+    wait_until(lambda: "Claimed" in json.dumps(_root(bot)["blocks"]), what="claimed state")
+    assert "Claimed* by <@U0CHAMP02>" in json.dumps(_root(bot)["blocks"])
+
+
+def test_hand_off_to_another_champion_makes_them_the_claimant(bot: RunningBot) -> None:
+    root = _ask(bot)
+    question_id = str(_question(bot).id)
+    opened = len(bot.slack.calls("views.open"))
+    bot.sender.interaction(block_action(Action.HAND_OFF_QUESTION, question_id, user_id=JBOWMAN, message=root))
+    wait_until(lambda: len(bot.slack.calls("views.open")) > opened, what="hand-off modal")
+    modal = bot.slack.calls("views.open")[-1].args["view"]
+    select_block = next(b for b in modal["blocks"] if b["type"] == "input")
+    assert select_block["element"]["initial_user"] == FEANIL, "the other champion is suggested first"
+
+    payload = view_submission(modal, {Input.HAND_OFF_TO.value: user_input(ORMSBEE)}, user_id=JBOWMAN)
+    assert bot.sender.interaction(payload).status_code == 200
+    wait_until(lambda: "Claimed* by <@U0CHAMP03>" in json.dumps(_root(bot)["blocks"]), what="hand-off shown")
+    note = wait_until(
+        lambda: [m for m in bot.slack.messages(COORDINATION) if m.get("thread_ts") == root["ts"]],
+        what="thread note",
+    )
+    assert isinstance(note, list)
+    assert "handed this question to <@U0CHAMP03>" in note[0]["text"]
+
+    to_asker = view_submission(modal, {Input.HAND_OFF_TO.value: user_input(ZIA)}, user_id=JBOWMAN)
+    errors = bot.sender.interaction(to_asker).json()["errors"]
+    assert "cannot answer their own question" in errors[Input.HAND_OFF_TO.value]
+
+
+def test_the_asker_reopens_an_answered_question_by_replying(bot: RunningBot) -> None:
+    root = _ask(bot)
+    question_id = str(_question(bot).id)
+    bot.sender.interaction(block_action(Action.ANSWER_QUESTION, question_id, user_id=FEANIL, message=root))
+    wait_until(lambda: _question(bot).state == "answered", what="answered")
+    bot.sender.event(_reply_event(root, ZIA, "1790000000.000200", "One more thing..."), event_id="Ev0REOPEN1")
+    wait_until(lambda: _question(bot).state == "open", what="reopened")
+    assert "reopened" in json.dumps(_root(bot)["blocks"])
+
+
+def test_a_reply_outside_question_threads_is_ignored(bot: RunningBot) -> None:
+    event = {
+        "type": "message",
+        "channel": "C0GENERAL",
+        "user": JBOWMAN,
+        "text": "hi",
+        "ts": "1790000000.000300",
+    }
+    assert bot.sender.event(event, event_id="Ev0PLAIN01").status_code == 200
+    thread_event = dict(event, thread_ts="1780000000.000001", ts="1790000000.000301")
+    assert bot.sender.event(thread_event, event_id="Ev0PLAIN02").status_code == 200
+    with bot.runtime.session_factory() as session:
+        assert session.exec(select(QuestionReply)).all() == []
