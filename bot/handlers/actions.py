@@ -73,9 +73,7 @@ def handle_hand_off_action(
     candidates = hand_off_candidates(session, question_id, person)
     card = get_card(session, question_id)
     ack()
-    client.views_open(
-        trigger_id=body["trigger_id"], view=hand_off_modal(get_card(session, question_id), candidates)
-    )
+    client.views_open(trigger_id=body["trigger_id"], view=hand_off_modal(card, candidates))
 
 
 def handle_request_intro_action(
