@@ -35,8 +35,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 roster_app = typer.Typer(help="Import and export the roster.", no_args_is_help=True)
+owners_app = typer.Typer(help="Technical owners of repositories.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
+app.add_typer(owners_app, name="owners")
+app.add_typer(jobs_app, name="jobs")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -177,6 +181,70 @@ def roster_export(
     else:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output}", err=True)
+
+
+@owners_app.command("sync")
+@friendly_errors
+def owners_sync(
+    directory: Annotated[
+        Path, typer.Argument(help="Holds <org>/<repo>/catalog-info.yaml and <org>/<repo>/CODEOWNERS.")
+    ],
+) -> None:
+    """Read repository owners from catalog-info.yaml and CODEOWNERS files (and Backstage groups)."""
+    from bot.services.owners import sync_owners
+
+    engine = make_engine(_settings().database_url)
+    check_ready(engine)
+    with make_session_factory(engine)() as session:
+        report = sync_owners(session, directory, now=dt.datetime.now(dt.UTC), actor=_actor())
+    for problem in report.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    typer.echo(f"synced owners of {len(report.repos)} repositories and {report.groups} groups")
+
+
+@jobs_app.command("list")
+@friendly_errors
+def jobs_list() -> None:
+    """Show each job, when it runs and its next run."""
+    from bot.jobs.registry import JOBS
+
+    now = dt.datetime.now(dt.UTC)
+    for spec in JOBS.values():
+        typer.echo(f"{spec.name:<28} {spec.trigger:<20} next {spec.next_run(now):%Y-%m-%d %H:%M} UTC")
+        typer.echo(f"{'':<28} {spec.description}")
+
+
+@jobs_app.command("run")
+@friendly_errors
+def jobs_run(
+    name: Annotated[str, typer.Argument(help="The job's name, as `ccbot jobs list` shows it.")],
+    now: Annotated[
+        str | None, typer.Option("--now", help="Run as of this ISO-8601 instant (default: the current time).")
+    ] = None,
+) -> None:
+    """Run one job now, as the scheduler would."""
+    from bot.jobs.registry import JOBS, run_job
+    from bot.slack import make_client
+
+    if name not in JOBS:
+        raise UserError(f"no job called {name!r}; `ccbot jobs list` shows them: {', '.join(JOBS)}")
+    when = _instant(now) if now else dt.datetime.now(dt.UTC)
+    settings = _settings()
+    settings.require("slack_bot_token")
+    configure_logging()
+    engine = make_engine(settings.database_url)
+    check_ready(engine)
+    with make_session_factory(engine)() as session:
+        result = run_job(name, now=when, session=session, client=make_client(settings), settings=settings)
+    typer.echo(f"{name} ran as of {when.isoformat()}: {result}")
+
+
+def _instant(text: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--now {text!r} is not an ISO-8601 instant like 2026-11-30T09:00:00+00:00") from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 @app.command()

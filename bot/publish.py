@@ -33,7 +33,7 @@ def post_question(
     """Post a stored question as a thread root, then confirm to the asker and DM champions if urgent."""
     settings.require("coordination_channel")
     channel = settings.coordination_channel or ""
-    blocks = [block.to_dict() for block in question_blocks(card, now=now)]
+    blocks = [block.to_dict() for block in question_blocks(card)]
     try:
         response = client.chat_postMessage(
             channel=channel, text=question_text(card), blocks=blocks, unfurl_links=False
@@ -70,11 +70,11 @@ def post_question(
     return card
 
 
-def refresh_question(client: WebClient, card: QuestionCard, *, now: dt.datetime) -> None:
+def refresh_question(client: WebClient, card: QuestionCard) -> None:
     """Redraw a question's thread root to show its current state."""
     if not card.question.channel or not card.question.thread_ts:
         return
-    blocks = [block.to_dict() for block in question_blocks(card, now=now)]
+    blocks = [block.to_dict() for block in question_blocks(card)]
     client.chat_update(
         channel=card.question.channel, ts=card.question.thread_ts, text=question_text(card), blocks=blocks
     )

@@ -161,3 +161,31 @@ def test_serve_refuses_an_unmigrated_database(env, slack) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "ccbot: the database is not migrated: run `ccbot db upgrade`"
+
+
+def test_owners_sync_reads_the_sample_metadata(env) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["owners", "sync", str(ROOT / "examples" / "owners")])
+    assert result.exit_code == 0, result.output
+    assert "synced owners of 2 repositories and 2 groups" in result.output
+    missing = runner.invoke(app, ["owners", "sync", "no-such-dir"])
+    assert missing.exit_code == 2
+    assert "no-such-dir is not a directory" in missing.output
+
+
+def test_jobs_list_and_run_as_of_an_instant(env, slack) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    listed = runner.invoke(app, ["jobs", "list"])
+    assert "question_nudges" in listed.output
+    assert "every 15 minutes" in listed.output
+    unknown = runner.invoke(app, ["jobs", "run", "nope"])
+    assert unknown.exit_code == 2
+    assert "no job called 'nope'" in unknown.output
+    slack_env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.url}
+    result = runner.invoke(
+        app, ["jobs", "run", "question_nudges", "--now", "2026-11-30T09:00"], env=slack_env
+    )
+    assert result.exit_code == 0, result.output
+    assert "question_nudges ran as of 2026-11-30T09:00:00+00:00" in result.output
+    bad = runner.invoke(app, ["jobs", "run", "question_nudges", "--now", "monday"], env=slack_env)
+    assert "is not an ISO-8601 instant" in bad.output

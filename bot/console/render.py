@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]+))?>")
+DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]+)>")
 LINK = re.compile(r"<(https?://[^>|]+)(?:\|([^>]+))?>")
 EMOJI = {
     ":white_check_mark:": "✔",
@@ -41,6 +42,7 @@ def unmrkdwn(text: str, names: dict[str, str]) -> str:
 
     for code, symbol in EMOJI.items():
         text = text.replace(code, symbol)
+    text = DATE.sub(lambda m: m.group(1), text)
     text = LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
     text = MENTION.sub(mention, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -19,7 +19,9 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_app, build_runtime
+from bot.console.demo import seed_demo_activity
 from bot.console.render import Button, render_blocks, unmrkdwn
+from bot.jobs.registry import JOBS, run_job
 from bot.runtime import utc_now
 from bot.services.roster import find_person, import_roster, list_roster
 from bot.services.roster_formats import read_roster
@@ -46,6 +48,8 @@ Commands (you act as a roster member; the bot answers as it would in Slack):
   read #channel           show the latest messages of a channel
   dm [@handle]            show the direct messages of a person (default: you)
   time [+3d|+2h|-30m]     show or move the bot's clock (jobs and ages use it)
+  jobs                    list the scheduled jobs and their next run on the bot's clock
+  run NAME                run a job now, on the bot's clock (e.g. `run question_nudges`)
   help                    this list
   quit                    leave (Ctrl-D works too)"""
 
@@ -81,12 +85,21 @@ class Console:
         self.offset = dt.timedelta(0)
         self.settings = self._settings(database_url)
         client = make_client(self.settings)
+        self.client = client
         self.runtime = build_runtime(self.settings, client, clock=lambda: utc_now() + self.offset)
         upgrade(self.runtime.engine)
         if demo_roster is not None:
             with self.runtime.session_factory() as session:
                 doc = read_roster(demo_roster, as_of=utc_now().date())
                 import_roster(session, doc, now=utc_now(), actor="console:demo")
+                seed_demo_activity(
+                    session,
+                    client,
+                    self.settings,
+                    slack=self.slack,
+                    examples=demo_roster.parent,
+                    now=utc_now(),
+                )
         # In the console each listener finishes before dispatch returns, so output is complete.
         self.app = build_app(self.runtime, client, process_before_response=True)
         self.names: dict[str, str] = {}
@@ -94,7 +107,13 @@ class Console:
         self.user_id: str | None = None
         self.handle = ""
         self.shown = Shown()
-        self.seen = {"messages": 0, "ephemerals": 0, "responses": 0, "modals": 0}
+        # What the demo posted before the prompt is history: `read` and `dm` show it.
+        self.seen = {
+            "messages": len(self.slack.state.messages),
+            "ephemerals": len(self.slack.state.ephemerals),
+            "responses": 0,
+            "modals": 0,
+        }
         self._counter = itertools.count(1)
 
     def _settings(self, database_url: str) -> Settings:
@@ -176,6 +195,8 @@ class Console:
             "read": self.read_channel,
             "dm": self.show_dms,
             "time": self.move_time,
+            "jobs": self.list_jobs,
+            "run": self.run_job,
             "help": lambda _rest: self.say(HELP),
         }
         handler = handlers.get(word.lower())
@@ -390,6 +411,25 @@ class Console:
             self.offset += -delta if sign == "-" else delta
         self.say(f"The bot's clock: {self.runtime.clock():%Y-%m-%d %H:%M} UTC ({self.runtime.clock():%A})")
 
+    def list_jobs(self, _rest: str) -> None:
+        """List the scheduled jobs with their next run on the bot's clock."""
+        now = self.runtime.clock()
+        for spec in JOBS.values():
+            self.say(f"  {spec.name:<24} {spec.trigger:<18} next {spec.next_run(now):%a %Y-%m-%d %H:%M} UTC")
+            self.say(f"  {'':<24} {spec.description}")
+
+    def run_job(self, rest: str) -> None:
+        """Run one job now, on the bot's clock, and show what it sent."""
+        name = rest.strip()
+        if name not in JOBS:
+            self.say(f"Usage: run NAME, where NAME is one of: {', '.join(JOBS)}")
+            return
+        now = self.runtime.clock()
+        with self.runtime.session_factory() as session:
+            result = run_job(name, now=now, session=session, client=self.client, settings=self.settings)
+        self.say(f"(ran {name} at {now:%a %Y-%m-%d %H:%M} UTC: {result})")
+        self.show_new(everyone=True)
+
     # -- plumbing -------------------------------------------------------------------------------
 
     def dispatch(self, body: str, content_type: str) -> BoltResponse:
@@ -442,7 +482,7 @@ class Console:
         for line in lines:
             self.say("  " + line)
 
-    def show_new(self) -> None:
+    def show_new(self, *, everyone: bool = False) -> None:
         """Print what the bot sent since the last command: messages, ephemerals, responses, modals."""
         state = self.slack.state
         with self.slack.lock:
@@ -460,7 +500,7 @@ class Console:
             )
         for private in [*responses, *ephemerals]:
             self._print_private(private)
-        self._show_messages([m for m in messages if m.get("user") != self.user_id])
+        self._show_messages([m for m in messages if everyone or m.get("user") != self.user_id])
         for modal in modals:
             self.fill_modal(modal)
 

@@ -43,7 +43,7 @@ def handle_claim_action(
     """Claim a question for the clicker and redraw its thread root."""
     card = claim_question(session, _question_id(action), person, now=now)
     ack()
-    refresh_question(client, card, now=now)
+    refresh_question(client, card)
 
 
 def handle_answered_action(
@@ -57,7 +57,7 @@ def handle_answered_action(
     """Close a question as answered and redraw its thread root."""
     card = mark_answered(session, _question_id(action), person, now=now)
     ack()
-    refresh_question(client, card, now=now)
+    refresh_question(client, card)
 
 
 def handle_hand_off_action(

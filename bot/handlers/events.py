@@ -33,7 +33,7 @@ def record_thread_reply(event: dict[str, Any], client: WebClient, session: Sessi
         now=now,
     )
     if outcome is not None and outcome.changed:
-        refresh_question(client, outcome.card, now=now)
+        refresh_question(client, outcome.card)
 
 
 def register(app: App) -> None:

@@ -73,7 +73,7 @@ def handle_hand_off_submission(
         return
     ack()
     assert person is not None
-    refresh_question(client, card, now=now)
+    refresh_question(client, card)
     post_in_thread(
         client,
         session,

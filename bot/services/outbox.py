@@ -56,6 +56,9 @@ class DeliveryReport:
     retrying: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        return f"{self.sent} message(s) sent, {self.retrying} to retry, {len(self.failed)} failed"
+
 
 def enqueue(session: Session, messages: list[Outgoing], *, now: dt.datetime) -> int:
     """Write messages to the outbox (without committing); return how many were new."""

@@ -26,7 +26,7 @@ from bot.ids import Action, Input, ViewId
 from bot.services.questions import QUESTION_MAX, AskRefusal, QuestionCard
 from bot.services.sla import DueStep, Step
 from bot.views.status import gap_text
-from bot.views.text import escape, person_ref
+from bot.views.text import escape, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}
@@ -123,10 +123,11 @@ def refusal_text(refusal: AskRefusal) -> str:
     )
 
 
-def state_text(card: QuestionCard, *, now: dt.datetime) -> str:
+def state_text(card: QuestionCard) -> str:
     """Return the question's state line: open, claimed by X, answered by X in 1h 20m."""
     question = card.question
-    waited = f"asked {duration(now - question.asked_at)} ago"
+    # An absolute date: a message's text does not age the way "2h ago" would.
+    waited = f"asked {slack_date(question.asked_at)}"
     first = (
         f" · first response in {duration(question.first_response_at - question.asked_at)}"
         if question.first_response_at
@@ -142,7 +143,7 @@ def state_text(card: QuestionCard, *, now: dt.datetime) -> str:
     return f":hourglass_flowing_sand: *Open*{reopened} · {waited}{first}"
 
 
-def question_blocks(card: QuestionCard, *, now: dt.datetime) -> list[Block]:
+def question_blocks(card: QuestionCard) -> list[Block]:
     """Return the thread root for a question: who asks, about which PR, for whom, its state and buttons."""
     question = card.question
     urgent = question.urgency == Urgency.URGENT.value
@@ -164,7 +165,7 @@ def question_blocks(card: QuestionCard, *, now: dt.datetime) -> list[Block]:
     if not question.has_grant:
         context.append(f":warning: {person_ref(card.committer)} has no commit rights on {escape(card.repo)}")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=state_text(card, now=now))))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=state_text(card))))
     value = str(card.id)
     if question.state != QuestionState.ANSWERED.value:
         buttons = []

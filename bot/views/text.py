@@ -32,3 +32,9 @@ def relative_days(value: dt.date, today: dt.date) -> str:
     if delta > 0:
         return f"in {delta} day{'s' if delta != 1 else ''}"
     return f"{-delta} day{'s' if delta != -1 else ''} ago"
+
+
+def slack_date(when: dt.datetime) -> str:
+    """Return an instant that Slack shows in each reader's own time zone (UTC in the fallback)."""
+    fallback = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

@@ -142,3 +142,46 @@ def test_an_empty_roster_says_how_to_fill_it(tmp_path: Path) -> None:
     out = io.StringIO()
     Console(database_url=f"sqlite:///{tmp_path / 'e.db'}", stdin=io.StringIO("quit\n"), stdout=out).run()
     assert "The roster is empty: start with `ccbot console --demo`" in out.getvalue()
+
+
+def test_a_scripted_question_is_asked_answered_nudged_and_owners_introduced(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "as @ziafazal",
+            "/cc-ask https://github.com/openedx/edx-platform/pull/1 How do I run the certificates tests?",
+            "",  # keep the pre-filled URL
+            "",  # keep the pre-filled question
+            "1",  # normal urgency
+            "as @jbowman",
+            "reply 1 Run pytest lms/djangoapps/certificates",
+            "read #cc-coordination",
+            "jobs",
+            "time +2d",
+            "run question_nudges",
+            "as @pdpinch",
+            "/cc-owners openedx/edx-platform lms/djangoapps/certificates/",
+            "click 1",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "*Question from @ziafazal* on openedx/edx-platform#1" in out
+    assert "For @jbowman and @feanil" in out
+    assert "(you replied in the thread of #1)" in out
+    assert "*Answered* by @jbowman in" in out
+    assert "question_nudges          every 15 minutes" in out
+    # The demo's open question (pdpinch's) is nudged; the answered ones are not.
+    assert "@ormsbee and @kdmccormick: this question has no answer" in out
+    assert "@jbowman and @feanil: this question has no answer" not in out
+    assert "Path owners: `@openedx/aperture` (@jbowman, @rraposa), @feanil" in out
+    assert "meet @pdpinch, a core committer" in out
