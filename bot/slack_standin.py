@@ -79,7 +79,10 @@ class SlackStandIn:
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-stand-in", daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-stand-in",
+            daemon=True,
         )
 
     @property
