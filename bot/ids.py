@@ -11,6 +11,7 @@ class Command(StrEnum):
     CC = "/cc"
     ASK = "/cc-ask"
     OWNERS = "/cc-owners"
+    ESCALATE = "/cc-escalate"
 
 
 COMMAND_HELP: dict[Command, tuple[str, str]] = {
@@ -21,6 +22,10 @@ COMMAND_HELP: dict[Command, tuple[str, str]] = {
     Command.ASK: (
         "[PR URL] [question]",
         "ask your champions about a pull request; the answer comes in a thread of the coordination channel",
+    ),
+    Command.ESCALATE: (
+        "",
+        "raise an impediment to engineering management; you are told of each step until it is resolved",
     ),
     Command.OWNERS: (
         "org/repo [path]",
@@ -33,6 +38,7 @@ class Shortcut(StrEnum):
     """Global and message shortcuts (callback ids fixed by the product contract)."""
 
     ASK_CHAMPIONS = "ask_champions"
+    ESCALATE_MESSAGE = "escalate_message"
 
 
 class Event(StrEnum):
@@ -47,6 +53,9 @@ class ViewId(StrEnum):
 
     ASK = "ask_question"
     HAND_OFF = "hand_off_question"
+    ESCALATE = "escalate"
+    RESOLVE_ESCALATION = "resolve_escalation"
+    REASSIGN_ESCALATION = "reassign_escalation"
 
 
 class Input(StrEnum):
@@ -56,6 +65,12 @@ class Input(StrEnum):
     QUESTION = "question"
     URGENCY = "urgency"
     HAND_OFF_TO = "hand_off_to"
+    ESCALATION_COMMITTER = "committer"
+    ESCALATION_SUMMARY = "summary"
+    ESCALATION_IMPACT = "impact"
+    ESCALATION_RELATED = "related"
+    RESOLUTION = "resolution"
+    REASSIGN_TO = "reassign_to"
 
 
 class Action(StrEnum):
@@ -65,4 +80,8 @@ class Action(StrEnum):
     ANSWER_QUESTION = "question_mark_answered"
     HAND_OFF_QUESTION = "question_hand_off"
     OPEN_QUESTION = "question_open_thread"
+    ESCALATE_QUESTION = "question_escalate"
     REQUEST_INTRO = "owners_request_intro"
+    ACKNOWLEDGE_ESCALATION = "escalation_acknowledge"
+    RESOLVE_ESCALATION = "escalation_resolve"
+    REASSIGN_ESCALATION = "escalation_reassign"

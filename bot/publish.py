@@ -1,4 +1,7 @@
-"""Putting questions into Slack: the thread root, its updates and the notices around it (handlers and jobs share it)."""
+"""Putting questions and escalations into Slack: posts, their updates and the notices around them.
+
+Handlers and jobs share these; DMs go through the outbox under a key, so each is sent once.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,19 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.services.escalations import EscalationCard, get_escalation_card, record_escalation_post
 from bot.services.outbox import Outgoing, deliver_pending, enqueue
 from bot.services.owners import IntroCard, record_intro_post
 from bot.services.questions import QuestionCard, get_card, record_thread
 from bot.settings import Settings
 from bot.slack import SlackMessenger
+from bot.views.escalations import (
+    change_notice,
+    escalation_blocks,
+    escalation_text,
+    opened_notice,
+    reassigned_dm,
+)
 from bot.views.owners import intro_confirmation, intro_text
 from bot.views.questions import (
     ask_confirmation,
@@ -22,7 +33,7 @@ from bot.views.questions import (
     question_text,
     urgent_notice,
 )
-from storage.models import Urgency
+from storage.models import Person, Urgency
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +118,75 @@ def post_intro(client: WebClient, session: Session, card: IntroCard, *, settings
     assert intro.id is not None
     record_intro_post(session, intro.id, channel=channel, ts=ts)
     return intro_confirmation(card, _permalink(client, channel, ts))
+
+
+def post_escalation(
+    client: WebClient, session: Session, card: EscalationCard, *, settings: Settings, now: dt.datetime
+) -> EscalationCard:
+    """Post an escalation to the management channel, then DM the committer, the champions and whoever raised it."""
+    settings.require("management_channel")
+    channel = settings.management_channel or ""
+    blocks = [block.to_dict() for block in escalation_blocks(card)]
+    response = client.chat_postMessage(
+        channel=channel, text=escalation_text(card), blocks=blocks, unfurl_links=False
+    )
+    ts = str(response["ts"])
+    record_escalation_post(
+        session,
+        card.id,
+        channel=str(response.get("channel") or channel),
+        ts=ts,
+        permalink=_permalink(client, channel, ts),
+    )
+    card = get_escalation_card(session, card.id)
+    people = [card.committer, *card.champions, *([card.raised_by] if card.raised_by else [])]
+    unique = {p.id: p for p in people}.values()
+    _notify(
+        session,
+        client,
+        now,
+        [_dm(f"escalation-opened:{card.id}:{p.id}", p.slack_user_id, opened_notice(card, p)) for p in unique],
+    )
+    return card
+
+
+def refresh_escalation(client: WebClient, card: EscalationCard) -> None:
+    """Redraw an escalation's post to show its current state."""
+    if card.escalation.channel and card.escalation.ts:
+        blocks = [block.to_dict() for block in escalation_blocks(card)]
+        client.chat_update(
+            channel=card.escalation.channel, ts=card.escalation.ts, text=escalation_text(card), blocks=blocks
+        )
+
+
+def tell_escalation_change(
+    client: WebClient,
+    session: Session,
+    card: EscalationCard,
+    change: str,
+    *,
+    now: dt.datetime,
+    actor: Person | None = None,
+) -> None:
+    """Redraw the post and tell the committer (and, on a reassignment, the new owner) what changed."""
+    refresh_escalation(client, card)
+    stamp = f"{now:%Y%m%d%H%M%S}"
+    notices = [
+        _dm(
+            f"escalation-{change}:{card.id}:{stamp}",
+            card.committer.slack_user_id,
+            change_notice(card, change),
+        )
+    ]
+    if change == "reassigned" and card.owner is not None and actor is not None:
+        notices.append(
+            _dm(
+                f"escalation-owner:{card.id}:{card.owner.id}:{stamp}",
+                card.owner.slack_user_id,
+                reassigned_dm(card, actor),
+            )
+        )
+    _notify(session, client, now, notices)
 
 
 def _dm(key: str, user_id: str | None, text: str) -> Outgoing | None:

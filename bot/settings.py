@@ -49,6 +49,15 @@ class Settings(BaseSettings):
         default=dt.timedelta(minutes=30), alias="CCBOT_SLA_URGENT"
     )
 
+    escalation_ack_normal: Annotated[dt.timedelta, NoDecode] = Field(
+        default=dt.timedelta(hours=4), alias="CCBOT_ESCALATION_ACK_NORMAL"
+    )
+    escalation_ack_urgent: Annotated[dt.timedelta, NoDecode] = Field(
+        default=dt.timedelta(minutes=15), alias="CCBOT_ESCALATION_ACK_URGENT"
+    )
+    escalation_renotify_limit: int = Field(default=3, ge=1, le=20, alias="CCBOT_ESCALATION_RENOTIFY_LIMIT")
+    escalation_resolve_days: int = Field(default=3, ge=1, le=90, alias="CCBOT_ESCALATION_RESOLVE_DAYS")
+
     @field_validator("working_hours", mode="before")
     @classmethod
     def _parse_working_hours(cls, value: object) -> object:
@@ -80,7 +89,9 @@ class Settings(BaseSettings):
             days.update(range(start, end + 1) if start <= end else [*range(start, 7), *range(end + 1)])
         return frozenset(days)
 
-    @field_validator("sla_normal", "sla_urgent", mode="before")
+    @field_validator(
+        "sla_normal", "sla_urgent", "escalation_ack_normal", "escalation_ack_urgent", mode="before"
+    )
     @classmethod
     def _parse_duration(cls, value: object) -> object:
         if not isinstance(value, str):
@@ -90,7 +101,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a duration like 4h, 30m or 1h30m")
         return dt.timedelta(hours=float(match["h"] or 0), minutes=int(match["m"] or 0))
 
-    @field_validator("sla_normal", "sla_urgent")
+    @field_validator("sla_normal", "sla_urgent", "escalation_ack_normal", "escalation_ack_urgent")
     @classmethod
     def _check_duration(cls, value: dt.timedelta) -> dt.timedelta:
         if value <= dt.timedelta(0):

@@ -46,6 +46,7 @@ class SlackState:
     responses: list[dict[str, Any]] = field(default_factory=list)
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
     modals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
 
 
@@ -279,6 +280,7 @@ class SlackStandIn:
                 message.update(
                     text=args.get("text") or message["text"], blocks=args.get("blocks") or message["blocks"]
                 )
+                self.state.updates.append(message)
                 return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
         return {"ok": False, "error": "message_not_found"}
 

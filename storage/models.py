@@ -62,6 +62,14 @@ class QuestionState(enum.StrEnum):
     ANSWERED = "answered"
 
 
+class EscalationState(enum.StrEnum):
+    """Where an escalation to management stands."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
 class OutboxStatus(enum.StrEnum):
     """Delivery state of a message the bot decided to send."""
 
@@ -352,3 +360,49 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=500)
+
+
+class Escalation(SQLModel, table=True):
+    """An impediment raised to engineering management about one committer, owned by a manager until resolved."""
+
+    __table_args__ = (Index("ix_escalation_state_opened", "state", "opened_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    committer_id: int = Field(sa_column=_person_fk(nullable=False, index=True, ondelete="CASCADE"))
+    raised_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    question_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("question.id", ondelete="SET NULL"), index=True)
+    )
+    summary: str = Field(max_length=200)
+    impact: str = Field(sa_column=Column(Text, nullable=False))
+    repo_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("repo.id", ondelete="SET NULL"))
+    )
+    pr_url: str | None = Field(default=None, max_length=500)
+    source_url: str | None = Field(default=None, max_length=500, description="the Slack message it came from")
+    urgency: str = Field(default=Urgency.NORMAL.value, max_length=16)
+    state: str = Field(default=EscalationState.OPEN.value, max_length=16)
+    opened_at: dt.datetime = Field(sa_column=utc_column())
+    owner_id: int | None = Field(default=None, sa_column=_person_fk(), description="the manager who has it")
+    acknowledged_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    acknowledged_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    resolved_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    resolved_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+    permalink: str | None = Field(default=None, max_length=500)
+
+
+class EscalationStep(SQLModel, table=True):
+    """One step of an escalation's acknowledgement ladder (or its resolve reminder), taken once."""
+
+    __tablename__ = "escalation_step"
+
+    escalation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("escalation.id", ondelete="CASCADE"), primary_key=True)
+    )
+    step: int = Field(primary_key=True)
+    due_at: dt.datetime = Field(sa_column=utc_column())
+    taken_at: dt.datetime = Field(sa_column=utc_column())
+    target: str = Field(default="", max_length=200)

@@ -113,6 +113,7 @@ class Console:
             "ephemerals": len(self.slack.state.ephemerals),
             "responses": 0,
             "modals": 0,
+            "updates": len(self.slack.state.updates),
         }
         self._counter = itertools.count(1)
 
@@ -492,14 +493,21 @@ class Console:
             ]
             responses = state.responses[self.seen["responses"] :]
             modals = list(state.modals.values())[self.seen["modals"] :]
+            fresh = {id(m) for m in messages}
+            updated = list(
+                {id(m): m for m in state.updates[self.seen["updates"] :] if id(m) not in fresh}.values()
+            )
             self.seen.update(
                 messages=len(state.messages),
                 ephemerals=len(state.ephemerals),
                 responses=len(state.responses),
                 modals=len(state.modals),
+                updates=len(state.updates),
             )
         for private in [*responses, *ephemerals]:
             self._print_private(private)
+        if updated:
+            self._show_messages(updated, title="updated")
         self._show_messages([m for m in messages if everyone or m.get("user") != self.user_id])
         for modal in modals:
             self.fill_modal(modal)

@@ -1,4 +1,4 @@
-"""Buttons: claim, mark answered and hand off a question; request an intro to technical owners.
+"""Buttons: questions (claim, answer, hand off, escalate), owner intros, escalations (acknowledge, resolve, reassign).
 
 Each button does its database work before the ack, so a refusal is answered before Slack's response
 goes out (Bolt drops the response of a listener that fails right after acking).
@@ -16,11 +16,18 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Action
-from bot.publish import post_intro, refresh_question
+from bot.publish import post_intro, refresh_question, tell_escalation_change
 from bot.services.errors import UserError
+from bot.services.escalations import (
+    acknowledge_escalation,
+    check_can_resolve,
+    prefill_from_question,
+    reassign_candidates,
+)
 from bot.services.owners import request_intro
 from bot.services.questions import claim_question, get_card, hand_off_candidates, mark_answered
 from bot.settings import Settings
+from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
 from bot.views.questions import hand_off_modal
 from storage.models import Person
 
@@ -102,9 +109,76 @@ def handle_request_intro_action(
     )
 
 
+def _escalation_id(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UserError("This button no longer points at an escalation.")
+    return int(value)
+
+
+def handle_escalate_question_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the escalate modal pre-filled from an unanswered question."""
+    form, prefill = prefill_from_question(session, _question_id(action), person)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=escalate_modal(form, prefill))
+
+
+def handle_acknowledge_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Acknowledge an escalation (managers and admins), redraw it and tell the committer."""
+    card = acknowledge_escalation(session, _escalation_id(action), person, now=now)
+    ack()
+    tell_escalation_change(client, session, card, "acknowledged", now=now)
+
+
+def handle_resolve_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the resolution-note modal (managers and admins)."""
+    card = check_can_resolve(session, _escalation_id(action), person)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(card))
+
+
+def handle_reassign_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the modal to choose the next owner (managers and admins)."""
+    card, candidates = reassign_candidates(session, _escalation_id(action), person)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(card, candidates))
+
+
 def register(app: App) -> None:
     """Register the buttons."""
     app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
     app.action(Action.ANSWER_QUESTION.value)(handle_answered_action)
     app.action(Action.HAND_OFF_QUESTION.value)(handle_hand_off_action)
     app.action(Action.REQUEST_INTRO.value)(handle_request_intro_action)
+    app.action(Action.ESCALATE_QUESTION.value)(handle_escalate_question_action)
+    app.action(Action.ACKNOWLEDGE_ESCALATION.value)(handle_acknowledge_action)
+    app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
+    app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)

@@ -1,4 +1,4 @@
-"""Slash commands: `/cc` (status and help), `/cc-ask` (opens the question modal), `/cc-owners`."""
+"""Slash commands: `/cc` (status and help), `/cc-ask` and `/cc-escalate` (open their modals), `/cc-owners`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Command
+from bot.services.activity import get_activity
+from bot.services.escalations import escalation_form
 from bot.services.owners import check_repo_name, find_owners
 from bot.services.questions import ask_refusal, split_ask_text
 from bot.services.roster import get_profile, list_admins
 from bot.settings import Settings
+from bot.views.escalations import escalate_modal
 from bot.views.owners import owners_blocks
 from bot.views.questions import ask_modal, refusal_text
 from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
@@ -45,7 +48,8 @@ def answer_cc_command(
     elif person is None or person.id is None:
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
     else:
-        blocks = status_blocks(get_profile(session, person.id, today=now.date()), today=now.date())
+        profile = get_profile(session, person.id, today=now.date())
+        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id))
     ack(text=blocks_to_text(blocks), blocks=blocks)
 
 
@@ -78,8 +82,22 @@ def answer_owners_command(ack: Callable[..., None], command: dict[str, Any], ses
     ack(text=blocks_to_text(blocks), blocks=blocks)
 
 
+def open_escalate_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the escalate modal; a person who may not escalate is told why (before the ack)."""
+    form = escalation_form(session, person)
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=escalate_modal(form))
+
+
 def register(app: App) -> None:
     """Register the slash commands."""
     app.command(Command.CC.value)(answer_cc_command)
     app.command(Command.ASK.value)(open_ask_modal)
     app.command(Command.OWNERS.value)(answer_owners_command)
+    app.command(Command.ESCALATE.value)(open_escalate_modal)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Event
+from bot.services.activity import get_activity
 from bot.services.roster import get_profile, list_admins
 from bot.settings import Settings
 from bot.views.status import admin_refs, home_view, not_on_roster_blocks, status_blocks
@@ -30,7 +31,8 @@ def publish_home(
     if person is None or person.id is None:
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
     else:
-        blocks = status_blocks(get_profile(session, person.id, today=now.date()), today=now.date())
+        profile = get_profile(session, person.id, today=now.date())
+        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id))
     client.views_publish(user_id=event["user"], view=home_view(blocks))
 
 

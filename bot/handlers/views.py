@@ -1,4 +1,4 @@
-"""Modal submissions: a new question, a question handed off."""
+"""Modal submissions: a new question, a question handed off, an escalation raised, resolved or reassigned."""
 
 from __future__ import annotations
 
@@ -12,9 +12,21 @@ from sqlmodel import Session
 
 from bot.handlers.state import metadata, selected_user, selected_value, text_value
 from bot.ids import Input, ViewId
-from bot.publish import post_in_thread, post_question, refresh_question
-from bot.services.errors import UserError
-from bot.services.questions import FieldErrors, ask_question, ask_refusal, hand_off, validate_question
+from bot.publish import (
+    post_escalation,
+    post_in_thread,
+    post_question,
+    refresh_question,
+    tell_escalation_change,
+)
+from bot.services.errors import FieldErrors, UserError
+from bot.services.escalations import (
+    open_escalation,
+    reassign_escalation,
+    resolve_escalation,
+    validate_escalation,
+)
+from bot.services.questions import ask_question, ask_refusal, hand_off, validate_question
 from bot.services.roster import find_person_by_slack_id
 from bot.settings import Settings
 from bot.views.questions import handed_off_text, notice_modal, refusal_text
@@ -84,7 +96,92 @@ def handle_hand_off_submission(
     )
 
 
+def handle_escalate_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Validate the escalation in the ack (field errors), then store it and post it to management."""
+    extra = metadata(view)
+    committer = selected_value(view, Input.ESCALATION_COMMITTER)
+    try:
+        draft = validate_escalation(
+            session,
+            person,
+            committer_id=int(committer) if committer and committer.isdigit() else None,
+            summary=text_value(view, Input.ESCALATION_SUMMARY),
+            impact=text_value(view, Input.ESCALATION_IMPACT),
+            related=text_value(view, Input.ESCALATION_RELATED),
+            urgency=selected_value(view, Input.URGENCY),
+            question_id=int(extra["question"]) if str(extra.get("question", "")).isdigit() else None,
+            source_url=str(extra.get("source") or "")[:500] or None,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    assert person is not None
+    card = open_escalation(session, person, draft, now=now)
+    post_escalation(client, session, card, settings=settings, now=now)
+
+
+def handle_resolve_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Resolve the escalation with the note, then redraw its post and tell the committer."""
+    try:
+        card = resolve_escalation(
+            session,
+            int(metadata(view).get("escalation") or 0),
+            person,
+            text_value(view, Input.RESOLUTION),
+            now=now,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    tell_escalation_change(client, session, card, "resolved", now=now)
+
+
+def handle_reassign_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Give the escalation to the chosen manager, then tell them and the committer."""
+    chosen = selected_value(view, Input.REASSIGN_TO) or ""
+    try:
+        card = reassign_escalation(
+            session,
+            int(metadata(view).get("escalation") or 0),
+            person,
+            int(chosen) if chosen.isdigit() else 0,
+            now=now,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    tell_escalation_change(client, session, card, "reassigned", now=now, actor=person)
+
+
 def register(app: App) -> None:
     """Register the modal submissions."""
     app.view(ViewId.ASK.value)(handle_ask_submission)
     app.view(ViewId.HAND_OFF.value)(handle_hand_off_submission)
+    app.view(ViewId.ESCALATE.value)(handle_escalate_submission)
+    app.view(ViewId.RESOLVE_ESCALATION.value)(handle_resolve_submission)
+    app.view(ViewId.REASSIGN_ESCALATION.value)(handle_reassign_submission)

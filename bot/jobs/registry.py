@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.jobs.escalation_reminders import INTERVAL as ESCALATION_REMINDERS_INTERVAL
+from bot.jobs.escalation_reminders import escalation_reminders
 from bot.jobs.question_nudges import INTERVAL as QUESTION_NUDGES_INTERVAL
 from bot.jobs.question_nudges import question_nudges
 from bot.settings import Settings
@@ -46,6 +48,12 @@ JOBS: dict[str, JobSpec] = {
             func=question_nudges,
             interval=QUESTION_NUDGES_INTERVAL,
             description="posts questions that never reached Slack and takes due steps of the SLA ladder",
+        ),
+        JobSpec(
+            name="escalation_reminders",
+            func=escalation_reminders,
+            interval=ESCALATION_REMINDERS_INTERVAL,
+            description="re-notifies managers of unacknowledged escalations, reports overdue ones, reminds owners",
         ),
     ]
 }

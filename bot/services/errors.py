@@ -9,3 +9,11 @@ class UserError(Exception):
 
 class NotOnRoster(UserError):
     """The caller is not on the program's roster."""
+
+
+class FieldErrors(UserError):
+    """Input that fails validation, field by field (keys are field names, values what to fix)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors

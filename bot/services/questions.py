@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.errors import NotOnRoster, UserError
+from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.policy import PhasePolicy, current_policy
 from bot.services.roster import get_profile
 from bot.services.status import Gap
@@ -24,14 +24,6 @@ PR_URL = re.compile(
 QUESTION_MAX = 2000
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
-
-
-class FieldErrors(UserError):
-    """Input that fails validation, field by field (keys are field names, values what to fix)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,14 @@ def question_blocks(card: QuestionCard) -> list[Block]:
             )
         )
         buttons.append(ButtonElement(text="Hand off", action_id=Action.HAND_OFF_QUESTION.value, value=value))
+        buttons.append(
+            ButtonElement(
+                text="Escalate to management",
+                action_id=Action.ESCALATE_QUESTION.value,
+                value=value,
+                style="danger",
+            )
+        )
         blocks.append(ActionsBlock(block_id=f"question-actions-{card.id}", elements=buttons))
     return blocks
 

@@ -15,10 +15,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import COMMAND_HELP
+from bot.services.activity import Activity
 from bot.services.roster import AgreementLine, Profile
 from bot.services.status import Gap
-from bot.views.text import day, escape, person_ref, relative_days
-from storage.models import AgreementKind, Person, Status
+from bot.views.text import day, escape, person_ref, relative_days, slack_date
+from storage.models import AgreementKind, Person, Question, Status
 
 AGREEMENT_NAMES = {
     AgreementKind.INDIVIDUAL: "Individual contributor agreement",
@@ -69,7 +70,7 @@ def _agreement_text(line: AgreementLine, today: dt.date) -> str:
     return f"{mark} {AGREEMENT_NAMES[line.kind]}{holder}: {', '.join(parts)}"
 
 
-def status_blocks(profile: Profile, *, today: dt.date) -> list[Block]:
+def status_blocks(profile: Profile, *, today: dt.date, activity: Activity | None = None) -> list[Block]:
     """Return the blocks of a person's own status (for `/cc` and App Home)."""
     person = profile.person
     org = f" · {escape(profile.organization.name)}" if profile.organization else ""
@@ -98,6 +99,8 @@ def status_blocks(profile: Profile, *, today: dt.date) -> list[Block]:
         blocks.append(_section(f"*Agreements:*\n{agreements}"))
     if profile.committers:
         blocks.append(_section(f"*You champion:* {_listing([person_ref(c) for c in profile.committers])}"))
+    if activity is not None:
+        blocks += activity_blocks(activity)
     blocks.append(
         ContextBlock(
             elements=[
@@ -107,6 +110,44 @@ def status_blocks(profile: Profile, *, today: dt.date) -> list[Block]:
             ]
         )
     )
+    return blocks
+
+
+MAX_ITEMS = 10
+
+
+def _question_line(question: Question, repo: str) -> str:
+    link = (
+        f"<{question.permalink}|{escape(repo)}#{question.pr_number}>"
+        if question.permalink
+        else f"{escape(repo)}#{question.pr_number}"
+    )
+    return f"• {link} ({question.state}) asked {slack_date(question.asked_at)}"
+
+
+def activity_blocks(activity: Activity) -> list[Block]:
+    """Return the open items of a person: their questions, questions waiting on them, their escalations."""
+    blocks: list[Block] = []
+    if activity.asked:
+        lines = "\n".join(_question_line(q, repo) for q, repo in activity.asked[:MAX_ITEMS])
+        blocks.append(_section(f"*Your open questions:*\n{lines}"))
+    if activity.waiting_on_me:
+        lines = "\n".join(_question_line(q, repo) for q, repo in activity.waiting_on_me[:MAX_ITEMS])
+        more = len(activity.waiting_on_me) - MAX_ITEMS
+        blocks.append(
+            _section(f"*Questions waiting on you:*\n{lines}" + (f"\n…and {more} more" if more > 0 else ""))
+        )
+    if activity.escalations:
+        entries: list[str] = []
+        for escalation in activity.escalations[:MAX_ITEMS]:
+            title = escape(escalation.summary)
+            link = (
+                f"<{escalation.permalink}|#{escalation.id} {title}>"
+                if escalation.permalink
+                else f"#{escalation.id} {title}"
+            )
+            entries.append(f"• {link} ({escalation.state})")
+        blocks.append(_section("*Your escalations:*\n" + "\n".join(entries)))
     return blocks
 
 

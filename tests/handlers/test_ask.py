@@ -93,7 +93,12 @@ def test_ask_posts_a_thread_for_both_champions_and_a_champion_reply_answers_it(b
     assert "<!channel>" not in posted, "user text must not become a mention"
     assert "&lt;!channel&gt;" in posted
     action_ids = {e["action_id"] for b in root["blocks"] if b["type"] == "actions" for e in b["elements"]}
-    assert action_ids == {Action.CLAIM_QUESTION, Action.ANSWER_QUESTION, Action.HAND_OFF_QUESTION}
+    assert action_ids == {
+        Action.CLAIM_QUESTION,
+        Action.ANSWER_QUESTION,
+        Action.HAND_OFF_QUESTION,
+        Action.ESCALATE_QUESTION,
+    }
 
     confirmation = wait_until(lambda: bot.slack.messages(ZIA), what="confirmation DM")
     assert isinstance(confirmation, list)

@@ -7,9 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from bot.services.errors import UserError
+from bot.services.errors import FieldErrors, UserError
 from bot.services.questions import (
-    FieldErrors,
     QuestionDraft,
     ask_question,
     ask_refusal,

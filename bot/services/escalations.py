@@ -1,0 +1,490 @@
+"""Escalations to engineering management: raising, acknowledging, resolving, reassigning, and the ladder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.outbox import Outgoing, enqueue
+from bot.services.owners import REPO_NAME
+from bot.services.questions import get_card, parse_pr_url
+from storage import escalations as store
+from storage import roster as roster_store
+from storage.audit import add_audit_entry
+from storage.models import Escalation, EscalationState, EscalationStep, Person, Role, Status, Urgency
+
+SUMMARY_MAX = 150
+IMPACT_MAX = 2000
+RESOLUTION_MAX = 2000
+MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
+OVERDUE_STEP = 50
+RESOLVE_REMINDER_STEP = 100
+
+
+@dataclass(frozen=True)
+class EscalationDraft:
+    """A validated escalation, before it is stored."""
+
+    committer_id: int
+    summary: str
+    impact: str
+    urgency: Urgency
+    pr_url: str | None = None
+    repo: str | None = None
+    question_id: int | None = None
+    source_url: str | None = None
+
+
+@dataclass
+class EscalationCard:
+    """An escalation with the people around it: what its post and notices show."""
+
+    escalation: Escalation
+    committer: Person
+    champions: list[Person]
+    raised_by: Person | None
+    owner: Person | None
+    acknowledged_by: Person | None
+    resolved_by: Person | None
+    repo: str | None
+    managers: list[Person]
+
+    @property
+    def id(self) -> int:
+        """The escalation's id."""
+        assert self.escalation.id is not None
+        return self.escalation.id
+
+
+@dataclass(frozen=True)
+class EscalationForm:
+    """What the escalate modal offers: for a champion or admin, the committers it can be about."""
+
+    committers: list[Person]
+    own: bool
+
+
+def escalation_form(session: Session, person: Person | None) -> EscalationForm:
+    """Return whom this person may escalate about; UserError saying why when they may not escalate."""
+    if person is None or person.id is None:
+        raise NotOnRoster("You are not on the Core Committer roster, so `/cc-escalate` is not open to you.")
+    roles = roster_store.list_roles(session, person.id)
+    if person.status == Status.ALUMNI.value or person.removed_on is not None:
+        raise UserError("You are an alumnus of the program, so `/cc-escalate` is closed to you.")
+    if Role.COMMITTER.value in roles:
+        return EscalationForm(committers=[person], own=True)
+    if Role.ADMIN.value in roles:
+        return EscalationForm(committers=_current_committers(session), own=False)
+    if Role.CHAMPION.value in roles:
+        committers = roster_store.list_assigned_committers(session, person.id)
+        if not committers:
+            raise UserError("You look after no committers right now, so there is nobody to escalate for.")
+        return EscalationForm(committers=committers, own=False)
+    raise UserError(
+        "`/cc-escalate` is for committers and their champions. Managers receive escalations in the "
+        "management channel."
+    )
+
+
+def _current_committers(session: Session) -> list[Person]:
+    return roster_store.list_people_with_role(session, Role.COMMITTER.value)
+
+
+def validate_escalation(
+    session: Session,
+    person: Person | None,
+    *,
+    committer_id: int | None,
+    summary: str | None,
+    impact: str | None,
+    related: str | None,
+    urgency: str | None,
+    question_id: int | None = None,
+    source_url: str | None = None,
+) -> EscalationDraft:
+    """Return the draft for valid input; raise FieldErrors naming each field to fix."""
+    form = escalation_form(session, person)
+    errors: dict[str, str] = {}
+    allowed = {p.id for p in form.committers}
+    chosen = form.committers[0].id if form.own else committer_id
+    if chosen not in allowed:
+        errors["committer"] = "Choose one of the committers you look after."
+    text = (summary or "").strip()
+    if not text:
+        errors["summary"] = "Say in one line what is wrong."
+    elif len(text) > SUMMARY_MAX:
+        errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters (it has {len(text)})."
+    blocked = (impact or "").strip()
+    if not blocked:
+        errors["impact"] = "Say what is blocked, and since when."
+    elif len(blocked) > IMPACT_MAX:
+        errors["impact"] = f"Keep the impact under {IMPACT_MAX} characters (it has {len(blocked)})."
+    pr_url, repo = None, None
+    link = (related or "").strip()
+    if link:
+        parsed = parse_pr_url(link)
+        if parsed is not None:
+            pr_url, repo = link, parsed[0]
+        elif REPO_NAME.match(link.removeprefix("https://github.com/").strip("/")):
+            repo = link.removeprefix("https://github.com/").strip("/")
+        else:
+            errors["related"] = (
+                "Give a pull request link (https://github.com/org/repo/pull/1) or a repository (org/repo)."
+            )
+    try:
+        level = Urgency(urgency or Urgency.NORMAL.value)
+    except ValueError:
+        errors["urgency"] = "Choose normal or urgent."
+        level = Urgency.NORMAL
+    if errors:
+        raise FieldErrors(errors)
+    assert chosen is not None
+    return EscalationDraft(
+        committer_id=chosen,
+        summary=text,
+        impact=blocked,
+        urgency=level,
+        pr_url=pr_url,
+        repo=repo,
+        question_id=question_id,
+        source_url=source_url,
+    )
+
+
+def manager_ladder(session: Session, committer: Person) -> list[Person]:
+    """Return the managers an escalation about this committer goes to, in order: their own manager first."""
+    managers = roster_store.list_people_with_role(session, Role.MANAGER.value)
+    own = next((m for m in managers if m.id == committer.manager_id), None)
+    return ([own] if own else []) + [m for m in managers if m is not own]
+
+
+def open_escalation(
+    session: Session, person: Person, draft: EscalationDraft, *, now: dt.datetime
+) -> EscalationCard:
+    """Store an escalation, owned by the first manager of the ladder, and return its card (committed)."""
+    committer = roster_store.get_person(session, draft.committer_id)
+    if committer is None:
+        raise UserError("That committer is no longer on the roster.")
+    ladder = manager_ladder(session, committer)
+    repo = roster_store.get_or_add_repo(session, draft.repo) if draft.repo else None
+    escalation = store.add_escalation(
+        session,
+        Escalation(
+            committer_id=draft.committer_id,
+            raised_by_id=person.id,
+            question_id=draft.question_id,
+            summary=draft.summary,
+            impact=draft.impact,
+            repo_id=repo.id if repo else None,
+            pr_url=draft.pr_url,
+            source_url=draft.source_url,
+            urgency=draft.urgency.value,
+            opened_at=now,
+            owner_id=ladder[0].id if ladder else None,
+        ),
+    )
+    _audit(session, now, person, "escalation.opened", escalation, {"urgency": draft.urgency.value})
+    session.commit()
+    return get_escalation_card(session, escalation.id or 0)
+
+
+def get_escalation_card(session: Session, escalation_id: int) -> EscalationCard:
+    """Return an escalation with its committer, champions, managers and the people who acted on it."""
+    escalation = store.get_escalation(session, escalation_id)
+    if escalation is None:
+        raise UserError("That escalation no longer exists.")
+    return _card(session, escalation)
+
+
+def _card(session: Session, escalation: Escalation) -> EscalationCard:
+    committer = roster_store.get_person(session, escalation.committer_id)
+    assert committer is not None
+
+    def person(person_id: int | None) -> Person | None:
+        return roster_store.get_person(session, person_id) if person_id else None
+
+    repo = roster_store.get_repo_by_id(session, escalation.repo_id) if escalation.repo_id else None
+    return EscalationCard(
+        escalation=escalation,
+        committer=committer,
+        champions=[c for _, c in roster_store.list_active_champions(session, committer.id or 0)],
+        raised_by=person(escalation.raised_by_id),
+        owner=person(escalation.owner_id),
+        acknowledged_by=person(escalation.acknowledged_by_id),
+        resolved_by=person(escalation.resolved_by_id),
+        repo=repo.full_name if repo else None,
+        managers=manager_ladder(session, committer),
+    )
+
+
+def prefill_from_question(
+    session: Session, question_id: int, person: Person | None
+) -> tuple[EscalationForm, dict[str, str | int]]:
+    """Return the escalate form and its pre-filled values for escalating a question."""
+    form = escalation_form(session, person)
+    card = get_card(session, question_id)
+    if card.committer.id not in {p.id for p in form.committers}:
+        raise UserError("Only the asker, their champions or an admin can escalate this question.")
+    return form, {
+        "committer": card.committer.id or 0,
+        "summary": f"Question on {card.repo}#{card.question.pr_number} has no answer"[:SUMMARY_MAX],
+        "impact": card.question.text[:IMPACT_MAX],
+        "related": card.question.pr_url,
+        "urgency": card.question.urgency,
+        "question": question_id,
+    }
+
+
+def _manager(session: Session, person: Person | None, action: str) -> Person:
+    if person is None or person.id is None:
+        raise NotOnRoster("Only managers and admins on the roster can act on escalations.")
+    if not roster_store.list_roles(session, person.id) & MANAGING_ROLES:
+        raise UserError(
+            f"Only managers and admins can {action} an escalation. The committer and champions are told of each change."
+        )
+    return person
+
+
+def _locked(session: Session, escalation_id: int) -> Escalation:
+    escalation = store.get_escalation_for_update(session, escalation_id)
+    if escalation is None:
+        raise UserError("That escalation no longer exists.")
+    return escalation
+
+
+def acknowledge_escalation(
+    session: Session, escalation_id: int, person: Person | None, *, now: dt.datetime
+) -> EscalationCard:
+    """Acknowledge an escalation: the clicker owns it from now on."""
+    actor = _manager(session, person, "acknowledge")
+    escalation = _locked(session, escalation_id)
+    if escalation.state != EscalationState.OPEN.value:
+        raise UserError(f"This escalation is already {escalation.state}.")
+    escalation.state, escalation.acknowledged_at = EscalationState.ACKNOWLEDGED.value, now
+    escalation.acknowledged_by_id = escalation.owner_id = actor.id
+    _audit(session, now, actor, "escalation.acknowledged", escalation, {})
+    session.commit()
+    return _card(session, escalation)
+
+
+def check_can_resolve(session: Session, escalation_id: int, person: Person | None) -> EscalationCard:
+    """Return the card when this person may resolve the escalation; UserError otherwise."""
+    _manager(session, person, "resolve")
+    card = get_escalation_card(session, escalation_id)
+    if card.escalation.state == EscalationState.RESOLVED.value:
+        raise UserError("This escalation is already resolved.")
+    return card
+
+
+def resolve_escalation(
+    session: Session, escalation_id: int, person: Person | None, note: str, *, now: dt.datetime
+) -> EscalationCard:
+    """Resolve an escalation with a note for the committer."""
+    actor = _manager(session, person, "resolve")
+    text = note.strip()
+    if not text:
+        raise FieldErrors({"resolution": "Say how it was resolved; the committer reads this."})
+    if len(text) > RESOLUTION_MAX:
+        raise FieldErrors({"resolution": f"Keep it under {RESOLUTION_MAX} characters."})
+    escalation = _locked(session, escalation_id)
+    if escalation.state == EscalationState.RESOLVED.value:
+        raise FieldErrors({"resolution": "This escalation is already resolved."})
+    escalation.state, escalation.resolved_at, escalation.resolved_by_id = (
+        EscalationState.RESOLVED.value,
+        now,
+        actor.id,
+    )
+    escalation.resolution = text
+    if escalation.acknowledged_at is None:
+        escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
+    escalation.owner_id = escalation.owner_id or actor.id
+    _audit(session, now, actor, "escalation.resolved", escalation, {})
+    session.commit()
+    return _card(session, escalation)
+
+
+def reassign_candidates(
+    session: Session, escalation_id: int, person: Person | None
+) -> tuple[EscalationCard, list[Person]]:
+    """Return the card and the managers it can be handed to; UserError when this person may not."""
+    _manager(session, person, "reassign")
+    card = get_escalation_card(session, escalation_id)
+    if card.escalation.state == EscalationState.RESOLVED.value:
+        raise UserError("This escalation is already resolved.")
+    return card, [m for m in card.managers if m.id != card.escalation.owner_id]
+
+
+def reassign_escalation(
+    session: Session, escalation_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
+) -> EscalationCard:
+    """Give an escalation to another manager."""
+    actor = _manager(session, person, "reassign")
+    target = roster_store.get_person(session, to_person_id)
+    if (
+        target is None
+        or target.id is None
+        or not roster_store.list_roles(session, target.id) & MANAGING_ROLES
+    ):
+        raise FieldErrors({"reassign_to": "Choose a manager or an admin on the roster."})
+    escalation = _locked(session, escalation_id)
+    if escalation.state == EscalationState.RESOLVED.value:
+        raise FieldErrors({"reassign_to": "This escalation is already resolved."})
+    if escalation.owner_id == target.id:
+        raise FieldErrors({"reassign_to": f"{target.name or target.github} already has it."})
+    escalation.owner_id = target.id
+    _audit(session, now, actor, "escalation.reassigned", escalation, {"to": target.github})
+    session.commit()
+    return _card(session, escalation)
+
+
+def record_escalation_post(
+    session: Session, escalation_id: int, *, channel: str, ts: str, permalink: str | None
+) -> None:
+    """Remember where an escalation was posted (committed)."""
+    escalation = store.get_escalation(session, escalation_id)
+    if escalation is not None:
+        escalation.channel, escalation.ts, escalation.permalink = channel, ts, permalink
+        session.add(escalation)
+        session.commit()
+
+
+def list_unposted_escalations(session: Session) -> list[EscalationCard]:
+    """Return escalations that never reached the management channel."""
+    return [_card(session, e) for e in store.list_unposted_escalations(session)]
+
+
+def list_escalations_for(session: Session, committer_id: int) -> list[Escalation]:
+    """Return a committer's own escalations (what `/cc` and App Home show them)."""
+    return store.list_escalations_of(session, committer_id)
+
+
+# -- the acknowledgement ladder -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """How long an escalation may wait for an acknowledgement, and for a resolution."""
+
+    ack_normal: dt.timedelta
+    ack_urgent: dt.timedelta
+    renotify_limit: int
+    resolve_after: dt.timedelta
+    hours: WorkingHours
+
+
+@dataclass(frozen=True)
+class DueEscalationStep:
+    """A ladder step due now for one escalation: re-notify (1..limit), overdue, or resolve reminder."""
+
+    card: EscalationCard
+    step: int
+    due_at: dt.datetime
+    target: Person | None
+
+    @property
+    def overdue(self) -> bool:
+        """Whether this is the step that reports the escalation as overdue in the digest channel."""
+        return self.step == OVERDUE_STEP
+
+    @property
+    def resolve_reminder(self) -> bool:
+        """Whether this step reminds the owner of an acknowledged, unresolved escalation."""
+        return self.step == RESOLVE_REMINDER_STEP
+
+
+def escalation_ladder(
+    card: EscalationCard, policy: EscalationPolicy
+) -> list[tuple[int, dt.datetime, Person | None]]:
+    """Return the steps of an escalation's ladder in its current state, with due instants and targets."""
+    escalation = card.escalation
+    if escalation.state == EscalationState.ACKNOWLEDGED.value and escalation.acknowledged_at:
+        return [(RESOLVE_REMINDER_STEP, escalation.acknowledged_at + policy.resolve_after, card.owner)]
+    if escalation.state != EscalationState.OPEN.value:
+        return []
+    managers = card.managers
+    urgent = escalation.urgency == Urgency.URGENT.value
+    steps: list[tuple[int, dt.datetime, Person | None]] = []
+    due = escalation.opened_at
+    for step in range(1, policy.renotify_limit + 2):
+        target = managers[step % len(managers)] if managers else None
+        if urgent:
+            # Urgent escalations wait for nobody's office hours.
+            due = due + policy.ack_urgent
+        else:
+            due = add_working_time(
+                due, policy.ack_normal, tz=zone(target.timezone if target else None), hours=policy.hours
+            )
+        steps.append((step if step <= policy.renotify_limit else OVERDUE_STEP, due, target))
+    return steps
+
+
+def list_due_escalation_steps(
+    session: Session, *, now: dt.datetime, policy: EscalationPolicy
+) -> list[DueEscalationStep]:
+    """Return, for each unresolved escalation, its next ladder step if it is due."""
+    due_steps = []
+    for escalation in store.list_unresolved_escalations(session):
+        assert escalation.id is not None
+        taken = store.list_escalation_steps(session, escalation.id)
+        card = _card(session, escalation)
+        for step, due_at, target in escalation_ladder(card, policy):
+            if step in taken:
+                continue
+            if due_at <= now:
+                due_steps.append(DueEscalationStep(card=card, step=step, due_at=due_at, target=target))
+            break
+    return due_steps
+
+
+def take_escalation_step(
+    session: Session,
+    due: DueEscalationStep,
+    *,
+    now: dt.datetime,
+    messages: Callable[[DueEscalationStep], list[Outgoing]],
+) -> bool:
+    """Record a ladder step and queue its messages in one transaction; False when already taken."""
+    target = due.target.github if due.target else ""
+    recorded = store.add_escalation_step(
+        session,
+        EscalationStep(
+            escalation_id=due.card.id, step=due.step, due_at=due.due_at, taken_at=now, target=target
+        ),
+    )
+    if not recorded:
+        session.rollback()
+        return False
+    enqueue(session, messages(due), now=now)
+    add_audit_entry(
+        session,
+        at=now,
+        actor="ccbot",
+        action="escalation.ladder",
+        subject=f"escalation:{due.card.id}",
+        details={"step": due.step, "target": target},
+    )
+    session.commit()
+    return True
+
+
+def _audit(
+    session: Session,
+    now: dt.datetime,
+    actor: Person,
+    action: str,
+    escalation: Escalation,
+    details: dict[str, str],
+) -> None:
+    add_audit_entry(
+        session,
+        at=now,
+        actor=actor.github,
+        action=action,
+        subject=f"escalation:{escalation.id}",
+        details=details,
+    )

@@ -1,0 +1,309 @@
+"""Blocks for escalations: the escalate modal, the management-channel post, resolve and reassign modals, notices."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.ids import Action, Input, ViewId
+from bot.services.escalations import (
+    IMPACT_MAX,
+    RESOLUTION_MAX,
+    SUMMARY_MAX,
+    DueEscalationStep,
+    EscalationCard,
+    EscalationForm,
+)
+from bot.views.questions import URGENCY_LABELS, duration
+from bot.views.text import escape, person_ref, slack_date
+from storage.models import EscalationState, Person, Urgency
+
+
+def _people(people: Sequence[Person]) -> str:
+    return ", ".join(person_ref(p) for p in people) or "none"
+
+
+def escalate_modal(form: EscalationForm, prefill: Mapping[str, str | int] | None = None) -> View:
+    """Return the escalate modal; a champion or admin also chooses which committer it is about."""
+    values = dict(prefill or {})
+    urgency = Urgency(str(values.get("urgency") or Urgency.NORMAL.value))
+    levels = [Option(value=level.value, text=URGENCY_LABELS[level]) for level in Urgency]
+    blocks: list[Block] = []
+    if not form.own:
+        options = [
+            Option(value=str(p.id), text=f"{p.name or p.github} (@{p.github})"[:75])
+            for p in form.committers[:100]
+        ]
+        initial = next((o for o in options if o.value == str(values.get("committer"))), None)
+        blocks.append(
+            InputBlock(
+                block_id=Input.ESCALATION_COMMITTER.value,
+                label="Which committer is blocked",
+                element=StaticSelectElement(
+                    action_id=Input.ESCALATION_COMMITTER.value, options=options, initial_option=initial
+                ),
+            )
+        )
+    blocks += [
+        InputBlock(
+            block_id=Input.ESCALATION_SUMMARY.value,
+            label="Summary",
+            element=PlainTextInputElement(
+                action_id=Input.ESCALATION_SUMMARY.value,
+                max_length=SUMMARY_MAX,
+                initial_value=str(values.get("summary") or "")[:SUMMARY_MAX] or None,
+                placeholder="One line: what is wrong",
+            ),
+        ),
+        InputBlock(
+            block_id=Input.ESCALATION_IMPACT.value,
+            label="Impact: what is blocked",
+            element=PlainTextInputElement(
+                action_id=Input.ESCALATION_IMPACT.value,
+                multiline=True,
+                max_length=IMPACT_MAX,
+                initial_value=str(values.get("impact") or "")[:IMPACT_MAX] or None,
+            ),
+        ),
+        InputBlock(
+            block_id=Input.ESCALATION_RELATED.value,
+            label="Related pull request or repository",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=Input.ESCALATION_RELATED.value,
+                max_length=500,
+                initial_value=str(values.get("related") or "")[:500] or None,
+                placeholder="https://github.com/org/repo/pull/1 or org/repo",
+            ),
+        ),
+        InputBlock(
+            block_id=Input.URGENCY.value,
+            label="Urgency",
+            element=StaticSelectElement(
+                action_id=Input.URGENCY.value,
+                options=levels,
+                initial_option=levels[list(Urgency).index(urgency)],
+            ),
+        ),
+    ]
+    metadata = {key: values[key] for key in ("question", "source") if values.get(key)}
+    return View(
+        type="modal",
+        callback_id=ViewId.ESCALATE.value,
+        private_metadata=json.dumps(metadata)[:3000],
+        title=PlainTextObject(text="Escalate to management"),
+        submit=PlainTextObject(text="Escalate"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
+    )
+
+
+def state_text(card: EscalationCard) -> str:
+    """Return the escalation's state line."""
+    escalation = card.escalation
+    if escalation.state == EscalationState.RESOLVED.value and escalation.resolved_at:
+        who = f" by {person_ref(card.resolved_by)}" if card.resolved_by else ""
+        took = duration(escalation.resolved_at - escalation.opened_at)
+        return f":white_check_mark: *Resolved*{who} after {took}: {escape(escalation.resolution or '')}"[
+            :2900
+        ]
+    if escalation.state == EscalationState.ACKNOWLEDGED.value and escalation.acknowledged_at:
+        who = f" by {person_ref(card.acknowledged_by)}" if card.acknowledged_by else ""
+        took = duration(escalation.acknowledged_at - escalation.opened_at)
+        owner = f" · owner {person_ref(card.owner)}" if card.owner else ""
+        return f":eyes: *Acknowledged*{who} after {took}{owner}"
+    owner = f" · for {person_ref(card.owner)}" if card.owner else ""
+    return f":hourglass_flowing_sand: *Waiting for a manager* since {slack_date(escalation.opened_at)}{owner}"
+
+
+def escalation_blocks(card: EscalationCard) -> list[Block]:
+    """Return the management-channel post: who is blocked, by what, and the buttons for managers."""
+    escalation = card.escalation
+    badge = ":rotating_light: *URGENT* " if escalation.urgency == Urgency.URGENT.value else ""
+    related = ""
+    if escalation.pr_url:
+        related = f"\n*Pull request:* <{escalation.pr_url}|{escape(card.repo or escalation.pr_url)}>"
+    elif card.repo:
+        related = f"\n*Repository:* {escape(card.repo)}"
+    source = f" · <{escalation.source_url}|from this message>" if escalation.source_url else ""
+    raised = f"raised by {person_ref(card.raised_by)}" if card.raised_by else "raised"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=(
+                    f"{badge}*Escalation #{card.id}: {escape(escalation.summary)}*\n"
+                    f"*Committer:* {person_ref(card.committer)} · *Champions:* {_people(card.champions)}{related}\n"
+                    f"*Impact:* {escape(escalation.impact)}"
+                )[:3000]
+            )
+        ),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"{raised} {slack_date(escalation.opened_at)}{source}")]
+        ),
+        SectionBlock(text=MarkdownTextObject(text=state_text(card))),
+    ]
+    if escalation.state != EscalationState.RESOLVED.value:
+        value = str(card.id)
+        buttons = []
+        if escalation.state == EscalationState.OPEN.value:
+            buttons.append(
+                ButtonElement(
+                    text="Acknowledge",
+                    action_id=Action.ACKNOWLEDGE_ESCALATION.value,
+                    value=value,
+                    style="primary",
+                )
+            )
+        buttons.append(ButtonElement(text="Resolve", action_id=Action.RESOLVE_ESCALATION.value, value=value))
+        buttons.append(
+            ButtonElement(text="Reassign", action_id=Action.REASSIGN_ESCALATION.value, value=value)
+        )
+        blocks.append(ActionsBlock(block_id=f"escalation-actions-{card.id}", elements=buttons))
+    return blocks
+
+
+def escalation_text(card: EscalationCard) -> str:
+    """Return the notification text of the management-channel post."""
+    urgent = "Urgent escalation" if card.escalation.urgency == Urgency.URGENT.value else "Escalation"
+    return (
+        f"{urgent} #{card.id} for {card.committer.name or card.committer.github}: {card.escalation.summary}"
+    )
+
+
+def resolve_modal(card: EscalationCard) -> View:
+    """Return the modal asking for a resolution note."""
+    return View(
+        type="modal",
+        callback_id=ViewId.RESOLVE_ESCALATION.value,
+        private_metadata=json.dumps({"escalation": card.id}),
+        title=PlainTextObject(text="Resolve escalation"),
+        submit=PlainTextObject(text="Resolve"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
+                )
+            ),
+            InputBlock(
+                block_id=Input.RESOLUTION.value,
+                label="How was it resolved? (the committer reads this)",
+                element=PlainTextInputElement(
+                    action_id=Input.RESOLUTION.value, multiline=True, max_length=RESOLUTION_MAX
+                ),
+            ),
+        ],
+    )
+
+
+def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
+    """Return the modal to choose the next owner among the managers."""
+    options = [
+        Option(value=str(p.id), text=f"{p.name or p.github} (@{p.github})"[:75]) for p in candidates[:100]
+    ]
+    element = (
+        StaticSelectElement(action_id=Input.REASSIGN_TO.value, options=options, initial_option=options[0])
+        if options
+        else PlainTextInputElement(
+            action_id=Input.REASSIGN_TO.value, placeholder="No other manager is on the roster"
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=ViewId.REASSIGN_ESCALATION.value,
+        private_metadata=json.dumps({"escalation": card.id}),
+        title=PlainTextObject(text="Reassign escalation"),
+        submit=PlainTextObject(text="Reassign"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
+                )
+            ),
+            InputBlock(block_id=Input.REASSIGN_TO.value, label="Give it to", element=element),
+        ],
+    )
+
+
+def _link(card: EscalationCard) -> str:
+    return (
+        f"<{card.escalation.permalink}|escalation #{card.id}>"
+        if card.escalation.permalink
+        else f"escalation #{card.id}"
+    )
+
+
+def opened_notice(card: EscalationCard, recipient: Person) -> str:
+    """Tell the committer, the champions or whoever raised it that an escalation is with management."""
+    about = "you" if recipient.id == card.committer.id else person_ref(card.committer)
+    return (
+        f":rotating_light: {_link(card)} (“{escape(card.escalation.summary)}”, about {about}) is with engineering management"
+        + (f"; {person_ref(card.owner)} has it first" if card.owner else "")
+        + ". You will hear here when it is acknowledged and resolved."
+    )
+
+
+def change_notice(card: EscalationCard, change: str) -> str:
+    """Tell the committer what happened to their escalation."""
+    escalation = card.escalation
+    if change == "acknowledged":
+        return f":eyes: {_link(card)} was acknowledged by {person_ref(card.acknowledged_by) if card.acknowledged_by else 'a manager'}, who owns it now."
+    if change == "resolved":
+        who = person_ref(card.resolved_by) if card.resolved_by else "a manager"
+        return (
+            f":white_check_mark: {_link(card)} was resolved by {who}: {escape(escalation.resolution or '')}"
+        )
+    return f":arrows_counterclockwise: {_link(card)} now belongs to {person_ref(card.owner) if card.owner else 'another manager'}."
+
+
+def reassigned_dm(card: EscalationCard, actor: Person) -> str:
+    """Tell the new owner an escalation was handed to them."""
+    return f":rotating_light: {person_ref(actor)} gave you {_link(card)}: “{escape(card.escalation.summary)}” for {person_ref(card.committer)}."
+
+
+def ladder_texts(due: DueEscalationStep) -> tuple[str, str | None]:
+    """Return the thread text of a ladder step and the DM for its target (None when nobody is DMed)."""
+    card = due.card
+    waited = duration(due.due_at - card.escalation.opened_at)
+    if due.resolve_reminder:
+        return (
+            f":hourglass: Acknowledged but still unresolved after {waited}.",
+            f":hourglass: {_link(card)} (“{escape(card.escalation.summary)}”) is acknowledged but unresolved after {waited}. "
+            "Resolve it with a note for the committer, or reassign it.",
+        )
+    if due.overdue:
+        return (
+            f":red_circle: Nobody has acknowledged this after {waited}; reported as overdue in the digest.",
+            None,
+        )
+    target = person_ref(due.target) if due.target else "a manager"
+    return (
+        f":rotating_light: Not acknowledged after {waited}. {target}, can you take it?",
+        f":rotating_light: {_link(card)} for {person_ref(card.committer)} has waited {waited} without an acknowledgement: "
+        f"“{escape(card.escalation.summary)}”. Please acknowledge it or reassign it.",
+    )
+
+
+def overdue_post(due: DueEscalationStep) -> str:
+    """Return the digest-channel post for an escalation nobody acknowledged."""
+    card = due.card
+    return (
+        f":red_circle: *Overdue:* {_link(card)} for {person_ref(card.committer)} (“{escape(card.escalation.summary)}”) "
+        f"has not been acknowledged after {duration(due.due_at - card.escalation.opened_at)}."
+    )

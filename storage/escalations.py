@@ -1,0 +1,68 @@
+"""Repository functions for escalations and the steps of their acknowledgement ladder."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Escalation, EscalationState, EscalationStep
+
+
+def add_escalation(session: Session, escalation: Escalation) -> Escalation:
+    """Insert an escalation and return it with its id."""
+    session.add(escalation)
+    session.flush()
+    return escalation
+
+
+def get_escalation(session: Session, escalation_id: int) -> Escalation | None:
+    """Return the escalation with this id."""
+    return session.get(Escalation, escalation_id)
+
+
+def get_escalation_for_update(session: Session, escalation_id: int) -> Escalation | None:
+    """Return the escalation, locked for the rest of the transaction where the database can."""
+    return session.exec(select(Escalation).where(Escalation.id == escalation_id).with_for_update()).first()
+
+
+def list_unresolved_escalations(session: Session) -> list[Escalation]:
+    """Return escalations posted and not yet resolved, oldest first."""
+    statement = (
+        select(Escalation)
+        .where(col(Escalation.state) != EscalationState.RESOLVED.value, col(Escalation.ts).is_not(None))
+        .order_by(col(Escalation.opened_at))
+    )
+    return list(session.exec(statement).all())
+
+
+def list_unposted_escalations(session: Session) -> list[Escalation]:
+    """Return escalations stored but never posted to the management channel."""
+    statement = select(Escalation).where(col(Escalation.ts).is_(None)).order_by(col(Escalation.opened_at))
+    return list(session.exec(statement).all())
+
+
+def list_escalations_of(session: Session, committer_id: int, *, limit: int = 10) -> list[Escalation]:
+    """Return the escalations about one committer, unresolved first, newest first."""
+    statement = (
+        select(Escalation)
+        .where(Escalation.committer_id == committer_id)
+        .order_by(col(Escalation.resolved_at).is_not(None), col(Escalation.opened_at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())
+
+
+def list_escalation_steps(session: Session, escalation_id: int) -> set[int]:
+    """Return the ladder steps already taken for an escalation."""
+    statement = select(EscalationStep.step).where(EscalationStep.escalation_id == escalation_id)
+    return set(session.exec(statement).all())
+
+
+def add_escalation_step(session: Session, step: EscalationStep) -> bool:
+    """Record a ladder step; return False when another run already took it."""
+    try:
+        with session.begin_nested():
+            session.add(step)
+    except IntegrityError:
+        return False
+    return True
