@@ -1,4 +1,4 @@
-"""The `ccbot` command line: serve, console, db, roster."""
+"""The `ccbot` command line: serve, scheduler, console, db, roster, owners, jobs."""
 
 from __future__ import annotations
 
@@ -208,9 +208,12 @@ def jobs_list() -> None:
     """Show each job, when it runs and its next run."""
     from bot.jobs.registry import JOBS
 
+    settings = _settings()
     now = dt.datetime.now(dt.UTC)
     for spec in JOBS.values():
-        typer.echo(f"{spec.name:<28} {spec.trigger:<20} next {spec.next_run(now):%Y-%m-%d %H:%M} UTC")
+        upcoming = spec.next_run(now, settings)
+        when = f"{upcoming:%Y-%m-%d %H:%M} UTC" if upcoming else "never"
+        typer.echo(f"{spec.name:<28} {spec.describe(settings):<22} next {when}")
         typer.echo(f"{'':<28} {spec.description}")
 
 
@@ -253,8 +256,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
     port: Annotated[int | None, typer.Option(help="Port (default: CCBOT_PORT, else 3000).")] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (SLACK_APP_TOKEN).")] = False,
+    no_scheduler: Annotated[
+        bool, typer.Option("--no-scheduler", help="Do not run the scheduled jobs in this process.")
+    ] = False,
 ) -> None:
-    """Run the bot: Slack over HTTP at /slack/events (or Socket Mode), plus /healthz."""
+    """Run the bot: Slack over HTTP at /slack/events (or Socket Mode), plus /healthz, and the scheduler."""
     import uvicorn
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
@@ -275,8 +281,45 @@ def serve(
         raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack: {exc}") from None
     if socket:
         SocketModeHandler(bolt_app, settings.slack_app_token).connect()
+    scheduler = None
+    if not no_scheduler:
+        from bot.scheduler import build_scheduler
+
+        scheduler = build_scheduler(runtime, client)
+        scheduler.start()
     asgi = build_asgi(None if socket else bolt_app, runtime.engine)
-    uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
+    try:
+        uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@app.command()
+@friendly_errors
+def scheduler() -> None:
+    """Run only the scheduled jobs (for a deployment that serves Slack from other processes)."""
+    import signal
+    import threading
+
+    from bot.app import build_runtime
+    from bot.scheduler import build_scheduler
+    from bot.slack import make_client
+
+    settings = _settings()
+    settings.require("slack_bot_token")
+    configure_logging()
+    client = make_client(settings)
+    runtime = build_runtime(settings, client)
+    check_ready(runtime.engine)
+    jobs = build_scheduler(runtime, client)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    jobs.start()
+    typer.echo(f"scheduler running {len(jobs.get_jobs())} jobs; Ctrl-C stops it", err=True)
+    stop.wait()
+    jobs.shutdown(wait=True)
 
 
 @app.command()

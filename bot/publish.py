@@ -12,10 +12,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.services.escalations import EscalationCard, get_escalation_card, record_escalation_post
+from bot.services.escalations import (
+    EscalationCard,
+    claim_escalation_posting,
+    get_escalation_card,
+    record_escalation_post,
+)
 from bot.services.outbox import Outgoing, deliver_pending, enqueue
 from bot.services.owners import IntroCard, record_intro_post
-from bot.services.questions import QuestionCard, get_card, record_thread
+from bot.services.questions import QuestionCard, claim_posting, get_card, record_thread
 from bot.settings import Settings
 from bot.slack import SlackMessenger
 from bot.views.escalations import (
@@ -43,6 +48,8 @@ def post_question(
 ) -> QuestionCard:
     """Post a stored question as a thread root, then confirm to the asker and DM champions if urgent."""
     settings.require("coordination_channel")
+    if not claim_posting(session, card.id, now=now):
+        return get_card(session, card.id)
     channel = settings.coordination_channel or ""
     blocks = [block.to_dict() for block in question_blocks(card)]
     try:
@@ -125,6 +132,8 @@ def post_escalation(
 ) -> EscalationCard:
     """Post an escalation to the management channel, then DM the committer, the champions and whoever raised it."""
     settings.require("management_channel")
+    if not claim_escalation_posting(session, card.id, now=now):
+        return get_escalation_card(session, card.id)
     channel = settings.management_channel or ""
     blocks = [block.to_dict() for block in escalation_blocks(card)]
     response = client.chat_postMessage(

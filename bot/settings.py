@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -57,6 +58,33 @@ class Settings(BaseSettings):
     )
     escalation_renotify_limit: int = Field(default=3, ge=1, le=20, alias="CCBOT_ESCALATION_RENOTIFY_LIMIT")
     escalation_resolve_days: int = Field(default=3, ge=1, le=90, alias="CCBOT_ESCALATION_RESOLVE_DAYS")
+
+    digest_timezone: str = Field(default="UTC", alias="CCBOT_DIGEST_TIMEZONE")
+    expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(30, 14, 7, 1), alias="CCBOT_EXPIRY_REMINDER_DAYS"
+    )
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (like Europe/Paris or UTC)") from None
+        return value
+
+    @field_validator("expiry_reminder_days", mode="before")
+    @classmethod
+    def _parse_days(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        try:
+            days = sorted({int(part) for part in value.split(",") if part.strip()}, reverse=True)
+        except ValueError:
+            raise ValueError("must be whole days before expiry, like 30,14,7,1") from None
+        if not days or days[-1] < 1:
+            raise ValueError("must be whole days before expiry, each at least 1, like 30,14,7,1")
+        return tuple(days)
 
     @field_validator("working_hours", mode="before")
     @classmethod

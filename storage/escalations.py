@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -66,3 +69,19 @@ def add_escalation_step(session: Session, step: EscalationStep) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def claim_escalation_post(
+    session: Session, escalation_id: int, *, now: dt.datetime, stale_before: dt.datetime
+) -> bool:
+    """Claim the posting of an unposted escalation; False when it is posted or another worker claimed it lately."""
+    result = session.execute(
+        update(Escalation)
+        .where(
+            col(Escalation.id) == escalation_id,
+            col(Escalation.ts).is_(None),
+            col(Escalation.post_claimed_at).is_(None) | (col(Escalation.post_claimed_at) < stale_before),
+        )
+        .values(post_claimed_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -121,3 +122,19 @@ def add_nudge(session: Session, nudge: QuestionNudge) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def claim_question_post(
+    session: Session, question_id: int, *, now: dt.datetime, stale_before: dt.datetime
+) -> bool:
+    """Claim the posting of an unposted question; False when it is posted or another worker claimed it lately."""
+    result = session.execute(
+        update(Question)
+        .where(
+            col(Question.id) == question_id,
+            col(Question.thread_ts).is_(None),
+            col(Question.post_claimed_at).is_(None) | (col(Question.post_claimed_at) < stale_before),
+        )
+        .values(post_claimed_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

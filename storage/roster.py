@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, exists, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -228,6 +230,44 @@ def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], 
         elif agreement.organization_id is not None:
             by_org[agreement.organization_id].append(agreement)
     return by_person, by_org
+
+
+def list_expiring_agreements(session: Session, *, after: dt.date, until: dt.date) -> list[Agreement]:
+    """Return agreements ending in (after, until] that no later agreement of the same kind and holder renews."""
+    renewal = aliased(Agreement)
+    renewed = exists().where(
+        col(renewal.kind) == col(Agreement.kind),
+        col(renewal.id) != col(Agreement.id),
+        or_(
+            and_(col(Agreement.person_id).is_not(None), col(renewal.person_id) == col(Agreement.person_id)),
+            and_(
+                col(Agreement.organization_id).is_not(None),
+                col(renewal.organization_id) == col(Agreement.organization_id),
+            ),
+        ),
+        or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
+    )
+    statement = (
+        select(Agreement)
+        .where(col(Agreement.expires_on) > after, col(Agreement.expires_on) <= until, ~renewed)
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def list_current_members(session: Session, organization_id: int, role: str) -> list[Person]:
+    """Return the current people of an organisation holding `role`."""
+    statement = (
+        select(Person)
+        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
+        .where(
+            Person.organization_id == organization_id,
+            PersonRole.role == role,
+            col(Person.removed_on).is_(None),
+        )
+        .order_by(col(Person.github_key))
+    )
+    return list(session.exec(statement).all())
 
 
 def add_agreement(session: Session, agreement: Agreement) -> Agreement:

@@ -416,7 +416,9 @@ class Console:
         """List the scheduled jobs with their next run on the bot's clock."""
         now = self.runtime.clock()
         for spec in JOBS.values():
-            self.say(f"  {spec.name:<24} {spec.trigger:<18} next {spec.next_run(now):%a %Y-%m-%d %H:%M} UTC")
+            upcoming = spec.next_run(now, self.settings)
+            when = f"{upcoming:%a %Y-%m-%d %H:%M} UTC" if upcoming else "never"
+            self.say(f"  {spec.name:<24} {spec.describe(self.settings):<20} next {when}")
             self.say(f"  {'':<24} {spec.description}")
 
     def run_job(self, rest: str) -> None:

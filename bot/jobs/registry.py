@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.jobs.escalation_reminders import INTERVAL as ESCALATION_REMINDERS_INTERVAL
+from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
-from bot.jobs.question_nudges import INTERVAL as QUESTION_NUDGES_INTERVAL
+from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.question_nudges import question_nudges
 from bot.settings import Settings
 
@@ -20,24 +22,33 @@ Job = Callable[..., object]
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled job: `func(now, session, client, settings=...)` run every `interval`."""
+    """A scheduled job: `func(now, session, client, settings=...)` run on a cron schedule."""
 
     name: str
     func: Job
-    interval: dt.timedelta
+    cron: dict[str, str]
     description: str
+    timezone_setting: str | None = None
 
-    @property
-    def trigger(self) -> str:
-        """Describe when the job runs."""
-        minutes = int(self.interval.total_seconds() // 60)
-        return f"every {minutes} minutes" if minutes < 60 else f"every {minutes // 60} hours"
+    def trigger(self, settings: Settings) -> CronTrigger:
+        """Return the APScheduler trigger, in the configured time zone where the job has one."""
+        tz = ZoneInfo(getattr(settings, self.timezone_setting)) if self.timezone_setting else ZoneInfo("UTC")
+        return CronTrigger(timezone=tz, **self.cron)
 
-    def next_run(self, now: dt.datetime) -> dt.datetime:
-        """Return the next run after `now`, on the interval's boundaries counted from midnight UTC."""
-        midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        periods = (now - midnight) // self.interval + 1
-        return midnight + periods * self.interval
+    def describe(self, settings: Settings) -> str:
+        """Say when the job runs, in words."""
+        cron = self.cron
+        if "day_of_week" in cron:
+            tz = getattr(settings, self.timezone_setting) if self.timezone_setting else "UTC"
+            return f"{cron['day_of_week']} {int(cron['hour']):02d}:{int(cron['minute']):02d} {tz}"
+        if cron.get("minute", "").startswith("*/"):
+            return f"every {cron['minute'][2:]} minutes"
+        return f"hourly at :{int(cron['minute']):02d}"
+
+    def next_run(self, now: dt.datetime, settings: Settings) -> dt.datetime | None:
+        """Return the next run strictly after `now`."""
+        fire = self.trigger(settings).get_next_fire_time(None, now + dt.timedelta(seconds=1))
+        return fire.astimezone(dt.UTC) if fire else None
 
 
 JOBS: dict[str, JobSpec] = {
@@ -46,14 +57,26 @@ JOBS: dict[str, JobSpec] = {
         JobSpec(
             name="question_nudges",
             func=question_nudges,
-            interval=QUESTION_NUDGES_INTERVAL,
+            cron={"minute": "*/15"},
             description="posts questions that never reached Slack and takes due steps of the SLA ladder",
         ),
         JobSpec(
             name="escalation_reminders",
             func=escalation_reminders,
-            interval=ESCALATION_REMINDERS_INTERVAL,
+            cron={"minute": "*/5"},
             description="re-notifies managers of unacknowledged escalations, reports overdue ones, reminds owners",
+        ),
+        JobSpec(
+            name="agreement_expiry_reminders",
+            func=agreement_expiry_reminders,
+            cron={"minute": "5"},
+            description="reminds committers (and champions, org contacts) before agreements expire; tells of lapses",
+        ),
+        JobSpec(
+            name="onboarding_reminders",
+            func=onboarding_reminders,
+            cron={"minute": "10"},
+            description="reminds each committer still onboarding, weekly in their working hours, of what is missing",
         ),
     ]
 }

@@ -353,6 +353,18 @@ def record_escalation_post(
         session.commit()
 
 
+POST_CLAIM_LEASE = dt.timedelta(minutes=2)
+
+
+def claim_escalation_posting(session: Session, escalation_id: int, *, now: dt.datetime) -> bool:
+    """Claim the right to post an escalation to Slack (committed); False when posted or being posted elsewhere."""
+    claimed = store.claim_escalation_post(
+        session, escalation_id, now=now, stale_before=now - POST_CLAIM_LEASE
+    )
+    session.commit()
+    return claimed
+
+
 def list_unposted_escalations(session: Session) -> list[EscalationCard]:
     """Return escalations that never reached the management channel."""
     return [_card(session, e) for e in store.list_unposted_escalations(session)]

@@ -214,6 +214,17 @@ def record_thread(
     session.commit()
 
 
+# A claim older than this belongs to a worker that died before posting; another may take over.
+POST_CLAIM_LEASE = dt.timedelta(minutes=2)
+
+
+def claim_posting(session: Session, question_id: int, *, now: dt.datetime) -> bool:
+    """Claim the right to post a question to Slack (committed); False when posted or being posted elsewhere."""
+    claimed = store.claim_question_post(session, question_id, now=now, stale_before=now - POST_CLAIM_LEASE)
+    session.commit()
+    return claimed
+
+
 def list_unposted(session: Session, *, now: dt.datetime, grace: dt.timedelta) -> list[QuestionCard]:
     """Return questions stored more than `grace` ago that never reached Slack (the process died)."""
     return [_card(session, q) for q in store.list_unposted_questions(session, asked_before=now - grace)]

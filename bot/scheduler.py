@@ -1,0 +1,52 @@
+"""The in-process scheduler: APScheduler 3 running every job of the registry, each run in its own session."""
+
+from __future__ import annotations
+
+import logging
+import time
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from bot.jobs.registry import JOBS, run_job
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+# A run missed by more than this (the process was down) is skipped; the next one catches up,
+# since every job works from the database's state rather than from the run it missed.
+MISFIRE_GRACE_SECONDS = 300
+
+
+def run_scheduled_job(name: str, runtime: Runtime, client: WebClient) -> None:
+    """Run one job as the scheduler does: the runtime's clock, a fresh session, failures logged."""
+    started = time.monotonic()
+    try:
+        with runtime.session_factory() as session:
+            result = run_job(
+                name, now=runtime.clock(), session=session, client=client, settings=runtime.settings
+            )
+    except Exception:
+        # A failed run must not stop the scheduler; the next run starts again from the database.
+        logger.exception("job %s failed", name)
+        return
+    logger.info("job %s done in %.2fs: %s", name, time.monotonic() - started, result)
+
+
+def build_scheduler(runtime: Runtime, client: WebClient) -> BackgroundScheduler:
+    """Return a scheduler with every registered job (not started)."""
+    scheduler = BackgroundScheduler(timezone=ZoneInfo("UTC"))
+    for spec in JOBS.values():
+        scheduler.add_job(
+            run_scheduled_job,
+            trigger=spec.trigger(runtime.settings),
+            id=spec.name,
+            name=spec.name,
+            args=[spec.name, runtime, client],
+            coalesce=True,
+            misfire_grace_time=MISFIRE_GRACE_SECONDS,
+            max_instances=1,
+            replace_existing=True,
+        )
+    return scheduler

@@ -1,0 +1,137 @@
+"""Who must hear about what, and when: agreement expiry, lapses and renewals, onboarding gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.services.business_hours import WorkingHours, zone
+from bot.services.policy import current_policy
+from bot.services.roster import get_profile, refresh_statuses
+from bot.services.status import Gap
+from storage import roster as store
+from storage.models import Agreement, AgreementKind, Organization, Person, Role, Status
+
+
+@dataclass(frozen=True)
+class ExpiryNotice:
+    """A required agreement close to its end, the threshold it crossed, and who is affected."""
+
+    agreement: Agreement
+    kind: AgreementKind
+    expires_on: dt.date
+    days_left: int
+    threshold: int
+    committers: list[Person]
+    organization: Organization | None
+    champions: dict[int, list[Person]]
+    org_contact: Person | None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A committer whose standing changed in this run, with the people to tell."""
+
+    person: Person
+    old: str
+    new: str
+    gaps: list[Gap]
+    managers: list[Person]
+    admins: list[Person]
+
+
+@dataclass(frozen=True)
+class OnboardingGaps:
+    """A committer still onboarding and exactly what they lack."""
+
+    person: Person
+    gaps: list[Gap]
+
+
+def is_working_time(instant: dt.datetime, person: Person, hours: WorkingHours) -> bool:
+    """Whether `instant` falls in this person's working hours, in their time zone."""
+    local = instant.astimezone(zone(person.timezone))
+    return local.weekday() in hours.weekdays and hours.start <= local.time() < hours.end
+
+
+def list_expiry_notices(
+    session: Session, *, today: dt.date, thresholds: tuple[int, ...]
+) -> list[ExpiryNotice]:
+    """Return each required agreement of a current committer that crossed a reminder threshold, not renewed."""
+    if not thresholds:
+        return []
+    policy = current_policy(session)
+    notices = []
+    for agreement in store.list_expiring_agreements(
+        session, after=today, until=today + dt.timedelta(days=max(thresholds))
+    ):
+        assert agreement.expires_on is not None
+        kind = AgreementKind(agreement.kind)
+        if kind is AgreementKind.NDA and not policy.nda_required:
+            continue
+        organization = None
+        if agreement.person_id is not None:
+            holder = store.get_person(session, agreement.person_id)
+            committers = [holder] if holder and _is_current_committer(session, holder) else []
+        else:
+            organization = store.get_organization(session, agreement.organization_id or 0)
+            if organization is None or not organization.is_provider or kind is not AgreementKind.ENTITY:
+                continue
+            committers = store.list_current_members(session, organization.id or 0, Role.COMMITTER.value)
+        if not committers:
+            continue
+        days_left = (agreement.expires_on - today).days
+        threshold = min(t for t in thresholds if days_left <= t)
+        contact = None
+        if organization is not None and organization.contact_email:
+            contact = next(iter(store.list_people_by_email(session, organization.contact_email)), None)
+        notices.append(
+            ExpiryNotice(
+                agreement=agreement,
+                kind=kind,
+                expires_on=agreement.expires_on,
+                days_left=days_left,
+                threshold=threshold,
+                committers=committers,
+                organization=organization,
+                champions={
+                    c.id or 0: [champion for _, champion in store.list_active_champions(session, c.id or 0)]
+                    for c in committers
+                },
+                org_contact=contact,
+            )
+        )
+    return notices
+
+
+def _is_current_committer(session: Session, person: Person) -> bool:
+    return person.removed_on is None and Role.COMMITTER.value in store.list_roles(session, person.id or 0)
+
+
+def apply_status_changes(session: Session, *, today: dt.date) -> list[StatusChange]:
+    """Recompute standings (without committing) and return the committers who lapsed or became active."""
+    changes = []
+    managers = store.list_people_with_role(session, Role.MANAGER.value)
+    admins = store.list_people_with_role(session, Role.ADMIN.value)
+    for person, old, new in refresh_statuses(session, today=today):
+        if new not in {Status.LAPSED.value, Status.ACTIVE.value} or old == Status.ALUMNI.value:
+            continue
+        if not _is_current_committer(session, person):
+            continue
+        gaps = get_profile(session, person.id or 0, today=today).standing.gaps
+        changes.append(StatusChange(person, old, new, gaps, managers, admins))
+    return changes
+
+
+def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[OnboardingGaps]:
+    """Return every current committer still onboarding, with what they lack."""
+    stuck = []
+    for person in store.list_people_with_role(session, Role.COMMITTER.value):
+        if person.status != Status.ONBOARDING.value or person.id is None:
+            continue
+        profile = get_profile(session, person.id, today=today)
+        if profile.standing.status is Status.ONBOARDING:
+            stuck.append(OnboardingGaps(person, profile.standing.gaps))
+    return stuck
