@@ -118,3 +118,21 @@ class SlackMessenger:
         except (SlackClientError, OSError) as exc:
             raise DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False) from None
         return str(response.get("ts") or "")
+
+    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
+        """Upload `content` as a file shared in `channel`; return the file id."""
+        try:
+            response = self.client.files_upload_v2(
+                channel=channel,
+                filename=file_name,
+                content=content,
+                title=file_name,
+                initial_comment=comment or None,
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+            raise DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS) from None
+        except (SlackClientError, OSError) as exc:
+            raise DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False) from None
+        file = response.get("file") or {}
+        return str(file.get("id") or "") if isinstance(file, dict) else ""

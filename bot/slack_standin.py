@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata"}
+JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata", "files"}
 
 
 @dataclass
@@ -47,6 +47,7 @@ class SlackState:
     home_views: dict[str, dict[str, Any]] = field(default_factory=dict)
     modals: dict[str, dict[str, Any]] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
 
@@ -167,6 +168,13 @@ class SlackStandIn:
             if isinstance(args[key], str):
                 with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
+        if parsed.path.startswith("/upload/"):
+            with self.lock:
+                file = self.state.files.get(parsed.path.rsplit("/", 1)[1])
+                if file is not None:
+                    file["content"] = raw.decode("utf-8", errors="replace")
+            self._reply(request, 200 if file is not None else 404, {"ok": file is not None})
+            return
         if parsed.path.startswith("/response/"):
             with self.lock:
                 self.state.responses.append({"key": parsed.path.rsplit("/", 1)[1], **args})
@@ -306,6 +314,34 @@ class SlackStandIn:
             if (user["profile"].get("email") or "").lower() == email:
                 return {"ok": True, "user": user}
         return {"ok": False, "error": "users_not_found"}
+
+    def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._counter):08d}"
+        self.state.files[file_id] = {"id": file_id, "name": str(args.get("filename") or ""), "content": None}
+        return {"ok": True, "file_id": file_id, "upload_url": self.url.replace("/api/", f"/upload/{file_id}")}
+
+    def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        shared = []
+        channel = self._channel(str(args.get("channel_id") or ""))
+        for entry in args.get("files") or []:
+            file = self.state.files.get(str(entry.get("id")))
+            if file is None or file["content"] is None:
+                return {"ok": False, "error": "file_not_found"}
+            file.update(title=entry.get("title") or file["name"], channel=channel)
+            shared.append({"id": file["id"], "name": file["name"], "title": file["title"]})
+            if channel:
+                self.state.messages.append(
+                    {
+                        "channel": channel,
+                        "ts": self._ts(),
+                        "thread_ts": args.get("thread_ts"),
+                        "user": self.bot_user_id,
+                        "text": str(args.get("initial_comment") or f"(file: {file['name']})"),
+                        "blocks": [],
+                        "files": [{"id": file["id"], "name": file["name"]}],
+                    }
+                )
+        return {"ok": True, "files": shared}
 
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = dict(args.get("view") or {})

@@ -358,6 +358,9 @@ class OutboxMessage(SQLModel, table=True):
     thread_ts: str | None = Field(default=None, max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    file_name: str | None = Field(
+        default=None, max_length=200, description="set: `text` is uploaded as this file"
+    )
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
     attempts: int = Field(default=0)
     created_at: dt.datetime = Field(sa_column=utc_column())

@@ -15,6 +15,7 @@ from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
 from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.question_nudges import question_nudges
+from bot.jobs.weekly_digest import weekly_digest
 from bot.settings import Settings
 
 Job = Callable[..., object]
@@ -77,6 +78,13 @@ JOBS: dict[str, JobSpec] = {
             func=onboarding_reminders,
             cron={"minute": "10"},
             description="reminds each committer still onboarding, weekly in their working hours, of what is missing",
+        ),
+        JobSpec(
+            name="weekly_digest",
+            func=weekly_digest,
+            cron={"day_of_week": "mon", "hour": "9", "minute": "0"},
+            description="the past week's numbers to each manager by DM and to the digest channel",
+            timezone_setting="digest_timezone",
         ),
     ]
 }

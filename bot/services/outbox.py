@@ -29,11 +29,13 @@ class DeliveryFailed(Exception):
 
 
 class Messenger(Protocol):
-    """Posts one message and returns its ts; raises DeliveryFailed when Slack refuses it."""
+    """Posts one message (or uploads one file) and returns its id; raises DeliveryFailed when Slack refuses."""
 
     def post(
         self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None
     ) -> str: ...
+
+    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Outgoing:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
+    file_name: str | None = None
 
 
 @dataclass
@@ -71,6 +74,7 @@ def enqueue(session: Session, messages: list[Outgoing], *, now: dt.datetime) -> 
             thread_ts=message.thread_ts,
             text=message.text,
             blocks=message.blocks,
+            file_name=message.file_name,
             created_at=now,
         )
         added += store.add_message(session, row)
@@ -96,9 +100,17 @@ def deliver_pending(
         if message is None:
             continue
         try:
-            ts = messenger.post(
-                channel=message.channel, text=message.text, blocks=message.blocks, thread_ts=message.thread_ts
-            )
+            if message.file_name:
+                ts = messenger.upload(
+                    channel=message.channel, file_name=message.file_name, content=message.text, comment=""
+                )
+            else:
+                ts = messenger.post(
+                    channel=message.channel,
+                    text=message.text,
+                    blocks=message.blocks,
+                    thread_ts=message.thread_ts,
+                )
         except DeliveryFailed as exc:
             _record_failure(message, exc, report)
         else:

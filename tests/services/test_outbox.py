@@ -30,6 +30,9 @@ class RecordingMessenger:
             self.posted.append(text)
             return f"{len(self.posted)}.000"
 
+    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
+        return self.post(channel=channel, text=f"{file_name}: {content}", blocks=[], thread_ts=None)
+
 
 def _messages(count: int) -> list[Outgoing]:
     return [

@@ -62,6 +62,11 @@ def upgrade() -> None:
     with op.batch_alter_table("retro_response", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_retro_response_retro_id"), ["retro_id"], unique=False)
 
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True)
+        )
+
     with op.batch_alter_table("escalation", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("post_claimed_at", storage.db.UTCDateTime(timezone=True), nullable=True)
@@ -79,6 +84,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("escalation", schema=None) as batch_op:
         batch_op.drop_column("post_claimed_at")
+
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("file_name")
 
     with op.batch_alter_table("retro_response", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_retro_response_retro_id"))

@@ -1,0 +1,125 @@
+"""The weekly digest as Block Kit (within 50 blocks) and as a CSV of the full champion-load table."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.services.digest import Digest
+from bot.views.questions import duration
+from bot.views.status import AGREEMENT_NAMES, gap_text
+from bot.views.text import day, escape, person_ref
+
+# Rows of the champion-load table shown in the message; the rest go to the CSV upload.
+MAX_LOAD_ROWS = 15
+MAX_LIST = 10
+
+
+def _span(value: dt.timedelta | None) -> str:
+    return duration(value) if value is not None else "—"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def _more(total: int, shown: int) -> str:
+    return f"\n…and {total - shown} more" if total > shown else ""
+
+
+def digest_blocks(digest: Digest) -> list[Block]:
+    """Return the digest: questions, response times, champion load, escalations, agreements, onboarding, retro."""
+    week = f"{digest.start:%Y-%m-%d} to {digest.end:%Y-%m-%d}"
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Core Committer weekly digest ({digest.period})"),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"The seven days to {digest.end:%Y-%m-%d %H:%M} UTC ({week})")]
+        ),
+        _section(
+            f"*Questions:* {digest.asked} asked · {digest.answered} answered · {digest.still_open} still open\n"
+            f"*Time to first response:* median {_span(digest.first_response_median)} · "
+            f"90th percentile {_span(digest.first_response_p90)}"
+        ),
+    ]
+    if digest.loads:
+        rows = [
+            f"• {person_ref(load.person)}: {load.open} open, {load.answered} answered"
+            for load in digest.loads[:MAX_LOAD_ROWS]
+        ]
+        note = (
+            f"\n…{len(digest.loads) - MAX_LOAD_ROWS} more in the attached CSV"
+            if len(digest.loads) > MAX_LOAD_ROWS
+            else ""
+        )
+        blocks.append(_section("*Champion load:*\n" + "\n".join(rows) + note))
+    blocks.append(
+        _section(
+            f"*Escalations:* {digest.escalations_opened} opened · {digest.escalations_acknowledged} acknowledged · "
+            f"{digest.escalations_resolved} resolved · {digest.escalations_overdue} overdue now"
+        )
+    )
+    blocks.append(DividerBlock())
+    if digest.expiring:
+        lines = [
+            f"• {escape(e.holder)}: {AGREEMENT_NAMES[e.kind]} ends {day(e.expires_on)}"
+            for e in digest.expiring[:MAX_LIST]
+        ]
+        blocks.append(
+            _section(
+                "*Agreements ending in the next 30 days:*\n"
+                + "\n".join(lines)
+                + _more(len(digest.expiring), MAX_LIST)
+            )
+        )
+    else:
+        blocks.append(_section("*Agreements ending in the next 30 days:* none"))
+    lapsed = ", ".join(person_ref(p) for p in digest.lapsed[:MAX_LIST]) or "none"
+    blocks.append(_section(f"*Lapsed committers:* {lapsed}{_more(len(digest.lapsed), MAX_LIST)}"))
+    if digest.onboarding:
+        lines = [
+            f"• {person_ref(s.person)}: {'; '.join(gap_text(g) for g in s.gaps)}"
+            for s in digest.onboarding[:MAX_LIST]
+        ]
+        blocks.append(
+            _section("*Onboarding blockers:*\n" + "\n".join(lines) + _more(len(digest.onboarding), MAX_LIST))
+        )
+    else:
+        blocks.append(_section("*Onboarding blockers:* none"))
+    if digest.retro is not None:
+        retro, responses, participants = digest.retro
+        rate = f"{responses / participants:.0%}" if participants else "—"
+        state = "closed" if retro.closed_at else f"open until {retro.closes_at:%Y-%m-%d}"
+        blocks.append(
+            _section(
+                f"*Retro “{escape(retro.name)}”* ({state}): {responses} of {participants} responded ({rate})"
+            )
+        )
+    return blocks
+
+
+def digest_text(digest: Digest) -> str:
+    """Return the notification text of the digest."""
+    return (
+        f"Weekly digest {digest.period}: {digest.asked} questions asked, {digest.answered} answered, "
+        f"{digest.escalations_opened} escalations opened"
+    )
+
+
+def load_csv(digest: Digest) -> str:
+    """Return the full champion-load table as CSV."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["github", "name", "open_questions", "answered_this_week"])
+    for load in digest.loads:
+        writer.writerow([load.person.github, load.person.name, load.open, load.answered])
+    return out.getvalue()
