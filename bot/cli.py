@@ -37,10 +37,14 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 roster_app = typer.Typer(help="Import and export the roster.", no_args_is_help=True)
 owners_app = typer.Typer(help="Technical owners of repositories.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
+retro_app = typer.Typer(
+    help="Retrospectives of the program (Liked, Lacked, Learned, Longed for).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(roster_app, name="roster")
 app.add_typer(owners_app, name="owners")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(retro_app, name="retro")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -240,6 +244,63 @@ def jobs_run(
     with make_session_factory(engine)() as session:
         result = run_job(name, now=when, session=session, client=make_client(settings), settings=settings)
     typer.echo(f"{name} ran as of {when.isoformat()}: {result}")
+
+
+class RetroParticipants(StrEnum):
+    """Who a retro invites."""
+
+    ALL = "all"
+    CCS = "ccs"
+    CHAMPIONS = "champions"
+
+
+@retro_app.command("open")
+@friendly_errors
+def retro_open(
+    name: Annotated[str, typer.Argument(help="A short name, like pilot-2026.")],
+    closes: Annotated[
+        str, typer.Option("--closes", help="Last day for feedback, YYYY-MM-DD (closes at its end, UTC).")
+    ],
+    participants: Annotated[
+        RetroParticipants, typer.Option("--participants", help="Who is invited.")
+    ] = RetroParticipants.ALL,
+) -> None:
+    """Open a retro; participants get a DM with a Share feedback button (now, when Slack is configured)."""
+    from bot.services.retros import open_retro
+    from storage.models import RetroAudience
+
+    try:
+        closes_on = dt.date.fromisoformat(closes)
+    except ValueError:
+        raise UserError(f"--closes {closes!r} is not a date like 2026-12-18") from None
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    check_ready(engine)
+    now = dt.datetime.now(dt.UTC)
+    with make_session_factory(engine)() as session:
+        retro, people = open_retro(
+            session,
+            name=name,
+            closes_on=closes_on,
+            audience=RetroAudience(participants.value),
+            now=now,
+            actor=_actor(),
+        )
+        typer.echo(
+            f"retro {retro.name!r} open until {retro.closes_at:%Y-%m-%d %H:%M} UTC for {len(people)} participants"
+        )
+        if settings.slack_configured:
+            from bot.jobs.registry import run_job
+            from bot.slack import make_client
+
+            result = run_job(
+                "retro_reminders", now=now, session=session, client=make_client(settings), settings=settings
+            )
+            typer.echo(f"invitations: {result}")
+        else:
+            typer.echo(
+                "invitations go out with the scheduler's next retro_reminders run (SLACK_BOT_TOKEN is not set here)"
+            )
 
 
 def _instant(text: str) -> dt.datetime:

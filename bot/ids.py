@@ -12,6 +12,7 @@ class Command(StrEnum):
     ASK = "/cc-ask"
     OWNERS = "/cc-owners"
     ESCALATE = "/cc-escalate"
+    RETRO = "/cc-retro"
 
 
 COMMAND_HELP: dict[Command, tuple[str, str]] = {
@@ -26,6 +27,10 @@ COMMAND_HELP: dict[Command, tuple[str, str]] = {
     Command.ESCALATE: (
         "",
         "raise an impediment to engineering management; you are told of each step until it is resolved",
+    ),
+    Command.RETRO: (
+        "",
+        "share feedback on the program in the open retro: Liked, Lacked, Learned, Longed for",
     ),
     Command.OWNERS: (
         "org/repo [path]",
@@ -56,6 +61,7 @@ class ViewId(StrEnum):
     ESCALATE = "escalate"
     RESOLVE_ESCALATION = "resolve_escalation"
     REASSIGN_ESCALATION = "reassign_escalation"
+    RETRO = "retro_feedback"
 
 
 class Input(StrEnum):
@@ -71,6 +77,11 @@ class Input(StrEnum):
     ESCALATION_RELATED = "related"
     RESOLUTION = "resolution"
     REASSIGN_TO = "reassign_to"
+    LIKED = "liked"
+    LACKED = "lacked"
+    LEARNED = "learned"
+    LONGED_FOR = "longed_for"
+    ANONYMOUS = "anonymous"
 
 
 class Action(StrEnum):
@@ -85,3 +96,4 @@ class Action(StrEnum):
     ACKNOWLEDGE_ESCALATION = "escalation_acknowledge"
     RESOLVE_ESCALATION = "escalation_resolve"
     REASSIGN_ESCALATION = "escalation_reassign"
+    SHARE_FEEDBACK = "retro_share_feedback"

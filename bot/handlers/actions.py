@@ -26,9 +26,11 @@ from bot.services.escalations import (
 )
 from bot.services.owners import request_intro
 from bot.services.questions import claim_question, get_card, hand_off_candidates, mark_answered
+from bot.services.retros import feedback_form
 from bot.settings import Settings
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
 from bot.views.questions import hand_off_modal
+from bot.views.retros import retro_modal
 from storage.models import Person
 
 
@@ -172,6 +174,24 @@ def handle_reassign_action(
     client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(card, candidates))
 
 
+def handle_share_feedback_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Open the 4Ls modal of the retro the button belongs to."""
+    value = str(action.get("value") or "")
+    retro, feedback = feedback_form(
+        session, person, now=now, retro_id=int(value) if value.isdigit() else None
+    )
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=retro_modal(retro, feedback))
+
+
 def register(app: App) -> None:
     """Register the buttons."""
     app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
@@ -182,3 +202,4 @@ def register(app: App) -> None:
     app.action(Action.ACKNOWLEDGE_ESCALATION.value)(handle_acknowledge_action)
     app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
     app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)
+    app.action(Action.SHARE_FEEDBACK.value)(handle_share_feedback_action)

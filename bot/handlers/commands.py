@@ -15,11 +15,13 @@ from bot.services.activity import get_activity
 from bot.services.escalations import escalation_form
 from bot.services.owners import check_repo_name, find_owners
 from bot.services.questions import ask_refusal, split_ask_text
+from bot.services.retros import feedback_form
 from bot.services.roster import get_profile, list_admins
 from bot.settings import Settings
 from bot.views.escalations import escalate_modal
 from bot.views.owners import owners_blocks
 from bot.views.questions import ask_modal, refusal_text
+from bot.views.retros import retro_modal
 from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
 from storage.models import Person
 
@@ -95,9 +97,24 @@ def open_escalate_modal(
     client.views_open(trigger_id=command["trigger_id"], view=escalate_modal(form))
 
 
+def open_retro_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Open the open retro's 4Ls modal, pre-filled with the person's answers so far."""
+    retro, feedback = feedback_form(session, person, now=now)
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=retro_modal(retro, feedback))
+
+
 def register(app: App) -> None:
     """Register the slash commands."""
     app.command(Command.CC.value)(answer_cc_command)
     app.command(Command.ASK.value)(open_ask_modal)
     app.command(Command.OWNERS.value)(answer_owners_command)
     app.command(Command.ESCALATE.value)(open_escalate_modal)
+    app.command(Command.RETRO.value)(open_retro_modal)

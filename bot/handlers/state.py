@@ -38,3 +38,9 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def checked_values(view: dict[str, Any], block: Input) -> set[str]:
+    """Return the values of the ticked checkboxes."""
+    options = _element(view, block).get("selected_options") or []
+    return {str(o.get("value")) for o in options if isinstance(o, dict)}

@@ -10,7 +10,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import metadata, selected_user, selected_value, text_value
+from bot.handlers.state import checked_values, metadata, selected_user, selected_value, text_value
 from bot.ids import Input, ViewId
 from bot.publish import (
     post_escalation,
@@ -27,9 +27,11 @@ from bot.services.escalations import (
     validate_escalation,
 )
 from bot.services.questions import ask_question, ask_refusal, hand_off, validate_question
+from bot.services.retros import Feedback, submit_feedback
 from bot.services.roster import find_person_by_slack_id
 from bot.settings import Settings
 from bot.views.questions import handed_off_text, notice_modal, refusal_text
+from bot.views.retros import ANONYMOUS_VALUE
 from storage.models import Person
 
 
@@ -178,6 +180,36 @@ def handle_reassign_submission(
     tell_escalation_change(client, session, card, "reassigned", now=now, actor=person)
 
 
+def handle_retro_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Store the 4Ls (field errors in the ack) and thank the participant."""
+    feedback = Feedback(
+        liked=text_value(view, Input.LIKED),
+        lacked=text_value(view, Input.LACKED),
+        learned=text_value(view, Input.LEARNED),
+        longed_for=text_value(view, Input.LONGED_FOR),
+        anonymous=ANONYMOUS_VALUE in checked_values(view, Input.ANONYMOUS),
+    )
+    try:
+        retro = submit_feedback(session, person, int(metadata(view).get("retro") or 0), feedback, now=now)
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    thanks = "Thank you! Your feedback is saved" + (" anonymously" if feedback.anonymous else "")
+    ack(
+        response_action="update",
+        view=notice_modal(
+            "Thank you", f"{thanks}; you can change it with `/cc-retro` until “{retro.name}” closes."
+        ),
+    )
+
+
 def register(app: App) -> None:
     """Register the modal submissions."""
     app.view(ViewId.ASK.value)(handle_ask_submission)
@@ -185,3 +217,4 @@ def register(app: App) -> None:
     app.view(ViewId.ESCALATE.value)(handle_escalate_submission)
     app.view(ViewId.RESOLVE_ESCALATION.value)(handle_resolve_submission)
     app.view(ViewId.REASSIGN_ESCALATION.value)(handle_reassign_submission)
+    app.view(ViewId.RETRO.value)(handle_retro_submission)

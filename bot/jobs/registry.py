@@ -15,6 +15,7 @@ from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
 from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.question_nudges import question_nudges
+from bot.jobs.retro_reminders import retro_reminders
 from bot.jobs.weekly_digest import weekly_digest
 from bot.settings import Settings
 
@@ -78,6 +79,12 @@ JOBS: dict[str, JobSpec] = {
             func=onboarding_reminders,
             cron={"minute": "10"},
             description="reminds each committer still onboarding, weekly in their working hours, of what is missing",
+        ),
+        JobSpec(
+            name="retro_reminders",
+            func=retro_reminders,
+            cron={"minute": "15"},
+            description="retro invitations, reminders at midpoint and on the last day, and the report at closing",
         ),
         JobSpec(
             name="weekly_digest",

@@ -1,0 +1,203 @@
+"""Retrospectives (4Ls): opening one, collecting feedback, reminding, closing with a report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from storage import retros as store
+from storage import roster as roster_store
+from storage.audit import add_audit_entry
+from storage.models import Person, Retro, RetroAudience, RetroResponse, Role
+
+FIELD_MAX = 2000
+FOUR_LS = ("liked", "lacked", "learned", "longed_for")
+AUDIENCE_ROLES = {
+    RetroAudience.ALL: [Role.COMMITTER, Role.CHAMPION, Role.MANAGER, Role.ADMIN, Role.OWNER],
+    RetroAudience.CCS: [Role.COMMITTER],
+    RetroAudience.CHAMPIONS: [Role.CHAMPION],
+}
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One participant's 4Ls, as typed."""
+
+    liked: str = ""
+    lacked: str = ""
+    learned: str = ""
+    longed_for: str = ""
+    anonymous: bool = False
+
+
+@dataclass
+class RetroReport:
+    """A closed retro: entries grouped by the four Ls, with authors unless anonymous, and the response rate."""
+
+    retro: Retro
+    participants: int
+    responses: int
+    entries: dict[str, list[tuple[Person | None, str]]] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        """Share of participants who responded."""
+        return self.responses / self.participants if self.participants else 0.0
+
+
+@dataclass(frozen=True)
+class RetroStage:
+    """A reminder stage due for a retro: who has not answered yet."""
+
+    retro: Retro
+    stage: str  # invite | midpoint | last_day
+    people: list[Person]
+
+
+def open_retro(
+    session: Session, *, name: str, closes_on: dt.date, audience: RetroAudience, now: dt.datetime, actor: str
+) -> tuple[Retro, list[Person]]:
+    """Open a retro closing at the end of `closes_on` (UTC) for the audience; return it and its participants."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise UserError("Give the retro a name of 1 to 100 characters, like `pilot-2026`.")
+    closes_at = dt.datetime.combine(closes_on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    if closes_at <= now + dt.timedelta(days=1):
+        raise UserError(
+            f"The retro must stay open at least a day: choose a closing date after {now.date():%Y-%m-%d}."
+        )
+    if store.get_retro_by_name(session, name) is not None:
+        raise UserError(f"There is already a retro called {name!r}; choose another name.")
+    people: dict[int, Person] = {}
+    for role in AUDIENCE_ROLES[audience]:
+        for person in roster_store.list_people_with_role(session, role.value):
+            if person.id is not None:
+                people[person.id] = person
+    if not people:
+        raise UserError("Nobody on the roster is in that audience yet; import the roster first.")
+    retro = store.add_retro(
+        session,
+        Retro(name=name, audience=audience.value, opened_at=now, closes_at=closes_at, opened_by=actor),
+        sorted(people),
+    )
+    add_audit_entry(
+        session,
+        at=now,
+        actor=actor,
+        action="retro.opened",
+        subject=f"retro:{retro.id}",
+        details={"name": name, "closes_at": closes_at.isoformat(), "participants": len(people)},
+    )
+    session.commit()
+    return retro, sorted(people.values(), key=lambda p: p.github_key)
+
+
+def feedback_form(
+    session: Session, person: Person | None, *, now: dt.datetime, retro_id: int | None = None
+) -> tuple[Retro, Feedback]:
+    """Return the open retro (or the given one) and this person's answers so far; UserError when they cannot answer."""
+    if person is None or person.id is None:
+        raise NotOnRoster("Only people on the Core Committer roster take part in retros.")
+    retro = store.get_retro(session, retro_id) if retro_id else store.get_open_retro(session, now=now)
+    if retro is None or retro.closed_at is not None or retro.closes_at <= now:
+        raise UserError(
+            "There is no retro open for feedback right now. Admins open one with `ccbot retro open`."
+        )
+    if not store.is_participant(session, retro.id or 0, person.id):
+        raise UserError(f"You are not among the participants of the retro “{retro.name}”.")
+    response = store.get_response(session, retro.id or 0, person.id)
+    if response is None:
+        return retro, Feedback()
+    return retro, Feedback(
+        response.liked, response.lacked, response.learned, response.longed_for, response.anonymous
+    )
+
+
+def submit_feedback(
+    session: Session, person: Person | None, retro_id: int, feedback: Feedback, *, now: dt.datetime
+) -> Retro:
+    """Store (or replace) a participant's feedback until the retro closes; FieldErrors for bad input."""
+    texts = {name: getattr(feedback, name).strip() for name in FOUR_LS}
+    errors = {
+        name: f"Keep it under {FIELD_MAX} characters."
+        for name, text in texts.items()
+        if len(text) > FIELD_MAX
+    }
+    if not any(texts.values()):
+        errors["liked"] = "Write at least one of the four."
+    if errors:
+        raise FieldErrors(errors)
+    retro, _ = feedback_form(session, person, now=now, retro_id=retro_id)
+    assert person is not None
+    assert person.id is not None
+    response = store.get_response(session, retro.id or 0, person.id)
+    if response is None:
+        response = RetroResponse(
+            retro_id=retro.id or 0, person_id=person.id, submitted_at=now, updated_at=now
+        )
+    for name, text in texts.items():
+        setattr(response, name, text)
+    response.anonymous, response.updated_at = feedback.anonymous, now
+    session.add(response)
+    session.commit()
+    return retro
+
+
+def due_stages(session: Session, *, now: dt.datetime) -> list[RetroStage]:
+    """Return the reminder stages due now for open retros, each with the participants who have not answered."""
+    stages = []
+    for retro in store.list_unclosed_retros(session):
+        if retro.closes_at <= now:
+            continue
+        midpoint = retro.opened_at + (retro.closes_at - retro.opened_at) / 2
+        last_day = retro.closes_at - dt.timedelta(days=1)
+        participants = store.list_participants(session, retro.id or 0)
+        answered = store.list_responder_ids(session, retro.id or 0)
+        waiting = [p for p in participants if p.id not in answered]
+        stages.append(RetroStage(retro, "invite", participants))
+        if now >= midpoint:
+            stages.append(RetroStage(retro, "midpoint", waiting))
+        if now >= last_day:
+            stages.append(RetroStage(retro, "last_day", waiting))
+    return stages
+
+
+def list_retros_to_close(session: Session, *, now: dt.datetime) -> list[Retro]:
+    """Return retros past their closing time and not closed yet."""
+    return [r for r in store.list_unclosed_retros(session) if r.closes_at <= now]
+
+
+def retro_report(session: Session, retro: Retro) -> RetroReport:
+    """Return a retro's report: entries by the four Ls (anonymous ones without a name) and the response rate."""
+    participants = store.list_participants(session, retro.id or 0)
+    people = {p.id: p for p in participants}
+    responses = store.list_responses(session, retro.id or 0)
+    entries: dict[str, list[tuple[Person | None, str]]] = {name: [] for name in FOUR_LS}
+    for response in responses:
+        author = None if response.anonymous else people.get(response.person_id)
+        for name in FOUR_LS:
+            text = getattr(response, name)
+            if text:
+                entries[name].append((author, text))
+    return RetroReport(retro=retro, participants=len(participants), responses=len(responses), entries=entries)
+
+
+def report_recipients(session: Session, retro: Retro) -> list[Person]:
+    """Return who gets the report: managers, admins and participants, once each."""
+    people = {p.id: p for p in store.list_participants(session, retro.id or 0)}
+    for role in (Role.MANAGER, Role.ADMIN):
+        for person in roster_store.list_people_with_role(session, role.value):
+            people.setdefault(person.id, person)
+    return list(people.values())
+
+
+def mark_closed(session: Session, retro: Retro, *, now: dt.datetime) -> None:
+    """Record a retro as closed (without committing: the report goes out in the same transaction)."""
+    retro.closed_at = now
+    session.add(retro)
+    add_audit_entry(
+        session, at=now, actor="ccbot", action="retro.closed", subject=f"retro:{retro.id}", details={}
+    )
