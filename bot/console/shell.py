@@ -235,6 +235,7 @@ class Console:
         """Send a slash command as the current person and show what comes back."""
         if not self._need_user():
             return
+        self.shown = Shown()
         fields = {
             "token": "console",
             "team_id": self.slack.team_id,
@@ -263,6 +264,7 @@ class Console:
             self.say(f"There is no button [{rest}]; the last output had {len(self.shown.buttons)}.")
             return
         button = self.shown.buttons[int(rest) - 1]
+        self.shown = Shown()
         action = {
             "type": "button",
             "action_id": button.action.get("action_id"),
@@ -307,6 +309,7 @@ class Console:
             self.say("Usage: reply N text, where #N is a message from the last output.")
             return
         parent = self.shown.messages[int(number.lstrip("#")) - 1]
+        self.shown = Shown()
         thread_ts = parent.get("thread_ts") or parent["ts"]
         ts = f"{time.time():.0f}.{next(self._counter):06d}"
         with self.slack.lock:
@@ -385,6 +388,7 @@ class Console:
         if channel is None:
             self.say(f"No channel #{name}. `channels` lists them.")
             return
+        self.shown = Shown()
         self._show_messages(self.slack.messages(channel)[-10:], title=f"#{name}")
 
     def show_dms(self, rest: str) -> None:
@@ -396,6 +400,7 @@ class Console:
         if user_id is None:
             self.say("Usage: dm @handle (or choose who you are with `as`).")
             return
+        self.shown = Shown()
         self._show_messages(
             self.slack.messages(user_id)[-10:], title=f"DMs of @{self.names.get(user_id, user_id)}"
         )
@@ -428,6 +433,7 @@ class Console:
             self.say(f"Usage: run NAME, where NAME is one of: {', '.join(JOBS)}")
             return
         now = self.runtime.clock()
+        self.shown = Shown()
         with self.runtime.session_factory() as session:
             result = run_job(name, now=now, session=session, client=self.client, settings=self.settings)
         self.say(f"(ran {name} at {now:%a %Y-%m-%d %H:%M} UTC: {result})")
@@ -466,7 +472,6 @@ class Console:
         except ValueError:
             self.say(response.body)
             return
-        self.shown = Shown()
         self._print_private(body)
 
     def _print_private(self, body: dict[str, Any]) -> None:

@@ -185,3 +185,52 @@ def test_a_scripted_question_is_asked_answered_nudged_and_owners_introduced(tmp_
     assert "@jbowman and @feanil: this question has no answer" not in out
     assert "Path owners: `@openedx/aperture` (@jbowman, @rraposa), @feanil" in out
     assert "meet @pdpinch, a core committer" in out
+
+
+def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "as @ziafazal",
+            "/cc-ask https://github.com/openedx/edx-platform/pull/2 Is the new grades signal safe?",
+            "",
+            "",
+            "2",  # urgent
+            "as @feanil",
+            "dm",
+            "read #cc-coordination",  # the demo's two questions, a reply, then Zia's: #4
+            "reply 4 Yes: it runs after the transaction commits.",
+            "as @ziafazal",
+            "/cc-escalate",
+            "No reviewer for the grades PR",
+            "Blocked for three weeks; release cut on Friday",
+            "https://github.com/openedx/edx-platform/pull/2",
+            "1",
+            "as @nimisha",
+            "read #cc-management",
+            "click 1",
+            "time +4d",
+            "run weekly_digest",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert ":rotating_light: *URGENT* *Question from @ziafazal*" in out
+    assert "@ziafazal has an *urgent* question" in out, "the champion's DM"
+    assert "*Answered* by @feanil in" in out
+    assert "*Escalation #1: No reviewer for the grades PR*" in out
+    assert "*Acknowledged* by @nimisha" in out
+    assert "was acknowledged by @nimisha, who owns it now" in out
+    assert "CORE COMMITTER WEEKLY DIGEST" in out
+    assert "*Questions:* 3 asked · 2 answered · 1 still open" in out
+    assert "*Escalations:* 1 opened · 1 acknowledged · 0 resolved" in out
+    assert "Traceback" not in out + result.stderr
