@@ -348,7 +348,9 @@ def serve(
 
         scheduler = build_scheduler(runtime, client)
         scheduler.start()
-    asgi = build_asgi(None if socket else bolt_app, runtime.engine)
+    from bot.hooks import DeploymentHook
+
+    asgi = build_asgi(None if socket else bolt_app, runtime.engine, hook=DeploymentHook(runtime, client))
     try:
         uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
     finally:

@@ -97,3 +97,6 @@ class Action(StrEnum):
     RESOLVE_ESCALATION = "escalation_resolve"
     REASSIGN_ESCALATION = "escalation_reassign"
     SHARE_FEEDBACK = "retro_share_feedback"
+    NOTICE_REVERTING = "notice_reverting"
+    NOTICE_NOT_MINE = "notice_not_mine"
+    NOTICE_HELP = "notice_help"

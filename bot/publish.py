@@ -12,17 +12,26 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.services.deployments import DeploymentOutcome, NoticeCard
 from bot.services.escalations import (
     EscalationCard,
     claim_escalation_posting,
     get_escalation_card,
     record_escalation_post,
 )
-from bot.services.outbox import Outgoing, deliver_pending, enqueue
+from bot.services.outbox import Outgoing, deliver_pending, enqueue, notice_thread
 from bot.services.owners import IntroCard, record_intro_post
 from bot.services.questions import QuestionCard, claim_posting, get_card, record_thread
+from bot.services.roster import list_admins
 from bot.settings import Settings
 from bot.slack import SlackMessenger
+from bot.views.deployments import (
+    answer_thread_text,
+    champion_thread_text,
+    notice_blocks,
+    notice_text,
+    unmatched_text,
+)
 from bot.views.escalations import (
     change_notice,
     escalation_blocks,
@@ -196,6 +205,67 @@ def tell_escalation_change(
             )
         )
     _notify(session, client, now, notices)
+
+
+def publish_deployment(
+    client: WebClient, session: Session, outcome: DeploymentOutcome, *, settings: Settings, now: dt.datetime
+) -> None:
+    """DM each matched committer (with the revert buttons), open the champions' thread, tell admins of unmatched PRs."""
+    messages: list[Outgoing | None] = []
+    for card in outcome.to_notify:
+        assert card.person is not None
+        blocks = [block.to_dict() for block in notice_blocks(card)]
+        if card.person.slack_user_id:
+            messages.append(
+                Outgoing(
+                    key=f"deploy-dm:{card.id}",
+                    kind="deploy-dm",
+                    channel=card.person.slack_user_id,
+                    text=notice_text(card),
+                    blocks=blocks,
+                )
+            )
+        if settings.coordination_channel:
+            messages.append(
+                Outgoing(
+                    key=f"deploy-thread:{card.id}",
+                    kind="deploy-thread",
+                    channel=settings.coordination_channel,
+                    text=champion_thread_text(card),
+                )
+            )
+    admins = {p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(settings.admins)
+    for card in outcome.unmatched:
+        messages += [
+            _dm(f"deploy-unmatched:{card.id}:{admin}", admin, unmatched_text(card))
+            for admin in sorted(admins)
+        ]
+    _notify(session, client, now, messages)
+
+
+def tell_notice_answer(
+    client: WebClient,
+    session: Session,
+    card: NoticeCard,
+    *,
+    now: dt.datetime,
+    channel: str | None,
+    ts: str | None,
+) -> None:
+    """Redraw the committer's DM and note their answer in the champions' thread."""
+    if channel and ts:
+        blocks = [block.to_dict() for block in notice_blocks(card)]
+        client.chat_update(channel=channel, ts=ts, text=notice_text(card), blocks=blocks)
+    thread = notice_thread(session, card.id)
+    if thread is not None:
+        message = Outgoing(
+            key=f"deploy-answer:{card.id}:{card.notice.state}",
+            kind="deploy-answer",
+            channel=thread[0],
+            text=answer_thread_text(card),
+            thread_ts=thread[1],
+        )
+        _notify(session, client, now, [message])
 
 
 def _dm(key: str, user_id: str | None, text: str) -> Outgoing | None:

@@ -1,4 +1,4 @@
-"""The HTTP server: Bolt at /slack/events (dispatched in a thread pool), /healthz, under uvicorn."""
+"""The HTTP server: Bolt at /slack/events (dispatched in a thread pool), /hooks/deployments, /healthz."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.hooks import MAX_BODY as MAX_HOOK_BODY
+from bot.hooks import DeploymentHook
 from storage.db import ping
 
 logger = logging.getLogger(__name__)
@@ -23,7 +25,11 @@ MAX_SLACK_BODY = 1_000_000
 
 
 def build_asgi(
-    bolt_app: App | None, engine: Engine, *, dispatch_threads: int = DISPATCH_THREADS
+    bolt_app: App | None,
+    engine: Engine,
+    *,
+    hook: DeploymentHook | None = None,
+    dispatch_threads: int = DISPATCH_THREADS,
 ) -> Starlette:
     """Return the Starlette app; `bolt_app` is None in Socket Mode, where Slack does not POST to us."""
     limiter = CapacityLimiter(dispatch_threads)
@@ -46,7 +52,19 @@ def build_asgi(
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    async def deployments(request: Request) -> Response:
+        assert hook is not None
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_HOOK_BODY:
+            return JSONResponse({"error": f"body larger than {MAX_HOOK_BODY} bytes"}, status_code=413)
+        body = await request.body()
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        answer = await anyio.to_thread.run_sync(hook.handle, headers, body, limiter=limiter)
+        return JSONResponse(answer.body, status_code=answer.status)
+
     routes = [Route("/healthz", healthz, methods=["GET"])]
+    if hook is not None:
+        routes.append(Route("/hooks/deployments", deployments, methods=["POST"]))
     if bolt_app is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)

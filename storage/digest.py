@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from storage.db import seconds_between
 from storage.models import (
+    DeploymentNotice,
     Escalation,
     EscalationState,
     EscalationStep,
@@ -138,3 +139,28 @@ def latest_retro_rate(session: Session) -> tuple[Retro, int, int] | None:
         select(func.count()).select_from(RetroParticipant).where(RetroParticipant.retro_id == retro.id)
     ).one()
     return retro, int(responses), int(participants)
+
+
+def notice_stats(
+    session: Session, *, start: dt.datetime, end: dt.datetime, events: list[str]
+) -> tuple[int, int, float | None]:
+    """Return production notices sent to committers in the window, how many were reverted, and the median time to revert."""
+    window = (
+        col(DeploymentNotice.received_at) >= start,
+        col(DeploymentNotice.received_at) < end,
+        col(DeploymentNotice.event).in_(events),
+        col(DeploymentNotice.person_id).is_not(None),
+    )
+    total = int(session.exec(select(func.count()).select_from(DeploymentNotice).where(*window)).one())
+    reverted_window = (*window, col(DeploymentNotice.reverted_at).is_not(None))
+    reverted = int(
+        session.exec(select(func.count()).select_from(DeploymentNotice).where(*reverted_window)).one()
+    )
+    if reverted == 0:
+        return total, 0, None
+    seconds = seconds_between(col(DeploymentNotice.received_at), col(DeploymentNotice.reverted_at))
+    offset = max(0, math.ceil(0.5 * reverted) - 1)
+    median = session.exec(
+        select(seconds).where(*reverted_window).order_by(seconds).limit(1).offset(offset)
+    ).one()
+    return total, reverted, float(median)

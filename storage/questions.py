@@ -138,3 +138,13 @@ def claim_question_post(
         .values(post_claimed_at=now)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def find_question_for_pr(session: Session, repo_id: int, pr_number: int) -> Question | None:
+    """Return the newest question asked about a pull request."""
+    statement = (
+        select(Question)
+        .where(Question.repo_id == repo_id, Question.pr_number == pr_number)
+        .order_by(col(Question.asked_at).desc())
+    )
+    return session.exec(statement).first()

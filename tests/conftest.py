@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
 from bot.app import build_app, build_runtime
+from bot.hooks import DeploymentHook
 from bot.runtime import Runtime
 from bot.server import build_asgi
 from bot.services.roster import import_roster
@@ -96,6 +97,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
+WEBHOOK_SECRET = "test-webhook-secret-42"
 
 
 def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
@@ -158,13 +160,16 @@ def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[
         CCBOT_ADMINS="U0ADMIN99",
         CCBOT_COORDINATION_CHANNEL="C0COORD01",
         CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
+        CCBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )
     client = make_client(settings)
     runtime = build_runtime(settings, client, clock=lambda: clock[0])
     with runtime.session_factory() as session:
         load_pilot(session)
     app = build_app(runtime, client)
-    url, server, thread = serve_in_thread(build_asgi(app, runtime.engine))
+    url, server, thread = serve_in_thread(
+        build_asgi(app, runtime.engine, hook=DeploymentHook(runtime, client))
+    )
     yield RunningBot(url=url, runtime=runtime, slack=slack, sender=SlackSender(url))
     server.should_exit = True
     thread.join(timeout=10)

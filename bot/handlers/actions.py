@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Action
-from bot.publish import post_intro, refresh_question, tell_escalation_change
+from bot.publish import post_intro, refresh_question, tell_escalation_change, tell_notice_answer
+from bot.services.deployments import answer_notice
 from bot.services.errors import UserError
 from bot.services.escalations import (
     acknowledge_escalation,
@@ -31,7 +32,7 @@ from bot.settings import Settings
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
 from bot.views.questions import hand_off_modal
 from bot.views.retros import retro_modal
-from storage.models import Person
+from storage.models import NoticeState, Person
 
 
 def _question_id(action: dict[str, Any]) -> int:
@@ -192,6 +193,34 @@ def handle_share_feedback_action(
     client.views_open(trigger_id=body["trigger_id"], view=retro_modal(retro, feedback))
 
 
+NOTICE_ANSWERS = {
+    Action.NOTICE_REVERTING.value: NoticeState.REVERTING,
+    Action.NOTICE_NOT_MINE.value: NoticeState.NOT_MINE,
+    Action.NOTICE_HELP.value: NoticeState.HELP,
+}
+
+
+def handle_notice_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Record the committer's answer to a production notice, redraw the DM and tell the champions' thread."""
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UserError("This button no longer points at a production notice.")
+    card = answer_notice(session, int(value), person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
+    ack()
+    container = body.get("container") or {}
+    tell_notice_answer(
+        client, session, card, now=now, channel=container.get("channel_id"), ts=container.get("message_ts")
+    )
+
+
 def register(app: App) -> None:
     """Register the buttons."""
     app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
@@ -203,3 +232,5 @@ def register(app: App) -> None:
     app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
     app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)
     app.action(Action.SHARE_FEEDBACK.value)(handle_share_feedback_action)
+    for action_id in NOTICE_ANSWERS:
+        app.action(action_id)(handle_notice_action)

@@ -51,7 +51,7 @@ def answer_cc_command(
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
     else:
         profile = get_profile(session, person.id, today=now.date())
-        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id))
+        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id, now=now))
     ack(text=blocks_to_text(blocks), blocks=blocks)
 
 

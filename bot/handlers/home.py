@@ -32,7 +32,7 @@ def publish_home(
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
     else:
         profile = get_profile(session, person.id, today=now.date())
-        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id))
+        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id, now=now))
     client.views_publish(user_id=event["user"], view=home_view(blocks))
 
 

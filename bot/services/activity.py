@@ -1,15 +1,19 @@
-"""What is open around a person: their own questions and escalations, and questions waiting on them."""
+"""What is open around a person: their questions, escalations and deployments, and questions waiting on them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from storage import deployments as deployment_store
 from storage import escalations as escalation_store
 from storage import questions as question_store
 from storage import roster as roster_store
-from storage.models import Escalation, Question
+from storage.models import DeploymentNotice, Escalation, Question
+
+RECENT_DEPLOYMENTS = dt.timedelta(days=14)
 
 
 @dataclass
@@ -19,6 +23,7 @@ class Activity:
     asked: list[tuple[Question, str]] = field(default_factory=list)
     waiting_on_me: list[tuple[Question, str]] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
+    deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
 
 
 def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
@@ -29,12 +34,19 @@ def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Questi
     return named
 
 
-def get_activity(session: Session, person_id: int) -> Activity:
-    """Return a person's open questions, the questions waiting on them, and their own escalations."""
+def get_activity(session: Session, person_id: int, *, now: dt.datetime) -> Activity:
+    """Return a person's open questions, questions waiting on them, their escalations and recent deployments."""
+    notices = deployment_store.list_recent_notices_of(session, person_id, since=now - RECENT_DEPLOYMENTS)
     return Activity(
         asked=_with_repo(session, question_store.list_open_questions_of(session, person_id)),
         waiting_on_me=_with_repo(
             session, question_store.list_open_questions_for_responder(session, person_id)
         ),
         escalations=escalation_store.list_escalations_of(session, person_id),
+        deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
     )
+
+
+def _repo_name(session: Session, repo_id: int | None) -> str:
+    repo = roster_store.get_repo_by_id(session, repo_id) if repo_id else None
+    return repo.full_name if repo else ""

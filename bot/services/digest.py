@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.deployments import ALERT_EVENTS
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
 from storage import digest as store
 from storage import roster as roster_store
@@ -54,6 +55,9 @@ class Digest:
     lapsed: list[Person] = field(default_factory=list)
     onboarding: list[OnboardingGaps] = field(default_factory=list)
     retro: tuple[Retro, int, int] | None = None
+    notices: int = 0
+    reverted: int = 0
+    time_to_revert: dt.timedelta | None = None
 
     @property
     def period(self) -> str:
@@ -71,6 +75,8 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
     people = roster_store.list_people_by_ids(session, [person_id for person_id, _, _ in rows])
     loads = [ChampionLoad(people[pid], open_, done) for pid, open_, done in rows if pid in people]
     opened, acknowledged, resolved, overdue = store.count_escalations(session, start=start, end=now)
+    alerts = [e.value for e in ALERT_EVENTS]
+    notices, reverted, revert_seconds = store.notice_stats(session, start=start, end=now, events=alerts)
     today = now.date()
     expiring = []
     for agreement in roster_store.list_expiring_agreements(
@@ -105,6 +111,9 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
         lapsed=store.list_committers_with_status(session, Status.LAPSED.value),
         onboarding=list_onboarding_gaps(session, today=today),
         retro=store.latest_retro_rate(session),
+        notices=notices,
+        reverted=reverted,
+        time_to_revert=dt.timedelta(seconds=revert_seconds) if revert_seconds is not None else None,
     )
 
 

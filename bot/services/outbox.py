@@ -142,3 +142,16 @@ def outbox_counts(session: Session) -> dict[str, int]:
     """Return how many outbox messages are pending, sending, sent and failed."""
     counts = store.count_by_status(session)
     return {status.value: counts.get(status.value, 0) for status in OutboxStatus}
+
+
+def sent_message(session: Session, key: str) -> tuple[str, str] | None:
+    """Return (channel, ts) of the message sent under `key`, or None when it is not sent (yet)."""
+    message = store.get_message_by_key(session, key)
+    if message is None or message.status != OutboxStatus.SENT.value or not message.ts:
+        return None
+    return message.channel, message.ts
+
+
+def notice_thread(session: Session, notice_id: int) -> tuple[str, str] | None:
+    """Return where the champions' thread of a production notice is."""
+    return sent_message(session, f"deploy-thread:{notice_id}")

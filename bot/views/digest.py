@@ -68,6 +68,12 @@ def digest_blocks(digest: Digest) -> list[Block]:
             f"{digest.escalations_resolved} resolved · {digest.escalations_overdue} overdue now"
         )
     )
+    blocks.append(
+        _section(
+            f"*Production notices:* {digest.notices} sent to committers · {digest.reverted} reverted · "
+            f"median time to revert {_span(digest.time_to_revert)}"
+        )
+    )
     blocks.append(DividerBlock())
     if digest.expiring:
         lines = [

@@ -18,6 +18,7 @@ from bot.ids import COMMAND_HELP
 from bot.services.activity import Activity
 from bot.services.roster import AgreementLine, Profile
 from bot.services.status import Gap
+from bot.views.deployments import deployment_line
 from bot.views.text import day, escape, person_ref, relative_days, slack_date
 from storage.models import AgreementKind, Person, Question, Status
 
@@ -148,6 +149,12 @@ def activity_blocks(activity: Activity) -> list[Block]:
             )
             entries.append(f"• {link} ({escalation.state})")
         blocks.append(_section("*Your escalations:*\n" + "\n".join(entries)))
+    if activity.deployments:
+        lines = "\n".join(
+            deployment_line(n.event, repo, n.pr_number, n.received_at)
+            for n, repo in activity.deployments[:MAX_ITEMS]
+        )
+        blocks.append(_section(f"*Your recent deployments:*\n{lines}"))
     return blocks
 
 

@@ -1,0 +1,346 @@
+"""Deployment-pipeline events: validated, redacted, matched to committers, deduplicated; revert tracking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlmodel import Session
+
+from bot.services.errors import NotOnRoster, UserError
+from bot.services.questions import parse_pr_url
+from bot.services.redaction import redact
+from storage import deployments as store
+from storage import questions as question_store
+from storage import roster as roster_store
+from storage.audit import add_audit_entry
+from storage.models import DeploymentEvent, DeploymentEventKind, DeploymentNotice, NoticeState, Person, Role
+
+REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
+# Events that ask something of the committer; the others are recorded and shown, not sent.
+ALERT_EVENTS = {
+    DeploymentEventKind.ESCAPED_ISSUE,
+    DeploymentEventKind.DEPLOY_FAILED,
+    DeploymentEventKind.ROLLED_BACK,
+}
+CC_ACTIONS = {NoticeState.REVERTING, NoticeState.NOT_MINE, NoticeState.HELP}
+
+
+class PullRequestRef(BaseModel):
+    """A pull request in a deployment: a number, a URL, or an object with author and merger."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: int | None = Field(default=None, ge=1, le=10**9)
+    url: str | None = Field(default=None, max_length=500)
+    author: str | None = Field(default=None, max_length=100, description="GitHub handle of the PR's author")
+    merged_by: str | None = Field(default=None, max_length=100, description="GitHub handle of who merged it")
+    reverts: int | None = Field(default=None, ge=1, le=10**9, description="the PR this one reverts")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("a pull request is a number, a URL or an object")
+        if isinstance(value, int):
+            return {"number": value}
+        if isinstance(value, str):
+            return {"url": value}
+        return value
+
+    @model_validator(mode="after")
+    def _number_or_url(self) -> PullRequestRef:
+        if self.number is None and self.url is None:
+            raise ValueError("a pull request needs a number or a url")
+        if self.url is not None:
+            parsed = parse_pr_url(self.url)
+            if parsed is None:
+                raise ValueError(f"{self.url[:100]!r} is not a GitHub pull request URL")
+            if self.number is not None and self.number != parsed[1]:
+                raise ValueError("number and url name different pull requests")
+            self.number = parsed[1]
+        return self
+
+
+class DeploymentPayload(BaseModel):
+    """The body of POST /hooks/deployments."""
+
+    model_config = ConfigDict(extra="forbid", title="ccbot deployment notice")
+
+    event: DeploymentEventKind
+    environment: str = Field(min_length=1, max_length=64, description="e.g. stage or production")
+    repo: str = Field(pattern=REPO_PATTERN, description="org/name")
+    pull_requests: list[PullRequestRef] = Field(default_factory=list, max_length=200)
+    sha_range: str | None = Field(default=None, max_length=200, description="e.g. abc123..def456")
+    pipeline_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    incident_id: str | None = Field(default=None, min_length=1, max_length=100)
+    summary: str = Field(default="", max_length=2000)
+    details: str = Field(default="", max_length=20000, description="free text from monitoring; redacted")
+
+    @field_validator("pull_requests", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, list):
+            raise ValueError("pull_requests must be a list")
+        return value or []
+
+    @model_validator(mode="after")
+    def _incident_for_escapes(self) -> DeploymentPayload:
+        if self.event is DeploymentEventKind.ESCAPED_ISSUE and not self.incident_id:
+            raise ValueError("an escaped_issue needs an incident_id")
+        return self
+
+
+class PayloadError(UserError):
+    """The webhook body is not a valid deployment notice; the message says why."""
+
+
+def parse_payload(data: Any) -> DeploymentPayload:
+    """Validate a decoded JSON body; raise PayloadError naming the first problem."""
+    try:
+        return DeploymentPayload.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        raise PayloadError(f"{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
+
+
+def payload_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the webhook body (the file in docs/ is this, written out)."""
+    schema = DeploymentPayload.model_json_schema()
+    # A pull request may also be given as a bare number or URL.
+    schema["properties"]["pull_requests"]["items"] = {
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "description": "pull request number"},
+            {"type": "string", "description": "pull request URL"},
+            {"$ref": "#/$defs/PullRequestRef"},
+        ]
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+@dataclass
+class NoticeCard:
+    """A notice with what its messages need: the event, the committer, their champions, the repo."""
+
+    notice: DeploymentNotice
+    event: DeploymentEvent
+    repo: str
+    person: Person | None
+    champions: list[Person] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        """The notice's id."""
+        assert self.notice.id is not None
+        return self.notice.id
+
+
+@dataclass
+class DeploymentOutcome:
+    """What one webhook delivery did."""
+
+    event_id: int | None
+    new: list[NoticeCard]
+    duplicates: int
+    reverted: int = 0
+
+    @property
+    def duplicate(self) -> bool:
+        """Whether the whole delivery repeated one already recorded."""
+        return self.event_id is None and self.duplicates > 0
+
+    @property
+    def to_notify(self) -> list[NoticeCard]:
+        """Notices that DM a committer."""
+        return [c for c in self.new if c.notice.state == NoticeState.NOTIFIED.value]
+
+    @property
+    def unmatched(self) -> list[NoticeCard]:
+        """Alert notices no committer could be found for (admins hear of them)."""
+        return [
+            c
+            for c in self.new
+            if c.notice.matched_by == "unmatched" and c.notice.event in {e.value for e in ALERT_EVENTS}
+        ]
+
+
+def _notice_key(payload: DeploymentPayload, pr: PullRequestRef) -> str:
+    repo = payload.repo.lower()
+    if payload.event is DeploymentEventKind.ESCAPED_ISSUE:
+        return f"escaped:{payload.incident_id}:{repo}#{pr.number}"[:255]
+    span = (
+        payload.sha_range
+        or hashlib.sha256(f"{payload.pipeline_url}|{payload.summary}".encode()).hexdigest()[:16]
+    )
+    return f"{payload.event.value}:{repo}@{span}#{pr.number}"[:255]
+
+
+def _committer(session: Session, handle: str | None) -> Person | None:
+    if not handle:
+        return None
+    person = roster_store.get_person_by_github(session, handle.lstrip("@"))
+    if person is None or person.removed_on is not None or person.id is None:
+        return None
+    return person if Role.COMMITTER.value in roster_store.list_roles(session, person.id) else None
+
+
+def _match(
+    session: Session, payload: DeploymentPayload, pr: PullRequestRef, repo_id: int
+) -> tuple[Person | None, str]:
+    for handle, how in ((pr.author, "author"), (pr.merged_by, "merger")):
+        person = _committer(session, handle)
+        if person is not None:
+            return person, how
+    asked = question_store.find_question_for_pr(session, repo_id, pr.number or 0)
+    if asked is not None:
+        person = roster_store.get_person(session, asked.committer_id)
+        if person is not None and person.removed_on is None:
+            return person, "question"
+    if pr.author or pr.merged_by:
+        return None, "not_cc"
+    return None, "unmatched"
+
+
+def record_deployment(session: Session, payload: DeploymentPayload, *, now: dt.datetime) -> DeploymentOutcome:
+    """Store a delivery (redacted) with a notice per PR; repeats of a recorded notice change nothing (committed)."""
+    keys = {id(pr): _notice_key(payload, pr) for pr in payload.pull_requests}
+    seen = store.existing_notice_keys(session, list(keys.values()))
+    fresh = [pr for pr in payload.pull_requests if keys[id(pr)] not in seen]
+    if payload.pull_requests and not fresh:
+        return DeploymentOutcome(event_id=None, new=[], duplicates=len(payload.pull_requests))
+    repo = roster_store.get_or_add_repo(session, payload.repo)
+    assert repo.id is not None
+    event = store.add_event(
+        session,
+        DeploymentEvent(
+            event=payload.event.value,
+            environment=payload.environment,
+            repo_id=repo.id,
+            sha_range=payload.sha_range,
+            pipeline_url=redact(payload.pipeline_url) if payload.pipeline_url else None,
+            incident_id=payload.incident_id,
+            summary=redact(payload.summary),
+            details=redact(payload.details),
+            received_at=now,
+        ),
+    )
+    cards = []
+    alert = payload.event in ALERT_EVENTS
+    reverted = 0
+    for pr in fresh:
+        number = pr.number or 0
+        person, how = _match(session, payload, pr, repo.id)
+        state = NoticeState.NOTIFIED if alert and person is not None else NoticeState.RECORDED
+        notice = store.add_notice(
+            session,
+            DeploymentNotice(
+                key=keys[id(pr)],
+                event_id=event.id or 0,
+                event=payload.event.value,
+                repo_id=repo.id,
+                pr_number=number,
+                pr_url=pr.url or f"https://github.com/{repo.full_name}/pull/{number}",
+                author=pr.author,
+                merged_by=pr.merged_by,
+                reverts=pr.reverts,
+                person_id=person.id if person else None,
+                matched_by=how,
+                state=state.value,
+                received_at=now,
+            ),
+        )
+        cards.append(_card(session, notice, event, repo.full_name, person))
+        reverted += _record_revert(session, payload, pr, repo.id, now=now)
+    add_audit_entry(
+        session,
+        at=now,
+        actor="pipeline",
+        action=f"deployment.{payload.event.value}",
+        subject=repo.full_name,
+        details={"notices": len(cards), "duplicates": len(payload.pull_requests) - len(fresh)},
+    )
+    session.commit()
+    return DeploymentOutcome(
+        event_id=event.id, new=cards, duplicates=len(payload.pull_requests) - len(fresh), reverted=reverted
+    )
+
+
+def _record_revert(
+    session: Session, payload: DeploymentPayload, pr: PullRequestRef, repo_id: int, *, now: dt.datetime
+) -> int:
+    """A revert reaching production, or a rollback of the PR itself, ends the time to revert."""
+    target = None
+    if payload.event is DeploymentEventKind.DEPLOYED_PRODUCTION and pr.reverts:
+        target = pr.reverts
+    elif payload.event is DeploymentEventKind.ROLLED_BACK:
+        target = pr.number
+    if target is None:
+        return 0
+    earlier = [DeploymentEventKind.ESCAPED_ISSUE.value, DeploymentEventKind.DEPLOY_FAILED.value]
+    notices = store.list_open_notices_for_pr(session, repo_id, target, earlier)
+    for notice in notices:
+        notice.reverted_at = now
+        notice.state = NoticeState.REVERTED.value
+        session.add(notice)
+    return len(notices)
+
+
+def _card(
+    session: Session, notice: DeploymentNotice, event: DeploymentEvent, repo: str, person: Person | None
+) -> NoticeCard:
+    champions = (
+        [c for _, c in roster_store.list_active_champions(session, person.id)] if person and person.id else []
+    )
+    return NoticeCard(notice=notice, event=event, repo=repo, person=person, champions=champions)
+
+
+def get_notice_card(session: Session, notice_id: int) -> NoticeCard:
+    """Return a notice with its event, committer and champions."""
+    notice = store.get_notice(session, notice_id)
+    if notice is None:
+        raise UserError("That production notice no longer exists.")
+    event = store.get_event(session, notice.event_id)
+    assert event is not None
+    repo = roster_store.get_repo_by_id(session, notice.repo_id) if notice.repo_id else None
+    person = roster_store.get_person(session, notice.person_id) if notice.person_id else None
+    return _card(session, notice, event, repo.full_name if repo else "", person)
+
+
+def answer_notice(
+    session: Session, notice_id: int, person: Person | None, state: NoticeState, *, now: dt.datetime
+) -> NoticeCard:
+    """Record the committer's answer to a notice (reverting, not mine, need help); only they may answer."""
+    if state not in CC_ACTIONS:
+        raise UserError("That is not an answer to a production notice.")
+    if person is None or person.id is None:
+        raise NotOnRoster("Only the committer named in a production notice can answer it.")
+    card = get_notice_card(session, notice_id)
+    notice = card.notice
+    if notice.person_id != person.id:
+        raise UserError("Only the committer whose change this notice is about can answer it.")
+    if notice.state == NoticeState.REVERTED.value:
+        raise UserError("The revert has already reached production; nothing more to do.")
+    notice.state = state.value
+    if state is NoticeState.REVERTING and notice.reverting_at is None:
+        notice.reverting_at = now
+    session.add(notice)
+    add_audit_entry(
+        session,
+        at=now,
+        actor=person.github,
+        action=f"notice.{state.value}",
+        subject=f"notice:{notice.id}",
+        details={},
+    )
+    session.commit()
+    return get_notice_card(session, notice_id)
+
+
+def list_recent_deployments(session: Session, person_id: int, *, now: dt.datetime) -> list[DeploymentNotice]:
+    """Return a committer's notices of the past two weeks (what `/cc` and App Home show)."""
+    return store.list_recent_notices_of(session, person_id, since=now - dt.timedelta(days=14))

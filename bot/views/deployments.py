@@ -1,0 +1,134 @@
+"""Blocks for production notices: the committer's DM with revert guidance, the champions' thread, admin notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.ids import Action
+from bot.services.deployments import NoticeCard
+from bot.views.text import escape, person_ref, slack_date
+from storage.models import DeploymentEventKind, NoticeState
+
+HEADLINES = {
+    DeploymentEventKind.ESCAPED_ISSUE.value: ":rotating_light: A production issue may come from your change",
+    DeploymentEventKind.DEPLOY_FAILED.value: ":x: A deployment with your change failed",
+    DeploymentEventKind.ROLLED_BACK.value: ":leftwards_arrow_with_hook: A deployment with your change was rolled back",
+}
+ANSWERS = {
+    NoticeState.REVERTING.value: ":leftwards_arrow_with_hook: You are reverting it. Thank you!",
+    NoticeState.NOT_MINE.value: ":ballot_box_with_check: You said it is not your change; the champions will look.",
+    NoticeState.HELP.value: ":sos: You asked for help; your champions are in the thread.",
+    NoticeState.REVERTED.value: ":white_check_mark: The revert reached production.",
+}
+DETAILS_MAX = 1500
+
+
+def _pr(card: NoticeCard) -> str:
+    return f"<{card.notice.pr_url}|{escape(card.repo)}#{card.notice.pr_number}>"
+
+
+def notice_text(card: NoticeCard) -> str:
+    """Return the notification text of a committer's notice."""
+    return f"{HEADLINES.get(card.notice.event, 'Deployment notice')}: {card.repo}#{card.notice.pr_number}"
+
+
+def notice_blocks(card: NoticeCard) -> list[Block]:
+    """Return the committer's DM: what happened, where, the (redacted) details, what to do, and the buttons."""
+    event = card.event
+    lines = [
+        f"*{HEADLINES.get(card.notice.event, 'Deployment notice')}*: {_pr(card)} in *{escape(event.environment)}*."
+    ]
+    if event.incident_id:
+        lines.append(f"Incident `{escape(event.incident_id)}`")
+    if event.summary:
+        lines.append(escape(event.summary))
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000]))]
+    if event.details:
+        details = escape(event.details[:DETAILS_MAX]) + ("…" if len(event.details) > DETAILS_MAX else "")
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"```{details}```")))
+    pipeline = f"<{event.pipeline_url}|the pipeline run>" if event.pipeline_url else "the pipeline"
+    blocks.append(
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=(
+                    f"*What to do:* open {_pr(card)} on GitHub and use *Revert*; merge the revert pull request and CD "
+                    f"deploys it. Details are in {pipeline}. Production data stays with the operators: ask your "
+                    "champions if you need more than this."
+                )
+            )
+        )
+    )
+    answer = ANSWERS.get(card.notice.state)
+    if answer:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=answer)]))
+    if card.notice.state in {NoticeState.NOTIFIED.value, NoticeState.HELP.value, NoticeState.NOT_MINE.value}:
+        value = str(card.id)
+        blocks.append(
+            ActionsBlock(
+                block_id=f"notice-{card.id}",
+                elements=[
+                    ButtonElement(
+                        text="I'm reverting",
+                        action_id=Action.NOTICE_REVERTING.value,
+                        value=value,
+                        style="primary",
+                    ),
+                    ButtonElement(text="Not my change", action_id=Action.NOTICE_NOT_MINE.value, value=value),
+                    ButtonElement(text="Need help", action_id=Action.NOTICE_HELP.value, value=value),
+                ],
+            )
+        )
+    return blocks
+
+
+def champion_thread_text(card: NoticeCard) -> str:
+    """Return the coordination-channel post that tells the champions about a notice."""
+    assert card.person is not None
+    champions = ", ".join(person_ref(c) for c in card.champions)
+    to = f"{champions}: " if champions else ""
+    return (
+        f"{to}{HEADLINES.get(card.notice.event, 'Deployment notice')} of {person_ref(card.person)}: {_pr(card)} in "
+        f"*{escape(card.event.environment)}*. They have the revert guidance; answers appear in this thread."
+    )
+
+
+def answer_thread_text(card: NoticeCard) -> str:
+    """Return the thread note for the committer's answer."""
+    assert card.person is not None
+    who = person_ref(card.person)
+    if card.notice.state == NoticeState.REVERTING.value:
+        return f":leftwards_arrow_with_hook: {who} is reverting {_pr(card)}."
+    if card.notice.state == NoticeState.NOT_MINE.value:
+        return f":ballot_box_with_check: {who} says {_pr(card)} is not the cause. Can someone look further?"
+    champions = " ".join(person_ref(c) for c in card.champions) or "Champions"
+    return f":sos: {champions}: {who} needs help with {_pr(card)}. Please reply here."
+
+
+def unmatched_text(card: NoticeCard) -> str:
+    """Tell admins a notice named a PR no committer could be matched to."""
+    author = f" by `{escape(card.notice.author)}`" if card.notice.author else ""
+    return (
+        f":grey_question: A `{card.notice.event}` notice names {_pr(card)}{author}, and I could not match it to a "
+        "committer (no author or merger on the roster, no question about it). It is recorded, not sent."
+    )
+
+
+def deployment_line(card_event: str, repo: str, pr_number: int, received: dt.datetime) -> str:
+    """Return one line of a committer's recent deployments for `/cc` and App Home."""
+    where = {
+        DeploymentEventKind.DEPLOYED_PRODUCTION.value: "reached production",
+        DeploymentEventKind.DEPLOYED_STAGE.value: "reached stage",
+        DeploymentEventKind.DEPLOY_FAILED.value: "failed to deploy",
+        DeploymentEventKind.ROLLED_BACK.value: "was rolled back",
+        DeploymentEventKind.ESCAPED_ISSUE.value: "may have caused a production issue",
+    }.get(card_event, card_event)
+    return f"• your PR {escape(repo)}#{pr_number} {where} {slack_date(received)}"
