@@ -37,6 +37,7 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 roster_app = typer.Typer(help="Import and export the roster.", no_args_is_help=True)
 owners_app = typer.Typer(help="Technical owners of repositories.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
+areas_app = typer.Typer(help="Repository areas for the scale phase.", no_args_is_help=True)
 retro_app = typer.Typer(
     help="Retrospectives of the program (Liked, Lacked, Learned, Longed for).", no_args_is_help=True
 )
@@ -45,6 +46,7 @@ app.add_typer(roster_app, name="roster")
 app.add_typer(owners_app, name="owners")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(retro_app, name="retro")
+app.add_typer(areas_app, name="areas")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -244,6 +246,21 @@ def jobs_run(
     with make_session_factory(engine)() as session:
         result = run_job(name, now=when, session=session, client=make_client(settings), settings=settings)
     typer.echo(f"{name} ran as of {when.isoformat()}: {result}")
+
+
+@areas_app.command("import")
+@friendly_errors
+def areas_import(
+    file: Annotated[Path, typer.Argument(help="YAML: areas: [{name, channel, manager, repos, responders}]")],
+) -> None:
+    """Replace the repository areas (scale phase routing) from a file, in one transaction."""
+    from bot.services.areas import import_areas
+
+    engine = make_engine(_settings().database_url)
+    check_ready(engine)
+    with make_session_factory(engine)() as session:
+        names = import_areas(session, file, now=dt.datetime.now(dt.UTC), actor=_actor())
+    typer.echo(f"imported {len(names)} areas: {', '.join(names)}")
 
 
 class RetroParticipants(StrEnum):

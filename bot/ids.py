@@ -13,6 +13,8 @@ class Command(StrEnum):
     OWNERS = "/cc-owners"
     ESCALATE = "/cc-escalate"
     RETRO = "/cc-retro"
+    NOMINATE = "/cc-nominate"
+    ADMIN = "/cc-admin"
 
 
 COMMAND_HELP: dict[Command, tuple[str, str]] = {
@@ -31,6 +33,14 @@ COMMAND_HELP: dict[Command, tuple[str, str]] = {
     Command.RETRO: (
         "",
         "share feedback on the program in the open retro: Liked, Lacked, Learned, Longed for",
+    ),
+    Command.NOMINATE: (
+        "@person org/repo... [reason]",
+        "establish phase on: nominate someone for core committer rights; committers vote in a thread",
+    ),
+    Command.ADMIN: (
+        "",
+        "admins: set the phase, record agreements, assign champions, add, edit or remove people, open a retro",
     ),
     Command.OWNERS: (
         "org/repo [path]",
@@ -62,6 +72,14 @@ class ViewId(StrEnum):
     RESOLVE_ESCALATION = "resolve_escalation"
     REASSIGN_ESCALATION = "reassign_escalation"
     RETRO = "retro_feedback"
+    NOMINATE = "nominate"
+    ADMIN_PHASE = "admin_phase"
+    ADMIN_AGREEMENT = "admin_agreement"
+    ADMIN_CHAMPIONS = "admin_champions"
+    ADMIN_PERSON = "admin_person"
+    ADMIN_REMOVE = "admin_remove"
+    ADMIN_AWAY = "admin_away"
+    ADMIN_RETRO = "admin_retro"
 
 
 class Input(StrEnum):
@@ -82,6 +100,25 @@ class Input(StrEnum):
     LEARNED = "learned"
     LONGED_FOR = "longed_for"
     ANONYMOUS = "anonymous"
+    GITHUB = "github"
+    NAME = "name"
+    SLACK_USER = "slack"
+    ORGANIZATION = "organization"
+    REPOS = "repos"
+    REASON = "reason"
+    ROLES = "roles"
+    CHAMPIONS = "champions"
+    PHASE = "phase"
+    NDA = "nda"
+    MILESTONES = "milestones"
+    HOLDER = "holder"
+    KIND = "kind"
+    SIGNED = "signed"
+    EXPIRES = "expires"
+    AWAY_UNTIL = "away_until"
+    RETRO_NAME = "retro_name"
+    RETRO_CLOSES = "retro_closes"
+    RETRO_AUDIENCE = "retro_audience"
 
 
 class Action(StrEnum):
@@ -100,3 +137,7 @@ class Action(StrEnum):
     NOTICE_REVERTING = "notice_reverting"
     NOTICE_NOT_MINE = "notice_not_mine"
     NOTICE_HELP = "notice_help"
+    VOTE_YES = "nomination_vote_yes"
+    VOTE_NO = "nomination_vote_no"
+    ADMIN_OPEN = "admin_open"
+    HOME_PAGE = "home_page"

@@ -19,6 +19,7 @@ from bot.services.escalations import (
     get_escalation_card,
     record_escalation_post,
 )
+from bot.services.nominations import NominationCard, record_nomination_post
 from bot.services.outbox import Outgoing, deliver_pending, enqueue, notice_thread
 from bot.services.owners import IntroCard, record_intro_post
 from bot.services.questions import QuestionCard, claim_posting, get_card, record_thread
@@ -39,6 +40,7 @@ from bot.views.escalations import (
     opened_notice,
     reassigned_dm,
 )
+from bot.views.nominations import nomination_blocks, nomination_text
 from bot.views.owners import intro_confirmation, intro_text
 from bot.views.questions import (
     ask_confirmation,
@@ -55,11 +57,12 @@ logger = logging.getLogger(__name__)
 def post_question(
     client: WebClient, session: Session, card: QuestionCard, *, settings: Settings, now: dt.datetime
 ) -> QuestionCard:
-    """Post a stored question as a thread root, then confirm to the asker and DM champions if urgent."""
-    settings.require("coordination_channel")
+    """Post a stored question as a thread root (its area's channel, else coordination), then confirm and alert."""
+    if not card.question.channel:
+        settings.require("coordination_channel")
     if not claim_posting(session, card.id, now=now):
         return get_card(session, card.id)
-    channel = settings.coordination_channel or ""
+    channel = card.question.channel or settings.coordination_channel or ""
     blocks = [block.to_dict() for block in question_blocks(card)]
     try:
         response = client.chat_postMessage(
@@ -266,6 +269,34 @@ def tell_notice_answer(
             thread_ts=thread[1],
         )
         _notify(session, client, now, [message])
+
+
+def post_nomination(client: WebClient, session: Session, card: NominationCard, *, settings: Settings) -> None:
+    """Post a nomination with its vote buttons in the coordination channel."""
+    settings.require("coordination_channel")
+    channel = settings.coordination_channel or ""
+    blocks = [block.to_dict() for block in nomination_blocks(card)]
+    response = client.chat_postMessage(channel=channel, text=nomination_text(card), blocks=blocks)
+    record_nomination_post(
+        session, card.id, channel=str(response.get("channel") or channel), ts=str(response["ts"])
+    )
+
+
+def refresh_nomination(client: WebClient, card: NominationCard) -> None:
+    """Redraw a nomination's post with its tally (and, once closed, its result)."""
+    if card.nomination.channel and card.nomination.ts:
+        blocks = [block.to_dict() for block in nomination_blocks(card)]
+        client.chat_update(
+            channel=card.nomination.channel, ts=card.nomination.ts, text=nomination_text(card), blocks=blocks
+        )
+
+
+def announce(
+    client: WebClient, session: Session, *, key: str, channel: str | None, text: str, now: dt.datetime
+) -> None:
+    """Post an announcement once per key (nothing when the channel is not configured)."""
+    if channel:
+        _notify(session, client, now, [Outgoing(key=key, kind="announcement", channel=channel, text=text)])
 
 
 def _dm(key: str, user_id: str | None, text: str) -> Outgoing | None:

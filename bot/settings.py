@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     escalation_renotify_limit: int = Field(default=3, ge=1, le=20, alias="CCBOT_ESCALATION_RENOTIFY_LIMIT")
     escalation_resolve_days: int = Field(default=3, ge=1, le=90, alias="CCBOT_ESCALATION_RESOLVE_DAYS")
 
+    nomination_days: int = Field(default=14, ge=1, le=90, alias="CCBOT_NOMINATION_DAYS")
+    nomination_min_yes: int = Field(default=5, ge=1, le=100, alias="CCBOT_NOMINATION_MIN_YES")
     digest_timezone: str = Field(default="UTC", alias="CCBOT_DIGEST_TIMEZONE")
     expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         default=(30, 14, 7, 1), alias="CCBOT_EXPIRY_REMINDER_DAYS"

@@ -113,6 +113,9 @@ class Person(SQLModel, table=True):
     )
     status: str = Field(default=Status.ACTIVE.value, max_length=16, index=True)
     removed_on: dt.date | None = None
+    away_until: dt.date | None = Field(
+        default=None, description="skipped by responder rotations until this date"
+    )
 
 
 class PersonRole(SQLModel, table=True):
@@ -267,6 +270,10 @@ class Question(SQLModel, table=True):
         default=None,
         sa_column=utc_column(nullable=True),
         description="when a worker began posting it to Slack",
+    )
+    area_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("repo_area.id", ondelete="SET NULL"), nullable=True),
     )
 
 
@@ -544,3 +551,80 @@ class DeploymentNotice(SQLModel, table=True):
     received_at: dt.datetime = Field(sa_column=utc_column(index=True))
     reverting_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     reverted_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class NominationState(enum.StrEnum):
+    """Where a nomination stands."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Nomination(SQLModel, table=True):
+    """A proposal to give someone core committer rights on repositories, voted on for a comment period."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    nominee_github: str = Field(max_length=100)
+    nominee_name: str = Field(default="", max_length=200)
+    nominee_slack_id: str | None = Field(default=None, max_length=32)
+    nominee_organization: str | None = Field(default=None, max_length=200)
+    repos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    nominated_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    opened_at: dt.datetime = Field(sa_column=utc_column())
+    closes_at: dt.datetime = Field(sa_column=utc_column(index=True))
+    state: str = Field(default=NominationState.OPEN.value, max_length=16)
+    closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    channel: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)
+
+
+class NominationVote(SQLModel, table=True):
+    """One voter's current vote on a nomination (changeable until it closes)."""
+
+    __tablename__ = "nomination_vote"
+
+    nomination_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("nomination.id", ondelete="CASCADE"), primary_key=True)
+    )
+    voter_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )
+    yes: bool
+    at: dt.datetime = Field(sa_column=utc_column())
+
+
+class RepoArea(SQLModel, table=True):
+    """In the scale phase: a group of repositories with its own channel, responders and owning manager."""
+
+    __tablename__ = "repo_area"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    channel: str = Field(max_length=32)
+    manager_id: int | None = Field(default=None, sa_column=_person_fk())
+
+
+class AreaRepo(SQLModel, table=True):
+    """A repository (or `org/*`) that belongs to an area."""
+
+    __tablename__ = "area_repo"
+
+    pattern: str = Field(primary_key=True, max_length=200, description="lower-cased org/repo or org/*")
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("repo_area.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class AreaResponder(SQLModel, table=True):
+    """A person in an area's responder rotation."""
+
+    __tablename__ = "area_responder"
+
+    area_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("repo_area.id", ondelete="CASCADE"), primary_key=True)
+    )
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +16,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.ids import Action
-from bot.publish import post_intro, refresh_question, tell_escalation_change, tell_notice_answer
+from bot.ids import Action, ViewId
+from bot.publish import (
+    post_intro,
+    refresh_nomination,
+    refresh_question,
+    tell_escalation_change,
+    tell_notice_answer,
+)
+from bot.services.admin import check_admin
 from bot.services.deployments import answer_notice
 from bot.services.errors import UserError
 from bot.services.escalations import (
@@ -25,10 +33,13 @@ from bot.services.escalations import (
     prefill_from_question,
     reassign_candidates,
 )
+from bot.services.nominations import NominationRules, cast_vote
 from bot.services.owners import request_intro
+from bot.services.policy import current_policy
 from bot.services.questions import claim_question, get_card, hand_off_candidates, mark_answered
 from bot.services.retros import feedback_form
 from bot.settings import Settings
+from bot.views.admin import admin_modal
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
 from bot.views.questions import hand_off_modal
 from bot.views.retros import retro_modal
@@ -221,6 +232,51 @@ def handle_notice_action(
     )
 
 
+def handle_vote_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Record an active committer's vote (changeable until close) and redraw the tally."""
+    value = str(action.get("value") or "")
+    if not value.isdigit():
+        raise UserError("This button no longer points at a nomination.")
+    rules = NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes)
+    card = cast_vote(
+        session,
+        int(value),
+        person,
+        yes=action.get("action_id") == Action.VOTE_YES.value,
+        now=now,
+        rules=rules,
+    )
+    ack()
+    refresh_nomination(client, card)
+
+
+def handle_admin_open_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    settings: Settings,
+) -> None:
+    """Open the modal of the admin change the button names."""
+    check_admin(session, person, settings.admins)
+    try:
+        view = ViewId(str(action.get("value")))
+    except ValueError:
+        raise UserError("This admin button is out of date; run `/cc-admin` again.") from None
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=admin_modal(view, current_policy(session)))
+
+
 def register(app: App) -> None:
     """Register the buttons."""
     app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
@@ -234,3 +290,6 @@ def register(app: App) -> None:
     app.action(Action.SHARE_FEEDBACK.value)(handle_share_feedback_action)
     for action_id in NOTICE_ANSWERS:
         app.action(action_id)(handle_notice_action)
+    app.action(Action.VOTE_YES.value)(handle_vote_action)
+    app.action(Action.VOTE_NO.value)(handle_vote_action)
+    app.action(re.compile(f"^{Action.ADMIN_OPEN.value}:"))(handle_admin_open_action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +13,18 @@ from sqlmodel import Session
 
 from bot.ids import Command
 from bot.services.activity import get_activity
+from bot.services.admin import check_admin
 from bot.services.escalations import escalation_form
+from bot.services.nominations import check_can_nominate
 from bot.services.owners import check_repo_name, find_owners
+from bot.services.policy import current_policy
 from bot.services.questions import ask_refusal, split_ask_text
 from bot.services.retros import feedback_form
 from bot.services.roster import get_profile, list_admins
 from bot.settings import Settings
+from bot.views.admin import admin_menu_blocks
 from bot.views.escalations import escalate_modal
+from bot.views.nominations import nominate_modal
 from bot.views.owners import owners_blocks
 from bot.views.questions import ask_modal, refusal_text
 from bot.views.retros import retro_modal
@@ -111,6 +117,49 @@ def open_retro_modal(
     client.views_open(trigger_id=command["trigger_id"], view=retro_modal(retro, feedback))
 
 
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def split_nominate_text(text: str) -> tuple[str | None, str, str]:
+    """Split `/cc-nominate @user org/repo... reason` into (Slack user id, repos, reason)."""
+    user_id: str | None = None
+    repos: list[str] = []
+    rest: list[str] = []
+    for token in text.split():
+        mention = MENTION.match(token)
+        if mention and user_id is None and not repos and not rest:
+            user_id = mention.group(1)
+        elif "/" in token and not rest:
+            repos.append(token.strip(","))
+        else:
+            rest.append(token)
+    return user_id, " ".join(repos), " ".join(rest)
+
+
+def open_nominate_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the nomination modal (establish phase on), pre-filled from the command's text."""
+    check_can_nominate(session, person)
+    ack()
+    user_id, repos, reason = split_nominate_text(command.get("text") or "")
+    view = nominate_modal(slack_user=user_id, repos=repos, reason=reason)
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def answer_admin_command(
+    ack: Callable[..., None], session: Session, person: Person | None, settings: Settings
+) -> None:
+    """Show admins the menu of changes; refuse everyone else."""
+    check_admin(session, person, settings.admins)
+    blocks = admin_menu_blocks(current_policy(session))
+    ack(text="Program admin", blocks=blocks, response_type="ephemeral")
+
+
 def register(app: App) -> None:
     """Register the slash commands."""
     app.command(Command.CC.value)(answer_cc_command)
@@ -118,3 +167,5 @@ def register(app: App) -> None:
     app.command(Command.OWNERS.value)(answer_owners_command)
     app.command(Command.ESCALATE.value)(open_escalate_modal)
     app.command(Command.RETRO.value)(open_retro_modal)
+    app.command(Command.NOMINATE.value)(open_nominate_modal)
+    app.command(Command.ADMIN.value)(answer_admin_command)

@@ -44,3 +44,9 @@ def checked_values(view: dict[str, Any], block: Input) -> set[str]:
     """Return the values of the ticked checkboxes."""
     options = _element(view, block).get("selected_options") or []
     return {str(o.get("value")) for o in options if isinstance(o, dict)}
+
+
+def selected_date(view: dict[str, Any], block: Input) -> str | None:
+    """Return a date picker's value (YYYY-MM-DD), or None."""
+    value = _element(view, block).get("selected_date")
+    return str(value) if value else None

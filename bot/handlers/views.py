@@ -10,15 +10,33 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import checked_values, metadata, selected_user, selected_value, text_value
+from bot.handlers.state import (
+    checked_values,
+    metadata,
+    selected_date,
+    selected_user,
+    selected_value,
+    text_value,
+)
 from bot.ids import Input, ViewId
 from bot.publish import (
+    announce,
     post_escalation,
     post_in_thread,
+    post_nomination,
     post_question,
     refresh_question,
     tell_escalation_change,
 )
+from bot.services.admin import (
+    assign_champions,
+    check_admin,
+    record_agreement,
+    remove_committer,
+    set_phase,
+    upsert_person,
+)
+from bot.services.areas import set_away
 from bot.services.errors import FieldErrors, UserError
 from bot.services.escalations import (
     open_escalation,
@@ -26,13 +44,15 @@ from bot.services.escalations import (
     resolve_escalation,
     validate_escalation,
 )
+from bot.services.nominations import NominationRules, open_nomination
 from bot.services.questions import ask_question, ask_refusal, hand_off, validate_question
-from bot.services.retros import Feedback, submit_feedback
-from bot.services.roster import find_person_by_slack_id
+from bot.services.retros import Feedback, open_retro, submit_feedback
+from bot.services.roster import find_person, find_person_by_slack_id
 from bot.settings import Settings
+from bot.views.admin import NDA_VALUE, done_modal, phase_announcement
 from bot.views.questions import handed_off_text, notice_modal, refusal_text
 from bot.views.retros import ANONYMOUS_VALUE
-from storage.models import Person
+from storage.models import AgreementKind, Person, Phase, RetroAudience
 
 
 def handle_ask_submission(
@@ -210,6 +230,156 @@ def handle_retro_submission(
     )
 
 
+def handle_nominate_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Open the nomination (field errors in the ack) and post it for voting."""
+    rules = NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes)
+    try:
+        card = open_nomination(
+            session,
+            person,
+            github=text_value(view, Input.GITHUB),
+            name=text_value(view, Input.NAME),
+            slack_user_id=selected_user(view, Input.SLACK_USER),
+            organization=text_value(view, Input.ORGANIZATION),
+            repos=text_value(view, Input.REPOS).replace(",", " ").split(),
+            reason=text_value(view, Input.REASON),
+            now=now,
+            rules=rules,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    post_nomination(client, session, card, settings=settings)
+
+
+def _date_value(view: dict[str, Any], block: Input) -> dt.date | None:
+    value = selected_date(view, block)
+    return dt.date.fromisoformat(value) if value else None
+
+
+def handle_admin_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Apply one admin change (field errors in the ack), confirm it, and announce a phase change."""
+    actor = check_admin(session, person, settings.admins)
+    kind = ViewId(str(view.get("callback_id")))
+    announcement = None
+    try:
+        if kind is ViewId.ADMIN_PHASE:
+            change = set_phase(
+                session,
+                actor,
+                phase=Phase(selected_value(view, Input.PHASE) or Phase.PILOT.value),
+                nda_required=NDA_VALUE in checked_values(view, Input.NDA),
+                milestones=text_value(view, Input.MILESTONES),
+                now=now,
+            )
+            announcement = phase_announcement(change)
+            done = f"The program is now in the *{change.new.value}* phase."
+        elif kind is ViewId.ADMIN_AGREEMENT:
+            label, status = record_agreement(
+                session,
+                actor,
+                holder=text_value(view, Input.HOLDER),
+                kind=AgreementKind(selected_value(view, Input.KIND) or AgreementKind.INDIVIDUAL.value),
+                signed_on=_date_value(view, Input.SIGNED),
+                expires_on=_date_value(view, Input.EXPIRES),
+                now=now,
+            )
+            done = f"Recorded for {label}; their standing is now *{status}*."
+        elif kind is ViewId.ADMIN_CHAMPIONS:
+            committer, champions = assign_champions(
+                session,
+                actor,
+                committer=text_value(view, Input.ESCALATION_COMMITTER),
+                champions=text_value(view, Input.CHAMPIONS).replace(",", " ").split(),
+                now=now,
+            )
+            done = f"{committer.github}'s champions: {', '.join(c.github for c in champions)}."
+        elif kind is ViewId.ADMIN_PERSON:
+            added, created = upsert_person(
+                session,
+                actor,
+                github=text_value(view, Input.GITHUB),
+                name=text_value(view, Input.NAME),
+                slack_user_id=selected_user(view, Input.SLACK_USER),
+                organization=text_value(view, Input.ORGANIZATION),
+                roles=sorted(checked_values(view, Input.ROLES)),
+                repos=text_value(view, Input.REPOS).replace(",", " ").split(),
+                now=now,
+            )
+            done = f"{'Added' if created else 'Updated'} {added.github} ({added.status})."
+        elif kind is ViewId.ADMIN_REMOVE:
+            removed = remove_committer(
+                session, actor, committer=text_value(view, Input.ESCALATION_COMMITTER), now=now
+            )
+            done = f"{removed.github} is now an alumnus."
+        elif kind is ViewId.ADMIN_AWAY:
+            away = find_person(session, text_value(view, Input.GITHUB))
+            if away is None:
+                raise FieldErrors({Input.GITHUB.value: "That GitHub handle is not on the roster."})
+            until = _date_value(view, Input.AWAY_UNTIL)
+            set_away(session, away, until, now=now, actor=actor.github)
+            done = (
+                f"{away.github} is away until {until}."
+                if until
+                else f"{away.github} is back in the rotations."
+            )
+        else:
+            closes = _date_value(view, Input.RETRO_CLOSES)
+            if closes is None:
+                raise FieldErrors({Input.RETRO_CLOSES.value: "Choose the last day for feedback."})
+            try:
+                retro, people = open_retro(
+                    session,
+                    name=text_value(view, Input.RETRO_NAME),
+                    closes_on=closes,
+                    audience=RetroAudience(
+                        selected_value(view, Input.RETRO_AUDIENCE) or RetroAudience.ALL.value
+                    ),
+                    now=now,
+                    actor=actor.github,
+                )
+            except FieldErrors:
+                raise
+            except UserError as exc:
+                raise FieldErrors({Input.RETRO_NAME.value: str(exc)}) from None
+            done = f"Retro “{retro.name}” is open for {len(people)} participants; invitations go out within the hour."
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack(response_action="update", view=done_modal(done))
+    if announcement is not None:
+        key = f"phase:{change.new.value}:{now:%Y%m%d%H%M%S}"
+        announce(client, session, key=key, channel=settings.coordination_channel, text=announcement, now=now)
+
+
+ADMIN_VIEWS = (
+    ViewId.ADMIN_PHASE,
+    ViewId.ADMIN_AGREEMENT,
+    ViewId.ADMIN_CHAMPIONS,
+    ViewId.ADMIN_PERSON,
+    ViewId.ADMIN_REMOVE,
+    ViewId.ADMIN_AWAY,
+    ViewId.ADMIN_RETRO,
+)
+
+
 def register(app: App) -> None:
     """Register the modal submissions."""
     app.view(ViewId.ASK.value)(handle_ask_submission)
@@ -218,3 +388,6 @@ def register(app: App) -> None:
     app.view(ViewId.RESOLVE_ESCALATION.value)(handle_resolve_submission)
     app.view(ViewId.REASSIGN_ESCALATION.value)(handle_reassign_submission)
     app.view(ViewId.RETRO.value)(handle_retro_submission)
+    app.view(ViewId.NOMINATE.value)(handle_nominate_submission)
+    for admin_view in ADMIN_VIEWS:
+        app.view(admin_view.value)(handle_admin_submission)

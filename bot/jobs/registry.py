@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
+from bot.jobs.nomination_results import nomination_results
 from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.question_nudges import question_nudges
 from bot.jobs.retro_reminders import retro_reminders
@@ -85,6 +86,12 @@ JOBS: dict[str, JobSpec] = {
             func=retro_reminders,
             cron={"minute": "15"},
             description="retro invitations, reminders at midpoint and on the last day, and the report at closing",
+        ),
+        JobSpec(
+            name="nomination_results",
+            func=nomination_results,
+            cron={"minute": "20"},
+            description="closes nominations at the end of their comment period; approved nominees join as onboarding",
         ),
         JobSpec(
             name="weekly_digest",

@@ -21,6 +21,16 @@ class PhasePolicy:
     champions_required: int
     nda_required: bool
 
+    @property
+    def routes_by_area(self) -> bool:
+        """Whether questions go to repository areas and their rotations instead of champions."""
+        return self.phase is Phase.SCALE
+
+    @property
+    def nominations_open(self) -> bool:
+        """Whether committers may nominate new committers (from the establish phase on)."""
+        return self.phase is not Phase.PILOT
+
     def required_agreements(self, *, provider_employee: bool) -> list[AgreementKind]:
         """Return the agreement kinds a committer needs, in the order they are explained."""
         kinds = [AgreementKind.INDIVIDUAL]

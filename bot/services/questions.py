@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.policy import PhasePolicy, current_policy
 from bot.services.roster import get_profile
@@ -133,11 +134,15 @@ def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> A
     return AskRefusal("standing", status=status, gaps=tuple(profile.standing.gaps))
 
 
-def route_question(session: Session, committer_id: int, *, policy: PhasePolicy) -> list[Person]:
-    """Return who a committer's question goes to, in order (phases 1-2: their champions)."""
-    if policy.champions_required == 0:
-        return []
-    return [champion for _, champion in roster_store.list_active_champions(session, committer_id)]
+def route_question(
+    session: Session, committer_id: int, repo: str, *, policy: PhasePolicy, today: dt.date
+) -> Route:
+    """Return where a question goes: phases 1-2 the committer's champions; scale the repo area's on-duty responder."""
+    if policy.routes_by_area:
+        return route_by_area(session, repo, today=today)
+    return Route(
+        responders=[champion for _, champion in roster_store.list_active_champions(session, committer_id)]
+    )
 
 
 def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime) -> QuestionCard:
@@ -151,7 +156,10 @@ def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now:
         for _, grant_repo in roster_store.list_active_grants(session, person.id)
     }
     org_wide = draft.repo.split("/")[0].lower() + "/*"
-    responders = route_question(session, person.id, policy=current_policy(session))
+    route = route_question(
+        session, person.id, repo.full_name, policy=current_policy(session), today=now.date()
+    )
+    responders = route.responders
     question = store.add_question(
         session,
         Question(
@@ -163,6 +171,8 @@ def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now:
             urgency=draft.urgency.value,
             has_grant=repo.key in granted or org_wide in granted,
             asked_at=now,
+            channel=route.channel,
+            area_id=route.area.id if route.area else None,
         ),
         [p.id for p in responders if p.id is not None],
     )
@@ -198,7 +208,7 @@ def _card(session: Session, question: Question) -> QuestionCard:
         claimed_by=person(question.claimed_by_id),
         first_responder=person(question.first_responder_id),
         answered_by=person(question.answered_by_id),
-        manager=person(committer.manager_id),
+        manager=area_manager(session, question.area_id) if question.area_id else person(committer.manager_id),
     )
 
 

@@ -1,0 +1,163 @@
+"""Blocks for nominations: the modal, the voting post, the result and the onboarding checklist."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.ids import Action, Input, ViewId
+from bot.services.nominations import REASON_MAX, NominationCard
+from bot.views.text import escape, person_ref, slack_date
+from storage.models import NominationState
+
+
+def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: str = "") -> View:
+    """Return the nomination modal, pre-filled from `/cc-nominate @user repos... reason`."""
+    return View(
+        type="modal",
+        callback_id=ViewId.NOMINATE.value,
+        title=PlainTextObject(text="Nominate a committer"),
+        submit=PlainTextObject(text="Nominate"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            InputBlock(
+                block_id=Input.SLACK_USER.value,
+                label="Who (in Slack)",
+                optional=True,
+                element=UserSelectElement(action_id=Input.SLACK_USER.value, initial_user=slack_user),
+            ),
+            InputBlock(
+                block_id=Input.GITHUB.value,
+                label="Their GitHub handle",
+                element=PlainTextInputElement(action_id=Input.GITHUB.value, max_length=100),
+            ),
+            InputBlock(
+                block_id=Input.NAME.value,
+                label="Their name",
+                optional=True,
+                element=PlainTextInputElement(action_id=Input.NAME.value, max_length=200),
+            ),
+            InputBlock(
+                block_id=Input.ORGANIZATION.value,
+                label="Their organisation",
+                optional=True,
+                element=PlainTextInputElement(action_id=Input.ORGANIZATION.value, max_length=200),
+            ),
+            InputBlock(
+                block_id=Input.REPOS.value,
+                label="Repositories (org/repo, separated by spaces)",
+                element=PlainTextInputElement(
+                    action_id=Input.REPOS.value, initial_value=repos or None, max_length=1000
+                ),
+            ),
+            InputBlock(
+                block_id=Input.REASON.value,
+                label="Why",
+                element=PlainTextInputElement(
+                    action_id=Input.REASON.value,
+                    multiline=True,
+                    initial_value=reason or None,
+                    max_length=REASON_MAX,
+                ),
+            ),
+        ],
+    )
+
+
+def nomination_blocks(card: NominationCard) -> list[Block]:
+    """Return the coordination-channel post: who, for which repos, why, the tally and the vote buttons."""
+    nomination = card.nomination
+    who = (
+        f"<@{nomination.nominee_slack_id}>"
+        if nomination.nominee_slack_id
+        else escape(nomination.nominee_name)
+    )
+    org = f" ({escape(nomination.nominee_organization)})" if nomination.nominee_organization else ""
+    sponsor = person_ref(card.nominated_by) if card.nominated_by else "someone"
+    tally = card.tally
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=(
+                    f":ballot_box: *Nomination #{card.id}:* {who} (`{escape(nomination.nominee_github)}`){org} "
+                    f"for core committer rights on {', '.join(f'`{escape(r)}`' for r in nomination.repos)}, "
+                    f"nominated by {sponsor}.\n> {escape(nomination.reason)}"
+                )[:3000]
+            )
+        ),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=(
+                        f"*{tally.yes} yes · {tally.no} no* ({tally.outside_yes} yes from outside their organisation). "
+                        f"Passes with at least {tally.rules.min_yes} yes, no `no`, and one yes from outside their "
+                        f"organisation. Voting closes {slack_date(nomination.closes_at)}."
+                    )
+                )
+            ]
+        ),
+    ]
+    if nomination.state == NominationState.OPEN.value:
+        value = str(card.id)
+        blocks.append(
+            ActionsBlock(
+                block_id=f"nomination-{card.id}",
+                elements=[
+                    ButtonElement(text="Yes", action_id=Action.VOTE_YES.value, value=value, style="primary"),
+                    ButtonElement(text="No", action_id=Action.VOTE_NO.value, value=value, style="danger"),
+                ],
+            )
+        )
+    else:
+        verdict = (
+            ":white_check_mark: *Approved*"
+            if nomination.state == NominationState.APPROVED.value
+            else ":x: *Not approved*"
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{verdict}: voting closed.")))
+    return blocks
+
+
+def nomination_text(card: NominationCard) -> str:
+    """Return the notification text of the nomination post."""
+    return f"Nomination #{card.id}: {card.nomination.nominee_github} for {', '.join(card.nomination.repos)}"
+
+
+def result_text(card: NominationCard) -> str:
+    """Return the thread note with the result."""
+    tally = card.tally
+    if card.created is not None:
+        return (
+            f":tada: Approved with {tally.yes} yes and no `no`. {person_ref(card.created)} joins the roster as "
+            "*onboarding*; the admins have the checklist."
+        )
+    return f":x: Not approved: {'; '.join(tally.missing())}."
+
+
+def checklist_text(card: NominationCard, *, champions_needed: int) -> str:
+    """Return the onboarding checklist the admins get for an approved nominee."""
+    assert card.created is not None
+    steps = [
+        "• Collect the individual contributor agreement (and the entity agreement if their employer is a provider)",
+        "• Collect the NDA / program agreement, if the program requires it",
+        f"• Grant commit access on GitHub to {', '.join(f'`{escape(r)}`' for r in card.nomination.repos)}",
+    ]
+    if champions_needed:
+        steps.insert(2, f"• Assign {champions_needed} champions (`/cc-admin` → Assign champions)")
+    if not card.created.slack_user_id:
+        steps.append("• Link their Slack account (`/cc-admin` → Add or edit a person)")
+    return (
+        f":clipboard: Onboarding checklist for {person_ref(card.created)} (nomination #{card.id}):\n"
+        + "\n".join(steps)
+    )

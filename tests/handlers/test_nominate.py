@@ -1,0 +1,189 @@
+"""End to end over HTTP: nominations collect votes and close approved (or rejected on a no); admin changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlmodel import select
+
+from bot.ids import Action, Input, ViewId
+from bot.jobs.nomination_results import nomination_results
+from bot.services.admin import set_phase
+from bot.slack import make_client
+from storage.models import AuditEntry, Nomination, Phase
+from storage.roster import get_person_by_github
+from tests.conftest import NOW, RunningBot, wait_until
+from tests.slack_requests import block_action, select_input, text_input, user_input, view_submission
+
+ZIA = "U0PILOT01"
+VOTERS = ["U0PILOT02", "U0PILOT03", "U0PILOT04", "U0PILOT05"]  # with Zia's own yes: five
+COORDINATION = "C0COORD01"
+ADMIN = "U0ADMIN01"
+
+
+def _establish(bot: RunningBot) -> None:
+    with bot.runtime.session_factory() as session:
+        admin = get_person_by_github(session, "cc-coordinator")
+        assert admin is not None
+        set_phase(session, admin, phase=Phase.ESTABLISH, nda_required=True, milestones="", now=NOW)
+
+
+def _nominate(bot: RunningBot, github: str, *, text: str = "") -> dict[str, Any]:
+    before = len(bot.slack.calls("views.open"))
+    assert bot.sender.command("/cc-nominate", text, user_id=ZIA).status_code == 200
+    wait_until(lambda: len(bot.slack.calls("views.open")) > before, what="nomination modal")
+    view = bot.slack.calls("views.open")[-1].args["view"]
+    values = {
+        Input.GITHUB.value: text_input(github),
+        Input.NAME.value: text_input(github.title()),
+        Input.ORGANIZATION.value: text_input("Newbie Inc"),
+        Input.REPOS.value: text_input("openedx/edx-platform"),
+        Input.REASON.value: text_input("Forty merged PRs and steady reviews"),
+    }
+    # Slack submits a pre-filled select's initial value as the state.
+    slack_field = next(b for b in view["blocks"] if b["block_id"] == Input.SLACK_USER.value)
+    if slack_field["element"].get("initial_user"):
+        values[Input.SLACK_USER.value] = user_input(slack_field["element"]["initial_user"])
+    assert bot.sender.interaction(view_submission(view, values, user_id=ZIA)).status_code == 200
+    return wait_until(  # type: ignore[return-value]
+        lambda: next((m for m in bot.slack.messages(COORDINATION) if github in m["text"]), None),
+        what="nomination post",
+    )
+
+
+def _vote(bot: RunningBot, post: dict[str, Any], user: str, yes: bool = True, key: str = "") -> None:
+    nomination_id = next(e["value"] for b in post["blocks"] if b["type"] == "actions" for e in b["elements"])
+    action = Action.VOTE_YES if yes else Action.VOTE_NO
+    payload = block_action(
+        action, nomination_id, user_id=user, message=post, response_url=bot.slack.response_url(key or user)
+    )
+    assert bot.sender.interaction(payload).status_code == 200
+
+
+def _close(bot: RunningBot, when: dt.datetime) -> None:
+    with bot.runtime.session_factory() as session:
+        nomination_results(when, session, make_client(bot.runtime.settings), settings=bot.runtime.settings)
+
+
+def test_nominations_wait_for_the_establish_phase(bot: RunningBot) -> None:
+    text = bot.sender.command("/cc-nominate", user_id=ZIA).json()["text"]
+    assert "establish" in text
+
+
+def test_a_nomination_collects_votes_and_closes_approved_with_an_onboarding_nominee(bot: RunningBot) -> None:
+    _establish(bot)
+    post = _nominate(bot, "newbie", text="<@U0NEWBIE1|newbie> openedx/edx-platform great reviews")
+    prefilled = bot.slack.calls("views.open")[-1].args["view"]
+    slack_field = next(b for b in prefilled["blocks"] if b["block_id"] == Input.SLACK_USER.value)
+    assert slack_field["element"]["initial_user"] == "U0NEWBIE1"
+    assert "1 yes · 0 no" in json.dumps(post["blocks"], ensure_ascii=False), "the sponsor's yes counts"
+    _vote(bot, post, VOTERS[0], yes=False)
+    for voter in VOTERS:
+        _vote(bot, post, voter)  # the first voter changes their no to yes
+    _vote(bot, post, "U0CHAMP01", key="champion")
+    refusal = wait_until(
+        lambda: [r for r in bot.slack.state.responses if r["key"] == "champion"], what="refusal"
+    )
+    assert "Only active core committers vote" in refusal[0]["text"]  # type: ignore[index]
+    wait_until(
+        lambda: (
+            "5 yes · 0 no" in json.dumps(bot.slack.messages(COORDINATION)[-1]["blocks"], ensure_ascii=False)
+        ),
+        what="tally",
+    )
+
+    _close(bot, NOW + dt.timedelta(days=13))
+    with bot.runtime.session_factory() as session:
+        assert session.exec(select(Nomination.state)).one() == "open", "the comment period is fourteen days"
+    _close(bot, NOW + dt.timedelta(days=14, minutes=1))
+    _close(bot, NOW + dt.timedelta(days=14, minutes=2))
+    with bot.runtime.session_factory() as session:
+        newbie = get_person_by_github(session, "newbie")
+        assert newbie is not None
+        assert newbie.status == "onboarding"
+        assert newbie.slack_user_id == "U0NEWBIE1"
+    thread = [m for m in bot.slack.messages(COORDINATION) if m.get("thread_ts")]
+    assert len(thread) == 1
+    assert "Approved with 5 yes" in thread[0]["text"]
+    checklist = [m for m in bot.slack.messages(ADMIN) if "Onboarding checklist" in m["text"]]
+    assert len(checklist) == 1
+    assert "Assign 2 champions" in checklist[0]["text"]
+
+
+def test_a_single_no_vote_rejects(bot: RunningBot) -> None:
+    _establish(bot)
+    post = _nominate(bot, "contested")
+    for voter in VOTERS:
+        _vote(bot, post, voter)
+    _vote(bot, post, "U0PILOT06", yes=False)
+    wait_until(
+        lambda: (
+            "5 yes · 1 no" in json.dumps(bot.slack.messages(COORDINATION)[-1]["blocks"], ensure_ascii=False)
+        ),
+        what="tally",
+    )
+    _close(bot, NOW + dt.timedelta(days=15))
+    thread = [m for m in bot.slack.messages(COORDINATION) if m.get("thread_ts")]
+    assert "Not approved: 1 no vote" in thread[0]["text"]
+    with bot.runtime.session_factory() as session:
+        assert get_person_by_github(session, "contested") is None
+
+
+def test_admin_menu_changes_the_phase_and_announces_it_and_refuses_others(bot: RunningBot) -> None:
+    refused = bot.sender.command("/cc-admin", user_id=ZIA).json()["text"]
+    assert "for program admins" in refused
+    menu = bot.sender.command("/cc-admin", user_id=ADMIN).json()
+    buttons = [e for b in menu["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    phase_button = next(b for b in buttons if b["value"] == ViewId.ADMIN_PHASE)
+    bot.sender.interaction(block_action(phase_button["action_id"], phase_button["value"], user_id=ADMIN))
+    wait_until(lambda: bot.slack.calls("views.open"), what="phase modal")
+    modal = bot.slack.calls("views.open")[-1].args["view"]
+    values = {
+        Input.PHASE.value: select_input("scale"),
+        Input.NDA.value: {"type": "checkboxes", "selected_options": []},
+        Input.MILESTONES.value: text_input("All repos mapped to areas by March"),
+    }
+    done = bot.sender.interaction(view_submission(modal, values, user_id=ADMIN)).json()
+    assert "*scale* phase" in json.dumps(done, ensure_ascii=False)
+    announcement = wait_until(
+        lambda: [m for m in bot.slack.messages(COORDINATION) if "moved the Core Committer" in m["text"]],
+        what="announcement",
+    )
+    assert "no longer required" in announcement[0]["text"]  # type: ignore[index]
+    with bot.runtime.session_factory() as session:
+        assert (
+            session.exec(select(AuditEntry).where(AuditEntry.action == "program.phase")).one().subject
+            == "scale"
+        )
+        idegtiarov = get_person_by_github(session, "idegtiarov")
+        assert idegtiarov is not None
+        assert idegtiarov.status == "active", (
+            "without the NDA requirement the onboarding committer is complete"
+        )
+
+
+def test_admin_records_an_agreement_with_field_errors_first(bot: RunningBot) -> None:
+    menu = bot.sender.command("/cc-admin", user_id=ADMIN).json()
+    button = next(
+        e
+        for b in menu["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["value"] == ViewId.ADMIN_AGREEMENT
+    )
+    bot.sender.interaction(block_action(button["action_id"], button["value"], user_id=ADMIN))
+    wait_until(lambda: bot.slack.calls("views.open"), what="agreement modal")
+    modal = bot.slack.calls("views.open")[-1].args["view"]
+    values = {
+        Input.HOLDER.value: text_input("nobody-here"),
+        Input.KIND.value: select_input("nda"),
+        Input.SIGNED.value: {"type": "datepicker", "selected_date": "2026-11-20"},
+        Input.EXPIRES.value: {"type": "datepicker", "selected_date": "2027-11-20"},
+    }
+    errors = bot.sender.interaction(view_submission(modal, values, user_id=ADMIN)).json()["errors"]
+    assert "not on the roster" in errors[Input.HOLDER.value]
+    values[Input.HOLDER.value] = text_input("idegtiarov")
+    done = bot.sender.interaction(view_submission(modal, values, user_id=ADMIN)).json()
+    assert "standing is now *active*" in json.dumps(done, ensure_ascii=False)
