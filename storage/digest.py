@@ -164,3 +164,28 @@ def notice_stats(
         select(seconds).where(*reverted_window).order_by(seconds).limit(1).offset(offset)
     ).one()
     return total, reverted, float(median)
+
+
+def first_response_medians(session: Session, *, start: dt.datetime, end: dt.datetime) -> dict[int, float]:
+    """Return each first responder's median seconds to first response, for questions asked in the window."""
+    seconds = seconds_between(col(Question.asked_at), col(Question.first_response_at)).label("seconds")
+    ranked = (
+        select(
+            col(Question.first_responder_id).label("person_id"),
+            seconds,
+            func.row_number()
+            .over(partition_by=col(Question.first_responder_id), order_by=seconds)
+            .label("rank"),
+            func.count().over(partition_by=col(Question.first_responder_id)).label("total"),
+        )
+        .where(
+            col(Question.asked_at) >= start,
+            col(Question.asked_at) < end,
+            col(Question.first_response_at).is_not(None),
+            col(Question.first_responder_id).is_not(None),
+        )
+        .subquery()
+    )
+    # Nearest-rank median: the row whose rank is ceil(total / 2).
+    statement = select(ranked.c.person_id, ranked.c.seconds).where(ranked.c.rank == (ranked.c.total + 1) // 2)
+    return {int(person_id): float(value) for person_id, value in session.exec(statement).all()}

@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import Escalation, EscalationState, EscalationStep
 
+OVERDUE_STEP = 50
+
 
 def add_escalation(session: Session, escalation: Escalation) -> Escalation:
     """Insert an escalation and return it with its id."""
@@ -85,3 +87,14 @@ def claim_escalation_post(
         .values(post_claimed_at=now)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def list_overdue_escalations(session: Session) -> list[Escalation]:
+    """Return open escalations that reached the end of their acknowledgement ladder, oldest first."""
+    overdue = select(EscalationStep.escalation_id).where(EscalationStep.step == OVERDUE_STEP)
+    statement = (
+        select(Escalation)
+        .where(col(Escalation.state) == EscalationState.OPEN.value, col(Escalation.id).in_(overdue))
+        .order_by(col(Escalation.opened_at))
+    )
+    return list(session.exec(statement).all())

@@ -24,6 +24,7 @@ class ChampionLoad:
     person: Person
     open: int
     answered: int
+    median_first_response: dt.timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,13 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
     asked, answered, still_open = store.count_questions(session, start=start, end=now)
     median, p90 = store.first_response_percentiles(session, start=start, end=now, percentiles=(0.5, 0.9))
     rows = store.champion_loads(session, start=start, end=now)
+    medians = store.first_response_medians(session, start=start, end=now)
     people = roster_store.list_people_by_ids(session, [person_id for person_id, _, _ in rows])
-    loads = [ChampionLoad(people[pid], open_, done) for pid, open_, done in rows if pid in people]
+    loads = [
+        ChampionLoad(people[pid], open_, done, dt.timedelta(seconds=medians[pid]) if pid in medians else None)
+        for pid, open_, done in rows
+        if pid in people
+    ]
     opened, acknowledged, resolved, overdue = store.count_escalations(session, start=start, end=now)
     alerts = [e.value for e in ALERT_EVENTS]
     notices, reverted, revert_seconds = store.notice_stats(session, start=start, end=now, events=alerts)

@@ -54,6 +54,11 @@ def digest_blocks(digest: Digest) -> list[Block]:
     if digest.loads:
         rows = [
             f"• {person_ref(load.person)}: {load.open} open, {load.answered} answered"
+            + (
+                f", first response in {_span(load.median_first_response)} (median)"
+                if load.median_first_response
+                else ""
+            )
             for load in digest.loads[:MAX_LOAD_ROWS]
         ]
         note = (
@@ -125,7 +130,10 @@ def load_csv(digest: Digest) -> str:
     """Return the full champion-load table as CSV."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["github", "name", "open_questions", "answered_this_week"])
+    writer.writerow(
+        ["github", "name", "open_questions", "answered_this_week", "median_first_response_seconds"]
+    )
     for load in digest.loads:
-        writer.writerow([load.person.github, load.person.name, load.open, load.answered])
+        median = int(load.median_first_response.total_seconds()) if load.median_first_response else ""
+        writer.writerow([load.person.github, load.person.name, load.open, load.answered, median])
     return out.getvalue()

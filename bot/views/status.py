@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     SectionBlock,
 )
-from slack_sdk.models.views import View
 
 from bot.ids import COMMAND_HELP
 from bot.services.activity import Activity
@@ -185,11 +184,6 @@ def not_on_roster_blocks(admin_refs: Sequence[str]) -> list[Block]:
             "• If you are on the roster, check that your Slack e-mail matches the one the program has for you."
         )
     ]
-
-
-def home_view(blocks: list[Block]) -> View:
-    """Wrap blocks as the App Home tab."""
-    return View(type="home", blocks=blocks)
 
 
 def blocks_to_text(blocks: Sequence[Block]) -> str:

@@ -106,7 +106,7 @@ def test_the_digest_numbers_match_the_data(db: Session, db_url: str, slack: Slac
     assert "weekly digest (2026-W50)" in text
     assert "*Questions:* 4 asked \\u00b7 3 answered \\u00b7 2 still open" in text
     assert "median 2h \\u00b7 90th percentile 4h" in text
-    assert "<@U0CHAMP01>: 0 open, 1 answered" in text
+    assert "<@U0CHAMP01>: 0 open, 1 answered, first response in 30m (median)" in text
     assert "<@U0CHAMP03>: 2 open, 1 answered" in text, (
         "ormsbee: symbolist's and pdpinch's open questions, and last week's answered"
     )
@@ -158,6 +158,6 @@ def test_a_long_champion_table_is_cut_and_attached_as_csv(
     files = [f for f in slack.state.files.values() if f.get("channel") == DIGEST_CHANNEL]
     assert len(files) == 1
     rows = files[0]["content"].splitlines()
-    assert rows[0] == "github,name,open_questions,answered_this_week"
+    assert rows[0] == "github,name,open_questions,answered_this_week,median_first_response_seconds"
     assert len(rows) == 1 + 24, "every helper and the four champions with load, not only the fifteen shown"
-    assert "helper19,Helper 19,1,0" in files[0]["content"]
+    assert "helper19,Helper 19,1,0," in files[0]["content"]
