@@ -1,11 +1,13 @@
-"""The HTTP server: Bolt at /slack/events (dispatched in a thread pool), /hooks/deployments, /healthz."""
+"""The HTTP server: Bolt at /slack/events (dispatched in a thread pool), /hooks/deployments, /healthz, /metrics."""
 
 from __future__ import annotations
 
 import logging
+import time
 
 import anyio
 from anyio import CapacityLimiter
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from sqlalchemy import Engine
@@ -14,9 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import metrics
 from bot.hooks import MAX_BODY as MAX_HOOK_BODY
 from bot.hooks import DeploymentHook
-from storage.db import ping
+from bot.metrics import surface_of
+from bot.services.outbox import outbox_counts
+from storage.db import make_session_factory, ping
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +44,13 @@ def build_asgi(
         body = await request.body()
         if len(body) > MAX_SLACK_BODY:
             return JSONResponse({"error": "request body too large"}, status_code=413)
+        started = time.monotonic()
         bolt_request = to_bolt_request(request, body)
         # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop.
         bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
+        surface = surface_of(bolt_request.body if isinstance(bolt_request.body, dict) else {})
+        metrics.REQUESTS.labels(surface, str(bolt_response.status)).inc()
+        metrics.ACK_SECONDS.labels(surface).observe(time.monotonic() - started)
         return to_starlette_response(bolt_response)
 
     async def healthz(_request: Request) -> Response:
@@ -59,12 +68,28 @@ def build_asgi(
             return JSONResponse({"error": f"body larger than {MAX_HOOK_BODY} bytes"}, status_code=413)
         body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
+        started = time.monotonic()
         answer = await anyio.to_thread.run_sync(hook.handle, headers, body, limiter=limiter)
+        metrics.REQUESTS.labels("hook:deployments", str(answer.status)).inc()
+        metrics.ACK_SECONDS.labels("hook:deployments").observe(time.monotonic() - started)
         return JSONResponse(answer.body, status_code=answer.status)
 
-    routes = [Route("/healthz", healthz, methods=["GET"])]
+    async def metrics_endpoint(_request: Request) -> Response:
+        text = await anyio.to_thread.run_sync(metrics.render, registry, limiter=limiter)
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
+
+    registry = metrics.make_registry(lambda: _outbox_counts(engine))
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
+    ]
     if hook is not None:
         routes.append(Route("/hooks/deployments", deployments, methods=["POST"]))
     if bolt_app is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def _outbox_counts(engine: Engine) -> dict[str, int]:
+    with make_session_factory(engine)() as session:
+        return outbox_counts(session)

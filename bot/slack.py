@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web import SlackResponse
 
+from bot import metrics
 from bot.services.directory import SlackProfile
 from bot.services.outbox import DeliveryFailed
 from bot.settings import Settings
@@ -49,9 +51,30 @@ def retry_handlers() -> list[RetryHandler]:
     ]
 
 
+class InstrumentedWebClient(WebClient):
+    """A WebClient that counts and times every API call, and counts errors by method and code."""
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        """Make the call, recording it in the metrics."""
+        started = time.monotonic()
+        try:
+            return super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            metrics.SLACK_ERRORS.labels(
+                api_method, str(exc.response.get("error") or exc.response.status_code)
+            ).inc()
+            raise
+        except (SlackClientError, OSError) as exc:
+            metrics.SLACK_ERRORS.labels(api_method, exc.__class__.__name__).inc()
+            raise
+        finally:
+            metrics.SLACK_CALLS.labels(api_method).inc()
+            metrics.SLACK_SECONDS.labels(api_method).observe(time.monotonic() - started)
+
+
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """Return a WebClient for the bot token, pointed at SLACK_API_URL, with retries."""
-    return WebClient(
+    """Return a WebClient for the bot token, pointed at SLACK_API_URL, with retries and metrics."""
+    return InstrumentedWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=timeout,

@@ -18,6 +18,7 @@ from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.question_nudges import question_nudges
 from bot.jobs.retro_reminders import retro_reminders
 from bot.jobs.weekly_digest import weekly_digest
+from bot.metrics import timed_job
 from bot.settings import Settings
 
 Job = Callable[..., object]
@@ -108,4 +109,6 @@ def run_job(
     name: str, *, now: dt.datetime, session: Session, client: WebClient, settings: Settings
 ) -> object:
     """Run one job now (or as of `now`); KeyError when there is no such job."""
-    return JOBS[name].func(now, session, client, settings=settings)
+    spec = JOBS[name]
+    with timed_job(name):
+        return spec.func(now, session, client, settings=settings)
