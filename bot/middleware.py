@@ -12,6 +12,7 @@ from slack_bolt.listener.listener_completion_handler import ListenerCompletionHa
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.roster import identify_slack_user
+from bot.slack import instrument
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +21,8 @@ def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
     """Return middleware that puts `session`, `now`, `settings` and `person` into the context."""
 
     def attach_context(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+        if context.client is not None:
+            context["client"] = instrument(context.client)
         session = runtime.session_factory()
         context["session"] = session
         context["now"] = runtime.clock()

@@ -72,6 +72,23 @@ class InstrumentedWebClient(WebClient):
             metrics.SLACK_SECONDS.labels(api_method).observe(time.monotonic() - started)
 
 
+def instrument(client: WebClient) -> WebClient:
+    """Return the same client as an InstrumentedWebClient (Bolt builds a plain one per request)."""
+    if isinstance(client, InstrumentedWebClient):
+        return client
+    return InstrumentedWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=client.headers,
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=client.retry_handlers,
+    )
+
+
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """Return a WebClient for the bot token, pointed at SLACK_API_URL, with retries and metrics."""
     return InstrumentedWebClient(
