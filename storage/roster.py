@@ -290,3 +290,26 @@ def list_people_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Person
     if not wanted:
         return {}
     return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all() if p.id}
+
+
+def has_ended_agreement(
+    session: Session, *, person_id: int, organization_id: int | None, today: dt.date
+) -> bool:
+    """Whether any agreement of this person (or their organisation) has ended by `today` with no valid successor."""
+    successor = aliased(Agreement)
+    renewed = exists().where(
+        col(successor.kind) == col(Agreement.kind),
+        or_(
+            and_(col(Agreement.person_id).is_not(None), col(successor.person_id) == col(Agreement.person_id)),
+            and_(
+                col(Agreement.organization_id).is_not(None),
+                col(successor.organization_id) == col(Agreement.organization_id),
+            ),
+        ),
+        or_(col(successor.expires_on).is_(None), col(successor.expires_on) > today),
+    )
+    holder = col(Agreement.person_id) == person_id
+    if organization_id is not None:
+        holder = or_(holder, col(Agreement.organization_id) == organization_id)
+    statement = select(Agreement.id).where(holder, col(Agreement.expires_on) <= today, ~renewed).limit(1)
+    return session.exec(statement).first() is not None

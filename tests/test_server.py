@@ -53,7 +53,9 @@ def test_metrics_report_requests_slack_calls_jobs_and_the_outbox(bot: RunningBot
             settings=bot.runtime.settings,
         )
     # The call is counted when it returns, just after the stand-in has seen it.
-    wait_until(lambda: 'method="views.open"' in httpx.get(f"{bot.url}/metrics").text, what="views.open counted")
+    wait_until(
+        lambda: 'method="views.open"' in httpx.get(f"{bot.url}/metrics").text, what="views.open counted"
+    )
     text = httpx.get(f"{bot.url}/metrics").text
     assert 'ccbot_requests_total{status="200",surface="command:/cc"}' in text
     assert 'ccbot_ack_seconds_bucket{le="3.0",surface="command:/cc"}' in text

@@ -64,21 +64,20 @@ def answer_cc_command(
 def open_ask_modal(
     ack: Callable[..., None],
     command: dict[str, Any],
+    respond: Callable[..., Any],
     client: WebClient,
     session: Session,
     person: Person | None,
     now: dt.datetime,
     settings: Settings,
 ) -> None:
-    """Open the question modal, pre-filled from `/cc-ask <url> <question>`; refuse with the reason why."""
-    refusal = ask_refusal(session, person, today=now.date())
-    if refusal is not None:
-        ack(text=refusal_text(refusal), response_type="ephemeral")
-        return
-    if not settings.coordination_channel:
-        ack(text=NO_CHANNEL, response_type="ephemeral")
-        return
+    """Ack at once, then open the question modal pre-filled from `/cc-ask <url> <question>`, or say why not."""
+    # The standing check reads the whole profile: it runs after the ack, which stays as cheap as Bolt's own.
     ack()
+    refusal = ask_refusal(session, person, today=now.date())
+    if refusal is not None or not settings.coordination_channel:
+        respond(text=refusal_text(refusal) if refusal else NO_CHANNEL, response_type="ephemeral")
+        return
     pr_url, question = split_ask_text(command.get("text") or "")
     client.views_open(trigger_id=command["trigger_id"], view=ask_modal(pr_url=pr_url, question=question))
 

@@ -125,6 +125,16 @@ def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> A
     """Return what stands in the way of this person asking, or None when they may ask."""
     if person is None or person.id is None:
         return AskRefusal("not_on_roster")
+    # Fast path: the stored standing of an active committer (kept fresh by imports, admin changes and the
+    # hourly expiry job); ask_question checks again in full when the question is submitted.
+    if (
+        person.status == Status.ACTIVE.value
+        and Role.COMMITTER.value in roster_store.list_roles(session, person.id)
+        and not roster_store.has_ended_agreement(
+            session, person_id=person.id, organization_id=person.organization_id, today=today
+        )
+    ):
+        return None
     profile = get_profile(session, person.id, today=today)
     if Role.COMMITTER.value not in profile.roles:
         return AskRefusal("not_committer")
@@ -148,7 +158,8 @@ def route_question(
 def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime) -> QuestionCard:
     """Store a question routed to the asker's responders and return its card (committed)."""
     assert person.id is not None
-    if ask_refusal(session, person, today=now.date()) is not None:
+    standing = get_profile(session, person.id, today=now.date()).standing
+    if standing.status is not Status.ACTIVE:
         raise UserError("You cannot ask right now: `/cc` shows what is missing from your standing.")
     repo = roster_store.get_or_add_repo(session, draft.repo)
     granted = {

@@ -134,20 +134,25 @@ def test_a_bad_url_and_an_empty_question_come_back_as_field_errors(bot: RunningB
         assert session.exec(select(Question)).all() == []
 
 
+def _refusal(bot: RunningBot, user_id: str, key: str) -> str:
+    response = bot.sender.command("/cc-ask", PR, user_id=user_id, response_url=bot.slack.response_url(key))
+    assert response.status_code == 200
+    answers = wait_until(lambda: [r for r in bot.slack.state.responses if r["key"] == key], what="refusal")
+    assert isinstance(answers, list)
+    assert answers[0]["response_type"] == "ephemeral"
+    return str(answers[0]["text"])
+
+
 def test_an_onboarding_committer_is_told_what_is_missing(bot: RunningBot) -> None:
-    response = bot.sender.command("/cc-ask", PR, user_id="U0PILOT09")
-    text = response.json()["text"]
+    text = _refusal(bot, "U0PILOT09", "onboarding")
     assert "onboarding" in text
     assert "NDA / program agreement: not signed yet" in text
     assert not bot.slack.calls("views.open")
 
 
 def test_a_champion_and_a_stranger_cannot_ask(bot: RunningBot) -> None:
-    assert "for core committers" in bot.sender.command("/cc-ask", user_id=JBOWMAN).json()["text"]
-    assert (
-        "not on the Core Committer roster"
-        in bot.sender.command("/cc-ask", user_id="U0NOBODY1").json()["text"]
-    )
+    assert "for core committers" in _refusal(bot, JBOWMAN, "champion")
+    assert "not on the Core Committer roster" in _refusal(bot, "U0NOBODY1", "stranger")
 
 
 def test_urgent_questions_dm_both_champions(bot: RunningBot) -> None:

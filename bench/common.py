@@ -1,0 +1,85 @@
+"""Shared benchmark plumbing: processes, free ports, signed requests, percentiles, the results file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "PERFORMANCE.md"
+
+
+def free_port() -> int:
+    """Return a TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(args: list[str], env: dict[str, str], *, health: str) -> subprocess.Popen[bytes]:
+    """Start a process and wait until `health` answers 200."""
+    process = subprocess.Popen(
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(health, timeout=1).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"{args} did not come up: {process.stderr.read().decode() if process.stderr else ''}")
+
+
+def rss_mib(pid: int) -> float:
+    """Return a process's resident memory in MiB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Return the nearest-rank percentile."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, math.ceil(p * len(ordered)) - 1))
+    return ordered[index]
+
+
+def median(values: list[float]) -> float:
+    """Return the median."""
+    return statistics.median(values)
+
+
+def machine() -> str:
+    """Describe the machine a benchmark ran on."""
+    cpus = os.cpu_count()
+    return f"{platform.node()} · {platform.machine()} · {cpus} CPUs · Python {sys.version.split()[0]} · {platform.platform()}"
+
+
+def write_section(title: str, command: str, body: str) -> None:
+    """Replace (or append) one section of docs/PERFORMANCE.md with fresh results."""
+    header = "# Performance\n\nNumbers from `bench/`, measured on a shared, noisy machine: compare ratios within a run.\n"
+    text = RESULTS.read_text() if RESULTS.exists() else header
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = f"## {title}\n\nRun: `{command}` · {stamp}\n\nMachine: {machine()}\n\n{body.strip()}\n"
+    marker = f"## {title}\n"
+    if marker in text:
+        start = text.index(marker)
+        end = text.find("\n## ", start + len(marker))
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text)
