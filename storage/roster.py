@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, bindparam, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -292,24 +292,38 @@ def list_people_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Person
     return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all() if p.id}
 
 
+_successor = aliased(Agreement)
+# Built once: this check runs before every question, and building the statement costs more than running it.
+_ENDED_AGREEMENT = (
+    select(Agreement.id)
+    .where(
+        or_(
+            col(Agreement.person_id) == bindparam("person_id"),
+            col(Agreement.organization_id) == bindparam("organization_id"),
+        ),
+        col(Agreement.expires_on) <= bindparam("today"),
+        ~exists().where(
+            col(_successor.kind) == col(Agreement.kind),
+            or_(
+                and_(
+                    col(Agreement.person_id).is_not(None),
+                    col(_successor.person_id) == col(Agreement.person_id),
+                ),
+                and_(
+                    col(Agreement.organization_id).is_not(None),
+                    col(_successor.organization_id) == col(Agreement.organization_id),
+                ),
+            ),
+            or_(col(_successor.expires_on).is_(None), col(_successor.expires_on) > bindparam("today")),
+        ),
+    )
+    .limit(1)
+)
+
+
 def has_ended_agreement(
     session: Session, *, person_id: int, organization_id: int | None, today: dt.date
 ) -> bool:
     """Whether any agreement of this person (or their organisation) has ended by `today` with no valid successor."""
-    successor = aliased(Agreement)
-    renewed = exists().where(
-        col(successor.kind) == col(Agreement.kind),
-        or_(
-            and_(col(Agreement.person_id).is_not(None), col(successor.person_id) == col(Agreement.person_id)),
-            and_(
-                col(Agreement.organization_id).is_not(None),
-                col(successor.organization_id) == col(Agreement.organization_id),
-            ),
-        ),
-        or_(col(successor.expires_on).is_(None), col(successor.expires_on) > today),
-    )
-    holder = col(Agreement.person_id) == person_id
-    if organization_id is not None:
-        holder = or_(holder, col(Agreement.organization_id) == organization_id)
-    statement = select(Agreement.id).where(holder, col(Agreement.expires_on) <= today, ~renewed).limit(1)
-    return session.exec(statement).first() is not None
+    params = {"person_id": person_id, "organization_id": organization_id or -1, "today": today}
+    return session.exec(_ENDED_AGREEMENT, params=params).first() is not None
