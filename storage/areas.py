@@ -15,6 +15,9 @@ from storage.models import (
     RepoArea,
 )
 
+# Unanswered states, listed so the state index serves the query.
+OPEN_STATES = (QuestionState.OPEN.value, QuestionState.CLAIMED.value)
+
 
 def get_area_by_name(session: Session, name: str) -> RepoArea | None:
     """Return the area with this name."""
@@ -74,7 +77,7 @@ def open_question_counts(session: Session, person_ids: list[int]) -> dict[int, i
         .join(Question, col(Question.id) == col(QuestionResponder.question_id))
         .where(
             col(QuestionResponder.person_id).in_(person_ids),
-            col(Question.state) != QuestionState.ANSWERED.value,
+            col(Question.state).in_(OPEN_STATES),
         )
         .group_by(col(QuestionResponder.person_id))
     )

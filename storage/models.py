@@ -242,6 +242,8 @@ class Question(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "thread_ts", name="uq_question_thread"),
         Index("ix_question_state_asked", "state", "asked_at"),
+        Index("ix_question_asked_at", "asked_at"),
+        Index("ix_question_answered_at", "answered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

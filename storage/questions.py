@@ -10,6 +10,9 @@ from sqlmodel import Session, col, select
 
 from storage.models import Person, Question, QuestionNudge, QuestionReply, QuestionResponder, QuestionState
 
+# Unanswered states, listed so the state index serves the query.
+OPEN_STATES = (QuestionState.OPEN.value, QuestionState.CLAIMED.value)
+
 
 def add_question(session: Session, question: Question, responder_ids: list[int]) -> Question:
     """Insert a question with the people it is routed to, in order, and return it with its id."""
@@ -65,7 +68,7 @@ def list_waiting_questions(session: Session) -> list[Question]:
     statement = (
         select(Question)
         .where(
-            col(Question.state) != QuestionState.ANSWERED.value,
+            col(Question.state).in_(OPEN_STATES),
             col(Question.first_response_at).is_(None),
             col(Question.thread_ts).is_not(None),
         )
@@ -78,7 +81,7 @@ def list_open_questions_of(session: Session, committer_id: int) -> list[Question
     """Return a committer's questions not yet answered, newest first."""
     statement = (
         select(Question)
-        .where(Question.committer_id == committer_id, col(Question.state) != QuestionState.ANSWERED.value)
+        .where(Question.committer_id == committer_id, col(Question.state).in_(OPEN_STATES))
         .order_by(col(Question.asked_at).desc())
     )
     return list(session.exec(statement).all())
@@ -90,7 +93,7 @@ def list_open_questions_for_responder(session: Session, person_id: int) -> list[
     statement = (
         select(Question)
         .where(
-            col(Question.state) != QuestionState.ANSWERED.value,
+            col(Question.state).in_(OPEN_STATES),
             (col(Question.id).in_(routed)) | (col(Question.claimed_by_id) == person_id),
         )
         .order_by(col(Question.asked_at))

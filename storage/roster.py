@@ -327,3 +327,33 @@ def has_ended_agreement(
     """Whether any agreement of this person (or their organisation) has ended by `today` with no valid successor."""
     params = {"person_id": person_id, "organization_id": organization_id or -1, "today": today}
     return session.exec(_ENDED_AGREEMENT, params=params).first() is not None
+
+
+def champions_by_committer(session: Session, committer_ids: Iterable[int]) -> dict[int, list[Person]]:
+    """Return the current champions of many committers at once, each list in slot order."""
+    ids = list(set(committer_ids))
+    grouped: dict[int, list[Person]] = defaultdict(list)
+    if not ids:
+        return grouped
+    statement = (
+        select(ChampionAssignment.committer_id, Person)
+        .join(Person, col(Person.id) == col(ChampionAssignment.champion_id))
+        .where(col(ChampionAssignment.committer_id).in_(ids), col(ChampionAssignment.ended_on).is_(None))
+        .order_by(
+            col(ChampionAssignment.committer_id), col(ChampionAssignment.slot), col(ChampionAssignment.id)
+        )
+    )
+    for committer_id, champion in session.exec(statement).all():
+        grouped[committer_id].append(champion)
+    return grouped
+
+
+def roles_of(session: Session, person_ids: Iterable[int]) -> dict[int, set[str]]:
+    """Return the roles of many people at once."""
+    ids = list(set(person_ids))
+    grouped: dict[int, set[str]] = defaultdict(set)
+    if ids:
+        statement = select(PersonRole.person_id, PersonRole.role).where(col(PersonRole.person_id).in_(ids))
+        for person_id, role in session.exec(statement).all():
+            grouped[person_id].add(role)
+    return grouped

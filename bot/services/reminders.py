@@ -63,27 +63,40 @@ def list_expiry_notices(
     if not thresholds:
         return []
     policy = current_policy(session)
-    notices = []
-    for agreement in store.list_expiring_agreements(
+    found = []
+    expiring = store.list_expiring_agreements(
         session, after=today, until=today + dt.timedelta(days=max(thresholds))
-    ):
+    )
+    holder_ids = [a.person_id for a in expiring if a.person_id is not None]
+    holders = store.list_people_by_ids(session, holder_ids)
+    holder_roles = store.roles_of(session, holder_ids)
+    for agreement in expiring:
         assert agreement.expires_on is not None
         kind = AgreementKind(agreement.kind)
         if kind is AgreementKind.NDA and not policy.nda_required:
             continue
         organization = None
         if agreement.person_id is not None:
-            holder = store.get_person(session, agreement.person_id)
-            committers = [holder] if holder and _is_current_committer(session, holder) else []
+            holder = holders.get(agreement.person_id)
+            current = holder is not None and holder.removed_on is None
+            committers = (
+                [holder]
+                if holder and current and Role.COMMITTER.value in holder_roles[holder.id or 0]
+                else []
+            )
         else:
             organization = store.get_organization(session, agreement.organization_id or 0)
             if organization is None or not organization.is_provider or kind is not AgreementKind.ENTITY:
                 continue
             committers = store.list_current_members(session, organization.id or 0, Role.COMMITTER.value)
-        if not committers:
-            continue
+        if committers:
+            found.append((agreement, kind, organization, committers))
+    # One query for every committer's champions, however many notices there are.
+    champions = store.champions_by_committer(session, [c.id or 0 for *_, people in found for c in people])
+    notices = []
+    for agreement, kind, organization, committers in found:
+        assert agreement.expires_on is not None
         days_left = (agreement.expires_on - today).days
-        threshold = min(t for t in thresholds if days_left <= t)
         contact = None
         if organization is not None and organization.contact_email:
             contact = next(iter(store.list_people_by_email(session, organization.contact_email)), None)
@@ -93,13 +106,10 @@ def list_expiry_notices(
                 kind=kind,
                 expires_on=agreement.expires_on,
                 days_left=days_left,
-                threshold=threshold,
+                threshold=min(t for t in thresholds if days_left <= t),
                 committers=committers,
                 organization=organization,
-                champions={
-                    c.id or 0: [champion for _, champion in store.list_active_champions(session, c.id or 0)]
-                    for c in committers
-                },
+                champions={c.id or 0: champions.get(c.id or 0, []) for c in committers},
                 org_contact=contact,
             )
         )
