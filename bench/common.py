@@ -78,7 +78,7 @@ def write_section(title: str, command: str, body: str) -> None:
     if marker in text:
         start = text.index(marker)
         end = text.find("\n## ", start + len(marker))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
     else:
         text = text.rstrip() + "\n\n" + section
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+OUTBOX_EVENT = "ccbot_outbox"
 NOT_FOUND_ERRORS = {"users_not_found", "user_not_found", "account_inactive"}
 # Errors that the same message will meet again however often it is retried.
 PERMANENT_POST_ERRORS = {
@@ -146,11 +148,18 @@ class SlackMessenger:
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
-    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
-        """Post one message and return its ts."""
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None, key: str
+    ) -> str:
+        """Post one message, tagged with its outbox key in Slack's message metadata, and return its ts."""
         try:
             response = self.client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks or None, thread_ts=thread_ts, unfurl_links=False
+                channel=channel,
+                text=text,
+                blocks=blocks or None,
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                metadata={"event_type": OUTBOX_EVENT, "event_payload": {"key": key}},
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
@@ -158,6 +167,34 @@ class SlackMessenger:
         except (SlackClientError, OSError) as exc:
             raise DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False) from None
         return str(response.get("ts") or "")
+
+    def find_sent(self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime) -> str | None:
+        """Return the ts of a message already posted under `key` (found by its metadata), or None."""
+        try:
+            if channel[:1] in "UW":
+                channel = str(self.client.conversations_open(users=channel)["channel"]["id"])
+            # A day of margin: clocks differ, and a DM channel holds few messages.
+            oldest = f"{since.timestamp() - 86400:.6f}"
+            if thread_ts:
+                response = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+                )
+            else:
+                response = self.client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+                )
+        except SlackApiError as exc:
+            # Without history access the message is sent again: a rare duplicate rather than a loss.
+            logger.warning("cannot look for outbox message %s: %s", key, exc.response.get("error"))
+            return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == OUTBOX_EVENT
+                and (metadata.get("event_payload") or {}).get("key") == key
+            ):
+                return str(message.get("ts"))
+        return None
 
     def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
         """Upload `content` as a file shared in `channel`; return the file id."""

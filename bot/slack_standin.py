@@ -64,6 +64,7 @@ class SlackStandIn:
         self.fault_every: dict[str, tuple[int, Fault]] = {}
         self._counter = itertools.count(1)
         self._seen: dict[str, int] = defaultdict(int)
+        self.delay = 0.0  # seconds each API call takes, to slow Slack down in fault tests
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -193,6 +194,8 @@ class SlackStandIn:
         if not token:
             self._reply(request, 200, {"ok": False, "error": "not_authed"})
             return
+        if self.delay:
+            time.sleep(self.delay)
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             self._reply(request, 200, {"ok": False, "error": "unknown_method"})
@@ -268,6 +271,8 @@ class SlackStandIn:
             "text": args.get("text") or "",
             "blocks": args.get("blocks") or [],
         }
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
         self.state.messages.append(message)
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
@@ -303,6 +308,33 @@ class SlackStandIn:
         users = args.get("users") or ""
         first = (users if isinstance(users, str) else ",".join(users)).split(",")[0]
         return {"ok": True, "channel": {"id": self._dm_channel(first)}}
+
+    def _history(
+        self, channel: str, oldest: float, *, thread_ts: str | None, metadata: bool
+    ) -> dict[str, Any]:
+        found = []
+        for message in self.state.messages:
+            if message["channel"] != channel or float(message["ts"]) < oldest:
+                continue
+            if thread_ts is not None and message.get("thread_ts") != thread_ts and message["ts"] != thread_ts:
+                continue
+            if thread_ts is None and message.get("thread_ts") and message["thread_ts"] != message["ts"]:
+                continue
+            shown = {k: v for k, v in message.items() if k != "metadata" or metadata}
+            found.append(shown)
+        return {"ok": True, "messages": list(reversed(found))}
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(args.get("channel") or "")) or ""
+        metadata = str(args.get("include_all_metadata")).lower() in {"1", "true"}
+        return self._history(channel, float(args.get("oldest") or 0), thread_ts=None, metadata=metadata)
+
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(args.get("channel") or "")) or ""
+        metadata = str(args.get("include_all_metadata")).lower() in {"1", "true"}
+        return self._history(
+            channel, float(args.get("oldest") or 0), thread_ts=str(args.get("ts")), metadata=metadata
+        )
 
     def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.state.users.get(str(args.get("user")))

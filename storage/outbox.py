@@ -49,8 +49,9 @@ def list_deliverable_ids(
 
 def claim_message(
     session: Session, message_id: int, *, now: dt.datetime, stale_before: dt.datetime
-) -> OutboxMessage | None:
-    """Mark a message as being sent by this worker; return it, or None when another worker has it."""
+) -> tuple[OutboxMessage, bool] | None:
+    """Claim a message for this worker: return it and whether an earlier claim was abandoned mid-send, or None."""
+    prior = session.exec(select(OutboxMessage.status).where(OutboxMessage.id == message_id)).first()
     result = session.execute(
         update(OutboxMessage)
         .where(
@@ -69,7 +70,9 @@ def claim_message(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return session.get(OutboxMessage, message_id, populate_existing=True)
+    message = session.get(OutboxMessage, message_id, populate_existing=True)
+    assert message is not None
+    return message, prior == OutboxStatus.SENDING.value
 
 
 def count_by_status(session: Session) -> dict[str, int]:

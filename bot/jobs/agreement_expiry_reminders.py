@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.jobs.question_nudges import sla_policy
-from bot.services.outbox import DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
 from bot.services.reminders import apply_status_changes, is_working_time, list_expiry_notices
 from bot.services.roster import list_admins
 from bot.settings import Settings, load_settings
@@ -82,6 +82,6 @@ def agreement_expiry_reminders(
             )
         queued += enqueue(session, reminders, now=now)
         session.commit()
-    report = deliver_pending(session, SlackMessenger(client), now=now)
+    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
     logger.info("agreement_expiry_reminders: %d queued; %s", queued, report)
     return report

@@ -17,7 +17,7 @@ from bot.services.escalations import (
     list_unposted_escalations,
     take_escalation_step,
 )
-from bot.services.outbox import DeliveryReport, Outgoing, deliver_pending
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending
 from bot.settings import Settings, load_settings
 from bot.slack import SlackMessenger
 from bot.views.escalations import ladder_texts, overdue_post
@@ -90,6 +90,6 @@ def escalation_reminders(
         taken += take_escalation_step(
             session, due, now=now, messages=lambda d: ladder_messages(d, settings=settings)
         )
-    report = deliver_pending(session, SlackMessenger(client), now=now)
+    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
     logger.info("escalation_reminders: %d steps taken; %s", taken, report)
     return report

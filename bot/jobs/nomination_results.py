@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.publish import refresh_nomination
 from bot.services.nominations import NominationRules, close_due_nominations
-from bot.services.outbox import DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
 from bot.services.policy import current_policy
 from bot.services.roster import list_admins
 from bot.settings import Settings, load_settings
@@ -50,6 +50,6 @@ def nomination_results(
         enqueue(session, messages, now=now)
         session.commit()
         refresh_nomination(client, card)
-    report = deliver_pending(session, SlackMessenger(client), now=now)
+    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
     logger.info("nomination_results: %s", report)
     return report

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from bot.publish import post_question
 from bot.services.business_hours import WorkingHours
-from bot.services.outbox import DeliveryReport, Outgoing, deliver_pending
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending
 from bot.services.questions import list_unposted
 from bot.services.sla import DueStep, SlaPolicy, Step, list_due_steps, take_step
 from bot.settings import Settings, load_settings
@@ -84,7 +84,7 @@ def question_nudges(
     taken = 0
     for due in list_due_steps(session, now=now, policy=sla_policy(settings)):
         taken += take_step(session, due, now=now, messages=lambda d: nudge_messages(d, settings=settings))
-    report = deliver_pending(session, SlackMessenger(client), now=now)
+    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
     logger.info(
         "question_nudges: %d steps taken, %d messages sent, %d failed", taken, report.sent, len(report.failed)
     )

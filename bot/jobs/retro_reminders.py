@@ -8,7 +8,7 @@ import logging
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.services.outbox import DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
 from bot.services.retros import due_stages, list_retros_to_close, mark_closed, report_recipients, retro_report
 from bot.settings import Settings
 from bot.slack import SlackMessenger
@@ -56,6 +56,6 @@ def retro_reminders(
         queued += enqueue(session, messages, now=now)
         mark_closed(session, retro, now=now)
         session.commit()
-    report_ = deliver_pending(session, SlackMessenger(client), now=now)
+    report_ = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
     logger.info("retro_reminders: %d queued; %s", queued, report_)
     return report_

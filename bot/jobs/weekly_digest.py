@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.services.digest import build_digest, digest_recipients
-from bot.services.outbox import DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
 from bot.settings import Settings, load_settings
 from bot.slack import SlackMessenger
 from bot.views.digest import MAX_LOAD_ROWS, digest_blocks, digest_text, load_csv
@@ -45,6 +45,6 @@ def weekly_digest(
             )
     queued = enqueue(session, messages, now=now)
     session.commit()
-    report = deliver_pending(session, SlackMessenger(client), now=now)
+    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
     logger.info("weekly_digest %s: %d queued; %s", digest.period, queued, report)
     return report

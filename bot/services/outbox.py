@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,6 +19,8 @@ logger = logging.getLogger(__name__)
 # A claim older than this is taken to belong to a worker that died before recording the send.
 CLAIM_LEASE = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+# Jobs deliver with this many threads, so one recipient's Retry-After does not hold up the rest.
+DELIVERY_WORKERS = 8
 
 
 class DeliveryFailed(Exception):
@@ -32,8 +36,12 @@ class Messenger(Protocol):
     """Posts one message (or uploads one file) and returns its id; raises DeliveryFailed when Slack refuses."""
 
     def post(
-        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None, key: str
     ) -> str: ...
+
+    def find_sent(
+        self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime
+    ) -> str | None: ...
 
     def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str: ...
 
@@ -88,42 +96,85 @@ def deliver_pending(
     now: dt.datetime,
     limit: int = 1000,
     keys: list[str] | None = None,
+    workers: int = 1,
 ) -> DeliveryReport:
-    """Send pending messages, each claimed in its own transaction so two workers never send one twice."""
+    """Send pending messages, each claimed in its own transaction so two workers never send one twice.
+
+    With `workers` > 1 the messages go out in parallel threads (each with its own session), so one
+    recipient's Retry-After does not hold up the others.
+    """
     report = DeliveryReport()
     stale_before = now - CLAIM_LEASE
     ids = store.list_deliverable_ids(session, stale_before=stale_before, limit=limit, keys=keys)
     session.commit()
-    for message_id in ids:
-        message = store.claim_message(session, message_id, now=now, stale_before=stale_before)
-        session.commit()
-        if message is None:
-            continue
-        try:
-            if message.file_name:
-                ts = messenger.upload(
-                    channel=message.channel, file_name=message.file_name, content=message.text, comment=""
-                )
-            else:
-                ts = messenger.post(
-                    channel=message.channel,
-                    text=message.text,
-                    blocks=message.blocks,
-                    thread_ts=message.thread_ts,
-                )
-        except DeliveryFailed as exc:
-            _record_failure(message, exc, report)
-        else:
-            message.status, message.sent_at, message.ts, message.error = (
-                OutboxStatus.SENT.value,
-                now,
-                ts,
-                None,
-            )
-            report.sent += 1
-        session.add(message)
-        session.commit()
+    if workers <= 1 or len(ids) <= 1:
+        for message_id in ids:
+            _deliver_one(session, message_id, messenger, now=now, stale_before=stale_before, report=report)
+        return report
+    bind = session.get_bind()
+    lock = threading.Lock()
+
+    def work(message_id: int) -> None:
+        local = DeliveryReport()
+        with Session(bind, expire_on_commit=False) as own:
+            _deliver_one(own, message_id, messenger, now=now, stale_before=stale_before, report=local)
+        with lock:
+            report.sent += local.sent
+            report.retrying += local.retrying
+            report.failed.extend(local.failed)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox") as pool:
+        list(pool.map(work, ids))
     return report
+
+
+def _deliver_one(
+    session: Session,
+    message_id: int,
+    messenger: Messenger,
+    *,
+    now: dt.datetime,
+    stale_before: dt.datetime,
+    report: DeliveryReport,
+) -> None:
+    claimed = store.claim_message(session, message_id, now=now, stale_before=stale_before)
+    session.commit()
+    if claimed is None:
+        return
+    message, abandoned = claimed
+    try:
+        # A worker died between claiming and recording: Slack may have the message already. Look before re-sending.
+        found = (
+            messenger.find_sent(
+                channel=message.channel,
+                key=message.key,
+                thread_ts=message.thread_ts,
+                since=message.created_at,
+            )
+            if abandoned and not message.file_name
+            else None
+        )
+        if found:
+            ts = found
+        elif message.file_name:
+            ts = messenger.upload(
+                channel=message.channel, file_name=message.file_name, content=message.text, comment=""
+            )
+        else:
+            ts = messenger.post(
+                channel=message.channel,
+                text=message.text,
+                blocks=message.blocks,
+                thread_ts=message.thread_ts,
+                key=message.key,
+            )
+    except DeliveryFailed as exc:
+        _record_failure(message, exc, report)
+    else:
+        message.status, message.sent_at, message.ts, message.error = OutboxStatus.SENT.value, now, ts, None
+        report.sent += 1
+    session.add(message)
+    session.commit()
 
 
 def _record_failure(message: OutboxMessage, exc: DeliveryFailed, report: DeliveryReport) -> None:

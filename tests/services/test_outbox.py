@@ -23,7 +23,12 @@ class RecordingMessenger:
         self.failures = failures or {}
         self.lock = threading.Lock()
 
-    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None) -> str:
+    def find_sent(self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime) -> str | None:
+        return None
+
+    def post(
+        self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None, key: str = ""
+    ) -> str:
         if channel in self.failures:
             raise self.failures[channel]
         with self.lock:
