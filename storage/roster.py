@@ -234,25 +234,24 @@ def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], 
 
 def list_expiring_agreements(session: Session, *, after: dt.date, until: dt.date) -> list[Agreement]:
     """Return agreements ending in (after, until] that no later agreement of the same kind and holder renews."""
-    renewal = aliased(Agreement)
-    renewed = exists().where(
-        col(renewal.kind) == col(Agreement.kind),
-        col(renewal.id) != col(Agreement.id),
-        or_(
-            and_(col(Agreement.person_id).is_not(None), col(renewal.person_id) == col(Agreement.person_id)),
-            and_(
-                col(Agreement.organization_id).is_not(None),
-                col(renewal.organization_id) == col(Agreement.organization_id),
-            ),
-        ),
-        or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
-    )
-    statement = (
-        select(Agreement)
-        .where(col(Agreement.expires_on) > after, col(Agreement.expires_on) <= until, ~renewed)
-        .order_by(col(Agreement.expires_on), col(Agreement.id))
-    )
-    return list(session.exec(statement).all())
+    found: list[Agreement] = []
+    # One query per kind of holder: a single OR-ed correlation would keep the database off its indexes.
+    for field in ("person_id", "organization_id"):
+        renewal = aliased(Agreement)
+        holder = col(getattr(Agreement, field))
+        renewed = exists().where(
+            col(getattr(renewal, field)) == holder,
+            col(renewal.kind) == col(Agreement.kind),
+            or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
+        )
+        statement = select(Agreement).where(
+            col(holder).is_not(None),
+            col(Agreement.expires_on) > after,
+            col(Agreement.expires_on) <= until,
+            ~renewed,
+        )
+        found += session.exec(statement).all()
+    return sorted(found, key=lambda a: (a.expires_on or after, a.id or 0))
 
 
 def list_current_members(session: Session, organization_id: int, role: str) -> list[Person]:

@@ -6,11 +6,7 @@ Revises: 0006
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
-
-import storage.db
 
 revision: str = "0007"
 down_revision: str | None = "0006"
