@@ -276,7 +276,11 @@ def measure(url: str, *, committers: int, questions: int) -> dict[str, float]:
             )
         ),
         "expiry": timed(
-            with_session(lambda s: list_expiry_notices(s, today=NOW.date(), thresholds=(30, 14, 7, 1)))
+            with_session(
+                lambda s: list_expiry_notices(
+                    s, today=NOW.date(), thresholds=(30, 14, 7, 1), champion_thresholds={7, 1}
+                )
+            )
         ),
         "home": timed(with_session(lambda s: home_blocks(build_home(s, busy, now=NOW), now=NOW))),
     }

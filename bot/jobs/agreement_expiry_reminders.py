@@ -62,7 +62,13 @@ def agreement_expiry_reminders(
     session.commit()
 
     queued = 0
-    for notice in list_expiry_notices(session, today=today, thresholds=settings.expiry_reminder_days):
+    notices = list_expiry_notices(
+        session,
+        today=today,
+        thresholds=settings.expiry_reminder_days,
+        champion_thresholds=CHAMPION_THRESHOLDS,
+    )
+    for notice in notices:
         reminders: list[Outgoing] = []
         base = f"expiry:{notice.agreement.id}:{notice.threshold}"
         for committer in notice.committers:

@@ -85,12 +85,16 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
     notices, reverted, revert_seconds = store.notice_stats(session, start=start, end=now, events=alerts)
     today = now.date()
     expiring = []
-    for agreement in roster_store.list_expiring_agreements(
+    ending = roster_store.list_expiring_agreements(
         session, after=today - dt.timedelta(days=1), until=today + EXPIRY_HORIZON
-    ):
+    )
+    holders = roster_store.list_people_by_ids(
+        session, [a.person_id for a in ending if a.person_id is not None]
+    )
+    for agreement in ending:
         assert agreement.expires_on is not None
         if agreement.person_id is not None:
-            holder = roster_store.get_person(session, agreement.person_id)
+            holder = holders.get(agreement.person_id)
             if holder is None or holder.removed_on is not None:
                 continue
             label = holder.github

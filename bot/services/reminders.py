@@ -57,7 +57,11 @@ def is_working_time(instant: dt.datetime, person: Person, hours: WorkingHours) -
 
 
 def list_expiry_notices(
-    session: Session, *, today: dt.date, thresholds: tuple[int, ...]
+    session: Session,
+    *,
+    today: dt.date,
+    thresholds: tuple[int, ...],
+    champion_thresholds: set[int] | None = None,
 ) -> list[ExpiryNotice]:
     """Return each required agreement of a current committer that crossed a reminder threshold, not renewed."""
     if not thresholds:
@@ -91,8 +95,19 @@ def list_expiry_notices(
             committers = store.list_current_members(session, organization.id or 0, Role.COMMITTER.value)
         if committers:
             found.append((agreement, kind, organization, committers))
-    # One query for every committer's champions, however many notices there are.
-    champions = store.champions_by_committer(session, [c.id or 0 for *_, people in found for c in people])
+
+    # One query for the champions of every committer whose notice reaches champions (all, when not said).
+    def threshold(agreement: Agreement) -> int:
+        days_left = ((agreement.expires_on or today) - today).days
+        return min(t for t in thresholds if days_left <= t)
+
+    wanted = [
+        c.id or 0
+        for agreement, _, _, people in found
+        if champion_thresholds is None or threshold(agreement) in champion_thresholds
+        for c in people
+    ]
+    champions = store.champions_by_committer(session, wanted)
     notices = []
     for agreement, kind, organization, committers in found:
         assert agreement.expires_on is not None
