@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import itertools
 import json
 import re
@@ -21,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import build_app, build_runtime
 from bot.console.demo import seed_demo_activity
 from bot.console.render import Button, render_blocks, unmrkdwn
+from bot.hooks import DeploymentHook
 from bot.jobs.registry import JOBS, run_job
 from bot.runtime import utc_now
 from bot.services.roster import find_person, import_roster, list_roster
@@ -50,6 +53,8 @@ Commands (you act as a roster member; the bot answers as it would in Slack):
   time [+3d|+2h|-30m]     show or move the bot's clock (jobs and ages use it)
   jobs                    list the scheduled jobs and their next run on the bot's clock
   run NAME                run a job now, on the bot's clock (e.g. `run question_nudges`)
+  deploy EVENT @author N  the deployment pipeline reports PR #N of openedx/edx-platform
+                          (EVENT: escaped_issue, deploy_failed, rolled_back, deployed_production)
   help                    this list
   quit                    leave (Ctrl-D works too)"""
 
@@ -123,6 +128,7 @@ class Console:
             "SLACK_SIGNING_SECRET": self.secret,
             "SLACK_API_URL": self.slack.url,
             "CCBOT_DATABASE_URL": database_url,
+            "CCBOT_WEBHOOK_SECRET": self.secret,
         }
         base = load_settings(**overrides)
         for name, (channel_id, channel_name) in DEFAULT_CHANNELS.items():
@@ -198,6 +204,7 @@ class Console:
             "time": self.move_time,
             "jobs": self.list_jobs,
             "run": self.run_job,
+            "deploy": self.deploy,
             "help": lambda _rest: self.say(HELP),
         }
         handler = handlers.get(word.lower())
@@ -437,6 +444,36 @@ class Console:
         with self.runtime.session_factory() as session:
             result = run_job(name, now=now, session=session, client=self.client, settings=self.settings)
         self.say(f"(ran {name} at {now:%a %Y-%m-%d %H:%M} UTC: {result})")
+        self.show_new(everyone=True)
+
+    def deploy(self, rest: str) -> None:
+        """Send a signed deployment notice to the webhook, as the pipeline would, and show what follows."""
+        parts = rest.split()
+        if len(parts) != 3 or not parts[2].lstrip("#").isdigit():
+            self.say("Usage: deploy escaped_issue @ziafazal 35120")
+            return
+        event, author, number = parts[0], parts[1].lstrip("@"), int(parts[2].lstrip("#"))
+        payload = {
+            "event": event,
+            "environment": "production" if event != "deployed_stage" else "stage",
+            "repo": "openedx/edx-platform",
+            "pull_requests": [{"number": number, "author": author}],
+            "sha_range": f"console-{next(self._counter)}",
+            "pipeline_url": "https://ci.example.org/runs/1",
+            "summary": "Grades page errors since the last deploy",
+            "details": "IntegrityError for user_id=4821 (jane@example.com) from 203.0.113.9",
+        }
+        if event == "escaped_issue":
+            payload["incident_id"] = f"INC-{number}"
+        body = json.dumps(payload).encode()
+        timestamp = str(int(time.time()))
+        signature = hmac.new(
+            self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
+        headers = {"x-ccbot-timestamp": timestamp, "x-ccbot-signature": f"sha256={signature}"}
+        answer = DeploymentHook(self.runtime, self.client).handle(headers, body)
+        self.say(f"(pipeline → /hooks/deployments: {answer.status} {json.dumps(answer.body)})")
+        self.shown = Shown()
         self.show_new(everyone=True)
 
     # -- plumbing -------------------------------------------------------------------------------

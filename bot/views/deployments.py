@@ -23,6 +23,11 @@ HEADLINES = {
     DeploymentEventKind.DEPLOY_FAILED.value: ":x: A deployment with your change failed",
     DeploymentEventKind.ROLLED_BACK.value: ":leftwards_arrow_with_hook: A deployment with your change was rolled back",
 }
+THIRD_PERSON = {
+    DeploymentEventKind.ESCAPED_ISSUE.value: ":rotating_light: A production issue may come from",
+    DeploymentEventKind.DEPLOY_FAILED.value: ":x: A deployment failed with",
+    DeploymentEventKind.ROLLED_BACK.value: ":leftwards_arrow_with_hook: A deployment was rolled back with",
+}
 ANSWERS = {
     NoticeState.REVERTING.value: ":leftwards_arrow_with_hook: You are reverting it. Thank you!",
     NoticeState.NOT_MINE.value: ":ballot_box_with_check: You said it is not your change; the champions will look.",
@@ -95,9 +100,10 @@ def champion_thread_text(card: NoticeCard) -> str:
     assert card.person is not None
     champions = ", ".join(person_ref(c) for c in card.champions)
     to = f"{champions}: " if champions else ""
+    lead = THIRD_PERSON.get(card.notice.event, "A deployment notice names")
     return (
-        f"{to}{HEADLINES.get(card.notice.event, 'Deployment notice')} of {person_ref(card.person)}: {_pr(card)} in "
-        f"*{escape(card.event.environment)}*. They have the revert guidance; answers appear in this thread."
+        f"{to}{lead} {person_ref(card.person)}'s {_pr(card)} in *{escape(card.event.environment)}*. "
+        "They have the revert guidance; their answers appear in this thread."
     )
 
 

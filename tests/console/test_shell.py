@@ -234,3 +234,26 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
     assert "*Questions:* 3 asked · 2 answered · 1 still open" in out
     assert "*Escalations:* 1 opened · 1 acknowledged · 0 resolved" in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_the_console_plays_the_deployment_pipeline(tmp_path: Path) -> None:
+    script = "\n".join(
+        ["as @ziafazal", "deploy escaped_issue @ziafazal 35120", "click 3", "deploy nonsense @x 1", "quit"]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[1] I'm reverting   [2] Not my change   [3] Need help" in out
+    assert "user_id=[redacted]" in out
+    assert "jane@example.com" not in out
+    assert "@ziafazal's openedx/edx-platform#35120" in out
+    assert "@ziafazal needs help with" in out
+    assert '400 {"error": "event:' in out
