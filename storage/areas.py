@@ -95,8 +95,3 @@ def last_routed_at(session: Session, person_ids: list[int]) -> dict[int, object]
         .group_by(col(QuestionResponder.person_id))
     )
     return dict(session.exec(statement).all())
-
-
-def list_areas(session: Session) -> list[RepoArea]:
-    """Return every area, by name."""
-    return list(session.exec(select(RepoArea).order_by(col(RepoArea.name))).all())

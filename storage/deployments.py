@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import DeploymentEvent, DeploymentNotice, NoticeState
+from storage.models import DeploymentEvent, DeploymentNotice
 
 
 def existing_notice_keys(session: Session, keys: list[str]) -> set[str]:
@@ -65,18 +64,3 @@ def list_recent_notices_of(
         .limit(limit)
     )
     return list(session.exec(statement).all())
-
-
-def count_notices(session: Session, *, start: dt.datetime, end: dt.datetime, events: list[str]) -> int:
-    """Return how many notices of these events came in the window."""
-    statement = (
-        select(func.count())
-        .select_from(DeploymentNotice)
-        .where(
-            col(DeploymentNotice.received_at) >= start,
-            col(DeploymentNotice.received_at) < end,
-            col(DeploymentNotice.event).in_(events),
-            col(DeploymentNotice.state) != NoticeState.RECORDED.value,
-        )
-    )
-    return int(session.exec(statement).one())

@@ -339,8 +339,3 @@ def answer_notice(
     )
     session.commit()
     return get_notice_card(session, notice_id)
-
-
-def list_recent_deployments(session: Session, person_id: int, *, now: dt.datetime) -> list[DeploymentNotice]:
-    """Return a committer's notices of the past two weeks (what `/cc` and App Home show)."""
-    return store.list_recent_notices_of(session, person_id, since=now - dt.timedelta(days=14))

@@ -12,6 +12,7 @@ from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
 from storage import digest as store
 from storage import roster as roster_store
 from storage.models import AgreementKind, Person, Retro, Status
+from storage.nominations import count_open_nominations
 
 WEEK = dt.timedelta(days=7)
 EXPIRY_HORIZON = dt.timedelta(days=30)
@@ -57,6 +58,7 @@ class Digest:
     onboarding: list[OnboardingGaps] = field(default_factory=list)
     retro: tuple[Retro, int, int] | None = None
     notices: int = 0
+    pending_nominations: int = 0
     reverted: int = 0
     time_to_revert: dt.timedelta | None = None
 
@@ -122,6 +124,7 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
         onboarding=list_onboarding_gaps(session, today=today),
         retro=store.latest_retro_rate(session),
         notices=notices,
+        pending_nominations=count_open_nominations(session),
         reverted=reverted,
         time_to_revert=dt.timedelta(seconds=revert_seconds) if revert_seconds is not None else None,
     )

@@ -370,11 +370,6 @@ def list_unposted_escalations(session: Session) -> list[EscalationCard]:
     return [_card(session, e) for e in store.list_unposted_escalations(session)]
 
 
-def list_escalations_for(session: Session, committer_id: int) -> list[Escalation]:
-    """Return a committer's own escalations (what `/cc` and App Home show them)."""
-    return store.list_escalations_of(session, committer_id)
-
-
 # -- the acknowledgement ladder -------------------------------------------------------------------
 
 

@@ -106,6 +106,8 @@ def digest_blocks(digest: Digest) -> list[Block]:
         )
     else:
         blocks.append(_section("*Onboarding blockers:* none"))
+    if digest.pending_nominations:
+        blocks.append(_section(f"*Pending nominations:* {digest.pending_nominations} open for votes"))
     if digest.retro is not None:
         retro, responses, participants = digest.retro
         rate = f"{responses / participants:.0%}" if participants else "—"

@@ -187,3 +187,15 @@ def test_admin_records_an_agreement_with_field_errors_first(bot: RunningBot) -> 
     values[Input.HOLDER.value] = text_input("idegtiarov")
     done = bot.sender.interaction(view_submission(modal, values, user_id=ADMIN)).json()
     assert "standing is now *active*" in json.dumps(done, ensure_ascii=False)
+
+
+def test_the_digest_counts_pending_nominations(bot: RunningBot) -> None:
+    from bot.jobs.weekly_digest import weekly_digest
+
+    _establish(bot)
+    _nominate(bot, "pending-one")
+    settings = bot.runtime.settings.model_copy(update={"digest_channel": "C0DIGEST1"})
+    with bot.runtime.session_factory() as session:
+        weekly_digest(NOW + dt.timedelta(days=1), session, make_client(settings), settings=settings)
+    digest = json.dumps(bot.slack.messages("C0DIGEST1"), ensure_ascii=False)
+    assert "*Pending nominations:* 1 open for votes" in digest
