@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
 from sqlmodel import Session
 
 from bot.services.deployments import DeploymentOutcome, NoticeCard
@@ -102,11 +104,8 @@ def post_question(
 
 def refresh_question(client: WebClient, card: QuestionCard) -> None:
     """Redraw a question's thread root to show its current state."""
-    if not card.question.channel or not card.question.thread_ts:
-        return
-    blocks = [block.to_dict() for block in question_blocks(card)]
-    client.chat_update(
-        channel=card.question.channel, ts=card.question.thread_ts, text=question_text(card), blocks=blocks
+    _redraw(
+        client, card.question.channel, card.question.thread_ts, question_text(card), question_blocks(card)
     )
 
 
@@ -173,11 +172,9 @@ def post_escalation(
 
 def refresh_escalation(client: WebClient, card: EscalationCard) -> None:
     """Redraw an escalation's post to show its current state."""
-    if card.escalation.channel and card.escalation.ts:
-        blocks = [block.to_dict() for block in escalation_blocks(card)]
-        client.chat_update(
-            channel=card.escalation.channel, ts=card.escalation.ts, text=escalation_text(card), blocks=blocks
-        )
+    _redraw(
+        client, card.escalation.channel, card.escalation.ts, escalation_text(card), escalation_blocks(card)
+    )
 
 
 def tell_escalation_change(
@@ -256,9 +253,7 @@ def tell_notice_answer(
     ts: str | None,
 ) -> None:
     """Redraw the committer's DM and note their answer in the champions' thread."""
-    if channel and ts:
-        blocks = [block.to_dict() for block in notice_blocks(card)]
-        client.chat_update(channel=channel, ts=ts, text=notice_text(card), blocks=blocks)
+    _redraw(client, channel, ts, notice_text(card), notice_blocks(card))
     thread = notice_thread(session, card.id)
     if thread is not None:
         message = Outgoing(
@@ -284,11 +279,9 @@ def post_nomination(client: WebClient, session: Session, card: NominationCard, *
 
 def refresh_nomination(client: WebClient, card: NominationCard) -> None:
     """Redraw a nomination's post with its tally (and, once closed, its result)."""
-    if card.nomination.channel and card.nomination.ts:
-        blocks = [block.to_dict() for block in nomination_blocks(card)]
-        client.chat_update(
-            channel=card.nomination.channel, ts=card.nomination.ts, text=nomination_text(card), blocks=blocks
-        )
+    _redraw(
+        client, card.nomination.channel, card.nomination.ts, nomination_text(card), nomination_blocks(card)
+    )
 
 
 def announce(
@@ -297,6 +290,14 @@ def announce(
     """Post an announcement once per key (nothing when the channel is not configured)."""
     if channel:
         _notify(session, client, now, [Outgoing(key=key, kind="announcement", channel=channel, text=text)])
+
+
+def _redraw(
+    client: WebClient, channel: str | None, ts: str | None, text: str, blocks: Sequence[Block]
+) -> None:
+    """Replace a posted message's text and blocks (nothing when it was never posted)."""
+    if channel and ts:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=[block.to_dict() for block in blocks])
 
 
 def _dm(key: str, user_id: str | None, text: str) -> Outgoing | None:

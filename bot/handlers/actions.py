@@ -33,7 +33,7 @@ from bot.services.escalations import (
     prefill_from_question,
     reassign_candidates,
 )
-from bot.services.nominations import NominationRules, cast_vote
+from bot.services.nominations import cast_vote, nomination_rules
 from bot.services.owners import request_intro
 from bot.services.policy import current_policy
 from bot.services.questions import claim_question, get_card, hand_off_candidates, mark_answered
@@ -46,11 +46,16 @@ from bot.views.retros import retro_modal
 from storage.models import NoticeState, Person
 
 
-def _question_id(action: dict[str, Any]) -> int:
+def _button_id(action: dict[str, Any], what: str) -> int:
+    """Return the id a button carries; a stale or tampered button is told to start over."""
     value = str(action.get("value") or "")
     if not value.isdigit():
-        raise UserError("This button no longer points at a question.")
+        raise UserError(f"This button no longer points at {what}. Open it again from its latest message.")
     return int(value)
+
+
+def _question_id(action: dict[str, Any]) -> int:
+    return _button_id(action, "a question")
 
 
 def handle_claim_action(
@@ -124,10 +129,7 @@ def handle_request_intro_action(
 
 
 def _escalation_id(action: dict[str, Any]) -> int:
-    value = str(action.get("value") or "")
-    if not value.isdigit():
-        raise UserError("This button no longer points at an escalation.")
-    return int(value)
+    return _button_id(action, "an escalation")
 
 
 def handle_escalate_question_action(
@@ -221,10 +223,8 @@ def handle_notice_action(
     now: dt.datetime,
 ) -> None:
     """Record the committer's answer to a production notice, redraw the DM and tell the champions' thread."""
-    value = str(action.get("value") or "")
-    if not value.isdigit():
-        raise UserError("This button no longer points at a production notice.")
-    card = answer_notice(session, int(value), person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
+    notice_id = _button_id(action, "a production notice")
+    card = answer_notice(session, notice_id, person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
     ack()
     container = body.get("container") or {}
     tell_notice_answer(
@@ -242,13 +242,10 @@ def handle_vote_action(
     settings: Settings,
 ) -> None:
     """Record an active committer's vote (changeable until close) and redraw the tally."""
-    value = str(action.get("value") or "")
-    if not value.isdigit():
-        raise UserError("This button no longer points at a nomination.")
-    rules = NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes)
+    rules = nomination_rules(settings)
     card = cast_vote(
         session,
-        int(value),
+        _button_id(action, "a nomination"),
         person,
         yes=action.get("action_id") == Action.VOTE_YES.value,
         now=now,

@@ -26,16 +26,12 @@ from bot.views.admin import admin_menu_blocks
 from bot.views.escalations import escalate_modal
 from bot.views.nominations import nominate_modal
 from bot.views.owners import owners_blocks
-from bot.views.questions import ask_modal, refusal_text
+from bot.views.questions import NO_CHANNEL, ask_modal, refusal_text
 from bot.views.retros import retro_modal
 from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
 from storage.models import Person
 
 STATUS_WORDS = {"", "status", "me"}
-NO_CHANNEL = (
-    "The program has no coordination channel configured, so questions cannot be posted yet. "
-    "Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
-)
 
 
 def answer_cc_command(

@@ -16,10 +16,8 @@ from bot.services.escalations import escalation_form
 from bot.services.questions import ask_refusal
 from bot.settings import Settings
 from bot.views.escalations import escalate_modal
-from bot.views.questions import ask_modal, notice_modal, refusal_text
+from bot.views.questions import NO_CHANNEL, ask_modal, notice_modal, refusal_text
 from storage.models import Person
-
-NO_CHANNEL = "The program has no coordination channel configured yet. Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
 
 
 def open_ask_modal_from_shortcut(

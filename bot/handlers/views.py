@@ -44,7 +44,7 @@ from bot.services.escalations import (
     resolve_escalation,
     validate_escalation,
 )
-from bot.services.nominations import NominationRules, open_nomination
+from bot.services.nominations import nomination_rules, open_nomination
 from bot.services.questions import ask_question, ask_refusal, hand_off, validate_question
 from bot.services.retros import Feedback, open_retro, submit_feedback
 from bot.services.roster import find_person, find_person_by_slack_id
@@ -240,7 +240,7 @@ def handle_nominate_submission(
     settings: Settings,
 ) -> None:
     """Open the nomination (field errors in the ack) and post it for voting."""
-    rules = NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes)
+    rules = nomination_rules(settings)
     try:
         card = open_nomination(
             session,

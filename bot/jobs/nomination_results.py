@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.publish import refresh_nomination
-from bot.services.nominations import NominationRules, close_due_nominations
+from bot.services.nominations import close_due_nominations, nomination_rules
 from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
 from bot.services.policy import current_policy
 from bot.services.roster import list_admins
@@ -25,7 +25,7 @@ def nomination_results(
 ) -> DeliveryReport:
     """Close due nominations (an approved nominee joins as onboarding), then post results and checklists once."""
     settings = settings or load_settings()
-    rules = NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes)
+    rules = nomination_rules(settings)
     champions_needed = current_policy(session).champions_required
     admins = {p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(settings.admins)
     for card in close_due_nominations(session, now=now, rules=rules):

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from bot.services.business_hours import WorkingHours, add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.outbox import Outgoing, enqueue
+from bot.services.ladders import next_due_rung, take_rung
+from bot.services.outbox import Outgoing
 from bot.services.owners import REPO_NAME
 from bot.services.questions import get_card, parse_pr_url
 from storage import escalations as store
@@ -437,14 +438,11 @@ def list_due_escalation_steps(
     due_steps = []
     for escalation in store.list_unresolved_escalations(session):
         assert escalation.id is not None
-        taken = store.list_escalation_steps(session, escalation.id)
         card = _card(session, escalation)
-        for step, due_at, target in escalation_ladder(card, policy):
-            if step in taken:
-                continue
-            if due_at <= now:
-                due_steps.append(DueEscalationStep(card=card, step=step, due_at=due_at, target=target))
-            break
+        taken = store.list_escalation_steps(session, escalation.id)
+        rung = next_due_rung(escalation_ladder(card, policy), taken, now=now)
+        if rung is not None:
+            due_steps.append(DueEscalationStep(card=card, step=rung[0], due_at=rung[1], target=rung[2]))
     return due_steps
 
 
@@ -463,20 +461,15 @@ def take_escalation_step(
             escalation_id=due.card.id, step=due.step, due_at=due.due_at, taken_at=now, target=target
         ),
     )
-    if not recorded:
-        session.rollback()
-        return False
-    enqueue(session, messages(due), now=now)
-    add_audit_entry(
+    return take_rung(
         session,
-        at=now,
-        actor="ccbot",
+        recorded=recorded,
+        messages=messages(due) if recorded else [],
+        now=now,
         action="escalation.ladder",
         subject=f"escalation:{due.card.id}",
         details={"step": due.step, "target": target},
     )
-    session.commit()
-    return True
 
 
 def _audit(

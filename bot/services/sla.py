@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.services.business_hours import WorkingHours, add_working_time, zone
-from bot.services.outbox import Outgoing, enqueue
+from bot.services.ladders import next_due_rung, take_rung
+from bot.services.outbox import Outgoing
 from bot.services.questions import QuestionCard, get_card
 from storage import questions as store
-from storage.audit import add_audit_entry
 from storage.models import Person, QuestionNudge, Urgency
 
 
@@ -72,15 +72,10 @@ def list_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy) -> 
     due_steps: list[DueStep] = []
     for question in store.list_waiting_questions(session):
         assert question.id is not None
-        taken = store.list_nudge_steps(session, question.id)
         card = get_card(session, question.id)
-        for step, due_at, targets in ladder(card, policy):
-            if step in taken:
-                continue
-            if due_at <= now:
-                due_steps.append(DueStep(card=card, step=step, due_at=due_at, targets=targets))
-            # One step per run: the next rung waits for the next run even when it is also overdue.
-            break
+        rung = next_due_rung(ladder(card, policy), store.list_nudge_steps(session, question.id), now=now)
+        if rung is not None:
+            due_steps.append(DueStep(card=card, step=Step(rung[0]), due_at=rung[1], targets=rung[2]))
     return due_steps
 
 
@@ -99,17 +94,12 @@ def take_step(
             question_id=due.card.id, step=int(due.step), due_at=due.due_at, taken_at=now, target=target
         ),
     )
-    if not recorded:
-        session.rollback()
-        return False
-    enqueue(session, messages(due), now=now)
-    add_audit_entry(
+    return take_rung(
         session,
-        at=now,
-        actor="ccbot",
+        recorded=recorded,
+        messages=messages(due) if recorded else [],
+        now=now,
         action="question.nudged",
         subject=f"question:{due.card.id}",
         details={"step": due.step.name.lower(), "target": target},
     )
-    session.commit()
-    return True

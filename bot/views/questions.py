@@ -94,6 +94,12 @@ def ask_modal(*, pr_url: str = "", question: str = "", urgency: Urgency = Urgenc
     )
 
 
+NO_CHANNEL = (
+    "The program has no coordination channel configured, so questions cannot be posted yet. "
+    "Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
+)
+
+
 def notice_modal(title: str, text: str) -> View:
     """Return a modal that only tells the person something (a refusal, a setup problem)."""
     return View(
