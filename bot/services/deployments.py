@@ -303,7 +303,7 @@ def get_notice_card(session: Session, notice_id: int) -> NoticeCard:
     """Return a notice with its event, committer and champions."""
     notice = store.get_notice(session, notice_id)
     if notice is None:
-        raise UserError("That production notice no longer exists.")
+        raise UserError("That production notice no longer exists; the latest one is in your DMs.")
     event = store.get_event(session, notice.event_id)
     assert event is not None
     repo = roster_store.get_repo_by_id(session, notice.repo_id) if notice.repo_id else None
@@ -316,13 +316,17 @@ def answer_notice(
 ) -> NoticeCard:
     """Record the committer's answer to a notice (reverting, not mine, need help); only they may answer."""
     if state not in CC_ACTIONS:
-        raise UserError("That is not an answer to a production notice.")
+        raise UserError("That is not an answer to a production notice; use one of the buttons on it.")
     if person is None or person.id is None:
-        raise NotOnRoster("Only the committer named in a production notice can answer it.")
+        raise NotOnRoster(
+            "Only the committer named in a production notice can answer it. To help, reply in its thread in the coordination channel."
+        )
     card = get_notice_card(session, notice_id)
     notice = card.notice
     if notice.person_id != person.id:
-        raise UserError("Only the committer whose change this notice is about can answer it.")
+        raise UserError(
+            "Only the committer whose change this notice is about can answer it. To help, reply in its thread in the coordination channel."
+        )
     if notice.state == NoticeState.REVERTED.value:
         raise UserError("The revert has already reached production; nothing more to do.")
     notice.state = state.value

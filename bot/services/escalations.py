@@ -76,7 +76,9 @@ def escalation_form(session: Session, person: Person | None) -> EscalationForm:
         raise NotOnRoster("You are not on the Core Committer roster, so `/cc-escalate` is not open to you.")
     roles = roster_store.list_roles(session, person.id)
     if person.status == Status.ALUMNI.value or person.removed_on is not None:
-        raise UserError("You are an alumnus of the program, so `/cc-escalate` is closed to you.")
+        raise UserError(
+            "You are an alumnus of the program, so `/cc-escalate` is closed to you. If you are returning, ask a program admin."
+        )
     if Role.COMMITTER.value in roles:
         return EscalationForm(committers=[person], own=True)
     if Role.ADMIN.value in roles:
@@ -84,7 +86,9 @@ def escalation_form(session: Session, person: Person | None) -> EscalationForm:
     if Role.CHAMPION.value in roles:
         committers = roster_store.list_assigned_committers(session, person.id)
         if not committers:
-            raise UserError("You look after no committers right now, so there is nobody to escalate for.")
+            raise UserError(
+                "You look after no committers right now, so there is nobody to escalate for. An admin assigns champions with `/cc-admin`."
+            )
         return EscalationForm(committers=committers, own=False)
     raise UserError(
         "`/cc-escalate` is for committers and their champions. Managers receive escalations in the "
@@ -170,7 +174,7 @@ def open_escalation(
     """Store an escalation, owned by the first manager of the ladder, and return its card (committed)."""
     committer = roster_store.get_person(session, draft.committer_id)
     if committer is None:
-        raise UserError("That committer is no longer on the roster.")
+        raise UserError("That committer is no longer on the roster; choose another, or ask a program admin.")
     ladder = manager_ladder(session, committer)
     repo = roster_store.get_or_add_repo(session, draft.repo) if draft.repo else None
     escalation = store.add_escalation(
@@ -198,7 +202,7 @@ def get_escalation_card(session: Session, escalation_id: int) -> EscalationCard:
     """Return an escalation with its committer, champions, managers and the people who acted on it."""
     escalation = store.get_escalation(session, escalation_id)
     if escalation is None:
-        raise UserError("That escalation no longer exists.")
+        raise UserError("That escalation no longer exists; `/cc` lists your current ones.")
     return _card(session, escalation)
 
 
@@ -230,7 +234,9 @@ def prefill_from_question(
     form = escalation_form(session, person)
     card = get_card(session, question_id)
     if card.committer.id not in {p.id for p in form.committers}:
-        raise UserError("Only the asker, their champions or an admin can escalate this question.")
+        raise UserError(
+            "Only the asker, their champions or an admin can escalate this question. Raise your own with `/cc-escalate`."
+        )
     return form, {
         "committer": card.committer.id or 0,
         "summary": f"Question on {card.repo}#{card.question.pr_number} has no answer"[:SUMMARY_MAX],
@@ -254,7 +260,7 @@ def _manager(session: Session, person: Person | None, action: str) -> Person:
 def _locked(session: Session, escalation_id: int) -> Escalation:
     escalation = store.get_escalation_for_update(session, escalation_id)
     if escalation is None:
-        raise UserError("That escalation no longer exists.")
+        raise UserError("That escalation no longer exists; `/cc` lists your current ones.")
     return escalation
 
 
@@ -265,7 +271,7 @@ def acknowledge_escalation(
     actor = _manager(session, person, "acknowledge")
     escalation = _locked(session, escalation_id)
     if escalation.state != EscalationState.OPEN.value:
-        raise UserError(f"This escalation is already {escalation.state}.")
+        raise UserError(f"This escalation is already {escalation.state}; its post shows who has it.")
     escalation.state, escalation.acknowledged_at = EscalationState.ACKNOWLEDGED.value, now
     escalation.acknowledged_by_id = escalation.owner_id = actor.id
     _audit(session, now, actor, "escalation.acknowledged", escalation, {})
@@ -278,7 +284,9 @@ def check_can_resolve(session: Session, escalation_id: int, person: Person | Non
     _manager(session, person, "resolve")
     card = get_escalation_card(session, escalation_id)
     if card.escalation.state == EscalationState.RESOLVED.value:
-        raise UserError("This escalation is already resolved.")
+        raise UserError(
+            "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
+        )
     return card
 
 
@@ -294,7 +302,11 @@ def resolve_escalation(
         raise FieldErrors({"resolution": f"Keep it under {RESOLUTION_MAX} characters."})
     escalation = _locked(session, escalation_id)
     if escalation.state == EscalationState.RESOLVED.value:
-        raise FieldErrors({"resolution": "This escalation is already resolved."})
+        raise FieldErrors(
+            {
+                "resolution": "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
+            }
+        )
     escalation.state, escalation.resolved_at, escalation.resolved_by_id = (
         EscalationState.RESOLVED.value,
         now,
@@ -316,7 +328,9 @@ def reassign_candidates(
     _manager(session, person, "reassign")
     card = get_escalation_card(session, escalation_id)
     if card.escalation.state == EscalationState.RESOLVED.value:
-        raise UserError("This escalation is already resolved.")
+        raise UserError(
+            "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
+        )
     return card, [m for m in card.managers if m.id != card.escalation.owner_id]
 
 
@@ -334,7 +348,11 @@ def reassign_escalation(
         raise FieldErrors({"reassign_to": "Choose a manager or an admin on the roster."})
     escalation = _locked(session, escalation_id)
     if escalation.state == EscalationState.RESOLVED.value:
-        raise FieldErrors({"reassign_to": "This escalation is already resolved."})
+        raise FieldErrors(
+            {
+                "reassign_to": "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
+            }
+        )
     if escalation.owner_id == target.id:
         raise FieldErrors({"reassign_to": f"{target.name or target.github} already has it."})
     escalation.owner_id = target.id

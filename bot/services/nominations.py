@@ -87,15 +87,17 @@ def _is_active_committer(session: Session, person: Person) -> bool:
 def check_can_nominate(session: Session, person: Person | None) -> Person:
     """Return the nominator when nominations are open to them; UserError saying why otherwise."""
     if person is None or person.id is None:
-        raise NotOnRoster("Only people on the Core Committer roster can nominate.")
+        raise NotOnRoster("Only people on the Core Committer roster can nominate; `/cc` says how to join.")
     if not current_policy(session).nominations_open:
         raise UserError(
-            "Nominations open in the program's *establish* phase; the program is still in its pilot."
+            "Nominations open in the program's *establish* phase; the program is still in its pilot. An admin moves the phase with `/cc-admin`."
         )
     roles = roster_store.list_roles(session, person.id)
     if _is_active_committer(session, person) or roles & {Role.CHAMPION.value, Role.ADMIN.value}:
         return person
-    raise UserError("Active core committers, champions and admins can nominate.")
+    raise UserError(
+        "Active core committers, champions and admins can nominate; ask one of them to nominate the person."
+    )
 
 
 def open_nomination(
@@ -176,7 +178,7 @@ def get_nomination_card(session: Session, nomination_id: int, rules: NominationR
     """Return a nomination with its nominator and current tally."""
     nomination = store.get_nomination(session, nomination_id)
     if nomination is None:
-        raise UserError("That nomination no longer exists.")
+        raise UserError("That nomination no longer exists; the coordination channel has the current ones.")
     sponsor = (
         roster_store.get_person(session, nomination.nominated_by_id) if nomination.nominated_by_id else None
     )
@@ -194,16 +196,16 @@ def cast_vote(
 ) -> NominationCard:
     """Record (or change) an active committer's vote while the nomination is open."""
     if person is None or person.id is None:
-        raise NotOnRoster("Only core committers on the roster vote on nominations.")
+        raise NotOnRoster("Only core committers on the roster vote on nominations; `/cc` says how to join.")
     nomination = store.get_nomination(session, nomination_id)
     if nomination is None:
-        raise UserError("That nomination no longer exists.")
+        raise UserError("That nomination no longer exists; the coordination channel has the current ones.")
     if nomination.state != NominationState.OPEN.value or nomination.closes_at <= now:
-        raise UserError("Voting on this nomination has closed.")
+        raise UserError("Voting on this nomination has closed; the result is in its thread.")
     if person.github_key == nomination.nominee_github.lower():
-        raise UserError("You cannot vote on your own nomination.")
+        raise UserError("You cannot vote on your own nomination; the others vote until it closes.")
     if not _is_active_committer(session, person):
-        raise UserError("Only active core committers vote on nominations.")
+        raise UserError("Only active core committers vote on nominations; `/cc` shows your standing.")
     store.put_vote(session, NominationVote(nomination_id=nomination_id, voter_id=person.id, yes=yes, at=now))
     add_audit_entry(
         session,

@@ -198,7 +198,9 @@ def get_card(session: Session, question_id: int) -> QuestionCard:
     """Return a question with its committer, responders and the people who acted on it."""
     question = store.get_question(session, question_id)
     if question is None:
-        raise UserError("That question no longer exists.")
+        raise UserError(
+            "That question no longer exists; ask again with `/cc-ask` if you still need an answer."
+        )
     return _card(session, question)
 
 
@@ -277,7 +279,9 @@ def _actor(person: Person | None) -> Person:
 def _locked_card(session: Session, question_id: int) -> QuestionCard:
     question = store.get_question_for_update(session, question_id)
     if question is None:
-        raise UserError("That question no longer exists.")
+        raise UserError(
+            "That question no longer exists; ask again with `/cc-ask` if you still need an answer."
+        )
     return _card(session, question)
 
 
@@ -296,7 +300,9 @@ def claim_question(
         raise UserError("This question is already answered. If it needs more, reply in its thread.")
     if card.claimed_by is not None:
         if card.claimed_by.id == actor.id:
-            raise UserError("You have already claimed this question.")
+            raise UserError(
+                "You have already claimed this question; reply in its thread, then Mark answered or Hand off."
+            )
         raise UserError(
             f"{card.claimed_by.name or card.claimed_by.github} has already claimed it. "
             "Ask them to use *Hand off* if you should take it."
@@ -319,7 +325,9 @@ def mark_answered(
             "Only the asker, their champions, a manager or an admin can mark this question answered."
         )
     if question.state == QuestionState.ANSWERED.value:
-        raise UserError("This question is already marked answered.")
+        raise UserError(
+            "This question is already marked answered; a reply from the asker in its thread reopens it."
+        )
     question.state, question.answered_at, question.answered_by_id = (
         QuestionState.ANSWERED.value,
         now,
@@ -342,14 +350,16 @@ def hand_off(
     if not _may_respond(session, actor, card):
         raise UserError("Only the committer's champions, a manager or an admin can hand this question off.")
     if question.state == QuestionState.ANSWERED.value:
-        raise UserError("This question is already answered; nothing to hand off.")
+        raise UserError(
+            "This question is already answered, so there is nothing to hand off; reply in its thread if it needs more."
+        )
     target = roster_store.get_person(session, to_person_id)
     if target is None or target.removed_on is not None:
         raise UserError("Choose someone on the roster to hand the question to.")
     if target.id == card.committer.id:
         raise UserError("The asker cannot answer their own question; choose a champion or a technical owner.")
     if card.claimed_by is not None and card.claimed_by.id == target.id:
-        raise UserError(f"{target.name or target.github} already has this question.")
+        raise UserError(f"{target.name or target.github} already has this question; choose someone else.")
     question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, target.id, now
     _audit(session, now, actor, "question.handed_off", question, {"to": target.github})
     session.commit()

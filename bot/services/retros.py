@@ -100,14 +100,18 @@ def feedback_form(
 ) -> tuple[Retro, Feedback]:
     """Return the open retro (or the given one) and this person's answers so far; UserError when they cannot answer."""
     if person is None or person.id is None:
-        raise NotOnRoster("Only people on the Core Committer roster take part in retros.")
+        raise NotOnRoster(
+            "Only people on the Core Committer roster take part in retros; `/cc` says how to join."
+        )
     retro = store.get_retro(session, retro_id) if retro_id else store.get_open_retro(session, now=now)
     if retro is None or retro.closed_at is not None or retro.closes_at <= now:
         raise UserError(
             "There is no retro open for feedback right now. Admins open one with `ccbot retro open`."
         )
     if not store.is_participant(session, retro.id or 0, person.id):
-        raise UserError(f"You are not among the participants of the retro “{retro.name}”.")
+        raise UserError(
+            f"You are not among the participants of the retro “{retro.name}”; ask a program admin to add you."
+        )
     response = store.get_response(session, retro.id or 0, person.id)
     if response is None:
         return retro, Feedback()
