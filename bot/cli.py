@@ -232,8 +232,8 @@ def jobs_run(
     ] = None,
 ) -> None:
     """Run one job now, as the scheduler would."""
-    from bot.jobs.registry import JOBS, run_job
-    from bot.slack import make_client
+    from bot.assembly import build_bot
+    from bot.jobs.registry import JOBS
 
     if name not in JOBS:
         raise UserError(f"no job called {name!r}; `ccbot jobs list` shows them: {', '.join(JOBS)}")
@@ -241,10 +241,9 @@ def jobs_run(
     settings = _settings()
     settings.require("slack_bot_token")
     configure_logging()
-    engine = make_engine(settings.database_url)
-    check_ready(engine)
-    with make_session_factory(engine)() as session:
-        result = run_job(name, now=when, session=session, client=make_client(settings), settings=settings)
+    bot = build_bot(settings)
+    check_ready(bot.runtime.engine)
+    result = bot.run_job(name, now=when)
     typer.echo(f"{name} ran as of {when.isoformat()}: {result}")
 
 
@@ -307,13 +306,9 @@ def retro_open(
             f"retro {retro.name!r} open until {retro.closes_at:%Y-%m-%d %H:%M} UTC for {len(people)} participants"
         )
         if settings.slack_configured:
-            from bot.jobs.registry import run_job
-            from bot.slack import make_client
+            from bot.assembly import build_bot
 
-            result = run_job(
-                "retro_reminders", now=now, session=session, client=make_client(settings), settings=settings
-            )
-            typer.echo(f"invitations: {result}")
+            typer.echo(f"invitations: {build_bot(settings).run_job('retro_reminders', now=now)}")
         else:
             typer.echo(
                 "invitations go out with the scheduler's next retro_reminders run (SLACK_BOT_TOKEN is not set here)"
@@ -343,33 +338,25 @@ def serve(
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
 
-    from bot.app import build_app, build_runtime
-    from bot.server import build_asgi
-    from bot.slack import make_client
+    from bot.assembly import build_bot
 
     settings = _settings()
     settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
     configure_logging()
-    client = make_client(settings)
-    runtime = build_runtime(settings, client)
-    check_ready(runtime.engine)
+    bot = build_bot(settings, socket_mode=socket)
+    check_ready(bot.runtime.engine)
     try:
-        bolt_app = build_app(runtime, client, socket_mode=socket)
+        bolt_app = bot.app
     except BoltError as exc:
         raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack: {exc}") from None
     if socket:
         SocketModeHandler(bolt_app, settings.slack_app_token).connect()
     scheduler = None
     if not no_scheduler:
-        from bot.scheduler import build_scheduler
-
-        scheduler = build_scheduler(runtime, client)
+        scheduler = bot.scheduler()
         scheduler.start()
-    from bot.hooks import DeploymentHook
-
-    asgi = build_asgi(None if socket else bolt_app, runtime.engine, hook=DeploymentHook(runtime, client))
     try:
-        uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
+        uvicorn.run(bot.asgi(), host=host, port=port or settings.port, log_level="info", access_log=False)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -382,17 +369,14 @@ def scheduler() -> None:
     import signal
     import threading
 
-    from bot.app import build_runtime
-    from bot.scheduler import build_scheduler
-    from bot.slack import make_client
+    from bot.assembly import build_bot
 
     settings = _settings()
     settings.require("slack_bot_token")
     configure_logging()
-    client = make_client(settings)
-    runtime = build_runtime(settings, client)
-    check_ready(runtime.engine)
-    jobs = build_scheduler(runtime, client)
+    bot = build_bot(settings)
+    check_ready(bot.runtime.engine)
+    jobs = bot.scheduler()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -53,9 +53,9 @@ def signature_problem(
 class DeploymentHook:
     """Verifies, records and publishes deployment notices (runs in a worker thread)."""
 
-    def __init__(self, runtime: Runtime, client: WebClient) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.client = client
+        self.client: WebClient = runtime.messenger.client  # type: ignore[attr-defined]
 
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
         """Answer one delivery: 401 bad signature, 400 bad body, 413 too large, 200 accepted or duplicate."""

@@ -1,9 +1,9 @@
-"""Bolt middleware: a database session, the clock and the caller's roster record in `context`; event dedup."""
+"""Bolt middleware: the session, the clock, the caller's roster record and delivery in `context`; event dedup."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
-    """Return middleware that puts `session`, `now`, `settings` and `person` into the context."""
+    """Return middleware that puts `session`, `now`, `person`, `policy`, `channels` and `deliver` into the context."""
 
     def attach_context(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
         if context.client is not None:
@@ -26,8 +26,15 @@ def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
         session = runtime.session_factory()
         context["session"] = session
         context["now"] = runtime.clock()
-        context["settings"] = runtime.settings
+        context["policy"] = runtime.policy
+        context["channels"] = runtime.channels
         context["person"] = None
+
+        def deliver(keys: Sequence[str]) -> None:
+            # Sends what the listener's decision queued; a failure stays queued for the jobs to retry.
+            runtime.deliver(session, keys, now=context["now"])
+
+        context["deliver"] = deliver
         user_id = context.user_id
         try:
             if user_id and not _from_bot(body):

@@ -15,16 +15,10 @@ from slack_sdk.models.blocks import Block
 from sqlmodel import Session
 
 from bot.services.deployments import DeploymentOutcome, NoticeCard
-from bot.services.escalations import (
-    EscalationCard,
-    claim_escalation_posting,
-    get_escalation_card,
-    record_escalation_post,
-)
+from bot.services.keys import Subject
 from bot.services.nominations import NominationCard, record_nomination_post
-from bot.services.outbox import Outgoing, deliver_pending, enqueue, notice_thread
+from bot.services.outbox import Outgoing, deliver_pending, enqueue, posting_of
 from bot.services.owners import IntroCard, record_intro_post
-from bot.services.questions import QuestionCard, claim_posting, get_card, record_thread
 from bot.services.roster import list_admins
 from bot.settings import Settings
 from bot.slack import SlackMessenger
@@ -35,93 +29,10 @@ from bot.views.deployments import (
     notice_text,
     unmatched_text,
 )
-from bot.views.escalations import (
-    change_notice,
-    escalation_blocks,
-    escalation_text,
-    opened_notice,
-    reassigned_dm,
-)
 from bot.views.nominations import nomination_blocks, nomination_text
 from bot.views.owners import intro_confirmation, intro_text
-from bot.views.questions import (
-    ask_confirmation,
-    post_failed_notice,
-    question_blocks,
-    question_text,
-    urgent_notice,
-)
-from storage.models import Person, Urgency
 
 logger = logging.getLogger(__name__)
-
-
-def post_question(
-    client: WebClient, session: Session, card: QuestionCard, *, settings: Settings, now: dt.datetime
-) -> QuestionCard:
-    """Post a stored question as a thread root (its area's channel, else coordination), then confirm and alert."""
-    if not card.question.channel:
-        settings.require("coordination_channel")
-    if not claim_posting(session, card.id, now=now):
-        return get_card(session, card.id)
-    channel = card.question.channel or settings.coordination_channel or ""
-    blocks = [block.to_dict() for block in question_blocks(card)]
-    try:
-        response = client.chat_postMessage(
-            channel=channel, text=question_text(card), blocks=blocks, unfurl_links=False
-        )
-    except SlackApiError as exc:
-        reason = str(exc.response.get("error") or exc.response.status_code)
-        logger.warning("question %s not posted: %s", card.id, reason)
-        _notify(
-            session,
-            client,
-            now,
-            [
-                _dm(
-                    f"question-delayed:{card.id}",
-                    card.committer.slack_user_id,
-                    post_failed_notice(card, reason),
-                )
-            ],
-        )
-        return card
-    ts = str(response["ts"])
-    permalink = _permalink(client, channel, ts)
-    record_thread(
-        session, card.id, channel=str(response.get("channel") or channel), ts=ts, permalink=permalink
-    )
-    card = get_card(session, card.id)
-    notices = [_dm(f"question-confirm:{card.id}", card.committer.slack_user_id, ask_confirmation(card))]
-    if card.question.urgency == Urgency.URGENT.value:
-        notices += [
-            _dm(f"question-urgent:{card.id}:{p.id}", p.slack_user_id, urgent_notice(card))
-            for p in card.responders
-        ]
-    _notify(session, client, now, notices)
-    return card
-
-
-def refresh_question(client: WebClient, card: QuestionCard) -> None:
-    """Redraw a question's thread root to show its current state."""
-    _redraw(
-        client, card.question.channel, card.question.thread_ts, question_text(card), question_blocks(card)
-    )
-
-
-def post_in_thread(
-    client: WebClient, session: Session, card: QuestionCard, *, key: str, text: str, now: dt.datetime
-) -> None:
-    """Post a note in a question's thread, once per key."""
-    if card.question.channel and card.question.thread_ts:
-        message = Outgoing(
-            key=key,
-            kind="question-note",
-            channel=card.question.channel,
-            text=text,
-            thread_ts=card.question.thread_ts,
-        )
-        _notify(session, client, now, [message])
 
 
 def post_intro(client: WebClient, session: Session, card: IntroCard, *, settings: Settings) -> str:
@@ -136,75 +47,6 @@ def post_intro(client: WebClient, session: Session, card: IntroCard, *, settings
     assert intro.id is not None
     record_intro_post(session, intro.id, channel=channel, ts=ts)
     return intro_confirmation(card, _permalink(client, channel, ts))
-
-
-def post_escalation(
-    client: WebClient, session: Session, card: EscalationCard, *, settings: Settings, now: dt.datetime
-) -> EscalationCard:
-    """Post an escalation to the management channel, then DM the committer, the champions and whoever raised it."""
-    settings.require("management_channel")
-    if not claim_escalation_posting(session, card.id, now=now):
-        return get_escalation_card(session, card.id)
-    channel = settings.management_channel or ""
-    blocks = [block.to_dict() for block in escalation_blocks(card)]
-    response = client.chat_postMessage(
-        channel=channel, text=escalation_text(card), blocks=blocks, unfurl_links=False
-    )
-    ts = str(response["ts"])
-    record_escalation_post(
-        session,
-        card.id,
-        channel=str(response.get("channel") or channel),
-        ts=ts,
-        permalink=_permalink(client, channel, ts),
-    )
-    card = get_escalation_card(session, card.id)
-    people = [card.committer, *card.champions, *([card.raised_by] if card.raised_by else [])]
-    unique = {p.id: p for p in people}.values()
-    _notify(
-        session,
-        client,
-        now,
-        [_dm(f"escalation-opened:{card.id}:{p.id}", p.slack_user_id, opened_notice(card, p)) for p in unique],
-    )
-    return card
-
-
-def refresh_escalation(client: WebClient, card: EscalationCard) -> None:
-    """Redraw an escalation's post to show its current state."""
-    _redraw(
-        client, card.escalation.channel, card.escalation.ts, escalation_text(card), escalation_blocks(card)
-    )
-
-
-def tell_escalation_change(
-    client: WebClient,
-    session: Session,
-    card: EscalationCard,
-    change: str,
-    *,
-    now: dt.datetime,
-    actor: Person | None = None,
-) -> None:
-    """Redraw the post and tell the committer (and, on a reassignment, the new owner) what changed."""
-    refresh_escalation(client, card)
-    stamp = f"{now:%Y%m%d%H%M%S}"
-    notices = [
-        _dm(
-            f"escalation-{change}:{card.id}:{stamp}",
-            card.committer.slack_user_id,
-            change_notice(card, change),
-        )
-    ]
-    if change == "reassigned" and card.owner is not None and actor is not None:
-        notices.append(
-            _dm(
-                f"escalation-owner:{card.id}:{card.owner.id}:{stamp}",
-                card.owner.slack_user_id,
-                reassigned_dm(card, actor),
-            )
-        )
-    _notify(session, client, now, notices)
 
 
 def publish_deployment(
@@ -254,7 +96,8 @@ def tell_notice_answer(
 ) -> None:
     """Redraw the committer's DM and note their answer in the champions' thread."""
     _redraw(client, channel, ts, notice_text(card), notice_blocks(card))
-    thread = notice_thread(session, card.id)
+    posting = posting_of(session, Subject.notice_thread(card.id))
+    thread = (posting.channel, posting.ts) if posting else None
     if thread is not None:
         message = Outgoing(
             key=f"deploy-answer:{card.id}:{card.notice.state}",

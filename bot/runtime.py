@@ -1,11 +1,11 @@
-"""What every handler and job shares at run time: settings, the database, the clock, the directory."""
+"""What every handler and job shares at run time: settings, the database, the clock, the policy, delivery."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -13,6 +13,8 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.services.directory import Directory
+from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Messenger, deliver_pending
+from bot.services.policy import Channels, Policy
 from bot.settings import Settings
 
 Clock = Callable[[], dt.datetime]
@@ -25,14 +27,50 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class Runtime:
-    """The long-lived objects of one bot process."""
+    """The long-lived objects of one bot process, built once by `bot.assembly.build_bot`."""
 
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    policy: Policy
+    channels: Channels
+    messenger: Messenger
     clock: Clock = utc_now
     directory: Directory | None = None
     unknown_users: TTLSet = field(default_factory=lambda: TTLSet(seconds=300))
+
+    def deliver(
+        self, session: Session, keys: Sequence[str], *, now: dt.datetime | None = None
+    ) -> DeliveryReport:
+        """Deliver these outbox messages now, in order (what a failure leaves is retried by the jobs)."""
+        return deliver_pending(session, self.messenger, now=now or self.clock(), keys=keys)
+
+    def job_context(self, session: Session, *, now: dt.datetime | None = None) -> JobContext:
+        """Return what a job run gets: the clock's instant, a session, the policy, the channels, delivery."""
+        return JobContext(
+            now=now or self.clock(),
+            session=session,
+            policy=self.policy,
+            channels=self.channels,
+            messenger=self.messenger,
+        )
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Everything a job needs, so no job reads settings, the environment or the clock itself."""
+
+    now: dt.datetime
+    session: Session
+    policy: Policy
+    channels: Channels
+    messenger: Messenger
+
+    def deliver(self, keys: Sequence[str] | None = None) -> DeliveryReport:
+        """Deliver what is queued (or just `keys`), in parallel, as of this run's instant."""
+        return deliver_pending(
+            self.session, self.messenger, now=self.now, keys=keys, workers=DELIVERY_WORKERS
+        )
 
 
 class TTLSet:

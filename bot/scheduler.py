@@ -7,7 +7,6 @@ import time
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from slack_sdk import WebClient
 
 from bot.jobs.registry import JOBS, run_job
 from bot.runtime import Runtime
@@ -19,14 +18,12 @@ logger = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300
 
 
-def run_scheduled_job(name: str, runtime: Runtime, client: WebClient) -> None:
+def run_scheduled_job(name: str, runtime: Runtime) -> None:
     """Run one job as the scheduler does: the runtime's clock, a fresh session, failures logged."""
     started = time.monotonic()
     try:
         with runtime.session_factory() as session:
-            result = run_job(
-                name, now=runtime.clock(), session=session, client=client, settings=runtime.settings
-            )
+            result = run_job(name, runtime.job_context(session))
     except Exception:
         # A failed run must not stop the scheduler; the next run starts again from the database.
         logger.exception("job %s failed", name)
@@ -34,7 +31,7 @@ def run_scheduled_job(name: str, runtime: Runtime, client: WebClient) -> None:
     logger.info("job %s done in %.2fs: %s", name, time.monotonic() - started, result)
 
 
-def build_scheduler(runtime: Runtime, client: WebClient) -> BackgroundScheduler:
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     """Return a scheduler with every registered job (not started)."""
     scheduler = BackgroundScheduler(timezone=ZoneInfo("UTC"))
     for spec in JOBS.values():
@@ -43,7 +40,7 @@ def build_scheduler(runtime: Runtime, client: WebClient) -> BackgroundScheduler:
             trigger=spec.trigger(runtime.settings),
             id=spec.name,
             name=spec.name,
-            args=[spec.name, runtime, client],
+            args=[spec.name, runtime],
             coalesce=True,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,
             max_instances=1,

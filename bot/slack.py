@@ -20,7 +20,7 @@ from slack_sdk.web import SlackResponse
 
 from bot import metrics
 from bot.services.directory import SlackProfile
-from bot.services.outbox import DeliveryFailed
+from bot.services.outbox import DeliveryFailed, Posted
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,13 @@ PERMANENT_POST_ERRORS = {
     "invalid_blocks",
     "no_text",
     "thread_not_found",
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "missing_scope",
 }
 
 
@@ -142,16 +149,26 @@ def _profile(user: dict[str, object]) -> SlackProfile | None:
     )
 
 
+def _refusal(exc: SlackApiError) -> DeliveryFailed:
+    error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
+    return DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS)
+
+
+def _unreachable(exc: Exception, *, sending: bool) -> DeliveryFailed:
+    # A timeout while posting may mean Slack has the message: the next try looks before posting again.
+    return DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False, uncertain=sending)
+
+
 class SlackMessenger:
-    """Posts outbox messages with chat.postMessage (the client's retry handlers absorb 429s and 5xx)."""
+    """The outbox's Slack: chat.postMessage, chat.update, files.uploadV2 (the client's handlers absorb 429s)."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
 
     def post(
         self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None, key: str
-    ) -> str:
-        """Post one message, tagged with its outbox key in Slack's message metadata, and return its ts."""
+    ) -> Posted:
+        """Post one message, tagged with its outbox key in Slack's message metadata; return where it landed."""
         try:
             response = self.client.chat_postMessage(
                 channel=channel,
@@ -159,17 +176,37 @@ class SlackMessenger:
                 blocks=blocks or None,
                 thread_ts=thread_ts,
                 unfurl_links=False,
+                unfurl_media=False,
                 metadata={"event_type": OUTBOX_EVENT, "event_payload": {"key": key}},
             )
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
-            raise DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS) from None
+            raise _refusal(exc) from None
         except (SlackClientError, OSError) as exc:
-            raise DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False) from None
-        return str(response.get("ts") or "")
+            raise _unreachable(exc, sending=True) from None
+        return Posted(channel=str(response.get("channel") or channel), ts=str(response.get("ts") or ""))
 
-    def find_sent(self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime) -> str | None:
-        """Return the ts of a message already posted under `key` (found by its metadata), or None."""
+    def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """Replace a posted message's text and blocks."""
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or None)
+        except SlackApiError as exc:
+            raise _refusal(exc) from None
+        except (SlackClientError, OSError) as exc:
+            raise _unreachable(exc, sending=False) from None
+
+    def permalink(self, *, channel: str, ts: str) -> str | None:
+        """Return a message's permalink, or None when Slack will not give one."""
+        try:
+            response = self.client.chat_getPermalink(channel=channel, message_ts=ts)
+        except (SlackApiError, SlackClientError, OSError) as exc:
+            logger.info("no permalink for %s/%s: %s", channel, ts, exc.__class__.__name__)
+            return None
+        return str(response.get("permalink") or "") or None
+
+    def find_sent(
+        self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime
+    ) -> Posted | None:
+        """Return where a message already posted under `key` is (found by its metadata), or None."""
         try:
             if channel[:1] in "UW":
                 channel = str(self.client.conversations_open(users=channel)["channel"]["id"])
@@ -183,9 +220,9 @@ class SlackMessenger:
                 response = self.client.conversations_history(
                     channel=channel, oldest=oldest, include_all_metadata=True, limit=200
                 )
-        except SlackApiError as exc:
+        except (SlackApiError, SlackClientError, OSError) as exc:
             # Without history access the message is sent again: a rare duplicate rather than a loss.
-            logger.warning("cannot look for outbox message %s: %s", key, exc.response.get("error"))
+            logger.warning("cannot look for outbox message %s: %s", key, exc.__class__.__name__)
             return None
         for message in response.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -193,7 +230,7 @@ class SlackMessenger:
                 metadata.get("event_type") == OUTBOX_EVENT
                 and (metadata.get("event_payload") or {}).get("key") == key
             ):
-                return str(message.get("ts"))
+                return Posted(channel=channel, ts=str(message.get("ts")))
         return None
 
     def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
@@ -207,9 +244,8 @@ class SlackMessenger:
                 initial_comment=comment or None,
             )
         except SlackApiError as exc:
-            error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
-            raise DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS) from None
+            raise _refusal(exc) from None
         except (SlackClientError, OSError) as exc:
-            raise DeliveryFailed(f"connection: {exc.__class__.__name__}", permanent=False) from None
+            raise _unreachable(exc, sending=False) from None
         file = response.get("file") or {}
         return str(file.get("id") or "") if isinstance(file, dict) else ""

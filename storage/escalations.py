@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Escalation, EscalationState, EscalationStep
+from storage.outbox import is_posted
 
 OVERDUE_STEP = 50
 
@@ -34,15 +32,9 @@ def list_unresolved_escalations(session: Session) -> list[Escalation]:
     """Return escalations posted and not yet resolved, oldest first."""
     statement = (
         select(Escalation)
-        .where(col(Escalation.state) != EscalationState.RESOLVED.value, col(Escalation.ts).is_not(None))
+        .where(col(Escalation.state) != EscalationState.RESOLVED.value, is_posted("escalation", Escalation.id))
         .order_by(col(Escalation.opened_at))
     )
-    return list(session.exec(statement).all())
-
-
-def list_unposted_escalations(session: Session) -> list[Escalation]:
-    """Return escalations stored but never posted to the management channel."""
-    statement = select(Escalation).where(col(Escalation.ts).is_(None)).order_by(col(Escalation.opened_at))
     return list(session.exec(statement).all())
 
 
@@ -71,22 +63,6 @@ def add_escalation_step(session: Session, step: EscalationStep) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def claim_escalation_post(
-    session: Session, escalation_id: int, *, now: dt.datetime, stale_before: dt.datetime
-) -> bool:
-    """Claim the posting of an unposted escalation; False when it is posted or another worker claimed it lately."""
-    result = session.execute(
-        update(Escalation)
-        .where(
-            col(Escalation.id) == escalation_id,
-            col(Escalation.ts).is_(None),
-            col(Escalation.post_claimed_at).is_(None) | (col(Escalation.post_claimed_at) < stale_before),
-        )
-        .values(post_claimed_at=now)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def list_overdue_escalations(session: Session) -> list[Escalation]:

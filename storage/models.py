@@ -240,7 +240,6 @@ class Question(SQLModel, table=True):
     """A committer's question about a pull request, answered in a thread of the coordination channel."""
 
     __table_args__ = (
-        UniqueConstraint("channel", "thread_ts", name="uq_question_thread"),
         Index("ix_question_state_asked", "state", "asked_at"),
         Index("ix_question_asked_at", "asked_at"),
         Index("ix_question_answered_at", "answered_at"),
@@ -258,9 +257,6 @@ class Question(SQLModel, table=True):
     has_grant: bool = Field(default=True, description="whether the asker has commit rights on the repo")
     state: str = Field(default=QuestionState.OPEN.value, max_length=16)
     asked_at: dt.datetime = Field(sa_column=utc_column())
-    channel: str | None = Field(default=None, max_length=32)
-    thread_ts: str | None = Field(default=None, max_length=32)
-    permalink: str | None = Field(default=None, max_length=500)
     claimed_by_id: int | None = Field(default=None, sa_column=_person_fk())
     claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     first_response_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -268,11 +264,6 @@ class Question(SQLModel, table=True):
     answered_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     answered_by_id: int | None = Field(default=None, sa_column=_person_fk())
     reopened_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    post_claimed_at: dt.datetime | None = Field(
-        default=None,
-        sa_column=utc_column(nullable=True),
-        description="when a worker began posting it to Slack",
-    )
     area_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("repo_area.id", ondelete="SET NULL"), nullable=True),
@@ -350,12 +341,23 @@ class OwnerIntro(SQLModel, table=True):
     path: str = Field(default="", max_length=500)
     owners: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     requested_at: dt.datetime = Field(sa_column=utc_column())
-    channel: str | None = Field(default=None, max_length=32)
-    ts: str | None = Field(default=None, max_length=32)
+
+
+class OutboxOp(enum.StrEnum):
+    """What delivering an outbox message does in Slack."""
+
+    POST = "post"
+    UPDATE = "update"
+    UPLOAD = "upload"
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A message the bot decided to send: written first, delivered after, so none is lost or sent twice."""
+    """A message the bot decided to send: written with the decision, delivered after, never lost or sent twice.
+
+    A `post` with a `subject` becomes that subject's posting (a question's thread root, say); an `update`
+    redraws the posting of its `subject`; a message with `after` waits until that subject is posted, and
+    goes into its thread when `in_thread` is set.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
@@ -363,20 +365,42 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True, description="one message per key: kind, subject, recipient")
     kind: str = Field(max_length=32, index=True)
-    channel: str = Field(max_length=32, description="a channel id, or a user id for a DM")
+    op: str = Field(default=OutboxOp.POST.value, max_length=16)
+    channel: str = Field(max_length=32, description="a channel id, or a user id for a DM ('' for an update)")
     thread_ts: str | None = Field(default=None, max_length=32)
+    subject: str | None = Field(default=None, max_length=100, index=True)
+    after: str | None = Field(default=None, max_length=100)
+    in_thread: bool = Field(default=False)
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     file_name: str | None = Field(
         default=None, max_length=200, description="set: `text` is uploaded as this file"
     )
+    fallback: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True), description="sent instead when this fails for good"
+    )
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
+    version: int = Field(default=0, description="bumped when a redraw replaces the content before delivery")
     attempts: int = Field(default=0)
     created_at: dt.datetime = Field(sa_column=utc_column())
     claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     sent_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     ts: str | None = Field(default=None, max_length=32)
     error: str | None = Field(default=None, max_length=500)
+
+
+class SlackPosting(SQLModel, table=True):
+    """Where a thing the bot posted lives in Slack: a question's thread root, an escalation's post, ..."""
+
+    __tablename__ = "slack_posting"
+    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_slack_posting_message"),)
+
+    subject: str = Field(primary_key=True, max_length=100, description="what was posted, e.g. question:12")
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    permalink: str | None = Field(default=None, max_length=500)
+    posted_at: dt.datetime = Field(sa_column=utc_column())
 
 
 class Escalation(SQLModel, table=True):
@@ -406,14 +430,6 @@ class Escalation(SQLModel, table=True):
     resolved_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     resolved_by_id: int | None = Field(default=None, sa_column=_person_fk())
     resolution: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    channel: str | None = Field(default=None, max_length=32)
-    ts: str | None = Field(default=None, max_length=32)
-    permalink: str | None = Field(default=None, max_length=500)
-    post_claimed_at: dt.datetime | None = Field(
-        default=None,
-        sa_column=utc_column(nullable=True),
-        description="when a worker began posting it to Slack",
-    )
 
 
 class EscalationStep(SQLModel, table=True):
@@ -578,8 +594,6 @@ class Nomination(SQLModel, table=True):
     closes_at: dt.datetime = Field(sa_column=utc_column(index=True))
     state: str = Field(default=NominationState.OPEN.value, max_length=16)
     closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    channel: str | None = Field(default=None, max_length=32)
-    ts: str | None = Field(default=None, max_length=32)
 
 
 class NominationVote(SQLModel, table=True):

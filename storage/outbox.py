@@ -1,23 +1,44 @@
-"""Repository functions for the outbox: messages decided, claimed for delivery, sent or failed."""
+"""Repository functions for the outbox and the postings: messages decided, claimed, sent or failed; where each lives."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxStatus, SlackPosting
 
 
 def add_message(session: Session, message: OutboxMessage) -> bool:
     """Insert a message unless one with the same key exists; return whether it was inserted."""
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return False
+    return _insert_once(session, message)
+
+
+def replace_message(session: Session, message: OutboxMessage) -> bool:
+    """Insert a message, or give the one with its key new content to deliver (a redraw); return True."""
+    if add_message(session, message):
+        return True
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.key) == message.key)
+        .values(
+            text=message.text,
+            blocks=message.blocks,
+            version=col(OutboxMessage.version) + 1,
+            attempts=0,
+            error=None,
+            next_attempt_at=None,
+            # A redraw being sent keeps its claim; finishing it sees the new version and sends again.
+            status=case(
+                (col(OutboxMessage.status) == OutboxStatus.SENDING.value, OutboxStatus.SENDING.value),
+                else_=OutboxStatus.PENDING.value,
+            ),
+        )
+    )
     return True
 
 
@@ -26,19 +47,28 @@ def get_message_by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(OutboxMessage.key == key)).first()
 
 
+def _deliverable(stale_before: dt.datetime, now: dt.datetime) -> object:
+    pending = (col(OutboxMessage.status) == OutboxStatus.PENDING.value) & (
+        col(OutboxMessage.next_attempt_at).is_(None) | (col(OutboxMessage.next_attempt_at) <= now)
+    )
+    abandoned = (col(OutboxMessage.status) == OutboxStatus.SENDING.value) & (
+        col(OutboxMessage.claimed_at) < stale_before
+    )
+    return pending | abandoned
+
+
 def list_deliverable_ids(
-    session: Session, *, stale_before: dt.datetime, limit: int, keys: list[str] | None = None
+    session: Session,
+    *,
+    stale_before: dt.datetime,
+    now: dt.datetime,
+    limit: int,
+    keys: list[str] | None = None,
 ) -> list[int]:
-    """Return ids of pending messages, and of claims abandoned before `stale_before`, oldest first."""
+    """Return ids of pending messages due now, and of claims abandoned before `stale_before`, oldest first."""
     statement = (
         select(OutboxMessage.id)
-        .where(
-            (col(OutboxMessage.status) == OutboxStatus.PENDING.value)
-            | (
-                (col(OutboxMessage.status) == OutboxStatus.SENDING.value)
-                & (col(OutboxMessage.claimed_at) < stale_before)
-            )
-        )
+        .where(_deliverable(stale_before, now))  # type: ignore[arg-type]
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
         .limit(limit)
     )
@@ -54,14 +84,7 @@ def claim_message(
     prior = session.exec(select(OutboxMessage.status).where(OutboxMessage.id == message_id)).first()
     result = session.execute(
         update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            (col(OutboxMessage.status) == OutboxStatus.PENDING.value)
-            | (
-                (col(OutboxMessage.status) == OutboxStatus.SENDING.value)
-                & (col(OutboxMessage.claimed_at) < stale_before)
-            ),
-        )
+        .where(col(OutboxMessage.id) == message_id, _deliverable(stale_before, now))  # type: ignore[arg-type]
         .values(
             status=OutboxStatus.SENDING.value,
             claimed_at=now,
@@ -75,7 +98,123 @@ def claim_message(
     return message, prior == OutboxStatus.SENDING.value
 
 
+def finish_message(
+    session: Session, message_id: int, *, version: int, sent_at: dt.datetime, ts: str | None
+) -> bool:
+    """Mark a claimed message sent; a redraw replaced meanwhile goes back to pending. Return whether it is done."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(
+            status=case(
+                (col(OutboxMessage.version) == version, OutboxStatus.SENT.value),
+                else_=OutboxStatus.PENDING.value,
+            ),
+            sent_at=sent_at,
+            ts=ts,
+            error=None,
+            next_attempt_at=None,
+        )
+    )
+    status = session.exec(select(OutboxMessage.status).where(OutboxMessage.id == message_id)).first()
+    return status == OutboxStatus.SENT.value
+
+
+def release_message(session: Session, message_id: int, *, retry_at: dt.datetime | None, error: str | None) -> None:
+    """Put a claimed message back to pending (without spending an attempt when nothing was tried)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            next_attempt_at=retry_at,
+            error=error,
+        )
+    )
+
+
+def fail_message(session: Session, message_id: int, *, error: str) -> None:
+    """Mark a message failed for good."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id)
+        .values(status=OutboxStatus.FAILED.value, error=error[:500], next_attempt_at=None)
+    )
+
+
+def refund_attempt(session: Session, message_id: int) -> None:
+    """Give back the attempt a claim spent when the message could not be tried yet."""
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.attempts) > 0)
+        .values(attempts=col(OutboxMessage.attempts) - 1)
+    )
+
+
+def list_waiting_for(session: Session, subject: str) -> list[OutboxMessage]:
+    """Return the unsent messages that wait for `subject` to be posted."""
+    statement = select(OutboxMessage).where(
+        OutboxMessage.after == subject,
+        col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+    )
+    return list(session.exec(statement).all())
+
+
+def subject_failed(session: Session, subject: str) -> str | None:
+    """Return why the post that was to create `subject` failed for good, or None when it has not."""
+    statement = select(OutboxMessage).where(
+        OutboxMessage.subject == subject,
+        OutboxMessage.op == "post",
+        OutboxMessage.status == OutboxStatus.FAILED.value,
+    )
+    message = session.exec(statement).first()
+    return (message.error or "failed") if message is not None else None
+
+
 def count_by_status(session: Session) -> dict[str, int]:
     """Return how many outbox messages are in each status."""
     statement = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
     return {status: count for status, count in session.exec(statement).all()}
+
+
+# -- postings ----------------------------------------------------------------------------------------
+
+
+def is_posted(prefix: str, id_column: Any) -> ColumnElement[bool]:
+    """Return a filter: the row whose id is in `id_column` has a posting under subject `prefix:<id>`."""
+    subject = literal(f"{prefix}:").concat(cast(id_column, String))
+    return exists().where(col(SlackPosting.subject) == subject)
+
+
+def get_posting(session: Session, subject: str) -> SlackPosting | None:
+    """Return where `subject` was posted, or None when it is not (yet) posted."""
+    return session.get(SlackPosting, subject)
+
+
+def get_posting_by_message(session: Session, channel: str, ts: str) -> SlackPosting | None:
+    """Return the posting that is the message `ts` in `channel`."""
+    statement = select(SlackPosting).where(SlackPosting.channel == channel, SlackPosting.ts == ts)
+    return session.exec(statement).first()
+
+
+def list_postings(session: Session, subjects: Iterable[str]) -> dict[str, SlackPosting]:
+    """Return the postings of these subjects, by subject (subjects not posted are absent)."""
+    wanted = sorted(set(subjects))
+    if not wanted:
+        return {}
+    statement = select(SlackPosting).where(col(SlackPosting.subject).in_(wanted))
+    return {posting.subject: posting for posting in session.exec(statement).all()}
+
+
+def add_posting(session: Session, posting: SlackPosting) -> bool:
+    """Record where a subject was posted unless it already is; return whether it was recorded."""
+    return _insert_once(session, posting)
+
+
+def _insert_once(session: Session, row: OutboxMessage | SlackPosting) -> bool:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import Person, Question, QuestionNudge, QuestionReply, QuestionResponder, QuestionState
+from storage.outbox import is_posted
 
 # Unanswered states, listed so the state index serves the query.
 OPEN_STATES = (QuestionState.OPEN.value, QuestionState.CLAIMED.value)
@@ -36,12 +34,6 @@ def get_question_for_update(session: Session, question_id: int) -> Question | No
     return session.exec(statement).first()
 
 
-def get_question_by_thread(session: Session, channel: str, thread_ts: str) -> Question | None:
-    """Return the question whose thread root is this message."""
-    statement = select(Question).where(Question.channel == channel, Question.thread_ts == thread_ts)
-    return session.exec(statement).first()
-
-
 def list_responders(session: Session, question_id: int) -> list[Person]:
     """Return the people a question was routed to, in order."""
     statement = (
@@ -53,16 +45,6 @@ def list_responders(session: Session, question_id: int) -> list[Person]:
     return list(session.exec(statement).all())
 
 
-def list_unposted_questions(session: Session, *, asked_before: dt.datetime) -> list[Question]:
-    """Return the questions stored but never posted to Slack, asked before the given instant."""
-    statement = (
-        select(Question)
-        .where(col(Question.thread_ts).is_(None), col(Question.asked_at) < asked_before)
-        .order_by(col(Question.asked_at))
-    )
-    return list(session.exec(statement).all())
-
-
 def list_waiting_questions(session: Session) -> list[Question]:
     """Return posted questions that nobody but the asker has answered yet, oldest first."""
     statement = (
@@ -70,7 +52,7 @@ def list_waiting_questions(session: Session) -> list[Question]:
         .where(
             col(Question.state).in_(OPEN_STATES),
             col(Question.first_response_at).is_(None),
-            col(Question.thread_ts).is_not(None),
+            is_posted("question", Question.id),
         )
         .order_by(col(Question.asked_at))
     )
@@ -125,22 +107,6 @@ def add_nudge(session: Session, nudge: QuestionNudge) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def claim_question_post(
-    session: Session, question_id: int, *, now: dt.datetime, stale_before: dt.datetime
-) -> bool:
-    """Claim the posting of an unposted question; False when it is posted or another worker claimed it lately."""
-    result = session.execute(
-        update(Question)
-        .where(
-            col(Question.id) == question_id,
-            col(Question.thread_ts).is_(None),
-            col(Question.post_claimed_at).is_(None) | (col(Question.post_claimed_at) < stale_before),
-        )
-        .values(post_claimed_at=now)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def find_question_for_pr(session: Session, repo_id: int, pr_number: int) -> Question | None:

@@ -18,14 +18,11 @@ import uvicorn
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
-from bot.app import build_app, build_runtime
-from bot.hooks import DeploymentHook
+from bot.assembly import Bot, build_bot
 from bot.runtime import Runtime
-from bot.server import build_asgi
 from bot.services.roster import import_roster
 from bot.services.roster_formats import read_roster
-from bot.settings import load_settings
-from bot.slack import make_client
+from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
 from storage.db import make_engine, make_session_factory, normalise_url, upgrade
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -115,12 +112,31 @@ def slack() -> Iterator[SlackStandIn]:
 
 @dataclass
 class RunningBot:
-    """A bot served over real HTTP against the Slack stand-in."""
+    """The whole bot against the Slack stand-in: requests dispatched in-process, or served over real HTTP."""
 
-    url: str
-    runtime: Runtime
+    bot: Bot
     slack: SlackStandIn
     sender: SlackSender
+    served: tuple[str, uvicorn.Server, threading.Thread] | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The bot's runtime: settings, database, clock."""
+        return self.bot.runtime
+
+    @property
+    def url(self) -> str:
+        """The bot's base URL, serving it over HTTP on first use."""
+        if self.served is None:
+            self.served = serve_in_thread(self.bot.asgi())
+        return self.served[0]
+
+    def stop(self) -> None:
+        """Stop serving and release the database."""
+        if self.served is not None:
+            self.served[1].should_exit = True
+            self.served[2].join(timeout=10)
+        self.bot.close()
 
 
 def _free_socket() -> socket.socket:
@@ -149,10 +165,9 @@ def clock() -> list[dt.datetime]:
     return [NOW]
 
 
-@pytest.fixture
-def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[RunningBot]:
-    """The whole bot (Bolt app under Starlette/uvicorn) against the stand-in, with the pilot roster loaded."""
-    settings = load_settings(
+def bot_settings(db_url: str, slack: SlackStandIn) -> Settings:
+    """The settings of the test bot: the stand-in's URL, test secrets, channels and one bootstrap admin."""
+    return load_settings(
         SLACK_BOT_TOKEN="xoxb-test-token",
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack.url,
@@ -162,18 +177,33 @@ def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[
         CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
         CCBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
     )
-    client = make_client(settings)
-    runtime = build_runtime(settings, client, clock=lambda: clock[0])
-    with runtime.session_factory() as session:
-        load_pilot(session)
-    app = build_app(runtime, client)
-    url, server, thread = serve_in_thread(
-        build_asgi(app, runtime.engine, hook=DeploymentHook(runtime, client))
+
+
+def _running(
+    db_url: str, slack: SlackStandIn, clock: list[dt.datetime], *, in_process: bool
+) -> Iterator[RunningBot]:
+    built = build_bot(
+        bot_settings(db_url, slack), clock=lambda: clock[0], process_before_response=in_process
     )
-    yield RunningBot(url=url, runtime=runtime, slack=slack, sender=SlackSender(url))
-    server.should_exit = True
-    thread.join(timeout=10)
-    runtime.engine.dispose()
+    with built.runtime.session_factory() as session:
+        load_pilot(session)
+    running = RunningBot(bot=built, slack=slack, sender=SlackSender(app=built.app))
+    if not in_process:
+        running.sender = SlackSender(running.url)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[RunningBot]:
+    """The whole bot with the pilot roster, Slack requests dispatched in-process (each listener runs to its end)."""
+    yield from _running(db_url, slack, clock, in_process=True)
+
+
+@pytest.fixture
+def served_bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[RunningBot]:
+    """The whole bot served over real HTTP as in production (ack first, work after), for server and fault tests."""
+    yield from _running(db_url, slack, clock, in_process=False)
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float = 5.0, what: str = "condition") -> object:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -63,13 +64,33 @@ def interaction_body(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
-class SlackSender:
-    """Posts signed requests to a running bot's /slack/events."""
+class Answer:
+    """What the bot answered an in-process request: status, body and headers, as httpx.Response names them."""
 
-    def __init__(self, base_url: str, secret: str = SIGNING_SECRET) -> None:
+    def __init__(self, status: int, body: str, headers: dict[str, Any]) -> None:
+        self.status_code = status
+        self.text = body
+        self.content = body.encode()
+        self.headers = {key.lower(): value[0] if isinstance(value, list) else value for key, value in headers.items()}
+
+    def json(self) -> Any:
+        """Return the body parsed as JSON."""
+        return json.loads(self.text)
+
+
+class SlackSender:
+    """Posts signed requests to a running bot's /slack/events over HTTP, or dispatches them to its app in-process."""
+
+    def __init__(self, base_url: str = "", secret: str = SIGNING_SECRET, *, app: App | None = None) -> None:
         self.url = base_url.rstrip("/") + "/slack/events"
         self.secret = secret
+        self.app = app
         self.http = httpx.Client(timeout=10)
+
+    def _dispatch(self, body: str, headers: dict[str, str]) -> Answer:
+        assert self.app is not None
+        response = self.app.dispatch(BoltRequest(body=body, headers={k.lower(): v for k, v in headers.items()}))
+        return Answer(response.status, response.body, response.headers)
 
     def post(
         self,
@@ -85,6 +106,8 @@ class SlackSender:
         if sign:
             all_headers.update(signed_headers(body, secret=self.secret, timestamp=timestamp))
         all_headers.update(headers or {})
+        if self.app is not None:
+            return self._dispatch(body, all_headers)  # type: ignore[return-value]
         return self.http.post(self.url, content=body.encode(), headers=all_headers)
 
     def command(self, command: str, text: str = "", *, user_id: str, **kwargs: Any) -> httpx.Response:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.publish import post_question, refresh_question
+from bot.runtime import Runtime
 from bot.services.owners import sync_owners
-from bot.services.questions import ask_question, record_reply, validate_question
+from bot.services.questions import ask_question, get_card, record_reply, validate_question
 from bot.services.roster import find_person
-from bot.settings import Settings
 from bot.slack_standin import SlackStandIn
 
 SAMPLES = [
@@ -36,14 +34,13 @@ SAMPLES = [
 
 def seed_demo_activity(
     session: Session,
-    client: WebClient,
-    settings: Settings,
+    runtime: Runtime,
     *,
     slack: SlackStandIn,
     examples: Path,
     now: dt.datetime,
 ) -> None:
-    """Sync the sample owners and post the sample questions through the real services and views."""
+    """Sync the sample owners and post the sample questions through the real services, views and outbox."""
     owners = examples / "owners"
     if owners.is_dir():
         sync_owners(session, owners, now=now, actor="console:demo")
@@ -53,32 +50,32 @@ def seed_demo_activity(
             continue
         asked = now - dt.timedelta(hours=hours_ago)
         draft = validate_question(pr_url=url, text=text, urgency="normal")
-        card = post_question(
-            client, session, ask_question(session, person, draft, now=asked), settings=settings, now=asked
-        )
+        decided = ask_question(session, person, draft, now=asked, channels=runtime.channels)
+        runtime.deliver(session, decided.keys, now=asked)
+        card = get_card(session, decided.card.id)
         responder = find_person(session, answer[0]) if answer else None
-        if answer is None or responder is None or not responder.slack_user_id or not card.question.thread_ts:
+        if answer is None or responder is None or not responder.slack_user_id or card.posting is None:
             continue
         replied = asked + dt.timedelta(hours=answer[1])
         ts = f"{replied.timestamp():.0f}.000001"
         with slack.lock:
             slack.state.messages.append(
                 {
-                    "channel": card.question.channel,
+                    "channel": card.posting.channel,
                     "ts": ts,
-                    "thread_ts": card.question.thread_ts,
+                    "thread_ts": card.posting.ts,
                     "user": responder.slack_user_id,
                     "text": "Drop it: the fallback has been deprecated for two releases. Mention it in the changelog.",
                     "blocks": [],
                 }
             )
-        outcome = record_reply(
+        replied_to = record_reply(
             session,
-            channel=card.question.channel or "",
-            thread_ts=card.question.thread_ts,
+            channel=card.posting.channel,
+            thread_ts=card.posting.ts,
             ts=ts,
             slack_user_id=responder.slack_user_id,
             now=replied,
         )
-        if outcome is not None:
-            refresh_question(client, outcome.card)
+        if replied_to is not None:
+            runtime.deliver(session, replied_to.keys, now=replied)

@@ -20,16 +20,15 @@ from urllib.parse import urlencode
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.app import build_app, build_runtime
+from bot.assembly import build_bot
 from bot.console.demo import seed_demo_activity
 from bot.console.render import Button, render_blocks, unmrkdwn
 from bot.hooks import DeploymentHook
-from bot.jobs.registry import JOBS, run_job
+from bot.jobs.registry import JOBS
 from bot.runtime import utc_now
 from bot.services.roster import find_person, import_roster, list_roster
 from bot.services.roster_formats import read_roster
 from bot.settings import Settings, load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from storage.db import upgrade
 
@@ -89,9 +88,12 @@ class Console:
         self.secret = secrets.token_hex(16)
         self.offset = dt.timedelta(0)
         self.settings = self._settings(database_url)
-        client = make_client(self.settings)
-        self.client = client
-        self.runtime = build_runtime(self.settings, client, clock=lambda: utc_now() + self.offset)
+        # In the console each listener finishes before dispatch returns, so output is complete.
+        self.bot = build_bot(
+            self.settings, clock=lambda: utc_now() + self.offset, process_before_response=True
+        )
+        self.client = self.bot.client
+        self.runtime = self.bot.runtime
         upgrade(self.runtime.engine)
         if demo_roster is not None:
             with self.runtime.session_factory() as session:
@@ -99,14 +101,12 @@ class Console:
                 import_roster(session, doc, now=utc_now(), actor="console:demo")
                 seed_demo_activity(
                     session,
-                    client,
-                    self.settings,
+                    self.runtime,
                     slack=self.slack,
                     examples=demo_roster.parent,
                     now=utc_now(),
                 )
-        # In the console each listener finishes before dispatch returns, so output is complete.
-        self.app = build_app(self.runtime, client, process_before_response=True)
+        self.app = self.bot.app
         self.names: dict[str, str] = {}
         self._load_people()
         self.user_id: str | None = None
@@ -441,8 +441,7 @@ class Console:
             return
         now = self.runtime.clock()
         self.shown = Shown()
-        with self.runtime.session_factory() as session:
-            result = run_job(name, now=now, session=session, client=self.client, settings=self.settings)
+        result = self.bot.run_job(name, now=now)
         self.say(f"(ran {name} at {now:%a %Y-%m-%d %H:%M} UTC: {result})")
         self.show_new(everyone=True)
 
@@ -471,7 +470,7 @@ class Console:
             self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256
         ).hexdigest()
         headers = {"x-ccbot-timestamp": timestamp, "x-ccbot-signature": f"sha256={signature}"}
-        answer = DeploymentHook(self.runtime, self.client).handle(headers, body)
+        answer = DeploymentHook(self.runtime).handle(headers, body)
         self.say(f"(pipeline → /hooks/deployments: {answer.status} {json.dumps(answer.body)})")
         self.shown = Shown()
         self.show_new(everyone=True)

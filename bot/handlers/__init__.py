@@ -1,1 +1,7 @@
-"""Slack surfaces: one module per kind, each with a `register(app)`."""
+"""Slack surfaces, one module per feature, each registering all of its listeners through `register(app)`."""
+
+from __future__ import annotations
+
+from bot.handlers import admin, escalations, nominations, notices, owners, questions, retros, status
+
+HANDLER_MODULES = (status, questions, escalations, notices, owners, retros, nominations, admin)

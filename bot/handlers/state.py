@@ -1,4 +1,4 @@
-"""Reading what people typed into modals: view state values by input block."""
+"""Reading what Slack sends back: modal state values by input block, and the ids buttons carry."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from bot.ids import Input
+from bot.services.errors import UserError
 
 
 def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:
@@ -50,3 +51,11 @@ def selected_date(view: dict[str, Any], block: Input) -> str | None:
     """Return a date picker's value (YYYY-MM-DD), or None."""
     value = _element(view, block).get("selected_date")
     return str(value) if value else None
+
+
+def button_id(action: dict[str, Any], what: str) -> int:
+    """Return the id a button carries; a stale or tampered button is told to start over."""
+    value = str(action.get("value") or "")
+    if not value.isdigit() or len(value) > 12:
+        raise UserError(f"This button no longer points at {what}. Open it again from its latest message.")
+    return int(value)

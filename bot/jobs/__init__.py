@@ -1,1 +1,1 @@
-"""Scheduled jobs: each a module-level function `(now, session, client)` named by what it sends."""
+"""Scheduled jobs: each a function `(ctx: JobContext)` named by what it sends, that calls a service and delivers."""

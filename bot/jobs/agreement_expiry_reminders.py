@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from slack_sdk import WebClient
-from sqlmodel import Session
-
-from bot.jobs.question_nudges import sla_policy
-from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.runtime import JobContext
+from bot.services.outbox import DeliveryReport, Outgoing, enqueue
 from bot.services.reminders import apply_status_changes, is_working_time, list_expiry_notices
 from bot.services.roster import list_admins
-from bot.settings import Settings, load_settings
-from bot.slack import SlackMessenger
 from bot.views.reminders import (
     active_again,
     expiry_to_champion,
@@ -36,14 +30,12 @@ def _dm(key: str, person: Person | None, text: str) -> list[Outgoing]:
     return [Outgoing(key=key, kind=key.split(":", 1)[0], channel=person.slack_user_id, text=text)]
 
 
-def agreement_expiry_reminders(
-    now: dt.datetime, session: Session, client: WebClient, *, settings: Settings | None = None
-) -> DeliveryReport:
+def agreement_expiry_reminders(ctx: JobContext) -> DeliveryReport:
     """Record lapses and renewals with their notices, queue due expiry reminders, and deliver."""
-    settings = settings or load_settings()
+    now, session = ctx.now, ctx.session
     today = now.date()
     admins = list_admins(session)
-    hours = sla_policy(settings).hours
+    hours = ctx.policy.hours
     messages: list[Outgoing] = []
     for change in apply_status_changes(session, today=today):
         person = change.person
@@ -65,7 +57,7 @@ def agreement_expiry_reminders(
     notices = list_expiry_notices(
         session,
         today=today,
-        thresholds=settings.expiry_reminder_days,
+        thresholds=ctx.policy.expiry_reminder_days,
         champion_thresholds=CHAMPION_THRESHOLDS,
     )
     for notice in notices:
@@ -88,6 +80,6 @@ def agreement_expiry_reminders(
             )
         queued += enqueue(session, reminders, now=now)
         session.commit()
-    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
+    report = ctx.deliver()
     logger.info("agreement_expiry_reminders: %d queued; %s", queued, report)
     return report

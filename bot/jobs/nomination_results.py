@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from slack_sdk import WebClient
-from sqlmodel import Session
-
 from bot.publish import refresh_nomination
-from bot.services.nominations import close_due_nominations, nomination_rules
-from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.runtime import JobContext
+from bot.services.nominations import close_due_nominations
+from bot.services.outbox import DeliveryReport, Outgoing, enqueue
 from bot.services.policy import current_policy
 from bot.services.roster import list_admins
-from bot.settings import Settings, load_settings
-from bot.slack import SlackMessenger
 from bot.views.nominations import checklist_text, result_text
 
 logger = logging.getLogger(__name__)
 
 
-def nomination_results(
-    now: dt.datetime, session: Session, client: WebClient, *, settings: Settings | None = None
-) -> DeliveryReport:
+def nomination_results(ctx: JobContext) -> DeliveryReport:
     """Close due nominations (an approved nominee joins as onboarding), then post results and checklists once."""
-    settings = settings or load_settings()
-    rules = nomination_rules(settings)
+    now, session = ctx.now, ctx.session
+    rules = ctx.policy.nomination
     champions_needed = current_policy(session).champions_required
-    admins = {p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(settings.admins)
+    admins = {p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(ctx.channels.admins)
     for card in close_due_nominations(session, now=now, rules=rules):
         nomination = card.nomination
         messages = []
@@ -50,6 +43,6 @@ def nomination_results(
         enqueue(session, messages, now=now)
         session.commit()
         refresh_nomination(client, card)
-    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
+    report = ctx.deliver()
     logger.info("nomination_results: %s", report)
     return report

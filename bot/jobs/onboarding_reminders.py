@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from slack_sdk import WebClient
-from sqlmodel import Session
-
-from bot.jobs.question_nudges import sla_policy
-from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.runtime import JobContext
+from bot.services.outbox import DeliveryReport, Outgoing, enqueue
 from bot.services.reminders import is_working_time, list_onboarding_gaps
 from bot.services.roster import list_admins
-from bot.settings import Settings, load_settings
-from bot.slack import SlackMessenger
 from bot.views.reminders import onboarding_reminder
 
 logger = logging.getLogger(__name__)
 
 
-def onboarding_reminders(
-    now: dt.datetime, session: Session, client: WebClient, *, settings: Settings | None = None
-) -> DeliveryReport:
+def onboarding_reminders(ctx: JobContext) -> DeliveryReport:
     """Queue this week's reminder for each onboarding committer in their working hours, and deliver."""
-    settings = settings or load_settings()
-    hours = sla_policy(settings).hours
+    now, session = ctx.now, ctx.session
+    hours = ctx.policy.hours
     admins = list_admins(session)
     year, week, _ = now.date().isocalendar()
     messages = []
@@ -42,6 +34,6 @@ def onboarding_reminders(
             )
     queued = enqueue(session, messages, now=now)
     session.commit()
-    report = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
+    report = ctx.deliver()
     logger.info("onboarding_reminders: %d queued; %s", queued, report)
     return report

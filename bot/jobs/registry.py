@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
-from slack_sdk import WebClient
-from sqlmodel import Session
 
 from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
 from bot.jobs.nomination_results import nomination_results
 from bot.jobs.onboarding_reminders import onboarding_reminders
+from bot.jobs.outbox_delivery import outbox_delivery
 from bot.jobs.question_nudges import question_nudges
 from bot.jobs.retro_reminders import retro_reminders
 from bot.jobs.weekly_digest import weekly_digest
 from bot.metrics import timed_job
+from bot.runtime import JobContext
 from bot.settings import Settings
 
 Job = Callable[..., object]
@@ -26,7 +26,7 @@ Job = Callable[..., object]
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled job: `func(now, session, client, settings=...)` run on a cron schedule."""
+    """A scheduled job: `func(ctx)` run on a cron schedule."""
 
     name: str
     func: Job
@@ -45,6 +45,8 @@ class JobSpec:
         if "day_of_week" in cron:
             tz = getattr(settings, self.timezone_setting) if self.timezone_setting else "UTC"
             return f"{cron['day_of_week']} {int(cron['hour']):02d}:{int(cron['minute']):02d} {tz}"
+        if cron.get("minute") == "*":
+            return "every minute"
         if cron.get("minute", "").startswith("*/"):
             return f"every {cron['minute'][2:]} minutes"
         return f"hourly at :{int(cron['minute']):02d}"
@@ -59,10 +61,16 @@ JOBS: dict[str, JobSpec] = {
     spec.name: spec
     for spec in [
         JobSpec(
+            name="outbox_delivery",
+            func=outbox_delivery,
+            cron={"minute": "*"},
+            description="sends what is queued: retries after Slack failures, and anything a crash left undelivered",
+        ),
+        JobSpec(
             name="question_nudges",
             func=question_nudges,
             cron={"minute": "*/15"},
-            description="posts questions that never reached Slack and takes due steps of the SLA ladder",
+            description="takes the due steps of each unanswered question's SLA ladder",
         ),
         JobSpec(
             name="escalation_reminders",
@@ -105,10 +113,8 @@ JOBS: dict[str, JobSpec] = {
 }
 
 
-def run_job(
-    name: str, *, now: dt.datetime, session: Session, client: WebClient, settings: Settings
-) -> object:
-    """Run one job now (or as of `now`); KeyError when there is no such job."""
+def run_job(name: str, ctx: JobContext) -> object:
+    """Run one job with its context; KeyError when there is no such job."""
     spec = JOBS[name]
     with timed_job(name):
-        return spec.func(now, session, client, settings=settings)
+        return spec.func(ctx)

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from slack_sdk import WebClient
-from sqlmodel import Session
-
-from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Outgoing, deliver_pending, enqueue
+from bot.runtime import JobContext
+from bot.services.outbox import DeliveryReport, Outgoing, enqueue
 from bot.services.retros import due_stages, list_retros_to_close, mark_closed, report_recipients, retro_report
-from bot.settings import Settings
-from bot.slack import SlackMessenger
 from bot.views.retros import invitation_blocks, report_blocks, report_text
 
 logger = logging.getLogger(__name__)
 
 
-def retro_reminders(
-    now: dt.datetime, session: Session, client: WebClient, *, settings: Settings | None = None
-) -> DeliveryReport:
+def retro_reminders(ctx: JobContext) -> DeliveryReport:
     """Queue each due invitation or reminder once per participant, close due retros with their report, deliver."""
+    now, session = ctx.now, ctx.session
     queued = 0
     for stage in due_stages(session, now=now):
         blocks = [block.to_dict() for block in invitation_blocks(stage.retro, stage.stage)]
@@ -56,6 +50,6 @@ def retro_reminders(
         queued += enqueue(session, messages, now=now)
         mark_closed(session, retro, now=now)
         session.commit()
-    report_ = deliver_pending(session, SlackMessenger(client), now=now, workers=DELIVERY_WORKERS)
+    report_ = ctx.deliver()
     logger.info("retro_reminders: %d queued; %s", queued, report_)
     return report_

@@ -3,25 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.audit import audit
+from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.keys import Kind, Subject
 from bot.services.ladders import next_due_rung, take_rung
-from bot.services.outbox import Outgoing
+from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
+from bot.services.policy import Channels, EscalationPolicy
 from bot.services.questions import get_card, parse_pr_url
+from bot.views import escalations as views
 from storage import escalations as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
-from storage.models import Escalation, EscalationState, EscalationStep, Person, Role, Status, Urgency
+from storage.models import (
+    Escalation,
+    EscalationState,
+    EscalationStep,
+    Person,
+    Role,
+    SlackPosting,
+    Status,
+    Urgency,
+)
 
-SUMMARY_MAX = 150
-IMPACT_MAX = 2000
-RESOLUTION_MAX = 2000
 MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
 OVERDUE_STEP = 50
 RESOLVE_REMINDER_STEP = 100
@@ -54,12 +63,23 @@ class EscalationCard:
     resolved_by: Person | None
     repo: str | None
     managers: list[Person]
+    posting: SlackPosting | None = None
 
     @property
     def id(self) -> int:
         """The escalation's id."""
         assert self.escalation.id is not None
         return self.escalation.id
+
+    @property
+    def subject(self) -> str:
+        """The escalation's post, as the outbox and the postings name it."""
+        return Subject.escalation(self.id)
+
+    @property
+    def permalink(self) -> str | None:
+        """The link to the escalation's post, once it is posted."""
+        return self.posting.permalink if self.posting else None
 
 
 @dataclass(frozen=True)
@@ -168,10 +188,23 @@ def manager_ladder(session: Session, committer: Person) -> list[Person]:
     return ([own] if own else []) + [m for m in managers if m is not own]
 
 
+@dataclass(frozen=True)
+class Decided:
+    """An escalation as a decision left it, and the keys of the messages committed with that decision."""
+
+    card: EscalationCard
+    keys: tuple[str, ...] = ()
+
+
 def open_escalation(
-    session: Session, person: Person, draft: EscalationDraft, *, now: dt.datetime
-) -> EscalationCard:
-    """Store an escalation, owned by the first manager of the ladder, and return its card (committed)."""
+    session: Session, person: Person, draft: EscalationDraft, *, now: dt.datetime, channels: Channels
+) -> Decided:
+    """Store an escalation owned by the first manager of the ladder, with its post and notices (committed)."""
+    if not channels.management:
+        raise UserError(
+            "Escalations cannot be posted: the management channel is not configured "
+            "(CCBOT_MANAGEMENT_CHANNEL). Tell a program admin."
+        )
     committer = roster_store.get_person(session, draft.committer_id)
     if committer is None:
         raise UserError("That committer is no longer on the roster; choose another, or ask a program admin.")
@@ -193,9 +226,64 @@ def open_escalation(
             owner_id=ladder[0].id if ladder else None,
         ),
     )
-    _audit(session, now, person, "escalation.opened", escalation, {"urgency": draft.urgency.value})
-    session.commit()
-    return get_escalation_card(session, escalation.id or 0)
+    card = _card(session, escalation)
+    audit(session, now, person, "escalation.opened", card.subject, urgency=draft.urgency.value)
+    return Decided(card, commit(session, opened_messages(card, channels.management), now=now))
+
+
+def opened_messages(card: EscalationCard, channel: str) -> list[Outgoing | None]:
+    """Return what raising an escalation implies: its post, and a DM to the committer, champions and raiser."""
+    people = [card.committer, *card.champions, *([card.raised_by] if card.raised_by else [])]
+    unique = {p.id: p for p in people}.values()
+    return [
+        post(
+            Kind.ESCALATION_ROOT,
+            [card.id],
+            channel,
+            views.escalation_text(card),
+            blocks=views.escalation_blocks(card),
+            subject=card.subject,
+        ),
+        *(
+            dm(
+                Kind.ESCALATION_OPENED,
+                [card.id, p.id],
+                p.slack_user_id,
+                views.opened_notice(card, p),
+                after=card.subject,
+            )
+            for p in unique
+        ),
+    ]
+
+
+def _changed(
+    session: Session, escalation: Escalation, change: str, *, now: dt.datetime, actor: Person | None = None
+) -> Decided:
+    """Commit a change with the redraw of the post and a DM to the committer (and a new owner)."""
+    session.add(escalation)
+    session.flush()
+    card = _card(session, escalation)
+    stamp = f"{now:%Y%m%d%H%M%S}"
+    messages: list[Outgoing | None] = [
+        redraw(card.subject, views.escalation_text(card), views.escalation_blocks(card)),
+        dm(
+            f"{Kind.ESCALATION_CHANGE}-{change}",
+            [card.id, stamp],
+            card.committer.slack_user_id,
+            views.change_notice(card, change),
+        ),
+    ]
+    if change == "reassigned" and card.owner is not None and actor is not None:
+        messages.append(
+            dm(
+                Kind.ESCALATION_OWNER,
+                [card.id, card.owner.id, stamp],
+                card.owner.slack_user_id,
+                views.reassigned_dm(card, actor),
+            )
+        )
+    return Decided(card, commit(session, messages, now=now))
 
 
 def get_escalation_card(session: Session, escalation_id: int) -> EscalationCard:
@@ -224,6 +312,7 @@ def _card(session: Session, escalation: Escalation) -> EscalationCard:
         resolved_by=person(escalation.resolved_by_id),
         repo=repo.full_name if repo else None,
         managers=manager_ladder(session, committer),
+        posting=posting_of(session, Subject.escalation(escalation.id or 0)),
     )
 
 
@@ -266,7 +355,7 @@ def _locked(session: Session, escalation_id: int) -> Escalation:
 
 def acknowledge_escalation(
     session: Session, escalation_id: int, person: Person | None, *, now: dt.datetime
-) -> EscalationCard:
+) -> Decided:
     """Acknowledge an escalation: the clicker owns it from now on."""
     actor = _manager(session, person, "acknowledge")
     escalation = _locked(session, escalation_id)
@@ -274,9 +363,8 @@ def acknowledge_escalation(
         raise UserError(f"This escalation is already {escalation.state}; its post shows who has it.")
     escalation.state, escalation.acknowledged_at = EscalationState.ACKNOWLEDGED.value, now
     escalation.acknowledged_by_id = escalation.owner_id = actor.id
-    _audit(session, now, actor, "escalation.acknowledged", escalation, {})
-    session.commit()
-    return _card(session, escalation)
+    audit(session, now, actor, "escalation.acknowledged", Subject.escalation(escalation_id))
+    return _changed(session, escalation, "acknowledged", now=now)
 
 
 def check_can_resolve(session: Session, escalation_id: int, person: Person | None) -> EscalationCard:
@@ -292,7 +380,7 @@ def check_can_resolve(session: Session, escalation_id: int, person: Person | Non
 
 def resolve_escalation(
     session: Session, escalation_id: int, person: Person | None, note: str, *, now: dt.datetime
-) -> EscalationCard:
+) -> Decided:
     """Resolve an escalation with a note for the committer."""
     actor = _manager(session, person, "resolve")
     text = note.strip()
@@ -316,9 +404,8 @@ def resolve_escalation(
     if escalation.acknowledged_at is None:
         escalation.acknowledged_at, escalation.acknowledged_by_id = now, actor.id
     escalation.owner_id = escalation.owner_id or actor.id
-    _audit(session, now, actor, "escalation.resolved", escalation, {})
-    session.commit()
-    return _card(session, escalation)
+    audit(session, now, actor, "escalation.resolved", Subject.escalation(escalation_id))
+    return _changed(session, escalation, "resolved", now=now)
 
 
 def reassign_candidates(
@@ -336,7 +423,7 @@ def reassign_candidates(
 
 def reassign_escalation(
     session: Session, escalation_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
-) -> EscalationCard:
+) -> Decided:
     """Give an escalation to another manager."""
     actor = _manager(session, person, "reassign")
     target = roster_store.get_person(session, to_person_id)
@@ -356,51 +443,11 @@ def reassign_escalation(
     if escalation.owner_id == target.id:
         raise FieldErrors({"reassign_to": f"{target.name or target.github} already has it."})
     escalation.owner_id = target.id
-    _audit(session, now, actor, "escalation.reassigned", escalation, {"to": target.github})
-    session.commit()
-    return _card(session, escalation)
-
-
-def record_escalation_post(
-    session: Session, escalation_id: int, *, channel: str, ts: str, permalink: str | None
-) -> None:
-    """Remember where an escalation was posted (committed)."""
-    escalation = store.get_escalation(session, escalation_id)
-    if escalation is not None:
-        escalation.channel, escalation.ts, escalation.permalink = channel, ts, permalink
-        session.add(escalation)
-        session.commit()
-
-
-POST_CLAIM_LEASE = dt.timedelta(minutes=2)
-
-
-def claim_escalation_posting(session: Session, escalation_id: int, *, now: dt.datetime) -> bool:
-    """Claim the right to post an escalation to Slack (committed); False when posted or being posted elsewhere."""
-    claimed = store.claim_escalation_post(
-        session, escalation_id, now=now, stale_before=now - POST_CLAIM_LEASE
-    )
-    session.commit()
-    return claimed
-
-
-def list_unposted_escalations(session: Session) -> list[EscalationCard]:
-    """Return escalations that never reached the management channel."""
-    return [_card(session, e) for e in store.list_unposted_escalations(session)]
+    audit(session, now, actor, "escalation.reassigned", Subject.escalation(escalation_id), to=target.github)
+    return _changed(session, escalation, "reassigned", now=now, actor=actor)
 
 
 # -- the acknowledgement ladder -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EscalationPolicy:
-    """How long an escalation may wait for an acknowledgement, and for a resolution."""
-
-    ack_normal: dt.timedelta
-    ack_urgent: dt.timedelta
-    renotify_limit: int
-    resolve_after: dt.timedelta
-    hours: WorkingHours
 
 
 @dataclass(frozen=True)
@@ -464,12 +511,23 @@ def list_due_escalation_steps(
     return due_steps
 
 
+def ladder_messages(due: DueEscalationStep, *, channels: Channels) -> list[Outgoing | None]:
+    """Return what one ladder step sends: a note in the post's thread, a DM to its target, or the overdue post."""
+    card = due.card
+    parts = [card.id, due.step]
+    thread_text, dm_text = views.ladder_texts(due)
+    messages: list[Outgoing | None] = [reply(Kind.ESCALATION_STEP, parts, card.subject, thread_text)]
+    if dm_text and due.target is not None:
+        messages.append(dm(Kind.ESCALATION_STEP, [*parts, due.target.id], due.target.slack_user_id, dm_text))
+    if due.overdue:
+        messages.append(
+            post(Kind.ESCALATION_STEP, [*parts, "digest"], channels.digest, views.overdue_post(due))
+        )
+    return messages
+
+
 def take_escalation_step(
-    session: Session,
-    due: DueEscalationStep,
-    *,
-    now: dt.datetime,
-    messages: Callable[[DueEscalationStep], list[Outgoing]],
+    session: Session, due: DueEscalationStep, *, now: dt.datetime, channels: Channels
 ) -> bool:
     """Record a ladder step and queue its messages in one transaction; False when already taken."""
     target = due.target.github if due.target else ""
@@ -482,27 +540,19 @@ def take_escalation_step(
     return take_rung(
         session,
         recorded=recorded,
-        messages=messages(due) if recorded else [],
+        messages=ladder_messages(due, channels=channels) if recorded else [],
         now=now,
         action="escalation.ladder",
-        subject=f"escalation:{due.card.id}",
+        subject=due.card.subject,
         details={"step": due.step, "target": target},
     )
 
 
-def _audit(
-    session: Session,
-    now: dt.datetime,
-    actor: Person,
-    action: str,
-    escalation: Escalation,
-    details: dict[str, str],
-) -> None:
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor.github,
-        action=action,
-        subject=f"escalation:{escalation.id}",
-        details=details,
+def take_due_escalation_steps(
+    session: Session, *, now: dt.datetime, policy: EscalationPolicy, channels: Channels
+) -> int:
+    """Take every unresolved escalation's due ladder step once (with its messages); return how many."""
+    return sum(
+        take_escalation_step(session, due, now=now, channels=channels)
+        for due in list_due_escalation_steps(session, now=now, policy=policy)
     )

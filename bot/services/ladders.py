@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.outbox import Outgoing, enqueue
-from storage.audit import add_audit_entry
 
 Target = TypeVar("Target")
 
@@ -29,7 +29,7 @@ def take_rung(
     session: Session,
     *,
     recorded: bool,
-    messages: list[Outgoing],
+    messages: list[Outgoing | None],
     now: dt.datetime,
     action: str,
     subject: str,
@@ -40,6 +40,6 @@ def take_rung(
         session.rollback()
         return False
     enqueue(session, messages, now=now)
-    add_audit_entry(session, at=now, actor="ccbot", action=action, subject=subject, details=details)
+    audit(session, now, "ccbot", action, subject, **details)
     session.commit()
     return True

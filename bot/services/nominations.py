@@ -8,30 +8,14 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.limits import REASON_MAX
 from bot.services.owners import REPO_NAME
-from bot.services.policy import current_policy
+from bot.services.policy import NominationRules, current_policy
 from bot.services.roster import refresh_statuses
-from bot.settings import Settings
 from storage import nominations as store
 from storage import roster as roster_store
 from storage.audit import add_audit_entry
 from storage.models import CommitGrant, Nomination, NominationState, NominationVote, Person, Role, Status
-
-REASON_MAX = 2000
-
-
-@dataclass(frozen=True)
-class NominationRules:
-    """OEP-54's rules, as settings: the comment period and the votes it needs."""
-
-    days: int = 14
-    min_yes: int = 5
-    outside_yes: int = 1
-
-
-def nomination_rules(settings: Settings) -> NominationRules:
-    """Return the nomination rules in force (CCBOT_NOMINATION_DAYS, CCBOT_NOMINATION_MIN_YES)."""
-    return NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes)
 
 
 @dataclass(frozen=True)

@@ -1,49 +1,85 @@
-"""The outbox: messages are written to the database when decided and delivered after, each exactly once."""
+"""The outbox: the one path by which the bot sends anything on its own.
+
+A decision and the messages it implies are committed together (`commit`); delivery comes after
+(`deliver_pending`), from the handler that decided, from any job, or from the next process after a
+crash. A message either posts (and, with a `subject`, records where that thing now lives in Slack),
+redraws a posting, or uploads a file; a message with `after` waits for that subject's posting and can
+go into its thread or link to it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import re
 import threading
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from bot.services.keys import Kind, message_key, redraw_key
 from storage import outbox as store
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 
 logger = logging.getLogger(__name__)
 
 # A claim older than this is taken to belong to a worker that died before recording the send.
 CLAIM_LEASE = dt.timedelta(minutes=10)
-MAX_ATTEMPTS = 5
 # Jobs deliver with this many threads, so one recipient's Retry-After does not hold up the rest.
 DELIVERY_WORKERS = 8
+# Transient failures (5xx, timeouts, rate limits past the client's own retries) back off up to this...
+MAX_BACKOFF = dt.timedelta(minutes=30)
+# ...and are retried for this long after the message was decided before it is given up.
+RETRY_WINDOW = dt.timedelta(days=1)
+# How often one pass re-tries messages whose posting appeared during that pass.
+DEPENDENCY_PASSES = 3
+
+# In the text or blocks of a message with `after`: replaced by the posting's permalink at delivery.
+# User text is escaped before it meets mrkdwn, so a raw `<` never comes from anyone but the bot.
+PERMALINK = "ccbot:permalink"
+LINK_TO_POSTING = re.compile(r"<ccbot:permalink\|([^>]*)>")
+# In a fallback's text: replaced by the reason its message failed.
+REASON = "ccbot:reason"
 
 
 class DeliveryFailed(Exception):
-    """Slack refused a message; `permanent` when retrying cannot help (no such user, not in channel)."""
+    """Slack refused a message: `permanent` when retrying cannot help; `uncertain` when it may have been sent."""
 
-    def __init__(self, reason: str, *, permanent: bool) -> None:
+    def __init__(self, reason: str, *, permanent: bool, uncertain: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.uncertain = uncertain
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a message landed: its channel (a DM's channel id for a DM) and ts."""
+
+    channel: str
+    ts: str
 
 
 class Messenger(Protocol):
-    """Posts one message (or uploads one file) and returns its id; raises DeliveryFailed when Slack refuses."""
+    """Slack as the outbox sees it; each method raises DeliveryFailed when Slack refuses."""
 
     def post(
         self, *, channel: str, text: str, blocks: list[dict[str, Any]], thread_ts: str | None, key: str
-    ) -> str: ...
+    ) -> Posted: ...
+
+    def update(self, *, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None: ...
 
     def find_sent(
         self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime
-    ) -> str | None: ...
+    ) -> Posted | None: ...
 
     def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str: ...
+
+    def permalink(self, *, channel: str, ts: str) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -57,6 +93,91 @@ class Outgoing:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
     file_name: str | None = None
+    op: str = OutboxOp.POST.value
+    subject: str | None = None
+    after: str | None = None
+    in_thread: bool = False
+    fallback: Outgoing | None = None
+
+
+def _blocks(blocks: Sequence[Any] | None) -> list[dict[str, Any]]:
+    return [b if isinstance(b, dict) else b.to_dict() for b in (blocks or [])]
+
+
+def dm(
+    kind: Kind | str,
+    parts: Sequence[object],
+    user_id: str | None,
+    text: str,
+    *,
+    blocks: Sequence[Any] | None = None,
+    after: str | None = None,
+    subject: str | None = None,
+) -> Outgoing | None:
+    """Return a direct message (None when the person has no Slack id); `after` waits for, and may link to, a posting."""
+    if not user_id:
+        return None
+    return Outgoing(
+        key=message_key(kind, *parts),
+        kind=str(kind),
+        channel=user_id,
+        text=text,
+        blocks=_blocks(blocks),
+        after=after,
+        subject=subject,
+    )
+
+
+def post(
+    kind: Kind | str,
+    parts: Sequence[object],
+    channel: str | None,
+    text: str,
+    *,
+    blocks: Sequence[Any] | None = None,
+    subject: str | None = None,
+    fallback: Outgoing | None = None,
+    file_name: str | None = None,
+) -> Outgoing | None:
+    """Return a post in a channel (None when the channel is not configured); with `subject`, it becomes a posting."""
+    if not channel:
+        return None
+    return Outgoing(
+        key=message_key(kind, *parts),
+        kind=str(kind),
+        channel=channel,
+        text=text,
+        blocks=_blocks(blocks),
+        subject=subject,
+        fallback=fallback,
+        file_name=file_name,
+        op=OutboxOp.UPLOAD.value if file_name else OutboxOp.POST.value,
+    )
+
+
+def reply(kind: Kind | str, parts: Sequence[object], subject: str, text: str) -> Outgoing:
+    """Return a message in the thread of a posting (sent once the posting exists)."""
+    return Outgoing(
+        key=message_key(kind, *parts), kind=str(kind), channel="", text=text, after=subject, in_thread=True
+    )
+
+
+def redraw(subject: str, text: str, blocks: Sequence[Any]) -> Outgoing:
+    """Return the redraw of a posting; a later redraw of the same posting replaces one not yet sent."""
+    return Outgoing(
+        key=redraw_key(subject),
+        kind=str(Kind.REDRAW),
+        channel="",
+        text=text,
+        blocks=_blocks(blocks),
+        op=OutboxOp.UPDATE.value,
+        subject=subject,
+    )
+
+
+def link_to_posting(label: str) -> str:
+    """Return mrkdwn linking to the posting a message waits for (plain `label` when Slack gives no link)."""
+    return f"<{PERMALINK}|{label}>"
 
 
 @dataclass
@@ -65,28 +186,64 @@ class DeliveryReport:
 
     sent: int = 0
     retrying: int = 0
+    waiting: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, other: DeliveryReport) -> None:
+        """Add another report's counts to this one."""
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.waiting += other.waiting
+        self.failed.extend(other.failed)
 
     def __str__(self) -> str:
         return f"{self.sent} message(s) sent, {self.retrying} to retry, {len(self.failed)} failed"
 
 
-def enqueue(session: Session, messages: list[Outgoing], *, now: dt.datetime) -> int:
-    """Write messages to the outbox (without committing); return how many were new."""
+def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
+    return OutboxMessage(
+        key=message.key,
+        kind=message.kind[:32],
+        op=message.op,
+        channel=message.channel,
+        thread_ts=message.thread_ts,
+        subject=message.subject,
+        after=message.after,
+        in_thread=message.in_thread,
+        text=message.text,
+        blocks=message.blocks,
+        file_name=message.file_name,
+        fallback=_encode(message.fallback) if message.fallback else None,
+        created_at=now,
+    )
+
+
+def _encode(message: Outgoing) -> dict[str, Any]:
+    data = asdict(message)
+    data["fallback"] = None
+    return data
+
+
+def enqueue(session: Session, messages: Iterable[Outgoing | None], *, now: dt.datetime) -> int:
+    """Write messages to the outbox (without committing); return how many were new or redrawn."""
     added = 0
     for message in messages:
-        row = OutboxMessage(
-            key=message.key[:255],
-            kind=message.kind,
-            channel=message.channel,
-            thread_ts=message.thread_ts,
-            text=message.text,
-            blocks=message.blocks,
-            file_name=message.file_name,
-            created_at=now,
-        )
-        added += store.add_message(session, row)
+        if message is None:
+            continue
+        row = _row(message, now)
+        if message.op == OutboxOp.UPDATE.value:
+            added += store.replace_message(session, row)
+        else:
+            added += store.add_message(session, row)
     return added
+
+
+def commit(session: Session, messages: Iterable[Outgoing | None], *, now: dt.datetime) -> tuple[str, ...]:
+    """The unit of work: queue a decision's messages and commit them with it; return their keys to deliver."""
+    wanted = [m for m in messages if m is not None]
+    enqueue(session, wanted, now=now)
+    session.commit()
+    return tuple(m.key for m in wanted)
 
 
 def deliver_pending(
@@ -95,18 +252,47 @@ def deliver_pending(
     *,
     now: dt.datetime,
     limit: int = 1000,
-    keys: list[str] | None = None,
+    keys: Sequence[str] | None = None,
     workers: int = 1,
 ) -> DeliveryReport:
     """Send pending messages, each claimed in its own transaction so two workers never send one twice.
 
     With `workers` > 1 the messages go out in parallel threads (each with its own session), so one
-    recipient's Retry-After does not hold up the others.
+    recipient's Retry-After does not hold up the others. Messages waiting for a posting made in the
+    same pass go out in a following pass.
     """
     report = DeliveryReport()
     stale_before = now - CLAIM_LEASE
-    ids = store.list_deliverable_ids(session, stale_before=stale_before, limit=limit, keys=keys)
-    session.commit()
+    wanted = list(keys) if keys is not None else None
+    if wanted == []:
+        return report
+    for _ in range(DEPENDENCY_PASSES):
+        ids = store.list_deliverable_ids(
+            session, stale_before=stale_before, now=now, limit=limit, keys=wanted
+        )
+        session.commit()
+        if not ids:
+            break
+        this_pass = _deliver_ids(session, ids, messenger, now=now, stale_before=stale_before, workers=workers)
+        report.sent += this_pass.sent
+        report.retrying += this_pass.retrying
+        report.failed.extend(this_pass.failed)
+        report.waiting = this_pass.waiting
+        if not this_pass.waiting or not this_pass.sent:
+            break
+    return report
+
+
+def _deliver_ids(
+    session: Session,
+    ids: list[int],
+    messenger: Messenger,
+    *,
+    now: dt.datetime,
+    stale_before: dt.datetime,
+    workers: int,
+) -> DeliveryReport:
+    report = DeliveryReport()
     if workers <= 1 or len(ids) <= 1:
         for message_id in ids:
             _deliver_one(session, message_id, messenger, now=now, stale_before=stale_before, report=report)
@@ -119,9 +305,7 @@ def deliver_pending(
         with Session(bind, expire_on_commit=False) as own:
             _deliver_one(own, message_id, messenger, now=now, stale_before=stale_before, report=local)
         with lock:
-            report.sent += local.sent
-            report.retrying += local.retrying
-            report.failed.extend(local.failed)
+            report.add(local)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox") as pool:
         list(pool.map(work, ids))
@@ -137,56 +321,144 @@ def _deliver_one(
     stale_before: dt.datetime,
     report: DeliveryReport,
 ) -> None:
-    claimed = store.claim_message(session, message_id, now=now, stale_before=stale_before)
-    session.commit()
-    if claimed is None:
-        return
-    message, abandoned = claimed
-    try:
-        # A worker died between claiming and recording: Slack may have the message already. Look before re-sending.
-        found = (
-            messenger.find_sent(
-                channel=message.channel,
-                key=message.key,
-                thread_ts=message.thread_ts,
-                since=message.created_at,
-            )
-            if abandoned and not message.file_name
-            else None
-        )
-        if found:
-            ts = found
-        elif message.file_name:
-            ts = messenger.upload(
-                channel=message.channel, file_name=message.file_name, content=message.text, comment=""
-            )
+    # A redraw replaced while it was being sent is sent again at once, so the latest state wins.
+    for _ in range(3):
+        claimed = store.claim_message(session, message_id, now=now, stale_before=stale_before)
+        session.commit()
+        if claimed is None:
+            return
+        message, abandoned = claimed
+        if not _send(session, message, messenger, abandoned=abandoned, now=now, report=report):
+            return
+
+
+def _send(
+    session: Session,
+    message: OutboxMessage,
+    messenger: Messenger,
+    *,
+    abandoned: bool,
+    now: dt.datetime,
+    report: DeliveryReport,
+) -> bool:
+    """Deliver one claimed message and record the outcome; return True when it must be sent again."""
+    assert message.id is not None
+    anchor = message.subject if message.op == OutboxOp.UPDATE.value else message.after
+    posting = store.get_posting(session, anchor) if anchor else None
+    if anchor and posting is None:
+        failed = store.subject_failed(session, anchor)
+        if failed is not None:
+            store.fail_message(session, message.id, error=f"{anchor} was never posted: {failed}")
         else:
-            ts = messenger.post(
-                channel=message.channel,
-                text=message.text,
-                blocks=message.blocks,
-                thread_ts=message.thread_ts,
-                key=message.key,
-            )
+            # Its posting is still on its way: wait without spending an attempt.
+            store.refund_attempt(session, message.id)
+            store.release_message(session, message.id, retry_at=None, error=None)
+            report.waiting += 1
+        session.commit()
+        return False
+    try:
+        landed = _perform(session, message, messenger, posting=posting, abandoned=abandoned)
     except DeliveryFailed as exc:
-        _record_failure(message, exc, report)
-    else:
-        message.status, message.sent_at, message.ts, message.error = OutboxStatus.SENT.value, now, ts, None
-        report.sent += 1
-    session.add(message)
+        _record_failure(session, message, exc, now=now, report=report)
+        session.commit()
+        return False
+    if message.subject and message.op == OutboxOp.POST.value and landed is not None:
+        store.add_posting(
+            session,
+            SlackPosting(
+                subject=message.subject,
+                channel=landed.channel,
+                ts=landed.ts,
+                permalink=messenger.permalink(channel=landed.channel, ts=landed.ts),
+                posted_at=now,
+            ),
+        )
+    done = store.finish_message(
+        session, message.id, version=message.version, sent_at=now, ts=landed.ts if landed else None
+    )
     session.commit()
+    if done:
+        report.sent += 1
+    return not done
 
 
-def _record_failure(message: OutboxMessage, exc: DeliveryFailed, report: DeliveryReport) -> None:
-    message.error = exc.reason[:500]
-    if exc.permanent or message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.FAILED.value
+def _perform(
+    session: Session,
+    message: OutboxMessage,
+    messenger: Messenger,
+    *,
+    posting: SlackPosting | None,
+    abandoned: bool,
+) -> Posted | None:
+    text, blocks = _resolve_links(message.text, message.blocks, posting)
+    if message.op == OutboxOp.UPDATE.value:
+        assert posting is not None
+        messenger.update(channel=posting.channel, ts=posting.ts, text=text, blocks=blocks)
+        return Posted(posting.channel, posting.ts)
+    if message.op == OutboxOp.UPLOAD.value or message.file_name:
+        file_id = messenger.upload(
+            channel=message.channel, file_name=message.file_name or "file.txt", content=text, comment=""
+        )
+        return Posted(message.channel, file_id)
+    channel = message.channel or (posting.channel if posting else "")
+    thread_ts = posting.ts if (posting and message.in_thread) else message.thread_ts
+    # A worker died (or a post timed out) between sending and recording: look in Slack before re-sending.
+    if abandoned:
+        found = messenger.find_sent(
+            channel=channel, key=message.key, thread_ts=thread_ts, since=message.created_at
+        )
+        if found is not None:
+            return found
+    return messenger.post(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, key=message.key)
+
+
+def _resolve_links(
+    text: str, blocks: list[dict[str, Any]], posting: SlackPosting | None
+) -> tuple[str, list[dict[str, Any]]]:
+    if PERMALINK not in text and not (blocks and PERMALINK in json.dumps(blocks)):
+        return text, blocks
+
+    def swap(value: str) -> str:
+        if posting is not None and posting.permalink:
+            return value.replace(PERMALINK, posting.permalink)
+        return LINK_TO_POSTING.sub(lambda m: m.group(1), value)
+
+    return swap(text), json.loads(swap(json.dumps(blocks))) if blocks else blocks
+
+
+def _record_failure(
+    session: Session, message: OutboxMessage, exc: DeliveryFailed, *, now: dt.datetime, report: DeliveryReport
+) -> None:
+    assert message.id is not None
+    created = message.created_at
+    if exc.permanent or now - created >= RETRY_WINDOW:
+        store.fail_message(session, message.id, error=exc.reason)
         report.failed.append((message.key, exc.reason))
         logger.warning("outbox %s failed for good: %s", message.key, exc.reason)
+        _enqueue_fallback(session, message, exc.reason, now=now)
+        return
+    backoff = min(MAX_BACKOFF, dt.timedelta(minutes=2 ** max(0, message.attempts - 1)))
+    retry_at = now + backoff
+    if exc.uncertain:
+        # Slack may have it: stay claimed until retry_at, then the abandoned-claim path looks before posting.
+        message.status, message.claimed_at, message.error = (
+            OutboxStatus.SENDING.value,
+            retry_at - CLAIM_LEASE,
+            exc.reason[:500],
+        )
+        session.add(message)
     else:
-        message.status = OutboxStatus.PENDING.value
-        report.retrying += 1
-        logger.info("outbox %s will be retried: %s", message.key, exc.reason)
+        store.release_message(session, message.id, retry_at=retry_at, error=exc.reason[:500])
+    report.retrying += 1
+    logger.info("outbox %s will be retried at %s: %s", message.key, retry_at.isoformat(), exc.reason)
+
+
+def _enqueue_fallback(session: Session, message: OutboxMessage, reason: str, *, now: dt.datetime) -> None:
+    if not message.fallback:
+        return
+    data = dict(message.fallback)
+    data["text"] = str(data.get("text") or "").replace(REASON, reason)
+    enqueue(session, [Outgoing(**data)], now=now)
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
@@ -195,14 +467,17 @@ def outbox_counts(session: Session) -> dict[str, int]:
     return {status.value: counts.get(status.value, 0) for status in OutboxStatus}
 
 
-def sent_message(session: Session, key: str) -> tuple[str, str] | None:
-    """Return (channel, ts) of the message sent under `key`, or None when it is not sent (yet)."""
-    message = store.get_message_by_key(session, key)
-    if message is None or message.status != OutboxStatus.SENT.value or not message.ts:
-        return None
-    return message.channel, message.ts
+def posting_of(session: Session, subject: str) -> SlackPosting | None:
+    """Return where a subject was posted in Slack, or None when it is not (yet)."""
+    return store.get_posting(session, subject)
 
 
-def notice_thread(session: Session, notice_id: int) -> tuple[str, str] | None:
-    """Return where the champions' thread of a production notice is."""
-    return sent_message(session, f"deploy-thread:{notice_id}")
+def postings_of(session: Session, subjects: Iterable[str]) -> dict[str, SlackPosting]:
+    """Return the postings of several subjects at once, by subject."""
+    return store.list_postings(session, subjects)
+
+
+def subject_at(session: Session, channel: str, ts: str) -> str | None:
+    """Return the subject posted as message `ts` in `channel` (a question's thread root, say), or None."""
+    posting = store.get_posting_by_message(session, channel, ts)
+    return posting.subject if posting else None

@@ -1,12 +1,15 @@
-"""What each program phase changes, in one place."""
+"""The program's rules in one place: what each phase changes, and the allowances and channels set by settings."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from storage.models import AgreementKind, Phase
+from bot.services.business_hours import WorkingHours
+from storage.models import AgreementKind, Phase, Urgency
 from storage.program import get_program_setting
 
 PHASE_KEY = "phase"
@@ -51,3 +54,76 @@ def current_policy(session: Session) -> PhasePolicy:
     """Return the policy for the phase stored in the database (pilot by default)."""
     phase = Phase(get_program_setting(session, PHASE_KEY, Phase.PILOT.value))
     return policy_for(phase, nda_required=get_program_setting(session, NDA_REQUIRED_KEY))
+
+
+class Step(enum.IntEnum):
+    """The rungs of the ladder, in order; each is taken at most once per question."""
+
+    CHAMPIONS = 1
+    SECOND_CHAMPION = 2
+    MANAGEMENT = 3
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """How long a question may wait, in working time, before each next step."""
+
+    normal: dt.timedelta
+    urgent: dt.timedelta
+    hours: WorkingHours
+
+    def allowance(self, urgency: str) -> dt.timedelta:
+        """Return the working time allowed per step for a question of this urgency."""
+        return self.urgent if urgency == Urgency.URGENT.value else self.normal
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """How long an escalation may wait for an acknowledgement, and for a resolution."""
+
+    ack_normal: dt.timedelta
+    ack_urgent: dt.timedelta
+    renotify_limit: int
+    resolve_after: dt.timedelta
+    hours: WorkingHours
+
+
+@dataclass(frozen=True)
+class NominationRules:
+    """OEP-54's rules, as settings: the comment period and the votes it needs."""
+
+    days: int = 14
+    min_yes: int = 5
+    outside_yes: int = 1
+
+
+DEFAULT_HOURS = WorkingHours(start=dt.time(9), end=dt.time(17), weekdays=frozenset(range(5)))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The allowances the program runs by, built once from settings and passed to services and jobs."""
+
+    hours: WorkingHours = DEFAULT_HOURS
+    sla: SlaPolicy = SlaPolicy(
+        normal=dt.timedelta(hours=4), urgent=dt.timedelta(minutes=30), hours=DEFAULT_HOURS
+    )
+    escalation: EscalationPolicy = EscalationPolicy(
+        ack_normal=dt.timedelta(hours=4),
+        ack_urgent=dt.timedelta(minutes=15),
+        renotify_limit=3,
+        resolve_after=dt.timedelta(days=3),
+        hours=DEFAULT_HOURS,
+    )
+    nomination: NominationRules = NominationRules()
+    expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Where the bot speaks: its channels, and the bootstrap admins' Slack ids (CCBOT_ADMINS)."""
+
+    coordination: str | None = None
+    management: str | None = None
+    digest: str | None = None
+    admins: tuple[str, ...] = field(default_factory=tuple)

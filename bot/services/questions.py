@@ -9,20 +9,23 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.services.areas import Route, area_manager, route_by_area
+from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.policy import PhasePolicy, current_policy
+from bot.services.keys import Kind, Subject
+from bot.services.limits import QUESTION_MAX
+from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
+from bot.services.policy import Channels, PhasePolicy, current_policy
 from bot.services.roster import get_profile
 from bot.services.status import Gap
+from bot.views import questions as views
 from storage import questions as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
-from storage.models import Person, Question, QuestionReply, QuestionState, Role, Status, Urgency
+from storage.models import Person, Question, QuestionReply, QuestionState, Role, SlackPosting, Status, Urgency
 
 PR_URL = re.compile(
     r"^https://github\.com/(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})"
     r"/pull/(?P<number>[1-9]\d{0,8})(?:/[A-Za-z0-9/._-]*)?/?(?:[?#]\S*)?$"
 )
-QUESTION_MAX = 2000
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
 
@@ -50,6 +53,7 @@ class QuestionCard:
     first_responder: Person | None
     answered_by: Person | None
     manager: Person | None
+    posting: SlackPosting | None = None
 
     @property
     def id(self) -> int:
@@ -57,13 +61,23 @@ class QuestionCard:
         assert self.question.id is not None
         return self.question.id
 
+    @property
+    def subject(self) -> str:
+        """The question's thread root, as the outbox and the postings name it."""
+        return Subject.question(self.id)
+
+    @property
+    def permalink(self) -> str | None:
+        """The link to the question's thread, once it is posted."""
+        return self.posting.permalink if self.posting else None
+
 
 @dataclass(frozen=True)
-class ReplyOutcome:
-    """What a thread reply did to its question."""
+class Decided:
+    """A question as a decision left it, and the keys of the messages committed with that decision."""
 
     card: QuestionCard
-    changed: bool
+    keys: tuple[str, ...] = ()
 
 
 def parse_pr_url(url: str) -> tuple[str, int] | None:
@@ -155,8 +169,10 @@ def route_question(
     )
 
 
-def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime) -> QuestionCard:
-    """Store a question routed to the asker's responders and return its card (committed)."""
+def ask_question(
+    session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime, channels: Channels
+) -> Decided:
+    """Store a question routed to the asker's responders, with its thread root and notices (committed)."""
     assert person.id is not None
     standing = get_profile(session, person.id, today=now.date()).standing
     if standing.status is not Status.ACTIVE:
@@ -170,6 +186,9 @@ def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now:
     route = route_question(
         session, person.id, repo.full_name, policy=current_policy(session), today=now.date()
     )
+    channel = route.channel or channels.coordination
+    if not channel:
+        raise UserError(NO_CHANNEL)
     responders = route.responders
     question = store.add_question(
         session,
@@ -182,16 +201,75 @@ def ask_question(session: Session, person: Person, draft: QuestionDraft, *, now:
             urgency=draft.urgency.value,
             has_grant=repo.key in granted or org_wide in granted,
             asked_at=now,
-            channel=route.channel,
             area_id=route.area.id if route.area else None,
         ),
         [p.id for p in responders if p.id is not None],
     )
-    _audit(
-        session, now, person, "question.asked", question, {"pr": draft.pr_url, "urgency": draft.urgency.value}
+    audit(
+        session,
+        now,
+        person,
+        "question.asked",
+        question_subject(question),
+        pr=draft.pr_url,
+        urgency=draft.urgency.value,
     )
-    session.commit()
-    return get_card(session, question.id or 0)
+    card = _card(session, question)
+    return Decided(card, commit(session, asked_messages(card, channel), now=now))
+
+
+NO_CHANNEL = (
+    "Questions cannot be posted yet: the coordination channel is not configured "
+    "(CCBOT_COORDINATION_CHANNEL). Tell a program admin."
+)
+
+
+def question_subject(question: Question) -> str:
+    """Return the subject of a question's thread root."""
+    return Subject.question(question.id or 0)
+
+
+def asked_messages(card: QuestionCard, channel: str) -> list[Outgoing | None]:
+    """Return what asking implies: the thread root, the asker's confirmation, urgent DMs to the responders."""
+    subject = card.subject
+    delayed = dm(
+        Kind.QUESTION_DELAYED, [card.id], card.committer.slack_user_id, views.post_failed_notice(card, REASON)
+    )
+    messages: list[Outgoing | None] = [
+        post(
+            Kind.QUESTION_ROOT,
+            [card.id],
+            channel,
+            views.question_text(card),
+            blocks=views.question_blocks(card),
+            subject=subject,
+            fallback=delayed,
+        ),
+        dm(
+            Kind.QUESTION_CONFIRM,
+            [card.id],
+            card.committer.slack_user_id,
+            views.ask_confirmation(card),
+            after=subject,
+        ),
+    ]
+    if card.question.urgency == Urgency.URGENT.value:
+        messages += [
+            dm(
+                Kind.QUESTION_URGENT,
+                [card.id, p.id],
+                p.slack_user_id,
+                views.urgent_notice(card),
+                after=subject,
+            )
+            for p in card.responders
+        ]
+    return messages
+
+
+def redraw_question(card: QuestionCard) -> Outgoing:
+    """Return the redraw of a question's thread root in its current state."""
+    return redraw(card.subject, views.question_text(card), views.question_blocks(card))
 
 
 def get_card(session: Session, question_id: int) -> QuestionCard:
@@ -222,35 +300,8 @@ def _card(session: Session, question: Question) -> QuestionCard:
         first_responder=person(question.first_responder_id),
         answered_by=person(question.answered_by_id),
         manager=area_manager(session, question.area_id) if question.area_id else person(committer.manager_id),
+        posting=posting_of(session, Subject.question(question.id)),
     )
-
-
-def record_thread(
-    session: Session, question_id: int, *, channel: str, ts: str, permalink: str | None
-) -> None:
-    """Remember where a question's thread root was posted (committed)."""
-    question = store.get_question(session, question_id)
-    if question is None:
-        return
-    question.channel, question.thread_ts, question.permalink = channel, ts, permalink
-    session.add(question)
-    session.commit()
-
-
-# A claim older than this belongs to a worker that died before posting; another may take over.
-POST_CLAIM_LEASE = dt.timedelta(minutes=2)
-
-
-def claim_posting(session: Session, question_id: int, *, now: dt.datetime) -> bool:
-    """Claim the right to post a question to Slack (committed); False when posted or being posted elsewhere."""
-    claimed = store.claim_question_post(session, question_id, now=now, stale_before=now - POST_CLAIM_LEASE)
-    session.commit()
-    return claimed
-
-
-def list_unposted(session: Session, *, now: dt.datetime, grace: dt.timedelta) -> list[QuestionCard]:
-    """Return questions stored more than `grace` ago that never reached Slack (the process died)."""
-    return [_card(session, q) for q in store.list_unposted_questions(session, asked_before=now - grace)]
 
 
 def _roles(session: Session, person: Person) -> set[str]:
@@ -285,9 +336,15 @@ def _locked_card(session: Session, question_id: int) -> QuestionCard:
     return _card(session, question)
 
 
-def claim_question(
-    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
-) -> QuestionCard:
+def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decided:
+    """Commit a change to a question together with the redraw of its thread root."""
+    session.add(question)
+    session.flush()
+    card = _card(session, question)
+    return Decided(card, commit(session, [redraw_question(card)], now=now))
+
+
+def claim_question(session: Session, question_id: int, person: Person | None, *, now: dt.datetime) -> Decided:
     """Make `person` the owner of a question; refuse the asker, other committers and taken questions."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -308,14 +365,11 @@ def claim_question(
             "Ask them to use *Hand off* if you should take it."
         )
     question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, actor.id, now
-    _audit(session, now, actor, "question.claimed", question, {})
-    session.commit()
-    return _card(session, question)
+    audit(session, now, actor, "question.claimed", card.subject)
+    return _redrawn(session, question, now=now)
 
 
-def mark_answered(
-    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
-) -> QuestionCard:
+def mark_answered(session: Session, question_id: int, person: Person | None, *, now: dt.datetime) -> Decided:
     """Close a question as answered; the asker or anyone who may respond can do it."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -335,14 +389,13 @@ def mark_answered(
     )
     if question.first_response_at is None and actor.id != card.committer.id:
         question.first_response_at, question.first_responder_id = now, actor.id
-    _audit(session, now, actor, "question.answered", question, {})
-    session.commit()
-    return _card(session, question)
+    audit(session, now, actor, "question.answered", card.subject)
+    return _redrawn(session, question, now=now)
 
 
 def hand_off(
     session: Session, question_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
-) -> QuestionCard:
+) -> Decided:
     """Give a question to someone else to answer; they become its claimant."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -361,9 +414,17 @@ def hand_off(
     if card.claimed_by is not None and card.claimed_by.id == target.id:
         raise UserError(f"{target.name or target.github} already has this question; choose someone else.")
     question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, target.id, now
-    _audit(session, now, actor, "question.handed_off", question, {"to": target.github})
-    session.commit()
-    return _card(session, question)
+    audit(session, now, actor, "question.handed_off", card.subject, to=target.github)
+    session.add(question)
+    session.flush()
+    card = _card(session, question)
+    note = reply(
+        Kind.QUESTION_HANDOFF,
+        [card.id, target.id, f"{now:%Y%m%d%H%M%S}"],
+        card.subject,
+        views.handed_off_text(card, actor),
+    )
+    return Decided(card, commit(session, [redraw_question(card), note], now=now))
 
 
 def hand_off_candidates(session: Session, question_id: int, person: Person | None) -> list[Person]:
@@ -380,9 +441,15 @@ def hand_off_candidates(session: Session, question_id: int, person: Person | Non
 
 def record_reply(
     session: Session, *, channel: str, thread_ts: str, ts: str, slack_user_id: str, now: dt.datetime
-) -> ReplyOutcome | None:
-    """Record a message in a question's thread and update the question; None when it is not a question thread."""
-    question = store.get_question_by_thread(session, channel, thread_ts)
+) -> Decided | None:
+    """Record a message in a question's thread and update the question; None when it is not a question thread.
+
+    Only people on the roster move a question: a reply from anyone else is kept but neither answers
+    it nor stops its SLA ladder.
+    """
+    subject = subject_at(session, channel, thread_ts)
+    kind, _, number = (subject or "").partition(":")
+    question = store.get_question(session, int(number)) if kind == "question" and number.isdigit() else None
     if question is None or question.id is None:
         return None
     author = roster_store.get_person_by_slack_id(session, slack_user_id)
@@ -396,52 +463,34 @@ def record_reply(
             at=now,
         ),
     )
-    if not fresh:
+    if not fresh or author is None or author.removed_on is not None:
         session.commit()
-        return ReplyOutcome(_card(session, question), changed=False)
+        return Decided(_card(session, question))
     question = store.get_question_for_update(session, question.id) or question
     card = _card(session, question)
     changed = False
-    if author is not None and author.id == card.committer.id:
+    if author.id == card.committer.id:
         if question.state == QuestionState.ANSWERED.value:
             question.state = (
                 QuestionState.CLAIMED.value if question.claimed_by_id else QuestionState.OPEN.value
             )
             question.reopened_at, question.answered_at, question.answered_by_id = now, None, None
-            _audit(session, now, author, "question.reopened", question, {"ts": ts})
+            audit(session, now, author, "question.reopened", card.subject, ts=ts)
             changed = True
     else:
         if question.first_response_at is None:
-            question.first_response_at = now
-            question.first_responder_id = author.id if author else None
+            question.first_response_at, question.first_responder_id = now, author.id
             changed = True
-        answers = author is not None and (
-            any(r.id == author.id for r in card.responders) or question.claimed_by_id == author.id
-        )
+        answers = any(r.id == author.id for r in card.responders) or question.claimed_by_id == author.id
         if answers and question.state != QuestionState.ANSWERED.value:
-            question.state, question.answered_at = QuestionState.ANSWERED.value, now
-            question.answered_by_id = author.id if author else None
+            question.state, question.answered_at, question.answered_by_id = (
+                QuestionState.ANSWERED.value,
+                now,
+                author.id,
+            )
             changed = True
-            if author is not None:
-                _audit(session, now, author, "question.answered", question, {"ts": ts})
-    session.add(question)
-    session.commit()
-    return ReplyOutcome(_card(session, question), changed=changed)
-
-
-def _audit(
-    session: Session,
-    now: dt.datetime,
-    actor: Person,
-    action: str,
-    question: Question,
-    details: dict[str, str],
-) -> None:
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor.github,
-        action=action,
-        subject=f"question:{question.id}",
-        details=details,
-    )
+            audit(session, now, author, "question.answered", card.subject, ts=ts)
+    if not changed:
+        session.commit()
+        return Decided(card)
+    return _redrawn(session, question, now=now)

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.limits import FIELD_MAX
 from storage import retros as store
 from storage import roster as roster_store
 from storage.audit import add_audit_entry
 from storage.models import Person, Retro, RetroAudience, RetroResponse, Role
 
-FIELD_MAX = 2000
 FOUR_LS = ("liked", "lacked", "learned", "longed_for")
 AUDIENCE_ROLES = {
     RetroAudience.ALL: [Role.COMMITTER, Role.CHAMPION, Role.MANAGER, Role.ADMIN, Role.OWNER],

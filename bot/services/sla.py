@@ -3,39 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.business_hours import add_working_time, zone
+from bot.services.keys import Kind
 from bot.services.ladders import next_due_rung, take_rung
-from bot.services.outbox import Outgoing
+from bot.services.outbox import Outgoing, dm, post, reply
+from bot.services.policy import Channels, SlaPolicy, Step
 from bot.services.questions import QuestionCard, get_card
+from bot.views.questions import management_post, nudge_texts
 from storage import questions as store
-from storage.models import Person, QuestionNudge, Urgency
-
-
-class Step(enum.IntEnum):
-    """The rungs of the ladder, in order; each is taken at most once per question."""
-
-    CHAMPIONS = 1
-    SECOND_CHAMPION = 2
-    MANAGEMENT = 3
-
-
-@dataclass(frozen=True)
-class SlaPolicy:
-    """How long a question may wait, in working time, before each next step."""
-
-    normal: dt.timedelta
-    urgent: dt.timedelta
-    hours: WorkingHours
-
-    def allowance(self, urgency: str) -> dt.timedelta:
-        """Return the working time allowed per step for a question of this urgency."""
-        return self.urgent if urgency == Urgency.URGENT.value else self.normal
+from storage.models import Person, QuestionNudge
 
 
 @dataclass(frozen=True)
@@ -79,13 +59,25 @@ def list_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy) -> 
     return due_steps
 
 
-def take_step(
-    session: Session,
-    due: DueStep,
-    *,
-    now: dt.datetime,
-    messages: Callable[[DueStep], list[Outgoing]],
-) -> bool:
+def nudge_messages(due: DueStep, *, channels: Channels) -> list[Outgoing | None]:
+    """Return the messages one ladder step sends: a thread note, and a DM or a management-channel post."""
+    card = due.card
+    parts = [card.id, int(due.step)]
+    thread_text, dm_text = nudge_texts(due, management_channel=channels.management)
+    messages: list[Outgoing | None] = [reply(Kind.QUESTION_NUDGE, parts, card.subject, thread_text)]
+    if dm_text:
+        messages += [
+            dm(Kind.QUESTION_NUDGE, [*parts, person.id], person.slack_user_id, dm_text)
+            for person in due.targets
+        ]
+    if due.step is Step.MANAGEMENT and not due.targets:
+        messages.append(
+            post(Kind.QUESTION_NUDGE, [*parts, "management"], channels.management, management_post(due))
+        )
+    return messages
+
+
+def take_step(session: Session, due: DueStep, *, now: dt.datetime, channels: Channels) -> bool:
     """Record a step and queue its messages in one transaction; False when another run took it first."""
     target = ",".join(p.github for p in due.targets) or "management-channel"
     recorded = store.add_nudge(
@@ -97,9 +89,17 @@ def take_step(
     return take_rung(
         session,
         recorded=recorded,
-        messages=messages(due) if recorded else [],
+        messages=nudge_messages(due, channels=channels) if recorded else [],
         now=now,
         action="question.nudged",
-        subject=f"question:{due.card.id}",
+        subject=due.card.subject,
         details={"step": due.step.name.lower(), "target": target},
+    )
+
+
+def take_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy, channels: Channels) -> int:
+    """Take every question's due ladder step once (with its messages); return how many were taken."""
+    return sum(
+        take_step(session, due, now=now, channels=channels)
+        for due in list_due_steps(session, now=now, policy=policy)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -20,11 +22,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.admin import PhaseChange
-from bot.services.policy import PhasePolicy
 from bot.views.status import AGREEMENT_NAMES
 from bot.views.text import escape, person_ref
 from storage.models import AgreementKind, Phase, RetroAudience, Role
+
+if TYPE_CHECKING:
+    from bot.services.admin import PhaseChange
+    from bot.services.policy import PhasePolicy
 
 MENU = [
     (ViewId.ADMIN_PHASE, "Set the phase"),

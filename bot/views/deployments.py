@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -14,9 +15,11 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import Action
-from bot.services.deployments import NoticeCard
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import DeploymentEventKind, NoticeState
+
+if TYPE_CHECKING:
+    from bot.services.deployments import NoticeCard
 
 HEADLINES = {
     DeploymentEventKind.ESCAPED_ISSUE.value: ":rotating_light: A production issue may come from your change",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     Block,
@@ -15,10 +16,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.services.digest import Digest
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text
 from bot.views.text import day, escape, person_ref
+
+if TYPE_CHECKING:
+    from bot.services.digest import Digest
 
 # Rows of the champion-load table shown in the message; the rest go to the CSV upload.
 MAX_LOAD_ROWS = 15

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,17 +22,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.escalations import (
-    IMPACT_MAX,
-    RESOLUTION_MAX,
-    SUMMARY_MAX,
-    DueEscalationStep,
-    EscalationCard,
-    EscalationForm,
-)
+from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
+from bot.services.outbox import link_to_posting
 from bot.views.questions import URGENCY_LABELS, duration
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
+
+if TYPE_CHECKING:
+    from bot.services.escalations import DueEscalationStep, EscalationCard, EscalationForm
 
 
 def _people(people: Sequence[Person]) -> str:
@@ -242,11 +240,8 @@ def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
 
 
 def _link(card: EscalationCard) -> str:
-    return (
-        f"<{card.escalation.permalink}|escalation #{card.id}>"
-        if card.escalation.permalink
-        else f"escalation #{card.id}"
-    )
+    label = f"escalation #{card.id}"
+    return f"<{card.permalink}|{label}>" if card.permalink else link_to_posting(label)
 
 
 def opened_notice(card: EscalationCard, recipient: Person) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -19,11 +20,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action
-from bot.services.home import HomeData
 from bot.views.digest import digest_blocks
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text, status_blocks
 from bot.views.text import day, escape, person_ref
+
+if TYPE_CHECKING:
+    from bot.services.home import HomeData
 
 # Slack allows 100 blocks in a Home tab; one page keeps room for the navigation.
 PAGE_BLOCKS = 95

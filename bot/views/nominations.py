@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -17,9 +19,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.nominations import REASON_MAX, NominationCard
+from bot.services.limits import REASON_MAX
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState
+
+if TYPE_CHECKING:
+    from bot.services.nominations import NominationCard
 
 
 def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: str = "") -> View:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -14,8 +15,10 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import Action
-from bot.services.owners import IntroCard, Owner, OwnersAnswer
 from bot.views.text import escape, person_ref
+
+if TYPE_CHECKING:
+    from bot.services.owners import IntroCard, Owner, OwnersAnswer
 
 
 def owner_text(owner: Owner) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -23,11 +24,16 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.questions import QUESTION_MAX, AskRefusal, QuestionCard
-from bot.services.sla import DueStep, Step
+from bot.services.limits import QUESTION_MAX
+from bot.services.outbox import link_to_posting
+from bot.services.policy import Step
 from bot.views.status import gap_text
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
+
+if TYPE_CHECKING:
+    from bot.services.questions import AskRefusal, QuestionCard
+    from bot.services.sla import DueStep
 
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}
 
@@ -202,13 +208,14 @@ def question_text(card: QuestionCard) -> str:
     return f"{urgent} from {who} on {card.repo}#{card.question.pr_number}"
 
 
+def thread_link(card: QuestionCard, label: str) -> str:
+    """Return a link to the question's thread: its permalink, or one filled in when the root is posted."""
+    return f"<{card.permalink}|{label}>" if card.permalink else link_to_posting(label)
+
+
 def ask_confirmation(card: QuestionCard) -> str:
     """Tell the asker where their question is and who was told."""
-    where = (
-        f"<{card.question.permalink}|in the coordination channel>"
-        if card.question.permalink
-        else "in the coordination channel"
-    )
+    where = thread_link(card, "in the coordination channel")
     who = (
         f"{_names(card.responders)} will see it there"
         if card.responders
@@ -227,9 +234,7 @@ def ask_confirmation(card: QuestionCard) -> str:
 
 def urgent_notice(card: QuestionCard) -> str:
     """Return the DM a champion gets for an urgent question."""
-    link = (
-        f"<{card.question.permalink}|the thread>" if card.question.permalink else "the coordination channel"
-    )
+    link = thread_link(card, "the thread")
     return (
         f":rotating_light: {person_ref(card.committer)} has an *urgent* question on "
         f"<{card.question.pr_url}|{escape(card.repo)}#{card.question.pr_number}>. Please look at {link}."
@@ -286,7 +291,7 @@ def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[str, s
     """Return the thread text of a ladder step and, when someone is DMed, the DM text."""
     card = due.card
     waited = duration(due.due_at - card.question.asked_at)
-    link = f"<{card.question.permalink}|this question>" if card.question.permalink else f"question #{card.id}"
+    link = thread_link(card, "this question")
     about = f"{person_ref(card.committer)}'s question on {escape(card.repo)}#{card.question.pr_number}"
     if due.step is Step.CHAMPIONS:
         return (
@@ -312,7 +317,7 @@ def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[str, s
 def management_post(due: DueStep) -> str:
     """Return the management-channel post for a question no champion answered."""
     card = due.card
-    link = f"<{card.question.permalink}|the thread>" if card.question.permalink else f"question #{card.id}"
+    link = thread_link(card, "the thread")
     return (
         f":rotating_light: {person_ref(card.committer)}'s question on "
         f"<{card.question.pr_url}|{escape(card.repo)}#{card.question.pr_number}> has had no answer from the champions "

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.services.reminders import ExpiryNotice, OnboardingGaps, StatusChange
 from bot.views.status import AGREEMENT_NAMES, gap_text
 from bot.views.text import day, escape, person_ref
 from storage.models import AgreementKind, Person
+
+if TYPE_CHECKING:
+    from bot.services.reminders import ExpiryNotice, OnboardingGaps, StatusChange
 
 
 def _when(notice: ExpiryNotice) -> str:

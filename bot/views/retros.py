@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,9 +22,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.retros import FIELD_MAX, Feedback, RetroReport
+from bot.services.limits import FIELD_MAX
 from bot.views.text import escape, person_ref
 from storage.models import Retro
+
+if TYPE_CHECKING:
+    from bot.services.retros import Feedback, RetroReport
 
 LABELS = {
     Input.LIKED: ("Liked", "What went well?"),

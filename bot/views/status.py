@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     Block,
@@ -14,12 +15,14 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import COMMAND_HELP
-from bot.services.activity import Activity
-from bot.services.roster import AgreementLine, Profile
-from bot.services.status import Gap
 from bot.views.deployments import deployment_line
 from bot.views.text import day, escape, person_ref, relative_days, slack_date
 from storage.models import AgreementKind, Person, Question, Status
+
+if TYPE_CHECKING:
+    from bot.services.activity import Activity
+    from bot.services.roster import AgreementLine, Profile
+    from bot.services.status import Gap
 
 AGREEMENT_NAMES = {
     AgreementKind.INDIVIDUAL: "Individual contributor agreement",

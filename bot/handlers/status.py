@@ -1,4 +1,4 @@
-"""The App Home tab: a dashboard by role for whoever opens it, paginated within Slack's 100 blocks."""
+"""Status and home: `/cc` (your status, or help) and the App Home dashboard with its pages."""
 
 from __future__ import annotations
 
@@ -11,13 +11,39 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.ids import Action, Event
+from bot.ids import Action, Command, Event
+from bot.services.activity import get_activity
 from bot.services.home import build_home
-from bot.services.roster import list_admins
+from bot.services.roster import get_profile, list_admins
 from bot.settings import Settings
 from bot.views.home import home_blocks, paged_home
-from bot.views.status import admin_refs, not_on_roster_blocks
+from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
 from storage.models import Person
+
+STATUS_WORDS = {"", "status", "me"}
+
+
+def answer_cc_command(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Answer `/cc` with the caller's status, `/cc help` with the command list, anything else with help."""
+    text = (command.get("text") or "").strip()
+    word = text.split()[0].lower() if text else ""
+    if word == "help":
+        blocks = help_blocks()
+    elif word not in STATUS_WORDS:
+        blocks = help_blocks(unknown=text)
+    elif person is None or person.id is None:
+        blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
+    else:
+        profile = get_profile(session, person.id, today=now.date())
+        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id, now=now))
+    ack(text=blocks_to_text(blocks), blocks=blocks)
 
 
 def _publish(
@@ -69,6 +95,7 @@ def handle_home_page_action(
 
 
 def register(app: App) -> None:
-    """Register the App Home listeners."""
+    """Register everything of the status feature."""
+    app.command(Command.CC.value)(answer_cc_command)
     app.event(Event.APP_HOME_OPENED.value)(publish_home)
     app.action(re.compile(f"^{Action.HOME_PAGE.value}:"))(handle_home_page_action)

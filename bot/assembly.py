@@ -1,0 +1,161 @@
+"""The one place the bot is put together: settings, database, Slack client, Bolt app, scheduler and web app.
+
+`ccbot serve`, `ccbot scheduler`, `ccbot jobs run`, the console, the tests and the benchmarks all
+build the bot here, so what runs in each is the same bot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import errors, middleware
+from bot.handlers import HANDLER_MODULES
+from bot.runtime import Clock, JobContext, Runtime, utc_now
+from bot.services.business_hours import WorkingHours
+from bot.services.policy import Channels, EscalationPolicy, NominationRules, Policy, SlaPolicy
+from bot.settings import Settings
+from bot.slack import SlackDirectory, SlackMessenger, make_client
+from storage.db import make_engine, make_session_factory
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from starlette.applications import Starlette
+
+LISTENER_THREADS = 64
+
+
+def build_policy(settings: Settings) -> Policy:
+    """Return the program's allowances from the settings."""
+    start, end = settings.working_hours
+    hours = WorkingHours(start=start, end=end, weekdays=settings.working_days)
+    return Policy(
+        hours=hours,
+        sla=SlaPolicy(normal=settings.sla_normal, urgent=settings.sla_urgent, hours=hours),
+        escalation=EscalationPolicy(
+            ack_normal=settings.escalation_ack_normal,
+            ack_urgent=settings.escalation_ack_urgent,
+            renotify_limit=settings.escalation_renotify_limit,
+            resolve_after=dt.timedelta(days=settings.escalation_resolve_days),
+            hours=hours,
+        ),
+        nomination=NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes),
+        expiry_reminder_days=tuple(settings.expiry_reminder_days),
+    )
+
+
+def build_channels(settings: Settings) -> Channels:
+    """Return the channels the bot posts in and the bootstrap admins, from the settings."""
+    return Channels(
+        coordination=settings.coordination_channel,
+        management=settings.management_channel,
+        digest=settings.digest_channel,
+        admins=tuple(settings.admins),
+    )
+
+
+@dataclass
+class Bot:
+    """One assembled bot: its runtime and Slack client, and (built on first use) its Bolt app."""
+
+    runtime: Runtime
+    client: WebClient
+    socket_mode: bool = False
+    process_before_response: bool = False
+    verify_token: bool = True
+
+    @property
+    def settings(self) -> Settings:
+        """The settings it was built from."""
+        return self.runtime.settings
+
+    @cached_property
+    def app(self) -> App:
+        """The Bolt app with the middleware, the error handler and every feature's listeners."""
+        settings = self.settings
+        if not self.socket_mode:
+            settings.require("slack_signing_secret")
+        app = App(
+            client=self.client,
+            # Socket Mode payloads are not signed; Bolt skips verification for them.
+            signing_secret=settings.slack_signing_secret or secrets.token_hex(16),
+            token_verification_enabled=self.verify_token,
+            process_before_response=self.process_before_response,
+            # Slow Slack calls after the ack must not queue the next requests' listeners.
+            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+            logger=logging.getLogger("ccbot.bolt"),
+        )
+        middleware.install(app, self.runtime)
+        app.error(errors.handle_error)
+        for module in HANDLER_MODULES:
+            module.register(app)
+        return app
+
+    def asgi(self) -> Starlette:
+        """Return the web app: Slack at /slack/events (not in Socket Mode), the webhook, health and metrics."""
+        from bot.hooks import DeploymentHook
+        from bot.server import build_asgi
+
+        return build_asgi(
+            None if self.socket_mode else self.app, self.runtime.engine, hook=DeploymentHook(self.runtime)
+        )
+
+    def scheduler(self) -> BackgroundScheduler:
+        """Return a scheduler with every registered job (not started)."""
+        from bot.scheduler import build_scheduler
+
+        return build_scheduler(self.runtime)
+
+    def job_context(self, session: object, *, now: dt.datetime | None = None) -> JobContext:
+        """Return a job's context on `session` as of `now` (default: the bot's clock)."""
+        return self.runtime.job_context(session, now=now)  # type: ignore[arg-type]
+
+    def run_job(self, name: str, *, now: dt.datetime | None = None) -> object:
+        """Run one job now (or as of `now`) in its own session; KeyError when there is no such job."""
+        from bot.jobs.registry import run_job
+
+        with self.runtime.session_factory() as session:
+            return run_job(name, self.runtime.job_context(session, now=now))
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.runtime.engine.dispose()
+
+
+def build_bot(
+    settings: Settings,
+    *,
+    client: WebClient | None = None,
+    clock: Clock = utc_now,
+    socket_mode: bool = False,
+    process_before_response: bool = False,
+    verify_token: bool = True,
+) -> Bot:
+    """Return the bot for these settings (the Bolt app itself is built on first use)."""
+    client = client or make_client(settings)
+    engine = make_engine(settings.database_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        policy=build_policy(settings),
+        channels=build_channels(settings),
+        messenger=SlackMessenger(client),
+        clock=clock,
+        directory=SlackDirectory(client),
+    )
+    return Bot(
+        runtime=runtime,
+        client=client,
+        socket_mode=socket_mode,
+        process_before_response=process_before_response,
+        verify_token=verify_token,
+    )

@@ -1,0 +1,229 @@
+"""Escalations: `/cc-escalate`, the `escalate_message` shortcut, the Escalate button on a question, and the
+managers' Acknowledge, Resolve and Reassign buttons with their modals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.handlers.state import (
+    button_id,
+    metadata,
+    selected_value,
+    text_value,
+)
+from bot.ids import Action, Command, Input, Shortcut, ViewId
+from bot.services.errors import FieldErrors, UserError
+from bot.services.escalations import (
+    acknowledge_escalation,
+    check_can_resolve,
+    escalation_form,
+    open_escalation,
+    prefill_from_question,
+    reassign_candidates,
+    reassign_escalation,
+    resolve_escalation,
+    validate_escalation,
+)
+from bot.services.policy import Channels
+from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
+from bot.views.questions import notice_modal
+from storage.models import Person
+
+
+def open_escalate_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the escalate modal; a person who may not escalate is told why (before the ack)."""
+    form = escalation_form(session, person)
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=escalate_modal(form))
+
+
+def open_escalate_modal_from_message(
+    ack: Callable[..., None],
+    shortcut: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the escalate modal pre-filled with the message's text and link."""
+    ack()
+    try:
+        form = escalation_form(session, person)
+    except UserError as exc:
+        client.views_open(trigger_id=shortcut["trigger_id"], view=notice_modal("Cannot escalate", str(exc)))
+        return
+    message = shortcut.get("message") or {}
+    channel = (shortcut.get("channel") or {}).get("id") or ""
+    permalink = message_permalink(client, channel, str(message.get("ts") or ""))
+    prefill = {"impact": str(message.get("text") or ""), "source": str(permalink or "")}
+    client.views_open(trigger_id=shortcut["trigger_id"], view=escalate_modal(form, prefill))
+
+
+def handle_escalate_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    channels: Channels,
+    deliver: Callable[[tuple[str, ...]], None],
+) -> None:
+    """Validate the escalation in the ack (field errors), then store it with its post and notices."""
+    extra = metadata(view)
+    committer = selected_value(view, Input.ESCALATION_COMMITTER)
+    try:
+        draft = validate_escalation(
+            session,
+            person,
+            committer_id=int(committer) if committer and committer.isdigit() else None,
+            summary=text_value(view, Input.ESCALATION_SUMMARY),
+            impact=text_value(view, Input.ESCALATION_IMPACT),
+            related=text_value(view, Input.ESCALATION_RELATED),
+            urgency=selected_value(view, Input.URGENCY),
+            question_id=int(extra["question"]) if str(extra.get("question", "")).isdigit() else None,
+            source_url=str(extra.get("source") or "")[:500] or None,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    assert person is not None
+    deliver(open_escalation(session, person, draft, now=now, channels=channels).keys)
+
+
+def handle_escalate_question_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the escalate modal pre-filled from an unanswered question."""
+    form, prefill = prefill_from_question(session, button_id(action, "a question"), person)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=escalate_modal(form, prefill))
+
+
+def handle_acknowledge_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    deliver: Callable[[tuple[str, ...]], None],
+) -> None:
+    """Acknowledge an escalation (managers and admins), redraw it and tell the committer."""
+    decided = acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
+    ack()
+    deliver(decided.keys)
+
+
+def handle_resolve_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the resolution-note modal (managers and admins)."""
+    card = check_can_resolve(session, button_id(action, "an escalation"), person)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(card))
+
+
+def handle_resolve_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    deliver: Callable[[tuple[str, ...]], None],
+) -> None:
+    """Resolve the escalation with the note, then redraw its post and tell the committer."""
+    try:
+        decided = resolve_escalation(
+            session,
+            int(metadata(view).get("escalation") or 0),
+            person,
+            text_value(view, Input.RESOLUTION),
+            now=now,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    deliver(decided.keys)
+
+
+def handle_reassign_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the modal to choose the next owner (managers and admins)."""
+    card, candidates = reassign_candidates(session, button_id(action, "an escalation"), person)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(card, candidates))
+
+
+def handle_reassign_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    deliver: Callable[[tuple[str, ...]], None],
+) -> None:
+    """Give the escalation to the chosen manager, then tell them and the committer."""
+    chosen = selected_value(view, Input.REASSIGN_TO) or ""
+    try:
+        decided = reassign_escalation(
+            session,
+            int(metadata(view).get("escalation") or 0),
+            person,
+            int(chosen) if chosen.isdigit() else 0,
+            now=now,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    deliver(decided.keys)
+
+
+def message_permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    """Return a message's permalink; None when Slack will not give one (the modal opens without it)."""
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink") or "") or None
+    except SlackApiError:
+        return None
+
+
+def register(app: App) -> None:
+    """Register everything of the escalations feature."""
+    app.command(Command.ESCALATE.value)(open_escalate_modal)
+    app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(open_escalate_modal_from_message)
+    app.view(ViewId.ESCALATE.value)(handle_escalate_submission)
+    app.action(Action.ESCALATE_QUESTION.value)(handle_escalate_question_action)
+    app.action(Action.ACKNOWLEDGE_ESCALATION.value)(handle_acknowledge_action)
+    app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
+    app.view(ViewId.RESOLVE_ESCALATION.value)(handle_resolve_submission)
+    app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)
+    app.view(ViewId.REASSIGN_ESCALATION.value)(handle_reassign_submission)

@@ -1,0 +1,125 @@
+"""Nominations: `/cc-nominate`, its modal, and the Yes / No vote buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.handlers.state import (
+    button_id,
+    selected_user,
+    text_value,
+)
+from bot.ids import Action, Command, Input, ViewId
+from bot.publish import (
+    post_nomination,
+    refresh_nomination,
+)
+from bot.services.errors import FieldErrors
+from bot.services.nominations import cast_vote, check_can_nominate, open_nomination
+from bot.services.policy import Policy
+from bot.settings import Settings
+from bot.views.nominations import nominate_modal
+from storage.models import Person
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def split_nominate_text(text: str) -> tuple[str | None, str, str]:
+    """Split `/cc-nominate @user org/repo... reason` into (Slack user id, repos, reason)."""
+    user_id: str | None = None
+    repos: list[str] = []
+    rest: list[str] = []
+    for token in text.split():
+        mention = MENTION.match(token)
+        if mention and user_id is None and not repos and not rest:
+            user_id = mention.group(1)
+        elif "/" in token and not rest:
+            repos.append(token.strip(","))
+        else:
+            rest.append(token)
+    return user_id, " ".join(repos), " ".join(rest)
+
+
+def open_nominate_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the nomination modal (establish phase on), pre-filled from the command's text."""
+    check_can_nominate(session, person)
+    ack()
+    user_id, repos, reason = split_nominate_text(command.get("text") or "")
+    view = nominate_modal(slack_user=user_id, repos=repos, reason=reason)
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+def handle_nominate_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+    policy: Policy,
+) -> None:
+    """Open the nomination (field errors in the ack) and post it for voting."""
+    rules = policy.nomination
+    try:
+        card = open_nomination(
+            session,
+            person,
+            github=text_value(view, Input.GITHUB),
+            name=text_value(view, Input.NAME),
+            slack_user_id=selected_user(view, Input.SLACK_USER),
+            organization=text_value(view, Input.ORGANIZATION),
+            repos=text_value(view, Input.REPOS).replace(",", " ").split(),
+            reason=text_value(view, Input.REASON),
+            now=now,
+            rules=rules,
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    post_nomination(client, session, card, settings=settings)
+
+
+def handle_vote_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    policy: Policy,
+) -> None:
+    """Record an active committer's vote (changeable until close) and redraw the tally."""
+    rules = policy.nomination
+    card = cast_vote(
+        session,
+        button_id(action, "a nomination"),
+        person,
+        yes=action.get("action_id") == Action.VOTE_YES.value,
+        now=now,
+        rules=rules,
+    )
+    ack()
+    refresh_nomination(client, card)
+
+
+def register(app: App) -> None:
+    """Register everything of the nominations feature."""
+    app.command(Command.NOMINATE.value)(open_nominate_modal)
+    app.view(ViewId.NOMINATE.value)(handle_nominate_submission)
+    app.action(Action.VOTE_YES.value)(handle_vote_action)
+    app.action(Action.VOTE_NO.value)(handle_vote_action)

@@ -1,0 +1,50 @@
+"""Production notices: the committer's answers (I'm reverting, Not my change, Need help) to a notice DM."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.handlers.state import button_id
+from bot.ids import Action
+from bot.publish import (
+    tell_notice_answer,
+)
+from bot.services.deployments import answer_notice
+from storage.models import NoticeState, Person
+
+NOTICE_ANSWERS = {
+    Action.NOTICE_REVERTING.value: NoticeState.REVERTING,
+    Action.NOTICE_NOT_MINE.value: NoticeState.NOT_MINE,
+    Action.NOTICE_HELP.value: NoticeState.HELP,
+}
+
+
+def handle_notice_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Record the committer's answer to a production notice, redraw the DM and tell the champions' thread."""
+    notice_id = button_id(action, "a production notice")
+    card = answer_notice(session, notice_id, person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
+    ack()
+    container = body.get("container") or {}
+    tell_notice_answer(
+        client, session, card, now=now, channel=container.get("channel_id"), ts=container.get("message_ts")
+    )
+
+
+def register(app: App) -> None:
+    """Register everything of the notices feature."""
+    for action_id in NOTICE_ANSWERS:
+        app.action(action_id)(handle_notice_action)

@@ -1,0 +1,62 @@
+"""Technical owners: `/cc-owners org/repo [path]` and its Request an intro button."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.ids import Action, Command
+from bot.publish import (
+    post_intro,
+)
+from bot.services.errors import UserError
+from bot.services.owners import check_repo_name, find_owners, request_intro
+from bot.settings import Settings
+from bot.views.owners import owners_blocks
+from bot.views.status import blocks_to_text
+from storage.models import Person
+
+
+def answer_owners_command(ack: Callable[..., None], command: dict[str, Any], session: Session) -> None:
+    """Answer `/cc-owners org/repo [path]` with the owners and an intro button."""
+    repo, path = check_repo_name(command.get("text") or "")
+    blocks = owners_blocks(find_owners(session, repo, path))
+    ack(text=blocks_to_text(blocks), blocks=blocks)
+
+
+def handle_request_intro_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    settings: Settings,
+) -> None:
+    """Post an intro to the owners in the coordination channel (once a week at most) and tell the committer."""
+    try:
+        target = json.loads(action.get("value") or "{}")
+    except ValueError:
+        target = {}
+    if not isinstance(target, dict) or not target.get("repo"):
+        raise UserError("This button no longer points at a repository. Run `/cc-owners` again.")
+    card = request_intro(session, person, str(target["repo"]), str(target.get("path") or ""), now=now)
+    ack()
+    respond(
+        text=post_intro(client, session, card, settings=settings),
+        response_type="ephemeral",
+        replace_original=False,
+    )
+
+
+def register(app: App) -> None:
+    """Register everything of the owners feature."""
+    app.command(Command.OWNERS.value)(answer_owners_command)
+    app.action(Action.REQUEST_INTRO.value)(handle_request_intro_action)

@@ -1,0 +1,209 @@
+"""Questions: `/cc-ask` and the `ask_champions` shortcut, the ask modal, the thread root's buttons, thread replies.
+
+Buttons do their database work before the ack, so a refusal is answered before Slack's response goes
+out (Bolt drops the response of a listener that fails right after acking).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.handlers.state import button_id, metadata, selected_user, selected_value, text_value
+from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
+from bot.services.errors import FieldErrors, UserError
+from bot.services.policy import Channels
+from bot.services.questions import (
+    ask_question,
+    ask_refusal,
+    claim_question,
+    get_card,
+    hand_off,
+    hand_off_candidates,
+    mark_answered,
+    record_reply,
+    split_ask_text,
+    validate_question,
+)
+from bot.services.roster import find_person_by_slack_id
+from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, notice_modal, refusal_text
+from storage.models import Person
+
+Deliver = Callable[[tuple[str, ...]], None]
+# Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.
+REPLY_SUBTYPES = {None, "file_share", "thread_broadcast"}
+
+
+def open_ask_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    respond: Callable[..., Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    channels: Channels,
+) -> None:
+    """Ack at once, then open the question modal pre-filled from `/cc-ask <url> <question>`, or say why not."""
+    # The standing check reads the whole profile: it runs after the ack, which stays as cheap as Bolt's own.
+    ack()
+    refusal = ask_refusal(session, person, today=now.date())
+    if refusal is not None or not channels.coordination:
+        respond(text=refusal_text(refusal) if refusal else NO_CHANNEL, response_type="ephemeral")
+        return
+    pr_url, question = split_ask_text(command.get("text") or "")
+    client.views_open(trigger_id=command["trigger_id"], view=ask_modal(pr_url=pr_url, question=question))
+
+
+def open_ask_modal_from_shortcut(
+    ack: Callable[..., None],
+    shortcut: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    channels: Channels,
+) -> None:
+    """Open the question modal, or a modal saying why asking is closed to this person."""
+    ack()
+    refusal = ask_refusal(session, person, today=now.date())
+    if refusal is not None:
+        view = notice_modal("Cannot ask yet", refusal_text(refusal))
+    elif not channels.coordination:
+        view = notice_modal("Cannot ask yet", NO_CHANNEL)
+    else:
+        view = ask_modal()
+    client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+
+def handle_ask_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    channels: Channels,
+    deliver: Deliver,
+) -> None:
+    """Validate the question in the ack (field errors), then store it with its thread root and notices."""
+    try:
+        draft = validate_question(
+            pr_url=text_value(view, Input.PR_URL),
+            text=text_value(view, Input.QUESTION),
+            urgency=selected_value(view, Input.URGENCY),
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    refusal = ask_refusal(session, person, today=now.date())
+    if refusal is not None or person is None:
+        ack(response_action="update", view=notice_modal("Not sent", refusal_text(refusal) if refusal else ""))
+        return
+    ack()
+    deliver(ask_question(session, person, draft, now=now, channels=channels).keys)
+
+
+def handle_claim_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    deliver: Deliver,
+) -> None:
+    """Claim a question for the clicker and redraw its thread root."""
+    decided = claim_question(session, button_id(action, "a question"), person, now=now)
+    ack()
+    deliver(decided.keys)
+
+
+def handle_answered_action(
+    ack: Callable[..., None],
+    action: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    deliver: Deliver,
+) -> None:
+    """Close a question as answered and redraw its thread root."""
+    decided = mark_answered(session, button_id(action, "a question"), person, now=now)
+    ack()
+    deliver(decided.keys)
+
+
+def handle_hand_off_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+) -> None:
+    """Open the hand-off modal, suggesting the other champion."""
+    question_id = button_id(action, "a question")
+    candidates = hand_off_candidates(session, question_id, person)
+    card = get_card(session, question_id)
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=hand_off_modal(card, candidates))
+
+
+def handle_hand_off_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    deliver: Deliver,
+) -> None:
+    """Hand a question to the chosen person, then redraw its thread root and tell them in the thread."""
+    question_id = int(metadata(view).get("question") or 0)
+    target = find_person_by_slack_id(session, selected_user(view, Input.HAND_OFF_TO) or "")
+    if target is None or target.id is None:
+        ack(
+            response_action="errors",
+            errors={Input.HAND_OFF_TO.value: "Choose someone on the Core Committer roster."},
+        )
+        return
+    try:
+        decided = hand_off(session, question_id, person, target.id, now=now)
+    except UserError as exc:
+        ack(response_action="errors", errors={Input.HAND_OFF_TO.value: str(exc)})
+        return
+    ack()
+    deliver(decided.keys)
+
+
+def record_thread_reply(event: dict[str, Any], session: Session, now: dt.datetime, deliver: Deliver) -> None:
+    """Record a reply in a question's thread and redraw the root when the question's state changed."""
+    thread_ts, ts, user = event.get("thread_ts"), event.get("ts"), event.get("user")
+    if event.get("subtype") not in REPLY_SUBTYPES or event.get("bot_id") or not user:
+        return
+    if not thread_ts or not ts or thread_ts == ts:
+        return
+    decided = record_reply(
+        session,
+        channel=str(event.get("channel") or ""),
+        thread_ts=str(thread_ts),
+        ts=str(ts),
+        slack_user_id=str(user),
+        now=now,
+    )
+    if decided is not None:
+        deliver(decided.keys)
+
+
+def register(app: App) -> None:
+    """Register everything of the questions feature."""
+    app.command(Command.ASK.value)(open_ask_modal)
+    app.shortcut(Shortcut.ASK_CHAMPIONS.value)(open_ask_modal_from_shortcut)
+    app.view(ViewId.ASK.value)(handle_ask_submission)
+    app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
+    app.action(Action.ANSWER_QUESTION.value)(handle_answered_action)
+    app.action(Action.HAND_OFF_QUESTION.value)(handle_hand_off_action)
+    app.view(ViewId.HAND_OFF.value)(handle_hand_off_submission)
+    app.event(Event.MESSAGE.value)(record_thread_reply)

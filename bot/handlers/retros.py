@@ -1,0 +1,92 @@
+"""Retros: `/cc-retro`, the Share feedback button and the 4Ls modal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot.handlers.state import (
+    checked_values,
+    metadata,
+    text_value,
+)
+from bot.ids import Action, Command, Input, ViewId
+from bot.services.errors import FieldErrors
+from bot.services.retros import Feedback, feedback_form, submit_feedback
+from bot.views.questions import notice_modal
+from bot.views.retros import ANONYMOUS_VALUE, retro_modal
+from storage.models import Person
+
+
+def open_retro_modal(
+    ack: Callable[..., None],
+    command: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Open the open retro's 4Ls modal, pre-filled with the person's answers so far."""
+    retro, feedback = feedback_form(session, person, now=now)
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=retro_modal(retro, feedback))
+
+
+def handle_share_feedback_action(
+    ack: Callable[..., None],
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Open the 4Ls modal of the retro the button belongs to."""
+    value = str(action.get("value") or "")
+    retro, feedback = feedback_form(
+        session, person, now=now, retro_id=int(value) if value.isdigit() else None
+    )
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=retro_modal(retro, feedback))
+
+
+def handle_retro_submission(
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    client: WebClient,
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+) -> None:
+    """Store the 4Ls (field errors in the ack) and thank the participant."""
+    feedback = Feedback(
+        liked=text_value(view, Input.LIKED),
+        lacked=text_value(view, Input.LACKED),
+        learned=text_value(view, Input.LEARNED),
+        longed_for=text_value(view, Input.LONGED_FOR),
+        anonymous=ANONYMOUS_VALUE in checked_values(view, Input.ANONYMOUS),
+    )
+    try:
+        retro = submit_feedback(session, person, int(metadata(view).get("retro") or 0), feedback, now=now)
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    thanks = "Thank you! Your feedback is saved" + (" anonymously" if feedback.anonymous else "")
+    ack(
+        response_action="update",
+        view=notice_modal(
+            "Thank you", f"{thanks}; you can change it with `/cc-retro` until “{retro.name}” closes."
+        ),
+    )
+
+
+def register(app: App) -> None:
+    """Register everything of the retros feature."""
+    app.command(Command.RETRO.value)(open_retro_modal)
+    app.action(Action.SHARE_FEEDBACK.value)(handle_share_feedback_action)
+    app.view(ViewId.RETRO.value)(handle_retro_submission)

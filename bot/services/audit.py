@@ -1,0 +1,27 @@
+"""The audit trail every decision leaves: who did what to which subject, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from storage.audit import add_audit_entry
+from storage.models import Person
+
+
+def audit(
+    session: Session, now: dt.datetime, actor: Person | str, action: str, subject: str, **details: object
+) -> None:
+    """Append an entry to the audit log in the current transaction (`actor` a person or a name like `ccbot`)."""
+    name = actor if isinstance(actor, str) else actor.github
+    add_audit_entry(
+        session,
+        at=now,
+        actor=name,
+        action=action,
+        subject=subject,
+        details={
+            key: value if isinstance(value, int | bool) else str(value) for key, value in details.items()
+        },
+    )

@@ -1,0 +1,92 @@
+"""Outbox keys and posting subjects: every message's identity is built here, so none repeats and none collides."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+
+# The outbox's key column holds 255 characters; a longer key keeps a digest of the whole instead of a cut.
+MAX_KEY = 255
+
+
+class Kind(enum.StrEnum):
+    """What a message is; the first part of its key, and its `kind` in the outbox and metrics."""
+
+    QUESTION_ROOT = "question-root"
+    QUESTION_CONFIRM = "question-confirm"
+    QUESTION_URGENT = "question-urgent"
+    QUESTION_DELAYED = "question-delayed"
+    QUESTION_HANDOFF = "question-handoff"
+    QUESTION_NUDGE = "question-nudge"
+    ESCALATION_ROOT = "escalation-root"
+    ESCALATION_OPENED = "escalation-opened"
+    ESCALATION_CHANGE = "escalation"
+    ESCALATION_OWNER = "escalation-owner"
+    ESCALATION_STEP = "escalation-step"
+    NOTICE_DM = "deploy-dm"
+    NOTICE_THREAD = "deploy-thread"
+    NOTICE_UNMATCHED = "deploy-unmatched"
+    NOTICE_ANSWER = "deploy-answer"
+    INTRO = "intro"
+    NOMINATION_ROOT = "nomination-root"
+    NOMINATION_RESULT = "nomination-result"
+    NOMINATION_CHECKLIST = "nomination-checklist"
+    PHASE = "phase"
+    LAPSED = "lapsed"
+    ACTIVE_AGAIN = "active-again"
+    EXPIRY = "expiry"
+    ONBOARDING = "onboarding"
+    RETRO = "retro"
+    RETRO_REPORT = "retro-report"
+    DIGEST = "digest"
+    DIGEST_CSV = "digest-csv"
+    DELIVERY_FAILED = "delivery-failed"
+    REDRAW = "redraw"
+
+
+class Subject:
+    """Names of the things the bot posts and later redraws or replies under (one posting each)."""
+
+    @staticmethod
+    def question(question_id: int) -> str:
+        """The thread root of a question."""
+        return f"question:{question_id}"
+
+    @staticmethod
+    def escalation(escalation_id: int) -> str:
+        """An escalation's post in the management channel."""
+        return f"escalation:{escalation_id}"
+
+    @staticmethod
+    def nomination(nomination_id: int) -> str:
+        """A nomination's post with its vote buttons."""
+        return f"nomination:{nomination_id}"
+
+    @staticmethod
+    def intro(intro_id: int) -> str:
+        """An intro to a repository's owners in the coordination channel."""
+        return f"intro:{intro_id}"
+
+    @staticmethod
+    def notice(notice_id: int) -> str:
+        """A production notice's DM to the committer."""
+        return f"notice:{notice_id}"
+
+    @staticmethod
+    def notice_thread(notice_id: int) -> str:
+        """The champions' thread about a production notice."""
+        return f"notice-thread:{notice_id}"
+
+
+def message_key(kind: Kind | str, *parts: object) -> str:
+    """Return the outbox key of a message: its kind and the parts that make it unique, never cut short."""
+    key = ":".join([str(kind), *(str(part) for part in parts)])
+    if len(key) <= MAX_KEY:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"{key[: MAX_KEY - len(digest) - 1]}~{digest}"
+
+
+def redraw_key(subject: str) -> str:
+    """Return the key of the (single, replaceable) redraw of a posting."""
+    return message_key(Kind.REDRAW, subject)
