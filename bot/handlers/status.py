@@ -14,8 +14,8 @@ from sqlmodel import Session
 from bot.ids import Action, Command, Event
 from bot.services.activity import get_activity
 from bot.services.home import build_home
+from bot.services.policy import Channels
 from bot.services.roster import get_profile, list_admins
-from bot.settings import Settings
 from bot.views.home import home_blocks, paged_home
 from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
 from storage.models import Person
@@ -29,7 +29,7 @@ def answer_cc_command(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    settings: Settings,
+    channels: Channels,
 ) -> None:
     """Answer `/cc` with the caller's status, `/cc help` with the command list, anything else with help."""
     text = (command.get("text") or "").strip()
@@ -39,7 +39,7 @@ def answer_cc_command(
     elif word not in STATUS_WORDS:
         blocks = help_blocks(unknown=text)
     elif person is None or person.id is None:
-        blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
+        blocks = not_on_roster_blocks(admin_refs(list_admins(session), channels.admins))
     else:
         profile = get_profile(session, person.id, today=now.date())
         blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id, now=now))
@@ -52,11 +52,11 @@ def _publish(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    settings: Settings,
+    channels: Channels,
     page: int,
 ) -> None:
     if person is None or person.id is None:
-        blocks = not_on_roster_blocks(admin_refs(list_admins(session), settings.admins))
+        blocks = not_on_roster_blocks(admin_refs(list_admins(session), channels.admins))
     else:
         blocks = home_blocks(build_home(session, person.id, now=now), now=now)
     client.views_publish(user_id=user_id, view=paged_home(blocks, page))
@@ -68,12 +68,12 @@ def publish_home(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    settings: Settings,
+    channels: Channels,
 ) -> None:
     """Publish the first page of the Home tab for whoever opened it."""
     if event.get("tab", "home") != "home":
         return
-    _publish(client, event["user"], session, person, now, settings, page=1)
+    _publish(client, event["user"], session, person, now, channels, page=1)
 
 
 def handle_home_page_action(
@@ -84,13 +84,13 @@ def handle_home_page_action(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    settings: Settings,
+    channels: Channels,
 ) -> None:
     """Show another page of the Home tab."""
     ack()
     value = str(action.get("value") or "1")
     _publish(
-        client, body["user"]["id"], session, person, now, settings, page=int(value) if value.isdigit() else 1
+        client, body["user"]["id"], session, person, now, channels, page=int(value) if value.isdigit() else 1
     )
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.keys import Subject
+from bot.services.outbox import postings_of
 from storage import deployments as deployment_store
 from storage import escalations as escalation_store
 from storage import questions as question_store
@@ -24,6 +26,11 @@ class Activity:
     waiting_on_me: list[tuple[Question, str]] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+
+    def link(self, subject: str) -> str | None:
+        """Return the permalink of a posted question or escalation (by subject), or None."""
+        return self.links.get(subject)
 
 
 def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
@@ -37,7 +44,7 @@ def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Questi
 def get_activity(session: Session, person_id: int, *, now: dt.datetime) -> Activity:
     """Return a person's open questions, questions waiting on them, their escalations and recent deployments."""
     notices = deployment_store.list_recent_notices_of(session, person_id, since=now - RECENT_DEPLOYMENTS)
-    return Activity(
+    activity = Activity(
         asked=_with_repo(session, question_store.list_open_questions_of(session, person_id)),
         waiting_on_me=_with_repo(
             session, question_store.list_open_questions_for_responder(session, person_id)
@@ -45,6 +52,15 @@ def get_activity(session: Session, person_id: int, *, now: dt.datetime) -> Activ
         escalations=escalation_store.list_escalations_of(session, person_id),
         deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
     )
+    subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
+    subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]
+    activity.links = permalinks(session, subjects)
+    return activity
+
+
+def permalinks(session: Session, subjects: list[str]) -> dict[str, str]:
+    """Return the permalinks of these postings, by subject (those without one are absent)."""
+    return {subject: p.permalink for subject, p in postings_of(session, subjects).items() if p.permalink}
 
 
 def _repo_name(session: Session, repo_id: int | None) -> str:

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.services.deployments import ALERT_EVENTS
+from bot.services.keys import Kind
+from bot.services.outbox import Outgoing, commit, post
+from bot.services.policy import Channels
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
+from bot.views import digest as views
 from storage import digest as store
 from storage import roster as roster_store
 from storage.models import AgreementKind, Person, Retro, Status
@@ -133,3 +137,27 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
 def digest_recipients(session: Session) -> list[Person]:
     """Return the managers who get the digest by DM."""
     return roster_store.list_people_with_role(session, "manager")
+
+
+def queue_weekly_digest(session: Session, *, now: dt.datetime, channels: Channels) -> tuple[str, int]:
+    """Queue this week's digest once per manager and for the digest channel (with the CSV when the table
+    does not fit); return the week and how many messages were queued."""
+    digest = build_digest(session, now=now)
+    blocks = views.digest_blocks(digest)
+    text = views.digest_text(digest)
+    recipients = [(str(p.id), p.slack_user_id) for p in digest_recipients(session)]
+    recipients.append(("channel", channels.digest))
+    messages: list[Outgoing | None] = []
+    for recipient, channel in recipients:
+        messages.append(post(Kind.DIGEST, [digest.period, recipient], channel, text, blocks=blocks))
+        if len(digest.loads) > views.MAX_LOAD_ROWS:
+            messages.append(
+                post(
+                    Kind.DIGEST,
+                    [digest.period, recipient, "csv"],
+                    channel,
+                    views.load_csv(digest),
+                    file_name=f"champion-load-{digest.period}.csv",
+                )
+            )
+    return digest.period, len(commit(session, messages, now=now))

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.activity import Activity, get_activity
+from bot.services.activity import Activity, get_activity, permalinks
 from bot.services.digest import Digest, Expiring, build_digest
+from bot.services.keys import Subject
 from bot.services.reminders import OnboardingGaps
 from bot.services.roster import Profile, get_profile
 from storage import escalations as escalation_store
@@ -51,6 +52,7 @@ def build_home(session: Session, person_id: int, *, now: dt.datetime) -> HomeDat
     if roles & {Role.MANAGER.value, Role.ADMIN.value}:
         data.digest = build_digest(session, now=now)
         data.overdue = escalation_store.list_overdue_escalations(session)
+        data.activity.links.update(permalinks(session, [Subject.escalation(e.id or 0) for e in data.overdue]))
     if Role.ADMIN.value in roles:
         assert data.digest is not None
         required = profile.policy.champions_required

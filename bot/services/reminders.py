@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.services.business_hours import WorkingHours, zone
-from bot.services.policy import current_policy
-from bot.services.roster import get_profile, refresh_statuses
+from bot.services.keys import Kind
+from bot.services.outbox import Outgoing, commit, dm
+from bot.services.policy import Policy, current_policy
+from bot.services.roster import get_profile, list_admins, refresh_statuses
 from bot.services.status import Gap
+from bot.views import reminders as views
 from storage import roster as store
 from storage.models import Agreement, AgreementKind, Organization, Person, Role, Status
 
@@ -160,3 +163,107 @@ def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[Onboarding
         if profile.standing.status is Status.ONBOARDING:
             stuck.append(OnboardingGaps(person, profile.standing.gaps))
     return stuck
+
+
+# -- the messages reminders send -------------------------------------------------------------------
+
+# Champions (and organisation contacts) hear only at these thresholds.
+CHAMPION_THRESHOLDS = {7, 1}
+
+
+def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
+    """Record lapses and renewals and commit them with their notices; return how many notices were queued."""
+    admins = list_admins(session)
+    today = now.date()
+    messages: list[Outgoing | None] = []
+    for change in apply_status_changes(session, today=today):
+        person = change.person
+        if change.new == Status.LAPSED.value:
+            messages.append(
+                dm(
+                    Kind.LAPSED,
+                    [person.id, today, person.id],
+                    person.slack_user_id,
+                    views.lapsed_to_committer(change, admins),
+                )
+            )
+            for recipient in {p.id: p for p in [*change.managers, *change.admins]}.values():
+                messages.append(
+                    dm(
+                        Kind.LAPSED,
+                        [person.id, today, recipient.id],
+                        recipient.slack_user_id,
+                        views.lapsed_to_manager(change),
+                    )
+                )
+        elif change.old == Status.LAPSED.value:
+            messages.append(
+                dm(Kind.ACTIVE_AGAIN, [person.id, today], person.slack_user_id, views.active_again(change))
+            )
+    # Status changes and their notices commit together, so a notice is never lost or repeated.
+    return len(commit(session, messages, now=now))
+
+
+def queue_expiry_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
+    """Queue each due reminder before an agreement ends, once per recipient and threshold; return how many."""
+    admins = list_admins(session)
+    queued = 0
+    notices = list_expiry_notices(
+        session,
+        today=now.date(),
+        thresholds=policy.expiry_reminder_days,
+        champion_thresholds=CHAMPION_THRESHOLDS,
+    )
+    for notice in notices:
+        reminders: list[Outgoing | None] = []
+        parts = [notice.agreement.id, notice.threshold]
+        for committer in notice.committers:
+            # The last reminder goes out at once: waiting for office hours could mean after the expiry.
+            if notice.days_left <= 1 or is_working_time(now, committer, policy.hours):
+                reminders.append(
+                    dm(
+                        Kind.EXPIRY,
+                        [*parts, committer.id],
+                        committer.slack_user_id,
+                        views.expiry_to_committer(notice, admins),
+                    )
+                )
+            if notice.threshold in CHAMPION_THRESHOLDS:
+                reminders += [
+                    dm(
+                        Kind.EXPIRY,
+                        [*parts, committer.id, champion.id],
+                        champion.slack_user_id,
+                        views.expiry_to_champion(notice, committer),
+                    )
+                    for champion in notice.champions.get(committer.id or 0, [])
+                ]
+        contact = notice.org_contact
+        if notice.threshold in CHAMPION_THRESHOLDS and contact is not None:
+            reminders.append(
+                dm(
+                    Kind.EXPIRY,
+                    [*parts, "contact", contact.id],
+                    contact.slack_user_id,
+                    views.expiry_to_contact(notice),
+                )
+            )
+        queued += len(commit(session, reminders, now=now))
+    return queued
+
+
+def queue_onboarding_reminders(session: Session, *, now: dt.datetime, hours: WorkingHours) -> int:
+    """Queue this week's reminder for each onboarding committer in their working hours; return how many."""
+    admins = list_admins(session)
+    year, week, _ = now.date().isocalendar()
+    messages = [
+        dm(
+            Kind.ONBOARDING,
+            [stuck.person.id, f"{year}-W{week:02d}"],
+            stuck.person.slack_user_id,
+            views.onboarding_reminder(stuck, admins),
+        )
+        for stuck in list_onboarding_gaps(session, today=now.date())
+        if is_working_time(now, stuck.person, hours)
+    ]
+    return len(commit(session, messages, now=now))

@@ -20,10 +20,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action
+from bot.services.keys import Subject
 from bot.views.digest import digest_blocks
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text, status_blocks
 from bot.views.text import day, escape, person_ref
+from storage.models import Escalation
 
 if TYPE_CHECKING:
     from bot.services.home import HomeData
@@ -47,6 +49,12 @@ def _chunked(title: str, lines: Sequence[str], empty: str) -> list[Block]:
     return blocks
 
 
+def _overdue_line(escalation: Escalation, permalink: str | None, now: dt.datetime) -> str:
+    label = f"#{escalation.id} {escape(escalation.summary)}"
+    waiting = duration(now - escalation.opened_at)
+    return f"• <{permalink}|{label}> waiting {waiting}" if permalink else f"• {label} waiting {waiting}"
+
+
 def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
     """Return every block of a person's App Home, before pagination."""
     own = replace(data.activity, waiting_on_me=[])
@@ -55,7 +63,8 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
     if queue or data.profile.committers:
         blocks.append(HeaderBlock(text="Questions waiting on you"))
         lines = [
-            f"• <{q.permalink or q.pr_url}|{escape(repo)}#{q.pr_number}> ({q.state}), waiting {duration(now - q.asked_at)}"
+            f"• <{data.activity.link(Subject.question(q.id or 0)) or q.pr_url}|{escape(repo)}#{q.pr_number}> "
+            f"({q.state}), waiting {duration(now - q.asked_at)}"
             for q, repo in queue
         ]
         blocks += _chunked("Open", lines, "none, well done")
@@ -63,8 +72,7 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
         blocks.append(DividerBlock())
         blocks += digest_blocks(data.digest)
         overdue = [
-            f"• <{e.permalink or '#'}|#{e.id} {escape(e.summary)}> waiting {duration(now - e.opened_at)}"
-            for e in data.overdue
+            _overdue_line(e, data.activity.link(Subject.escalation(e.id or 0)), now) for e in data.overdue
         ]
         blocks += _chunked("Overdue escalations", overdue, "none")
     if data.health is not None:

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import COMMAND_HELP
+from bot.services.keys import Subject
 from bot.views.deployments import deployment_line
 from bot.views.text import day, escape, person_ref, relative_days, slack_date
 from storage.models import AgreementKind, Person, Question, Status
@@ -119,12 +120,9 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: Activity | None
 MAX_ITEMS = 10
 
 
-def _question_line(question: Question, repo: str) -> str:
-    link = (
-        f"<{question.permalink}|{escape(repo)}#{question.pr_number}>"
-        if question.permalink
-        else f"{escape(repo)}#{question.pr_number}"
-    )
+def _question_line(question: Question, repo: str, permalink: str | None) -> str:
+    label = f"{escape(repo)}#{question.pr_number}"
+    link = f"<{permalink}|{label}>" if permalink else label
     return f"• {link} ({question.state}) asked {slack_date(question.asked_at)}"
 
 
@@ -132,10 +130,16 @@ def activity_blocks(activity: Activity) -> list[Block]:
     """Return the open items of a person: their questions, questions waiting on them, their escalations."""
     blocks: list[Block] = []
     if activity.asked:
-        lines = "\n".join(_question_line(q, repo) for q, repo in activity.asked[:MAX_ITEMS])
+        lines = "\n".join(
+            _question_line(q, repo, activity.link(Subject.question(q.id or 0)))
+            for q, repo in activity.asked[:MAX_ITEMS]
+        )
         blocks.append(_section(f"*Your open questions:*\n{lines}"))
     if activity.waiting_on_me:
-        lines = "\n".join(_question_line(q, repo) for q, repo in activity.waiting_on_me[:MAX_ITEMS])
+        lines = "\n".join(
+            _question_line(q, repo, activity.link(Subject.question(q.id or 0)))
+            for q, repo in activity.waiting_on_me[:MAX_ITEMS]
+        )
         more = len(activity.waiting_on_me) - MAX_ITEMS
         blocks.append(
             _section(f"*Questions waiting on you:*\n{lines}" + (f"\n…and {more} more" if more > 0 else ""))
@@ -144,11 +148,8 @@ def activity_blocks(activity: Activity) -> list[Block]:
         entries: list[str] = []
         for escalation in activity.escalations[:MAX_ITEMS]:
             title = escape(escalation.summary)
-            link = (
-                f"<{escalation.permalink}|#{escalation.id} {title}>"
-                if escalation.permalink
-                else f"#{escalation.id} {title}"
-            )
+            permalink = activity.link(Subject.escalation(escalation.id or 0))
+            link = f"<{permalink}|#{escalation.id} {title}>" if permalink else f"#{escalation.id} {title}"
             entries.append(f"• {link} ({escalation.state})")
         blocks.append(_section("*Your escalations:*\n" + "\n".join(entries)))
     if activity.deployments:
