@@ -29,6 +29,7 @@ class Kind(enum.StrEnum):
     NOTICE_ANSWER = "deploy-answer"
     INTRO = "intro"
     NOMINATION_ROOT = "nomination-root"
+    NOMINATION_DELAYED = "nomination-delayed"
     NOMINATION_RESULT = "nomination-result"
     NOMINATION_CHECKLIST = "nomination-checklist"
     PHASE = "phase"
