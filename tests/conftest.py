@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from freezegun import freeze_time
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
@@ -165,26 +166,44 @@ def clock() -> list[dt.datetime]:
     return [NOW]
 
 
-def bot_settings(db_url: str, slack: SlackStandIn) -> Settings:
+def bot_settings(db_url: str, slack: SlackStandIn, **overrides: str) -> Settings:
     """The settings of the test bot: the stand-in's URL, test secrets, channels and one bootstrap admin."""
-    return load_settings(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack.url,
-        CCBOT_DATABASE_URL=db_url,
-        CCBOT_ADMINS="U0ADMIN99",
-        CCBOT_COORDINATION_CHANNEL="C0COORD01",
-        CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
-        CCBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
-    )
+    values: dict[str, str] = {
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.url,
+        "CCBOT_DATABASE_URL": db_url,
+        "CCBOT_ADMINS": "U0ADMIN99",
+        "CCBOT_COORDINATION_CHANNEL": "C0COORD01",
+        "CCBOT_MANAGEMENT_CHANNEL": "C0MGMT001",
+        "CCBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    return load_settings(**{**values, **overrides})
+
+
+def make_bot(db_url: str, slack: SlackStandIn, **overrides: str) -> Bot:
+    """Return the bot for job and service tests: the test settings (with overrides), no roster loaded."""
+    return build_bot(bot_settings(db_url, slack, **overrides), process_before_response=True)
+
+
+@pytest.fixture
+def job_bot(db_url: str, slack: SlackStandIn) -> Iterator[Bot]:
+    """The bot as jobs see it (digest channel set too), on the test database; no roster loaded."""
+    built = make_bot(db_url, slack, CCBOT_DIGEST_CHANNEL="C0DIGEST1")
+    yield built
+    built.close()
+
+
+def run_at(bot: Bot, job: str, at: dt.datetime) -> object:
+    """Run one job as of `at`, with the wall clock frozen there too."""
+    with freeze_time(at):
+        return bot.run_job(job, now=at)
 
 
 def _running(
     db_url: str, slack: SlackStandIn, clock: list[dt.datetime], *, in_process: bool
 ) -> Iterator[RunningBot]:
-    built = build_bot(
-        bot_settings(db_url, slack), clock=lambda: clock[0], process_before_response=in_process
-    )
+    built = build_bot(bot_settings(db_url, slack), clock=lambda: clock[0], process_before_response=in_process)
     with built.runtime.session_factory() as session:
         load_pilot(session)
     running = RunningBot(bot=built, slack=slack, sender=SlackSender(app=built.app))

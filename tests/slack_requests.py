@@ -71,7 +71,9 @@ class Answer:
         self.status_code = status
         self.text = body
         self.content = body.encode()
-        self.headers = {key.lower(): value[0] if isinstance(value, list) else value for key, value in headers.items()}
+        self.headers = {
+            key.lower(): value[0] if isinstance(value, list) else value for key, value in headers.items()
+        }
 
     def json(self) -> Any:
         """Return the body parsed as JSON."""
@@ -89,7 +91,9 @@ class SlackSender:
 
     def _dispatch(self, body: str, headers: dict[str, str]) -> Answer:
         assert self.app is not None
-        response = self.app.dispatch(BoltRequest(body=body, headers={k.lower(): v for k, v in headers.items()}))
+        response = self.app.dispatch(
+            BoltRequest(body=body, headers={k.lower(): v for k, v in headers.items()})
+        )
         return Answer(response.status, response.body, response.headers)
 
     def post(

@@ -6,21 +6,17 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
-from bot.jobs.onboarding_reminders import onboarding_reminders
+from bot.assembly import Bot
 from bot.services.business_hours import WorkingHours
 from bot.services.reminders import is_working_time
-from bot.settings import Settings, load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from storage.db import make_session_factory
 from storage.models import Agreement, Person
 from storage.roster import get_organization_by_name, get_person_by_github
-from tests.conftest import NOW, load_pilot
+from tests.conftest import NOW, load_pilot, run_at
 
 ZIA, SYMBOLIST, BRADEN, PDPINCH = "U0PILOT01", "U0PILOT03", "U0PILOT02", "U0PILOT07"
 JBOWMAN, FEANIL = "U0CHAMP01", "U0CHAMP02"
@@ -32,22 +28,14 @@ def utc(text: str) -> dt.datetime:
 
 
 @pytest.fixture
-def settings(db_url: str, slack: SlackStandIn) -> Settings:
-    return load_settings(
-        SLACK_BOT_TOKEN="xoxb-test-token", SLACK_API_URL=slack.url, CCBOT_DATABASE_URL=db_url
-    )
-
-
-@pytest.fixture
 def db(engine: Engine) -> Iterator[Session]:
     with make_session_factory(engine)() as session:
         load_pilot(session, now=NOW)
         yield session
 
 
-def _run(db: Session, settings: Settings, at: dt.datetime) -> None:
-    with freeze_time(at):
-        agreement_expiry_reminders(at, db, make_client(settings), settings=settings)
+def _run(bot: Bot, at: dt.datetime, job: str = "agreement_expiry_reminders") -> None:
+    run_at(bot, job, at)
 
 
 def _dms(slack: SlackStandIn, user: str, containing: str = "") -> list[str]:
@@ -55,11 +43,11 @@ def _dms(slack: SlackStandIn, user: str, containing: str = "") -> list[str]:
 
 
 def test_the_30_day_reminder_comes_once_in_each_committers_working_hours(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
     # Tuesday 1 December, 06:00 UTC: 11:00 in Karachi, 22:00 the evening before in Vancouver.
-    _run(db, settings, utc("2026-12-01T06:00"))
-    _run(db, settings, utc("2026-12-01T06:00"))
+    _run(job_bot, utc("2026-12-01T06:00"))
+    _run(job_bot, utc("2026-12-01T06:00"))
     assert len(_dms(slack, ZIA, "Edly by Arbisoft")) == 1
     assert "2026-12-31 (in 30 days)" in _dms(slack, ZIA)[0]
     assert len(_dms(slack, SYMBOLIST, "OpenCraft")) == 1
@@ -67,28 +55,28 @@ def test_the_30_day_reminder_comes_once_in_each_committers_working_hours(
     assert _dms(slack, PDPINCH) == [], "MIT is not a provider: no entity agreement needed"
     assert _dms(slack, JBOWMAN) == [], "champions hear only at 7 and 1 days"
 
-    _run(db, settings, utc("2026-12-01T18:00"))  # 10:00 in Vancouver
+    _run(job_bot, utc("2026-12-01T18:00"))  # 10:00 in Vancouver
     assert len(_dms(slack, BRADEN, "OpenCraft")) == 1
     assert len(_dms(slack, ZIA)) == 1
 
 
 def test_champions_hear_at_seven_days_and_the_last_reminder_ignores_office_hours(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    _run(db, settings, utc("2026-12-24T20:00"))  # 7 days; 01:00 in Karachi
+    _run(job_bot, utc("2026-12-24T20:00"))  # 7 days; 01:00 in Karachi
     assert _dms(slack, ZIA) == []
     assert len(_dms(slack, JBOWMAN, "<@U0PILOT01>'s Entity contributor agreement")) == 1
     assert len(_dms(slack, FEANIL, "<@U0PILOT01>")) == 1
-    _run(db, settings, utc("2026-12-30T20:00"))  # tomorrow; still night in Karachi, sent anyway
+    _run(job_bot, utc("2026-12-30T20:00"))  # tomorrow; still night in Karachi, sent anyway
     assert len(_dms(slack, ZIA, "(tomorrow)")) == 1
     assert len([t for t in _dms(slack, JBOWMAN, "(tomorrow)") if "<@U0PILOT01>" in t]) == 1
 
 
 def test_a_lapse_is_told_once_and_a_renewal_restores_active_and_stops_reminders(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    _run(db, settings, utc("2026-12-31T00:30"))
-    _run(db, settings, utc("2026-12-31T01:30"))
+    _run(job_bot, utc("2026-12-31T00:30"))
+    _run(job_bot, utc("2026-12-31T01:30"))
     zia = get_person_by_github(db, "ziafazal")
     assert zia is not None
     db.refresh(zia)
@@ -109,13 +97,13 @@ def test_a_lapse_is_told_once_and_a_renewal_restores_active_and_stops_reminders(
         )
     )
     db.commit()
-    _run(db, settings, utc("2027-01-04T06:00"))
+    _run(job_bot, utc("2027-01-04T06:00"))
     db.refresh(zia)
     assert zia.status == "active"
     assert len(_dms(slack, ZIA, "*active* again")) == 1
-    _run(db, settings, utc("2027-11-01T06:00"))
+    _run(job_bot, utc("2027-11-01T06:00"))
     assert _dms(slack, ZIA, "Edly by Arbisoft") == [], "the renewed agreement is far from its end"
-    _run(db, settings, utc("2027-12-01T06:00"))
+    _run(job_bot, utc("2027-12-01T06:00"))
     assert ["2027-12-31 (in 30 days)" in t for t in _dms(slack, ZIA, "Edly by Arbisoft")] == [True]
 
 
@@ -129,17 +117,15 @@ def test_working_hours_follow_each_persons_zone_across_dst_and_weekends() -> Non
 
 
 def test_onboarding_committers_are_reminded_weekly_of_what_is_missing(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    client = make_client(settings)
     for at in (
         "2026-11-30T08:00",
         "2026-11-30T09:00",
         "2026-12-02T10:00",
         "2026-12-07T08:00",
     ):  # Kyiv 10:00, ...
-        with freeze_time(utc(at)):
-            onboarding_reminders(utc(at), db, client, settings=settings)
+        _run(job_bot, utc(at), "onboarding_reminders")
     reminders = _dms(slack, "U0PILOT09", "onboarding is not finished")
     assert len(reminders) == 2, "once a week"
     assert "NDA / program agreement: not signed yet" in reminders[0]

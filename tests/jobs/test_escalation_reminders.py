@@ -6,40 +6,26 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.jobs.escalation_reminders import escalation_reminders
-from bot.publish import post_escalation
+from bot.assembly import Bot
 from bot.services.escalations import (
     EscalationCard,
     acknowledge_escalation,
+    get_escalation_card,
     open_escalation,
     validate_escalation,
 )
-from bot.settings import Settings, load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from storage.db import make_session_factory
 from storage.models import EscalationStep
 from storage.roster import get_person_by_github
-from tests.conftest import NOW, load_pilot
+from tests.conftest import NOW, load_pilot, run_at
 
 MANAGEMENT, DIGEST = "C0MGMT001", "C0DIGEST1"
 NIMISHA, DIRECTOR = "U0MGR0001", "U0MGR0002"
 OPENED = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)  # a Thursday, 10:00 in New York
-
-
-@pytest.fixture
-def settings(db_url: str, slack: SlackStandIn) -> Settings:
-    return load_settings(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_API_URL=slack.url,
-        CCBOT_DATABASE_URL=db_url,
-        CCBOT_MANAGEMENT_CHANNEL=MANAGEMENT,
-        CCBOT_DIGEST_CHANNEL=DIGEST,
-    )
 
 
 @pytest.fixture
@@ -49,52 +35,53 @@ def db(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def _escalate(db: Session, settings: Settings, *, urgency: str) -> EscalationCard:
+def _escalate(db: Session, bot: Bot, *, urgency: str) -> EscalationCard:
     zia = get_person_by_github(db, "ziafazal")
     draft = validate_escalation(
         db, zia, committer_id=None, summary="Blocked", impact="Nobody reviews", related="", urgency=urgency
     )
-    card = open_escalation(db, zia, draft, now=OPENED)  # type: ignore[arg-type]
-    return post_escalation(make_client(settings), db, card, settings=settings, now=OPENED)
+    decided = open_escalation(db, zia, draft, now=OPENED, channels=bot.runtime.channels)  # type: ignore[arg-type]
+    bot.runtime.deliver(db, decided.keys, now=OPENED)
+    return get_escalation_card(db, decided.card.id)
 
 
-def _run(db: Session, settings: Settings, at: dt.datetime) -> None:
-    with freeze_time(at):
-        escalation_reminders(at, db, make_client(settings), settings=settings)
+def _run(bot: Bot, at: dt.datetime) -> None:
+    run_at(bot, "escalation_reminders", at)
 
 
 def _thread(slack: SlackStandIn, card: EscalationCard) -> list[str]:
-    return [m["text"] for m in slack.messages(MANAGEMENT) if m.get("thread_ts") == card.escalation.ts]
+    assert card.posting is not None
+    return [m["text"] for m in slack.messages(MANAGEMENT) if m.get("thread_ts") == card.posting.ts]
 
 
 def test_an_unacknowledged_urgent_escalation_reaches_the_second_manager_at_15_minutes_once(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    card = _escalate(db, settings, urgency="urgent")
+    card = _escalate(db, job_bot, urgency="urgent")
     assert card.owner is not None
     assert card.owner.github == "nimisha", "the committer's own manager has it first"
-    _run(db, settings, OPENED + dt.timedelta(minutes=14, seconds=59))
+    _run(job_bot, OPENED + dt.timedelta(minutes=14, seconds=59))
     assert _thread(slack, card) == []
     assert not slack.messages(DIRECTOR)
 
-    _run(db, settings, OPENED + dt.timedelta(minutes=15))
-    _run(db, settings, OPENED + dt.timedelta(minutes=15))
+    _run(job_bot, OPENED + dt.timedelta(minutes=15))
+    _run(job_bot, OPENED + dt.timedelta(minutes=15))
     assert len(_thread(slack, card)) == 1
     assert "Not acknowledged after 15m" in _thread(slack, card)[0]
     assert len(slack.messages(DIRECTOR)) == 1
 
-    _run(db, settings, OPENED + dt.timedelta(minutes=30))
-    _run(db, settings, OPENED + dt.timedelta(minutes=30))
+    _run(job_bot, OPENED + dt.timedelta(minutes=30))
+    _run(job_bot, OPENED + dt.timedelta(minutes=30))
     assert len(_thread(slack, card)) == 2
     assert len([m for m in slack.messages(NIMISHA) if "without an acknowledgement" in m["text"]]) == 1
 
 
 def test_after_the_limit_it_is_reported_overdue_in_the_digest_channel_once(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    card = _escalate(db, settings, urgency="urgent")
+    card = _escalate(db, job_bot, urgency="urgent")
     for minutes in (15, 30, 45, 60, 60, 75, 120):
-        _run(db, settings, OPENED + dt.timedelta(minutes=minutes))
+        _run(job_bot, OPENED + dt.timedelta(minutes=minutes))
     overdue = slack.messages(DIGEST)
     assert len(overdue) == 1
     assert "Overdue" in overdue[0]["text"]
@@ -103,25 +90,25 @@ def test_after_the_limit_it_is_reported_overdue_in_the_digest_channel_once(
 
 
 def test_a_normal_escalation_waits_for_managers_working_hours(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    card = _escalate(db, settings, urgency="normal")
+    card = _escalate(db, job_bot, urgency="normal")
     # Opened Thursday 10:00 in New York; 4 working hours of the next manager (New York) later is 14:00.
-    _run(db, settings, OPENED + dt.timedelta(hours=3, minutes=59))
+    _run(job_bot, OPENED + dt.timedelta(hours=3, minutes=59))
     assert _thread(slack, card) == []
-    _run(db, settings, OPENED + dt.timedelta(hours=4))
+    _run(job_bot, OPENED + dt.timedelta(hours=4))
     assert len(_thread(slack, card)) == 1
 
 
 def test_an_acknowledged_escalation_reminds_its_owner_after_three_days(
-    db: Session, settings: Settings, slack: SlackStandIn
+    db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
-    card = _escalate(db, settings, urgency="urgent")
+    card = _escalate(db, job_bot, urgency="urgent")
     director = get_person_by_github(db, "eng-director")
     acknowledge_escalation(db, card.id, director, now=OPENED + dt.timedelta(minutes=5))
-    _run(db, settings, OPENED + dt.timedelta(hours=1))
+    _run(job_bot, OPENED + dt.timedelta(hours=1))
     assert _thread(slack, card) == [], "an acknowledged escalation is not re-notified"
-    _run(db, settings, OPENED + dt.timedelta(days=3, minutes=5))
-    _run(db, settings, OPENED + dt.timedelta(days=4))
+    _run(job_bot, OPENED + dt.timedelta(days=3, minutes=5))
+    _run(job_bot, OPENED + dt.timedelta(days=4))
     reminders = [m for m in slack.messages(DIRECTOR) if "acknowledged but unresolved" in m["text"]]
     assert len(reminders) == 1

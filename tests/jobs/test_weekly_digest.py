@@ -18,13 +18,14 @@ from bot.services.escalations import (
     resolve_escalation,
     validate_escalation,
 )
-from bot.services.questions import ask_question, mark_answered, record_reply, record_thread, validate_question
+from bot.services.questions import mark_answered, record_reply
 from bot.slack_standin import SlackStandIn
 from storage.db import make_session_factory
 from storage.models import Person, PersonRole, Question, Role
 from storage.questions import add_question
 from storage.roster import add_person, get_person_by_github
 from tests.conftest import load_pilot
+from tests.flows import CHANNELS, ask
 
 DIGEST_CHANNEL = "C0DIGEST1"
 MONDAY = "2026-12-07T09:00:00Z"
@@ -40,12 +41,15 @@ def person(session: Session, handle: str) -> Person:
     return found
 
 
+POSTINGS: dict[int, str] = {}
+
+
 def _ask(session: Session, who: str, when: str, number: int) -> int:
-    draft = validate_question(
-        pr_url=f"https://github.com/openedx/edx-platform/pull/{number}", text="q", urgency="normal"
+    card = ask(
+        session, who, now=at(when), pr=f"https://github.com/openedx/edx-platform/pull/{number}", text="q"
     )
-    card = ask_question(session, person(session, who), draft, now=at(when))
-    record_thread(session, card.id, channel="C0COORD01", ts=f"{number}.000001", permalink=None)
+    assert card.posting is not None
+    POSTINGS[number] = card.posting.ts
     return card.id
 
 
@@ -53,7 +57,7 @@ def _reply(session: Session, number: int, user: str, when: str) -> None:
     record_reply(
         session,
         channel="C0COORD01",
-        thread_ts=f"{number}.000001",
+        thread_ts=POSTINGS[number],
         ts=f"{number}.5",
         slack_user_id=user,
         now=at(when),
@@ -79,7 +83,7 @@ def db(engine: Engine) -> Iterator[Session]:
             draft = validate_escalation(
                 session, zia, committer_id=None, summary=summary, impact="x", related="", urgency="normal"
             )
-            card = open_escalation(session, zia, draft, now=at(when))
+            card = open_escalation(session, zia, draft, now=at(when), channels=CHANNELS).card
         nimisha = person(session, "nimisha")
         acknowledge_escalation(session, card.id, nimisha, now=at("2026-12-03T12:00"))
         resolve_escalation(session, card.id, nimisha, "done", now=at("2026-12-04T12:00"))
