@@ -1,4 +1,4 @@
-"""POST /hooks/deployments: the deployment pipeline's signed notices, verified, recorded and sent on."""
+"""POST /hooks/deployments: the deployment pipeline's signed notices, verified, recorded with their messages, delivered."""
 
 from __future__ import annotations
 
@@ -10,9 +10,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk import WebClient
-
-from bot.publish import publish_deployment
 from bot.runtime import Runtime
 from bot.services.deployments import PayloadError, parse_payload, record_deployment
 
@@ -51,11 +48,10 @@ def signature_problem(
 
 
 class DeploymentHook:
-    """Verifies, records and publishes deployment notices (runs in a worker thread)."""
+    """Verifies deployment notices, records each with its messages, then delivers them (runs in a worker thread)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.client: WebClient = runtime.messenger.client  # type: ignore[attr-defined]
 
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
         """Answer one delivery: 401 bad signature, 400 bad body, 413 too large, 200 accepted or duplicate."""
@@ -78,10 +74,11 @@ class DeploymentHook:
             return HookResponse(400, {"error": str(exc)})
         now = self.runtime.clock()
         with self.runtime.session_factory() as session:
-            outcome = record_deployment(session, payload, now=now)
+            outcome = record_deployment(session, payload, now=now, channels=self.runtime.channels)
             if outcome.duplicate:
                 return HookResponse(200, {"status": "duplicate", "duplicates": outcome.duplicates})
-            publish_deployment(self.client, session, outcome, settings=self.runtime.settings, now=now)
+            # What fails to send here stays queued: the outbox_delivery job sends it within the minute.
+            self.runtime.deliver(session, outcome.keys, now=now)
         return HookResponse(
             200,
             {

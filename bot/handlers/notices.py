@@ -7,14 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.handlers.state import button_id
 from bot.ids import Action
-from bot.publish import (
-    tell_notice_answer,
-)
 from bot.services.deployments import answer_notice
 from storage.models import NoticeState, Person
 
@@ -27,21 +23,17 @@ NOTICE_ANSWERS = {
 
 def handle_notice_action(
     ack: Callable[..., None],
-    body: dict[str, Any],
     action: dict[str, Any],
-    client: WebClient,
     session: Session,
     person: Person | None,
     now: dt.datetime,
+    deliver: Callable[[tuple[str, ...]], None],
 ) -> None:
-    """Record the committer's answer to a production notice, redraw the DM and tell the champions' thread."""
+    """Record the committer's answer to a production notice, then redraw the DM and tell the champions' thread."""
     notice_id = button_id(action, "a production notice")
-    card = answer_notice(session, notice_id, person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
+    decided = answer_notice(session, notice_id, person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
     ack()
-    container = body.get("container") or {}
-    tell_notice_answer(
-        client, session, card, now=now, channel=container.get("channel_id"), ts=container.get("message_ts")
-    )
+    deliver(decided.keys)
 
 
 def register(app: App) -> None:

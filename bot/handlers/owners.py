@@ -8,17 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Action, Command
-from bot.publish import (
-    post_intro,
-)
 from bot.services.errors import UserError
+from bot.services.outbox import posting_of
 from bot.services.owners import check_repo_name, find_owners, request_intro
-from bot.settings import Settings
-from bot.views.owners import owners_blocks
+from bot.services.policy import Channels
+from bot.views.owners import intro_confirmation, owners_blocks
 from bot.views.status import blocks_to_text
 from storage.models import Person
 
@@ -34,26 +31,27 @@ def handle_request_intro_action(
     ack: Callable[..., None],
     action: dict[str, Any],
     respond: Callable[..., Any],
-    client: WebClient,
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    settings: Settings,
+    channels: Channels,
+    deliver: Callable[[tuple[str, ...]], None],
 ) -> None:
-    """Post an intro to the owners in the coordination channel (once a week at most) and tell the committer."""
+    """Post an intro to the owners in the coordination channel (once a week at most) and tell the committer where."""
     try:
         target = json.loads(action.get("value") or "{}")
     except ValueError:
         target = {}
     if not isinstance(target, dict) or not target.get("repo"):
         raise UserError("This button no longer points at a repository. Run `/cc-owners` again.")
-    card = request_intro(session, person, str(target["repo"]), str(target.get("path") or ""), now=now)
-    ack()
-    respond(
-        text=post_intro(client, session, card, settings=settings),
-        response_type="ephemeral",
-        replace_original=False,
+    decided = request_intro(
+        session, person, str(target["repo"]), str(target.get("path") or ""), now=now, channels=channels
     )
+    ack()
+    deliver(decided.keys)
+    # Read after delivery: the permalink when the post went out, else the intro is still queued.
+    posting = posting_of(session, decided.card.subject)
+    respond(text=intro_confirmation(decided.card, posting), response_type="ephemeral", replace_original=False)
 
 
 def register(app: App) -> None:

@@ -1,4 +1,5 @@
-"""Deployment-pipeline events: validated, redacted, matched to committers, deduplicated; revert tracking."""
+"""Production notices: pipeline events validated, redacted, matched to committers and deduplicated, committed with
+the DMs and champions' threads they imply; the committer's answers; revert tracking."""
 
 from __future__ import annotations
 
@@ -10,13 +11,19 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
+from bot.services.keys import Kind, Subject, message_key
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
+from bot.services.policy import Channels
 from bot.services.questions import parse_pr_url
 from bot.services.redaction import redact
+from bot.services.roster import list_admins
+from bot.views import deployments as views
 from storage import deployments as store
+from storage import outbox as outbox_store
 from storage import questions as question_store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import DeploymentEvent, DeploymentEventKind, DeploymentNotice, NoticeState, Person, Role
 
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
@@ -139,15 +146,34 @@ class NoticeCard:
         assert self.notice.id is not None
         return self.notice.id
 
+    @property
+    def subject(self) -> str:
+        """The committer's DM about the notice, as the outbox and the postings name it."""
+        return Subject.notice(self.id)
+
+    @property
+    def thread_subject(self) -> str:
+        """The champions' thread about the notice in the coordination channel."""
+        return Subject.notice_thread(self.id)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A notice as the committer's answer left it, and the keys of the messages committed with that answer."""
+
+    card: NoticeCard
+    keys: tuple[str, ...] = ()
+
 
 @dataclass
 class DeploymentOutcome:
-    """What one webhook delivery did."""
+    """What one webhook delivery did, and the keys of the messages committed with it."""
 
     event_id: int | None
     new: list[NoticeCard]
     duplicates: int
     reverted: int = 0
+    keys: tuple[str, ...] = ()
 
     @property
     def duplicate(self) -> bool:
@@ -206,8 +232,10 @@ def _match(
     return None, "unmatched"
 
 
-def record_deployment(session: Session, payload: DeploymentPayload, *, now: dt.datetime) -> DeploymentOutcome:
-    """Store a delivery (redacted) with a notice per PR; repeats of a recorded notice change nothing (committed)."""
+def record_deployment(
+    session: Session, payload: DeploymentPayload, *, now: dt.datetime, channels: Channels
+) -> DeploymentOutcome:
+    """Store a delivery (redacted) with a notice per PR and commit it with its messages; repeats change nothing."""
     keys = {id(pr): _notice_key(payload, pr) for pr in payload.pull_requests}
     seen = store.existing_notice_keys(session, list(keys.values()))
     fresh = [pr for pr in payload.pull_requests if keys[id(pr)] not in seen]
@@ -256,18 +284,55 @@ def record_deployment(session: Session, payload: DeploymentPayload, *, now: dt.d
         )
         cards.append(_card(session, notice, event, repo.full_name, person))
         reverted += _record_revert(session, payload, pr, repo.id, now=now)
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor="pipeline",
-        action=f"deployment.{payload.event.value}",
-        subject=repo.full_name,
-        details={"notices": len(cards), "duplicates": len(payload.pull_requests) - len(fresh)},
+        now,
+        "pipeline",
+        f"deployment.{payload.event.value}",
+        repo.full_name,
+        notices=len(cards),
+        duplicates=len(payload.pull_requests) - len(fresh),
     )
-    session.commit()
-    return DeploymentOutcome(
+    outcome = DeploymentOutcome(
         event_id=event.id, new=cards, duplicates=len(payload.pull_requests) - len(fresh), reverted=reverted
     )
+    outcome.keys = commit(session, deployment_messages(session, outcome, channels), now=now)
+    return outcome
+
+
+def deployment_messages(
+    session: Session, outcome: DeploymentOutcome, channels: Channels
+) -> list[Outgoing | None]:
+    """Return what a delivery implies: each committer's DM and champions' thread, admin notes on unmatched PRs."""
+    messages: list[Outgoing | None] = []
+    for card in outcome.to_notify:
+        assert card.person is not None
+        messages += [
+            dm(
+                Kind.NOTICE_DM,
+                [card.id],
+                card.person.slack_user_id,
+                views.notice_text(card),
+                blocks=views.notice_blocks(card),
+                subject=card.subject,
+            ),
+            post(
+                Kind.NOTICE_THREAD,
+                [card.id],
+                channels.coordination,
+                views.champion_thread_text(card),
+                subject=card.thread_subject,
+            ),
+        ]
+    unmatched = outcome.unmatched
+    if unmatched:
+        admins = {p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(channels.admins)
+        messages += [
+            dm(Kind.NOTICE_UNMATCHED, [card.id, admin], admin, views.unmatched_text(card))
+            for card in unmatched
+            for admin in sorted(admins)
+        ]
+    return messages
 
 
 def _record_revert(
@@ -313,8 +378,8 @@ def get_notice_card(session: Session, notice_id: int) -> NoticeCard:
 
 def answer_notice(
     session: Session, notice_id: int, person: Person | None, state: NoticeState, *, now: dt.datetime
-) -> NoticeCard:
-    """Record the committer's answer to a notice (reverting, not mine, need help); only they may answer."""
+) -> Decided:
+    """Record the committer's answer (reverting, not mine, need help) with its DM redraw and thread note."""
     if state not in CC_ACTIONS:
         raise UserError("That is not an answer to a production notice; use one of the buttons on it.")
     if person is None or person.id is None:
@@ -333,13 +398,26 @@ def answer_notice(
     if state is NoticeState.REVERTING and notice.reverting_at is None:
         notice.reverting_at = now
     session.add(notice)
-    add_audit_entry(
-        session,
-        at=now,
-        actor=person.github,
-        action=f"notice.{state.value}",
-        subject=f"notice:{notice.id}",
-        details={},
-    )
-    session.commit()
-    return get_notice_card(session, notice_id)
+    audit(session, now, person, f"notice.{state.value}", card.subject)
+    session.flush()
+    card = get_notice_card(session, notice_id)
+    messages: list[Outgoing | None] = [
+        redraw(card.subject, views.notice_text(card), views.notice_blocks(card))
+    ]
+    if _has_thread(session, card):
+        messages.append(
+            reply(
+                Kind.NOTICE_ANSWER,
+                [card.id, notice.state],
+                card.thread_subject,
+                views.answer_thread_text(card),
+            )
+        )
+    return Decided(card, commit(session, messages, now=now))
+
+
+def _has_thread(session: Session, card: NoticeCard) -> bool:
+    """Whether the champions' thread was posted or is on its way (a reply waiting for none would wait forever)."""
+    if posting_of(session, card.thread_subject) is not None:
+        return True
+    return outbox_store.get_message_by_key(session, message_key(Kind.NOTICE_THREAD, card.id)) is not None

@@ -13,6 +13,10 @@ from codeowners import CodeOwners
 from sqlmodel import Session
 
 from bot.services.errors import NotOnRoster, UserError
+from bot.services.keys import Kind, Subject
+from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
+from bot.services.policy import Channels
+from bot.views import owners as views
 from storage import owners as store
 from storage import roster as roster_store
 from storage.audit import add_audit_entry
@@ -82,6 +86,20 @@ class IntroCard:
     owners: OwnersAnswer
     champions: list[Person]
     repeated: bool = False
+
+    @property
+    def subject(self) -> str:
+        """The intro's post in the coordination channel, as the outbox and the postings name it."""
+        assert self.intro.id is not None
+        return Subject.intro(self.intro.id)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """An intro request as it was decided, and the keys of the messages committed with it."""
+
+    card: IntroCard
+    keys: tuple[str, ...] = ()
 
 
 def _load_yaml_documents(path: Path, report: SyncReport) -> list[dict[str, Any]]:
@@ -238,13 +256,21 @@ def find_owners(session: Session, repo_name: str, path: str = "") -> OwnersAnswe
 
 
 def request_intro(
-    session: Session, person: Person | None, repo_name: str, path: str, *, now: dt.datetime
-) -> IntroCard:
-    """Record a committer's request to meet a repository's owners; a repeat within a week is not recorded again."""
+    session: Session,
+    person: Person | None,
+    repo_name: str,
+    path: str,
+    *,
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Record a committer's request to meet a repository's owners with its post; a repeat within a week is not."""
     if person is None or person.id is None:
         raise NotOnRoster(
             "Only people on the Core Committer roster can request an intro. Ask a program admin."
         )
+    if not channels.coordination:
+        raise UserError(NO_INTRO_CHANNEL)
     answer = find_owners(session, repo_name, path)
     repo = store.get_repo(session, repo_name)
     assert repo is not None
@@ -254,7 +280,11 @@ def request_intro(
         session, committer_id=person.id, repo_id=repo.id, path=path, since=now - INTRO_REPEAT_WINDOW
     )
     if recent is not None:
-        return IntroCard(recent, person, repo.full_name, answer, champions, repeated=True)
+        card = IntroCard(recent, person, repo.full_name, answer, champions, repeated=True)
+        # An intro recorded but never posted (its process died first) is posted now; a queued one stays as it is.
+        if posting_of(session, card.subject) is not None:
+            return Decided(card)
+        return Decided(card, commit(session, [intro_post(card, channels.coordination)], now=now))
     intro = store.add_intro(
         session,
         OwnerIntro(
@@ -269,14 +299,25 @@ def request_intro(
         subject=f"{repo.full_name}:{path or '/'}",
         details={"owners": answer.labels},
     )
-    session.commit()
-    return IntroCard(intro, person, repo.full_name, answer, champions)
+    card = IntroCard(intro, person, repo.full_name, answer, champions)
+    return Decided(card, commit(session, [intro_post(card, channels.coordination)], now=now))
 
 
-def record_intro_post(session: Session, intro_id: int, *, channel: str, ts: str) -> None:
-    """Remember where an intro was posted (committed)."""
-    intro = store.get_intro(session, intro_id)
-    if intro is not None:
-        intro.channel, intro.ts = channel, ts
-        session.add(intro)
-        session.commit()
+NO_INTRO_CHANNEL = (
+    "Intros cannot be posted yet: the coordination channel is not configured "
+    "(CCBOT_COORDINATION_CHANNEL). Tell a program admin."
+)
+
+
+def intro_post(card: IntroCard, channel: str) -> Outgoing | None:
+    """Return the intro's post in `channel`; should Slack refuse it for good, the committer hears why by DM."""
+    assert card.intro.id is not None
+    failed = dm(
+        Kind.DELIVERY_FAILED,
+        [card.subject],
+        card.committer.slack_user_id,
+        views.intro_failed_text(card, REASON),
+    )
+    return post(
+        Kind.INTRO, [card.intro.id], channel, views.intro_text(card), subject=card.subject, fallback=failed
+    )

@@ -19,6 +19,7 @@ from bot.views.text import escape, person_ref
 
 if TYPE_CHECKING:
     from bot.services.owners import IntroCard, Owner, OwnersAnswer
+    from storage.models import SlackPosting
 
 
 def owner_text(owner: Owner) -> str:
@@ -99,9 +100,31 @@ def intro_text(card: IntroCard) -> str:
     )
 
 
-def intro_confirmation(card: IntroCard, permalink: str | None) -> str:
-    """Tell the committer where their intro is, or that it was already requested."""
-    link = f"<{permalink}|in the coordination channel>" if permalink else "in the coordination channel"
+def intro_confirmation(card: IntroCard, posting: SlackPosting | None) -> str:
+    """Tell the committer where their intro is, that it was already requested, or that it is on its way."""
+    if posting is None:
+        if card.repeated:
+            return (
+                f"You already asked for this intro on {card.intro.requested_at:%Y-%m-%d}; "
+                "it is queued for the coordination channel and will appear there shortly."
+            )
+        return (
+            f":wave: Your intro to the owners of {escape(card.repo)} is queued; "
+            "it will appear in the coordination channel shortly."
+        )
+    where = (
+        f"<{posting.permalink}|in the coordination channel>"
+        if posting.permalink
+        else "in the coordination channel"
+    )
     if card.repeated:
-        return f"You already asked for this intro on {card.intro.requested_at:%Y-%m-%d}; it is {link}."
-    return f":wave: I posted your intro to the owners of {escape(card.repo)} {link}."
+        return f"You already asked for this intro on {card.intro.requested_at:%Y-%m-%d}; it is {where}."
+    return f":wave: I posted your intro to the owners of {escape(card.repo)} {where}."
+
+
+def intro_failed_text(card: IntroCard, reason: str) -> str:
+    """Tell the committer Slack refused their intro's post for good (the request itself is saved)."""
+    return (
+        f":warning: I saved your intro request for {escape(card.repo)} but could not post it in the coordination "
+        f"channel (`{escape(reason)}`). A program admin can check that the bot is in that channel."
+    )
