@@ -22,6 +22,18 @@ def get_nomination(session: Session, nomination_id: int) -> Nomination | None:
     return session.get(Nomination, nomination_id)
 
 
+def get_nomination_for_update(session: Session, nomination_id: int) -> Nomination | None:
+    """Return the nomination with this id, locked for the rest of the transaction where the database can."""
+    # populate_existing: sessions keep objects across commits, and a locked read must see the latest state.
+    statement = (
+        select(Nomination)
+        .where(Nomination.id == nomination_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.exec(statement).first()
+
+
 def find_open_nomination(session: Session, github: str) -> Nomination | None:
     """Return the open nomination of this GitHub handle, if any."""
     statement = select(Nomination).where(

@@ -11,23 +11,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import (
-    button_id,
-    selected_user,
-    text_value,
-)
+from bot.handlers.state import button_id, selected_user, text_value
 from bot.ids import Action, Command, Input, ViewId
-from bot.publish import (
-    post_nomination,
-    refresh_nomination,
-)
 from bot.services.errors import FieldErrors
 from bot.services.nominations import cast_vote, check_can_nominate, open_nomination
-from bot.services.policy import Policy
-from bot.settings import Settings
+from bot.services.policy import Channels, Policy
 from bot.views.nominations import nominate_modal
 from storage.models import Person
 
+Deliver = Callable[[tuple[str, ...]], None]
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -53,9 +45,10 @@ def open_nominate_modal(
     client: WebClient,
     session: Session,
     person: Person | None,
+    channels: Channels,
 ) -> None:
     """Open the nomination modal (establish phase on), pre-filled from the command's text."""
-    check_can_nominate(session, person)
+    check_can_nominate(session, person, channels=channels)
     ack()
     user_id, repos, reason = split_nominate_text(command.get("text") or "")
     view = nominate_modal(slack_user=user_id, repos=repos, reason=reason)
@@ -65,17 +58,16 @@ def open_nominate_modal(
 def handle_nominate_submission(
     ack: Callable[..., None],
     view: dict[str, Any],
-    client: WebClient,
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    settings: Settings,
     policy: Policy,
+    channels: Channels,
+    deliver: Deliver,
 ) -> None:
-    """Open the nomination (field errors in the ack) and post it for voting."""
-    rules = policy.nomination
+    """Open the nomination (field errors in the ack), then deliver its post for voting."""
     try:
-        card = open_nomination(
+        decided = open_nomination(
             session,
             person,
             github=text_value(view, Input.GITHUB),
@@ -85,36 +77,36 @@ def handle_nominate_submission(
             repos=text_value(view, Input.REPOS).replace(",", " ").split(),
             reason=text_value(view, Input.REASON),
             now=now,
-            rules=rules,
+            rules=policy.nomination,
+            channels=channels,
         )
     except FieldErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
     ack()
-    post_nomination(client, session, card, settings=settings)
+    deliver(decided.keys)
 
 
 def handle_vote_action(
     ack: Callable[..., None],
     action: dict[str, Any],
-    client: WebClient,
     session: Session,
     person: Person | None,
     now: dt.datetime,
     policy: Policy,
+    deliver: Deliver,
 ) -> None:
     """Record an active committer's vote (changeable until close) and redraw the tally."""
-    rules = policy.nomination
-    card = cast_vote(
+    decided = cast_vote(
         session,
         button_id(action, "a nomination"),
         person,
         yes=action.get("action_id") == Action.VOTE_YES.value,
         now=now,
-        rules=rules,
+        rules=policy.nomination,
     )
     ack()
-    refresh_nomination(client, card)
+    deliver(decided.keys)
 
 
 def register(app: App) -> None:

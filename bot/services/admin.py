@@ -1,17 +1,27 @@
-"""Admin changes to the program: phase, agreements, champions, people, removals, away dates; each audited."""
+"""Admin changes to the program: phase, agreements, champions, people, removals, away dates, retros.
+
+Each change is audited and commits with what it implies (the phase change with its announcement in the
+coordination channel), and returns the confirmation the admin sees.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.services.areas import set_away
+from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
-from bot.services.roster import refresh_statuses
+from bot.services.keys import Kind
+from bot.services.outbox import commit, post
+from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
+from bot.services.retros import open_retro
+from bot.services.roster import list_admins, refresh_statuses
+from bot.views import admin as views
 from storage import roster as store
-from storage.audit import add_audit_entry
 from storage.models import (
     Agreement,
     AgreementKind,
@@ -19,6 +29,7 @@ from storage.models import (
     CommitGrant,
     Person,
     Phase,
+    RetroAudience,
     Role,
     Status,
 )
@@ -38,15 +49,28 @@ class PhaseChange:
     actor: Person
 
 
-def check_admin(session: Session, person: Person | None, bootstrap_ids: list[str]) -> Person:
+@dataclass(frozen=True)
+class Decided:
+    """An admin change as committed: what the admin is told, and the keys of the messages committed with it."""
+
+    confirmation: str
+    keys: tuple[str, ...] = ()
+
+
+def check_admin(session: Session, person: Person | None, bootstrap_ids: Iterable[str]) -> Person:
     """Return the person when they are an admin (on the roster, or bootstrapped by CCBOT_ADMINS); UserError otherwise."""
     if person is None or person.id is None:
         raise NotOnRoster("`/cc-admin` is for program admins, and you are not on the roster.")
-    if Role.ADMIN.value in store.list_roles(session, person.id) or person.slack_user_id in bootstrap_ids:
+    if Role.ADMIN.value in store.list_roles(session, person.id) or person.slack_user_id in set(bootstrap_ids):
         return person
     raise UserError(
         "`/cc-admin` is for program admins. Ask one of them (`/cc` names them) for the change you need."
     )
+
+
+def admin_slack_ids(session: Session, bootstrap_ids: Iterable[str]) -> list[str]:
+    """Return the Slack ids of every admin, on the roster or bootstrapped by CCBOT_ADMINS, once each and sorted."""
+    return sorted({p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(bootstrap_ids))
 
 
 def _person(session: Session, handle: str, field: str) -> Person:
@@ -56,31 +80,39 @@ def _person(session: Session, handle: str, field: str) -> Person:
     return person
 
 
-def _audit(
-    session: Session, now: dt.datetime, actor: Person, action: str, subject: str, details: dict[str, str]
-) -> None:
-    add_audit_entry(session, at=now, actor=actor.github, action=action, subject=subject, details=details)
-
-
 def set_phase(
-    session: Session, actor: Person, *, phase: Phase, nda_required: bool, milestones: str, now: dt.datetime
-) -> PhaseChange:
-    """Switch the program's phase (and the NDA requirement), recompute standings, and return the change."""
+    session: Session,
+    actor: Person,
+    *,
+    phase: Phase,
+    nda_required: bool,
+    milestones: str,
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Switch the program's phase (and the NDA requirement) and recompute standings, committed with the
+    announcement in the coordination channel (none when it is not configured)."""
     old = current_policy(session).phase
     set_program_setting(session, PHASE_KEY, phase.value)
     set_program_setting(session, NDA_REQUIRED_KEY, nda_required)
     set_program_setting(session, MILESTONES_KEY, milestones.strip()[:1000])
     refresh_statuses(session, today=now.date())
-    _audit(
+    audit(
         session,
         now,
         actor,
         "program.phase",
         phase.value,
-        {"from": old.value, "nda_required": str(nda_required)},
+        **{"from": old.value, "nda_required": str(nda_required)},
     )
-    session.commit()
-    return PhaseChange(old, phase, nda_required, milestones.strip(), actor)
+    change = PhaseChange(old, phase, nda_required, milestones.strip(), actor)
+    announcement = post(
+        Kind.PHASE,
+        [phase.value, f"{now:%Y%m%d%H%M%S}"],
+        channels.coordination,
+        views.phase_announcement(change),
+    )
+    return Decided(views.phase_done(change), commit(session, [announcement], now=now))
 
 
 def record_agreement(
@@ -92,8 +124,9 @@ def record_agreement(
     signed_on: dt.date | None,
     expires_on: dt.date | None,
     now: dt.datetime,
-) -> tuple[str, str]:
-    """Record an agreement for a person (or, for `entity`, their organisation); return (holder, new status)."""
+    channels: Channels,
+) -> Decided:
+    """Record an agreement for a person (or, for `entity`, their organisation); say their standing now."""
     if signed_on and expires_on and expires_on <= signed_on:
         raise FieldErrors({"expires": "The expiry must come after the signing date."})
     person = _person(session, holder, "holder")
@@ -125,22 +158,20 @@ def record_agreement(
         )
         label = person.github
     refresh_statuses(session, today=now.date())
-    _audit(
-        session,
-        now,
-        actor,
-        "agreement.recorded",
-        label,
-        {"kind": kind.value, "expires": str(expires_on or "")},
-    )
-    session.commit()
-    return label, person.status
+    audit(session, now, actor, "agreement.recorded", label, kind=kind.value, expires=str(expires_on or ""))
+    return Decided(views.agreement_done(label, person.status), commit(session, [], now=now))
 
 
 def assign_champions(
-    session: Session, actor: Person, *, committer: str, champions: list[str], now: dt.datetime
-) -> tuple[Person, list[Person]]:
-    """Replace a committer's champions (in slot order); return the committer and the new champions."""
+    session: Session,
+    actor: Person,
+    *,
+    committer: str,
+    champions: list[str],
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Replace a committer's champions (in slot order)."""
     person = _person(session, committer, "committer")
     chosen = [_person(session, handle, "champions") for handle in champions if handle.strip()]
     if not chosen:
@@ -163,28 +194,23 @@ def assign_champions(
             ),
         )
     refresh_statuses(session, today=today)
-    _audit(
-        session,
-        now,
-        actor,
-        "champions.assigned",
-        person.github,
-        {"champions": ",".join(c.github for c in chosen)},
+    audit(
+        session, now, actor, "champions.assigned", person.github, champions=",".join(c.github for c in chosen)
     )
-    session.commit()
-    return person, chosen
+    return Decided(views.champions_done(person, chosen), commit(session, [], now=now))
 
 
-def remove_committer(session: Session, actor: Person, *, committer: str, now: dt.datetime) -> Person:
+def remove_committer(
+    session: Session, actor: Person, *, committer: str, now: dt.datetime, channels: Channels
+) -> Decided:
     """Make a committer an alumnus from today."""
     person = _person(session, committer, "committer")
     if person.removed_on is not None:
         raise FieldErrors({"committer": f"{person.github} is already an alumnus."})
     person.removed_on, person.status = now.date(), Status.ALUMNI.value
     session.add(person)
-    _audit(session, now, actor, "person.removed", person.github, {})
-    session.commit()
-    return person
+    audit(session, now, actor, "person.removed", person.github)
+    return Decided(views.removed_done(person), commit(session, [], now=now))
 
 
 def upsert_person(
@@ -198,8 +224,9 @@ def upsert_person(
     roles: list[str],
     repos: list[str],
     now: dt.datetime,
-) -> tuple[Person, bool]:
-    """Add a person or update one (roles, organisation, repos, Slack user); return it and whether it is new."""
+    channels: Channels,
+) -> Decided:
+    """Add a person or update one (roles, organisation, repos, Slack user)."""
     handle = github.strip().lstrip("@")
     if not handle or " " in handle:
         raise FieldErrors({"github": "Give the person's GitHub handle."})
@@ -236,13 +263,41 @@ def upsert_person(
                 CommitGrant(person_id=person.id or 0, repo_id=repo.id, granted_on=now.date(), source="admin"),
             )
     refresh_statuses(session, today=now.date())
-    _audit(
-        session,
-        now,
-        actor,
-        "person.added" if created else "person.updated",
-        handle,
-        {"roles": ",".join(roles)},
-    )
-    session.commit()
-    return person, created
+    action = "person.added" if created else "person.updated"
+    audit(session, now, actor, action, handle, roles=",".join(roles))
+    return Decided(views.person_done(person, created=created), commit(session, [], now=now))
+
+
+def mark_away(
+    session: Session,
+    actor: Person,
+    *,
+    github: str,
+    until: dt.date | None,
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Mark someone away until a date (None: back), so the rotations skip them."""
+    away = _person(session, github, "github")
+    set_away(session, away, until, now=now, actor=actor.github)
+    return Decided(views.away_done(away, until))
+
+
+def open_retro_for(
+    session: Session,
+    actor: Person,
+    *,
+    name: str,
+    closes_on: dt.date,
+    audience: RetroAudience,
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Open a retro for an audience; its invitations go out with the next retro_reminders run."""
+    try:
+        retro, people = open_retro(
+            session, name=name, closes_on=closes_on, audience=audience, now=now, actor=actor.github
+        )
+    except UserError as exc:
+        raise FieldErrors({"retro_name": str(exc)}) from None
+    return Decided(views.retro_done(retro, len(people)))

@@ -1,4 +1,8 @@
-"""Nominations (phase 2 on): proposing a committer, voting through the comment period, closing by the rules."""
+"""Nominations (phase 2 on): proposing a committer, voting through the comment period, closing by the rules.
+
+Each decision commits with its messages: the post with the vote buttons when a nomination opens, its
+redraw on each vote, and at closing the result in its thread, the redraw and the admins' checklist.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,34 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.admin import admin_slack_ids
+from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.keys import Kind, Subject
 from bot.services.limits import REASON_MAX
+from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
-from bot.services.policy import NominationRules, current_policy
+from bot.services.policy import Channels, NominationRules, current_policy
 from bot.services.roster import refresh_statuses
+from bot.views import nominations as views
 from storage import nominations as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
-from storage.models import CommitGrant, Nomination, NominationState, NominationVote, Person, Role, Status
+from storage.models import (
+    CommitGrant,
+    Nomination,
+    NominationState,
+    NominationVote,
+    Person,
+    Role,
+    SlackPosting,
+    Status,
+)
+
+NO_CHANNEL = (
+    "Nominations cannot be posted yet: the coordination channel is not configured "
+    "(CCBOT_COORDINATION_CHANNEL). Tell a program admin."
+)
+GONE = "That nomination no longer exists; the coordination channel has the current ones."
 
 
 @dataclass(frozen=True)
@@ -53,12 +76,31 @@ class NominationCard:
     tally: Tally
     created: Person | None = None
     champions: list[Person] = field(default_factory=list)
+    posting: SlackPosting | None = None
 
     @property
     def id(self) -> int:
         """The nomination's id."""
         assert self.nomination.id is not None
         return self.nomination.id
+
+    @property
+    def subject(self) -> str:
+        """The nomination's post with its vote buttons, as the outbox and the postings name it."""
+        return Subject.nomination(self.id)
+
+    @property
+    def permalink(self) -> str | None:
+        """The link to the nomination's post, once it is posted."""
+        return self.posting.permalink if self.posting else None
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A nomination as a decision left it, and the keys of the messages committed with that decision."""
+
+    card: NominationCard
+    keys: tuple[str, ...] = ()
 
 
 def _is_active_committer(session: Session, person: Person) -> bool:
@@ -68,8 +110,10 @@ def _is_active_committer(session: Session, person: Person) -> bool:
     )
 
 
-def check_can_nominate(session: Session, person: Person | None) -> Person:
+def check_can_nominate(session: Session, person: Person | None, *, channels: Channels) -> Person:
     """Return the nominator when nominations are open to them; UserError saying why otherwise."""
+    if not channels.coordination:
+        raise UserError(NO_CHANNEL)
     if person is None or person.id is None:
         raise NotOnRoster("Only people on the Core Committer roster can nominate; `/cc` says how to join.")
     if not current_policy(session).nominations_open:
@@ -96,9 +140,10 @@ def open_nomination(
     reason: str,
     now: dt.datetime,
     rules: NominationRules,
-) -> NominationCard:
-    """Open a nomination for the comment period; the sponsor's own yes counts (committed)."""
-    sponsor = check_can_nominate(session, person)
+    channels: Channels,
+) -> Decided:
+    """Open a nomination for the comment period (the sponsor's own yes counts), committed with its post."""
+    sponsor = check_can_nominate(session, person, channels=channels)
     handle = github.strip().lstrip("@")
     errors: dict[str, str] = {}
     if not handle or " " in handle:
@@ -146,27 +191,58 @@ def open_nomination(
             session,
             NominationVote(nomination_id=nomination.id or 0, voter_id=sponsor.id or 0, yes=True, at=now),
         )
-    add_audit_entry(
-        session,
-        at=now,
-        actor=sponsor.github,
-        action="nomination.opened",
-        subject=handle,
-        details={"repos": ",".join(cleaned)},
+    audit(session, now, sponsor, "nomination.opened", handle, repos=",".join(cleaned))
+    card = _card(session, nomination, rules)
+    assert channels.coordination is not None
+    return Decided(card, commit(session, opened_messages(card, channels.coordination), now=now))
+
+
+def opened_messages(card: NominationCard, channel: str) -> list[Outgoing | None]:
+    """Return what opening implies: the post with the vote buttons (the nominator is told if it cannot go out)."""
+    sponsor = card.nominated_by
+    delayed = dm(
+        Kind.NOMINATION_DELAYED,
+        [card.id],
+        sponsor.slack_user_id if sponsor else None,
+        views.post_failed_notice(card, REASON),
     )
-    session.commit()
-    return get_nomination_card(session, nomination.id or 0, rules)
+    return [
+        post(
+            Kind.NOMINATION_ROOT,
+            [card.id],
+            channel,
+            views.nomination_text(card),
+            blocks=views.nomination_blocks(card),
+            subject=card.subject,
+            fallback=delayed,
+        )
+    ]
+
+
+def redraw_nomination(card: NominationCard) -> Outgoing:
+    """Return the redraw of a nomination's post: its tally and, once closed, its result."""
+    return redraw(card.subject, views.nomination_text(card), views.nomination_blocks(card))
 
 
 def get_nomination_card(session: Session, nomination_id: int, rules: NominationRules) -> NominationCard:
-    """Return a nomination with its nominator and current tally."""
+    """Return a nomination with its nominator, current tally and where it was posted."""
     nomination = store.get_nomination(session, nomination_id)
     if nomination is None:
-        raise UserError("That nomination no longer exists; the coordination channel has the current ones.")
+        raise UserError(GONE)
+    return _card(session, nomination, rules)
+
+
+def _card(session: Session, nomination: Nomination, rules: NominationRules) -> NominationCard:
+    assert nomination.id is not None
     sponsor = (
         roster_store.get_person(session, nomination.nominated_by_id) if nomination.nominated_by_id else None
     )
-    return NominationCard(nomination, sponsor, Tally(*store.tally(session, nomination), rules=rules))
+    return NominationCard(
+        nomination,
+        sponsor,
+        Tally(*store.tally(session, nomination), rules=rules),
+        posting=posting_of(session, Subject.nomination(nomination.id)),
+    )
 
 
 def cast_vote(
@@ -177,13 +253,14 @@ def cast_vote(
     yes: bool,
     now: dt.datetime,
     rules: NominationRules,
-) -> NominationCard:
-    """Record (or change) an active committer's vote while the nomination is open."""
+) -> Decided:
+    """Record (or change) an active committer's vote while the nomination is open, with the post's redraw."""
     if person is None or person.id is None:
         raise NotOnRoster("Only core committers on the roster vote on nominations; `/cc` says how to join.")
-    nomination = store.get_nomination(session, nomination_id)
+    # Locked, so concurrent votes take turns and the last redraw committed shows every vote.
+    nomination = store.get_nomination_for_update(session, nomination_id)
     if nomination is None:
-        raise UserError("That nomination no longer exists; the coordination channel has the current ones.")
+        raise UserError(GONE)
     if nomination.state != NominationState.OPEN.value or nomination.closes_at <= now:
         raise UserError("Voting on this nomination has closed; the result is in its thread.")
     if person.github_key == nomination.nominee_github.lower():
@@ -191,25 +268,27 @@ def cast_vote(
     if not _is_active_committer(session, person):
         raise UserError("Only active core committers vote on nominations; `/cc` shows your standing.")
     store.put_vote(session, NominationVote(nomination_id=nomination_id, voter_id=person.id, yes=yes, at=now))
-    add_audit_entry(
-        session,
-        at=now,
-        actor=person.github,
-        action="nomination.vote",
-        subject=f"nomination:{nomination_id}",
-        details={"yes": str(yes)},
-    )
-    session.commit()
-    return get_nomination_card(session, nomination_id, rules)
+    audit(session, now, person, "nomination.vote", Subject.nomination(nomination_id), yes=str(yes))
+    card = _card(session, nomination, rules)
+    return Decided(card, commit(session, [redraw_nomination(card)], now=now))
 
 
 def close_due_nominations(
-    session: Session, *, now: dt.datetime, rules: NominationRules
-) -> list[NominationCard]:
-    """Close nominations at the end of their period; an approved nominee joins the roster as onboarding."""
+    session: Session, *, now: dt.datetime, rules: NominationRules, channels: Channels
+) -> list[Decided]:
+    """Close each nomination at the end of its period, committed with its result, redraw and checklists.
+
+    An approved nominee joins the roster as onboarding; the admins (on the roster and CCBOT_ADMINS)
+    get the onboarding checklist.
+    """
     closed = []
-    for nomination in store.list_due_nominations(session, now=now):
-        card = get_nomination_card(session, nomination.id or 0, rules)
+    for due in store.list_due_nominations(session, now=now):
+        assert due.id is not None
+        nomination = store.get_nomination_for_update(session, due.id)
+        if nomination is None or nomination.state != NominationState.OPEN.value:
+            session.rollback()  # another run closed it first
+            continue
+        card = _card(session, nomination, rules)
         nomination.state = (
             NominationState.APPROVED if card.tally.approved else NominationState.REJECTED
         ).value
@@ -217,17 +296,33 @@ def close_due_nominations(
         session.add(nomination)
         if card.tally.approved:
             card.created = _add_nominee(session, nomination, now=now)
-        add_audit_entry(
+        audit(
             session,
-            at=now,
-            actor="ccbot",
-            action=f"nomination.{nomination.state}",
-            subject=nomination.nominee_github,
-            details={"yes": str(card.tally.yes), "no": str(card.tally.no)},
+            now,
+            "ccbot",
+            f"nomination.{nomination.state}",
+            nomination.nominee_github,
+            yes=str(card.tally.yes),
+            no=str(card.tally.no),
         )
-        session.commit()
-        closed.append(card)
+        messages = closed_messages(session, card, channels=channels)
+        closed.append(Decided(card, commit(session, messages, now=now)))
     return closed
+
+
+def closed_messages(session: Session, card: NominationCard, *, channels: Channels) -> list[Outgoing | None]:
+    """Return what closing implies: the result in the post's thread, the post's redraw, the admins' checklist."""
+    messages: list[Outgoing | None] = [
+        reply(Kind.NOMINATION_RESULT, [card.id], card.subject, views.result_text(card)),
+        redraw_nomination(card),
+    ]
+    if card.created is not None:
+        text = views.checklist_text(card, champions_needed=current_policy(session).champions_required)
+        messages += [
+            dm(Kind.NOMINATION_CHECKLIST, [card.id, admin], admin, text)
+            for admin in admin_slack_ids(session, channels.admins)
+        ]
+    return messages
 
 
 def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) -> Person:
@@ -260,12 +355,3 @@ def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) 
         )
     refresh_statuses(session, today=now.date())
     return person
-
-
-def record_nomination_post(session: Session, nomination_id: int, *, channel: str, ts: str) -> None:
-    """Remember where a nomination was posted (committed)."""
-    nomination = store.get_nomination(session, nomination_id)
-    if nomination is not None:
-        nomination.channel, nomination.ts = channel, ts
-        session.add(nomination)
-        session.commit()

@@ -1,4 +1,8 @@
-"""Retrospectives (4Ls): opening one, collecting feedback, reminding, closing with a report."""
+"""Retrospectives (4Ls): opening one, collecting feedback, inviting and reminding, closing with a report.
+
+Invitations and reminders are queued once per participant and stage; a retro closes in the same
+transaction as its report to each recipient.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,14 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.keys import Kind
 from bot.services.limits import FIELD_MAX
+from bot.services.outbox import Outgoing, dm, enqueue
+from bot.views import retros as views
 from storage import retros as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import Person, Retro, RetroAudience, RetroResponse, Role
 
 FOUR_LS = ("liked", "lacked", "learned", "longed_for")
@@ -49,6 +56,14 @@ class RetroReport:
 
 
 @dataclass(frozen=True)
+class RetroProgress:
+    """What one pass over the open retros did: messages newly queued, retros closed."""
+
+    queued: int
+    closed: int
+
+
+@dataclass(frozen=True)
 class RetroStage:
     """A reminder stage due for a retro: who has not answered yet."""
 
@@ -83,13 +98,15 @@ def open_retro(
         Retro(name=name, audience=audience.value, opened_at=now, closes_at=closes_at, opened_by=actor),
         sorted(people),
     )
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=actor,
-        action="retro.opened",
-        subject=f"retro:{retro.id}",
-        details={"name": name, "closes_at": closes_at.isoformat(), "participants": len(people)},
+        now,
+        actor,
+        "retro.opened",
+        f"retro:{retro.id}",
+        name=name,
+        closes_at=closes_at.isoformat(),
+        participants=len(people),
     )
     session.commit()
     return retro, sorted(people.values(), key=lambda p: p.github_key)
@@ -202,6 +219,39 @@ def mark_closed(session: Session, retro: Retro, *, now: dt.datetime) -> None:
     """Record a retro as closed (without committing: the report goes out in the same transaction)."""
     retro.closed_at = now
     session.add(retro)
-    add_audit_entry(
-        session, at=now, actor="ccbot", action="retro.closed", subject=f"retro:{retro.id}", details={}
-    )
+    audit(session, now, "ccbot", "retro.closed", f"retro:{retro.id}")
+
+
+def stage_messages(stage: RetroStage) -> list[Outgoing | None]:
+    """Return a stage's invitation or reminder, one DM per participant it addresses."""
+    retro = stage.retro
+    text, blocks = views.invitation_text(retro), views.invitation_blocks(retro, stage.stage)
+    return [
+        dm(f"{Kind.RETRO}-{stage.stage}", [retro.id, p.id], p.slack_user_id, text, blocks=blocks)
+        for p in stage.people
+    ]
+
+
+def report_messages(session: Session, retro: Retro) -> list[Outgoing | None]:
+    """Return a closed retro's report, one DM per recipient (managers, admins and participants)."""
+    report = retro_report(session, retro)
+    text, blocks = views.report_text(report), views.report_blocks(report)
+    return [
+        dm(Kind.RETRO_REPORT, [retro.id, p.id], p.slack_user_id, text, blocks=blocks)
+        for p in report_recipients(session, retro)
+    ]
+
+
+def advance_retros(session: Session, *, now: dt.datetime) -> RetroProgress:
+    """Queue each due invitation or reminder once per participant, and close due retros with their report."""
+    queued = 0
+    for stage in due_stages(session, now=now):
+        queued += enqueue(session, stage_messages(stage), now=now)
+        session.commit()
+    due = list_retros_to_close(session, now=now)
+    for retro in due:
+        # Closing and the reports commit together: a crash leaves either both or neither.
+        queued += enqueue(session, report_messages(session, retro), now=now)
+        mark_closed(session, retro, now=now)
+        session.commit()
+    return RetroProgress(queued=queued, closed=len(due))

@@ -1,7 +1,9 @@
-"""Blocks for `/cc-admin`: the menu of changes and one modal per change."""
+"""Blocks for `/cc-admin`: the menu of changes, one modal per change, the confirmations and the announcement."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
@@ -24,21 +26,12 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.views.status import AGREEMENT_NAMES
 from bot.views.text import escape, person_ref
-from storage.models import AgreementKind, Phase, RetroAudience, Role
+from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
 if TYPE_CHECKING:
     from bot.services.admin import PhaseChange
     from bot.services.policy import PhasePolicy
 
-MENU = [
-    (ViewId.ADMIN_PHASE, "Set the phase"),
-    (ViewId.ADMIN_AGREEMENT, "Record an agreement"),
-    (ViewId.ADMIN_CHAMPIONS, "Assign champions"),
-    (ViewId.ADMIN_PERSON, "Add or edit a person"),
-    (ViewId.ADMIN_REMOVE, "Remove a committer"),
-    (ViewId.ADMIN_AWAY, "Mark someone away"),
-    (ViewId.ADMIN_RETRO, "Open a retro"),
-]
 PHASE_LABELS = {
     Phase.PILOT: "1. Pilot: named champions",
     Phase.ESTABLISH: "2. Establish: retro, selection, nominations",
@@ -47,11 +40,11 @@ PHASE_LABELS = {
 NDA_VALUE = "nda"
 
 
-def admin_menu_blocks(policy: PhasePolicy) -> list[Block]:
-    """Return the `/cc-admin` menu: one button per change."""
+def admin_menu_blocks(policy: PhasePolicy, menu: Sequence[tuple[ViewId, str]]) -> list[Block]:
+    """Return the `/cc-admin` menu: one button per change, as (modal, label)."""
     buttons = [
         ButtonElement(text=label, action_id=f"{Action.ADMIN_OPEN.value}:{view.value}", value=view.value)
-        for view, label in MENU
+        for view, label in menu
     ]
     return [
         SectionBlock(
@@ -94,101 +87,119 @@ def _date(block: Input, label: str, *, optional: bool = False) -> InputBlock:
     )
 
 
-def admin_modal(view: ViewId, policy: PhasePolicy) -> View:
-    """Return the modal for one admin change."""
-    if view is ViewId.ADMIN_PHASE:
-        options = [Option(value=p.value, text=PHASE_LABELS[p]) for p in Phase]
-        nda = Option(value=NDA_VALUE, text="The NDA / program agreement is required")
-        return _modal(
-            view,
-            "Program phase",
-            [
-                InputBlock(
-                    block_id=Input.PHASE.value,
-                    label="Phase",
-                    element=StaticSelectElement(
-                        action_id=Input.PHASE.value,
-                        options=options,
-                        initial_option=options[list(Phase).index(policy.phase)],
-                    ),
+def phase_modal(policy: PhasePolicy) -> View:
+    """Return the modal that sets the phase, the NDA requirement and the target milestones."""
+    options = [Option(value=p.value, text=PHASE_LABELS[p]) for p in Phase]
+    nda = Option(value=NDA_VALUE, text="The NDA / program agreement is required")
+    return _modal(
+        ViewId.ADMIN_PHASE,
+        "Program phase",
+        [
+            InputBlock(
+                block_id=Input.PHASE.value,
+                label="Phase",
+                element=StaticSelectElement(
+                    action_id=Input.PHASE.value,
+                    options=options,
+                    initial_option=options[list(Phase).index(policy.phase)],
                 ),
-                InputBlock(
-                    block_id=Input.NDA.value,
-                    label="Agreements",
-                    optional=True,
-                    element=CheckboxesElement(
-                        action_id=Input.NDA.value,
-                        options=[nda],
-                        initial_options=[nda] if policy.nda_required else None,
-                    ),
+            ),
+            InputBlock(
+                block_id=Input.NDA.value,
+                label="Agreements",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=Input.NDA.value,
+                    options=[nda],
+                    initial_options=[nda] if policy.nda_required else None,
                 ),
-                _text(Input.MILESTONES, "Target milestones", optional=True, multiline=True),
-            ],
-        )
-    if view is ViewId.ADMIN_AGREEMENT:
-        kinds = [Option(value=k.value, text=AGREEMENT_NAMES[k]) for k in AgreementKind]
-        return _modal(
-            view,
-            "Record an agreement",
-            [
-                _text(Input.HOLDER, "Committer (GitHub handle); entity: their organisation's"),
-                InputBlock(
-                    block_id=Input.KIND.value,
-                    label="Agreement",
-                    element=StaticSelectElement(action_id=Input.KIND.value, options=kinds),
-                ),
-                _date(Input.SIGNED, "Signed on"),
-                _date(Input.EXPIRES, "Expires on", optional=True),
-            ],
-        )
-    if view is ViewId.ADMIN_CHAMPIONS:
-        return _modal(
-            view,
-            "Assign champions",
-            [
-                _text(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)"),
-                _text(Input.CHAMPIONS, "Champions in order (GitHub handles, comma-separated)"),
-            ],
-        )
-    if view is ViewId.ADMIN_PERSON:
-        roles = [Option(value=r.value, text=r.value) for r in Role]
-        return _modal(
-            view,
-            "Add or edit a person",
-            [
-                _text(Input.GITHUB, "GitHub handle"),
-                _text(Input.NAME, "Name", optional=True),
-                InputBlock(
-                    block_id=Input.SLACK_USER.value,
-                    label="Slack user",
-                    optional=True,
-                    element=UserSelectElement(action_id=Input.SLACK_USER.value),
-                ),
-                _text(Input.ORGANIZATION, "Organisation", optional=True),
-                InputBlock(
-                    block_id=Input.ROLES.value,
-                    label="Roles",
-                    element=CheckboxesElement(action_id=Input.ROLES.value, options=roles),
-                ),
-                _text(Input.REPOS, "Repositories to grant (org/repo, space-separated)", optional=True),
-            ],
-        )
-    if view is ViewId.ADMIN_REMOVE:
-        return _modal(
-            view,
-            "Remove a committer",
-            [_text(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)")],
-            submit="Remove",
-        )
-    if view is ViewId.ADMIN_AWAY:
-        return _modal(
-            view,
-            "Mark someone away",
-            [
-                _text(Input.GITHUB, "Who (GitHub handle)"),
-                _date(Input.AWAY_UNTIL, "Away until (empty: back now)", optional=True),
-            ],
-        )
+            ),
+            _text(Input.MILESTONES, "Target milestones", optional=True, multiline=True),
+        ],
+    )
+
+
+def agreement_modal(policy: PhasePolicy) -> View:
+    """Return the modal that records a signed agreement."""
+    kinds = [Option(value=k.value, text=AGREEMENT_NAMES[k]) for k in AgreementKind]
+    return _modal(
+        ViewId.ADMIN_AGREEMENT,
+        "Record an agreement",
+        [
+            _text(Input.HOLDER, "Committer (GitHub handle); entity: their organisation's"),
+            InputBlock(
+                block_id=Input.KIND.value,
+                label="Agreement",
+                element=StaticSelectElement(action_id=Input.KIND.value, options=kinds),
+            ),
+            _date(Input.SIGNED, "Signed on"),
+            _date(Input.EXPIRES, "Expires on", optional=True),
+        ],
+    )
+
+
+def champions_modal(policy: PhasePolicy) -> View:
+    """Return the modal that assigns a committer's champions."""
+    return _modal(
+        ViewId.ADMIN_CHAMPIONS,
+        "Assign champions",
+        [
+            _text(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)"),
+            _text(Input.CHAMPIONS, "Champions in order (GitHub handles, comma-separated)"),
+        ],
+    )
+
+
+def person_modal(policy: PhasePolicy) -> View:
+    """Return the modal that adds or edits a person."""
+    roles = [Option(value=r.value, text=r.value) for r in Role]
+    return _modal(
+        ViewId.ADMIN_PERSON,
+        "Add or edit a person",
+        [
+            _text(Input.GITHUB, "GitHub handle"),
+            _text(Input.NAME, "Name", optional=True),
+            InputBlock(
+                block_id=Input.SLACK_USER.value,
+                label="Slack user",
+                optional=True,
+                element=UserSelectElement(action_id=Input.SLACK_USER.value),
+            ),
+            _text(Input.ORGANIZATION, "Organisation", optional=True),
+            InputBlock(
+                block_id=Input.ROLES.value,
+                label="Roles",
+                element=CheckboxesElement(action_id=Input.ROLES.value, options=roles),
+            ),
+            _text(Input.REPOS, "Repositories to grant (org/repo, space-separated)", optional=True),
+        ],
+    )
+
+
+def remove_modal(policy: PhasePolicy) -> View:
+    """Return the modal that makes a committer an alumnus."""
+    return _modal(
+        ViewId.ADMIN_REMOVE,
+        "Remove a committer",
+        [_text(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)")],
+        submit="Remove",
+    )
+
+
+def away_modal(policy: PhasePolicy) -> View:
+    """Return the modal that marks someone away (or back)."""
+    return _modal(
+        ViewId.ADMIN_AWAY,
+        "Mark someone away",
+        [
+            _text(Input.GITHUB, "Who (GitHub handle)"),
+            _date(Input.AWAY_UNTIL, "Away until (empty: back now)", optional=True),
+        ],
+    )
+
+
+def open_retro_modal(policy: PhasePolicy) -> View:
+    """Return the modal that opens a retro."""
     audiences = [Option(value=a.value, text=a.value) for a in RetroAudience]
     return _modal(
         ViewId.ADMIN_RETRO,
@@ -215,6 +226,46 @@ def phase_announcement(change: PhaseChange) -> str:
     return (
         f":mega: {person_ref(change.actor)} moved the Core Committer program from *{change.old.value}* to "
         f"*{change.new.value}*. The NDA / program agreement is {nda}.{milestones}"
+    )
+
+
+def phase_done(change: PhaseChange) -> str:
+    """Return the confirmation of a phase change."""
+    return f"The program is now in the *{change.new.value}* phase."
+
+
+def agreement_done(holder: str, status: str) -> str:
+    """Return the confirmation of a recorded agreement, with the holder's standing now."""
+    return f"Recorded for {escape(holder)}; their standing is now *{status}*."
+
+
+def champions_done(committer: Person, champions: Sequence[Person]) -> str:
+    """Return the confirmation of a champions assignment."""
+    return f"{escape(committer.github)}'s champions: {', '.join(escape(c.github) for c in champions)}."
+
+
+def person_done(person: Person, *, created: bool) -> str:
+    """Return the confirmation of a person added or updated, with their standing."""
+    return f"{'Added' if created else 'Updated'} {escape(person.github)} ({person.status})."
+
+
+def removed_done(person: Person) -> str:
+    """Return the confirmation of a removal."""
+    return f"{escape(person.github)} is now an alumnus."
+
+
+def away_done(person: Person, until: dt.date | None) -> str:
+    """Return the confirmation of an away date (or of a return)."""
+    if until:
+        return f"{escape(person.github)} is away until {until}."
+    return f"{escape(person.github)} is back in the rotations."
+
+
+def retro_done(retro: Retro, participants: int) -> str:
+    """Return the confirmation of a retro opened."""
+    return (
+        f"Retro “{escape(retro.name)}” is open for {participants} participants; "
+        "invitations go out within the hour."
     )
 
 

@@ -139,6 +139,15 @@ def nomination_text(card: NominationCard) -> str:
     return f"Nomination #{card.id}: {card.nomination.nominee_github} for {', '.join(card.nomination.repos)}"
 
 
+def post_failed_notice(card: NominationCard, reason: str) -> str:
+    """Tell the nominator their nomination was saved but Slack refused its post, so nobody can vote yet."""
+    return (
+        f":warning: I saved your nomination of `{escape(card.nomination.nominee_github)}` (#{card.id}) but could "
+        f"not post it to the coordination channel (`{escape(reason)}`), so nobody can vote on it yet. "
+        "Ask a program admin to check that the bot is in that channel."
+    )
+
+
 def result_text(card: NominationCard) -> str:
     """Return the thread note with the result."""
     tally = card.tally

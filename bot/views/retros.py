@@ -114,6 +114,11 @@ def invitation_blocks(retro: Retro, stage: str) -> list[Block]:
     ]
 
 
+def invitation_text(retro: Retro) -> str:
+    """Return the notification text of an invitation or reminder."""
+    return f"Retro “{escape(retro.name)}”: share your feedback"
+
+
 def report_blocks(report: RetroReport) -> list[Block]:
     """Return the closing report: response rate, then each of the four Ls (anonymous entries unattributed)."""
     retro = report.retro
@@ -141,4 +146,6 @@ def report_blocks(report: RetroReport) -> list[Block]:
 
 def report_text(report: RetroReport) -> str:
     """Return the notification text of the report."""
-    return f"Retro “{report.retro.name}” closed: {report.responses} of {report.participants} responded"
+    return (
+        f"Retro “{escape(report.retro.name)}” closed: {report.responses} of {report.participants} responded"
+    )
