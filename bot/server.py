@@ -1,4 +1,4 @@
-"""The HTTP server: Bolt at /slack/events (dispatched in a thread pool), /hooks/deployments, /healthz, /metrics."""
+"""The HTTP server: Bolt at /slack/events (in a thread pool), /hooks/deployments, /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from bot.hooks import MAX_BODY as MAX_HOOK_BODY
 from bot.hooks import DeploymentHook
 from bot.metrics import surface_of
 from bot.services.outbox import outbox_counts
-from storage.db import make_session_factory, ping
+from storage.db import DatabaseNotReady, check_ready, check_writable, make_session_factory
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ def build_asgi(
 
     async def slack_events(request: Request) -> Response:
         assert bolt_app is not None
-        body = await request.body()
-        if len(body) > MAX_SLACK_BODY:
-            return JSONResponse({"error": "request body too large"}, status_code=413)
+        body = await read_capped(request, MAX_SLACK_BODY)
+        if body is None:
+            return JSONResponse({"error": f"body larger than {MAX_SLACK_BODY} bytes"}, status_code=413)
         started = time.monotonic()
         bolt_request = to_bolt_request(request, body)
         # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop.
@@ -54,19 +54,21 @@ def build_asgi(
         return to_starlette_response(bolt_response)
 
     async def healthz(_request: Request) -> Response:
-        try:
-            await anyio.to_thread.run_sync(ping, engine, limiter=limiter)
-        except Exception as exc:
-            logger.warning("health check failed: %s", exc.__class__.__name__)
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        # Liveness: the process answers. It never waits on the database or on Slack.
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        problem = await anyio.to_thread.run_sync(readiness_problem, engine, limiter=limiter)
+        if problem is not None:
+            logger.warning("not ready: %s", problem)
+            return JSONResponse({"status": "error", "database": problem}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
     async def deployments(request: Request) -> Response:
         assert hook is not None
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_HOOK_BODY:
+        body = await read_capped(request, MAX_HOOK_BODY)
+        if body is None:
             return JSONResponse({"error": f"body larger than {MAX_HOOK_BODY} bytes"}, status_code=413)
-        body = await request.body()
         headers = {key.lower(): value for key, value in request.headers.items()}
         started = time.monotonic()
         answer = await anyio.to_thread.run_sync(hook.handle, headers, body, limiter=limiter)
@@ -81,6 +83,7 @@ def build_asgi(
     registry = metrics.make_registry(lambda: _outbox_counts(engine))
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
     if hook is not None:
@@ -88,6 +91,35 @@ def build_asgi(
     if bolt_app is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+async def read_capped(request: Request, limit: int) -> bytes | None:
+    """Read a request body as it streams in, giving up (None) as soon as it passes `limit` bytes."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def readiness_problem(engine: Engine) -> str | None:
+    """Return why the database cannot serve (unreachable, read-only, not migrated), or None when it can."""
+    try:
+        check_ready(engine)
+    except DatabaseNotReady as exc:
+        return "not migrated" if "migrat" in str(exc) else "unreachable"
+    try:
+        check_writable(engine)
+    except Exception as exc:
+        logger.warning("database refuses writes: %s", exc.__class__.__name__)
+        return "read-only"
+    return None
 
 
 def _outbox_counts(engine: Engine) -> dict[str, int]:

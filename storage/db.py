@@ -136,6 +136,19 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
+def check_writable(engine: Engine) -> None:
+    """Write a row and roll it back; raises when the database refuses writes (read-only, disk full)."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            connection.execute(
+                text("INSERT INTO slack_event (event_id, received_at) VALUES (:id, :at)"),
+                {"id": f"ccbot-readyz-{dt.datetime.now(dt.UTC).timestamp()}", "at": dt.datetime.now(dt.UTC)},
+            )
+        finally:
+            transaction.rollback()
+
+
 class seconds_between(FunctionElement[float]):
     """SQL for the seconds from one timestamp column to another, on SQLite and PostgreSQL."""
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.ids import Input
 from bot.services.escalations import EscalationCard, get_escalation_card, open_escalation, validate_escalation
-from bot.services.outbox import DeliveryFailed, DeliveryReport, Posted, deliver_pending
+from bot.services.outbox import DeliveryFailed, DeliveryReport, Messenger, Posted, deliver_pending
 from bot.services.policy import Channels
 from bot.services.questions import QuestionCard, ask_question, get_card, validate_question
 from storage.models import Person
@@ -100,7 +100,7 @@ def ask(
     who: str,
     *,
     now: dt.datetime,
-    messenger: FakeMessenger | None = None,
+    messenger: Messenger | None = None,
     pr: str = PR,
     text: str = "Is this safe to merge?",
     urgency: str = "normal",
@@ -118,7 +118,7 @@ def escalate(
     who: str,
     *,
     now: dt.datetime,
-    messenger: FakeMessenger | None = None,
+    messenger: Messenger | None = None,
     summary: str = "Blocked on review",
     impact: str = "The release waits for this PR.",
     related: str = "",

@@ -1,4 +1,4 @@
-"""PostgreSQL unreachable for a while: requests get a clear answer, /healthz says so, the bot recovers by itself."""
+"""PostgreSQL unreachable for a while: requests get a clear answer, /readyz says so, the bot recovers by itself."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from bot.app import build_app, build_runtime
 from sqlalchemy.engine import make_url
 
-from bot.app import build_app, build_runtime
 from bot.hooks import DeploymentHook
 from bot.server import build_asgi
 from bot.settings import load_settings
@@ -109,7 +109,7 @@ def test_an_outage_gets_a_clear_answer_and_the_bot_recovers_without_a_restart(
     down = sender.command("/cc", user_id="U0PILOT01")
     assert down.status_code == 200
     assert "Try again in a minute" in down.json()["text"]
-    assert httpx.get(f"{base}/healthz", timeout=5).status_code == 503
+    assert httpx.get(f"{base}/readyz", timeout=5).status_code == 503
     proxy.plug()
-    assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+    assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
     assert "Zia Fazal" in sender.command("/cc", user_id="U0PILOT01").text

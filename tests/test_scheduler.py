@@ -6,89 +6,69 @@ import datetime as dt
 import threading
 from collections import Counter
 
-import pytest
 from freezegun import freeze_time
 
-from bot.app import build_runtime
-from bot.jobs.registry import JOBS, run_job
-from bot.scheduler import MISFIRE_GRACE_SECONDS, build_scheduler
+from bot.assembly import Bot
+from bot.jobs.registry import JOBS
+from bot.scheduler import MISFIRE_GRACE_SECONDS
 from bot.services.questions import ask_question, validate_question
-from bot.settings import Settings, load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from storage.roster import get_person_by_github
-from tests.conftest import NOW, load_pilot, wait_until
+from tests.conftest import NOW, load_pilot, make_bot, wait_until
 
 
-@pytest.fixture
-def settings(db_url: str, slack: SlackStandIn) -> Settings:
-    return load_settings(
-        SLACK_BOT_TOKEN="xoxb-test-token",
-        SLACK_API_URL=slack.url,
-        CCBOT_DATABASE_URL=db_url,
-        CCBOT_COORDINATION_CHANNEL="C0COORD01",
-        CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
-        CCBOT_DIGEST_CHANNEL="C0DIGEST1",
-    )
-
-
-def test_every_job_is_registered_with_coalescing_and_a_misfire_grace(settings: Settings) -> None:
-    client = make_client(settings)
-    runtime = build_runtime(settings, client)
-    scheduler = build_scheduler(runtime, client)
+def test_every_job_is_registered_with_coalescing_and_a_misfire_grace(job_bot: Bot) -> None:
+    scheduler = job_bot.scheduler()
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == set(JOBS)
     for job in jobs.values():
         assert job.coalesce is True
         assert job.misfire_grace_time == MISFIRE_GRACE_SECONDS
         assert job.max_instances == 1
-    runtime.engine.dispose()
 
 
-def test_the_scheduler_runs_a_job_that_posts_a_lost_question(settings: Settings, slack: SlackStandIn) -> None:
-    client = make_client(settings)
-    runtime = build_runtime(settings, client)
-    with runtime.session_factory() as session:
+def test_the_scheduler_runs_a_job_that_posts_a_lost_question(job_bot: Bot, slack: SlackStandIn) -> None:
+    with job_bot.runtime.session_factory() as session:
         load_pilot(session)
         zia = get_person_by_github(session, "ziafazal")
         draft = validate_question(
             pr_url="https://github.com/openedx/edx-platform/pull/9", text="Lost?", urgency="normal"
         )
-        ask_question(session, zia, draft, now=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))  # type: ignore[arg-type]
-    scheduler = build_scheduler(runtime, client)
+        # Stored with its thread root, then the process died before delivering it.
+        when = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+        ask_question(session, zia, draft, now=when, channels=job_bot.runtime.channels)  # type: ignore[arg-type]
+    scheduler = job_bot.scheduler()
     scheduler.start()
     try:
-        scheduler.get_job("question_nudges").modify(next_run_time=dt.datetime.now(dt.UTC))
+        scheduler.get_job("outbox_delivery").modify(next_run_time=dt.datetime.now(dt.UTC))
         wait_until(lambda: slack.messages("C0COORD01"), timeout=10, what="the question posted by the job")
     finally:
         scheduler.shutdown(wait=True)
-        runtime.engine.dispose()
     assert len(slack.messages("C0COORD01")) == 1
 
 
 def test_two_instances_running_every_job_at_the_same_instant_send_each_message_once(
-    settings: Settings, slack: SlackStandIn
+    db_url: str, slack: SlackStandIn
 ) -> None:
-    runtimes = [build_runtime(settings, make_client(settings)) for _ in range(2)]
-    with runtimes[0].session_factory() as session:
+    bots = [make_bot(db_url, slack, CCBOT_DIGEST_CHANNEL="C0DIGEST1") for _ in range(2)]
+    with bots[0].runtime.session_factory() as session:
         load_pilot(session, now=NOW)
         zia = get_person_by_github(session, "ziafazal")
         draft = validate_question(
             pr_url="https://github.com/openedx/edx-platform/pull/9", text="Lost?", urgency="normal"
         )
-        ask_question(session, zia, draft, now=dt.datetime(2026, 12, 24, 14, 0, tzinfo=dt.UTC))  # type: ignore[arg-type]
+        asked = dt.datetime(2026, 12, 24, 14, 0, tzinfo=dt.UTC)
+        ask_question(session, zia, draft, now=asked, channels=bots[0].runtime.channels)  # type: ignore[arg-type]
     # Thursday 24 December 20:00 UTC: the question is unposted and overdue, agreements 7 days from their end.
     at = dt.datetime(2026, 12, 24, 20, 0, tzinfo=dt.UTC)
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
     def instance(index: int) -> None:
-        runtime = runtimes[index]
         try:
             barrier.wait()
             for name in JOBS:
-                with runtime.session_factory() as session:
-                    run_job(name, now=at, session=session, client=make_client(settings), settings=settings)
+                bots[index].run_job(name, now=at)
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -98,8 +78,8 @@ def test_two_instances_running_every_job_at_the_same_instant_send_each_message_o
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
-    for runtime in runtimes:
-        runtime.engine.dispose()
+    for bot in bots:
+        bot.close()
     assert errors == []
     posted = Counter((m["channel"], m["text"], m.get("thread_ts")) for m in slack.messages())
     duplicates = {key: n for key, n in posted.items() if n > 1}
