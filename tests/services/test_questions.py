@@ -16,12 +16,12 @@ from bot.services.questions import (
     mark_answered,
     parse_pr_url,
     record_reply,
-    record_thread,
     split_ask_text,
     validate_question,
 )
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, load_pilot
+from tests.flows import CHANNELS, ask
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,8 @@ def test_a_repo_without_a_grant_is_allowed_but_flagged(session: Session) -> None
             pr_url="https://github.com/openedx/edx-platform/pull/1", text="q", urgency="normal"
         ),
         now=NOW,
-    )
+        channels=CHANNELS,
+    ).card
     other = ask_question(
         session,
         zia,
@@ -82,7 +83,8 @@ def test_a_repo_without_a_grant_is_allowed_but_flagged(session: Session) -> None
             pr_url="https://github.com/openedx/frontend-app-learning/pull/2", text="q", urgency="normal"
         ),
         now=NOW,
-    )
+        channels=CHANNELS,
+    ).card
     assert own.question.has_grant
     assert not other.question.has_grant
     assert [p.github for p in own.responders] == ["jbowman", "feanil"]
@@ -112,64 +114,58 @@ def test_who_may_claim_and_close(session: Session) -> None:
     zia, braden, feanil, schen = (
         get_person_by_github(session, h) for h in ("ziafazal", "bradenmacdonald", "feanil", "schen")
     )
-    card = ask_question(
-        session,
-        zia,
-        validate_question(
-            pr_url="https://github.com/openedx/edx-platform/pull/1", text="q", urgency="normal"
-        ),
-        now=NOW,
-    )  # type: ignore[arg-type]
+    card = ask(session, "ziafazal", now=NOW)
     with pytest.raises(UserError, match="Only the committer's champions"):
         claim_question(session, card.id, braden, now=NOW)
     with pytest.raises(UserError, match="Only the committer's champions"):
         claim_question(session, card.id, zia, now=NOW)
-    assert claim_question(session, card.id, schen, now=NOW).claimed_by == schen, "any champion may claim"
+    assert claim_question(session, card.id, schen, now=NOW).card.claimed_by == schen, "any champion may claim"
     with pytest.raises(UserError, match="already claimed it"):
         claim_question(session, card.id, feanil, now=NOW)
     with pytest.raises(UserError, match="Only the asker"):
         mark_answered(session, card.id, braden, now=NOW)
-    closed = mark_answered(session, card.id, zia, now=NOW)
+    closed = mark_answered(session, card.id, zia, now=NOW).card
     assert closed.question.state == "answered"
     assert closed.question.first_response_at is None, "the asker closing it is not a response"
 
 
 def test_replies_set_first_response_and_answers(session: Session) -> None:
     load_pilot(session)
-    zia = get_person_by_github(session, "ziafazal")
-    card = ask_question(
-        session,
-        zia,
-        validate_question(
-            pr_url="https://github.com/openedx/edx-platform/pull/1", text="q", urgency="normal"
-        ),
-        now=NOW,
-    )  # type: ignore[arg-type]
-    record_thread(session, card.id, channel="C0COORD01", ts="100.000001", permalink=None)
-    by_asker = record_reply(
-        session, channel="C0COORD01", thread_ts="100.000001", ts="100.1", slack_user_id="U0PILOT01", now=NOW
-    )
+    card = ask(session, "ziafazal", now=NOW)
+    assert card.posting is not None
+    thread = {"channel": card.posting.channel, "thread_ts": card.posting.ts}
+    by_asker = record_reply(session, **thread, ts="100.1", slack_user_id="U0PILOT01", now=NOW)
     assert by_asker is not None
-    assert not by_asker.changed
-    by_owner = record_reply(
-        session, channel="C0COORD01", thread_ts="100.000001", ts="100.2", slack_user_id="U0CHAMP03", now=NOW
-    )
+    assert not by_asker.keys, "the asker's reply to an open question changes nothing"
+    by_owner = record_reply(session, **thread, ts="100.2", slack_user_id="U0CHAMP03", now=NOW)
     assert by_owner is not None
-    assert by_owner.changed
+    assert by_owner.keys, "the root is redrawn"
     assert by_owner.card.question.state == "open", (
         "a reply by someone not assigned is a response, not the answer"
     )
     assert by_owner.card.first_responder is not None
     assert by_owner.card.first_responder.github == "ormsbee"
-    by_champion = record_reply(
-        session, channel="C0COORD01", thread_ts="100.000001", ts="100.3", slack_user_id="U0CHAMP02", now=NOW
-    )
+    by_champion = record_reply(session, **thread, ts="100.3", slack_user_id="U0CHAMP02", now=NOW)
     assert by_champion is not None
     assert by_champion.card.question.state == "answered"
     assert by_champion.card.first_responder.github == "ormsbee"  # type: ignore[union-attr]
-    assert (
-        record_reply(
-            session, channel="C0COORD01", thread_ts="999.0", ts="100.4", slack_user_id="U0CHAMP02", now=NOW
-        )
-        is None
+    elsewhere = {"channel": card.posting.channel, "thread_ts": "999.0"}
+    assert record_reply(session, **elsewhere, ts="100.4", slack_user_id="U0CHAMP02", now=NOW) is None
+
+
+def test_a_reply_from_someone_off_the_roster_neither_answers_nor_stops_the_ladder(session: Session) -> None:
+    load_pilot(session)
+    card = ask(session, "ziafazal", now=NOW)
+    assert card.posting is not None
+    stranger = record_reply(
+        session,
+        channel=card.posting.channel,
+        thread_ts=card.posting.ts,
+        ts="1.5",
+        slack_user_id="U0STRANGE",
+        now=NOW,
     )
+    assert stranger is not None
+    assert not stranger.keys
+    assert stranger.card.question.first_response_at is None
+    assert stranger.card.question.state == "open"
