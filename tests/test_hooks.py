@@ -1,7 +1,9 @@
-"""POST /hooks/deployments end to end: signatures, validation, redacted notices, buttons, duplicates, reverts."""
+"""POST /hooks/deployments: signatures, validation, size, redacted notices sent once, and a crash before delivery."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -14,28 +16,18 @@ import jsonschema
 import pytest
 from sqlmodel import select
 
+from bot.assembly import Bot
+from bot.hooks import DeploymentHook
 from bot.ids import Action
-from bot.services.deployments import payload_schema
-from storage.models import DeploymentEvent, DeploymentNotice
-from tests.conftest import ROOT, WEBHOOK_SECRET, RunningBot, wait_until
-from tests.slack_requests import block_action
+from bot.runtime import Runtime
+from bot.services.deployments import parse_payload, payload_schema, record_deployment
+from bot.services.keys import Subject
+from bot.services.outbox import CLAIM_LEASE, Messenger, posting_of
+from storage.models import DeploymentEvent, DeploymentNotice, OutboxMessage
+from tests.conftest import NOW, ROOT, WEBHOOK_SECRET, RunningBot, wait_until
+from tests.services.test_deployments import ESCAPED, SECRETS
 
-ZIA, JBOWMAN, FEANIL, ADMIN = "U0PILOT01", "U0CHAMP01", "U0CHAMP02", "U0ADMIN01"
-SECRETS = ["jane.doe@example.com", "203.0.113.42", "xoxb-1234567890-abcdefghijkl", "48213", "token=abc"]
-ESCAPED = {
-    "event": "escaped_issue",
-    "environment": "production",
-    "repo": "openedx/edx-platform",
-    "pull_requests": [{"url": "https://github.com/openedx/edx-platform/pull/35120", "author": "ziafazal"}],
-    "sha_range": "a1b2c3..d4e5f6",
-    "pipeline_url": "https://ci.example.org/runs/981?token=abc",
-    "incident_id": "INC-2041",
-    "summary": "Grades page 500s for some learners since the 14:00 deploy",
-    "details": (
-        "IntegrityError for user_id=48213 (jane.doe@example.com) from 203.0.113.42; "
-        "worker env SLACK_BOT_TOKEN=xoxb-1234567890-abcdefghijkl"
-    ),
-}
+ZIA, JBOWMAN, FEANIL = "U0PILOT01", "U0CHAMP01", "U0CHAMP02"
 
 
 def _sign(body: bytes, *, timestamp: int | None = None, secret: str = WEBHOOK_SECRET) -> dict[str, str]:
@@ -138,12 +130,13 @@ def test_a_github_style_signature_is_accepted(bot: RunningBot) -> None:
     ],
 )
 def test_malformed_bodies_get_400_with_the_reason_and_store_nothing(
-    bot: RunningBot, raw: bytes, reason: str
+    job_bot: Bot, raw: bytes, reason: str
 ) -> None:
-    response = _post(bot, None, raw=raw, headers=_sign(raw))
-    assert response.status_code == 400
-    assert reason in response.json()["error"]
-    assert _count(bot, DeploymentEvent) == 0
+    answer = DeploymentHook(job_bot.runtime).handle({k.lower(): v for k, v in _sign(raw).items()}, raw)
+    assert answer.status == 400
+    assert reason in answer.body["error"]
+    with job_bot.runtime.session_factory() as session:
+        assert session.exec(select(DeploymentEvent)).all() == []
 
 
 def test_a_body_over_a_megabyte_gets_413(bot: RunningBot) -> None:
@@ -151,78 +144,81 @@ def test_a_body_over_a_megabyte_gets_413(bot: RunningBot) -> None:
     assert _post(bot, None, raw=raw, headers=_sign(raw)).status_code == 413
 
 
-def test_need_help_pulls_in_the_champions_and_reverting_then_deploying_the_revert_is_timed(
-    bot: RunningBot,
+class ProcessKilled(BaseException):
+    """The process dies: nothing after this point runs, no handler catches it."""
+
+
+class DiesAtSlack:
+    """Slack as a process sees it that is killed at its first call: before Slack took the message, or just after."""
+
+    def __init__(self, slack: Messenger, *, after_slack_took_it: bool) -> None:
+        self.slack = slack
+        self.after_slack_took_it = after_slack_took_it
+
+    def post(self, **message: Any) -> Any:
+        """Die sending (after Slack stored the message, when so told)."""
+        if self.after_slack_took_it:
+            self.slack.post(**message)
+        raise ProcessKilled
+
+    def __getattr__(self, name: str) -> Any:
+        raise ProcessKilled
+
+
+def _hook_call(runtime: Runtime, payload: Any) -> tuple[int, dict[str, Any]]:
+    """Deliver a signed notice to the hook in this process, as the web app hands it over."""
+    body = json.dumps(payload).encode()
+    answer = DeploymentHook(runtime).handle({k.lower(): v for k, v in _sign(body).items()}, body)
+    return answer.status, answer.body
+
+
+def _outbox(bot: RunningBot) -> dict[str, str]:
+    with bot.runtime.session_factory() as session:
+        return {m.key: m.status for m in session.exec(select(OutboxMessage)).all()}
+
+
+@pytest.mark.parametrize(
+    "dies", ["after the commit", "sending, before Slack took it", "sending, after Slack took it"]
+)
+def test_a_crash_between_recording_a_notice_and_delivering_it_loses_nothing_and_sends_nothing_twice(
+    bot: RunningBot, dies: str
 ) -> None:
-    _post(bot, ESCAPED)
-    dm = wait_until(lambda: next(iter(bot.slack.messages(ZIA)), None), what="notice DM")
-    assert isinstance(dm, dict)
+    if dies == "after the commit":
+        # The hook's decision, committed; the process dies before it delivers anything.
+        with bot.runtime.session_factory() as session:
+            outcome = record_deployment(
+                session, parse_payload(ESCAPED), now=NOW, channels=bot.runtime.channels
+            )
+        notice_id = outcome.new[0].id
+    else:
+        dying = DiesAtSlack(bot.runtime.messenger, after_slack_took_it=dies.endswith("took it"))
+        with pytest.raises(ProcessKilled):
+            _hook_call(dataclasses.replace(bot.runtime, messenger=dying), ESCAPED)
+        with bot.runtime.session_factory() as session:
+            notice_id = session.exec(select(DeploymentNotice.id)).one() or 0
+    queued = _outbox(bot)
+    assert set(queued) == {f"deploy-dm:{notice_id}", f"deploy-thread:{notice_id}"}, (
+        "decided with its messages"
+    )
+    assert "sent" not in queued.values()
+    took_it = len(bot.slack.messages(ZIA))
+    assert took_it == (1 if dies.endswith("took it") else 0)
+
+    # The pipeline saw no answer and retries: the notice is known, so nothing is recorded or sent again...
+    assert _hook_call(bot.runtime, ESCAPED)[1]["status"] == "duplicate"
+    assert len(bot.slack.messages(ZIA)) == took_it
+    # ...and the every-minute delivery job sends what the dead process left: a message it had claimed once
+    # the claim has lapsed, and only after finding in Slack that it was not sent.
+    lease = CLAIM_LEASE // dt.timedelta(minutes=1)
+    for minutes in (1, 2, lease + 1, lease + 2):
+        bot.bot.run_job("outbox_delivery", now=NOW + dt.timedelta(minutes=minutes))
+    assert len(bot.slack.messages(ZIA)) == 1
+    assert len([m for m in bot.slack.messages("C0COORD01") if "<@U0PILOT01>" in m["text"]]) == 1
+    assert set(_outbox(bot).values()) == {"sent"}
     with bot.runtime.session_factory() as session:
-        notice_id = str(session.exec(select(DeploymentNotice.id)).one())
-    refused = block_action(
-        Action.NOTICE_HELP,
-        notice_id,
-        user_id="U0PILOT02",
-        message=dm,
-        response_url=bot.slack.response_url("other"),
-    )
-    bot.sender.interaction(refused)
-    wait_until(lambda: [r for r in bot.slack.state.responses if r["key"] == "other"], what="refusal")
-    bot.sender.interaction(block_action(Action.NOTICE_HELP, notice_id, user_id=ZIA, message=dm))
-    help_note = wait_until(
-        lambda: [
-            m for m in bot.slack.messages("C0COORD01") if m.get("thread_ts") and "needs help" in m["text"]
-        ],
-        what="help in the thread",
-    )
-    assert isinstance(help_note, list)
-    assert f"<@{JBOWMAN}>" in help_note[0]["text"]
-    bot.sender.interaction(block_action(Action.NOTICE_REVERTING, notice_id, user_id=ZIA, message=dm))
-    wait_until(
-        lambda: "You are reverting" in json.dumps(bot.slack.messages(ZIA)[0]["blocks"]), what="DM redrawn"
-    )
-    revert = {
-        "event": "deployed_production",
-        "environment": "production",
-        "repo": "openedx/edx-platform",
-        "pull_requests": [{"number": 35177, "author": "ziafazal", "reverts": 35120}],
-        "sha_range": "d4e5f6..0a0b0c",
-    }
-    assert _post(bot, revert).json()["reverted"] == 1
-    with bot.runtime.session_factory() as session:
-        notice = session.exec(select(DeploymentNotice).where(DeploymentNotice.pr_number == 35120)).one()
-    assert notice.reverting_at is not None
-    assert notice.reverted_at is not None
-    assert len(bot.slack.messages(ZIA)) == 1, "a deployment reaching production is recorded, not DMed"
-    assert "your PR openedx/edx-platform#35177 reached production" in json.dumps(
-        bot.sender.command("/cc", user_id=ZIA).json()["blocks"]
-    )
-
-
-def test_unmatched_prs_go_to_admins_and_non_cc_authors_are_only_stored(bot: RunningBot) -> None:
-    payload = {
-        **ESCAPED,
-        "incident_id": "INC-7",
-        "pull_requests": [35001, {"number": 35002, "author": "some-edx-employee"}],
-    }
-    assert _post(bot, payload).json()["unmatched"] == 1
-    note = wait_until(lambda: bot.slack.messages(ADMIN), what="admin note")
-    assert isinstance(note, list)
-    assert "#35001" in note[0]["text"]
-    assert "#35002" not in json.dumps(bot.slack.messages())
-    assert _count(bot, DeploymentNotice) == 2
-
-
-def test_a_pr_the_bot_has_seen_in_a_question_is_matched_to_its_asker(bot: RunningBot) -> None:
-    from tests.handlers.test_ask import _ask
-
-    _ask(bot)  # Zia asked about openedx/edx-platform#31337
-    payload = {**ESCAPED, "incident_id": "INC-8", "pull_requests": [31337]}
-    assert _post(bot, payload).json()["notified"] == 1
-    wait_until(
-        lambda: [m for m in bot.slack.messages(ZIA) if "31337" in m["text"] and "production" in m["text"]],
-        what="DM",
-    )
+        posting = posting_of(session, Subject.notice(notice_id))
+    assert posting is not None, "its buttons can redraw it"
+    assert posting.ts == bot.slack.messages(ZIA)[0]["ts"]
 
 
 def test_the_schema_file_is_the_one_the_code_enforces() -> None:

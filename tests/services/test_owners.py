@@ -8,9 +8,12 @@ import pytest
 from sqlmodel import Session
 
 from bot.services.errors import UserError
+from bot.services.outbox import DeliveryFailed, deliver_pending, posting_of
 from bot.services.owners import check_repo_name, find_owners, request_intro, sync_owners
+from bot.services.policy import Channels
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, ROOT, load_pilot
+from tests.flows import CHANNELS, COORDINATION, FakeMessenger
 
 OWNERS = ROOT / "examples" / "owners"
 
@@ -71,14 +74,47 @@ def test_malformed_repo_names_get_the_usage(text: str) -> None:
         check_repo_name(text)
 
 
-def test_an_intro_is_recorded_once_a_week(synced: Session) -> None:
+def test_an_intro_is_recorded_once_a_week_with_its_post(synced: Session) -> None:
     zia = get_person_by_github(synced, "ziafazal")
-    first = request_intro(synced, zia, "openedx/edx-platform", "lms/djangoapps/certificates/", now=NOW)
-    again = request_intro(synced, zia, "openedx/edx-platform", "lms/djangoapps/certificates/", now=NOW)
-    assert not first.repeated
-    assert again.repeated
-    assert again.intro.id == first.intro.id
-    assert [c.github for c in first.champions] == ["jbowman", "feanil"]
+    path = "lms/djangoapps/certificates/"
+    first = request_intro(synced, zia, "openedx/edx-platform", path, now=NOW, channels=CHANNELS)
+    assert not first.card.repeated
+    assert first.keys == (f"intro:{first.card.intro.id}",)
+    assert [c.github for c in first.card.champions] == ["jbowman", "feanil"]
+    # Asked again before the post went out: the same intro, and its one post is still the one queued.
+    queued = request_intro(synced, zia, "openedx/edx-platform", path, now=NOW, channels=CHANNELS)
+    assert queued.card.repeated
+    assert queued.card.intro.id == first.card.intro.id
+    slack = FakeMessenger()
+    assert deliver_pending(synced, slack, now=NOW).sent == 1
+    [intro] = slack.posted
+    assert intro["channel"] == COORDINATION
+    assert "<@U0CHAMP02>" in intro["text"], "feanil owns certificates"
+    assert "<@U0PILOT01>" in intro["text"]
+    assert posting_of(synced, first.card.subject) is not None
+    # Asked again once it is posted: nothing more to send.
+    again = request_intro(synced, zia, "openedx/edx-platform", path, now=NOW, channels=CHANNELS)
+    assert again.card.repeated
+    assert again.keys == ()
+
+
+def test_an_intro_slack_refuses_for_good_is_explained_to_the_committer(synced: Session) -> None:
+    zia = get_person_by_github(synced, "ziafazal")
+    request_intro(synced, zia, "openedx/XBlock", "", now=NOW, channels=CHANNELS)
+    slack = FakeMessenger({COORDINATION: DeliveryFailed("not_in_channel", permanent=True)})
+    assert deliver_pending(synced, slack, now=NOW).failed == [("intro:1", "not_in_channel")]
+    deliver_pending(synced, slack, now=NOW)  # the next delivery run sends what the failure left to say
+    [told] = slack.texts("U0PILOT01")
+    assert "not_in_channel" in told
+    assert "openedx/XBlock" in told
+
+
+def test_without_a_coordination_channel_no_intro_is_recorded(synced: Session) -> None:
+    zia = get_person_by_github(synced, "ziafazal")
+    with pytest.raises(UserError, match="coordination channel is not configured"):
+        request_intro(synced, zia, "openedx/XBlock", "", now=NOW, channels=Channels())
+    again = request_intro(synced, zia, "openedx/XBlock", "", now=NOW, channels=CHANNELS)
+    assert not again.card.repeated
 
 
 def test_bad_yaml_is_reported_and_other_repos_still_sync(session: Session, tmp_path: Path) -> None:
