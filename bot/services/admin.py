@@ -173,7 +173,9 @@ def assign_champions(
 ) -> Decided:
     """Replace a committer's champions (in slot order)."""
     person = _person(session, committer, "committer")
-    chosen = [_person(session, handle, "champions") for handle in champions if handle.strip()]
+    named = [_person(session, handle, "champions") for handle in champions if handle.strip()]
+    # Once each, in the order given (a handle named twice keeps its first slot).
+    chosen = list({champion.id: champion for champion in named}.values())
     if not chosen:
         raise FieldErrors({"champions": "Name at least one champion."})
     if any(c.id == person.id for c in chosen):
@@ -182,7 +184,7 @@ def assign_champions(
     for assignment, _ in store.list_active_champions(session, person.id or 0):
         assignment.ended_on = today
         session.add(assignment)
-    for slot, champion in enumerate(dict.fromkeys(chosen), start=1):
+    for slot, champion in enumerate(chosen, start=1):
         if Role.CHAMPION.value not in store.list_roles(session, champion.id or 0):
             store.set_roles(
                 session, champion.id or 0, {*store.list_roles(session, champion.id or 0), Role.CHAMPION.value}

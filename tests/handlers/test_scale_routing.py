@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from bot.services.admin import set_phase
 from bot.services.areas import import_areas, pick_responder
+from bot.services.policy import Channels
 from bot.services.questions import get_card
 from storage.areas import get_area_by_name
 from storage.models import Phase, Question
@@ -41,7 +42,9 @@ def _scale(bot: RunningBot) -> None:
     with bot.runtime.session_factory() as session:
         admin = get_person_by_github(session, "cc-coordinator")
         assert admin is not None
-        set_phase(session, admin, phase=Phase.SCALE, nda_required=True, milestones="", now=NOW)
+        set_phase(
+            session, admin, phase=Phase.SCALE, nda_required=True, milestones="", now=NOW, channels=Channels()
+        )
         import_areas(session, ROOT / "examples" / "areas.yaml", now=NOW, actor="test")
         jbowman = get_person_by_github(session, "jbowman")
         assert jbowman is not None

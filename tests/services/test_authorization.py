@@ -18,6 +18,7 @@ from bot.services.escalations import (
     validate_escalation,
 )
 from bot.services.nominations import NominationRules, cast_vote, open_nomination
+from bot.services.policy import Channels
 from bot.services.questions import ask_question, claim_question, mark_answered, validate_question
 from storage.models import NoticeState, Person, Phase
 from storage.roster import get_person_by_github
@@ -70,9 +71,15 @@ def _notice(session: Session) -> int:
 
 def _nomination(session: Session) -> int:
     set_phase(
-        session, _who(session, "admin"), phase=Phase.ESTABLISH, nda_required=True, milestones="", now=NOW
-    )  # type: ignore[arg-type]
-    card = open_nomination(
+        session,
+        _who(session, "admin"),  # type: ignore[arg-type]
+        phase=Phase.ESTABLISH,
+        nda_required=True,
+        milestones="",
+        now=NOW,
+        channels=Channels(),
+    )
+    decided = open_nomination(
         session,
         _who(session, "asker"),
         github="newcomer",
@@ -83,8 +90,9 @@ def _nomination(session: Session) -> int:
         reason="r",
         now=NOW,
         rules=RULES,
+        channels=Channels(coordination="C0COORD01"),
     )
-    return card.id
+    return decided.card.id
 
 
 Action = Callable[[Session, Person | None], object]
