@@ -98,7 +98,7 @@ def test_settings_are_read_from_a_dotenv_file(env, tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in result.output
 
 
-def test_serve_answers_cc_and_healthz_as_a_real_process(env, tmp_path: Path, slack) -> None:
+def test_serve_answers_cc_and_readyz_as_a_real_process(env, tmp_path: Path, slack) -> None:
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["roster", "import", str(PILOT_ROSTER)])
     sock = _free_socket()
@@ -128,9 +128,9 @@ def test_serve_answers_cc_and_healthz_as_a_real_process(env, tmp_path: Path, sla
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        health = httpx.get(f"{base}/healthz", timeout=5)
-        assert health.status_code == 200
-        assert health.json() == {"status": "ok", "database": "ok"}
+        ready = httpx.get(f"{base}/readyz", timeout=5)
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "database": "ok"}
         started = time.monotonic()
         response = SlackSender(base).command("/cc", user_id="U0PILOT05")
         assert time.monotonic() - started < 1.5

@@ -104,24 +104,11 @@ def test_requests_not_signed_by_slack_get_401(
 
 
 def test_an_error_in_a_handler_becomes_an_actionable_ephemeral_message(bot: RunningBot, caplog) -> None:
-    from bot.app import build_app
-    from bot.server import build_asgi
-    from bot.slack import make_client
-    from tests.conftest import serve_in_thread
-    from tests.slack_requests import SlackSender
-
-    app = build_app(bot.runtime, make_client(bot.runtime.settings))
-
     def explode(ack):
         raise RuntimeError("database password is hunter2")
 
-    app.command("/cc-explode")(explode)
-    url, server, thread = serve_in_thread(build_asgi(app, bot.runtime.engine))
-    try:
-        response = SlackSender(url).command("/cc-explode", user_id="U0PILOT01")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    bot.bot.app.command("/cc-explode")(explode)
+    response = bot.sender.command("/cc-explode", user_id="U0PILOT01")
     assert response.status_code == 200
     message = response.json()["text"]
     assert "something went wrong" in message
@@ -129,9 +116,10 @@ def test_an_error_in_a_handler_becomes_an_actionable_ephemeral_message(bot: Runn
     assert "hunter2" not in message
 
 
-def test_thirty_two_requests_at_once_are_all_answered_well_inside_three_seconds(bot: RunningBot) -> None:
+def test_thirty_two_requests_at_once_are_all_answered_well_inside_three_seconds(served_bot: RunningBot) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
+    bot = served_bot
     users = [
         "U0PILOT01",
         "U0PILOT02",

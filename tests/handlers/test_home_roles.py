@@ -18,6 +18,7 @@ from bot.services.roster_formats import read_roster
 from bot.views.home import PAGE_BLOCKS, home_blocks, paged_home
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, RunningBot, wait_until
+from tests.flows import CHANNELS
 from tests.slack_requests import block_action
 
 SIGNED = {"kind": "individual", "signed": "2026-01-01", "expires": "2027-06-30"}
@@ -75,7 +76,7 @@ def big(session: Session, tmp_path: Path) -> Session:
         draft = validate_question(
             pr_url=f"https://github.com/openedx/edx-platform/pull/{i + 1}", text="q", urgency="normal"
         )
-        ask_question(session, person, draft, now=NOW - dt.timedelta(hours=i))
+        ask_question(session, person, draft, now=NOW - dt.timedelta(hours=i), channels=CHANNELS)
     return session
 
 
