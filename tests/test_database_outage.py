@@ -9,13 +9,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from bot.app import build_app, build_runtime
 from sqlalchemy.engine import make_url
 
-from bot.hooks import DeploymentHook
-from bot.server import build_asgi
+from bot.assembly import build_bot
 from bot.settings import load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from tests.conftest import NO_POSTGRES, POSTGRES_URL, load_pilot, serve_in_thread
 from tests.slack_requests import SIGNING_SECRET, SlackSender
@@ -85,12 +82,12 @@ def proxied(postgres_database: str, slack: SlackStandIn) -> Iterator[tuple[str, 
         SLACK_API_URL=slack.url,
         CCBOT_DATABASE_URL=url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
     )
-    client = make_client(settings)
-    runtime = build_runtime(settings, client)
+    built = build_bot(settings)
+    runtime = built.runtime
     with runtime.session_factory() as session:
         load_pilot(session)
     base, server, thread = serve_in_thread(
-        build_asgi(build_app(runtime, client), runtime.engine, hook=DeploymentHook(runtime, client))
+        built.asgi()
     )
     yield base, proxy
     proxy.plug()

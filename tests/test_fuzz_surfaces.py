@@ -17,12 +17,11 @@ from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
-from bot.app import build_app, build_runtime
+from bot.assembly import build_bot
 from bot.hooks import DeploymentHook, signature_problem
 from bot.ids import Command, Input, ViewId
 from bot.runtime import Runtime
 from bot.settings import load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from storage.db import upgrade
 from storage.models import DeploymentEvent, Escalation, Question
@@ -60,14 +59,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[App, Runti
         CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
         CCBOT_WEBHOOK_SECRET=HOOK_SECRET,
     )
-    client = make_client(settings_)
-    runtime = build_runtime(settings_, client, clock=lambda: NOW)
-    upgrade(runtime.engine)
-    with runtime.session_factory() as session:
+    built = build_bot(settings_, clock=lambda: NOW, process_before_response=True)
+    upgrade(built.runtime.engine)
+    with built.runtime.session_factory() as session:
         load_pilot(session)
-    yield build_app(runtime, client, process_before_response=True), runtime, slack
+    yield built.app, built.runtime, slack
     slack.stop()
-    runtime.engine.dispose()
+    built.close()
 
 
 def _dispatch(app: App, body: str, content_type: str) -> Any:
@@ -212,7 +210,7 @@ def test_any_signed_webhook_body_gets_200_or_400_and_a_reason(world: Any, body: 
     import hmac
 
     _app, runtime, _slack = world
-    hook = DeploymentHook(runtime, make_client(runtime.settings))
+    hook = DeploymentHook(runtime)
     ts = str(int(time.time()))
     signature = (
         "sha256=" + hmac.new(HOOK_SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
