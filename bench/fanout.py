@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import write_section
+from bot.assembly import build_bot
 from bot.services.outbox import Outgoing, deliver_pending, enqueue
 from bot.settings import load_settings
-from bot.slack import SlackMessenger, make_client
 from bot.slack_standin import SlackStandIn
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import upgrade
 
 RETRY_AFTER = 1
 
@@ -36,10 +36,10 @@ def main() -> None:
             SLACK_API_URL=slack.url,
             CCBOT_DATABASE_URL=f"sqlite:///{Path(tmp) / 'f.db'}",
         )
-        engine = make_engine(settings.database_url)
-        upgrade(engine)
+        bot = build_bot(settings)
+        upgrade(bot.runtime.engine)
         now = dt.datetime.now(dt.UTC)
-        with make_session_factory(engine)() as session:
+        with bot.runtime.session_factory() as session:
             messages = [
                 Outgoing(key=f"bench:{i}", kind="bench", channel=f"U{i:09d}", text=f"reminder {i}")
                 for i in range(args.messages)
@@ -49,13 +49,13 @@ def main() -> None:
             started = time.perf_counter()
             report = deliver_pending(
                 session,
-                SlackMessenger(make_client(settings)),
+                bot.runtime.messenger,
                 now=now,
                 limit=args.messages,
                 workers=args.workers,
             )
             elapsed = time.perf_counter() - started
-        engine.dispose()
+        bot.close()
     delivered = Counter(m["text"] for m in slack.messages())
     limited = sum(1 for c in slack.calls("chat.postMessage")) - len(delivered)
     slack.stop()
