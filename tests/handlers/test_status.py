@@ -1,4 +1,4 @@
-"""End to end over HTTP: signed `/cc` requests into /slack/events, answers from the real app."""
+"""Status and home: signed `/cc` requests and App Home events, answered by the real app."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, wait_until
 
 
 def _text(response_json: dict) -> str:
@@ -116,7 +116,9 @@ def test_an_error_in_a_handler_becomes_an_actionable_ephemeral_message(bot: Runn
     assert "hunter2" not in message
 
 
-def test_thirty_two_requests_at_once_are_all_answered_well_inside_three_seconds(served_bot: RunningBot) -> None:
+def test_thirty_two_requests_at_once_are_all_answered_well_inside_three_seconds(
+    served_bot: RunningBot,
+) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     bot = served_bot
@@ -149,3 +151,52 @@ def test_a_committer_whose_agreement_expired_is_shown_as_lapsed(bot: RunningBot,
     text = _text(bot.sender.command("/cc", user_id="U0PILOT01").json())
     assert "lapsed" in text
     assert "Individual contributor agreement: expired on 2027-01-31. Renew it" in text
+
+
+# -- App Home ----------------------------------------------------------------------------------------
+
+
+def _open_home(bot: RunningBot, user: str, event_id: str, retry: int = 0):
+    event = {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": "D0HOME001",
+        "tab": "home",
+        "event_ts": "1.2",
+    }
+    return bot.sender.event(event, event_id=event_id, retry=retry)
+
+
+def test_opening_home_publishes_the_callers_dashboard(bot: RunningBot) -> None:
+    assert _open_home(bot, "U0PILOT02", "Ev0001").status_code == 200
+    wait_until(lambda: "U0PILOT02" in bot.slack.state.home_views)
+    view = bot.slack.state.home_views["U0PILOT02"]
+    assert view["type"] == "home"
+    text = json.dumps(view["blocks"])
+    assert "Braden MacDonald" in text
+    assert "<@U0CHAMP03>" in text
+
+
+def test_a_stranger_gets_a_home_tab_that_says_how_to_join(bot: RunningBot) -> None:
+    _open_home(bot, "U0NOBODY2", "Ev0002")
+    wait_until(lambda: "U0NOBODY2" in bot.slack.state.home_views)
+    assert "not on the Core Committer roster" in json.dumps(bot.slack.state.home_views["U0NOBODY2"])
+
+
+def test_a_retried_event_has_no_second_effect(bot: RunningBot) -> None:
+    assert _open_home(bot, "U0PILOT03", "Ev0003").status_code == 200
+    wait_until(lambda: len(bot.slack.calls("views.publish")) == 1)
+    for retry in (1, 2, 3):
+        assert _open_home(bot, "U0PILOT03", "Ev0003", retry=retry).status_code == 200
+    assert len(bot.slack.calls("views.publish")) == 1
+    assert _open_home(bot, "U0PILOT03", "Ev0004").status_code == 200
+    wait_until(lambda: len(bot.slack.calls("views.publish")) == 2)
+
+
+def test_a_429_from_slack_is_retried_after_retry_after_and_delivered_once(bot: RunningBot) -> None:
+    bot.slack.fail("views.publish", status=429, count=1, retry_after=1)
+    _open_home(bot, "U0PILOT04", "Ev0005")
+    wait_until(lambda: "U0PILOT04" in bot.slack.state.home_views, timeout=8)
+    calls = bot.slack.calls("views.publish")
+    assert len(calls) == 2, "one 429, then one success"
+    assert len(bot.slack.state.home_views) == 1

@@ -1,4 +1,4 @@
-"""End to end over HTTP: `/cc-ask` -> modal -> thread root -> replies and buttons, against the fake Slack."""
+"""Questions: `/cc-ask` -> modal -> thread root -> replies and buttons, against the fake Slack."""
 
 from __future__ import annotations
 
