@@ -224,14 +224,6 @@ def redraw_nomination(card: NominationCard) -> Outgoing:
     return redraw(card.subject, views.nomination_text(card), views.nomination_blocks(card))
 
 
-def get_nomination_card(session: Session, nomination_id: int, rules: NominationRules) -> NominationCard:
-    """Return a nomination with its nominator, current tally and where it was posted."""
-    nomination = store.get_nomination(session, nomination_id)
-    if nomination is None:
-        raise UserError(GONE)
-    return _card(session, nomination, rules)
-
-
 def _card(session: Session, nomination: Nomination, rules: NominationRules) -> NominationCard:
     assert nomination.id is not None
     sponsor = (

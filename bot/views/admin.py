@@ -11,11 +11,9 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
-    DatePickerElement,
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
     StaticSelectElement,
@@ -24,6 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
+from bot.views.inputs import checkbox_field, date_field, text_field
 from bot.views.status import AGREEMENT_NAMES
 from bot.views.text import escape, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
@@ -68,25 +67,6 @@ def _modal(view: ViewId, title: str, blocks: list[Block], submit: str = "Save") 
     )
 
 
-def _text(
-    block: Input, label: str, *, optional: bool = False, multiline: bool = False, initial: str | None = None
-) -> InputBlock:
-    return InputBlock(
-        block_id=block.value,
-        label=label,
-        optional=optional,
-        element=PlainTextInputElement(
-            action_id=block.value, multiline=multiline, initial_value=initial, max_length=1000
-        ),
-    )
-
-
-def _date(block: Input, label: str, *, optional: bool = False) -> InputBlock:
-    return InputBlock(
-        block_id=block.value, label=label, optional=optional, element=DatePickerElement(action_id=block.value)
-    )
-
-
 def phase_modal(policy: PhasePolicy) -> View:
     """Return the modal that sets the phase, the NDA requirement and the target milestones."""
     options = [Option(value=p.value, text=PHASE_LABELS[p]) for p in Phase]
@@ -104,17 +84,8 @@ def phase_modal(policy: PhasePolicy) -> View:
                     initial_option=options[list(Phase).index(policy.phase)],
                 ),
             ),
-            InputBlock(
-                block_id=Input.NDA.value,
-                label="Agreements",
-                optional=True,
-                element=CheckboxesElement(
-                    action_id=Input.NDA.value,
-                    options=[nda],
-                    initial_options=[nda] if policy.nda_required else None,
-                ),
-            ),
-            _text(Input.MILESTONES, "Target milestones", optional=True, multiline=True),
+            checkbox_field(Input.NDA, "Agreements", nda, checked=policy.nda_required),
+            text_field(Input.MILESTONES, "Target milestones", optional=True, multiline=True),
         ],
     )
 
@@ -126,14 +97,14 @@ def agreement_modal(policy: PhasePolicy) -> View:
         ViewId.ADMIN_AGREEMENT,
         "Record an agreement",
         [
-            _text(Input.HOLDER, "Committer (GitHub handle); entity: their organisation's"),
+            text_field(Input.HOLDER, "Committer (GitHub handle); entity: their organisation's"),
             InputBlock(
                 block_id=Input.KIND.value,
                 label="Agreement",
                 element=StaticSelectElement(action_id=Input.KIND.value, options=kinds),
             ),
-            _date(Input.SIGNED, "Signed on"),
-            _date(Input.EXPIRES, "Expires on", optional=True),
+            date_field(Input.SIGNED, "Signed on"),
+            date_field(Input.EXPIRES, "Expires on", optional=True),
         ],
     )
 
@@ -144,8 +115,8 @@ def champions_modal(policy: PhasePolicy) -> View:
         ViewId.ADMIN_CHAMPIONS,
         "Assign champions",
         [
-            _text(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)"),
-            _text(Input.CHAMPIONS, "Champions in order (GitHub handles, comma-separated)"),
+            text_field(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)"),
+            text_field(Input.CHAMPIONS, "Champions in order (GitHub handles, comma-separated)"),
         ],
     )
 
@@ -157,21 +128,21 @@ def person_modal(policy: PhasePolicy) -> View:
         ViewId.ADMIN_PERSON,
         "Add or edit a person",
         [
-            _text(Input.GITHUB, "GitHub handle"),
-            _text(Input.NAME, "Name", optional=True),
+            text_field(Input.GITHUB, "GitHub handle"),
+            text_field(Input.NAME, "Name", optional=True),
             InputBlock(
                 block_id=Input.SLACK_USER.value,
                 label="Slack user",
                 optional=True,
                 element=UserSelectElement(action_id=Input.SLACK_USER.value),
             ),
-            _text(Input.ORGANIZATION, "Organisation", optional=True),
+            text_field(Input.ORGANIZATION, "Organisation", optional=True),
             InputBlock(
                 block_id=Input.ROLES.value,
                 label="Roles",
                 element=CheckboxesElement(action_id=Input.ROLES.value, options=roles),
             ),
-            _text(Input.REPOS, "Repositories to grant (org/repo, space-separated)", optional=True),
+            text_field(Input.REPOS, "Repositories to grant (org/repo, space-separated)", optional=True),
         ],
     )
 
@@ -181,7 +152,7 @@ def remove_modal(policy: PhasePolicy) -> View:
     return _modal(
         ViewId.ADMIN_REMOVE,
         "Remove a committer",
-        [_text(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)")],
+        [text_field(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)")],
         submit="Remove",
     )
 
@@ -192,8 +163,8 @@ def away_modal(policy: PhasePolicy) -> View:
         ViewId.ADMIN_AWAY,
         "Mark someone away",
         [
-            _text(Input.GITHUB, "Who (GitHub handle)"),
-            _date(Input.AWAY_UNTIL, "Away until (empty: back now)", optional=True),
+            text_field(Input.GITHUB, "Who (GitHub handle)"),
+            date_field(Input.AWAY_UNTIL, "Away until (empty: back now)", optional=True),
         ],
     )
 
@@ -205,8 +176,8 @@ def open_retro_modal(policy: PhasePolicy) -> View:
         ViewId.ADMIN_RETRO,
         "Open a retro",
         [
-            _text(Input.RETRO_NAME, "Name"),
-            _date(Input.RETRO_CLOSES, "Last day for feedback"),
+            text_field(Input.RETRO_NAME, "Name"),
+            date_field(Input.RETRO_CLOSES, "Last day for feedback"),
             InputBlock(
                 block_id=Input.RETRO_AUDIENCE.value,
                 label="Participants",

@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    CheckboxesElement,
     ContextBlock,
     HeaderBlock,
     InputBlock,
@@ -23,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import FIELD_MAX
+from bot.views.inputs import checkbox_field
 from bot.views.text import escape, person_ref
 from storage.models import Retro
 
@@ -66,18 +66,7 @@ def retro_modal(retro: Retro, feedback: Feedback) -> View:
                 ),
             )
         )
-    blocks.append(
-        InputBlock(
-            block_id=Input.ANONYMOUS.value,
-            label="Anonymity",
-            optional=True,
-            element=CheckboxesElement(
-                action_id=Input.ANONYMOUS.value,
-                options=[anonymous],
-                initial_options=[anonymous] if feedback.anonymous else None,
-            ),
-        )
-    )
+    blocks.append(checkbox_field(Input.ANONYMOUS, "Anonymity", anonymous, checked=feedback.anonymous))
     return View(
         type="modal",
         callback_id=ViewId.RETRO.value,
