@@ -111,7 +111,9 @@ def test_a_kill_between_a_decision_and_its_delivery_loses_and_repeats_nothing(
     with restarted.runtime.session_factory() as session:
         load_pilot(session, now=NOW)
         before = set(session.exec(select(OutboxMessage.key)).all())
-        SCENARIOS[name](session, restarted.runtime.messenger)  # the decision commits; the process "dies" before delivering
+        SCENARIOS[name](
+            session, restarted.runtime.messenger
+        )  # the decision commits; the process "dies" before delivering
         queued = {
             m.key: m
             for m in session.exec(select(OutboxMessage)).all()

@@ -86,9 +86,7 @@ def proxied(postgres_database: str, slack: SlackStandIn) -> Iterator[tuple[str, 
     runtime = built.runtime
     with runtime.session_factory() as session:
         load_pilot(session)
-    base, server, thread = serve_in_thread(
-        built.asgi()
-    )
+    base, server, thread = serve_in_thread(built.asgi())
     yield base, proxy
     proxy.plug()
     server.should_exit = True

@@ -71,7 +71,9 @@ def test_0008_moves_every_posting_into_slack_posting_and_keeps_it(at_0007: Engin
         )
     upgrade(at_0007)
     with at_0007.connect() as c:
-        rows = c.execute(text("SELECT subject, channel, ts, permalink FROM slack_posting ORDER BY subject")).all()
+        rows = c.execute(
+            text("SELECT subject, channel, ts, permalink FROM slack_posting ORDER BY subject")
+        ).all()
         subjects = c.execute(text("SELECT key, subject, op FROM outbox")).all()
     assert [tuple(r) for r in rows] == [
         ("escalation:3", "C0MGMT001", "222.000100", None),
