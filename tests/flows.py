@@ -7,14 +7,14 @@ import itertools
 import threading
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.ids import Input
 from bot.services.escalations import EscalationCard, get_escalation_card, open_escalation, validate_escalation
 from bot.services.outbox import DeliveryFailed, DeliveryReport, Messenger, Posted, deliver_pending
 from bot.services.policy import Channels
 from bot.services.questions import QuestionCard, ask_question, get_card, validate_question
-from storage.models import Person
+from storage.models import Person, Question
 from storage.roster import get_person_by_github
 from tests.conftest import RunningBot, wait_until
 from tests.slack_requests import select_input, text_input, view_submission
@@ -154,6 +154,26 @@ def open_modal(bot: RunningBot, command: str, user_id: str, text: str = "") -> d
     return dict(bot.slack.calls("views.open")[-1].args["view"])
 
 
+def submit_question(
+    bot: RunningBot, view: dict[str, Any], user_id: str, *, url: str, question: str, urgency: str = "normal"
+) -> Any:
+    """Submit the ask modal with these values; return Slack's view of the bot's answer."""
+    values = {
+        Input.PR_URL.value: text_input(url),
+        Input.QUESTION.value: text_input(question),
+        Input.URGENCY.value: select_input(urgency),
+    }
+    return bot.sender.interaction(view_submission(view, values, user_id=user_id))
+
+
+def question_of(bot: RunningBot) -> Question:
+    """Return the one question in the bot's database."""
+    with bot.runtime.session_factory() as session:
+        question = session.exec(select(Question)).one()
+        session.expunge(question)
+        return question
+
+
 def ask_in_slack(
     bot: RunningBot,
     user_id: str,
@@ -165,12 +185,7 @@ def ask_in_slack(
     """Ask through `/cc-ask` and its modal; return the thread root posted in the coordination channel."""
     before = len(bot.slack.messages(COORDINATION))
     view = open_modal(bot, "/cc-ask", user_id)
-    values = {
-        Input.PR_URL.value: text_input(url),
-        Input.QUESTION.value: text_input(question),
-        Input.URGENCY.value: select_input(urgency),
-    }
-    response = bot.sender.interaction(view_submission(view, values, user_id=user_id))
+    response = submit_question(bot, view, user_id, url=url, question=question, urgency=urgency)
     assert response.status_code == 200
     assert not response.content
     wait_until(lambda: len(bot.slack.messages(COORDINATION)) > before, what="thread root")

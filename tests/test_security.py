@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import WEBHOOK_SECRET, RunningBot, wait_until
-from tests.handlers.test_ask import _ask
+from tests.handlers.test_questions import _ask
 from tests.slack_requests import SIGNING_SECRET
 
 BOT_TOKEN = "xoxb-test-token"

@@ -10,6 +10,7 @@ from sqlmodel import select
 from bot.ids import Action, Input
 from storage.models import AuditEntry, Escalation
 from tests.conftest import RunningBot, wait_until
+from tests.flows import ask_in_slack, question_of
 from tests.slack_requests import block_action, select_input, text_input, view_submission
 
 ZIA, BRADEN = "U0PILOT01", "U0PILOT02"
@@ -171,10 +172,8 @@ def test_reassign_gives_it_to_another_manager_who_is_told(bot: RunningBot) -> No
 
 
 def test_a_question_thread_escalates_with_the_question_linked(bot: RunningBot) -> None:
-    from tests.handlers.test_ask import _ask, _question
-
-    root = _ask(bot)
-    question_id = _question(bot).id
+    root = ask_in_slack(bot, ZIA)
+    question_id = question_of(bot).id
     opened = len(bot.slack.calls("views.open"))
     bot.sender.interaction(
         block_action(Action.ESCALATE_QUESTION, str(question_id), user_id=FEANIL, message=root)

@@ -10,7 +10,8 @@ from sqlmodel import select
 from bot.ids import Action, Input
 from storage.models import Question, QuestionReply
 from tests.conftest import RunningBot, wait_until
-from tests.slack_requests import block_action, select_input, text_input, user_input, view_submission
+from tests.flows import ask_in_slack, open_modal, question_of, submit_question
+from tests.slack_requests import block_action, user_input, view_submission
 
 PR = "https://github.com/openedx/edx-platform/pull/31337"
 ZIA = "U0PILOT01"  # champions jbowman (U0CHAMP01) and feanil (U0CHAMP02); manager nimisha
@@ -19,44 +20,24 @@ COORDINATION = "C0COORD01"
 
 
 def _open_modal(bot: RunningBot, text: str = "", user_id: str = ZIA) -> dict[str, Any]:
-    before = len(bot.slack.calls("views.open"))
-    response = bot.sender.command("/cc-ask", text, user_id=user_id)
-    assert response.status_code == 200
-    assert not response.content or "text" not in response.json()
-    wait_until(lambda: len(bot.slack.calls("views.open")) > before, what="views.open")
-    return dict(bot.slack.calls("views.open")[-1].args["view"])
+    return open_modal(bot, "/cc-ask", user_id, text)
 
 
 def _submit(
     bot: RunningBot, view: dict[str, Any], *, url: str, question: str, urgency: str = "normal"
 ) -> Any:
-    values = {
-        Input.PR_URL.value: text_input(url),
-        Input.QUESTION.value: text_input(question),
-        Input.URGENCY.value: select_input(urgency),
-    }
-    return bot.sender.interaction(view_submission(view, values, user_id=ZIA))
+    return submit_question(bot, view, ZIA, url=url, question=question, urgency=urgency)
 
 
 def _ask(bot: RunningBot, urgency: str = "normal") -> dict[str, Any]:
-    view = _open_modal(bot)
-    response = _submit(
-        bot, view, url=PR, question="Should the new <!channel> signal be async?", urgency=urgency
-    )
-    assert response.status_code == 200
-    assert not response.content
-    return wait_until(lambda: next(iter(bot.slack.messages(COORDINATION)), None), what="thread root")  # type: ignore[return-value]
+    return ask_in_slack(bot, ZIA, urgency=urgency)
 
 
 def _root(bot: RunningBot) -> dict[str, Any]:
     return bot.slack.messages(COORDINATION)[0]
 
 
-def _question(bot: RunningBot) -> Question:
-    with bot.runtime.session_factory() as session:
-        question = session.exec(select(Question)).one()
-        session.expunge(question)
-        return question
+_question = question_of
 
 
 def _reply_event(

@@ -16,7 +16,7 @@ from storage.models import Phase, Question
 from storage.questions import add_question
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, ROOT, RunningBot, wait_until
-from tests.handlers.test_ask import _open_modal, _submit
+from tests.handlers.test_questions import _open_modal, _submit
 
 AREA_CHANNEL = "C0AREALRN"
 
