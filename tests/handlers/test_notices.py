@@ -8,7 +8,7 @@ from typing import Any
 from bot.ids import Action
 from bot.services.deployments import parse_payload, record_deployment
 from tests.conftest import RunningBot
-from tests.services.test_deployments import ESCAPED
+from tests.services.test_deployments import ESCAPED, REVERT
 from tests.slack_requests import block_action
 
 ZIA, JBOWMAN, COORDINATION = "U0PILOT01", "U0CHAMP01", "C0COORD01"
@@ -48,16 +48,9 @@ def test_need_help_pulls_in_the_champions_and_reverting_then_deploying_the_rever
     updates = bot.slack.calls("chat.update")
     assert {c.args["ts"] for c in updates} == {dm["ts"]}, "the DM itself is redrawn"
 
-    revert = {
-        "event": "deployed_production",
-        "environment": "production",
-        "repo": "openedx/edx-platform",
-        "pull_requests": [{"number": 35177, "author": "ziafazal", "reverts": 35120}],
-        "sha_range": "d4e5f6..0a0b0c",
-    }
     with bot.runtime.session_factory() as session:
         outcome = record_deployment(
-            session, parse_payload(revert), now=bot.runtime.clock(), channels=bot.runtime.channels
+            session, parse_payload(REVERT), now=bot.runtime.clock(), channels=bot.runtime.channels
         )
     assert outcome.reverted == 1
     assert len(bot.slack.messages(ZIA)) == 1, "a deployment reaching production is recorded, not DMed"

@@ -40,6 +40,15 @@ ESCAPED: dict[str, Any] = {
     ),
 }
 
+# Zia's revert of that PR reaching production.
+REVERT: dict[str, Any] = {
+    "event": "deployed_production",
+    "environment": "production",
+    "repo": "openedx/edx-platform",
+    "pull_requests": [{"number": 35177, "author": "ziafazal", "reverts": 35120}],
+    "sha_range": "d4e5f6..0a0b0c",
+}
+
 
 @pytest.fixture
 def pilot(session: Session) -> Session:
@@ -175,14 +184,7 @@ def test_only_the_named_committer_may_answer_and_a_refusal_changes_nothing(pilot
 def test_a_revert_reaching_production_times_the_revert(pilot: Session) -> None:
     notice_id = _record(pilot, ESCAPED).new[0].id
     answer_notice(pilot, notice_id, person(pilot, "ziafazal"), NoticeState.REVERTING, now=NOW)
-    revert = {
-        "event": "deployed_production",
-        "environment": "production",
-        "repo": "openedx/edx-platform",
-        "pull_requests": [{"number": 35177, "author": "ziafazal", "reverts": 35120}],
-        "sha_range": "d4e5f6..0a0b0c",
-    }
-    outcome = _record(pilot, revert, now=NOW + dt.timedelta(hours=1))
+    outcome = _record(pilot, REVERT, now=NOW + dt.timedelta(hours=1))
     assert outcome.reverted == 1
     assert outcome.keys == (), "a deployment reaching production is recorded, not sent"
     notice = pilot.get(DeploymentNotice, notice_id)
