@@ -111,9 +111,7 @@ def _is_active_committer(session: Session, person: Person) -> bool:
 
 
 def check_can_nominate(session: Session, person: Person | None, *, channels: Channels) -> Person:
-    """Return the nominator when nominations are open to them; UserError saying why otherwise."""
-    if not channels.coordination:
-        raise UserError(NO_CHANNEL)
+    """Return the nominator when nominations are open to them and can be posted; UserError saying why otherwise."""
     if person is None or person.id is None:
         raise NotOnRoster("Only people on the Core Committer roster can nominate; `/cc` says how to join.")
     if not current_policy(session).nominations_open:
@@ -121,11 +119,13 @@ def check_can_nominate(session: Session, person: Person | None, *, channels: Cha
             "Nominations open in the program's *establish* phase; the program is still in its pilot. An admin moves the phase with `/cc-admin`."
         )
     roles = roster_store.list_roles(session, person.id)
-    if _is_active_committer(session, person) or roles & {Role.CHAMPION.value, Role.ADMIN.value}:
-        return person
-    raise UserError(
-        "Active core committers, champions and admins can nominate; ask one of them to nominate the person."
-    )
+    if not (_is_active_committer(session, person) or roles & {Role.CHAMPION.value, Role.ADMIN.value}):
+        raise UserError(
+            "Active core committers, champions and admins can nominate; ask one of them to nominate the person."
+        )
+    if not channels.coordination:
+        raise UserError(NO_CHANNEL)
+    return person
 
 
 def open_nomination(
