@@ -1,5 +1,8 @@
-"""Production notices: pipeline events validated, redacted, matched to committers and deduplicated, committed with
-the DMs and champions' threads they imply; the committer's answers; revert tracking."""
+"""Production notices: pipeline events recorded with the DMs and threads they imply, the answers, revert timing.
+
+Events are validated, redacted, matched to committers and deduplicated; each decision is committed together
+with its messages, which the outbox delivers.
+"""
 
 from __future__ import annotations
 

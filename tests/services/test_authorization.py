@@ -66,7 +66,7 @@ def _notice(session: Session) -> int:
             "sha_range": "a..b",
         }
     )
-    return record_deployment(session, payload, now=NOW).new[0].id
+    return record_deployment(session, payload, now=NOW, channels=Channels()).new[0].id
 
 
 def _nomination(session: Session) -> int:
