@@ -28,6 +28,7 @@ class Kind(enum.StrEnum):
     NOTICE_UNMATCHED = "deploy-unmatched"
     NOTICE_ANSWER = "deploy-answer"
     INTRO = "intro"
+    INTRO_DELAYED = "intro-delayed"
     NOMINATION_ROOT = "nomination-root"
     NOMINATION_DELAYED = "nomination-delayed"
     NOMINATION_RESULT = "nomination-result"

@@ -313,8 +313,8 @@ def intro_post(card: IntroCard, channel: str) -> Outgoing | None:
     """Return the intro's post in `channel`; should Slack refuse it for good, the committer hears why by DM."""
     assert card.intro.id is not None
     failed = dm(
-        Kind.DELIVERY_FAILED,
-        [card.subject],
+        Kind.INTRO_DELAYED,
+        [card.intro.id],
         card.committer.slack_user_id,
         views.intro_failed_text(card, REASON),
     )
