@@ -76,6 +76,16 @@ def list_roles(session: Session, person_id: int) -> set[str]:
     return set(session.exec(statement).all())
 
 
+def list_powers(session: Session, person_id: int) -> set[str]:
+    """Return the roles a person may act in: none at all once they are removed (alumni keep no power)."""
+    statement = (
+        select(PersonRole.role)
+        .join(Person, col(Person.id) == col(PersonRole.person_id))
+        .where(PersonRole.person_id == person_id, col(Person.removed_on).is_(None))
+    )
+    return set(session.exec(statement).all())
+
+
 def roles_by_person(session: Session) -> dict[int, set[str]]:
     """Return every person's roles, keyed by person id."""
     grouped: dict[int, set[str]] = defaultdict(set)
@@ -172,7 +182,11 @@ def list_active_champions(session: Session, committer_id: int) -> list[tuple[Cha
     statement = (
         select(ChampionAssignment, Person)
         .join(Person, col(Person.id) == col(ChampionAssignment.champion_id))
-        .where(ChampionAssignment.committer_id == committer_id, col(ChampionAssignment.ended_on).is_(None))
+        .where(
+            ChampionAssignment.committer_id == committer_id,
+            col(ChampionAssignment.ended_on).is_(None),
+            col(Person.removed_on).is_(None),
+        )
         .order_by(col(ChampionAssignment.slot), col(ChampionAssignment.id))
     )
     return [(assignment, person) for assignment, person in session.exec(statement).all()]

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.handlers.state import (
     button_id,
     metadata,
+    metadata_id,
     selected_value,
     text_value,
 )
@@ -98,9 +99,11 @@ def handle_escalate_submission(
     except FieldErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
-    ack()
     assert person is not None
-    deliver(open_escalation(session, person, draft, now=now, channels=channels).keys)
+    # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
+    decided = open_escalation(session, person, draft, now=now, channels=channels)
+    ack()
+    deliver(decided.keys)
 
 
 def handle_escalate_question_action(
@@ -157,7 +160,7 @@ def handle_resolve_submission(
     try:
         decided = resolve_escalation(
             session,
-            int(metadata(view).get("escalation") or 0),
+            metadata_id(view, "escalation", "an escalation"),
             person,
             text_value(view, Input.RESOLUTION),
             now=now,
@@ -196,7 +199,7 @@ def handle_reassign_submission(
     try:
         decided = reassign_escalation(
             session,
-            int(metadata(view).get("escalation") or 0),
+            metadata_id(view, "escalation", "an escalation"),
             person,
             int(chosen) if chosen.isdigit() else 0,
             now=now,

@@ -14,7 +14,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import button_id, metadata, selected_user, selected_value, text_value
+from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
 from bot.services.errors import FieldErrors, UserError
 from bot.services.policy import Channels
@@ -104,8 +104,10 @@ def handle_ask_submission(
     if refusal is not None or person is None:
         ack(response_action="update", view=notice_modal("Not sent", refusal_text(refusal) if refusal else ""))
         return
+    # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
+    decided = ask_question(session, person, draft, now=now, channels=channels)
     ack()
-    deliver(ask_question(session, person, draft, now=now, channels=channels).keys)
+    deliver(decided.keys)
 
 
 def handle_claim_action(
@@ -161,7 +163,7 @@ def handle_hand_off_submission(
     deliver: Deliver,
 ) -> None:
     """Hand a question to the chosen person, then redraw its thread root and tell them in the thread."""
-    question_id = int(metadata(view).get("question") or 0)
+    question_id = metadata_id(view, "question", "a question")
     target = find_person_by_slack_id(session, selected_user(view, Input.HAND_OFF_TO) or "")
     if target is None or target.id is None:
         ack(

@@ -59,3 +59,13 @@ def button_id(action: dict[str, Any], what: str) -> int:
     if not value.isdigit() or len(value) > 12:
         raise UserError(f"This button no longer points at {what}. Open it again from its latest message.")
     return int(value)
+
+
+def metadata_id(view: dict[str, Any], key: str, what: str) -> int:
+    """Return the id a modal carries in its private_metadata; forged or stale metadata is refused clearly."""
+    value = str(metadata(view).get(key, ""))
+    if not value.isdigit() or len(value) > 12:
+        raise UserError(
+            f"This form no longer points at {what}. Close it and start again from the latest message."
+        )
+    return int(value)

@@ -215,7 +215,7 @@ def _committer(session: Session, handle: str | None) -> Person | None:
     person = roster_store.get_person_by_github(session, handle.lstrip("@"))
     if person is None or person.removed_on is not None or person.id is None:
         return None
-    return person if Role.COMMITTER.value in roster_store.list_roles(session, person.id) else None
+    return person if Role.COMMITTER.value in roster_store.list_powers(session, person.id) else None
 
 
 def _match(

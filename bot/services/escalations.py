@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -16,9 +17,10 @@ from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
 from bot.services.policy import Channels, EscalationPolicy
-from bot.services.questions import get_card, parse_pr_url
+from bot.services.questions import canonical_pr_url, get_card, parse_pr_url
 from bot.views import escalations as views
 from storage import escalations as store
+from storage import questions as question_store
 from storage import roster as roster_store
 from storage.models import (
     Escalation,
@@ -31,6 +33,10 @@ from storage.models import (
     Urgency,
 )
 
+# What the message shortcut puts in the modal: a Slack permalink and nothing else.
+SLACK_PERMALINK = re.compile(
+    r"^https://[a-z0-9-]+(?:\.enterprise)?\.slack\.com/archives/[A-Z0-9]+/p\d{10,20}(?:\?[A-Za-z0-9_.=&-]*)?$"
+)
 MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
 OVERDUE_STEP = 50
 RESOLVE_REMINDER_STEP = 100
@@ -94,7 +100,7 @@ def escalation_form(session: Session, person: Person | None) -> EscalationForm:
     """Return whom this person may escalate about; UserError saying why when they may not escalate."""
     if person is None or person.id is None:
         raise NotOnRoster("You are not on the Core Committer roster, so `/cc-escalate` is not open to you.")
-    roles = roster_store.list_roles(session, person.id)
+    roles = roster_store.list_powers(session, person.id)
     if person.status == Status.ALUMNI.value or person.removed_on is not None:
         raise UserError(
             "You are an alumnus of the program, so `/cc-escalate` is closed to you. If you are returning, ask a program admin."
@@ -154,12 +160,12 @@ def validate_escalation(
     if link:
         parsed = parse_pr_url(link)
         if parsed is not None:
-            pr_url, repo = link, parsed[0]
+            pr_url, repo = canonical_pr_url(*parsed), parsed[0]
         elif REPO_NAME.match(link.removeprefix("https://github.com/").strip("/")):
             repo = link.removeprefix("https://github.com/").strip("/")
         else:
             errors["related"] = (
-                "Give a pull request link (https://github.com/org/repo/pull/1) or a repository (org/repo)."
+                "Give a pull request (https://github.com/org/repo/pull/1 or org/repo#1) or a repository (org/repo)."
             )
     try:
         level = Urgency(urgency or Urgency.NORMAL.value)
@@ -169,6 +175,13 @@ def validate_escalation(
     if errors:
         raise FieldErrors(errors)
     assert chosen is not None
+    # The question and the source message come back from the modal's metadata: trust neither blindly.
+    if question_id is not None:
+        question = question_store.get_question(session, question_id) if question_id < 2**31 else None
+        if question is None or question.committer_id != chosen:
+            question_id = None
+    if source_url is not None and not SLACK_PERMALINK.match(source_url):
+        source_url = None
     return EscalationDraft(
         committer_id=chosen,
         summary=text,
@@ -339,7 +352,7 @@ def prefill_from_question(
 def _manager(session: Session, person: Person | None, action: str) -> Person:
     if person is None or person.id is None:
         raise NotOnRoster("Only managers and admins on the roster can act on escalations.")
-    if not roster_store.list_roles(session, person.id) & MANAGING_ROLES:
+    if not roster_store.list_powers(session, person.id) & MANAGING_ROLES:
         raise UserError(
             f"Only managers and admins can {action} an escalation. The committer and champions are told of each change."
         )
@@ -430,7 +443,7 @@ def reassign_escalation(
     if (
         target is None
         or target.id is None
-        or not roster_store.list_roles(session, target.id) & MANAGING_ROLES
+        or not roster_store.list_powers(session, target.id) & MANAGING_ROLES
     ):
         raise FieldErrors({"reassign_to": "Choose a manager or an admin on the roster."})
     escalation = _locked(session, escalation_id)

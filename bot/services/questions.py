@@ -80,12 +80,23 @@ class Decided:
     keys: tuple[str, ...] = ()
 
 
+PR_REF = re.compile(
+    r"^(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})#(?P<number>[1-9]\d{0,8})$"
+)
+
+
 def parse_pr_url(url: str) -> tuple[str, int] | None:
-    """Return (`org/repo`, number) for a GitHub pull request URL, or None."""
-    match = PR_URL.match(url.strip())
+    """Return (`org/repo`, number) for a GitHub pull request URL or an `org/repo#N` reference, or None."""
+    text = url.strip()
+    match = PR_URL.match(text) or PR_REF.match(text)
     if not match:
         return None
     return f"{match['org']}/{match['repo']}", int(match["number"])
+
+
+def canonical_pr_url(repo: str, number: int) -> str:
+    """Return the one form of a pull request link the bot ever posts: no query, fragment or extra path."""
+    return f"https://github.com/{repo}/pull/{number}"
 
 
 def split_ask_text(text: str) -> tuple[str, str]:
@@ -123,7 +134,9 @@ def validate_question(*, pr_url: str | None, text: str | None, urgency: str | No
         raise FieldErrors(errors)
     assert parsed is not None
     repo, number = parsed
-    return QuestionDraft(pr_url=url, repo=repo, pr_number=number, text=body, urgency=level)
+    return QuestionDraft(
+        pr_url=canonical_pr_url(repo, number), repo=repo, pr_number=number, text=body, urgency=level
+    )
 
 
 @dataclass(frozen=True)
@@ -143,7 +156,7 @@ def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> A
     # hourly expiry job); ask_question checks again in full when the question is submitted.
     if (
         person.status == Status.ACTIVE.value
-        and Role.COMMITTER.value in roster_store.list_roles(session, person.id)
+        and Role.COMMITTER.value in roster_store.list_powers(session, person.id)
         and not roster_store.has_ended_agreement(
             session, person_id=person.id, organization_id=person.organization_id, today=today
         )
@@ -306,11 +319,11 @@ def _card(session: Session, question: Question) -> QuestionCard:
 
 def _roles(session: Session, person: Person) -> set[str]:
     assert person.id is not None
-    return roster_store.list_roles(session, person.id)
+    return roster_store.list_powers(session, person.id)
 
 
 def _may_respond(session: Session, person: Person, card: QuestionCard) -> bool:
-    if person.id == card.committer.id:
+    if person.id == card.committer.id or person.removed_on is not None:
         return False
     if any(r.id == person.id for r in card.responders) or (
         card.claimed_by and card.claimed_by.id == person.id
