@@ -61,10 +61,19 @@ def check_admin(session: Session, person: Person | None, bootstrap_ids: Iterable
     """Return the person when they are an admin (on the roster, or bootstrapped by CCBOT_ADMINS); UserError otherwise."""
     if person is None or person.id is None:
         raise NotOnRoster("`/cc-admin` is for program admins, and you are not on the roster.")
-    if Role.ADMIN.value in store.list_roles(session, person.id) or person.slack_user_id in set(bootstrap_ids):
+    if person.removed_on is None and (
+        Role.ADMIN.value in store.list_powers(session, person.id)
+        or person.slack_user_id in set(bootstrap_ids)
+    ):
         return person
+    admins = ", ".join(p.name or p.github for p in store.list_people_with_role(session, Role.ADMIN.value))
     raise UserError(
-        "`/cc-admin` is for program admins. Ask one of them (`/cc` names them) for the change you need."
+        "`/cc-admin` is for program admins. "
+        + (
+            f"Ask one of them ({admins}) for the change you need."
+            if admins
+            else "Ask the person who runs the bot."
+        )
     )
 
 

@@ -104,7 +104,7 @@ class Decided:
 
 
 def _is_active_committer(session: Session, person: Person) -> bool:
-    roles = roster_store.list_roles(session, person.id or 0)
+    roles = roster_store.list_powers(session, person.id or 0)
     return (
         Role.COMMITTER.value in roles and person.status == Status.ACTIVE.value and person.removed_on is None
     )
@@ -118,7 +118,7 @@ def check_can_nominate(session: Session, person: Person | None, *, channels: Cha
         raise UserError(
             "Nominations open in the program's *establish* phase; the program is still in its pilot. An admin moves the phase with `/cc-admin`."
         )
-    roles = roster_store.list_roles(session, person.id)
+    roles = roster_store.list_powers(session, person.id)
     if not (_is_active_committer(session, person) or roles & {Role.CHAMPION.value, Role.ADMIN.value}):
         raise UserError(
             "Active core committers, champions and admins can nominate; ask one of them to nominate the person."
@@ -150,15 +150,20 @@ def open_nomination(
         errors["github"] = "Give the nominee's GitHub handle."
     else:
         existing = roster_store.get_person_by_github(session, handle)
-        if (
-            existing is not None
-            and existing.id
-            and Role.COMMITTER.value in roster_store.list_roles(session, existing.id)
-            and existing.removed_on is None
-        ):
-            errors["github"] = f"{existing.github} is already a core committer."
+        if existing is not None:
+            # A nomination names someone new: an approval must never relink or re-role an existing person.
+            errors["github"] = (
+                f"{existing.github} is already on the roster; a nomination is for someone new. "
+                "A program admin changes an existing person's rights with `/cc-admin`."
+            )
         elif store.find_open_nomination(session, handle) is not None:
             errors["github"] = f"{handle} already has an open nomination."
+    if slack_user_id:
+        holder = roster_store.get_person_by_slack_id(session, slack_user_id)
+        if holder is not None:
+            errors["slack"] = (
+                f"That Slack user is already {holder.github} on the roster; nominate someone new."
+            )
     cleaned = [r.strip().removeprefix("https://github.com/").strip("/") for r in repos if r.strip()]
     bad = [r for r in cleaned if not REPO_NAME.match(r)]
     if not cleaned:
@@ -317,12 +322,11 @@ def closed_messages(session: Session, card: NominationCard, *, channels: Channel
     return messages
 
 
-def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) -> Person:
-    person = roster_store.get_person_by_github(session, nomination.nominee_github)
-    if person is None:
-        person = roster_store.add_person(
-            session, github=nomination.nominee_github, name=nomination.nominee_name
-        )
+def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) -> Person | None:
+    if roster_store.get_person_by_github(session, nomination.nominee_github) is not None:
+        # Added by someone else during the comment period: never take over an existing identity.
+        return None
+    person = roster_store.add_person(session, github=nomination.nominee_github, name=nomination.nominee_name)
     if (
         nomination.nominee_slack_id
         and roster_store.get_person_by_slack_id(session, nomination.nominee_slack_id) is None
@@ -333,10 +337,7 @@ def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) 
         person.organization_id = (
             org or roster_store.add_organization(session, name=nomination.nominee_organization)
         ).id
-    person.removed_on = None
-    roster_store.set_roles(
-        session, person.id or 0, {*roster_store.list_roles(session, person.id or 0), Role.COMMITTER.value}
-    )
+    roster_store.set_roles(session, person.id or 0, {Role.COMMITTER.value})
     for full_name in nomination.repos:
         repo = roster_store.get_or_add_repo(session, full_name)
         roster_store.add_grant(

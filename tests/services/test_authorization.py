@@ -20,9 +20,10 @@ from bot.services.escalations import (
 from bot.services.nominations import NominationRules, cast_vote, open_nomination
 from bot.services.policy import Channels
 from bot.services.questions import ask_question, claim_question, mark_answered, validate_question
-from storage.models import NoticeState, Person, Phase
+from storage.models import NoticeState, Person, Phase, Status
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, load_pilot
+from tests.flows import CHANNELS
 
 ROLES = {
     "asker": "ziafazal",
@@ -32,20 +33,31 @@ ROLES = {
     "manager": "eng-director",
     "admin": "cc-coordinator",
     "stranger": None,
+    "removed committer": "bradenmacdonald",
+    "removed champion": "jbowman",
+    "removed manager": "eng-director",
+    "removed admin": "cc-coordinator",
 }
 RULES = NominationRules()
 
 
 def _who(session: Session, role: str) -> Person | None:
     handle = ROLES[role]
-    return get_person_by_github(session, handle) if handle else None
+    person = get_person_by_github(session, handle) if handle else None
+    if person is not None and role.startswith("removed "):
+        # Removal (alumni) takes every power, whatever roles the person held.
+        person.removed_on, person.status = NOW.date(), Status.ALUMNI.value
+        session.add(person)
+        session.commit()
+    return person
 
 
 def _question(session: Session) -> int:
     draft = validate_question(
         pr_url="https://github.com/openedx/edx-platform/pull/5", text="q", urgency="normal"
     )
-    return ask_question(session, _who(session, "asker"), draft, now=NOW).id  # type: ignore[arg-type]
+    asker = _who(session, "asker")
+    return ask_question(session, asker, draft, now=NOW, channels=CHANNELS).card.id  # type: ignore[arg-type]
 
 
 def _escalation(session: Session) -> int:
@@ -53,7 +65,7 @@ def _escalation(session: Session) -> int:
     draft = validate_escalation(
         session, zia, committer_id=None, summary="s", impact="i", related="", urgency="normal"
     )
-    return open_escalation(session, zia, draft, now=NOW).id  # type: ignore[arg-type]
+    return open_escalation(session, zia, draft, now=NOW, channels=CHANNELS).card.id  # type: ignore[arg-type]
 
 
 def _notice(session: Session) -> int:
@@ -133,6 +145,7 @@ def test_only_the_right_roles_may_act(session: Session, action: str, role: str) 
     load_pilot(session)
     run, allowed = ACTIONS[action]
     person = _who(session, role)
+    assert not (role.startswith("removed ") and role in allowed)
     if role in allowed:
         run(session, person)
     else:

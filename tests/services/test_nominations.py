@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.services.admin import set_phase
-from bot.services.errors import UserError
+from bot.services.errors import FieldErrors, UserError
 from bot.services.keys import Kind, Subject
 from bot.services.nominations import NominationCard, cast_vote, open_nomination
 from bot.services.outbox import DeliveryFailed, posting_of
@@ -87,3 +87,33 @@ def test_a_post_refused_for_good_is_told_to_the_nominator(db: Session) -> None:
     assert len(notices) == 1
     assert f"(#{card.id})" in notices[0]
     assert "not_in_channel" in notices[0]
+
+
+@pytest.mark.parametrize(
+    ("github", "slack", "field"),
+    [
+        ("ziafazal", None, "github"),  # an active committer
+        ("ZiaFazal", None, "github"),  # the same handle in another case
+        ("jbowman", "U0EVIL001", "github"),  # a champion, with someone else's Slack account
+        ("brand-new", "U0PILOT02", "slack"),  # a new handle, but an existing person's Slack account
+    ],
+)
+def test_a_nomination_names_someone_new_or_is_refused(
+    db: Session, github: str, slack: str | None, field: str
+) -> None:
+    with pytest.raises(FieldErrors) as refused:
+        open_nomination(
+            db,
+            person(db, "ziafazal"),
+            github=github,
+            name="Someone",
+            slack_user_id=slack,
+            organization=None,
+            repos=["openedx/edx-platform"],
+            reason="Great reviews",
+            now=NOW,
+            rules=NominationRules(),
+            channels=CHANNELS,
+        )
+    assert field in refused.value.errors
+    assert db.exec(select(Nomination)).all() == []
