@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import errors, middleware
 from bot.handlers import actions, commands, events, home, shortcuts, views
+from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, Runtime, utc_now
 from bot.settings import Settings
 from bot.slack import SlackDirectory
@@ -51,7 +51,9 @@ def build_app(
         token_verification_enabled=verify_token,
         process_before_response=process_before_response,
         # Slow Slack calls after the ack must not queue the next requests' listeners.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=ContextThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+        ),
         logger=logging.getLogger("ccbot.bolt"),
     )
     middleware.install(app, runtime)

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.logs import in_request
 from bot.publish import publish_deployment
 from bot.runtime import Runtime
 from bot.services.deployments import PayloadError, parse_payload, record_deployment
@@ -57,6 +58,7 @@ class DeploymentHook:
         self.runtime = runtime
         self.client = client
 
+    @in_request
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
         """Answer one delivery: 401 bad signature, 400 bad body, 413 too large, 200 accepted or duplicate."""
         secret = self.runtime.settings.webhook_secret

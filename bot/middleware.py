@@ -9,12 +9,19 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
 
+from bot.logs import request_context
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.roster import identify_slack_user
 from bot.slack import instrument
 
 logger = logging.getLogger(__name__)
+
+
+def tag_request(next: Callable[[], None]) -> None:
+    """Give the request a log id; its listener, run later in the pool, keeps it (ContextThreadPoolExecutor)."""
+    with request_context():
+        next()
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
@@ -80,6 +87,7 @@ def _from_bot(body: dict[str, Any]) -> bool:
 
 def install(app: App, runtime: Runtime) -> None:
     """Add the middleware to the app and close sessions when listeners complete."""
+    app.use(tag_request)
     app.use(make_context_middleware(runtime))
     app.use(make_event_dedup_middleware(runtime))
     app.listener_runner.listener_completion_handler = CloseSession()

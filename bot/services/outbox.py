@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import threading
@@ -124,7 +125,9 @@ def deliver_pending(
             report.failed.extend(local.failed)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox") as pool:
-        list(pool.map(work, ids))
+        # Each task runs in a copy of this thread's context, so its log lines keep the request or job run id.
+        for future in [pool.submit(contextvars.copy_context().run, work, i) for i in ids]:
+            future.result()
     return report
 
 

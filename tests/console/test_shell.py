@@ -53,7 +53,7 @@ def test_the_demo_through_a_pipe_shows_status_home_and_refusals(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert "First choose who you are" in out
     assert "You are now Zia Fazal (@ziafazal)." in out
-    assert "*Champions:* @jbowman, @feanil" in out
+    assert "Champions: @jbowman, @feanil" in out
     assert "── Home ──" in out
     assert "You are not on the Core Committer roster yet" in out
     assert "NDA / program agreement: not signed yet" in out
@@ -75,7 +75,8 @@ def _console(tmp_path: Path, script: str) -> tuple[Console, io.StringIO]:
 
 
 def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path) -> None:
-    console, out = _console(tmp_path, "as @ziafazal\n/try-form\n\n2\nsomething\nclick 1\nquit\n")
+    # The first answer is empty (required: asked again), then too short for the app (its field error).
+    console, out = _console(tmp_path, "as @ziafazal\n/try-form\n\nhi\n2\nsomething\nclick 1\nquit\n")
     received: list[dict] = []
 
     def open_form(ack, client, body):
@@ -103,8 +104,8 @@ def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path
 
     def submit_form(ack, view, client, body):
         values = view["state"]["values"]
-        if not values["words"]["v"]["value"]:
-            ack(response_action="errors", errors={"words": "Say something first."})
+        if len(values["words"]["v"]["value"]) < 3:
+            ack(response_action="errors", errors={"words": "Say a bit *more*."})
             return
         ack()
         received.append(values)
@@ -129,7 +130,8 @@ def test_modals_are_asked_field_by_field_and_buttons_are_numbered(tmp_path: Path
     assert "┌─ Try a form" in text
     assert "1. Apples" in text
     assert "2. Bananas" in text
-    assert "! Say something first." in text
+    assert "! This field is required" in text
+    assert "! Say a bit more." in text
     assert received
     assert received[0]["pick"]["v"]["selected_option"]["value"] == "b"
     assert "DM to @ziafazal" in text
@@ -175,15 +177,15 @@ def test_a_scripted_question_is_asked_answered_nudged_and_owners_introduced(tmp_
     )
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "*Question from @ziafazal* on openedx/edx-platform#1" in out
+    assert "Question from @ziafazal on openedx/edx-platform#1" in out
     assert "For @jbowman and @feanil" in out
     assert "(you replied in the thread of #1)" in out
-    assert "*Answered* by @jbowman in" in out
+    assert "Answered by @jbowman in" in out
     assert "question_nudges          every 15 minutes" in out
     # The demo's open question (pdpinch's) is nudged; the answered ones are not.
     assert "@ormsbee and @kdmccormick: this question has no answer" in out
     assert "@jbowman and @feanil: this question has no answer" not in out
-    assert "Path owners: `@openedx/aperture` (@jbowman, @rraposa), @feanil" in out
+    assert "Path owners: @openedx/aperture (@jbowman, @rraposa), @feanil" in out
     assert "meet @pdpinch, a core committer" in out
 
 
@@ -224,15 +226,15 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
     )
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert ":rotating_light: *URGENT* *Question from @ziafazal*" in out
-    assert "@ziafazal has an *urgent* question" in out, "the champion's DM"
-    assert "*Answered* by @feanil in" in out
-    assert "*Escalation #1: No reviewer for the grades PR*" in out
-    assert "*Acknowledged* by @nimisha" in out
-    assert "was acknowledged by @nimisha, who owns it now" in out
+    assert "🚨 URGENT Question from @ziafazal" in out
+    assert "@ziafazal has an urgent question" in out, "the champion's DM"
+    assert "Answered by @feanil in" in out
+    assert "Escalation #1: No reviewer for the grades PR" in out
+    assert "Acknowledged by @nimisha" in out
+    assert "was acknowledged by @nimisha, who owns it now" in " ".join(out.split())  # may wrap
     assert "CORE COMMITTER WEEKLY DIGEST" in out
-    assert "*Questions:* 3 asked · 2 answered · 1 still open" in out
-    assert "*Escalations:* 1 opened · 1 acknowledged · 0 resolved" in out
+    assert "Questions: 3 asked · 2 answered · 1 still open" in out
+    assert "Escalations: 1 opened · 1 acknowledged · 0 resolved" in out
     assert "Traceback" not in out + result.stderr
 
 
