@@ -85,6 +85,17 @@ def request_context(request_id: str | None = None) -> Iterator[str]:
         REQUEST_ID.reset(token)
 
 
+def start_request() -> str:
+    """Give the rest of this thread's work (in its current context) a fresh request id, and return it.
+
+    For frameworks that run the work after the hook that could wrap it has returned (Bolt's middleware);
+    a caller that wants the id gone afterwards dispatches in a copy of its context.
+    """
+    value = new_id("req")
+    REQUEST_ID.set(value)
+    return value
+
+
 @contextmanager
 def job_run_context(job: str) -> Iterator[str]:
     """Tag every log line written inside the block with a fresh run id of `job`."""
@@ -138,7 +149,12 @@ class ContextThreadPoolExecutor(ThreadPoolExecutor):
 
 
 def redact_value(key: str, value: Any) -> Any:
-    """Return `value` fit for a log: hidden under a sensitive key, else with secrets in its text redacted."""
+    """Return `value` fit for a log: hidden under a sensitive key, else with secrets in its text redacted.
+
+    Numbers are kept under any key: they are counts and lengths (a payload's shape), not content.
+    """
+    if isinstance(value, bool | int | float) or value is None:
+        return value
     if any(part in key.lower() for part in SENSITIVE_KEYS):
         return MARK
     if isinstance(value, str):
@@ -147,8 +163,6 @@ def redact_value(key: str, value: Any) -> Any:
         return {str(k): redact_value(str(k), v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [redact_value(key, item) for item in value]
-    if value is None or isinstance(value, bool | int | float):
-        return value
     return redact(str(value))
 
 

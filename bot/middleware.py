@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
 
-from bot.logs import request_context
+from bot.logs import start_request
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.roster import identify_slack_user
@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 
 def tag_request(next: Callable[[], None]) -> None:
     """Give the request a log id; its listener, run later in the pool, keeps it (ContextThreadPoolExecutor)."""
-    with request_context():
-        next()
+    # Bolt runs the listener after the middleware returns, so the id is set here, not in a `with` block.
+    start_request()
+    next()
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import hmac
@@ -562,7 +563,8 @@ class Console:
             "x-slack-request-timestamp": [timestamp],
             "x-slack-signature": [signature],
         }
-        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+        # In a copy of the context, so the request's log id does not outlive it.
+        return contextvars.copy_context().run(self.app.dispatch, BoltRequest(body=body, headers=headers))
 
     def dispatch_event(self, event: dict[str, Any]) -> BoltResponse:
         """Deliver an Events API event."""
