@@ -264,7 +264,8 @@ def check_scopes(deployment: Deployment) -> Iterable[CheckResult]:
     if missing:
         yield problem(
             f"Slack scopes: the token lacks {', '.join(missing)}",
-            f"add them under OAuth & Permissions (or update the app from {MANIFEST_NAME}), reinstall the app "
+            f"add {'it' if len(missing) == 1 else 'them'} under OAuth & Permissions (or update the app from "
+            f"{MANIFEST_NAME}), reinstall the app "
             "to the workspace, and update SLACK_BOT_TOKEN if it changed",
         )
         return

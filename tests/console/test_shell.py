@@ -10,11 +10,13 @@ from pathlib import Path
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    DatePickerElement,
     InputBlock,
     Option,
     PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
+    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -259,3 +261,162 @@ def test_the_console_plays_the_deployment_pipeline(tmp_path: Path) -> None:
     assert "@ziafazal's openedx/edx-platform#35120" in out
     assert "@ziafazal needs help with" in out
     assert '400 {"error": "event:' in out
+
+
+class Keys(io.StringIO):
+    """Lines typed at the console; a line `^C` is Ctrl-C (KeyboardInterrupt), as at a terminal."""
+
+    def readline(self, size: int | None = -1, /) -> str:  # type: ignore[override]
+        line = super().readline(-1 if size is None else size)
+        if line.strip() == "^C":
+            raise KeyboardInterrupt
+        return line
+
+
+def _form_console(tmp_path: Path, script: str) -> tuple[Console, io.StringIO, list[dict]]:
+    out = io.StringIO()
+    console = Console(
+        database_url=f"sqlite:///{tmp_path / 'f.db'}",
+        stdin=Keys(script),
+        stdout=out,
+        demo_roster=PILOT_ROSTER,
+    )
+    received: list[dict] = []
+
+    def open_form(ack, client, body):
+        ack()
+        view = View(
+            type="modal",
+            callback_id="when_form",
+            title="Plan a release",
+            submit="Save",
+            blocks=[
+                InputBlock(block_id="due", label="Due date", element=DatePickerElement(action_id="v")),
+                InputBlock(
+                    block_id="kind",
+                    label="Kind",
+                    element=StaticSelectElement(
+                        action_id="v",
+                        options=[Option(value="a", text="Minor"), Option(value="b", text="Major")],
+                    ),
+                ),
+                InputBlock(block_id="who", label="Release manager", element=UserSelectElement(action_id="v")),
+            ],
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def save(ack, view):
+        ack()
+        received.append(view["state"]["values"])
+
+    console.app.command("/when")(open_form)
+    console.app.view("when_form")(save)
+    return console, out, received
+
+
+def test_date_fields_say_their_format_and_bad_answers_are_asked_again(tmp_path: Path) -> None:
+    script = (
+        "as @ziafazal\n/when\nnext friday\n2026-13-01\n2026-12-18\n7\nmajor\n@nobody-here\n@feanil\nquit\n"
+    )
+    console, out, received = _form_console(tmp_path, script)
+    console.run()
+    text = out.getvalue()
+    assert "│ Due date (YYYY-MM-DD): next friday" in text
+    assert "│ ! 'next friday' is not a date: type it as YYYY-MM-DD, like 2026-12-18" in text
+    assert "│ ! '2026-13-01' is not a date" in text
+    assert "│ ! '7' is not one of the choices: type its number (1-2) or its name" in text
+    assert "│ ! no one called @nobody-here on the roster" in text
+    assert "└─ sent" in text
+    assert len(received) == 1
+    values = received[0]
+    assert values["due"]["v"]["selected_date"] == "2026-12-18"
+    assert values["kind"]["v"]["selected_option"]["value"] == "b"
+    assert console.names[values["who"]["v"]["selected_user"]] == "feanil"
+    assert "Traceback" not in text
+
+
+def test_ctrl_c_in_a_form_closes_the_form_not_the_console(tmp_path: Path) -> None:
+    console, out, received = _form_console(
+        tmp_path, "as @ziafazal\n/when\n2026-12-18\n^C\n^C\nas @feanil\nquit\n"
+    )
+    console.run()
+    text = out.getvalue()
+    assert "└─ form closed, nothing sent" in text
+    assert "(Ctrl-C: type `quit` or press Ctrl-D to leave)" in text
+    assert "You are now Feanil" in text, "the console carried on"
+    assert received == []
+
+
+def test_message_numbers_stay_with_their_message_until_the_next_read(tmp_path: Path) -> None:
+    console, out = _console(
+        tmp_path, "as @ziafazal\n/post\nclick 1\nreply 2 still here\nread #cc-coordination\nquit\n"
+    )
+    channel = "C0COORDIN"
+
+    def post(ack, client):
+        ack()
+        client.chat_postMessage(
+            channel=channel,
+            text="first",
+            blocks=[
+                SectionBlock(text="*First* message"),
+                ActionsBlock(elements=[ButtonElement(text="Edit me", action_id="edit", value="x")]),
+            ],
+        )
+        client.chat_postMessage(channel=channel, text="Second message")
+
+    def edit(ack, body, client):
+        ack()
+        message = body["container"]
+        client.chat_update(
+            channel=message["channel_id"],
+            ts=message["message_ts"],
+            text="First, edited",
+            blocks=[SectionBlock(text="First, edited")],
+        )
+        client.chat_postMessage(channel=channel, text="Third message")
+
+    console.app.command("/post")(post)
+    console.app.action("edit")(edit)
+    before = len(console.slack.messages(channel))
+    console.run()
+    text = out.getvalue()
+    click_output = text.split("ziafazal> click 1")[1].split("ziafazal> reply")[0]
+    assert "── #1 #cc-coordination · ccbot ──\n  First, edited" in click_output, "an edit keeps its number"
+    assert "── #3 #cc-coordination · ccbot ──\n  Third message" in click_output
+    assert "(you replied in the thread of #2)" in text
+    messages = console.slack.messages(channel)[before:]
+    second, reply = messages[1], messages[-1]
+    assert second["text"] == "Second message"
+    assert (reply["text"], reply["thread_ts"]) == ("still here", second["ts"])
+    after_read = text.split("ziafazal> read #cc-coordination")[1]
+    assert "── #1 " in after_read, "a new screen numbers from #1"
+
+
+def test_long_lines_wrap_under_an_indent(tmp_path: Path) -> None:
+    console, out = _console(tmp_path, "quit\n")
+    words = " ".join(f"word{n}" for n in range(60))
+    console.say(f"• {words}", prefix="  ")
+    lines = out.getvalue().splitlines()
+    assert len(lines) > 2
+    assert all(len(line) <= 100 for line in lines)
+    assert lines[0].startswith("  • word0 ")
+    assert all(line.startswith("    word") for line in lines[1:])
+    assert " ".join(" ".join(lines).split()) == f"• {words}"
+
+
+def test_user_mistakes_are_messages(tmp_path: Path) -> None:
+    script = "as @ziafazal\ntime +9999999d\ntime\nreply 9 hello\nclick 4\n/boom\nquit\n"
+    console, out = _console(tmp_path, script)
+
+    def boom(ack):
+        raise RuntimeError("a bug in a handler")
+
+    console.app.command("/boom")(boom)
+    console.run()
+    text = out.getvalue()
+    assert "The bot's clock moves at most 10 years from today; try a smaller step." in text
+    assert "Usage: reply N text, where #N is a message on the screen." in text
+    assert "There is no button [4]; the last output had 0." in text
+    assert "Sorry, something went wrong on my side (error id" in text
+    assert "Traceback" not in text
