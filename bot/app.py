@@ -44,7 +44,7 @@ def build_app(
     settings = runtime.settings
     if not socket_mode:
         settings.require("slack_signing_secret")
-    app = App(
+    app = middleware.TaggedApp(
         client=client,
         # Socket Mode payloads are not signed; Bolt skips verification for them.
         signing_secret=settings.slack_signing_secret or secrets.token_hex(16),

@@ -15,7 +15,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.doctor import startup_warnings, verify_slack
 from bot.logs import configure_logging, job_run_context
 from bot.services.errors import UserError
 from bot.services.roster import export_agreement_rows, export_roster, import_roster
@@ -357,6 +356,7 @@ def serve(
     from slack_sdk.errors import SlackApiError
 
     from bot.app import build_app, build_runtime
+    from bot.doctor import startup_warnings, verify_slack
     from bot.server import build_asgi
     from bot.slack import make_client
 
@@ -408,6 +408,7 @@ def scheduler() -> None:
     import threading
 
     from bot.app import build_runtime
+    from bot.doctor import startup_warnings, verify_slack
     from bot.scheduler import build_scheduler
     from bot.slack import make_client
 

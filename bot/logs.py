@@ -85,17 +85,6 @@ def request_context(request_id: str | None = None) -> Iterator[str]:
         REQUEST_ID.reset(token)
 
 
-def start_request() -> str:
-    """Give the rest of this thread's work (in its current context) a fresh request id, and return it.
-
-    For frameworks that run the work after the hook that could wrap it has returned (Bolt's middleware);
-    a caller that wants the id gone afterwards dispatches in a copy of its context.
-    """
-    value = new_id("req")
-    REQUEST_ID.set(value)
-    return value
-
-
 @contextmanager
 def job_run_context(job: str) -> Iterator[str]:
     """Tag every log line written inside the block with a fresh run id of `job`."""

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
 
-from bot.logs import start_request
+from bot.logs import request_context
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.roster import identify_slack_user
@@ -18,11 +18,13 @@ from bot.slack import instrument
 logger = logging.getLogger(__name__)
 
 
-def tag_request(next: Callable[[], None]) -> None:
-    """Give the request a log id; its listener, run later in the pool, keeps it (ContextThreadPoolExecutor)."""
-    # Bolt runs the listener after the middleware returns, so the id is set here, not in a `with` block.
-    start_request()
-    next()
+class TaggedApp(App):
+    """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Dispatch `req` with a fresh request id (Bolt runs listeners after the middleware, so not there)."""
+        with request_context():
+            return super().dispatch(req)
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
@@ -88,7 +90,6 @@ def _from_bot(body: dict[str, Any]) -> bool:
 
 def install(app: App, runtime: Runtime) -> None:
     """Add the middleware to the app and close sessions when listeners complete."""
-    app.use(tag_request)
     app.use(make_context_middleware(runtime))
     app.use(make_event_dedup_middleware(runtime))
     app.listener_runner.listener_completion_handler = CloseSession()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import hashlib
 import hmac
@@ -563,8 +562,7 @@ class Console:
             "x-slack-request-timestamp": [timestamp],
             "x-slack-signature": [signature],
         }
-        # In a copy of the context, so the request's log id does not outlive it.
-        return contextvars.copy_context().run(self.app.dispatch, BoltRequest(body=body, headers=headers))
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def dispatch_event(self, event: dict[str, Any]) -> BoltResponse:
         """Deliver an Events API event."""
@@ -709,7 +707,9 @@ class Console:
         hint = FIELD_HINTS.get(kind, "")
         skip = ", Enter to skip" if optional else ""
         extra = f" ({hint}{skip})" if hint else (" (optional, Enter to skip)" if optional else "")
-        default = f" [{initial}]" if initial else ""
+        initial_user = str(element.get("initial_user") or "")
+        shown = f"@{self.names[initial_user]}" if initial_user in self.names else initial
+        default = f" [{shown}]" if initial else ""
         while True:
             answer = self.read(f"│ {label}{extra}{default}: ")
             if answer is None or answer.strip() == "cancel":
@@ -763,8 +763,12 @@ class Console:
         return {"type": kind, "value": answer or None}, None
 
     def _user_id(self, text: str) -> str | None:
+        if text[:1] in "UW" and text in self.names:  # a pre-filled answer is a Slack user id
+            return text
         handle = text.lstrip("@").lower()
-        return next((uid for uid, name in self.names.items() if name.lower() == handle), None)
+        return next(
+            (uid for uid, name in self.names.items() if uid[:1] in "UW" and name.lower() == handle), None
+        )
 
     def _submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
         submitted = dict(view, state={"values": values})
