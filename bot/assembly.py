@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot import errors, middleware
 from bot.handlers import HANDLER_MODULES
+from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.business_hours import WorkingHours
 from bot.services.policy import Channels, EscalationPolicy, NominationRules, Policy, SlaPolicy
@@ -83,14 +83,16 @@ class Bot:
         settings = self.settings
         if not self.socket_mode:
             settings.require("slack_signing_secret")
-        app = App(
+        app = middleware.TaggedApp(
             client=self.client,
             # Socket Mode payloads are not signed; Bolt skips verification for them.
             signing_secret=settings.slack_signing_secret or secrets.token_hex(16),
             token_verification_enabled=self.verify_token,
             process_before_response=self.process_before_response,
             # Slow Slack calls after the ack must not queue the next requests' listeners.
-            listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+            listener_executor=ContextThreadPoolExecutor(
+                max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+            ),
             logger=logging.getLogger("ccbot.bolt"),
         )
         middleware.install(app, self.runtime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import getpass
+import logging
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -12,7 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.logs import configure_logging, job_run_context
 from bot.services.errors import UserError
 from bot.services.roster import export_agreement_rows, export_roster, import_roster
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
@@ -21,9 +24,11 @@ from storage.db import (
     DatabaseNotReady,
     check_ready,
     current_revision,
+    describe_error,
     head_revision,
     make_engine,
     make_session_factory,
+    reachable_revision,
     upgrade,
 )
 
@@ -49,6 +54,7 @@ app.add_typer(retro_app, name="retro")
 app.add_typer(areas_app, name="areas")
 
 F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("ccbot")
 
 
 def friendly_errors(func: F) -> F:
@@ -90,8 +96,13 @@ def db_upgrade() -> None:
     """Apply the database migrations up to the newest."""
     settings = _settings()
     engine = make_engine(settings.database_url)
-    before = current_revision(engine)
-    upgrade(engine)
+    before = reachable_revision(engine)
+    try:
+        upgrade(engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseNotReady(
+            f"the upgrade failed ({describe_error(exc)}); `ccbot db current` shows where the database is"
+        ) from None
     after = current_revision(engine)
     typer.echo(f"database at revision {after}" + ("" if before != after else " (already up to date)"))
 
@@ -101,7 +112,7 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Show the database's migration revision and the newest the code knows."""
     engine = make_engine(_settings().database_url)
-    typer.echo(f"database: {current_revision(engine) or 'not migrated'}; code: {head_revision(engine)}")
+    typer.echo(f"database: {reachable_revision(engine) or 'not migrated'}; code: {head_revision(engine)}")
 
 
 class RosterFormat(StrEnum):
@@ -240,10 +251,11 @@ def jobs_run(
     when = _instant(now) if now else dt.datetime.now(dt.UTC)
     settings = _settings()
     settings.require("slack_bot_token")
-    configure_logging()
+    configure_logging(settings)
     bot = build_bot(settings)
     check_ready(bot.runtime.engine)
-    result = bot.run_job(name, now=when)
+    with job_run_context(name):
+        result = bot.run_job(name, now=when)
     typer.echo(f"{name} ran as of {when.isoformat()}: {result}")
 
 
@@ -337,26 +349,45 @@ def serve(
     import uvicorn
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
     from bot.assembly import build_bot
+    from bot.doctor import startup_warnings, verify_slack
 
     settings = _settings()
     settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
-    configure_logging()
+    configure_logging(settings)
     bot = build_bot(settings, socket_mode=socket)
     check_ready(bot.runtime.engine)
+    verify_slack(settings)
+    for warning in startup_warnings(settings, hooks=not socket):
+        logger.warning(warning)
     try:
         bolt_app = bot.app
     except BoltError as exc:
         raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack: {exc}") from None
     if socket:
-        SocketModeHandler(bolt_app, settings.slack_app_token).connect()
+        try:
+            SocketModeHandler(bolt_app, settings.slack_app_token).connect()
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): check the app-level token "
+                "(xapp-..., with connections:write) on the app's Basic Information page"
+            ) from None
     scheduler = None
     if not no_scheduler:
         scheduler = bot.scheduler()
         scheduler.start()
     try:
-        uvicorn.run(bot.asgi(), host=host, port=port or settings.port, log_level="info", access_log=False)
+        # log_config=None: uvicorn's records go through our handler (text or JSON), not its own.
+        uvicorn.run(
+            bot.asgi(),
+            host=host,
+            port=port or settings.port,
+            log_level="info",
+            access_log=False,
+            log_config=None,
+        )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -370,12 +401,16 @@ def scheduler() -> None:
     import threading
 
     from bot.assembly import build_bot
+    from bot.doctor import startup_warnings, verify_slack
 
     settings = _settings()
     settings.require("slack_bot_token")
-    configure_logging()
+    configure_logging(settings)
     bot = build_bot(settings)
     check_ready(bot.runtime.engine)
+    verify_slack(settings)
+    for warning in startup_warnings(settings, hooks=False):
+        logger.warning(warning)
     jobs = bot.scheduler()
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -412,25 +447,34 @@ def console(
             for path in (fresh, Path("ccbot-demo.db-wal"), Path("ccbot-demo.db-shm")):
                 path.unlink(missing_ok=True)
             url = f"sqlite:///{fresh}"
-    logging_quiet()
+    # Only errors reach the console's screen, each on one line: the bot's replies are the output.
+    configure_logging(_settings(), level=logging.ERROR, tracebacks=False)
     Console(database_url=url, stdin=sys.stdin, stdout=sys.stdout, demo_roster=roster).run()
 
 
-def logging_quiet() -> None:
-    """Keep library chatter off the console's screen."""
-    import logging
+@app.command()
+def doctor(
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="The app manifest whose scopes the token must hold (default: ./app_manifest.yml)."),
+    ] = None,
+) -> None:
+    """Check this deployment: Slack token, scopes and channels, secrets, database, GitHub; exit 1 on a problem."""
+    from bot.doctor import Status, diagnose, problem
 
-    logging.basicConfig(level=logging.ERROR)
-    for name in ("alembic", "slack_bolt", "ccbot.bolt", "slack_sdk"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def configure_logging() -> None:
-    """Log to stderr at INFO, one line per record."""
-    import logging
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        typer.echo(problem(f"settings: {exc}", "fix it in the environment or .env").line())
+        raise typer.Exit(1) from None
+    results = diagnose(settings, manifest=manifest)
+    for result in results:
+        typer.echo(result.line())
+    problems = sum(result.status is Status.PROBLEM for result in results)
+    if problems:
+        typer.echo(f"{problems} problem(s) to fix before this deployment can be relied on")
+        raise typer.Exit(1)
+    typer.echo("no problems found")
 
 
 def main() -> None:

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from bot.services.errors import UserError
+from bot.slack import slack_error_details
 
 logger = logging.getLogger("ccbot.errors")
 
@@ -20,7 +22,8 @@ def user_message(error: Exception) -> str:
     if isinstance(error, UserError):
         return str(error)
     error_id = secrets.token_hex(4)
-    logger.error("error %s: %s", error_id, error.__class__.__name__, exc_info=error)
+    extra = slack_error_details(error) if isinstance(error, SlackApiError) else {}
+    logger.error("error %s: %s", error_id, error.__class__.__name__, exc_info=error, extra=extra)
     return (
         f"Sorry, something went wrong on my side (error id `{error_id}`). Nothing was changed. "
         "Try again in a minute; if it keeps happening, give the error id to a program admin."

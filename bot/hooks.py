@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.logs import in_request
 from bot.runtime import Runtime
 from bot.services.deployments import PayloadError, parse_payload, record_deployment
 
@@ -53,6 +54,7 @@ class DeploymentHook:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
+    @in_request
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
         """Answer one delivery: 401 bad signature, 400 bad body, 413 too large, 200 accepted or duplicate."""
         secret = self.runtime.settings.webhook_secret

@@ -9,12 +9,22 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
 
+from bot.logs import request_context
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.roster import identify_slack_user
 from bot.slack import instrument
 
 logger = logging.getLogger(__name__)
+
+
+class TaggedApp(App):
+    """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        """Dispatch `req` with a fresh request id (Bolt runs listeners after the middleware, so not there)."""
+        with request_context():
+            return super().dispatch(req)
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.jobs.registry import JOBS, run_job
+from bot.logs import in_job_run
 from bot.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300
 
 
+@in_job_run
 def run_scheduled_job(name: str, runtime: Runtime) -> None:
     """Run one job as the scheduler does: the runtime's clock, a fresh session, failures logged."""
     started = time.monotonic()

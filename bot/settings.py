@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         default=(30, 14, 7, 1), alias="CCBOT_EXPIRY_REMINDER_DAYS"
     )
+    # None: text when stderr is a terminal, JSON lines otherwise (decided when logging is configured).
+    log_format: Literal["text", "json"] | None = Field(default=None, alias="CCBOT_LOG_FORMAT")
+    github_token: str | None = Field(default=None, alias="CCBOT_GITHUB_TOKEN")
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _parse_log_format(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower() or None
+            if value not in (None, "text", "json"):
+                raise ValueError("must be text or json")
+        return value
 
     @field_validator("digest_timezone")
     @classmethod

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web import SlackResponse
 
 from bot import metrics
+from bot.logs import slack_request_shape
 from bot.services.directory import SlackProfile
 from bot.services.outbox import DeliveryFailed, Posted
 from bot.settings import Settings
@@ -69,9 +70,17 @@ class InstrumentedWebClient(WebClient):
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
-            metrics.SLACK_ERRORS.labels(
-                api_method, str(exc.response.get("error") or exc.response.status_code)
-            ).inc()
+            error = str(exc.response.get("error") or exc.response.status_code)
+            metrics.SLACK_ERRORS.labels(api_method, error).inc()
+            expected = api_method.startswith("users.") and error in NOT_FOUND_ERRORS
+            # The payload's shape (keys, block count, lengths) says what went wrong; its content is people's words.
+            logger.log(
+                logging.INFO if expected else logging.WARNING,
+                "Slack refused %s: %s",
+                api_method,
+                error,
+                extra=slack_error_details(exc, api_method, kwargs),
+            )
             raise
         except (SlackClientError, OSError) as exc:
             metrics.SLACK_ERRORS.labels(api_method, exc.__class__.__name__).inc()
@@ -79,6 +88,25 @@ class InstrumentedWebClient(WebClient):
         finally:
             metrics.SLACK_CALLS.labels(api_method).inc()
             metrics.SLACK_SECONDS.labels(api_method).observe(time.monotonic() - started)
+
+
+def slack_error_details(
+    exc: SlackApiError, api_method: str | None = None, request: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return log extras describing a refused call: method, error, Slack's hints, the payload's shape only."""
+    response = exc.response
+    if request is None:
+        request = response.req_args if isinstance(getattr(response, "req_args", None), dict) else {}
+    method = api_method or str(getattr(response, "api_url", "")).rsplit("/", 1)[-1]
+    details: dict[str, Any] = {
+        "slack_method": method,
+        "slack_error": str(response.get("error") or response.status_code),
+        "shape": slack_request_shape(request),
+    }
+    hints = (response.get("response_metadata") or {}).get("messages")
+    if hints:
+        details["slack_hints"] = [str(hint)[:300] for hint in hints][:10]
+    return details
 
 
 def instrument(client: WebClient) -> WebClient:

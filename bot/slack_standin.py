@@ -14,6 +14,22 @@ from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
 JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata", "files"}
+# The bot scopes app_manifest.yml asks for (a test keeps the two in step): granted unless a test says otherwise.
+DEFAULT_SCOPES = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "channels:history",
+        "channels:read",
+        "groups:history",
+        "groups:read",
+        "im:history",
+        "im:write",
+        "files:write",
+        "users:read",
+        "users:read.email",
+    }
+)
 
 
 @dataclass
@@ -41,6 +57,9 @@ class SlackState:
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
+    members_of: set[str] = field(default_factory=set)  # channels the bot is in
+    scopes: set[str] = field(default_factory=lambda: set(DEFAULT_SCOPES))
+    refused_tokens: set[str] = field(default_factory=set)
     messages: list[dict[str, Any]] = field(default_factory=list)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
@@ -119,10 +138,24 @@ class SlackStandIn:
                 "profile": {"email": email, "real_name": name},
             }
 
-    def add_channel(self, channel_id: str, name: str) -> None:
-        """Make a channel known by name."""
+    def add_channel(self, channel_id: str, name: str, *, member: bool = True) -> None:
+        """Make a channel known by name, with the bot in it unless `member` is False."""
         with self.lock:
             self.state.channels[channel_id] = name
+            if member:
+                self.state.members_of.add(channel_id)
+            else:
+                self.state.members_of.discard(channel_id)
+
+    def grant_scopes(self, scopes: set[str] | frozenset[str]) -> None:
+        """Set the scopes the bot token holds (reported in every answer's `x-oauth-scopes` header)."""
+        with self.lock:
+            self.state.scopes = set(scopes)
+
+    def refuse_token(self, token: str) -> None:
+        """Answer every call made with `token` with `invalid_auth`, as Slack does for a revoked token."""
+        with self.lock:
+            self.state.refused_tokens.add(token)
 
     def fail(self, method: str, *, status: int = 429, count: int = 1, retry_after: int = 1) -> None:
         """Answer the next `count` calls of `method` with an HTTP error (429 carries Retry-After)."""
@@ -187,12 +220,16 @@ class SlackStandIn:
         with self.lock:
             self.state.calls.append(Call(method=method, args=args, token=token))
             fault = self._next_fault(method)
+            refused = token in self.state.refused_tokens
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
             self._reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
             return
         if not token:
             self._reply(request, 200, {"ok": False, "error": "not_authed"})
+            return
+        if refused:
+            self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
             return
         if self.delay:
             time.sleep(self.delay)
@@ -202,7 +239,8 @@ class SlackStandIn:
             return
         with self.lock:
             result = handler(args)
-        self._reply(request, 200, result)
+            scopes = ",".join(sorted(self.state.scopes))
+        self._reply(request, 200, result, {"x-oauth-scopes": scopes})
 
     def _next_fault(self, method: str) -> Fault | None:
         self._seen[method] += 1
@@ -259,6 +297,8 @@ class SlackStandIn:
         channel = self._channel(str(args.get("channel") or ""))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.state.channels and channel not in self.state.members_of:
+            return {"ok": False, "error": "not_in_channel"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         if len(args.get("blocks") or []) > 50:
@@ -302,6 +342,30 @@ class SlackStandIn:
         return {
             "ok": True,
             "permalink": f"https://ccbot-standin.slack.com/archives/{args.get('channel')}/p{ts}",
+        }
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not {"channels:read", "groups:read"} & self.state.scopes:
+            return {
+                "ok": False,
+                "error": "missing_scope",
+                "needed": "channels:read,groups:read",
+                "provided": ",".join(sorted(self.state.scopes)),
+            }
+        channel_id = str(args.get("channel") or "")
+        name = self.state.channels.get(channel_id)
+        if name is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel_id,
+                "name": name,
+                "is_channel": True,
+                "is_private": False,
+                "is_archived": False,
+                "is_member": channel_id in self.state.members_of,
+            },
         }
 
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:

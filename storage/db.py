@@ -118,12 +118,26 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def describe_error(exc: BaseException) -> str:
+    """Return one line saying why the database refused (the driver's first line, never the URL)."""
+    original = getattr(exc, "orig", None) or exc
+    first = next((line.strip() for line in str(original).splitlines() if line.strip()), "")
+    return f"{original.__class__.__name__}: {first}" if first else original.__class__.__name__
+
+
+def reachable_revision(engine: Engine) -> str | None:
+    """Return the database's revision like current_revision, raising DatabaseNotReady when it cannot be reached."""
+    try:
+        return current_revision(engine)
+    except Exception as exc:
+        raise DatabaseNotReady(
+            f"cannot reach the database ({describe_error(exc)}): check CCBOT_DATABASE_URL and that the server is up"
+        ) from None
+
+
 def check_ready(engine: Engine) -> None:
     """Raise DatabaseNotReady unless the database answers and is at the newest migration."""
-    try:
-        current = current_revision(engine)
-    except Exception as exc:
-        raise DatabaseNotReady(f"cannot reach the database: {exc.__class__.__name__}: {exc}") from None
+    current = reachable_revision(engine)
     head = head_revision(engine)
     if current != head:
         state = "not migrated" if current is None else f"at revision {current}, code needs {head}"

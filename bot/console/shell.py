@@ -9,7 +9,6 @@ import itertools
 import json
 import re
 import secrets
-import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,12 +16,15 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
 
+from rich.cells import cell_len
+from rich.console import Console as RichConsole
+from rich.text import Text
 from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.assembly import build_bot
 from bot.console.demo import seed_demo_activity
-from bot.console.render import Button, render_blocks, unmrkdwn
+from bot.console.render import BOLD, DIM, Button, mrkdwn, render_blocks, with_emoji
 from bot.hooks import DeploymentHook
 from bot.jobs.registry import JOBS
 from bot.runtime import utc_now
@@ -39,6 +41,19 @@ DEFAULT_CHANNELS = {
     "digest_channel": ("C0DIGEST0", "cc-digest"),
 }
 DURATION = re.compile(r"^([+-]?)(\d+)([dhm])$")
+MAX_CLOCK_OFFSET = dt.timedelta(days=3660)
+PLAIN_WIDTH = 100
+# A line starting with a bullet or a number wraps under its text, not under the bullet.
+LIST_ITEM = re.compile(r"(?:[^\w\s]{1,2}|\d+[.)]|\[\d+\])\s+")
+FIELD_HINTS = {
+    "datepicker": "YYYY-MM-DD",
+    "static_select": "a number or a name",
+    "radio_buttons": "a number or a name",
+    "checkboxes": "numbers, like 1,3",
+    "multi_static_select": "numbers, like 1,3",
+    "users_select": "@handle",
+    "multi_users_select": "@handles",
+}
 HELP = """\
 Commands (you act as a roster member; the bot answers as it would in Slack):
   as @handle              act as this person (GitHub handle from the roster)
@@ -60,10 +75,32 @@ Commands (you act as a roster member; the bot answers as it would in Slack):
 
 @dataclass
 class Shown:
-    """What the last output numbered: buttons [n] and messages #n."""
+    """What the screen numbers: the last output's buttons [n], and messages #n until the next `read` or `dm`."""
 
     buttons: list[Button] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def number(self, message: dict[str, Any]) -> int:
+        """Return the message's number on this screen: the one it had, or the next (an edit keeps its number)."""
+        key = (str(message.get("channel")), str(message.get("ts")))
+        if key in self.numbers:
+            self.messages[self.numbers[key] - 1] = message
+        else:
+            self.messages.append(message)
+            self.numbers[key] = len(self.messages)
+        return self.numbers[key]
+
+    def message(self, text: str) -> dict[str, Any] | None:
+        """Return message #N (`text` is N or #N), or None when the screen has no such number."""
+        number = text.lstrip("#")
+        if not number.isdigit() or not 1 <= int(number) <= len(self.messages):
+            return None
+        return self.messages[int(number) - 1]
+
+
+class FormCancelled(Exception):
+    """The person closed the form (`cancel`, Ctrl-C or the end of input)."""
 
 
 def find_example_roster() -> Path | None:
@@ -84,6 +121,7 @@ class Console:
         self.stdin = stdin
         self.stdout = stdout
         self.echo = not stdin.isatty()
+        self.out = screen_for(stdout)
         self.slack = SlackStandIn().start()
         self.secret = secrets.token_hex(16)
         self.offset = dt.timedelta(0)
@@ -163,12 +201,27 @@ class Console:
                 "The roster is empty: start with `ccbot console --demo`, or `ccbot roster import FILE` first."
             )
         while True:
-            line = self.read(f"{self.handle or '(nobody)'}> ")
+            try:
+                line = self.read(f"{self.handle or '(nobody)'}> ")
+            except KeyboardInterrupt:
+                self.say("\n(Ctrl-C: type `quit` or press Ctrl-D to leave)")
+                continue
             if line is None or line.strip() in {"quit", "exit"}:
                 break
             if line.strip():
-                self.handle_line(line.strip())
+                self.handle_safely(line.strip())
         self.slack.stop()
+
+    def handle_safely(self, line: str) -> None:
+        """Run one command; an interruption or a failure is reported in a line and the console carries on."""
+        try:
+            self.handle_line(line)
+        except KeyboardInterrupt:
+            self.say("(interrupted)")
+        except Exception as exc:
+            # A bug of ours: say so in one line instead of ending the console with a traceback.
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            self.say(f"! `{line}` failed: {exc.__class__.__name__}: {first}")
 
     def read(self, prompt: str) -> str | None:
         """Read one line, echoing it when input is piped so a transcript reads like a session."""
@@ -182,9 +235,23 @@ class Console:
             self.stdout.write(line if line.endswith("\n") else line + "\n")
         return line.rstrip("\n")
 
-    def say(self, text: str = "") -> None:
-        """Print a line."""
-        self.stdout.write(text + "\n")
+    def say(self, text: str | Text = "", *, prefix: str = "") -> None:
+        """Print text after `prefix`, wrapped to the screen, continuation lines indented under the text."""
+        text = Text(text) if isinstance(text, str) else text
+        width = max(20, self.out.width - len(prefix))
+        for line in text.split("\n", allow_blank=True):
+            plain = line.plain
+            start = len(plain) - len(plain.lstrip(" "))
+            bullet = LIST_ITEM.match(plain, start)
+            split = bullet.end() if bullet else start
+            # Continuation lines go under the text of a list item, else two columns in from the line.
+            hang = min(cell_len(plain[:split]) if bullet else start + 2, width // 2)
+            body = line[split:]
+            pieces = body.wrap(self.out, width - hang) if body.plain.strip() else [body]
+            for index, piece in enumerate(pieces):
+                piece.rstrip()
+                lead = line[:split] if index == 0 else Text(" " * hang)
+                self.out.print(Text(prefix).append_text(lead).append_text(piece), soft_wrap=True)
         self.stdout.flush()
 
     def handle_line(self, line: str) -> None:
@@ -232,6 +299,10 @@ class Console:
             self.user_id, self.handle = person.slack_user_id, person.github
             self.say(f"You are now {person.name} (@{person.github}).")
 
+    def new_output(self) -> None:
+        """Start a command's output: its buttons are numbered from [1]; the screen's messages keep their #n."""
+        self.shown.buttons = []
+
     def _need_user(self) -> bool:
         if self.user_id is None:
             self.say("First choose who you are: `as @ziafazal`, say.")
@@ -242,7 +313,7 @@ class Console:
         """Send a slash command as the current person and show what comes back."""
         if not self._need_user():
             return
-        self.shown = Shown()
+        self.new_output()
         fields = {
             "token": "console",
             "team_id": self.slack.team_id,
@@ -271,7 +342,7 @@ class Console:
             self.say(f"There is no button [{rest}]; the last output had {len(self.shown.buttons)}.")
             return
         button = self.shown.buttons[int(rest) - 1]
-        self.shown = Shown()
+        self.new_output()
         action = {
             "type": "button",
             "action_id": button.action.get("action_id"),
@@ -312,11 +383,11 @@ class Console:
         if not self._need_user():
             return
         number, _, text = rest.partition(" ")
-        if not number.lstrip("#").isdigit() or not 1 <= int(number.lstrip("#")) <= len(self.shown.messages):
-            self.say("Usage: reply N text, where #N is a message from the last output.")
+        parent = self.shown.message(number)
+        if parent is None or not text.strip():
+            self.say("Usage: reply N text, where #N is a message on the screen.")
             return
-        parent = self.shown.messages[int(number.lstrip("#")) - 1]
-        self.shown = Shown()
+        self.new_output()
         thread_ts = parent.get("thread_ts") or parent["ts"]
         ts = f"{time.time():.0f}.{next(self._counter):06d}"
         with self.slack.lock:
@@ -363,12 +434,12 @@ class Console:
         if view is None:
             self.say("(the Home tab did not load)")
             return
-        self.shown = Shown()
-        self.say("── Home ──")
+        self.new_output()
+        self.say(Text("── Home ──", BOLD))
         for line in render_blocks(
             view.get("blocks") or [], self.names, self.shown.buttons, {"type": "view", "view": view}
         ):
-            self.say("  " + line)
+            self.say(line, prefix="  ")
         self.show_new()
 
     # -- looking around -------------------------------------------------------------------------
@@ -395,7 +466,7 @@ class Console:
         if channel is None:
             self.say(f"No channel #{name}. `channels` lists them.")
             return
-        self.shown = Shown()
+        self.shown = Shown()  # a new screen: its messages are numbered from #1
         self._show_messages(self.slack.messages(channel)[-10:], title=f"#{name}")
 
     def show_dms(self, rest: str) -> None:
@@ -407,7 +478,7 @@ class Console:
         if user_id is None:
             self.say("Usage: dm @handle (or choose who you are with `as`).")
             return
-        self.shown = Shown()
+        self.shown = Shown()  # a new screen: its messages are numbered from #1
         self._show_messages(
             self.slack.messages(user_id)[-10:], title=f"DMs of @{self.names.get(user_id, user_id)}"
         )
@@ -420,8 +491,12 @@ class Console:
                 self.say("Usage: time +3d | +2h | -30m")
                 return
             sign, amount, unit = match.groups()
-            delta = dt.timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: int(amount)})
-            self.offset += -delta if sign == "-" else delta
+            minutes = int(amount) * {"d": 1440, "h": 60, "m": 1}[unit]
+            offset = self.offset + dt.timedelta(minutes=-minutes if sign == "-" else minutes)
+            if abs(offset) > MAX_CLOCK_OFFSET:
+                self.say("The bot's clock moves at most 10 years from today; try a smaller step.")
+                return
+            self.offset = offset
         self.say(f"The bot's clock: {self.runtime.clock():%Y-%m-%d %H:%M} UTC ({self.runtime.clock():%A})")
 
     def list_jobs(self, _rest: str) -> None:
@@ -440,7 +515,7 @@ class Console:
             self.say(f"Usage: run NAME, where NAME is one of: {', '.join(JOBS)}")
             return
         now = self.runtime.clock()
-        self.shown = Shown()
+        self.new_output()
         result = self.bot.run_job(name, now=now)
         self.say(f"(ran {name} at {now:%a %Y-%m-%d %H:%M} UTC: {result})")
         self.show_new(everyone=True)
@@ -472,7 +547,7 @@ class Console:
         headers = {"x-ccbot-timestamp": timestamp, "x-ccbot-signature": f"sha256={signature}"}
         answer = DeploymentHook(self.runtime).handle(headers, body)
         self.say(f"(pipeline → /hooks/deployments: {answer.status} {json.dumps(answer.body)})")
-        self.shown = Shown()
+        self.new_output()
         self.show_new(everyone=True)
 
     # -- plumbing -------------------------------------------------------------------------------
@@ -512,7 +587,7 @@ class Console:
 
     def _print_private(self, body: dict[str, Any]) -> None:
         """Print a reply only the acting person sees (an ack, a response_url post, an ephemeral)."""
-        self.say("── only visible to you ──")
+        self.say(Text("── only visible to you ──", DIM))
         message = {
             "channel": body.get("channel") or "C0CONSOLE",
             "ts": "0",
@@ -522,9 +597,9 @@ class Console:
         container = {"type": "message", "message": message}
         lines = render_blocks(message["blocks"], self.names, self.shown.buttons, container)
         if not lines and body.get("text"):
-            lines = unmrkdwn(str(body["text"]), self.names).splitlines()
+            lines = [mrkdwn(str(body["text"]), self.names)]
         for line in lines:
-            self.say("  " + line)
+            self.say(line, prefix="  ")
 
     def show_new(self, *, everyone: bool = False) -> None:
         """Print what the bot sent since the last command: messages, ephemerals, responses, modals."""
@@ -557,24 +632,23 @@ class Console:
 
     def _show_messages(self, messages: list[dict[str, Any]], title: str | None = None) -> None:
         if title:
-            self.say(f"── {title} ──")
+            self.say(Text(f"── {title} ──", BOLD))
         for message in messages:
-            self.shown.messages.append(message)
-            number = len(self.shown.messages)
+            number = self.shown.number(message)
             where = self._where(message["channel"])
             thread = (
                 " (in a thread)" if message.get("thread_ts") and message["thread_ts"] != message["ts"] else ""
             )
             author = self.names.get(message.get("user") or "", "ccbot")
-            self.say(f"── #{number} {where}{thread} · {author} ──")
+            self.say(Text(f"── #{number} {where}{thread} · {author} ──", BOLD))
             lines = render_blocks(
                 message.get("blocks") or [],
                 self.names,
                 self.shown.buttons,
                 {"type": "message", "message": message},
             )
-            for line in lines or unmrkdwn(message.get("text") or "", self.names).splitlines():
-                self.say("  " + line)
+            for line in lines or [mrkdwn(message.get("text") or "", self.names)]:
+                self.say(line, prefix="  ")
 
     def _where(self, channel: str) -> str:
         if channel.startswith("D"):
@@ -583,8 +657,8 @@ class Console:
 
     def fill_modal(self, view: dict[str, Any]) -> None:
         """Show a modal as a form, ask for each input in turn, and submit it."""
-        title = unmrkdwn(str((view.get("title") or {}).get("text") or "Form"), self.names)
-        self.say(f"┌─ {title} ─ (type `cancel` at any field to close the form)")
+        title = with_emoji(str((view.get("title") or {}).get("text") or "Form"))
+        self.say(f"┌─ {title} ─ (type `cancel` or press Ctrl-C at any field to close the form)")
         values: dict[str, dict[str, Any]] = {}
         inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
         for line in render_blocks(
@@ -593,15 +667,15 @@ class Console:
             self.shown.buttons,
             {"type": "view", "view": view},
         ):
-            self.say("│ " + line)
+            self.say(line, prefix="│ ")
         pending = inputs
         while pending:
-            for block in pending:
-                answer = self._ask(block)
-                if answer is None:
-                    self.say("└─ form closed, nothing sent")
-                    return
-                values[block["block_id"]] = {block["element"]["action_id"]: answer}
+            try:
+                for block in pending:
+                    values[block["block_id"]] = {block["element"]["action_id"]: self._ask(block)}
+            except (FormCancelled, KeyboardInterrupt):
+                self.say("└─ form closed, nothing sent")
+                return
             response = self._submit(view, values)
             errors = (
                 (response or {}).get("errors")
@@ -615,42 +689,85 @@ class Console:
                 self.show_new()
                 return
             for _block_id, message in errors.items():
-                self.say(f"│ ! {unmrkdwn(message, self.names)}")
+                self.say(Text("! ").append_text(mrkdwn(message, self.names)), prefix="│ ")
             pending = [b for b in inputs if b["block_id"] in errors]
 
-    def _ask(self, block: dict[str, Any]) -> dict[str, Any] | None:
+    def _ask(self, block: dict[str, Any]) -> dict[str, Any]:
+        """Ask for one input until the answer is one Slack's form would accept; raise FormCancelled to close."""
         element = block.get("element") or {}
-        kind = element.get("type")
-        label = unmrkdwn(str((block.get("label") or {}).get("text") or ""), self.names)
-        optional = " (optional, Enter to skip)" if block.get("optional") else ""
+        kind = element.get("type") or "plain_text_input"
+        label = with_emoji(str((block.get("label") or {}).get("text") or ""))
+        optional = bool(block.get("optional"))
         initial = element.get("initial_value") or (element.get("initial_option") or {}).get("value")
+        initial = initial or element.get("initial_date") or element.get("initial_user")
         options = element.get("options") or []
-        if options:
-            for number, option in enumerate(options, start=1):
-                self.say(f"│   {number}. {unmrkdwn(str(option['text']['text']), self.names)}")
-        default = f" [{initial}]" if initial else ""
-        answer = self.read(f"│ {label}{optional}{default}: ")
-        if answer is None or answer.strip() == "cancel":
-            return None
-        answer = answer.strip() or (initial or "")
+        for number, option in enumerate(options, start=1):
+            self.say(f"│   {number}. {with_emoji(str(option['text']['text']))}")
+        hint = FIELD_HINTS.get(kind, "")
+        skip = ", Enter to skip" if optional else ""
+        extra = f" ({hint}{skip})" if hint else (" (optional, Enter to skip)" if optional else "")
+        initial_user = str(element.get("initial_user") or "")
+        shown = f"@{self.names[initial_user]}" if initial_user in self.names else initial
+        default = f" [{shown}]" if initial else ""
+        while True:
+            answer = self.read(f"│ {label}{extra}{default}: ")
+            if answer is None or answer.strip() == "cancel":
+                raise FormCancelled
+            answer = answer.strip() or str(initial or "")
+            if not answer and not optional:
+                self.say("│ ! This field is required (type `cancel` to close the form).")
+                continue
+            value, problem = self._parse_answer(kind, options, answer)
+            if problem is None:
+                return value
+            self.say(f"│ ! {problem}")
+
+    def _parse_answer(
+        self, kind: str, options: list[dict[str, Any]], answer: str
+    ) -> tuple[dict[str, Any], str | None]:
+        """Return the element's state for `answer`, or why the answer is not acceptable."""
         if kind in {"static_select", "radio_buttons"}:
-            chosen = _choose(options, answer)
-            return {"type": kind, "selected_option": chosen}
-        if kind == "checkboxes":
-            picked = [_choose(options, part) for part in answer.split(",") if part.strip()]
-            return {"type": kind, "selected_options": [p for p in picked if p]}
+            chosen = _choose(options, answer) if answer else None
+            if answer and chosen is None:
+                return (
+                    {},
+                    f"{answer!r} is not one of the choices: type its number (1-{len(options)}) or its name",
+                )
+            return {"type": kind, "selected_option": chosen}, None
+        if kind in {"checkboxes", "multi_static_select"}:
+            parts = [part.strip() for part in answer.split(",") if part.strip()]
+            picked = [_choose(options, part) for part in parts]
+            if any(option is None for option in picked):
+                return {}, f"choose among 1-{len(options)}, separated by commas (like 1,3)"
+            key = "selected_options"
+            return {"type": kind, key: picked}, None
         if kind in {"users_select", "multi_users_select"}:
-            ids = [self._user_id(part) for part in shlex.split(answer.replace(",", " "))]
+            handles = [part for part in re.split(r"[\s,]+", answer) if part]
+            ids = [self._user_id(handle) for handle in handles]
+            unknown = [handle for handle, user_id in zip(handles, ids, strict=True) if user_id is None]
+            if unknown:
+                return (
+                    {},
+                    f"no one called {', '.join(unknown)} on the roster: type GitHub handles like @ziafazal",
+                )
             if kind == "users_select":
-                return {"type": kind, "selected_user": ids[0] if ids else None}
-            return {"type": kind, "selected_users": [i for i in ids if i]}
+                if len(ids) > 1:
+                    return {}, "choose one person"
+                return {"type": kind, "selected_user": ids[0] if ids else None}, None
+            return {"type": kind, "selected_users": ids}, None
         if kind == "datepicker":
-            return {"type": kind, "selected_date": answer or None}
-        return {"type": kind or "plain_text_input", "value": answer or None}
+            if answer and not _is_date(answer):
+                return {}, f"{answer!r} is not a date: type it as YYYY-MM-DD, like 2026-12-18"
+            return {"type": kind, "selected_date": answer or None}, None
+        return {"type": kind, "value": answer or None}, None
 
     def _user_id(self, text: str) -> str | None:
+        if text[:1] in "UW" and text in self.names:  # a pre-filled answer is a Slack user id
+            return text
         handle = text.lstrip("@").lower()
-        return next((uid for uid, name in self.names.items() if name.lower() == handle), None)
+        return next(
+            (uid for uid, name in self.names.items() if uid[:1] in "UW" and name.lower() == handle), None
+        )
 
     def _submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
         submitted = dict(view, state={"values": values})
@@ -672,6 +789,32 @@ class Console:
         except ValueError:
             return None
         return body if isinstance(body, dict) else None
+
+
+def _is_date(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def screen_for(stdout: TextIO) -> RichConsole:
+    """Return a rich console on `stdout`: styled on a terminal, plain text (and 100 columns) otherwise."""
+    try:
+        terminal = stdout.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return RichConsole(
+        file=stdout,
+        force_terminal=terminal,
+        width=None if terminal else PLAIN_WIDTH,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
 
 
 def _choose(options: list[dict[str, Any]], answer: str) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ go into its thread or link to it.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import logging
@@ -308,7 +309,9 @@ def _deliver_ids(
             report.add(local)
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox") as pool:
-        list(pool.map(work, ids))
+        # Each task runs in a copy of this thread's context, so its log lines keep the request or job run id.
+        for future in [pool.submit(contextvars.copy_context().run, work, i) for i in ids]:
+            future.result()
     return report
 
 
