@@ -32,7 +32,9 @@ def list_unresolved_escalations(session: Session) -> list[Escalation]:
     """Return escalations posted and not yet resolved, oldest first."""
     statement = (
         select(Escalation)
-        .where(col(Escalation.state) != EscalationState.RESOLVED.value, is_posted("escalation", Escalation.id))
+        .where(
+            col(Escalation.state) != EscalationState.RESOLVED.value, is_posted("escalation", Escalation.id)
+        )
         .order_by(col(Escalation.opened_at))
     )
     return list(session.exec(statement).all())

@@ -377,7 +377,9 @@ class OutboxMessage(SQLModel, table=True):
         default=None, max_length=200, description="set: `text` is uploaded as this file"
     )
     fallback: dict[str, Any] | None = Field(
-        default=None, sa_column=Column(JSON, nullable=True), description="sent instead when this fails for good"
+        default=None,
+        sa_column=Column(JSON, nullable=True),
+        description="sent instead when this fails for good",
     )
     status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
     version: int = Field(default=0, description="bumped when a redraw replaces the content before delivery")

@@ -120,7 +120,9 @@ def finish_message(
     return status == OutboxStatus.SENT.value
 
 
-def release_message(session: Session, message_id: int, *, retry_at: dt.datetime | None, error: str | None) -> None:
+def release_message(
+    session: Session, message_id: int, *, retry_at: dt.datetime | None, error: str | None
+) -> None:
     """Put a claimed message back to pending (without spending an attempt when nothing was tried)."""
     session.execute(
         update(OutboxMessage)

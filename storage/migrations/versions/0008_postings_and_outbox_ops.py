@@ -45,13 +45,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("op", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False, server_default="post")
+            sa.Column(
+                "op", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False, server_default="post"
+            )
         )
         batch_op.add_column(sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
         batch_op.add_column(sa.Column("after", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True))
-        batch_op.add_column(
-            sa.Column("in_thread", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+        batch_op.add_column(sa.Column("in_thread", sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.add_column(sa.Column("fallback", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(
@@ -117,14 +117,20 @@ def downgrade() -> None:
     with op.batch_alter_table("escalation", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
         batch_op.add_column(sa.Column("ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
-        batch_op.add_column(sa.Column("permalink", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
+        batch_op.add_column(
+            sa.Column("permalink", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
+        )
         batch_op.add_column(
             sa.Column("post_claimed_at", storage.db.UTCDateTime(timezone=True), nullable=True)
         )
     with op.batch_alter_table("question", schema=None) as batch_op:
         batch_op.add_column(sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
-        batch_op.add_column(sa.Column("thread_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
-        batch_op.add_column(sa.Column("permalink", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
+        batch_op.add_column(
+            sa.Column("thread_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("permalink", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True)
+        )
         batch_op.add_column(
             sa.Column("post_claimed_at", storage.db.UTCDateTime(timezone=True), nullable=True)
         )
