@@ -16,13 +16,23 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.assembly import Bot
-from bot.services import escalations, questions, reminders, sla
+from bot.services import (
+    admin,
+    deployments,
+    escalations,
+    nominations,
+    owners,
+    questions,
+    reminders,
+    retros,
+    sla,
+)
 from bot.services.digest import queue_weekly_digest
-from bot.services.outbox import Messenger
-from bot.services.policy import Policy
+from bot.services.outbox import Messenger, deliver_pending
+from bot.services.policy import Channels, Policy
 from bot.slack_standin import SlackStandIn
-from storage.models import OutboxMessage, OutboxStatus
-from tests.conftest import NOW, load_pilot, make_bot, run_at
+from storage.models import NoticeState, OutboxMessage, OutboxStatus, Phase, RetroAudience
+from tests.conftest import NOW, ROOT, load_pilot, make_bot, run_at
 from tests.flows import CHANNELS, ask, escalate, person
 
 Decision = Callable[[Session, Messenger], object]
@@ -84,7 +94,106 @@ def _digest(session: Session, slack: Messenger) -> object:
     return queue_weekly_digest(session, now=dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC), channels=CHANNELS)
 
 
+def _deployment(session: Session, slack: Messenger) -> object:
+    payload = deployments.parse_payload(
+        {
+            "event": "escaped_issue",
+            "environment": "production",
+            "repo": "openedx/edx-platform",
+            "pull_requests": [{"number": 41, "author": "ziafazal"}, {"number": 42, "author": "nobody-here"}],
+            "sha_range": "a1..b2",
+            "incident_id": "INC-7",
+        }
+    )
+    return deployments.record_deployment(session, payload, now=NOW, channels=CHANNELS)
+
+
+def _notice_answer(session: Session, slack: Messenger) -> object:
+    outcome = _deployment(session, slack)
+    assert isinstance(outcome, deployments.DeploymentOutcome)
+    deliver_pending(session, slack, now=NOW, keys=outcome.keys)
+    notice = outcome.to_notify[0]
+    return deployments.answer_notice(
+        session, notice.id, person(session, "ziafazal"), NoticeState.HELP, now=NOW
+    )
+
+
+def _intro(session: Session, slack: Messenger) -> object:
+    owners.sync_owners(session, ROOT / "examples" / "owners", now=NOW, actor="test")
+    return owners.request_intro(
+        session, person(session, "ziafazal"), "openedx/edx-platform", "", now=NOW, channels=CHANNELS
+    )
+
+
+def _establish(session: Session) -> None:
+    admin.set_phase(
+        session,
+        person(session, "cc-coordinator"),
+        phase=Phase.ESTABLISH,
+        nda_required=True,
+        milestones="",
+        now=NOW,
+        channels=Channels(),
+    )
+
+
+def _nominate(session: Session, slack: Messenger) -> object:
+    _establish(session)
+    return nominations.open_nomination(
+        session,
+        person(session, "ziafazal"),
+        github="newcomer",
+        name="New Comer",
+        slack_user_id=None,
+        organization=None,
+        repos=["openedx/edx-platform"],
+        reason="Many good reviews",
+        now=NOW,
+        rules=POLICY.nomination,
+        channels=CHANNELS,
+    )
+
+
+def _close_nomination(session: Session, slack: Messenger) -> object:
+    decided = _nominate(session, slack)
+    assert isinstance(decided, nominations.Decided)
+    deliver_pending(session, slack, now=NOW, keys=decided.keys)
+    later = NOW + dt.timedelta(days=POLICY.nomination.days, minutes=1)
+    return nominations.close_due_nominations(session, now=later, rules=POLICY.nomination, channels=CHANNELS)
+
+
+def _phase(session: Session, slack: Messenger) -> object:
+    return admin.set_phase(
+        session,
+        person(session, "cc-coordinator"),
+        phase=Phase.ESTABLISH,
+        nda_required=True,
+        milestones="Retro in March",
+        now=NOW,
+        channels=CHANNELS,
+    )
+
+
+def _retro(session: Session, slack: Messenger) -> object:
+    retros.open_retro(
+        session,
+        name="pilot-2026",
+        closes_on=NOW.date() + dt.timedelta(days=7),
+        audience=RetroAudience.ALL,
+        now=NOW,
+        actor="test",
+    )
+    return retros.advance_retros(session, now=NOW + dt.timedelta(days=9))
+
+
 SCENARIOS: dict[str, Decision] = {
+    "production notice": _deployment,
+    "notice answer": _notice_answer,
+    "owner intro": _intro,
+    "nomination": _nominate,
+    "nomination closed": _close_nomination,
+    "phase change": _phase,
+    "retro closed": _retro,
     "ask": _ask,
     "claim": _claim,
     "hand off": _hand_off,
