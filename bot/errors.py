@@ -12,6 +12,7 @@ from slack_bolt import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.services.errors import UserError
+from bot.views.text import escape
 from bot.slack import slack_error_details
 
 logger = logging.getLogger("ccbot.errors")
@@ -20,7 +21,8 @@ logger = logging.getLogger("ccbot.errors")
 def user_message(error: Exception) -> str:
     """Return what the user is told about an error (never the internals of an unexpected one)."""
     if isinstance(error, UserError):
-        return str(error)
+        # Refusals quote names and text people typed: escaped, they cannot mention or link.
+        return escape(str(error))
     error_id = secrets.token_hex(4)
     extra = slack_error_details(error) if isinstance(error, SlackApiError) else {}
     logger.error("error %s: %s", error_id, error.__class__.__name__, exc_info=error, extra=extra)

@@ -179,7 +179,8 @@ def escalation_text(card: EscalationCard) -> str:
     """Return the notification text of the management-channel post."""
     urgent = "Urgent escalation" if card.escalation.urgency == Urgency.URGENT.value else "Escalation"
     return (
-        f"{urgent} #{card.id} for {card.committer.name or card.committer.github}: {card.escalation.summary}"
+        f"{urgent} #{card.id} for {escape(card.committer.name or card.committer.github)}: "
+        f"{escape(card.escalation.summary)}"
     )
 
 

@@ -204,7 +204,7 @@ def question_blocks(card: QuestionCard) -> list[Block]:
 def question_text(card: QuestionCard) -> str:
     """Return the notification text of a thread root (what phones and screen readers show)."""
     urgent = "Urgent question" if card.question.urgency == Urgency.URGENT.value else "Question"
-    who = card.committer.name or card.committer.github
+    who = escape(card.committer.name or card.committer.github)
     return f"{urgent} from {who} on {card.repo}#{card.question.pr_number}"
 
 
