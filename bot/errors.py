@@ -12,8 +12,8 @@ from slack_bolt import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.services.errors import UserError
-from bot.views.text import escape
 from bot.slack import slack_error_details
+from bot.views.text import escape
 
 logger = logging.getLogger("ccbot.errors")
 
