@@ -484,3 +484,23 @@ def subject_at(session: Session, channel: str, ts: str) -> str | None:
     """Return the subject posted as message `ts` in `channel` (a question's thread root, say), or None."""
     posting = store.get_posting_by_message(session, channel, ts)
     return posting.subject if posting else None
+
+
+def queue_failure_notice(
+    session: Session, failed: Sequence[tuple[str, str]], *, now: dt.datetime, admins: Sequence[str]
+) -> tuple[str, ...]:
+    """Tell the admins which messages were given up and why (once per run's failures); return the keys."""
+    given_up = [(key, reason) for key, reason in failed if not key.startswith(str(Kind.DELIVERY_FAILED))]
+    if not given_up or not admins:
+        return ()
+    lines = "\n".join(f"• `{key}`: {reason}" for key, reason in given_up[:15])
+    more = f"\n…and {len(given_up) - 15} more" if len(given_up) > 15 else ""
+    text = (
+        f":warning: {len(given_up)} message(s) could not be delivered and were given up:\n{lines}{more}\n"
+        "`ccbot doctor` checks the token, scopes and channels; the outbox table keeps each message and its error."
+    )
+    stamp = f"{now:%Y%m%dT%H%M}"
+    first = given_up[0][0]
+    return commit(
+        session, [dm(Kind.DELIVERY_FAILED, [stamp, first, admin], admin, text) for admin in admins], now=now
+    )
