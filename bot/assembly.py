@@ -161,3 +161,13 @@ def build_bot(
         process_before_response=process_before_response,
         verify_token=verify_token,
     )
+
+
+def web_app() -> Starlette:
+    """Return the web app of one `ccbot serve --workers N` process, built from the environment's settings."""
+    from bot.logs import configure_logging
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    configure_logging(settings)
+    return build_bot(settings).asgi()

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -344,8 +345,14 @@ def serve(
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Do not run the scheduled jobs in this process.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Server processes behind the one port (the scheduler runs once, in the parent)."
+        ),
+    ] = 1,
 ) -> None:
-    """Run the bot: Slack over HTTP at /slack/events (or Socket Mode), plus /healthz, and the scheduler."""
+    """Run the bot: Slack over HTTP at /slack/events (or Socket Mode), the webhook, health, and the scheduler."""
     import uvicorn
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
@@ -354,6 +361,8 @@ def serve(
     from bot.assembly import build_bot
     from bot.doctor import startup_warnings, verify_slack
 
+    if socket and workers > 1:
+        raise UserError("--workers serves Slack's HTTP requests; Socket Mode keeps one connection: drop one of them")
     settings = _settings()
     settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
     configure_logging(settings)
@@ -378,16 +387,31 @@ def serve(
     if not no_scheduler:
         scheduler = bot.scheduler()
         scheduler.start()
+        logger.info("scheduler running %d jobs in process %d", len(scheduler.get_jobs()), os.getpid())
     try:
         # log_config=None: uvicorn's records go through our handler (text or JSON), not its own.
-        uvicorn.run(
-            bot.asgi(),
-            host=host,
-            port=port or settings.port,
-            log_level="info",
-            access_log=False,
-            log_config=None,
-        )
+        if workers > 1:
+            # Each worker process builds the same bot from the same settings; this process only supervises
+            # them (and runs the scheduler), so every job runs once however many workers serve.
+            uvicorn.run(
+                "bot.assembly:web_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port or settings.port,
+                log_level="info",
+                access_log=False,
+                log_config=None,
+            )
+        else:
+            uvicorn.run(
+                bot.asgi(),
+                host=host,
+                port=port or settings.port,
+                log_level="info",
+                access_log=False,
+                log_config=None,
+            )
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -98,7 +99,7 @@ def test_settings_are_read_from_a_dotenv_file(env, tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-" in result.output
 
 
-def test_serve_answers_cc_and_readyz_as_a_real_process(env, tmp_path: Path, slack) -> None:
+def _serve(env: dict[str, str], slack, *args: str) -> tuple[subprocess.Popen[bytes], str]:
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["roster", "import", str(PILOT_ROSTER)])
     sock = _free_socket()
@@ -111,23 +112,34 @@ def test_serve_answers_cc_and_readyz_as_a_real_process(env, tmp_path: Path, slac
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.url,
         "CCBOT_PORT": str(port),
+        "CCBOT_LOG_FORMAT": "json",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", *args],
         env=process_env,
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return process, base
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=20)[0].decode()
+
+
+def test_serve_answers_cc_and_readyz_as_a_real_process(env, tmp_path: Path, slack) -> None:
+    process, base = _serve(env, slack)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         ready = httpx.get(f"{base}/readyz", timeout=5)
         assert ready.status_code == 200
         assert ready.json() == {"status": "ok", "database": "ok"}
@@ -137,10 +149,25 @@ def test_serve_answers_cc_and_readyz_as_a_real_process(env, tmp_path: Path, slac
         assert response.status_code == 200
         assert "Felipe Montoya" in response.text
     finally:
-        process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=10)[0].decode()
+        output = _stop(process)
     assert "xoxb-test" not in output
     assert SIGNING_SECRET not in output
+
+
+def test_serve_with_two_workers_serves_from_both_and_schedules_once(env, slack) -> None:
+    process, base = _serve(env, slack, "--workers", "2")
+    try:
+        sender = SlackSender(base)
+        answers = [sender.command("/cc", user_id="U0PILOT05") for _ in range(12)]
+        assert {a.status_code for a in answers} == {200}
+        assert all("Felipe Montoya" in a.text for a in answers)
+    finally:
+        output = _stop(process)
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    servers = {line["message"] for line in lines if line["message"].startswith("Started server process")}
+    assert len(servers) == 2, "two worker processes served"
+    schedulers = [line for line in lines if line["message"].startswith("scheduler running")]
+    assert len(schedulers) == 1, "the jobs are scheduled in one process only"
 
 
 def test_serve_refuses_an_unmigrated_database(env, slack) -> None:
