@@ -10,13 +10,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import errors, middleware
-from bot.handlers import actions, commands, events, home, shortcuts, views
+from bot.handlers import actions, commands, events, github, home, shortcuts, views
 from bot.runtime import Clock, Runtime, utc_now
 from bot.settings import Settings
 from bot.slack import SlackDirectory
 from storage.db import make_engine, make_session_factory
 
-HANDLER_MODULES = (commands, shortcuts, views, actions, events, home)
+HANDLER_MODULES = (commands, shortcuts, views, actions, events, home, github)
 LISTENER_THREADS = 64
 
 

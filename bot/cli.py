@@ -365,9 +365,15 @@ def serve(
 
         scheduler = build_scheduler(runtime, client)
         scheduler.start()
+    from bot.github_hook import GitHubHook
     from bot.hooks import DeploymentHook
 
-    asgi = build_asgi(None if socket else bolt_app, runtime.engine, hook=DeploymentHook(runtime, client))
+    asgi = build_asgi(
+        None if socket else bolt_app,
+        runtime.engine,
+        hook=DeploymentHook(runtime, client),
+        github_hook=GitHubHook(runtime, client),
+    )
     try:
         uvicorn.run(asgi, host=host, port=port or settings.port, log_level="info", access_log=False)
     finally:

@@ -19,6 +19,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
 from bot.app import build_app, build_runtime
+from bot.github_hook import GitHubHook
+from bot.github_standin import GitHubStandIn
 from bot.hooks import DeploymentHook
 from bot.runtime import Runtime
 from bot.server import build_asgi
@@ -98,6 +100,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 WEBHOOK_SECRET = "test-webhook-secret-42"
+GITHUB_SECRET = "test-github-secret-7"
 
 
 def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
@@ -109,6 +112,14 @@ def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
 def slack() -> Iterator[SlackStandIn]:
     """The Slack stand-in, serving on a free port."""
     stand_in = SlackStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStandIn]:
+    """The GitHub stand-in, serving on a free port."""
+    stand_in = GitHubStandIn().start()
     yield stand_in
     stand_in.stop()
 
@@ -161,6 +172,7 @@ def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[
         CCBOT_COORDINATION_CHANNEL="C0COORD01",
         CCBOT_MANAGEMENT_CHANNEL="C0MGMT001",
         CCBOT_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        CCBOT_GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
     )
     client = make_client(settings)
     runtime = build_runtime(settings, client, clock=lambda: clock[0])
@@ -168,7 +180,9 @@ def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[
         load_pilot(session)
     app = build_app(runtime, client)
     url, server, thread = serve_in_thread(
-        build_asgi(app, runtime.engine, hook=DeploymentHook(runtime, client))
+        build_asgi(
+            app, runtime.engine, hook=DeploymentHook(runtime, client), github_hook=GitHubHook(runtime, client)
+        )
     )
     yield RunningBot(url=url, runtime=runtime, slack=slack, sender=SlackSender(url))
     server.should_exit = True
