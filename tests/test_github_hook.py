@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from sqlmodel import select
 
 from bot.github_hook import MAX_BODY, sign
@@ -83,29 +82,33 @@ def _rows(bot: RunningBot, model: type) -> list[Any]:
 MERGED = pr_payload("closed", merged_by="ziafazal")
 
 
-@pytest.mark.parametrize(
-    ("headers", "why"),
-    [
-        ({"X-Hub-Signature-256": ""}, "missing X-Hub-Signature-256"),
-        ({"X-Hub-Signature-256": sign("another-secret", json.dumps(MERGED).encode())}, "does not match"),
-        ({"X-Hub-Signature-256": sign(GITHUB_SECRET, b"{}")}, "does not match"),
-        (
-            {"X-Hub-Signature-256": sign(GITHUB_SECRET, json.dumps(MERGED).encode()).removeprefix("sha256=")},
-            "does not match",
-        ),
-        (
-            {"X-Hub-Signature-256": "", "X-Hub-Signature": "sha1=0123456789abcdef"},
-            "missing X-Hub-Signature-256",
-        ),
-    ],
-    ids=["missing", "wrong-secret", "other-body", "no-prefix", "sha1-only"],
-)
-def test_bad_signatures_get_401_and_change_nothing(
-    bot: RunningBot, headers: dict[str, str], why: str
-) -> None:
-    response = deliver(bot, "pull_request", MERGED, headers=headers)
-    assert response.status_code == 401
-    assert why in response.json()["error"]
+BAD_SIGNATURES = {
+    "missing": ({"X-Hub-Signature-256": ""}, "missing X-Hub-Signature-256"),
+    "wrong-secret": (
+        {"X-Hub-Signature-256": sign("another-secret", json.dumps(MERGED).encode())},
+        "does not match",
+    ),
+    "other-body": ({"X-Hub-Signature-256": sign(GITHUB_SECRET, b"{}")}, "does not match"),
+    "no-prefix": (
+        {"X-Hub-Signature-256": sign(GITHUB_SECRET, json.dumps(MERGED).encode()).removeprefix("sha256=")},
+        "does not match",
+    ),
+    "sha1-only": (
+        {"X-Hub-Signature-256": "", "X-Hub-Signature": "sha1=0123456789abcdef"},
+        "missing X-Hub-Signature-256",
+    ),
+    "uppercase-hex": (
+        {"X-Hub-Signature-256": sign(GITHUB_SECRET, json.dumps(MERGED).encode()).upper()},
+        "does not match",
+    ),
+}
+
+
+def test_bad_signatures_get_401_and_change_nothing(bot: RunningBot) -> None:
+    for name, (headers, why) in BAD_SIGNATURES.items():
+        response = deliver(bot, "pull_request", MERGED, headers=headers)
+        assert response.status_code == 401, name
+        assert why in response.json()["error"], name
     assert _rows(bot, GitHubDelivery) == []
     assert bot.slack.messages() == []
 
@@ -144,61 +147,46 @@ def _deep(depth: int) -> bytes:
     return b'{"a":' * depth + b"1" + b"}" * depth
 
 
-@pytest.mark.parametrize(
-    ("event", "raw", "headers", "error"),
-    [
-        ("pull_request", b"{not json", {}, "not JSON"),
-        ("pull_request", b"\xff\xfe\x00", {}, "not JSON"),
-        ("pull_request", b"[1, 2, 3]", {}, "not a JSON object"),
-        ("pull_request", b"[" * 200_000 + b"]" * 200_000, {}, "not JSON"),
-        ("pull_request", _deep(100_000), {}, "not JSON"),
-        (
-            "pull_request",
-            json.dumps({"action": "closed", "pull_request": {"number": "x"}}).encode(),
-            {},
-            "pull_request.number",
-        ),
-        (
-            "pull_request",
-            json.dumps({"action": "closed", "pull_request": [], "repository": {}}).encode(),
-            {},
-            "pull_request",
-        ),
-        (
-            "pull_request",
-            json.dumps(pr_payload("closed", merged_by="ziafazal", repo="../../etc")).encode(),
-            {},
-            "repository.full_name",
-        ),
-        ("pull_request", json.dumps(MERGED).encode(), {"X-GitHub-Delivery": ""}, "X-GitHub-Delivery"),
-        ("Pull Request!", json.dumps(MERGED).encode(), {}, "X-GitHub-Event"),
-        (
-            "pull_request",
-            b"payload=%7Bbroken",
-            {"Content-Type": "application/x-www-form-urlencoded"},
-            "not JSON",
-        ),
-    ],
-    ids=[
-        "garbage",
-        "binary",
-        "array",
-        "deep-array",
-        "deep-object",
-        "wrong-type",
-        "wrong-shape",
-        "bad-repo",
-        "no-delivery",
-        "bad-event",
-        "bad-form",
-    ],
-)
-def test_malformed_deliveries_get_400_never_500_and_change_nothing(
-    bot: RunningBot, event: str, raw: bytes, headers: dict[str, str], error: str
-) -> None:
-    response = deliver(bot, event, None, raw=raw, headers=headers)
-    assert response.status_code == 400, response.text
-    assert error in response.json()["error"]
+MALFORMED = [
+    ("pull_request", b"{not json", {}, "not JSON"),
+    ("pull_request", b"\xff\xfe\x00", {}, "not JSON"),
+    ("pull_request", b"[1, 2, 3]", {}, "not a JSON object"),
+    ("pull_request", b"[" * 200_000 + b"]" * 200_000, {}, "not JSON"),
+    ("pull_request", _deep(100_000), {}, "not JSON"),
+    (
+        "pull_request",
+        json.dumps({"action": "closed", "pull_request": {"number": "x"}}).encode(),
+        {},
+        "pull_request.number",
+    ),
+    (
+        "pull_request",
+        json.dumps({"action": "closed", "pull_request": [], "repository": {}}).encode(),
+        {},
+        "pull_request",
+    ),
+    (
+        "pull_request",
+        json.dumps(pr_payload("closed", merged_by="ziafazal", repo="../../etc")).encode(),
+        {},
+        "repository.full_name",
+    ),
+    ("pull_request", json.dumps(MERGED).encode(), {"X-GitHub-Delivery": ""}, "X-GitHub-Delivery"),
+    ("Pull Request!", json.dumps(MERGED).encode(), {}, "X-GitHub-Event"),
+    (
+        "pull_request",
+        b"payload=%7Bbroken",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "not JSON",
+    ),
+]
+
+
+def test_malformed_deliveries_get_400_never_500_and_change_nothing(bot: RunningBot) -> None:
+    for number, (event, raw, headers, error) in enumerate(MALFORMED):
+        response = deliver(bot, event, None, raw=raw, headers=headers, delivery=f"bad-{number}")
+        assert response.status_code == 400, (number, response.text)
+        assert error in response.json()["error"], number
     assert _rows(bot, GitHubDelivery) == []
     assert bot.slack.messages() == []
 

@@ -222,15 +222,19 @@ class AccessPlan:
         pending = sum(len(t.pending) for t in self.teams)
         missing = sum(1 for t in self.teams if t.missing)
         parts = [
-            f"{len(self.teams)} teams",
+            _count(len(self.teams), "team"),
             f"{len(self.adds)} to add",
             f"{len(self.removals)} to remove",
-            f"{pending} invitations pending",
-            f"{unknown} members the roster does not know",
+            f"{_count(pending, 'invitation')} pending",
+            f"{_count(unknown, 'member')} the roster does not know",
         ]
         if missing:
-            parts.append(f"{missing} teams missing on GitHub")
+            parts.append(f"{_count(missing, 'team')} missing on GitHub")
         return ", ".join(parts)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import Action
+from bot.services.access import AccessPlan, ApplyReport, Change
 from bot.services.github import GitHubOutcome, MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
 from bot.services.outbox import Outgoing
 from bot.views.text import escape, person_ref, slack_date
@@ -206,3 +207,76 @@ def outgoing_for(outcome: GitHubOutcome, *, coordination_channel: str | None) ->
                 )
             )
     return messages
+
+
+def plan_lines(plan: AccessPlan) -> list[str]:
+    """Return the plan as terminal lines: per team, who is added (+), removed (-), invited (~), unknown (?)."""
+    lines: list[str] = []
+    for team in plan.teams:
+        if team.missing:
+            waiting = len(team.add) or sum(1 for (_, t) in plan.states if t == team.team)
+            lines.append(
+                f"{team.team}: not found on GitHub: create the team ({waiting} committers wait for it)"
+            )
+            continue
+        lines.append(f"{team.team}: {team.in_place} in place")
+        lines += [f"  + {c.login:<24} {c.reason}" for c in team.add]
+        lines += [
+            f"  - {c.login:<24} {c.reason}" + (" (cancels the invitation)" if c.invitation else "")
+            for c in team.remove
+        ]
+        lines += [f"  ~ {login:<24} invited, not accepted yet ({reason})" for login, reason in team.pending]
+        lines += [f"  ? {login:<24} not on the roster: left alone" for login in team.unknown]
+        lines += [
+            f"  · {login:<24} on the roster but not a committer: left alone" for login in team.not_committers
+        ]
+    return lines
+
+
+def _change_lines(changes: Sequence[Change], sign: str, limit: int) -> list[str]:
+    shown = [
+        f"{sign} `{escape(c.login)}` {sign_word(sign)} `{escape(c.team)}`: {escape(c.reason)}"
+        for c in changes[:limit]
+    ]
+    if len(changes) > limit:
+        shown.append(f"…and {len(changes) - limit} more")
+    return shown
+
+
+def sign_word(sign: str) -> str:
+    """Return the preposition for an added (+) or removed (-) membership."""
+    return "to" if sign == "+" else "from"
+
+
+def drift_text(plan: AccessPlan, *, limit: int = 15) -> str:
+    """Return the admins' report of GitHub team access that differs from the roster."""
+    unknown = [(t.team, login) for t in plan.teams for login in t.unknown]
+    missing = [t.team for t in plan.teams if t.missing]
+    lines = [f":busts_in_silhouette: *GitHub team access differs from the roster:* {escape(plan.summary)}."]
+    lines += _change_lines(plan.adds, "+", limit)
+    lines += _change_lines(plan.removals, "-", limit)
+    lines += [
+        f"? `{escape(login)}` in `{escape(team)}` is not on the roster" for team, login in unknown[:limit]
+    ]
+    lines += [f":warning: `{escape(team)}` does not exist on GitHub: create it" for team in missing[:limit]]
+    lines.append("`ccbot access plan` shows every reason; `ccbot access apply` makes GitHub match.")
+    return "\n".join(lines)
+
+
+def applied_text(report: ApplyReport, *, limit: int = 15) -> str:
+    """Return the admins' report of what `access apply` changed on GitHub."""
+    lines = [f":busts_in_silhouette: *GitHub team access applied:* {escape(report.summary)}."]
+    lines += _change_lines([*report.added, *report.invited], "+", limit)
+    lines += _change_lines(report.removed, "-", limit)
+    lines += [
+        f":x: `{escape(c.login)}` in `{escape(c.team)}`: {escape(error[:200])}"
+        for c, error in report.failed[:limit]
+    ]
+    if report.invited:
+        lines.append("Invited people join once they accept GitHub's e-mailed invitation.")
+    return "\n".join(lines)
+
+
+def refused_text(reason: str) -> str:
+    """Return the admins' note that an automatic apply was refused."""
+    return f":octagonal_sign: *GitHub team access was not changed:* {escape(reason)}"
