@@ -11,7 +11,10 @@ from sqlmodel import select
 from bot.ids import Action
 from bot.services.admin import set_phase
 from bot.services.areas import import_areas
-from storage.models import GitHubActivity, Phase, Question, ReviewAsk
+from bot.services.digest import build_digest
+from bot.views.digest import digest_blocks
+from storage.github import replace_access
+from storage.models import GitHubAccess, GitHubActivity, Phase, Question, ReviewAsk
 from storage.questions import add_question
 from storage.roster import get_or_add_repo, get_person_by_github
 from tests.conftest import NOW, ROOT, RunningBot, wait_until
@@ -209,3 +212,39 @@ def test_a_review_request_is_a_dm_once_per_delivery_and_again_on_a_re_request(bo
     assert len(bot.slack.messages(REGIS)) == 2
     stranger = pr_payload("review_requested", requested_reviewer={"login": "not-on-roster"})
     assert deliver(bot, "pull_request", stranger, delivery="rr-3").json()["status"] == "ignored"
+
+
+def test_cc_and_app_home_show_github_work_and_whether_access_is_in_place(bot: RunningBot) -> None:
+    deliver(bot, "pull_request", pr_payload("closed", merged_by="ziafazal"))
+    with bot.runtime.session_factory() as session:
+        zia = get_person_by_github(session, "ziafazal")
+        assert zia is not None
+        assert zia.id is not None
+        replace_access(
+            session,
+            [
+                GitHubAccess(
+                    person_id=zia.id, team="openedx/committers-edx-platform", state="member", checked_at=NOW
+                ),
+                GitHubAccess(
+                    person_id=zia.id, team="openedx/core-contributors", state="pending", checked_at=NOW
+                ),
+            ],
+        )
+        session.commit()
+    text = json.dumps(bot.sender.command("/cc", user_id=ZIA).json()["blocks"])
+    assert "*On GitHub (30 days):* 1 merged, 1 of your PRs merged, 0 reviewed" in text
+    assert ":white_check_mark: member of `openedx/committers-edx-platform` (checked 2026-11-26)" in text
+    assert (
+        "invitation pending for `openedx/core-contributors`: accept the invitation GitHub e-mailed you"
+        in text
+    )
+    event = {"type": "app_home_opened", "user": ZIA, "channel": "D0PILOT01", "tab": "home", "event_ts": "1.0"}
+    bot.sender.event(event, event_id="Ev-home-github")
+    home = wait_until(lambda: bot.slack.state.home_views.get(ZIA), what="home")
+    assert "*GitHub access:*" in json.dumps(home)
+    with bot.runtime.session_factory() as session:
+        digest = build_digest(session, now=NOW)
+    assert "*On GitHub:* 1 merges and 0 reviews by committers" in json.dumps(
+        [b.to_dict() for b in digest_blocks(digest)]
+    )
