@@ -243,15 +243,15 @@ class _Roster:
 
     by_login: dict[str, Person]
     roles: dict[int, set[str]]
-    grants: dict[int, list[str]]
+    grants: dict[int, list[tuple[str, str]]]
     revoked: dict[int, list[tuple[str, dt.date]]]
 
 
 def _load_roster(session: Session) -> _Roster:
     people = roster_store.list_people(session)
-    grants: dict[int, list[str]] = {}
+    grants: dict[int, list[tuple[str, str]]] = {}
     for person_id, rows in roster_store.active_grants_by_person(session).items():
-        grants[person_id] = [repo.key for _, repo in rows if repo is not None]
+        grants[person_id] = [(repo.key, repo.full_name) for _, repo in rows if repo is not None]
     revoked: dict[int, list[tuple[str, dt.date]]] = {}
     for person_id, revoked_rows in store.revoked_grants_by_person(session).items():
         revoked[person_id] = [
@@ -273,10 +273,11 @@ def _covers(pattern: str, grant: str) -> bool:
     return grant == f"{org}/*" and pattern.startswith(f"{org}/")
 
 
-def _matching(grants: list[str], patterns: tuple[str, ...]) -> str | None:
-    for grant in grants:
-        if any(_covers(pattern, grant) for pattern in patterns):
-            return grant
+def _matching(grants: list[tuple[str, str]], patterns: tuple[str, ...]) -> str | None:
+    """Return the name of the first grant a team's patterns cover."""
+    for key, name in grants:
+        if any(_covers(pattern, key) for pattern in patterns):
+            return name
     return None
 
 
