@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     AccessChange,
+    Agreement,
     CommitGrant,
     GitHubAccess,
     GitHubActivity,
@@ -25,6 +26,8 @@ from storage.models import (
     Status,
 )
 
+# IN lists are sent in chunks of this many ids (SQLite's bound-parameter limit is far above it).
+CHUNK = 900
 OPEN_ASK_STATES = (ReviewAskState.ASKED.value, ReviewAskState.TAKEN.value)
 
 
@@ -144,6 +147,38 @@ def list_open_review_asks_of(session: Session, person_id: int) -> list[ReviewAsk
         .order_by(col(ReviewAsk.asked_at))
     )
     return list(session.exec(statement).all())
+
+
+def active_grant_keys(session: Session) -> list[tuple[int, str, str]]:
+    """Return (person id, repo key, repo name) of every unrevoked repository grant, in grant order."""
+    statement = (
+        select(CommitGrant.person_id, Repo.key, Repo.full_name)
+        .join(Repo, col(Repo.id) == col(CommitGrant.repo_id))
+        .where(col(CommitGrant.revoked_on).is_(None))
+        .order_by(col(CommitGrant.id))
+    )
+    return [(person_id, key, name) for person_id, key, name in session.exec(statement).all()]
+
+
+def agreements_of(
+    session: Session, person_ids: list[int], organization_ids: list[int]
+) -> tuple[dict[int, list[Agreement]], dict[int, list[Agreement]]]:
+    """Return the agreements of some people and organisations, grouped by holder."""
+    by_person: dict[int, list[Agreement]] = defaultdict(list)
+    by_org: dict[int, list[Agreement]] = defaultdict(list)
+    for start in range(0, max(len(person_ids), len(organization_ids)), CHUNK):
+        people, orgs = person_ids[start : start + CHUNK], organization_ids[start : start + CHUNK]
+        statement = (
+            select(Agreement)
+            .where(col(Agreement.person_id).in_(people) | col(Agreement.organization_id).in_(orgs))
+            .order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
+        )
+        for agreement in session.exec(statement).all():
+            if agreement.person_id is not None:
+                by_person[agreement.person_id].append(agreement)
+            elif agreement.organization_id is not None:
+                by_org[agreement.organization_id].append(agreement)
+    return by_person, by_org
 
 
 def revoked_grants_by_person(session: Session) -> dict[int, list[tuple[CommitGrant, Repo]]]:

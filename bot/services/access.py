@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.services.errors import UserError
 from bot.services.github_api import GitHubApi, GitHubError, GitHubNotFound
 from bot.services.policy import current_policy
-from bot.services.status import derive_standing
+from bot.services.status import Gap, derive_standing
 from storage import github as store
 from storage import roster as roster_store
 from storage.audit import add_audit_entry
@@ -250,8 +250,8 @@ class _Roster:
 def _load_roster(session: Session) -> _Roster:
     people = roster_store.list_people(session)
     grants: dict[int, list[tuple[str, str]]] = {}
-    for person_id, rows in roster_store.active_grants_by_person(session).items():
-        grants[person_id] = [(repo.key, repo.full_name) for _, repo in rows if repo is not None]
+    for person_id, key, name in store.active_grant_keys(session):
+        grants.setdefault(person_id, []).append((key, name))
     revoked: dict[int, list[tuple[str, dt.date]]] = {}
     for person_id, revoked_rows in store.revoked_grants_by_person(session).items():
         revoked[person_id] = [
@@ -267,10 +267,14 @@ def _load_roster(session: Session) -> _Roster:
 
 def _covers(pattern: str, grant: str) -> bool:
     """Whether a grant (`org/repo` or `org/*`) falls under a team's repository pattern."""
-    if fnmatch.fnmatchcase(grant, pattern):
-        return True
     org = grant.split("/")[0]
-    return grant == f"{org}/*" and pattern.startswith(f"{org}/")
+    if grant == f"{org}/*":
+        return pattern.startswith(f"{org}/")
+    if not any(char in pattern for char in "*?["):
+        return pattern == grant
+    if pattern.endswith("/*") and not any(char in pattern[:-2] for char in "*?["):
+        return grant.startswith(pattern[:-1])
+    return fnmatch.fnmatchcase(grant, pattern)
 
 
 def _matching(grants: list[tuple[str, str]], patterns: tuple[str, ...]) -> str | None:
@@ -305,26 +309,59 @@ def expand_rules(session: Session, config: AccessConfig, github: GitHubApi) -> l
     return rules
 
 
+class _GrantIndex:
+    """Active committers by the repository keys they hold grants on, so a team's people are found without a scan."""
+
+    def __init__(self, roster: _Roster) -> None:
+        self.roster = roster
+        self.by_key: dict[str, set[int]] = {}
+        self.people: dict[int, Person] = {}
+        for person in roster.by_login.values():
+            if (
+                person.id is None
+                or Role.COMMITTER.value not in roster.roles.get(person.id, set())
+                or person.removed_on is not None
+                or person.status != Status.ACTIVE.value
+            ):
+                continue
+            self.people[person.id] = person
+            for key, _name in roster.grants.get(person.id, []):
+                self.by_key.setdefault(key, set()).add(person.id)
+        self.by_org: dict[str, list[str]] = {}
+        for key in self.by_key:
+            self.by_org.setdefault(key.split("/")[0], []).append(key)
+
+    def _keys(self, pattern: str) -> list[str]:
+        org = pattern.split("/")[0]
+        if not any(char in pattern for char in "*?["):
+            return [key for key in (pattern, f"{org}/*") if key in self.by_key]
+        if pattern == f"{org}/*":
+            return [key for key in self.by_org.get(org, [])]
+        return [key for key in self.by_org.get(org, []) if _covers(pattern, key)]
+
+    def wanted(self, patterns: tuple[str, ...]) -> dict[str, tuple[Person, str]]:
+        """Return, by login, the active committers a team's patterns call for, each with the grant that does."""
+        keys = {key for pattern in patterns for key in self._keys(pattern)}
+        ids = set().union(*(self.by_key[key] for key in keys)) if keys else set()
+        wanted = {}
+        for person_id in ids:
+            person = self.people[person_id]
+            grant = _matching(self.roster.grants.get(person_id, []), patterns)
+            if grant is not None:
+                wanted[person.github_key] = (person, f"granted {grant}")
+        return wanted
+
+
 def plan_access(session: Session, config: AccessConfig, github: GitHubApi, *, today: dt.date) -> AccessPlan:
     """Compare each team's members and invitations on GitHub with what the roster calls for; change nothing."""
     roster = _load_roster(session)
-    committers = [
-        p
-        for p in roster.by_login.values()
-        if p.id is not None
-        and Role.COMMITTER.value in roster.roles.get(p.id, set())
-        and p.removed_on is None
-        and p.status == Status.ACTIVE.value
-    ]
+    index = _GrantIndex(roster)
     reasons = _Reasons(session, roster, today=today)
     plan = AccessPlan(teams=[])
+    leaving: list[tuple[TeamPlan, TeamRule, str, Person, bool]] = []
     for rule in expand_rules(session, config, github):
         org, _, slug = rule.team.partition("/")
-        wanted: dict[str, tuple[Person, str]] = {}
-        for person in committers:
-            grant = _matching(roster.grants.get(person.id or 0, []), rule.repos)
-            if grant is not None:
-                wanted[person.github_key] = (person, f"granted {grant}")
+        wanted = index.wanted(rule.repos)
         team = TeamPlan(team=rule.team)
         plan.teams.append(team)
         try:
@@ -355,13 +392,18 @@ def plan_access(session: Session, config: AccessConfig, github: GitHubApi, *, to
             known = roster.by_login.get(key)
             if known is None or known.id is None:
                 team.unknown.append(login + (" (invited)" if invitation else ""))
-                continue
-            why = reasons.why_not(known, rule)
-            if why is None:
-                team.not_committers.append(login)
-                continue
-            team.remove.append(Change(rule.team, login, known.id, why, invitation=invitation))
-            plan.states[(known.id, rule.team)] = TeamAccessState.EXTRA
+            else:
+                leaving.append((team, rule, login, known, invitation))
+    # Reasons need agreements and champions: loaded once for everyone leaving, not per person.
+    reasons.prepare([known for *_, known, _invitation in leaving])
+    for team, rule, login, known, invitation in leaving:
+        assert known.id is not None
+        why = reasons.why_not(known, rule)
+        if why is None:
+            team.not_committers.append(login)
+            continue
+        team.remove.append(Change(rule.team, login, known.id, why, invitation=invitation))
+        plan.states[(known.id, rule.team)] = TeamAccessState.EXTRA
     return plan
 
 
@@ -372,7 +414,37 @@ class _Reasons:
         self.session = session
         self.roster = roster
         self.today = today
-        self._agreements: tuple[Any, Any] | None = None
+        self._gaps_of: dict[int, list[Gap]] = {}
+        self._policy = current_policy(session)
+
+    def prepare(self, people: list[Person]) -> None:
+        """Work out the standing gaps of every lapsed or onboarding person among `people`, in a few queries."""
+        needed = {
+            p.id: p
+            for p in people
+            if p.id is not None
+            and p.id not in self._gaps_of
+            and p.status in {Status.LAPSED.value, Status.ONBOARDING.value}
+        }
+        if not needed:
+            return
+        org_ids = {p.organization_id for p in needed.values() if p.organization_id}
+        by_person, by_org = store.agreements_of(self.session, list(needed), list(org_ids))
+        champions = roster_store.champions_by_committer(self.session, list(needed))
+        orgs = {org.id: org for org in roster_store.list_organizations(self.session)}
+        for person_id, person in needed.items():
+            org = orgs.get(person.organization_id) if person.organization_id else None
+            standing = derive_standing(
+                roles=self.roster.roles.get(person_id, set()),
+                removed_on=person.removed_on,
+                agreements=by_person.get(person_id, []),
+                organization=org,
+                organization_agreements=by_org.get(org.id, []) if org and org.id else [],
+                champion_count=len(champions.get(person_id, [])),
+                policy=self._policy,
+                today=self.today,
+            )
+            self._gaps_of[person_id] = standing.gaps
 
     def why_not(self, person: Person, rule: TeamRule) -> str | None:
         """Return the reason for removal, or None when the person is no committer of the roster's to manage."""
@@ -396,34 +468,21 @@ class _Reasons:
             return f"grant revoked on {on} ({repo})"
         return f"no grant on {', '.join(rule.repos)}"
 
-    def _standing_gaps(self, person: Person) -> list[Any]:
-        if self._agreements is None:
-            self._agreements = roster_store.agreements_by_holder(self.session)
-        by_person, by_org = self._agreements
-        org = (
-            roster_store.get_organization(self.session, person.organization_id)
-            if person.organization_id
-            else None
-        )
-        champions = len(roster_store.list_active_champions(self.session, person.id or 0))
-        standing = derive_standing(
-            roles=self.roster.roles.get(person.id or 0, set()),
-            removed_on=person.removed_on,
-            agreements=by_person.get(person.id or 0, []),
-            organization=org,
-            organization_agreements=by_org.get(org.id, []) if org and org.id else [],
-            champion_count=champions,
-            policy=current_policy(self.session),
-            today=self.today,
-        )
-        return standing.gaps
+    def _standing_gaps(self, person: Person) -> list[Gap]:
+        if person.id not in self._gaps_of:
+            self.prepare([person])
+        return self._gaps_of.get(person.id or 0, [])
 
     def _lapse(self, person: Person) -> str:
-        expired = [g for g in self._standing_gaps(person) if g.is_expired_agreement]
+        expired = [
+            (g.expired_on, g.agreement)
+            for g in self._standing_gaps(person)
+            if g.expired_on is not None and g.agreement is not None
+        ]
         if not expired:
             return "lapsed"
-        gap = max(expired, key=lambda g: g.expired_on)
-        return f"lapsed: {AGREEMENT_LABELS[gap.agreement]} ended on {gap.expired_on}"
+        ended_on, kind = max(expired)
+        return f"lapsed: {AGREEMENT_LABELS[kind]} ended on {ended_on}"
 
     def _gaps(self, person: Person) -> str:
         words = []
