@@ -1,4 +1,4 @@
-"""POST /hooks/github over HTTP: signatures, redelivery, unknown events, malformed, huge and deep bodies."""
+"""POST /hooks/github: signatures, redelivery, unknown events, malformed, huge and deep bodies; fuzzed deliveries."""
 
 from __future__ import annotations
 
@@ -7,11 +7,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.github_hook import MAX_BODY, sign
+from bot.app import build_runtime
+from bot.github_hook import MAX_BODY, GitHubHook, sign
+from bot.runtime import Runtime
+from bot.settings import load_settings
+from bot.slack import make_client
+from bot.slack_standin import SlackStandIn
+from storage.db import upgrade
 from storage.models import GitHubActivity, GitHubDelivery
-from tests.conftest import GITHUB_SECRET, RunningBot
+from tests.conftest import GITHUB_SECRET, NOW, RunningBot, load_pilot
 
 COORDINATION = "C0COORD01"
 
@@ -241,3 +250,91 @@ def test_without_a_secret_the_endpoint_says_it_is_not_configured(bot: RunningBot
     response = deliver(bot, "pull_request", MERGED)
     assert response.status_code == 503
     assert "CCBOT_GITHUB_WEBHOOK_SECRET" in response.json()["error"]
+
+
+NASTY = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(
+        ["<!channel>", "<@U0PILOT01>", "<https://evil.example|x>", "ziafazal", "regisb", "a" * 3000]
+    ),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+)
+LOGINS = st.one_of(st.sampled_from(["ziafazal", "bradenmacdonald", "regisb", "nobody-here"]), NASTY)
+DELIVERIES = st.fixed_dictionaries(
+    {
+        "action": st.sampled_from(["closed", "labeled", "review_requested", "submitted", "opened"]),
+        "pull_request": st.fixed_dictionaries(
+            {"number": st.one_of(st.integers(min_value=-5, max_value=10**10), NASTY), "title": NASTY},
+            optional={
+                "merged": NASTY,
+                "merged_at": st.one_of(NASTY, st.just("2026-11-26T04:00:00Z")),
+                "state": st.sampled_from(["open", "closed"]),
+                "user": st.fixed_dictionaries({"login": LOGINS}),
+                "merged_by": st.one_of(st.none(), st.fixed_dictionaries({"login": LOGINS})),
+            },
+        ),
+        "repository": st.fixed_dictionaries({"full_name": st.one_of(st.just("openedx/edx-platform"), NASTY)}),
+    },
+    optional={
+        "label": st.fixed_dictionaries({"name": st.one_of(st.just("cc-review-please"), NASTY)}),
+        "requested_reviewer": st.one_of(st.none(), st.fixed_dictionaries({"login": LOGINS})),
+        "review": st.fixed_dictionaries({"user": st.fixed_dictionaries({"login": LOGINS})}),
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def hook_world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[GitHubHook, Runtime, SlackStandIn]]:
+    """A GitHub hook on the pilot roster, called in-process, for fuzzing."""
+    slack = SlackStandIn().start()
+    configured = load_settings(
+        SLACK_BOT_TOKEN="xoxb-fuzz",
+        SLACK_API_URL=slack.url,
+        CCBOT_DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('ghfuzz') / 'fuzz.db'}",
+        CCBOT_COORDINATION_CHANNEL="C0COORD01",
+        CCBOT_GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
+    )
+    client = make_client(configured)
+    runtime = build_runtime(configured, client, clock=lambda: NOW)
+    upgrade(runtime.engine)
+    with runtime.session_factory() as session:
+        load_pilot(session)
+    yield GitHubHook(runtime, client), runtime, slack
+    slack.stop()
+    runtime.engine.dispose()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    payload=DELIVERIES,
+    event=st.sampled_from(["pull_request", "pull_request_review"]),
+    n=st.integers(0, 10**9),
+)
+def test_any_signed_delivery_gets_200_or_400_and_nothing_unescaped_reaches_slack(
+    hook_world: tuple[GitHubHook, Runtime, SlackStandIn], payload: dict[str, Any], event: str, n: int
+) -> None:
+    hook, runtime, slack = hook_world
+    body = json.dumps(payload).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": f"fuzz-{n}",
+        "x-hub-signature-256": sign(GITHUB_SECRET, body),
+    }
+    with runtime.session_factory() as session:
+        before = len(session.exec(select(GitHubDelivery)).all())
+    answer = hook.handle(headers, body)
+    assert answer.status in {200, 400}, answer.body
+    with runtime.session_factory() as session:
+        after = len(session.exec(select(GitHubDelivery)).all())
+    if answer.status == 400:
+        assert answer.body["error"]
+        assert after == before
+    for message in slack.messages():
+        for text in (message["text"], json.dumps(message["blocks"])):
+            assert "<!channel>" not in text
+            assert "<https://evil" not in text
