@@ -1,4 +1,4 @@
-"""The `ccbot` command line: serve, scheduler, console, db, roster, owners, jobs."""
+"""The `ccbot` command line: serve, scheduler, console, db, roster, owners, access, jobs."""
 
 from __future__ import annotations
 

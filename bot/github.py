@@ -1,4 +1,4 @@
-"""GitHub's REST API behind a small interface (teams, memberships, repository files), with githubkit underneath."""
+"""The GitHubApi of bot/services/github_api.py over githubkit: a token or a GitHub App, pagination, rate limits."""
 
 from __future__ import annotations
 
