@@ -103,11 +103,15 @@ class Bot:
 
     def asgi(self) -> Starlette:
         """Return the web app: Slack at /slack/events (not in Socket Mode), the webhook, health and metrics."""
+        from bot.github_hook import GitHubHook
         from bot.hooks import DeploymentHook
         from bot.server import build_asgi
 
         return build_asgi(
-            None if self.socket_mode else self.app, self.runtime.engine, hook=DeploymentHook(self.runtime)
+            None if self.socket_mode else self.app,
+            self.runtime.engine,
+            hook=DeploymentHook(self.runtime),
+            github_hook=GitHubHook(self.runtime),
         )
 
     def scheduler(self) -> BackgroundScheduler:

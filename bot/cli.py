@@ -1,4 +1,4 @@
-"""The `ccbot` command line: serve, scheduler, console, db, roster, owners, jobs."""
+"""The `ccbot` command line: serve, scheduler, console, db, roster, owners, access, jobs."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ roster_app = typer.Typer(help="Import and export the roster.", no_args_is_help=T
 owners_app = typer.Typer(help="Technical owners of repositories.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs: list them, or run one now.", no_args_is_help=True)
 areas_app = typer.Typer(help="Repository areas for the scale phase.", no_args_is_help=True)
+access_app = typer.Typer(
+    help="GitHub team membership that follows the roster's grants and agreements (access.yaml).",
+    no_args_is_help=True,
+)
 retro_app = typer.Typer(
     help="Retrospectives of the program (Liked, Lacked, Learned, Longed for).", no_args_is_help=True
 )
@@ -53,6 +57,7 @@ app.add_typer(owners_app, name="owners")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(retro_app, name="retro")
 app.add_typer(areas_app, name="areas")
+app.add_typer(access_app, name="access")
 
 F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("ccbot")
@@ -204,20 +209,128 @@ def roster_export(
 @owners_app.command("sync")
 @friendly_errors
 def owners_sync(
-    directory: Annotated[
-        Path, typer.Argument(help="Holds <org>/<repo>/catalog-info.yaml and <org>/<repo>/CODEOWNERS.")
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="A directory holding <org>/<repo>/catalog-info.yaml and CODEOWNERS; with --github, "
+            "organisations and org/repo names on GitHub.",
+            show_default=False,
+        ),
     ],
+    github: Annotated[
+        bool,
+        typer.Option(
+            "--github", help="Read from each repository's default branch on GitHub (GITHUB_API_URL)."
+        ),
+    ] = False,
 ) -> None:
     """Read repository owners from catalog-info.yaml and CODEOWNERS files (and Backstage groups)."""
-    from bot.services.owners import sync_owners
+    from bot.services.owners import sync_owners, sync_owners_from_github
+    from bot.settings import GITHUB_TARGET
 
-    engine = make_engine(_settings().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url)
     check_ready(engine)
-    with make_session_factory(engine)() as session:
-        report = sync_owners(session, directory, now=dt.datetime.now(dt.UTC), actor=_actor())
+    now = dt.datetime.now(dt.UTC)
+    if github:
+        bad = [target for target in sources if not GITHUB_TARGET.match(target)]
+        if bad:
+            raise UserError(f"{bad[0]!r} is not an organisation or org/repo (like openedx or openedx/XBlock)")
+        from bot.github import make_github
+
+        with make_github(settings) as client, make_session_factory(engine)() as session:
+            report = sync_owners_from_github(session, client, sources, now=now, actor=_actor())
+    else:
+        if len(sources) != 1:
+            raise UserError("give one directory, or --github with organisations and org/repo names")
+        with make_session_factory(engine)() as session:
+            report = sync_owners(session, Path(sources[0]), now=now, actor=_actor())
     for problem in report.problems:
         typer.echo(f"warning: {problem}", err=True)
     typer.echo(f"synced owners of {len(report.repos)} repositories and {report.groups} groups")
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="The mapping of grants to teams (default: CCBOT_ACCESS_CONFIG, else access.yaml)."
+    ),
+]
+
+
+@access_app.command("plan")
+@friendly_errors
+def access_plan(config: ConfigOption = None) -> None:
+    """Print, per team, who is to be added and removed and why, and members the roster does not know."""
+    from bot.github import make_github
+    from bot.services.access import load_access_config, plan_access
+    from bot.views.github import plan_lines
+
+    settings = _settings()
+    mapping = load_access_config(config or Path(settings.access_config))
+    engine = make_engine(settings.database_url)
+    check_ready(engine)
+    with make_github(settings) as client, make_session_factory(engine)() as session:
+        plan = plan_access(session, mapping, client, today=dt.datetime.now(dt.UTC).date())
+    for line in plan_lines(plan):
+        typer.echo(line)
+    typer.echo(f"plan only, nothing changed: {plan.summary}")
+
+
+@access_app.command("apply")
+@friendly_errors
+def access_apply(
+    config: ConfigOption = None,
+    max_removals: Annotated[
+        int | None,
+        typer.Option(
+            "--max-removals",
+            min=0,
+            help="Refuse to run when the plan removes more memberships than this (default: "
+            "CCBOT_ACCESS_MAX_REMOVALS, else 5).",
+        ),
+    ] = None,
+) -> None:
+    """Make GitHub team membership match the roster; every change is audited and the admins are told in Slack."""
+    from bot.github import make_github
+    from bot.jobs.access_drift import admin_messages
+    from bot.services.access import apply_plan, load_access_config, plan_access
+    from bot.services.outbox import deliver_pending, enqueue
+    from bot.views.github import applied_text, plan_lines
+
+    settings = _settings()
+    mapping = load_access_config(config or Path(settings.access_config))
+    engine = make_engine(settings.database_url)
+    check_ready(engine)
+    now = dt.datetime.now(dt.UTC)
+    limit = settings.access_max_removals if max_removals is None else max_removals
+    with make_github(settings) as client, make_session_factory(engine)() as session:
+        plan = plan_access(session, mapping, client, today=now.date())
+        for line in plan_lines(plan):
+            typer.echo(line)
+        report = apply_plan(session, plan, client, max_removals=limit, now=now, actor=_actor())
+        messages = []
+        if report.added or report.invited or report.removed or report.failed:
+            messages = admin_messages(
+                session,
+                settings,
+                key=f"access-apply:{now:%Y%m%dT%H%M%S}",
+                kind="access-apply",
+                text=applied_text(report),
+            )
+        enqueue(session, messages, now=now)
+        session.commit()
+        if messages and settings.slack_configured:
+            from bot.slack import SlackMessenger, make_client
+
+            deliver_pending(
+                session, SlackMessenger(make_client(settings)), now=now, keys=[m.key for m in messages]
+            )
+    for change, error in report.failed:
+        typer.echo(f"failed: {change.login} in {change.team}: {error}", err=True)
+    typer.echo(f"applied: {report.summary}")
+    if report.failed:
+        raise typer.Exit(1)
 
 
 @jobs_app.command("list")

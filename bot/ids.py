@@ -141,3 +141,5 @@ class Action(StrEnum):
     VOTE_NO = "nomination_vote_no"
     ADMIN_OPEN = "admin_open"
     HOME_PAGE = "home_page"
+    TAKE_REVIEW = "github_review_take"
+    PASS_REVIEW = "github_review_pass"  # noqa: S105 - an action id, not a password

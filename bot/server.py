@@ -1,4 +1,4 @@
-"""The HTTP server: Bolt at /slack/events (in a thread pool), /hooks/deployments, /healthz, /readyz, /metrics."""
+"""The HTTP server: Bolt at /slack/events (in a thread pool), the deployment and GitHub webhooks, /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
+from bot.github_hook import MAX_BODY as MAX_GITHUB_BODY
+from bot.github_hook import GitHubHook
 from bot.hooks import MAX_BODY as MAX_HOOK_BODY
 from bot.hooks import DeploymentHook
 from bot.metrics import surface_of
@@ -34,6 +36,7 @@ def build_asgi(
     engine: Engine,
     *,
     hook: DeploymentHook | None = None,
+    github_hook: GitHubHook | None = None,
     dispatch_threads: int = DISPATCH_THREADS,
 ) -> Starlette:
     """Return the Starlette app; `bolt_app` is None in Socket Mode, where Slack does not POST to us."""
@@ -76,6 +79,22 @@ def build_asgi(
         metrics.ACK_SECONDS.labels("hook:deployments").observe(time.monotonic() - started)
         return JSONResponse(answer.body, status_code=answer.status)
 
+    async def github(request: Request) -> Response:
+        assert github_hook is not None
+        too_large = JSONResponse({"error": f"body larger than {MAX_GITHUB_BODY} bytes"}, status_code=413)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_GITHUB_BODY:
+            return too_large
+        body = await read_capped(request, MAX_GITHUB_BODY)
+        if body is None:
+            return too_large
+        headers = {key.lower(): value for key, value in request.headers.items()}
+        started = time.monotonic()
+        answer = await anyio.to_thread.run_sync(github_hook.handle, headers, body, limiter=limiter)
+        metrics.REQUESTS.labels("hook:github", str(answer.status)).inc()
+        metrics.ACK_SECONDS.labels("hook:github").observe(time.monotonic() - started)
+        return JSONResponse(answer.body, status_code=answer.status)
+
     async def metrics_endpoint(_request: Request) -> Response:
         text = await anyio.to_thread.run_sync(metrics.render, registry, limiter=limiter)
         return Response(text, media_type=CONTENT_TYPE_LATEST)
@@ -88,6 +107,8 @@ def build_asgi(
     ]
     if hook is not None:
         routes.append(Route("/hooks/deployments", deployments, methods=["POST"]))
+    if github_hook is not None:
+        routes.append(Route("/hooks/github", github, methods=["POST"]))
     if bolt_app is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_GITHUB_API_URL = "https://api.github.com/"
+GITHUB_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9._-]{1,100})?$")
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?\s*(?:(?P<m>\d+)m)?$")
 
@@ -67,7 +69,6 @@ class Settings(BaseSettings):
     )
     # None: text when stderr is a terminal, JSON lines otherwise (decided when logging is configured).
     log_format: Literal["text", "json"] | None = Field(default=None, alias="CCBOT_LOG_FORMAT")
-    github_token: str | None = Field(default=None, alias="CCBOT_GITHUB_TOKEN")
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -77,6 +78,20 @@ class Settings(BaseSettings):
             if value not in (None, "text", "json"):
                 raise ValueError("must be text or json")
         return value
+
+    github_webhook_secret: str | None = Field(default=None, alias="CCBOT_GITHUB_WEBHOOK_SECRET")
+    github_token: str | None = Field(default=None, alias="CCBOT_GITHUB_TOKEN")
+    github_app_id: str | None = Field(default=None, alias="CCBOT_GITHUB_APP_ID")
+    github_private_key: str | None = Field(default=None, alias="CCBOT_GITHUB_PRIVATE_KEY")
+    github_installation_id: int | None = Field(default=None, ge=1, alias="CCBOT_GITHUB_INSTALLATION_ID")
+    github_api_url: str = Field(default=DEFAULT_GITHUB_API_URL, alias="GITHUB_API_URL")
+    review_label: str = Field(
+        default="cc-review-please", min_length=1, max_length=50, alias="CCBOT_REVIEW_LABEL"
+    )
+    github_owners: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="CCBOT_GITHUB_OWNERS")
+    access_config: str = Field(default="access.yaml", min_length=1, alias="CCBOT_ACCESS_CONFIG")
+    access_auto_apply: bool = Field(default=False, alias="CCBOT_ACCESS_AUTO_APPLY")
+    access_max_removals: int = Field(default=5, ge=0, le=10_000, alias="CCBOT_ACCESS_MAX_REMOVALS")
 
     @field_validator("digest_timezone")
     @classmethod
@@ -179,7 +194,27 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
-    @field_validator("slack_api_url")
+    @field_validator("github_owners", mode="before")
+    @classmethod
+    def _split_targets(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        targets = tuple(part.strip() for part in value.split(",") if part.strip())
+        for target in targets:
+            if not GITHUB_TARGET.match(target):
+                raise ValueError(
+                    f"{target!r} is not an organisation or org/repo (like openedx or openedx/XBlock)"
+                )
+        return targets
+
+    @field_validator("github_app_id")
+    @classmethod
+    def _check_app_id(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().isdigit():
+            raise ValueError("must be the GitHub App's numeric id")
+        return value.strip() if value else value
+
+    @field_validator("slack_api_url", "github_api_url")
     @classmethod
     def _check_api_url(cls, value: str) -> str:
         if not re.match(r"^https?://", value):
@@ -206,6 +241,17 @@ class Settings(BaseSettings):
             if not getattr(self, name):
                 alias = type(self).model_fields[name].alias
                 raise ConfigError(f"{alias} is not set: it is required for this command")
+
+    @property
+    def github_configured(self) -> bool:
+        """Whether a GitHub token or GitHub App credentials are set, so ccbot may call GitHub's API."""
+        return bool(self.github_token or self.github_app_id)
+
+    @property
+    def github_web_url(self) -> str:
+        """Return the web address matching GITHUB_API_URL: github.com, or the Enterprise server's."""
+        match = re.match(r"^(https?://[^/]+)/api/v3/?$", self.github_api_url)
+        return match.group(1) if match else "https://github.com"
 
     @property
     def slack_configured(self) -> bool:

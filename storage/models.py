@@ -6,7 +6,17 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.db import UTCDateTime
@@ -646,3 +656,109 @@ class AreaResponder(SQLModel, table=True):
     person_id: int = Field(
         sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     )
+
+
+class GitHubDelivery(SQLModel, table=True):
+    """A GitHub webhook delivery already handled (by X-GitHub-Delivery), so a redelivery changes nothing."""
+
+    __tablename__ = "github_delivery"
+
+    delivery_id: str = Field(primary_key=True, max_length=64)
+    event: str = Field(max_length=32)
+    action: str = Field(default="", max_length=32)
+    received_at: dt.datetime = Field(sa_column=utc_column(index=True))
+
+
+class ActivityKind(enum.StrEnum):
+    """What a committer did on GitHub."""
+
+    MERGED = "merged"
+    AUTHORED = "authored"
+    REVIEWED = "reviewed"
+
+
+class GitHubActivity(SQLModel, table=True):
+    """A committer's work seen on GitHub: a merge they made, their PR merged, a review; once per PR and kind."""
+
+    __tablename__ = "github_activity"
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "repo_id", "pr_number", name="uq_github_activity"),
+        Index("ix_github_activity_person_at", "person_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=_person_fk(nullable=False, ondelete="CASCADE"))
+    kind: ActivityKind = Field(sa_column=Column(String(16), nullable=False))
+    repo_id: int = Field(sa_column=Column(Integer, ForeignKey("repo.id", ondelete="CASCADE"), nullable=False))
+    pr_number: int
+    at: dt.datetime = Field(sa_column=utc_column(index=True))
+    delivery_id: str = Field(default="", max_length=64)
+
+
+class ReviewAskState(enum.StrEnum):
+    """Where a request for a committer's review (the review label) stands."""
+
+    ASKED = "asked"
+    TAKEN = "taken"
+    REVIEWED = "reviewed"
+    UNASSIGNED = "unassigned"
+
+
+class ReviewAsk(SQLModel, table=True):
+    """A pull request labelled for a committer's review: who is asked now, who passed; one per PR."""
+
+    __tablename__ = "review_ask"
+    __table_args__ = (
+        UniqueConstraint("repo_id", "pr_number", name="uq_review_ask_pr"),
+        Index("ix_review_ask_person_state", "person_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    repo_id: int = Field(sa_column=Column(Integer, ForeignKey("repo.id", ondelete="CASCADE"), nullable=False))
+    pr_number: int
+    title: str = Field(default="", max_length=300)
+    author: str = Field(default="", max_length=100)
+    person_id: int | None = Field(default=None, sa_column=_person_fk())
+    state: ReviewAskState = Field(default=ReviewAskState.ASKED, sa_column=Column(String(16), nullable=False))
+    asked_at: dt.datetime = Field(sa_column=utc_column())
+    answered_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    passed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class TeamAccessState(enum.StrEnum):
+    """A committer's membership of one GitHub team, as last compared with what the roster calls for."""
+
+    MEMBER = "member"
+    PENDING = "pending"
+    MISSING = "missing"
+    EXTRA = "extra"
+
+
+class GitHubAccess(SQLModel, table=True):
+    """The last comparison of a person's GitHub team membership with the roster, per team."""
+
+    __tablename__ = "github_access"
+
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )
+    team: str = Field(primary_key=True, max_length=200)
+    state: TeamAccessState = Field(sa_column=Column(String(16), nullable=False))
+    checked_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class AccessChange(SQLModel, table=True):
+    """One change ccbot made (or tried) to GitHub team membership, and why."""
+
+    __tablename__ = "access_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_column=utc_column(index=True))
+    actor: str = Field(max_length=100)
+    team: str = Field(max_length=200)
+    login: str = Field(max_length=100)
+    person_id: int | None = Field(default=None, sa_column=_person_fk())
+    change: str = Field(max_length=16, description="add | remove")
+    reason: str = Field(default="", max_length=300)
+    result: str = Field(max_length=16, description="added | invited | removed | failed")
+    error: str | None = Field(default=None, max_length=500)

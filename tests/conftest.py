@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session, SQLModel
 
 from bot.assembly import Bot, build_bot
+from bot.github_standin import GitHubStandIn
 from bot.runtime import Runtime
 from bot.services.roster import import_roster
 from bot.services.roster_formats import read_roster
@@ -102,6 +103,7 @@ def session(engine: Engine) -> Iterator[Session]:
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 WEBHOOK_SECRET = "test-webhook-secret-42"
+GITHUB_SECRET = "test-github-secret-7"
 
 
 def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
@@ -113,6 +115,14 @@ def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
 def slack() -> Iterator[SlackStandIn]:
     """The Slack stand-in, serving on a free port."""
     stand_in = SlackStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def github() -> Iterator[GitHubStandIn]:
+    """The GitHub stand-in, serving on a free port."""
+    stand_in = GitHubStandIn().start()
     yield stand_in
     stand_in.stop()
 
@@ -183,6 +193,7 @@ def bot_settings(db_url: str, slack: SlackStandIn, **overrides: str) -> Settings
         "CCBOT_COORDINATION_CHANNEL": "C0COORD01",
         "CCBOT_MANAGEMENT_CHANNEL": "C0MGMT001",
         "CCBOT_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "CCBOT_GITHUB_WEBHOOK_SECRET": GITHUB_SECRET,
     }
     return load_settings(**{**values, **overrides})
 

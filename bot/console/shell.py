@@ -25,9 +25,15 @@ from slack_sdk.signature import SignatureVerifier
 from bot.assembly import build_bot
 from bot.console.demo import seed_demo_activity
 from bot.console.render import BOLD, DIM, Button, mrkdwn, render_blocks, with_emoji
+from bot.github import make_github
+from bot.github_hook import GitHubHook
+from bot.github_hook import sign as sign_github
+from bot.github_standin import GitHubStandIn
 from bot.hooks import DeploymentHook
 from bot.jobs.registry import JOBS
 from bot.runtime import utc_now
+from bot.services.access import load_access_config, plan_access
+from bot.services.errors import UserError
 from bot.services.roster import find_person, import_roster, list_roster
 from bot.services.roster_formats import read_roster
 from bot.settings import Settings, load_settings
@@ -54,6 +60,18 @@ FIELD_HINTS = {
     "users_select": "@handle",
     "multi_users_select": "@handles",
 }
+PR_REF = re.compile(
+    r"^(?:https://github\.com/)?([A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100})(?:#|/pull/)(\d{1,9})$"
+)
+GITHUB_USAGE = (
+    "Usage: github merged|label|review-requested|review @handle org/repo#N "
+    "(e.g. `github merged @ziafazal openedx/edx-platform#4242`)"
+)
+# GitHub as the demo finds it: one stale membership, one stranger, a pending invitation.
+DEMO_TEAMS = {
+    "openedx/committers-edx-platform": (["ziafazal", "idegtiarov", "edx-mystery-user"], ["pdpinch"]),
+    "openedx/core-contributors": (["ziafazal", "bradenmacdonald", "regisb", "openedx-bot"], []),
+}
 HELP = """\
 Commands (you act as a roster member; the bot answers as it would in Slack):
   as @handle              act as this person (GitHub handle from the roster)
@@ -69,6 +87,15 @@ Commands (you act as a roster member; the bot answers as it would in Slack):
   run NAME                run a job now, on the bot's clock (e.g. `run question_nudges`)
   deploy EVENT @author N  the deployment pipeline reports PR #N of openedx/edx-platform
                           (EVENT: escaped_issue, deploy_failed, rolled_back, deployed_production)
+  github merged @handle org/repo#N
+                          GitHub reports that @handle merged their PR (signed, like GitHub's webhook)
+  github label @author org/repo#N
+                          @author's PR gets the review label: a committer is asked to review
+  github review-requested @reviewer org/repo#N
+                          you ask @reviewer on GitHub to review the PR
+  github review @reviewer org/repo#N
+                          @reviewer submits a review of the PR
+  access                  what `ccbot access plan` says against the stand-in GitHub (changes nothing)
   help                    this list
   quit                    leave (Ctrl-D works too)"""
 
@@ -123,6 +150,8 @@ class Console:
         self.echo = not stdin.isatty()
         self.out = screen_for(stdout)
         self.slack = SlackStandIn().start()
+        self.github = GitHubStandIn().start()
+        self.access_config = demo_roster.parent / "access.yaml" if demo_roster is not None else None
         self.secret = secrets.token_hex(16)
         self.offset = dt.timedelta(0)
         self.settings = self._settings(database_url)
@@ -144,6 +173,8 @@ class Console:
                     examples=demo_roster.parent,
                     now=utc_now(),
                 )
+            for team, (members, pending) in DEMO_TEAMS.items():
+                self.github.add_team(team, members=members, pending=pending)
         self.app = self.bot.app
         self.names: dict[str, str] = {}
         self._load_people()
@@ -167,7 +198,12 @@ class Console:
             "SLACK_API_URL": self.slack.url,
             "CCBOT_DATABASE_URL": database_url,
             "CCBOT_WEBHOOK_SECRET": self.secret,
+            "CCBOT_GITHUB_WEBHOOK_SECRET": self.secret,
+            "GITHUB_API_URL": self.github.url,
+            "CCBOT_GITHUB_TOKEN": self.github.token,
         }
+        if self.access_config is not None and self.access_config.is_file():
+            overrides["CCBOT_ACCESS_CONFIG"] = str(self.access_config)
         base = load_settings(**overrides)
         for name, (channel_id, channel_name) in DEFAULT_CHANNELS.items():
             current = getattr(base, name) or channel_id
@@ -211,6 +247,7 @@ class Console:
             if line.strip():
                 self.handle_safely(line.strip())
         self.slack.stop()
+        self.github.stop()
 
     def handle_safely(self, line: str) -> None:
         """Run one command; an interruption or a failure is reported in a line and the console carries on."""
@@ -272,6 +309,8 @@ class Console:
             "jobs": self.list_jobs,
             "run": self.run_job,
             "deploy": self.deploy,
+            "github": self.play_github,
+            "access": self.show_access,
             "help": lambda _rest: self.say(HELP),
         }
         handler = handlers.get(word.lower())
@@ -549,6 +588,69 @@ class Console:
         self.say(f"(pipeline → /hooks/deployments: {answer.status} {json.dumps(answer.body)})")
         self.new_output()
         self.show_new(everyone=True)
+
+    def play_github(self, rest: str) -> None:
+        """Send a signed GitHub delivery to /hooks/github, as GitHub would, and show what follows."""
+        parts = rest.split()
+        match = PR_REF.match(parts[2]) if len(parts) == 3 else None
+        if match is None or parts[0] not in {"merged", "label", "review-requested", "review"}:
+            self.say(GITHUB_USAGE)
+            return
+        kind, handle = parts[0], parts[1].lstrip("@")
+        repo, number = match.group(1), int(match.group(2))
+        me = self.handle or "a-maintainer"
+        author = me if kind in {"review-requested", "review"} else handle
+        pull_request: dict[str, Any] = {
+            "number": number,
+            "title": f"Console change #{number}",
+            "state": "open",
+            "user": {"login": author},
+            "merged": False,
+        }
+        event = "pull_request"
+        payload: dict[str, Any] = {"repository": {"full_name": repo}, "sender": {"login": me}}
+        if kind == "merged":
+            merged_at = self.runtime.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
+            pull_request.update(state="closed", merged=True, merged_at=merged_at, merged_by={"login": handle})
+            payload["action"] = "closed"
+        elif kind == "label":
+            payload.update(action="labeled", label={"name": self.settings.review_label})
+        elif kind == "review-requested":
+            payload.update(action="review_requested", requested_reviewer={"login": handle})
+        else:
+            event = "pull_request_review"
+            payload.update(action="submitted", review={"user": {"login": handle}, "state": "approved"})
+        payload["pull_request"] = pull_request
+        body = json.dumps(payload).encode()
+        headers = {
+            "content-type": "application/json",
+            "x-github-event": event,
+            "x-github-delivery": f"console-{secrets.token_hex(8)}",
+            "x-hub-signature-256": sign_github(self.secret, body),
+        }
+        answer = GitHubHook(self.runtime, self.client).handle(headers, body)
+        self.say(f"(GitHub → /hooks/github: {answer.status} {json.dumps(answer.body)})")
+        self.shown = Shown()
+        self.show_new(everyone=True)
+
+    def show_access(self, _rest: str) -> None:
+        """Print `ccbot access plan` against the stand-in GitHub; nothing changes."""
+        if self.access_config is None or not self.access_config.is_file():
+            self.say("No access.yaml here: start with `ccbot console --demo` (it uses examples/access.yaml).")
+            return
+        from bot.views.github import plan_lines
+
+        try:
+            config = load_access_config(self.access_config)
+            with make_github(self.settings) as github, self.runtime.session_factory() as session:
+                plan = plan_access(session, config, github, today=self.runtime.clock().date())
+        except UserError as exc:
+            self.say(f"ccbot: {exc}")
+            return
+        for line in plan_lines(plan):
+            self.say(line)
+        self.say(f"plan only, nothing changed: {plan.summary}")
+        self.say("(`run access_drift` tells the admins; `ccbot access apply` would make it so.)")
 
     # -- plumbing -------------------------------------------------------------------------------
 

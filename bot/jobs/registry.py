@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.jobs.access_drift import access_drift
 from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
+from bot.jobs.github_owners_sync import github_owners_sync
 from bot.jobs.nomination_results import nomination_results
 from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.outbox_delivery import outbox_delivery
@@ -47,6 +49,8 @@ class JobSpec:
             return f"{cron['day_of_week']} {int(cron['hour']):02d}:{int(cron['minute']):02d} {tz}"
         if cron.get("minute") == "*":
             return "every minute"
+        if "hour" in cron:
+            return f"daily {int(cron['hour']):02d}:{int(cron['minute']):02d} UTC"
         if cron.get("minute", "").startswith("*/"):
             return f"every {cron['minute'][2:]} minutes"
         return f"hourly at :{int(cron['minute']):02d}"
@@ -101,6 +105,19 @@ JOBS: dict[str, JobSpec] = {
             func=nomination_results,
             cron={"minute": "20"},
             description="closes nominations at the end of their comment period; approved nominees join as onboarding",
+        ),
+        JobSpec(
+            name="access_drift",
+            func=access_drift,
+            cron={"hour": "6", "minute": "30"},
+            description="compares GitHub team membership with the roster and tells the admins of drift "
+            "(changes GitHub only with CCBOT_ACCESS_AUTO_APPLY=true)",
+        ),
+        JobSpec(
+            name="github_owners_sync",
+            func=github_owners_sync,
+            cron={"hour": "6", "minute": "0"},
+            description="refreshes repository owners from catalog-info.yaml and CODEOWNERS on GitHub (CCBOT_GITHUB_OWNERS)",
         ),
         JobSpec(
             name="weekly_digest",

@@ -1,4 +1,4 @@
-"""What is open around a person: their questions, escalations and deployments, and questions waiting on them."""
+"""What is open around a person: questions, escalations, deployments, GitHub work and access, questions waiting on them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.access import AccessLine, access_of
+from bot.services.github import GitHubWork, github_work
 from bot.services.keys import Subject
 from bot.services.outbox import postings_of
 from storage import deployments as deployment_store
@@ -26,6 +28,8 @@ class Activity:
     waiting_on_me: list[tuple[Question, str]] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
+    github: GitHubWork | None = None
+    access: list[AccessLine] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)
 
     def link(self, subject: str) -> str | None:
@@ -51,6 +55,8 @@ def get_activity(session: Session, person_id: int, *, now: dt.datetime) -> Activ
         ),
         escalations=escalation_store.list_escalations_of(session, person_id),
         deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
+        github=github_work(session, person_id, now=now),
+        access=access_of(session, person_id),
     )
     subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
     subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]

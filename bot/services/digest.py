@@ -14,6 +14,7 @@ from bot.services.policy import Channels
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
 from bot.views import digest as views
 from storage import digest as store
+from storage import github as github_store
 from storage import roster as roster_store
 from storage.models import AgreementKind, Person, Retro, Status
 from storage.nominations import count_open_nominations
@@ -65,6 +66,7 @@ class Digest:
     pending_nominations: int = 0
     reverted: int = 0
     time_to_revert: dt.timedelta | None = None
+    github: dict[str, int] = field(default_factory=dict)
 
     @property
     def period(self) -> str:
@@ -131,6 +133,7 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
         pending_nominations=count_open_nominations(session),
         reverted=reverted,
         time_to_revert=dt.timedelta(seconds=revert_seconds) if revert_seconds is not None else None,
+        github=github_store.activity_totals(session, since=start, until=now),
     )
 
 

@@ -13,6 +13,7 @@ from codeowners import CodeOwners
 from sqlmodel import Session
 
 from bot.services.errors import NotOnRoster, UserError
+from bot.services.github_api import GitHubApi, GitHubNotFound
 from bot.services.keys import Kind, Subject
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
 from bot.services.policy import Channels
@@ -102,60 +103,131 @@ class Decided:
     keys: tuple[str, ...] = ()
 
 
-def _load_yaml_documents(path: Path, report: SyncReport) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class RepoFiles:
+    """One repository's ownership files, read from a directory or from GitHub; `where` names them in messages."""
+
+    name: str
+    where: str
+    catalog: str | None = None
+    codeowners: str | None = None
+
+
+def _load_yaml_documents(text: str, where: str, report: SyncReport) -> list[dict[str, Any]]:
     try:
-        documents = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        report.problems.append(f"{path}: not valid YAML ({exc.__class__.__name__})")
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        report.problems.append(f"{where}: not valid YAML ({exc.__class__.__name__})")
         return []
     return [doc for doc in documents if isinstance(doc, dict)]
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
 
 
 def sync_owners(session: Session, directory: Path, *, now: dt.datetime, actor: str) -> SyncReport:
     """Read `<org>/<repo>/catalog-info.yaml` and CODEOWNERS under `directory` into the database (committed)."""
     if not directory.is_dir():
         raise UserError(f"{directory} is not a directory")
-    report = SyncReport()
-    groups: dict[str, list[str]] = {}
+    sources = []
     for org_dir in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for repo_dir in sorted(p for p in org_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            name = f"{org_dir.name}/{repo_dir.name}"
-            catalog = repo_dir / "catalog-info.yaml"
-            documents = _load_yaml_documents(catalog, report) if catalog.is_file() else []
-            component = next((d for d in documents if str(d.get("kind", "")).lower() == "component"), None)
-            for doc in documents:
-                if str(doc.get("kind", "")).lower() == "group":
-                    _collect_group(doc, groups)
             codeowners = next(
                 (repo_dir / place for place in CODEOWNERS_PLACES if (repo_dir / place).is_file()), None
             )
-            if component is None and codeowners is None:
-                report.problems.append(f"{repo_dir}: neither catalog-info.yaml nor CODEOWNERS; skipped")
-                continue
-            spec = component.get("spec") if component and isinstance(component.get("spec"), dict) else {}
-            assert isinstance(spec, dict)
-            owner = str(spec.get("owner") or "").strip() or None
-            if component is not None and owner is None:
-                report.problems.append(f"{catalog}: spec.owner is missing")
-            repo = roster_store.get_or_add_repo(session, name)
-            assert repo.id is not None
-            store.put_ownership(
-                session,
-                RepoOwnership(
-                    repo_id=repo.id,
-                    catalog_owner=owner[:200] if owner else None,
-                    lifecycle=str(spec.get("lifecycle") or "")[:32] or None,
-                    component_type=str(spec.get("type") or "")[:32] or None,
-                    codeowners=codeowners.read_text(encoding="utf-8", errors="replace")
-                    if codeowners
-                    else None,
-                    synced_at=now,
-                ),
+            sources.append(
+                RepoFiles(
+                    name=f"{org_dir.name}/{repo_dir.name}",
+                    where=str(repo_dir),
+                    catalog=_read(repo_dir / "catalog-info.yaml"),
+                    codeowners=_read(codeowners) if codeowners else None,
+                )
             )
-            report.repos.append(name)
     groups_file = directory / "groups.yaml"
-    if groups_file.is_file():
-        for doc in _load_yaml_documents(groups_file, report):
+    extra = [(str(groups_file), _read(groups_file) or "")] if groups_file.is_file() else []
+    return store_owners(session, sources, now=now, actor=actor, subject=str(directory), group_files=extra)
+
+
+def sync_owners_from_github(
+    session: Session, github: GitHubApi, targets: list[str], *, now: dt.datetime, actor: str
+) -> SyncReport:
+    """Read catalog-info.yaml and CODEOWNERS (root, .github/, docs/) from each repository's default branch.
+
+    `targets` are organisations (every repository that is not archived) or `org/repo`; the meaning is
+    exactly that of `sync_owners` on a directory (committed).
+    """
+    report = SyncReport()
+    sources = []
+    for target in targets:
+        try:
+            repos = [github.get_repo(target)] if "/" in target else github.list_org_repos(target)
+        except GitHubNotFound:
+            report.problems.append(
+                f"{target}: not found on GitHub, or the credentials cannot see it; skipped"
+            )
+            continue
+        for repo in repos:
+            if repo.archived and "/" not in target:
+                continue
+            where = f"{repo.full_name}@{repo.default_branch}"
+            catalog = github.read_file(repo.full_name, "catalog-info.yaml", repo.default_branch)
+            codeowners = None
+            for place in CODEOWNERS_PLACES:
+                codeowners = github.read_file(repo.full_name, place, repo.default_branch)
+                if codeowners is not None:
+                    break
+            sources.append(
+                RepoFiles(name=repo.full_name, where=where, catalog=catalog, codeowners=codeowners)
+            )
+    result = store_owners(session, sources, now=now, actor=actor, subject="github:" + ",".join(targets))
+    result.problems[:0] = report.problems
+    return result
+
+
+def store_owners(
+    session: Session,
+    sources: list[RepoFiles],
+    *,
+    now: dt.datetime,
+    actor: str,
+    subject: str,
+    group_files: list[tuple[str, str]] | None = None,
+) -> SyncReport:
+    """Store each repository's catalog owner and CODEOWNERS, and Backstage groups, in one transaction."""
+    report = SyncReport()
+    groups: dict[str, list[str]] = {}
+    for source in sources:
+        catalog_where = f"{source.where}/catalog-info.yaml"
+        documents = _load_yaml_documents(source.catalog, catalog_where, report) if source.catalog else []
+        component = next((d for d in documents if str(d.get("kind", "")).lower() == "component"), None)
+        for doc in documents:
+            if str(doc.get("kind", "")).lower() == "group":
+                _collect_group(doc, groups)
+        if component is None and source.codeowners is None:
+            report.problems.append(f"{source.where}: neither catalog-info.yaml nor CODEOWNERS; skipped")
+            continue
+        spec = component.get("spec") if component and isinstance(component.get("spec"), dict) else {}
+        assert isinstance(spec, dict)
+        owner = str(spec.get("owner") or "").strip() or None
+        if component is not None and owner is None:
+            report.problems.append(f"{catalog_where}: spec.owner is missing")
+        repo = roster_store.get_or_add_repo(session, source.name)
+        assert repo.id is not None
+        store.put_ownership(
+            session,
+            RepoOwnership(
+                repo_id=repo.id,
+                catalog_owner=owner[:200] if owner else None,
+                lifecycle=str(spec.get("lifecycle") or "")[:32] or None,
+                component_type=str(spec.get("type") or "")[:32] or None,
+                codeowners=source.codeowners,
+                synced_at=now,
+            ),
+        )
+        report.repos.append(source.name)
+    for where, text in group_files or []:
+        for doc in _load_yaml_documents(text, where, report):
             _collect_group(doc, groups)
     if groups:
         known = get_program_setting(session, GROUPS_KEY, {}) or {}
@@ -166,7 +238,7 @@ def sync_owners(session: Session, directory: Path, *, now: dt.datetime, actor: s
         at=now,
         actor=actor,
         action="owners.synced",
-        subject=str(directory),
+        subject=subject[:200],
         details={"repos": len(report.repos), "groups": len(groups), "problems": len(report.problems)},
     )
     session.commit()

@@ -82,6 +82,12 @@ def digest_blocks(digest: Digest) -> list[Block]:
             f"median time to revert {_span(digest.time_to_revert)}"
         )
     )
+    blocks.append(
+        _section(
+            f"*On GitHub:* {digest.github.get('merged', 0)} merges and "
+            f"{digest.github.get('reviewed', 0)} reviews by committers"
+        )
+    )
     blocks.append(DividerBlock())
     if digest.expiring:
         lines = [

@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 from bot.ids import COMMAND_HELP
 from bot.services.keys import Subject
 from bot.views.deployments import deployment_line
+from bot.views.github import access_lines, pr_link
 from bot.views.text import day, escape, person_ref, relative_days, slack_date
 from storage.models import AgreementKind, Person, Question, Status
 
@@ -158,6 +159,29 @@ def activity_blocks(activity: Activity) -> list[Block]:
             for n, repo in activity.deployments[:MAX_ITEMS]
         )
         blocks.append(_section(f"*Your recent deployments:*\n{lines}"))
+    blocks += github_blocks(activity)
+    return blocks
+
+
+def github_blocks(activity: Activity) -> list[Block]:
+    """Return a person's GitHub lines: the last 30 days' merges and reviews, review asks, team access."""
+    blocks: list[Block] = []
+    work = activity.github
+    if work is not None and (
+        work.merged or work.authored or work.reviewed or work.last_seen or work.open_asks
+    ):
+        text = (
+            f"*On GitHub (30 days):* {work.merged} merged, {work.authored} of your PRs merged, "
+            f"{work.reviewed} reviewed"
+        )
+        if work.last_seen:
+            text += f" · last seen {slack_date(work.last_seen)}"
+        for card in work.open_asks[:MAX_ITEMS]:
+            text += f"\n• review {pr_link(card.pr)} ({card.ask.state})"
+        blocks.append(_section(text))
+    if activity.access:
+        lines = access_lines([(a.team, a.state, day(a.checked_on)) for a in activity.access[:MAX_ITEMS]])
+        blocks.append(_section(f"*GitHub access:*\n{lines}"))
     return blocks
 
 

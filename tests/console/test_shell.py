@@ -420,3 +420,42 @@ def test_user_mistakes_are_messages(tmp_path: Path) -> None:
     assert "There is no button [4]; the last output had 0." in text
     assert "Sorry, something went wrong on my side (error id" in text
     assert "Traceback" not in text
+
+
+def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "as @ziafazal",
+            "github merged @ziafazal openedx/edx-platform#4242",
+            "github label @ziafazal openedx/edx-platform#4243",
+            "as @bradenmacdonald",
+            "dm",
+            "click 2",
+            "github nonsense",
+            "access",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert '(GitHub → /hooks/github: 200 {"status": "accepted", "detail": "merge by ziafazal recorded"' in out
+    assert (
+        "@ziafazal merged openedx/edx-platform#4242 (https://github.com/openedx/edx-platform/pull/4242)"
+        in out
+    )
+    assert "Champions: @jbowman, @feanil" in out
+    assert "[1] Take it   [2] Pass it on" in out
+    assert "You passed it on; @felipemontoya is asked now." in out
+    assert "Usage: github merged|label|review-requested|review @handle org/repo#N" in out
+    assert "  - idegtiarov               onboarding: NDA missing" in out
+    assert "  ? edx-mystery-user         not on the roster: left alone" in out
+    assert "plan only, nothing changed" in out

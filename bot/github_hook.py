@@ -1,0 +1,137 @@
+"""POST /hooks/github: GitHub's webhook deliveries, verified, deduplicated by X-GitHub-Delivery and acted on."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+from bot.hooks import HookResponse
+from bot.runtime import Runtime
+from bot.services.business_hours import WorkingHours
+from bot.services.github import (
+    DELIVERY_ID,
+    EVENT_NAME,
+    GitHubPolicy,
+    PayloadError,
+    handle_event,
+    is_used,
+    parse_event,
+    record_delivery,
+)
+from bot.services.outbox import deliver_pending, enqueue
+from bot.settings import Settings
+from bot.views.github import outgoing_for
+
+logger = logging.getLogger(__name__)
+
+# GitHub caps deliveries at 25 MB; the events ccbot uses are far smaller.
+MAX_BODY = 2_000_000
+ACTION_NAME = re.compile(r"^[a-z_]{1,40}$")
+
+
+def github_policy(settings: Settings) -> GitHubPolicy:
+    """Return what GitHub handling needs from the settings."""
+    start, end = settings.working_hours
+    return GitHubPolicy(
+        review_label=settings.review_label,
+        coordination_channel=settings.coordination_channel,
+        hours=WorkingHours(start=start, end=end, weekdays=settings.working_days),
+        web_url=settings.github_web_url,
+    )
+
+
+def sign(secret: str, body: bytes) -> str:
+    """Return the X-Hub-Signature-256 value GitHub sends with `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _decode(content_type: str, body: bytes) -> Any:
+    """Return the delivery's JSON, sent as JSON or as a form's `payload` field; ValueError when it is neither."""
+    text = body.decode("utf-8")
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        fields = parse_qs(text, max_num_fields=10)
+        if "payload" not in fields:
+            raise ValueError("no payload field")
+        text = fields["payload"][-1]
+    return json.loads(text)
+
+
+class GitHubHook:
+    """Answers GitHub's deliveries (runs in a worker thread); the decisions and their messages commit together."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
+        """Answer one delivery: 401 bad signature, 4xx bad input, 200 done, duplicate, pong or ignored."""
+        settings = self.runtime.settings
+        secret = settings.github_webhook_secret
+        if not secret:
+            return HookResponse(503, {"error": "CCBOT_GITHUB_WEBHOOK_SECRET is not set on this server"})
+        if len(body) > MAX_BODY:
+            return HookResponse(413, {"error": f"body larger than {MAX_BODY} bytes"})
+        signature = headers.get("x-hub-signature-256") or ""
+        if not signature:
+            return HookResponse(401, {"error": "missing X-Hub-Signature-256"})
+        if not hmac.compare_digest(signature, sign(secret, body)):
+            logger.warning("GitHub delivery refused: X-Hub-Signature-256 does not match")
+            return HookResponse(401, {"error": "X-Hub-Signature-256 does not match"})
+        event = headers.get("x-github-event") or ""
+        delivery_id = headers.get("x-github-delivery") or ""
+        if not EVENT_NAME.match(event):
+            return HookResponse(400, {"error": "missing or malformed X-GitHub-Event"})
+        if not DELIVERY_ID.match(delivery_id):
+            return HookResponse(400, {"error": "missing or malformed X-GitHub-Delivery"})
+        try:
+            data = _decode(headers.get("content-type") or "application/json", body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return HookResponse(400, {"error": "body is not JSON (nor a form with a JSON payload)"})
+        if not isinstance(data, dict):
+            return HookResponse(400, {"error": "body is not a JSON object"})
+        if event == "ping":
+            return HookResponse(200, {"status": "pong"})
+        action = data.get("action") if isinstance(data.get("action"), str) else None
+        if not is_used(event, action):
+            what = event + (f".{action}" if action and ACTION_NAME.match(action) else "")
+            return HookResponse(
+                200, {"status": "ignored", "reason": f"{what} is not something ccbot acts on"}
+            )
+        try:
+            payload = parse_event(event, data)
+        except PayloadError as exc:
+            return HookResponse(400, {"error": str(exc)})
+        return self._act(event, delivery_id, payload)
+
+    def _act(self, event: str, delivery_id: str, payload: Any) -> HookResponse:
+        now = self.runtime.clock()
+        settings = self.runtime.settings
+        policy = github_policy(settings)
+        with self.runtime.session_factory() as session:
+            if not record_delivery(session, delivery_id, event, payload.action, now=now):
+                session.rollback()
+                return HookResponse(200, {"status": "duplicate", "delivery": delivery_id})
+            outcome = handle_event(session, payload, delivery_id=delivery_id, policy=policy, now=now)
+            messages = outgoing_for(outcome, coordination_channel=settings.coordination_channel)
+            # The delivery's record, its decisions and their messages commit together: all or nothing.
+            enqueue(session, messages, now=now)
+            session.commit()
+            report = None
+            if messages and settings.slack_configured:
+                report = deliver_pending(
+                    session, self.runtime.messenger, now=now, keys=[m.key for m in messages]
+                )
+        logger.info("GitHub %s %s (%s): %s", event, delivery_id, outcome.status, outcome.detail)
+        return HookResponse(
+            200,
+            {
+                "status": outcome.status,
+                "detail": outcome.detail,
+                "messages": len(messages),
+                "sent": report.sent if report else 0,
+            },
+        )

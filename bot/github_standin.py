@@ -1,0 +1,378 @@
+"""An in-process stand-in for GitHub's REST API over real HTTP, for the console, the tests and the benchmarks.
+
+It answers the calls ccbot makes (teams, memberships and invitations, repositories and their files,
+GitHub App installation tokens) like GitHub does: paginated with Link headers, and with GitHub's
+rate-limit answers (403/429 with Retry-After, or x-ratelimit-remaining: 0 and x-ratelimit-reset) when told to.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
+
+STANDIN_TOKEN = "ghp-standin-token"  # noqa: S105 - the stand-in's own credential, not a secret
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class GitHubCall:
+    """One request the stand-in received."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+
+
+@dataclass
+class Limit:
+    """A rate-limit answer to give instead of the real one, `count` times, to requests whose path matches."""
+
+    pattern: str
+    count: int
+    status: int = 403
+    retry_after: int | None = None
+    reset_in: int | None = None
+
+
+@dataclass
+class FakeTeam:
+    """A team: members and pending invitations, keyed by lower-cased login."""
+
+    slug: str
+    members: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FakeRepo:
+    """A repository with its default branch and files (by branch and path)."""
+
+    full_name: str
+    default_branch: str = "main"
+    archived: bool = False
+    files: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass
+class FakeOrg:
+    """An organisation: its members (lower-cased logins) and teams."""
+
+    name: str
+    members: set[str] = field(default_factory=set)
+    teams: dict[str, FakeTeam] = field(default_factory=dict)
+
+
+class GitHubStandIn:
+    """A fake GitHub REST API on 127.0.0.1 (port 0 by default) that answers like GitHub and records calls."""
+
+    def __init__(self, *, token: str = STANDIN_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.tokens = {token}
+        self.token = token
+        self.orgs: dict[str, FakeOrg] = {}
+        self.repos: dict[str, FakeRepo] = {}
+        self.calls: list[GitHubCall] = []
+        self.limits: list[Limit] = []
+        self.app: tuple[str, str, int] | None = None
+        self.lock = threading.RLock()
+        self._counter = itertools.count(1)
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, delayed ACKs add 40 ms per request.
+            disable_nagle_algorithm = True
+
+            def do_GET(self) -> None:
+                stand_in._handle(self, "GET")
+
+            def do_PUT(self) -> None:
+                stand_in._handle(self, "PUT")
+
+            def do_DELETE(self) -> None:
+                stand_in._handle(self, "DELETE")
+
+            def do_POST(self) -> None:
+                stand_in._handle(self, "POST")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="github-stand-in",
+            daemon=True,
+        )
+
+    # -- running -----------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL to give ccbot (`GITHUB_API_URL`)."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def start(self) -> GitHubStandIn:
+        """Start serving in a background thread."""
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- arranging ----------------------------------------------------------------------------------
+
+    def org(self, name: str) -> FakeOrg:
+        """Return an organisation, creating it when new."""
+        with self.lock:
+            return self.orgs.setdefault(name.lower(), FakeOrg(name))
+
+    def add_org_members(self, org: str, logins: list[str]) -> None:
+        """Make people members of an organisation (so adding them to a team needs no invitation)."""
+        with self.lock:
+            self.org(org).members.update(login.lower() for login in logins)
+
+    def add_team(self, team: str, *, members: Iterable[str] = (), pending: Iterable[str] = ()) -> FakeTeam:
+        """Create `org/slug` with members (who join the organisation too) and pending invitations."""
+        org_name, _, slug = team.partition("/")
+        with self.lock:
+            org = self.org(org_name)
+            fake = org.teams.setdefault(slug.lower(), FakeTeam(slug))
+            for login in members:
+                fake.members[login.lower()] = login
+                org.members.add(login.lower())
+            for login in pending:
+                fake.pending[login.lower()] = login
+            return fake
+
+    def team(self, team: str) -> FakeTeam:
+        """Return the team called `org/slug`."""
+        org_name, _, slug = team.partition("/")
+        with self.lock:
+            return self.orgs[org_name.lower()].teams[slug.lower()]
+
+    def members(self, team: str) -> set[str]:
+        """Return the lower-cased logins of a team's members."""
+        with self.lock:
+            return set(self.team(team).members)
+
+    def pending(self, team: str) -> set[str]:
+        """Return the lower-cased logins invited to a team."""
+        with self.lock:
+            return set(self.team(team).pending)
+
+    def add_repo(
+        self,
+        full_name: str,
+        files: dict[str, str] | None = None,
+        *,
+        default_branch: str = "main",
+        archived: bool = False,
+    ) -> FakeRepo:
+        """Create a repository with files on its default branch."""
+        with self.lock:
+            self.org(full_name.split("/")[0])
+            repo = FakeRepo(full_name, default_branch=default_branch, archived=archived)
+            for path, text in (files or {}).items():
+                repo.files[(default_branch, path)] = text
+            self.repos[full_name.lower()] = repo
+            return repo
+
+    def enable_app(self, app_id: str, public_key_pem: str, installation_id: int) -> None:
+        """Accept GitHub App JWTs signed by the key matching `public_key_pem`, for one installation."""
+        self.app = (app_id, public_key_pem, installation_id)
+
+    def rate_limit(
+        self,
+        pattern: str = "",
+        *,
+        count: int = 1,
+        status: int = 403,
+        retry_after: int | None = None,
+        reset_in: int | None = None,
+    ) -> None:
+        """Answer the next `count` requests whose path contains `pattern` with a rate-limit refusal.
+
+        With `retry_after`: GitHub's secondary limit (Retry-After). Otherwise the primary one:
+        x-ratelimit-remaining: 0 and x-ratelimit-reset `reset_in` seconds from now.
+        """
+        with self.lock:
+            self.limits.append(Limit(pattern, count, status, retry_after, reset_in))
+
+    def writes(self) -> list[GitHubCall]:
+        """Return the calls that changed something."""
+        with self.lock:
+            return [c for c in self.calls if c.method in {"PUT", "DELETE"}]
+
+    # -- answering ----------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
+        parsed = urlparse(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        path = unquote(parsed.path)
+        with self.lock:
+            self.calls.append(GitHubCall(method, path, query))
+            limit = self._next_limit(path)
+        if limit is not None:
+            self._reply(
+                request, limit.status, {"message": "API rate limit exceeded"}, self._limit_headers(limit)
+            )
+            return
+        auth = (request.headers.get("Authorization") or "").split(" ", 1)
+        credential = auth[1].strip() if len(auth) == 2 else ""
+        if method == "POST" and path.startswith("/app/installations/"):
+            self._installation_token(request, path, credential)
+            return
+        if credential not in self.tokens:
+            self._reply(request, 401, {"message": "Bad credentials"})
+            return
+        try:
+            with self.lock:
+                status, body, headers = self._route(method, path, query, raw)
+        except KeyError:
+            status, body, headers = 404, {"message": "Not Found"}, {}
+        self._reply(request, status, body, headers)
+
+    def _next_limit(self, path: str) -> Limit | None:
+        for limit in self.limits:
+            if limit.pattern in path and limit.count > 0:
+                limit.count -= 1
+                if limit.count == 0:
+                    self.limits.remove(limit)
+                return limit
+        return None
+
+    def _limit_headers(self, limit: Limit) -> dict[str, str]:
+        if limit.retry_after is not None:
+            return {"Retry-After": str(limit.retry_after)}
+        reset = int(time.time()) + (limit.reset_in or 0)
+        return {"x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": str(reset)}
+
+    def _installation_token(self, request: BaseHTTPRequestHandler, path: str, credential: str) -> None:
+        import jwt
+
+        if self.app is None:
+            self._reply(request, 404, {"message": "Not Found"})
+            return
+        app_id, public_key, installation_id = self.app
+        try:
+            claims = jwt.decode(credential, public_key, algorithms=["RS256"])
+        except jwt.PyJWTError:
+            self._reply(request, 401, {"message": "A JSON web token could not be decoded"})
+            return
+        if str(claims.get("iss")) != app_id or path != f"/app/installations/{installation_id}/access_tokens":
+            self._reply(request, 404, {"message": "Not Found"})
+            return
+        token = f"ghs_installation{next(self._counter)}"
+        with self.lock:
+            self.tokens.add(token)
+        expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._reply(request, 201, {"token": token, "expires_at": expires, "permissions": {}})
+
+    def _route(
+        self, method: str, path: str, query: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        parts = [p for p in path.split("/") if p]
+        if parts[:1] == ["orgs"] and len(parts) >= 3:
+            org = self.orgs[parts[1].lower()]
+            if parts[2] == "repos" and len(parts) == 3 and method == "GET":
+                repos = [r for key, r in sorted(self.repos.items()) if key.split("/")[0] == org.name.lower()]
+                return self._page(path, query, [self._repo_json(r) for r in repos])
+            if parts[2] == "teams":
+                return self._teams(method, org, parts[3:], path, query)
+        if parts[:1] == ["repos"] and len(parts) >= 3:
+            repo = self.repos[f"{parts[1]}/{parts[2]}".lower()]
+            if len(parts) == 3 and method == "GET":
+                return 200, self._repo_json(repo), {}
+            if len(parts) > 4 and parts[3] == "contents" and method == "GET":
+                file_path = "/".join(parts[4:])
+                text = repo.files[(query.get("ref") or repo.default_branch, file_path)]
+                content = base64.b64encode(text.encode()).decode()
+                return 200, {"type": "file", "encoding": "base64", "path": file_path, "content": content}, {}
+        raise KeyError(path)
+
+    def _teams(
+        self, method: str, org: FakeOrg, rest: list[str], path: str, query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str]]:
+        if not rest and method == "GET":
+            teams = [{"slug": t.slug, "name": t.slug} for _, t in sorted(org.teams.items())]
+            return self._page(path, query, teams)
+        team = org.teams[rest[0].lower()]
+        if len(rest) == 1 and method == "GET":
+            return 200, {"slug": team.slug, "name": team.slug, "members_count": len(team.members)}, {}
+        if rest[1:] == ["members"] and method == "GET":
+            members = [{"login": login, "type": "User"} for _, login in sorted(team.members.items())]
+            return self._page(path, query, members)
+        if rest[1:] == ["invitations"] and method == "GET":
+            invites = [{"login": login, "role": "direct_member"} for _, login in sorted(team.pending.items())]
+            return self._page(path, query, invites)
+        if len(rest) == 3 and rest[1] == "memberships":
+            login = rest[2]
+            key = login.lower()
+            if method == "PUT":
+                if key in team.members:
+                    state = "active"
+                elif key in org.members:
+                    team.members[key] = login
+                    state = "active"
+                else:
+                    team.pending[key] = login
+                    state = "pending"
+                return 200, {"role": "member", "state": state}, {}
+            if method == "DELETE":
+                if team.members.pop(key, None) is None and team.pending.pop(key, None) is None:
+                    raise KeyError(login)
+                return 204, None, {}
+        raise KeyError(path)
+
+    def _page(self, path: str, query: dict[str, str], items: list[Any]) -> tuple[int, Any, dict[str, str]]:
+        per_page = min(MAX_PER_PAGE, max(1, int(query.get("per_page") or DEFAULT_PER_PAGE)))
+        page = max(1, int(query.get("page") or 1))
+        last = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        links = []
+        keep = {k: v for k, v in query.items() if k not in {"page", "per_page"}}
+        for rel, number in (("next", page + 1), ("last", last)):
+            if rel == "next" and page >= last:
+                continue
+            target = urlencode({**keep, "per_page": per_page, "page": number})
+            links.append(f'<{self.url.rstrip("/")}{path}?{target}>; rel="{rel}"')
+        return 200, chunk, {"Link": ", ".join(links)} if links else {}
+
+    def _repo_json(self, repo: FakeRepo) -> dict[str, Any]:
+        owner, name = repo.full_name.split("/")
+        return {
+            "full_name": repo.full_name,
+            "name": name,
+            "owner": {"login": owner},
+            "default_branch": repo.default_branch,
+            "archived": repo.archived,
+        }
+
+    def _reply(
+        self, request: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)

@@ -1,0 +1,613 @@
+"""GitHub deliveries: merges told to champions, review asks rotated among committers, review requests, activity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlmodel import Session
+
+from bot.services.business_hours import WorkingHours
+from bot.services.errors import NotOnRoster, UserError
+from bot.services.keys import Subject
+from bot.services.outbox import posting_of
+from bot.services.policy import current_policy
+from bot.services.reminders import is_working_time
+from storage import areas as area_store
+from storage import github as store
+from storage import questions as question_store
+from storage import roster as roster_store
+from storage.audit import add_audit_entry
+from storage.models import (
+    ActivityKind,
+    GitHubActivity,
+    GitHubDelivery,
+    Person,
+    Repo,
+    ReviewAsk,
+    ReviewAskState,
+    Role,
+)
+
+REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
+LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
+DELIVERY_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+EVENT_NAME = re.compile(r"^[a-z_]{1,32}$")
+TITLE_LENGTH = 200
+# The events and actions ccbot acts on; every other delivery is answered and left alone.
+USED = {
+    "pull_request": {"closed", "labeled", "review_requested"},
+    "pull_request_review": {"submitted"},
+}
+
+
+class PayloadError(UserError):
+    """A delivery's body is not what GitHub sends; the message says where."""
+
+
+class Account(BaseModel):
+    """A GitHub user as a delivery names them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    login: str = Field(max_length=60, pattern=LOGIN_PATTERN)
+
+
+class RepoRef(BaseModel):
+    """The repository a delivery is about."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    full_name: str = Field(max_length=140, pattern=REPO_PATTERN)
+
+
+class LabelRef(BaseModel):
+    """A label."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(max_length=100)
+
+
+class PullRequestData(BaseModel):
+    """The parts of a pull request ccbot uses."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    number: int = Field(ge=1, le=10**9)
+    title: str = Field(default="", max_length=1024)
+    state: str = Field(default="open", max_length=16)
+    user: Account | None = None
+    merged: bool | None = None
+    merged_at: dt.datetime | None = None
+    merged_by: Account | None = None
+
+    @field_validator("merged_at")
+    @classmethod
+    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
+        return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+class PullRequestEvent(BaseModel):
+    """A `pull_request` delivery."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: str = Field(max_length=40)
+    pull_request: PullRequestData
+    repository: RepoRef
+    label: LabelRef | None = None
+    requested_reviewer: Account | None = None
+    sender: Account | None = None
+
+
+class ReviewData(BaseModel):
+    """A submitted review."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user: Account | None = None
+    state: str = Field(default="", max_length=32)
+
+
+class ReviewEvent(BaseModel):
+    """A `pull_request_review` delivery."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    action: str = Field(max_length=40)
+    review: ReviewData
+    pull_request: PullRequestData
+    repository: RepoRef
+
+
+@dataclass(frozen=True)
+class GitHubPolicy:
+    """What the deliveries' handling needs from the settings."""
+
+    review_label: str
+    coordination_channel: str | None
+    hours: WorkingHours
+    web_url: str = "https://github.com"
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """A pull request as ccbot shows it: the link is always rebuilt from the repository and number."""
+
+    repo: str
+    number: int
+    title: str
+    author: str | None
+    web_url: str = "https://github.com"
+
+    @property
+    def url(self) -> str:
+        """Return the canonical link, `https://github.com/org/repo/pull/N`."""
+        return f"{self.web_url}/{self.repo}/pull/{self.number}"
+
+
+@dataclass
+class MergeNotice:
+    """A committer's PR merged: who hears of it, where, and whether no champion was around."""
+
+    pr: PullRequest
+    committer: Person
+    merged_by: str | None
+    champions: list[Person]
+    channel: str
+    thread_ts: str | None = None
+    off_hours: bool = False
+    merged_at: dt.datetime | None = None
+    area: str | None = None
+
+
+@dataclass
+class ReviewAskCard:
+    """A review ask with the people around it."""
+
+    ask: ReviewAsk
+    pr: PullRequest
+    reviewer: Person | None
+    passed_by: Person | None = None
+
+    @property
+    def id(self) -> int:
+        """The ask's id."""
+        assert self.ask.id is not None
+        return self.ask.id
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """Someone asked a committer, on GitHub, to review a pull request."""
+
+    pr: PullRequest
+    reviewer: Person
+    requested_by: str | None
+    delivery_id: str
+
+
+@dataclass
+class GitHubOutcome:
+    """What one delivery did, and the notices it implies (the caller renders and queues them)."""
+
+    status: str
+    detail: str = ""
+    merge: MergeNotice | None = None
+    asks: list[ReviewAskCard] = field(default_factory=list)
+    unassigned: list[ReviewAskCard] = field(default_factory=list)
+    requests: list[ReviewRequest] = field(default_factory=list)
+    activity: int = 0
+
+
+def is_used(event: str, action: str | None) -> bool:
+    """Whether ccbot acts on this event and action at all."""
+    return action in USED.get(event, set())
+
+
+def parse_event(event: str, data: Any) -> PullRequestEvent | ReviewEvent:
+    """Validate a used delivery's body; raise PayloadError naming the first problem (never echoing input)."""
+    model: type[PullRequestEvent] | type[ReviewEvent] = (
+        ReviewEvent if event == "pull_request_review" else PullRequestEvent
+    )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        raise PayloadError(f"{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
+
+
+def record_delivery(session: Session, delivery_id: str, event: str, action: str, *, now: dt.datetime) -> bool:
+    """Claim a delivery id in the current transaction; False when it was handled before."""
+    return store.add_delivery(
+        session, GitHubDelivery(delivery_id=delivery_id, event=event, action=action[:32], received_at=now)
+    )
+
+
+def handle_event(
+    session: Session,
+    payload: PullRequestEvent | ReviewEvent,
+    *,
+    delivery_id: str,
+    policy: GitHubPolicy,
+    now: dt.datetime,
+) -> GitHubOutcome:
+    """Decide what a delivery means (without committing): activity, a merge notice, a review ask or DM."""
+    if isinstance(payload, ReviewEvent):
+        return _review_submitted(session, payload, delivery_id=delivery_id, policy=policy, now=now)
+    if payload.action == "closed":
+        return _merged(session, payload, delivery_id=delivery_id, policy=policy, now=now)
+    if payload.action == "labeled":
+        return _labeled(session, payload, policy=policy, now=now)
+    return _review_requested(session, payload, delivery_id=delivery_id, policy=policy)
+
+
+def _committer(session: Session, login: str | None) -> Person | None:
+    if not login:
+        return None
+    person = roster_store.get_person_by_github(session, login)
+    if person is None or person.removed_on is not None or person.id is None:
+        return None
+    return person if Role.COMMITTER.value in roster_store.list_roles(session, person.id) else None
+
+
+def _pull_request(repo: Repo, data: PullRequestData, policy: GitHubPolicy) -> PullRequest:
+    title = " ".join(data.title.split())
+    if len(title) > TITLE_LENGTH:
+        title = title[: TITLE_LENGTH - 1] + "…"
+    return PullRequest(
+        repo=repo.full_name,
+        number=data.number,
+        title=title,
+        author=data.user.login if data.user else None,
+        web_url=policy.web_url,
+    )
+
+
+def _record_activity(
+    session: Session,
+    person: Person,
+    kind: ActivityKind,
+    repo: Repo,
+    number: int,
+    *,
+    at: dt.datetime,
+    delivery_id: str,
+) -> int:
+    assert person.id is not None
+    assert repo.id is not None
+    row = GitHubActivity(
+        person_id=person.id, kind=kind, repo_id=repo.id, pr_number=number, at=at, delivery_id=delivery_id
+    )
+    return 1 if store.add_activity(session, row) else 0
+
+
+def _merged(
+    session: Session, payload: PullRequestEvent, *, delivery_id: str, policy: GitHubPolicy, now: dt.datetime
+) -> GitHubOutcome:
+    data = payload.pull_request
+    if not data.merged:
+        return GitHubOutcome(status="ignored", detail="closed without merging")
+    merger = _committer(session, data.merged_by.login if data.merged_by else None)
+    author = _committer(session, data.user.login if data.user else None)
+    if merger is None and author is None:
+        return GitHubOutcome(status="ignored", detail="neither merged nor authored by a committer")
+    repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
+    merged_at = min(data.merged_at or now, now)
+    recorded = 0
+    if merger is not None:
+        recorded += _record_activity(
+            session, merger, ActivityKind.MERGED, repo, data.number, at=merged_at, delivery_id=delivery_id
+        )
+    if author is not None:
+        recorded += _record_activity(
+            session, author, ActivityKind.AUTHORED, repo, data.number, at=merged_at, delivery_id=delivery_id
+        )
+    committer = merger or author
+    assert committer is not None
+    assert committer.id is not None
+    pr = _pull_request(repo, data, policy)
+    notice = _merge_notice(session, pr, committer, repo, policy=policy, merged_at=merged_at, now=now)
+    if notice is not None:
+        notice.merged_by = data.merged_by.login if data.merged_by else None
+    add_audit_entry(
+        session,
+        at=now,
+        actor="github",
+        action="github.merged",
+        subject=f"{repo.full_name}#{data.number}",
+        details={"committer": committer.github, "delivery": delivery_id},
+    )
+    return GitHubOutcome(
+        status="accepted",
+        detail=f"merge by {committer.github} recorded",
+        merge=notice,
+        activity=recorded,
+    )
+
+
+def _merge_notice(
+    session: Session,
+    pr: PullRequest,
+    committer: Person,
+    repo: Repo,
+    *,
+    policy: GitHubPolicy,
+    merged_at: dt.datetime,
+    now: dt.datetime,
+) -> MergeNotice | None:
+    """Pilot and establish: the champions, in the PR's question thread or the coordination channel; scale: the area."""
+    assert committer.id is not None
+    assert repo.id is not None
+    if current_policy(session).routes_by_area:
+        area = area_store.find_area_for_repo(session, repo.full_name)
+        channel = area.channel if area else policy.coordination_channel
+        if not channel:
+            return None
+        return MergeNotice(
+            pr=pr,
+            committer=committer,
+            merged_by=None,
+            champions=[],
+            channel=channel,
+            merged_at=merged_at,
+            area=area.name if area else None,
+        )
+    champions = [c for _, c in roster_store.list_active_champions(session, committer.id)]
+    question = question_store.find_question_for_pr(session, repo.id, pr.number)
+    posting = posting_of(session, Subject.question(question.id or 0)) if question else None
+    thread = (posting.channel, posting.ts) if posting else None
+    channel = thread[0] if thread else policy.coordination_channel
+    if not channel:
+        return None
+    off_hours = bool(champions) and not any(is_working_time(merged_at, c, policy.hours) for c in champions)
+    return MergeNotice(
+        pr=pr,
+        committer=committer,
+        merged_by=None,
+        champions=champions,
+        channel=channel,
+        thread_ts=thread[1] if thread else None,
+        off_hours=off_hours,
+        merged_at=merged_at,
+    )
+
+
+def _labeled(
+    session: Session, payload: PullRequestEvent, *, policy: GitHubPolicy, now: dt.datetime
+) -> GitHubOutcome:
+    data = payload.pull_request
+    label = payload.label.name if payload.label else ""
+    if label.strip().lower() != policy.review_label.strip().lower():
+        return GitHubOutcome(status="ignored", detail=f"not the review label ({policy.review_label})")
+    if data.state != "open" or data.merged:
+        return GitHubOutcome(status="ignored", detail="the pull request is not open")
+    repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
+    assert repo.id is not None
+    if store.find_review_ask(session, repo.id, data.number) is not None:
+        return GitHubOutcome(status="accepted", detail="a committer was already asked to review it")
+    pr = _pull_request(repo, data, policy)
+    reviewer = _next_reviewer(session, repo, author=pr.author, skip=set(), today=now.date())
+    ask = ReviewAsk(
+        repo_id=repo.id,
+        pr_number=data.number,
+        title=pr.title[:300],
+        author=(pr.author or "")[:100],
+        person_id=reviewer.id if reviewer else None,
+        state=ReviewAskState.ASKED if reviewer else ReviewAskState.UNASSIGNED,
+        asked_at=now,
+    )
+    if not store.add_review_ask(session, ask):
+        return GitHubOutcome(status="accepted", detail="a committer was already asked to review it")
+    card = ReviewAskCard(ask=ask, pr=pr, reviewer=reviewer)
+    add_audit_entry(
+        session,
+        at=now,
+        actor="github",
+        action="review.asked",
+        subject=f"{repo.full_name}#{data.number}",
+        details={"reviewer": reviewer.github if reviewer else None},
+    )
+    if reviewer is None:
+        return GitHubOutcome(status="accepted", detail="no committer free to review", unassigned=[card])
+    return GitHubOutcome(status="accepted", detail=f"{reviewer.github} asked to review", asks=[card])
+
+
+def _next_reviewer(
+    session: Session, repo: Repo, *, author: str | None, skip: set[int], today: dt.date
+) -> Person | None:
+    """The committer with a grant on the repo holding the fewest open asks (then asked longest ago), not away."""
+    candidates = [
+        p
+        for p in store.list_grant_holders(session, repo.key)
+        if p.id is not None
+        and p.id not in skip
+        and p.slack_user_id
+        and (author is None or p.github_key != author.lower())
+        and (p.away_until is None or p.away_until < today)
+    ]
+    if not candidates:
+        return None
+    ids = [p.id or 0 for p in candidates]
+    loads = store.open_review_counts(session, ids)
+    last = store.last_review_asked(session, ids)
+    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return min(
+        candidates, key=lambda p: (loads.get(p.id or 0, 0), last.get(p.id or 0) or epoch, p.github_key)
+    )
+
+
+def _review_requested(
+    session: Session, payload: PullRequestEvent, *, delivery_id: str, policy: GitHubPolicy
+) -> GitHubOutcome:
+    if payload.requested_reviewer is None:
+        return GitHubOutcome(status="ignored", detail="a team was asked, not a person")
+    reviewer = _committer(session, payload.requested_reviewer.login)
+    if reviewer is None or not reviewer.slack_user_id:
+        return GitHubOutcome(status="ignored", detail="the reviewer is not a committer on the roster")
+    repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
+    pr = _pull_request(repo, payload.pull_request, policy)
+    request = ReviewRequest(
+        pr=pr,
+        reviewer=reviewer,
+        requested_by=payload.sender.login if payload.sender else None,
+        delivery_id=delivery_id,
+    )
+    return GitHubOutcome(status="accepted", detail=f"{reviewer.github} told", requests=[request])
+
+
+def _review_submitted(
+    session: Session, payload: ReviewEvent, *, delivery_id: str, policy: GitHubPolicy, now: dt.datetime
+) -> GitHubOutcome:
+    data = payload.pull_request
+    reviewer = _committer(session, payload.review.user.login if payload.review.user else None)
+    author = data.user.login.lower() if data.user else None
+    if reviewer is None or reviewer.github_key == author:
+        return GitHubOutcome(status="ignored", detail="not a committer's review of someone else's PR")
+    repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
+    recorded = _record_activity(
+        session, reviewer, ActivityKind.REVIEWED, repo, data.number, at=now, delivery_id=delivery_id
+    )
+    assert repo.id is not None
+    ask = store.find_review_ask(session, repo.id, data.number)
+    if ask is not None and ask.person_id == reviewer.id and ask.state in store.OPEN_ASK_STATES:
+        ask.state, ask.answered_at = ReviewAskState.REVIEWED, ask.answered_at or now
+        session.add(ask)
+    return GitHubOutcome(status="accepted", detail=f"review by {reviewer.github} recorded", activity=recorded)
+
+
+def get_ask_card(session: Session, ask_id: int, *, web_url: str = "https://github.com") -> ReviewAskCard:
+    """Return a review ask with its pull request and current reviewer."""
+    ask = store.get_review_ask(session, ask_id)
+    if ask is None:
+        raise UserError("That review request no longer exists.")
+    return _ask_card(session, ask, web_url=web_url)
+
+
+def _ask_card(
+    session: Session, ask: ReviewAsk, *, web_url: str, passed_by: Person | None = None
+) -> ReviewAskCard:
+    repo = roster_store.get_repo_by_id(session, ask.repo_id)
+    pr = PullRequest(
+        repo=repo.full_name if repo else "",
+        number=ask.pr_number,
+        title=ask.title,
+        author=ask.author or None,
+        web_url=web_url,
+    )
+    reviewer = roster_store.get_person(session, ask.person_id) if ask.person_id else None
+    return ReviewAskCard(ask=ask, pr=pr, reviewer=reviewer, passed_by=passed_by)
+
+
+def _held_ask(session: Session, ask_id: int, person: Person | None) -> ReviewAsk:
+    if person is None or person.id is None:
+        raise NotOnRoster(
+            "Only the committer asked to review can answer this. Ask a program admin to add you."
+        )
+    ask = store.get_review_ask_for_update(session, ask_id)
+    if ask is None:
+        raise UserError("That review request no longer exists.")
+    if ask.person_id != person.id:
+        raise UserError("This review request is no longer yours: it went to someone else. Nothing to do.")
+    return ask
+
+
+def take_review(
+    session: Session,
+    ask_id: int,
+    person: Person | None,
+    *,
+    now: dt.datetime,
+    web_url: str = "https://github.com",
+) -> ReviewAskCard:
+    """The asked committer takes the review (committed); taking it twice changes nothing."""
+    ask = _held_ask(session, ask_id, person)
+    assert person is not None
+    if ask.state == ReviewAskState.ASKED:
+        ask.state, ask.answered_at = ReviewAskState.TAKEN, now
+        session.add(ask)
+        _audit_ask(session, ask, "review.taken", person.github, now=now)
+    session.commit()
+    return _ask_card(session, ask, web_url=web_url)
+
+
+def pass_review(
+    session: Session,
+    ask_id: int,
+    person: Person | None,
+    *,
+    now: dt.datetime,
+    web_url: str = "https://github.com",
+) -> ReviewAskCard:
+    """The asked committer passes the review on: the next committer by load is asked, or nobody is left.
+
+    Not committed: the caller queues the next ask's DM in the same transaction.
+    """
+    ask = _held_ask(session, ask_id, person)
+    assert person is not None
+    assert person.id is not None
+    if ask.state != ReviewAskState.ASKED:
+        raise UserError("You already took this review; it stays yours. Review it on GitHub when you can.")
+    repo = roster_store.get_repo_by_id(session, ask.repo_id)
+    assert repo is not None
+    passed = [*ask.passed, person.id]
+    reviewer = _next_reviewer(session, repo, author=ask.author or None, skip=set(passed), today=now.date())
+    ask.passed = passed
+    ask.person_id = reviewer.id if reviewer else None
+    ask.state = ReviewAskState.ASKED if reviewer else ReviewAskState.UNASSIGNED
+    ask.asked_at = now
+    session.add(ask)
+    _audit_ask(
+        session, ask, "review.passed", person.github, now=now, to=reviewer.github if reviewer else None
+    )
+    return _ask_card(session, ask, web_url=web_url, passed_by=person)
+
+
+def _audit_ask(
+    session: Session, ask: ReviewAsk, action: str, actor: str, *, now: dt.datetime, **details: Any
+) -> None:
+    repo = roster_store.get_repo_by_id(session, ask.repo_id)
+    add_audit_entry(
+        session,
+        at=now,
+        actor=actor,
+        action=action,
+        subject=f"{repo.full_name if repo else ask.repo_id}#{ask.pr_number}",
+        details=details,
+    )
+
+
+@dataclass(frozen=True)
+class GitHubWork:
+    """A committer's recent work on GitHub, for `/cc`, App Home and inactivity."""
+
+    merged: int
+    authored: int
+    reviewed: int
+    last_seen: dt.datetime | None
+    open_asks: list[ReviewAskCard]
+
+
+RECENT_WORK = dt.timedelta(days=30)
+
+
+def github_work(
+    session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
+) -> GitHubWork:
+    """Return a person's merges and reviews of the last 30 days, when last seen, and their open review asks."""
+    counts = store.activity_counts(session, person_id, since=now - RECENT_WORK)
+    asks = [
+        _ask_card(session, ask, web_url=web_url) for ask in store.list_open_review_asks_of(session, person_id)
+    ]
+    return GitHubWork(
+        merged=counts.get(ActivityKind.MERGED.value, 0),
+        authored=counts.get(ActivityKind.AUTHORED.value, 0),
+        reviewed=counts.get(ActivityKind.REVIEWED.value, 0),
+        last_seen=store.last_activity_at(session, person_id),
+        open_asks=asks,
+    )

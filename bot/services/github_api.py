@@ -1,0 +1,61 @@
+"""GitHub as services see it: teams, memberships and repository files; implemented over githubkit in bot.github."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.services.errors import UserError
+
+
+class GitHubError(UserError):
+    """GitHub refused or could not be reached; the message is one line saying what to do."""
+
+
+class GitHubNotFound(GitHubError):
+    """The team, repository or file does not exist (or the credentials cannot see it)."""
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """A repository as GitHub describes it."""
+
+    full_name: str
+    default_branch: str
+    archived: bool = False
+
+
+class GitHubApi(Protocol):
+    """What ccbot asks of GitHub; services receive plain values from it, never HTTP."""
+
+    def list_teams(self, org: str) -> list[str]:
+        """Return the slugs of an organisation's teams."""
+        ...
+
+    def team_members(self, org: str, slug: str) -> list[str]:
+        """Return the logins of a team's members."""
+        ...
+
+    def team_invitations(self, org: str, slug: str) -> list[str]:
+        """Return the logins with a pending invitation to a team."""
+        ...
+
+    def add_team_member(self, org: str, slug: str, login: str) -> str:
+        """Add someone to a team; return `active`, or `pending` when GitHub sent an invitation."""
+        ...
+
+    def remove_team_member(self, org: str, slug: str, login: str) -> None:
+        """Remove someone's membership of a team, or cancel their pending invitation."""
+        ...
+
+    def get_repo(self, full_name: str) -> RepoInfo:
+        """Return one repository."""
+        ...
+
+    def list_org_repos(self, org: str) -> list[RepoInfo]:
+        """Return every repository of an organisation."""
+        ...
+
+    def read_file(self, full_name: str, path: str, ref: str) -> str | None:
+        """Return a file's text at `ref`, or None when there is no such file."""
+        ...

@@ -1,0 +1,101 @@
+"""The GitHub commands as a user runs them: access plan / apply, owners sync --github, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.github_standin import GitHubStandIn
+from storage.db import make_engine, make_session_factory
+from tests.conftest import ROOT, load_pilot
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, github: GitHubStandIn, sqlite_template: Path
+) -> GitHubStandIn:
+    """A migrated database with the pilot roster, GitHub pointed at the stand-in, run from an empty directory."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "CCBOT_", "GITHUB_")):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(sqlite_template, tmp_path / "cli.db")
+    monkeypatch.setenv("CCBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("GITHUB_API_URL", github.url)
+    monkeypatch.setenv("CCBOT_GITHUB_TOKEN", github.token)
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    with make_session_factory(engine)() as session:
+        load_pilot(session)
+    engine.dispose()
+    return github
+
+
+def test_plan_prints_each_team_and_changes_nothing_then_apply_makes_it_so(env: GitHubStandIn) -> None:
+    env.add_team("openedx/committers-edx-platform", members=["ziafazal", "stranger-danger", "openedx-bot"])
+    env.add_team("openedx/core-contributors")
+    Path("access.yaml").write_text((ROOT / "examples" / "access.yaml").read_text())
+    plan = runner.invoke(app, ["access", "plan"])
+    assert plan.exit_code == 0, plan.output
+    assert "openedx/committers-edx-platform: 1 in place" in plan.output
+    assert "  + bradenmacdonald          granted openedx/edx-platform" in plan.output
+    assert "  ? stranger-danger          not on the roster: left alone" in plan.output
+    assert "plan only, nothing changed" in plan.output
+    assert env.writes() == []
+    applied = runner.invoke(app, ["access", "apply"])
+    assert applied.exit_code == 0, applied.output
+    assert "applied: " in applied.output
+    assert "bradenmacdonald" in env.pending("openedx/committers-edx-platform")
+    again = runner.invoke(app, ["access", "plan"])
+    assert "0 to add, 0 to remove" in again.output
+
+
+def test_apply_refuses_above_max_removals_with_one_line(env: GitHubStandIn) -> None:
+    env.add_team("openedx/committers-edx-platform", members=["ziafazal", "symbolist", "regisb"])
+    env.add_team("openedx/core-contributors", members=["ziafazal"])
+    Path("access.yaml").write_text((ROOT / "examples" / "access.yaml").read_text())
+    result = runner.invoke(app, ["access", "apply", "--max-removals", "1"])
+    assert result.exit_code == 2
+    assert "removes 2 memberships, more than --max-removals 1" in result.output
+    assert env.writes() == []
+
+
+def test_missing_config_and_missing_credentials_are_one_line_errors(
+    env: GitHubStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = runner.invoke(app, ["access", "plan", "--config", "nope.yaml"])
+    assert missing.exit_code == 2
+    assert missing.output.startswith("ccbot: nope.yaml: not found.")
+    Path("access.yaml").write_text("teams:\n  - team: a/b\n    repos: [a/c]\n")
+    monkeypatch.delenv("CCBOT_GITHUB_TOKEN")
+    unset = runner.invoke(app, ["access", "plan"])
+    assert unset.exit_code == 2
+    assert unset.output.strip() == (
+        "ccbot: CCBOT_GITHUB_TOKEN is not set (nor CCBOT_GITHUB_APP_ID): it is required to call GitHub"
+    )
+
+
+def test_owners_sync_from_github(env: GitHubStandIn) -> None:
+    env.add_repo("openedx/XBlock", {"catalog-info.yaml": "kind: Component\nspec: {owner: user:ormsbee}\n"})
+    result = runner.invoke(app, ["owners", "sync", "--github", "openedx"])
+    assert result.exit_code == 0, result.output
+    assert "synced owners of 1 repositories" in result.output
+    bad = runner.invoke(app, ["owners", "sync", "--github", "not a name"])
+    assert bad.exit_code == 2
+    assert "'not a name' is not an organisation or org/repo" in bad.output
+    two = runner.invoke(app, ["owners", "sync", "a", "b"])
+    assert two.exit_code == 2
+    assert "give one directory" in two.output
+
+
+def test_the_new_jobs_are_listed_daily() -> None:
+    listed = runner.invoke(app, ["jobs", "list"])
+    assert "access_drift" in listed.output
+    assert "daily 06:30 UTC" in listed.output
+    assert "github_owners_sync" in listed.output

@@ -1,0 +1,340 @@
+"""POST /hooks/github: signatures, redelivery, unknown events, malformed, huge and deep bodies; fuzzed deliveries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from bot.app import build_runtime
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from bot.github_hook import MAX_BODY, GitHubHook, sign
+from bot.runtime import Runtime
+from bot.settings import load_settings
+from bot.slack import make_client
+from bot.slack_standin import SlackStandIn
+from storage.db import upgrade
+from storage.models import GitHubActivity, GitHubDelivery
+from tests.conftest import GITHUB_SECRET, NOW, RunningBot, load_pilot
+
+COORDINATION = "C0COORD01"
+
+
+def pr_payload(
+    action: str,
+    number: int = 4242,
+    *,
+    author: str = "ziafazal",
+    repo: str = "openedx/edx-platform",
+    merged_by: str | None = None,
+    title: str = "Speed up the grades page",
+    **extra: Any,
+) -> dict[str, Any]:
+    """Return a `pull_request` delivery body shaped like GitHub's (with fields ccbot does not read)."""
+    merged = merged_by is not None
+    return {
+        "action": action,
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "html_url": f"https://github.com/{repo}/pull/{number}",
+            "title": title,
+            "state": "closed" if merged else "open",
+            "user": {"login": author, "id": 1, "type": "User"},
+            "merged": merged,
+            "merged_at": extra.pop("merged_at", "2026-11-26T14:30:00Z") if merged else None,
+            "merged_by": {"login": merged_by} if merged_by else None,
+            "head": {"ref": "feature", "sha": "abc123"},
+            "base": {"ref": "master", "repo": {"full_name": repo}},
+        },
+        "repository": {"full_name": repo, "name": repo.split("/")[1], "private": False},
+        "sender": {"login": extra.pop("sender", author)},
+        **extra,
+    }
+
+
+def deliver(
+    bot: RunningBot,
+    event: str,
+    payload: Any,
+    *,
+    delivery: str = "d-1",
+    raw: bytes | None = None,
+    secret: str = GITHUB_SECRET,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """Post a delivery signed the way GitHub signs it."""
+    body = raw if raw is not None else json.dumps(payload).encode()
+    all_headers = {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": delivery,
+        "X-Hub-Signature-256": sign(secret, body),
+        "User-Agent": "GitHub-Hookshot/test",
+    }
+    if headers is not None:
+        all_headers.update(headers)
+        all_headers = {k: v for k, v in all_headers.items() if v}
+    return httpx.post(f"{bot.url}/hooks/github", content=body, headers=all_headers, timeout=10)
+
+
+def _rows(bot: RunningBot, model: type) -> list[Any]:
+    with bot.runtime.session_factory() as session:
+        return list(session.exec(select(model)).all())
+
+
+MERGED = pr_payload("closed", merged_by="ziafazal")
+
+
+BAD_SIGNATURES = {
+    "missing": ({"X-Hub-Signature-256": ""}, "missing X-Hub-Signature-256"),
+    "wrong-secret": (
+        {"X-Hub-Signature-256": sign("another-secret", json.dumps(MERGED).encode())},
+        "does not match",
+    ),
+    "other-body": ({"X-Hub-Signature-256": sign(GITHUB_SECRET, b"{}")}, "does not match"),
+    "no-prefix": (
+        {"X-Hub-Signature-256": sign(GITHUB_SECRET, json.dumps(MERGED).encode()).removeprefix("sha256=")},
+        "does not match",
+    ),
+    "sha1-only": (
+        {"X-Hub-Signature-256": "", "X-Hub-Signature": "sha1=0123456789abcdef"},
+        "missing X-Hub-Signature-256",
+    ),
+    "uppercase-hex": (
+        {"X-Hub-Signature-256": sign(GITHUB_SECRET, json.dumps(MERGED).encode()).upper()},
+        "does not match",
+    ),
+}
+
+
+def test_bad_signatures_get_401_and_change_nothing(bot: RunningBot) -> None:
+    for name, (headers, why) in BAD_SIGNATURES.items():
+        response = deliver(bot, "pull_request", MERGED, headers=headers)
+        assert response.status_code == 401, name
+        assert why in response.json()["error"], name
+    assert _rows(bot, GitHubDelivery) == []
+    assert bot.slack.messages() == []
+
+
+def test_ping_is_answered_and_unused_events_are_ignored_politely(bot: RunningBot) -> None:
+    assert deliver(bot, "ping", {"zen": "Keep it logically awesome.", "hook_id": 1}).json() == {
+        "status": "pong"
+    }
+    issues = deliver(bot, "issues", {"action": "opened", "issue": {"number": 1}}, delivery="d-2")
+    assert issues.status_code == 200
+    assert issues.json() == {"status": "ignored", "reason": "issues.opened is not something ccbot acts on"}
+    opened = deliver(bot, "pull_request", pr_payload("opened"), delivery="d-3")
+    assert opened.status_code == 200
+    assert opened.json()["status"] == "ignored"
+    hostile = deliver(bot, "pull_request", {"action": "<!channel> " * 20}, delivery="d-4")
+    assert hostile.status_code == 200
+    assert "channel" not in hostile.text
+    assert _rows(bot, GitHubDelivery) == []
+    assert bot.slack.messages() == []
+
+
+def test_a_merge_is_told_once_and_a_redelivery_changes_nothing(bot: RunningBot) -> None:
+    first = deliver(bot, "pull_request", MERGED, delivery="72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "accepted"
+    again = deliver(bot, "pull_request", MERGED, delivery="72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    assert again.status_code == 200
+    assert again.json()["status"] == "duplicate"
+    assert len(bot.slack.messages(COORDINATION)) == 1
+    assert len(_rows(bot, GitHubDelivery)) == 1
+    activity = _rows(bot, GitHubActivity)
+    assert sorted(a.kind for a in activity) == ["authored", "merged"]
+
+
+def _deep(depth: int) -> bytes:
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+MALFORMED = [
+    ("pull_request", b"{not json", {}, "not JSON"),
+    ("pull_request", b"\xff\xfe\x00", {}, "not JSON"),
+    ("pull_request", b"[1, 2, 3]", {}, "not a JSON object"),
+    ("pull_request", b"[" * 200_000 + b"]" * 200_000, {}, "not JSON"),
+    ("pull_request", _deep(100_000), {}, "not JSON"),
+    (
+        "pull_request",
+        json.dumps({"action": "closed", "pull_request": {"number": "x"}}).encode(),
+        {},
+        "pull_request.number",
+    ),
+    (
+        "pull_request",
+        json.dumps({"action": "closed", "pull_request": [], "repository": {}}).encode(),
+        {},
+        "pull_request",
+    ),
+    (
+        "pull_request",
+        json.dumps(pr_payload("closed", merged_by="ziafazal", repo="../../etc")).encode(),
+        {},
+        "repository.full_name",
+    ),
+    ("pull_request", json.dumps(MERGED).encode(), {"X-GitHub-Delivery": ""}, "X-GitHub-Delivery"),
+    ("Pull Request!", json.dumps(MERGED).encode(), {}, "X-GitHub-Event"),
+    (
+        "pull_request",
+        b"payload=%7Bbroken",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        "not JSON",
+    ),
+]
+
+
+def test_malformed_deliveries_get_400_never_500_and_change_nothing(bot: RunningBot) -> None:
+    for number, (event, raw, headers, error) in enumerate(MALFORMED):
+        response = deliver(bot, event, None, raw=raw, headers=headers, delivery=f"bad-{number}")
+        assert response.status_code == 400, (number, response.text)
+        assert error in response.json()["error"], number
+    assert _rows(bot, GitHubDelivery) == []
+    assert bot.slack.messages() == []
+
+
+def test_deep_nesting_in_fields_ccbot_does_not_read_is_fine(bot: RunningBot) -> None:
+    payload = dict(MERGED)
+    body = json.dumps(payload).encode()
+    # 900 levels: as deep as a JSON parser takes, inside a field that is never read.
+    body = body[:-1] + b', "extra": ' + _deep(900) + b"}"
+    response = deliver(bot, "pull_request", None, raw=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+
+
+def test_a_form_encoded_delivery_is_read_like_json(bot: RunningBot) -> None:
+    from urllib.parse import urlencode
+
+    body = urlencode({"payload": json.dumps(MERGED)}).encode()
+    response = deliver(
+        bot, "pull_request", None, raw=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+
+
+def test_a_huge_body_is_refused_with_413_whether_announced_or_streamed(bot: RunningBot) -> None:
+    big = b'{"action": "closed", "pad": "' + b"x" * (MAX_BODY + 10) + b'"}'
+    announced = deliver(bot, "pull_request", None, raw=big)
+    assert announced.status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    streamed = httpx.post(
+        f"{bot.url}/hooks/github",
+        content=chunks(),
+        headers={
+            "Content-Type": "application/json",
+            "X-GitHub-Event": "pull_request",
+            "X-GitHub-Delivery": "d-big",
+            "X-Hub-Signature-256": sign(GITHUB_SECRET, big),
+        },
+        timeout=10,
+    )
+    assert streamed.status_code == 413
+    assert _rows(bot, GitHubDelivery) == []
+
+
+def test_without_a_secret_the_endpoint_says_it_is_not_configured(bot: RunningBot) -> None:
+    bot.runtime.settings = bot.runtime.settings.model_copy(update={"github_webhook_secret": None})
+    response = deliver(bot, "pull_request", MERGED)
+    assert response.status_code == 503
+    assert "CCBOT_GITHUB_WEBHOOK_SECRET" in response.json()["error"]
+
+
+NASTY = st.one_of(
+    st.text(max_size=200),
+    st.sampled_from(
+        ["<!channel>", "<@U0PILOT01>", "<https://evil.example|x>", "ziafazal", "regisb", "a" * 3000]
+    ),
+    st.integers(),
+    st.none(),
+    st.booleans(),
+)
+LOGINS = st.one_of(st.sampled_from(["ziafazal", "bradenmacdonald", "regisb", "nobody-here"]), NASTY)
+DELIVERIES = st.fixed_dictionaries(
+    {
+        "action": st.sampled_from(["closed", "labeled", "review_requested", "submitted", "opened"]),
+        "pull_request": st.fixed_dictionaries(
+            {"number": st.one_of(st.integers(min_value=-5, max_value=10**10), NASTY), "title": NASTY},
+            optional={
+                "merged": NASTY,
+                "merged_at": st.one_of(NASTY, st.just("2026-11-26T04:00:00Z")),
+                "state": st.sampled_from(["open", "closed"]),
+                "user": st.fixed_dictionaries({"login": LOGINS}),
+                "merged_by": st.one_of(st.none(), st.fixed_dictionaries({"login": LOGINS})),
+            },
+        ),
+        "repository": st.fixed_dictionaries({"full_name": st.one_of(st.just("openedx/edx-platform"), NASTY)}),
+    },
+    optional={
+        "label": st.fixed_dictionaries({"name": st.one_of(st.just("cc-review-please"), NASTY)}),
+        "requested_reviewer": st.one_of(st.none(), st.fixed_dictionaries({"login": LOGINS})),
+        "review": st.fixed_dictionaries({"user": st.fixed_dictionaries({"login": LOGINS})}),
+    },
+)
+
+
+@pytest.fixture(scope="module")
+def hook_world(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[GitHubHook, Runtime, SlackStandIn]]:
+    """A GitHub hook on the pilot roster, called in-process, for fuzzing."""
+    slack = SlackStandIn().start()
+    configured = load_settings(
+        SLACK_BOT_TOKEN="xoxb-fuzz",
+        SLACK_API_URL=slack.url,
+        CCBOT_DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('ghfuzz') / 'fuzz.db'}",
+        CCBOT_COORDINATION_CHANNEL="C0COORD01",
+        CCBOT_GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
+    )
+    client = make_client(configured)
+    runtime = build_runtime(configured, client, clock=lambda: NOW)
+    upgrade(runtime.engine)
+    with runtime.session_factory() as session:
+        load_pilot(session)
+    yield GitHubHook(runtime, client), runtime, slack
+    slack.stop()
+    runtime.engine.dispose()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    payload=DELIVERIES,
+    event=st.sampled_from(["pull_request", "pull_request_review"]),
+    n=st.integers(0, 10**9),
+)
+def test_any_signed_delivery_gets_200_or_400_and_nothing_unescaped_reaches_slack(
+    hook_world: tuple[GitHubHook, Runtime, SlackStandIn], payload: dict[str, Any], event: str, n: int
+) -> None:
+    hook, runtime, slack = hook_world
+    body = json.dumps(payload).encode()
+    headers = {
+        "content-type": "application/json",
+        "x-github-event": event,
+        "x-github-delivery": f"fuzz-{n}",
+        "x-hub-signature-256": sign(GITHUB_SECRET, body),
+    }
+    with runtime.session_factory() as session:
+        before = len(session.exec(select(GitHubDelivery)).all())
+    answer = hook.handle(headers, body)
+    assert answer.status in {200, 400}, answer.body
+    with runtime.session_factory() as session:
+        after = len(session.exec(select(GitHubDelivery)).all())
+    if answer.status == 400:
+        assert answer.body["error"]
+        assert after == before
+    for message in slack.messages():
+        for text in (message["text"], json.dumps(message["blocks"])):
+            assert "<!channel>" not in text
+            assert "<https://evil" not in text
