@@ -628,7 +628,7 @@ class Console:
             "x-github-delivery": f"console-{secrets.token_hex(8)}",
             "x-hub-signature-256": sign_github(self.secret, body),
         }
-        answer = GitHubHook(self.runtime, self.client).handle(headers, body)
+        answer = GitHubHook(self.runtime).handle(headers, body)
         self.say(f"(GitHub → /hooks/github: {answer.status} {json.dumps(answer.body)})")
         self.shown = Shown()
         self.show_new(everyone=True)
