@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -261,3 +262,14 @@ def restore_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say once, in one line, that the PostgreSQL cases were skipped and how to run them."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    postgres = [report for report in skipped if NO_POSTGRES in str(report.longrepr)]
+    if postgres:
+        terminalreporter.write_line(
+            f"{len(postgres)} PostgreSQL cases skipped: set CCBOT_TEST_POSTGRES_URL to run them "
+            "(e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
