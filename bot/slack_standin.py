@@ -462,3 +462,35 @@ class SlackStandIn:
             return {"ok": False, "error": "invalid_arguments"}
         self.state.home_views[str(args.get("user_id"))] = view
         return {"ok": True, "view": view}
+
+
+def main() -> None:
+    """Serve the stand-in on its own (`python -m bot.slack_standin --port 8081`) for `ccbot serve` to talk to."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="A local stand-in for Slack's Web API.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="ID[:NAME]",
+        help="a channel the bot is in (repeatable)",
+    )
+    args = parser.parse_args()
+    stand_in = SlackStandIn(args.host, args.port).start()
+    for channel in args.channel:
+        channel_id, _, name = channel.partition(":")
+        stand_in.add_channel(channel_id, name or channel_id.lower())
+    print(f"Slack stand-in on {stand_in.url}: set SLACK_API_URL={stand_in.url} (Ctrl-C stops it)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        stand_in.stop()
+
+
+if __name__ == "__main__":
+    main()
