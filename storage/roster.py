@@ -232,41 +232,85 @@ def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], 
     return by_person, by_org
 
 
-def list_expiring_agreements(session: Session, *, after: dt.date, until: dt.date) -> list[Agreement]:
-    """Return agreements ending in (after, until] that no later agreement of the same kind and holder renews."""
-    found: list[Agreement] = []
-    # One query per kind of holder: a single OR-ed correlation would keep the database off its indexes.
-    for field in ("person_id", "organization_id"):
-        renewal = aliased(Agreement)
-        holder = col(getattr(Agreement, field))
-        renewed = exists().where(
-            col(getattr(renewal, field)) == holder,
-            col(renewal.kind) == col(Agreement.kind),
-            or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
+def is_renewed(field: str) -> Any:
+    """Whether a later agreement of the same kind and holder (or one without an end) renews `Agreement`."""
+    renewal = aliased(Agreement)
+    return exists().where(
+        col(getattr(renewal, field)) == col(getattr(Agreement, field)),
+        col(renewal.kind) == col(Agreement.kind),
+        or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
+    )
+
+
+def _current_with_role(role: str) -> Any:
+    """Conditions for a person who holds `role` and is not removed (alumni)."""
+    holds = exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == role)
+    return and_(col(Person.removed_on).is_(None), holds)
+
+
+def list_expiring_person_agreements(
+    session: Session, *, after: dt.date, until: dt.date, role: str
+) -> list[tuple[Agreement, Person, bool]]:
+    """Return people's agreements ending in (after, until] that nothing renews, each with its holder and whether they are a current `role`."""
+    # One statement per kind of holder: a single OR-ed correlation would keep the database off its indexes.
+    statement = (
+        select(Agreement, Person, _current_with_role(role))
+        .join(Person, col(Person.id) == col(Agreement.person_id))
+        .where(
+            col(Agreement.expires_on) > after, col(Agreement.expires_on) <= until, ~is_renewed("person_id")
         )
-        statement = select(Agreement).where(
-            col(holder).is_not(None),
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    return [
+        (agreement, person, bool(current)) for agreement, person, current in session.exec(statement).all()
+    ]
+
+
+def list_expiring_organization_agreements(
+    session: Session, *, after: dt.date, until: dt.date, role: str
+) -> list[tuple[Agreement, Organization, bool]]:
+    """Return organisations' agreements ending in (after, until] that nothing renews, each with the organisation and whether any current `role` belongs to it."""
+    # EXISTS stops at the first member: the scan's cost does not grow with the organisation.
+    has_members = exists().where(
+        col(Person.organization_id) == col(Organization.id), _current_with_role(role)
+    )
+    statement = (
+        select(Agreement, Organization, has_members)
+        .join(Organization, col(Organization.id) == col(Agreement.organization_id))
+        .where(
             col(Agreement.expires_on) > after,
             col(Agreement.expires_on) <= until,
-            ~renewed,
+            ~is_renewed("organization_id"),
         )
-        found += session.exec(statement).all()
-    return sorted(found, key=lambda a: (a.expires_on or after, a.id or 0))
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    return [(agreement, org, bool(members)) for agreement, org, members in session.exec(statement).all()]
 
 
-def list_current_members(session: Session, organization_id: int, role: str) -> list[Person]:
-    """Return the current people of an organisation holding `role`."""
+def list_current_members(
+    session: Session, organization_id: int, role: str, *, after: str | None = None, limit: int | None = None
+) -> list[Person]:
+    """Return the current people of an organisation holding `role`, by handle; a page of them after the handle `after`."""
     statement = (
         select(Person)
-        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
-        .where(
-            Person.organization_id == organization_id,
-            PersonRole.role == role,
-            col(Person.removed_on).is_(None),
-        )
+        .where(Person.organization_id == organization_id, _current_with_role(role))
         .order_by(col(Person.github_key))
     )
+    if after is not None:
+        statement = statement.where(col(Person.github_key) > after)
+    if limit is not None:
+        statement = statement.limit(limit)
     return list(session.exec(statement).all())
+
+
+def count_current_members(session: Session, organization_id: int, role: str) -> int:
+    """Return how many current people of an organisation hold `role`."""
+    statement = (
+        select(func.count())
+        .select_from(Person)
+        .where(Person.organization_id == organization_id, _current_with_role(role))
+    )
+    return int(session.exec(statement).one())
 
 
 def add_agreement(session: Session, agreement: Agreement) -> Agreement:
