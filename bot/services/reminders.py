@@ -42,10 +42,13 @@ class Members(Collection[Person]):
     not grow with the organisation; whoever sends the reminders walks the members in pages.
     """
 
-    def __init__(self, session: Session, organization_id: int, *, with_champions: bool) -> None:
+    def __init__(
+        self, session: Session, organization_id: int, *, with_champions: bool, page_size: int = MEMBER_PAGE
+    ) -> None:
         self._session = session
         self._organization_id = organization_id
         self._with_champions = with_champions
+        self._page_size = page_size
         self._count: int | None = None
         # The champions of the page being walked, keyed by committer id.
         self.page_champions: dict[int, list[Person]] = {}
@@ -54,7 +57,7 @@ class Members(Collection[Person]):
         after: str | None = None
         while True:
             page = store.list_current_members(
-                self._session, self._organization_id, Role.COMMITTER.value, after=after, limit=MEMBER_PAGE
+                self._session, self._organization_id, Role.COMMITTER.value, after=after, limit=self._page_size
             )
             if self._with_champions:
                 found = store.champions_by_committer(self._session, [p.id or 0 for p in page])
@@ -62,7 +65,7 @@ class Members(Collection[Person]):
             else:
                 self.page_champions = {p.id or 0: [] for p in page}
             yield from page
-            if len(page) < MEMBER_PAGE:
+            if len(page) < self._page_size:
                 return
             after = page[-1].github_key
 
@@ -131,11 +134,13 @@ def list_expiry_notices(
     today: dt.date,
     thresholds: tuple[int, ...],
     champion_thresholds: set[int] | None = None,
+    page_size: int = MEMBER_PAGE,
 ) -> list[ExpiryNotice]:
     """Return each required agreement of a current committer that crossed a reminder threshold, not renewed.
 
-    An organisation's notice lists its committers lazily (`Members`): the scan reads agreements and
-    holders, not memberships. Champions are included for notices at `champion_thresholds` (all when None).
+    An organisation's notice lists its committers lazily (`Members`, `page_size` at a time): the scan reads
+    agreements and holders, not memberships. Champions are included for notices at `champion_thresholds`
+    (all when None).
     """
     if not thresholds:
         return []
@@ -179,7 +184,9 @@ def list_expiry_notices(
         entity = AgreementKind(agreement.kind) is AgreementKind.ENTITY
         if not (has_committers and org.is_provider and entity and required(agreement)):
             continue
-        members = Members(session, org.id or 0, with_champions=reaches_champions(agreement))
+        members = Members(
+            session, org.id or 0, with_champions=reaches_champions(agreement), page_size=page_size
+        )
         found.append((agreement, members, org, MemberChampions(members)))
 
     notices = []
