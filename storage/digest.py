@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     Float,
     Select,
     and_,
@@ -93,15 +95,12 @@ def _nearest_rank(rank: Any, total: Any, p: float) -> Any:
     return and_(rank >= share, or_(rank == 1, rank - 1 < share))
 
 
-def question_numbers(
-    session: Session, *, start: dt.datetime, end: dt.datetime, percentiles: tuple[float, ...]
-) -> QuestionNumbers:
-    """Return the window's question numbers in one statement.
-
-    Counts: asked and answered in [start, end), open now. Percentiles (nearest rank) and each person's
-    median are of the seconds to first response of the questions asked in the window. Loads: each person's
-    open questions routed to them and answers in the window, with their median.
-    """
+# Built once per shape, with the window as parameters: building and caching a statement this size
+# costs more than running it on a small database (App Home builds the digest for managers).
+@functools.cache
+def _question_statement(percentiles: tuple[float, ...]) -> Select[Any]:
+    start: BindParameter[dt.datetime] = bindparam("start")
+    end: BindParameter[dt.datetime] = bindparam("end")
     in_window = and_(col(Question.asked_at) >= start, col(Question.asked_at) < end)
     answered_in_window = and_(col(Question.answered_at) >= start, col(Question.answered_at) < end)
     # Read once (a covering index serves it) and used by the percentiles and the per-person medians.
@@ -188,7 +187,7 @@ def question_numbers(
     people = loads.join(Person, col(Person.id) == loads.c.person_id).outerjoin(
         medians, medians.c.person_id == loads.c.person_id
     )
-    statement = (
+    return (
         select(
             totals,
             Person,
@@ -200,7 +199,18 @@ def question_numbers(
         .outerjoin(people, true())
         .order_by(loads.c.open.desc(), loads.c.answered.desc(), loads.c.person_id)
     )
-    rows = session.execute(statement).all()
+
+
+def question_numbers(
+    session: Session, *, start: dt.datetime, end: dt.datetime, percentiles: tuple[float, ...]
+) -> QuestionNumbers:
+    """Return the window's question numbers in one statement.
+
+    Counts: asked and answered in [start, end), open now. Percentiles (nearest rank) and each person's
+    median are of the seconds to first response of the questions asked in the window. Loads: each person's
+    open questions routed to them and answers in the window, with their median.
+    """
+    rows = session.execute(_question_statement(percentiles), {"start": start, "end": end}).all()
     first = rows[0]
     return QuestionNumbers(
         asked=int(first.asked),
@@ -219,15 +229,14 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def week_numbers(session: Session, *, start: dt.datetime, end: dt.datetime, events: list[str]) -> WeekNumbers:
-    """Return escalations (opened, acknowledged, resolved in the window; overdue now), production notices sent to committers in the window (all, reverted, median seconds to revert), open nominations and the newest retro's response count, in one statement."""
-
+@functools.cache
+def _week_statement() -> Select[Any]:
     def between(column: Any) -> Any:
-        return and_(column >= start, column < end)
+        return and_(column >= bindparam("start"), column < bindparam("end"))
 
     notices = and_(
         between(col(DeploymentNotice.received_at)),
-        col(DeploymentNotice.event).in_(events),
+        col(DeploymentNotice.event).in_(bindparam("events", expanding=True)),
         col(DeploymentNotice.person_id).is_not(None),
     )
     reverted = select(
@@ -248,7 +257,7 @@ def week_numbers(session: Session, *, start: dt.datetime, end: dt.datetime, even
     def count(table: Any, *where: Any) -> Any:
         return select(func.count()).select_from(table).where(*where).scalar_subquery()
 
-    statement = select(
+    return select(
         count(Escalation, between(col(Escalation.opened_at))).label("opened"),
         count(Escalation, between(col(Escalation.acknowledged_at))).label("acknowledged"),
         count(Escalation, between(col(Escalation.resolved_at))).label("resolved"),
@@ -269,7 +278,11 @@ def week_numbers(session: Session, *, start: dt.datetime, end: dt.datetime, even
         count(RetroResponse, col(RetroResponse.retro_id) == latest_retro).label("responses"),
         count(RetroParticipant, col(RetroParticipant.retro_id) == latest_retro).label("participants"),
     ).select_from(revert_ranked)
-    row = session.execute(statement).one()
+
+
+def week_numbers(session: Session, *, start: dt.datetime, end: dt.datetime, events: list[str]) -> WeekNumbers:
+    """Return escalations (opened, acknowledged, resolved in the window; overdue now), production notices sent to committers in the window (all, reverted, median seconds to revert), open nominations and the newest retro's response count, in one statement."""
+    row = session.execute(_week_statement(), {"start": start, "end": end, "events": events}).one()
     retro = session.get(Retro, row.retro_id) if row.retro_id is not None else None
     return WeekNumbers(
         escalations_opened=int(row.opened),
@@ -295,8 +308,10 @@ def list_committers_with_status(session: Session, status: str) -> list[Person]:
     return list(session.exec(statement).all())
 
 
-def list_expiring(session: Session, *, after: dt.date, until: dt.date) -> list[tuple[str, str, dt.date]]:
-    """Return (holder, kind, ends) of agreements ending in (after, until] that nothing renews, held by people still on the roster (their GitHub handle) or by provider organisations (their name), by date."""
+@functools.cache
+def _expiring_statement() -> Select[Any]:
+    after: BindParameter[dt.date] = bindparam("after")
+    until: BindParameter[dt.date] = bindparam("until")
     # A branch per kind of holder, as in the expiry scan: each renewal check stays on its index.
     people: Select[Any, Any, Any, Any] = (
         select(
@@ -331,5 +346,10 @@ def list_expiring(session: Session, *, after: dt.date, until: dt.date) -> list[t
         )
     )
     both = union_all(people, organizations).subquery("expiring")
-    statement = select(both.c.holder, both.c.kind, both.c.expires_on).order_by(both.c.expires_on, both.c.id)
-    return [(holder, kind, ends) for holder, kind, ends in session.execute(statement).all()]
+    return select(both.c.holder, both.c.kind, both.c.expires_on).order_by(both.c.expires_on, both.c.id)
+
+
+def list_expiring(session: Session, *, after: dt.date, until: dt.date) -> list[tuple[str, str, dt.date]]:
+    """Return (holder, kind, ends) of agreements ending in (after, until] that nothing renews, held by people still on the roster (their GitHub handle) or by provider organisations (their name), by date."""
+    rows = session.execute(_expiring_statement(), {"after": after, "until": until}).all()
+    return [(holder, kind, ends) for holder, kind, ends in rows]

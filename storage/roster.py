@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_
+from sqlalchemy import Date, String, and_, bindparam, exists, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -242,49 +243,57 @@ def is_renewed(field: str) -> Any:
     )
 
 
-def _current_with_role(role: str) -> Any:
+def _current_with_role(role: Any) -> Any:
     """Conditions for a person who holds `role` and is not removed (alumni)."""
     holds = exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == role)
     return and_(col(Person.removed_on).is_(None), holds)
+
+
+# The scan's two statements are built once, with the window and role as parameters: it runs hourly, and
+# building statements this size costs more than running them on a small roster.
+@functools.cache
+def _expiring_statements() -> tuple[Any, Any]:
+    window = (
+        col(Agreement.expires_on) > bindparam("after", type_=Date()),
+        col(Agreement.expires_on) <= bindparam("until", type_=Date()),
+    )
+    role = bindparam("role", type_=String())
+    # One statement per kind of holder: a single OR-ed correlation would keep the database off its indexes.
+    people = (
+        select(Agreement, Person, _current_with_role(role))
+        .join(Person, col(Person.id) == col(Agreement.person_id))
+        .where(*window, ~is_renewed("person_id"))
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    # EXISTS stops at the first member: the scan's cost does not grow with the organisation.
+    has_members = exists().where(
+        col(Person.organization_id) == col(Organization.id), _current_with_role(role)
+    )
+    organizations = (
+        select(Agreement, Organization, has_members)
+        .join(Organization, col(Organization.id) == col(Agreement.organization_id))
+        .where(*window, ~is_renewed("organization_id"))
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    return people, organizations
 
 
 def list_expiring_person_agreements(
     session: Session, *, after: dt.date, until: dt.date, role: str
 ) -> list[tuple[Agreement, Person, bool]]:
     """Return people's agreements ending in (after, until] that nothing renews, each with its holder and whether they are a current `role`."""
-    # One statement per kind of holder: a single OR-ed correlation would keep the database off its indexes.
-    statement = (
-        select(Agreement, Person, _current_with_role(role))
-        .join(Person, col(Person.id) == col(Agreement.person_id))
-        .where(
-            col(Agreement.expires_on) > after, col(Agreement.expires_on) <= until, ~is_renewed("person_id")
-        )
-        .order_by(col(Agreement.expires_on), col(Agreement.id))
-    )
-    return [
-        (agreement, person, bool(current)) for agreement, person, current in session.exec(statement).all()
-    ]
+    statement = _expiring_statements()[0]
+    rows = session.exec(statement, params={"after": after, "until": until, "role": role}).all()
+    return [(agreement, person, bool(current)) for agreement, person, current in rows]
 
 
 def list_expiring_organization_agreements(
     session: Session, *, after: dt.date, until: dt.date, role: str
 ) -> list[tuple[Agreement, Organization, bool]]:
     """Return organisations' agreements ending in (after, until] that nothing renews, each with the organisation and whether any current `role` belongs to it."""
-    # EXISTS stops at the first member: the scan's cost does not grow with the organisation.
-    has_members = exists().where(
-        col(Person.organization_id) == col(Organization.id), _current_with_role(role)
-    )
-    statement = (
-        select(Agreement, Organization, has_members)
-        .join(Organization, col(Organization.id) == col(Agreement.organization_id))
-        .where(
-            col(Agreement.expires_on) > after,
-            col(Agreement.expires_on) <= until,
-            ~is_renewed("organization_id"),
-        )
-        .order_by(col(Agreement.expires_on), col(Agreement.id))
-    )
-    return [(agreement, org, bool(members)) for agreement, org, members in session.exec(statement).all()]
+    statement = _expiring_statements()[1]
+    rows = session.exec(statement, params={"after": after, "until": until, "role": role}).all()
+    return [(agreement, org, bool(members)) for agreement, org, members in rows]
 
 
 def list_current_members(
