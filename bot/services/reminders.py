@@ -148,9 +148,11 @@ def list_expiry_notices(
     until = today + dt.timedelta(days=max(thresholds))
     committer = Role.COMMITTER.value
 
+    # The smallest threshold at or above each number of days left, looked up once per agreement.
+    by_days_left = {days: min(t for t in thresholds if days <= t) for days in range(max(thresholds) + 1)}
+
     def threshold(agreement: Agreement) -> int:
-        days_left = ((agreement.expires_on or today) - today).days
-        return min(t for t in thresholds if days_left <= t)
+        return by_days_left[((agreement.expires_on or today) - today).days]
 
     def reaches_champions(agreement: Agreement) -> bool:
         return champion_thresholds is None or threshold(agreement) in champion_thresholds
