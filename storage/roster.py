@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Date, String, and_, bindparam, exists, func, or_
+from sqlalchemy import Date, String, and_, bindparam, exists, func, literal_column, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -236,16 +236,34 @@ def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], 
 def is_renewed(field: str) -> Any:
     """Whether a later agreement of the same kind and holder (or one without an end) renews `Agreement`."""
     renewal = aliased(Agreement)
-    return exists().where(
-        col(getattr(renewal, field)) == col(getattr(Agreement, field)),
-        col(renewal.kind) == col(Agreement.kind),
-        or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
+    # A probe per agreement (LIMIT 1, on the holder's index) rather than NOT EXISTS: PostgreSQL plans the
+    # anti-join by hashing every agreement, a cost that grows with all agreements, not with those ending.
+    return (
+        select(literal_column("1"))
+        .select_from(renewal)
+        .where(
+            col(getattr(renewal, field)) == col(getattr(Agreement, field)),
+            col(renewal.kind) == col(Agreement.kind),
+            or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
+        )
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
     )
 
 
-def _current_with_role(role: Any) -> Any:
-    """Conditions for a person who holds `role` and is not removed (alumni)."""
-    holds = exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == role)
+def _current_with_role(role: Any, *, probe: bool = False) -> Any:
+    """Conditions for a person who holds `role` and is not removed (alumni).
+
+    With `probe`, the role is looked up row by row (LIMIT 1): in a select list, PostgreSQL would
+    otherwise hash every holder of the role once, a cost that grows with the roster, not the result.
+    """
+    where = (col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == role)
+    holds: Any = (
+        select(literal_column("1")).where(*where).limit(1).scalar_subquery().is_not(None)
+        if probe
+        else exists().where(*where)
+    )
     return and_(col(Person.removed_on).is_(None), holds)
 
 
@@ -260,14 +278,20 @@ def _expiring_statements() -> tuple[Any, Any]:
     role = bindparam("role", type_=String())
     # One statement per kind of holder: a single OR-ed correlation would keep the database off its indexes.
     people = (
-        select(Agreement, Person, _current_with_role(role))
+        select(Agreement, Person, _current_with_role(role, probe=True))
         .join(Person, col(Person.id) == col(Agreement.person_id))
         .where(*window, ~is_renewed("person_id"))
         .order_by(col(Agreement.expires_on), col(Agreement.id))
     )
-    # EXISTS stops at the first member: the scan's cost does not grow with the organisation.
-    has_members = exists().where(
-        col(Person.organization_id) == col(Organization.id), _current_with_role(role)
+    # The first member found answers (LIMIT 1, on the organisation's index): the scan's cost does not
+    # grow with the organisation.
+    has_members = (
+        select(literal_column("1"))
+        .select_from(Person)
+        .where(col(Person.organization_id) == col(Organization.id), _current_with_role(role, probe=True))
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
     )
     organizations = (
         select(Agreement, Organization, has_members)
