@@ -486,7 +486,11 @@ def main() -> None:
     parser.add_argument(
         "--runs", type=int, default=7, help="timed runs of each benchmark (the median is shown)"
     )
-    parser.add_argument("--postgres", default=os.environ.get("CCBOT_TEST_POSTGRES_URL"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("CCBOT_TEST_POSTGRES_URL"),
+        help="a PostgreSQL server to create the benchmark databases on (default: CCBOT_TEST_POSTGRES_URL)",
+    )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--keep", action="store_true", help="keep the generated databases for the next run")
     parser.add_argument(
@@ -498,6 +502,8 @@ def main() -> None:
         scales = sorted({int(s) for s in args.scales.split(",")})
     except ValueError:
         parser.error(f"--scales: expected numbers separated by commas, got {args.scales!r}")
+    if any(scale < 1 for scale in scales):
+        parser.error(f"--scales: each scale is a multiple of at least 1, got {args.scales!r}")
     if args.no_sqlite and not args.postgres:
         parser.error("--no-sqlite needs --postgres (or CCBOT_TEST_POSTGRES_URL)")
     with tempfile.TemporaryDirectory() as tmp:
