@@ -1,8 +1,9 @@
-"""Shared benchmark plumbing: processes, free ports, signed requests, percentiles, the results file."""
+"""Shared benchmark plumbing: processes, free ports, percentiles, timings beside a floor, growth, the results file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 import platform
@@ -11,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -60,6 +62,31 @@ def percentile(values: list[float], p: float) -> float:
 def median(values: list[float]) -> float:
     """Return the median."""
     return statistics.median(values)
+
+
+def timed_against(
+    subject: Callable[[], object], floor: Callable[[], object], runs: int
+) -> tuple[float, float]:
+    """Return the median seconds of `subject` and of `floor`, run alternately `runs` times after a warm-up each.
+
+    Alternating keeps the two under the same load on a shared machine, so their ratio means something.
+    """
+    subject()
+    floor()
+    subject_samples: list[float] = []
+    floor_samples: list[float] = []
+    for _ in range(runs):
+        for fn, samples in ((floor, floor_samples), (subject, subject_samples)):
+            started = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - started)
+    return median(subject_samples), median(floor_samples)
+
+
+def growth(times: Sequence[float]) -> str:
+    """Describe how a time grows between data sizes ten times apart: `x8.1, x9.7`."""
+    steps = [later / earlier for earlier, later in itertools.pairwise(times) if earlier > 0]
+    return ", ".join(f"x{step:.1f}" for step in steps) or "-"
 
 
 def machine() -> str:

@@ -107,6 +107,8 @@ class Organization(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Someone on the roster, identified by GitHub handle and Slack user id."""
 
+    __table_args__ = (Index("ix_person_organization", "organization_id", "github_key"),)
+
     id: int | None = Field(default=None, primary_key=True)
     github: str = Field(max_length=100)
     github_key: str = Field(max_length=100, unique=True, description="lower-cased GitHub handle")
@@ -251,8 +253,9 @@ class Question(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_question_state_asked", "state", "asked_at"),
-        Index("ix_question_asked_at", "asked_at"),
-        Index("ix_question_answered_at", "answered_at"),
+        # Covering: the weekly digest reads response times and answerers from the index alone.
+        Index("ix_question_asked_response", "asked_at", "first_response_at", "first_responder_id"),
+        Index("ix_question_answered_by", "answered_at", "answered_by_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

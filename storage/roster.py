@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_
+from sqlalchemy import Date, String, and_, bindparam, exists, func, literal_column, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -246,41 +247,117 @@ def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], 
     return by_person, by_org
 
 
-def list_expiring_agreements(session: Session, *, after: dt.date, until: dt.date) -> list[Agreement]:
-    """Return agreements ending in (after, until] that no later agreement of the same kind and holder renews."""
-    found: list[Agreement] = []
-    # One query per kind of holder: a single OR-ed correlation would keep the database off its indexes.
-    for field in ("person_id", "organization_id"):
-        renewal = aliased(Agreement)
-        holder = col(getattr(Agreement, field))
-        renewed = exists().where(
-            col(getattr(renewal, field)) == holder,
+def is_renewed(field: str) -> Any:
+    """Whether a later agreement of the same kind and holder (or one without an end) renews `Agreement`."""
+    renewal = aliased(Agreement)
+    # A probe per agreement (LIMIT 1, on the holder's index) rather than NOT EXISTS: PostgreSQL plans the
+    # anti-join by hashing every agreement, a cost that grows with all agreements, not with those ending.
+    return (
+        select(literal_column("1"))
+        .select_from(renewal)
+        .where(
+            col(getattr(renewal, field)) == col(getattr(Agreement, field)),
             col(renewal.kind) == col(Agreement.kind),
             or_(col(renewal.expires_on).is_(None), col(renewal.expires_on) > col(Agreement.expires_on)),
         )
-        statement = select(Agreement).where(
-            col(holder).is_not(None),
-            col(Agreement.expires_on) > after,
-            col(Agreement.expires_on) <= until,
-            ~renewed,
-        )
-        found += session.exec(statement).all()
-    return sorted(found, key=lambda a: (a.expires_on or after, a.id or 0))
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
 
 
-def list_current_members(session: Session, organization_id: int, role: str) -> list[Person]:
-    """Return the current people of an organisation holding `role`."""
+def _current_with_role(role: Any, *, probe: bool = False) -> Any:
+    """Conditions for a person who holds `role` and is not removed (alumni).
+
+    With `probe`, the role is looked up row by row (LIMIT 1): in a select list, PostgreSQL would
+    otherwise hash every holder of the role once, a cost that grows with the roster, not the result.
+    """
+    where = (col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == role)
+    holds: Any = (
+        select(literal_column("1")).where(*where).limit(1).scalar_subquery().is_not(None)
+        if probe
+        else exists().where(*where)
+    )
+    return and_(col(Person.removed_on).is_(None), holds)
+
+
+# The scan's two statements are built once, with the window and role as parameters: it runs hourly, and
+# building statements this size costs more than running them on a small roster.
+@functools.cache
+def _expiring_statements() -> tuple[Any, Any]:
+    window = (
+        col(Agreement.expires_on) > bindparam("after", type_=Date()),
+        col(Agreement.expires_on) <= bindparam("until", type_=Date()),
+    )
+    role = bindparam("role", type_=String())
+    # One statement per kind of holder: a single OR-ed correlation would keep the database off its indexes.
+    people = (
+        select(Agreement, Person, _current_with_role(role, probe=True))
+        .join(Person, col(Person.id) == col(Agreement.person_id))
+        .where(*window, ~is_renewed("person_id"))
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    # The first member found answers (LIMIT 1, on the organisation's index): the scan's cost does not
+    # grow with the organisation.
+    has_members = (
+        select(literal_column("1"))
+        .select_from(Person)
+        .where(col(Person.organization_id) == col(Organization.id), _current_with_role(role, probe=True))
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
+    )
+    organizations = (
+        select(Agreement, Organization, has_members)
+        .join(Organization, col(Organization.id) == col(Agreement.organization_id))
+        .where(*window, ~is_renewed("organization_id"))
+        .order_by(col(Agreement.expires_on), col(Agreement.id))
+    )
+    return people, organizations
+
+
+def list_expiring_person_agreements(
+    session: Session, *, after: dt.date, until: dt.date, role: str
+) -> list[tuple[Agreement, Person, bool]]:
+    """Return people's agreements ending in (after, until] that nothing renews, each with its holder and whether they are a current `role`."""
+    statement = _expiring_statements()[0]
+    rows = session.exec(statement, params={"after": after, "until": until, "role": role}).all()
+    return [(agreement, person, bool(current)) for agreement, person, current in rows]
+
+
+def list_expiring_organization_agreements(
+    session: Session, *, after: dt.date, until: dt.date, role: str
+) -> list[tuple[Agreement, Organization, bool]]:
+    """Return organisations' agreements ending in (after, until] that nothing renews, each with the organisation and whether any current `role` belongs to it."""
+    statement = _expiring_statements()[1]
+    rows = session.exec(statement, params={"after": after, "until": until, "role": role}).all()
+    return [(agreement, org, bool(members)) for agreement, org, members in rows]
+
+
+def list_current_members(
+    session: Session, organization_id: int, role: str, *, after: str | None = None, limit: int | None = None
+) -> list[Person]:
+    """Return the current people of an organisation holding `role`, by handle; a page of them after the handle `after`."""
     statement = (
         select(Person)
-        .join(PersonRole, col(PersonRole.person_id) == col(Person.id))
-        .where(
-            Person.organization_id == organization_id,
-            PersonRole.role == role,
-            col(Person.removed_on).is_(None),
-        )
+        .where(Person.organization_id == organization_id, _current_with_role(role))
         .order_by(col(Person.github_key))
     )
+    if after is not None:
+        statement = statement.where(col(Person.github_key) > after)
+    if limit is not None:
+        statement = statement.limit(limit)
     return list(session.exec(statement).all())
+
+
+def count_current_members(session: Session, organization_id: int, role: str) -> int:
+    """Return how many current people of an organisation hold `role`."""
+    statement = (
+        select(func.count())
+        .select_from(Person)
+        .where(Person.organization_id == organization_id, _current_with_role(role))
+    )
+    return int(session.exec(statement).one())
 
 
 def add_agreement(session: Session, agreement: Agreement) -> Agreement:

@@ -1,4 +1,4 @@
-"""The managers' weekly digest: the past week's numbers, computed by aggregate queries."""
+"""The managers' weekly digest: the past week's numbers, from two aggregate statements and a few short lists."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from storage import digest as store
 from storage import github as github_store
 from storage import roster as roster_store
 from storage.models import AgreementKind, Person, Retro, Status
-from storage.nominations import count_open_nominations
 
 WEEK = dt.timedelta(days=7)
 EXPIRY_HORIZON = dt.timedelta(days=30)
@@ -78,63 +77,45 @@ class Digest:
 def build_digest(session: Session, *, now: dt.datetime) -> Digest:
     """Return the digest of the seven days before `now`."""
     start = now - WEEK
-    asked, answered, still_open = store.count_questions(session, start=start, end=now)
-    median, p90 = store.first_response_percentiles(session, start=start, end=now, percentiles=(0.5, 0.9))
-    rows = store.champion_loads(session, start=start, end=now)
-    medians = store.first_response_medians(session, start=start, end=now)
-    people = roster_store.list_people_by_ids(session, [person_id for person_id, _, _ in rows])
-    loads = [
-        ChampionLoad(people[pid], open_, done, dt.timedelta(seconds=medians[pid]) if pid in medians else None)
-        for pid, open_, done in rows
-        if pid in people
-    ]
-    opened, acknowledged, resolved, overdue = store.count_escalations(session, start=start, end=now)
-    alerts = [e.value for e in ALERT_EVENTS]
-    notices, reverted, revert_seconds = store.notice_stats(session, start=start, end=now, events=alerts)
+    questions = store.question_numbers(session, start=start, end=now, percentiles=(0.5, 0.9))
+    median, p90 = questions.percentiles
+    week = store.week_numbers(session, start=start, end=now, events=[e.value for e in ALERT_EVENTS])
     today = now.date()
-    expiring = []
-    ending = roster_store.list_expiring_agreements(
-        session, after=today - dt.timedelta(days=1), until=today + EXPIRY_HORIZON
-    )
-    holders = roster_store.list_people_by_ids(
-        session, [a.person_id for a in ending if a.person_id is not None]
-    )
-    for agreement in ending:
-        assert agreement.expires_on is not None
-        if agreement.person_id is not None:
-            holder = holders.get(agreement.person_id)
-            if holder is None or holder.removed_on is not None:
-                continue
-            label = holder.github
-        else:
-            org = roster_store.get_organization(session, agreement.organization_id or 0)
-            if org is None or not org.is_provider:
-                continue
-            label = org.name
-        expiring.append(Expiring(label, AgreementKind(agreement.kind), agreement.expires_on))
     return Digest(
         start=start,
         end=now,
-        asked=asked,
-        answered=answered,
-        still_open=still_open,
-        first_response_median=dt.timedelta(seconds=median) if median is not None else None,
-        first_response_p90=dt.timedelta(seconds=p90) if p90 is not None else None,
-        loads=loads,
-        escalations_opened=opened,
-        escalations_acknowledged=acknowledged,
-        escalations_resolved=resolved,
-        escalations_overdue=overdue,
-        expiring=expiring,
+        asked=questions.asked,
+        answered=questions.answered,
+        still_open=questions.still_open,
+        first_response_median=_seconds(median),
+        first_response_p90=_seconds(p90),
+        loads=[
+            ChampionLoad(row.person, row.open, row.answered, _seconds(row.median_first_response))
+            for row in questions.loads
+        ],
+        escalations_opened=week.escalations_opened,
+        escalations_acknowledged=week.escalations_acknowledged,
+        escalations_resolved=week.escalations_resolved,
+        escalations_overdue=week.escalations_overdue,
+        expiring=[
+            Expiring(holder, AgreementKind(kind), ends)
+            for holder, kind, ends in store.list_expiring(
+                session, after=today - dt.timedelta(days=1), until=today + EXPIRY_HORIZON
+            )
+        ],
         lapsed=store.list_committers_with_status(session, Status.LAPSED.value),
         onboarding=list_onboarding_gaps(session, today=today),
-        retro=store.latest_retro_rate(session),
-        notices=notices,
-        pending_nominations=count_open_nominations(session),
-        reverted=reverted,
-        time_to_revert=dt.timedelta(seconds=revert_seconds) if revert_seconds is not None else None,
+        retro=week.retro,
+        notices=week.notices,
+        pending_nominations=week.pending_nominations,
+        reverted=week.reverted,
+        time_to_revert=_seconds(week.median_revert),
         github=github_store.activity_totals(session, since=start, until=now),
     )
+
+
+def _seconds(value: float | None) -> dt.timedelta | None:
+    return None if value is None else dt.timedelta(seconds=value)
 
 
 def digest_recipients(session: Session) -> list[Person]:

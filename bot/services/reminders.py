@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -14,8 +15,12 @@ from bot.services.policy import Policy, current_policy
 from bot.services.roster import get_profile, list_admins, refresh_statuses
 from bot.services.status import Gap
 from bot.views import reminders as views
+from storage import digest as digest_store
 from storage import roster as store
 from storage.models import Agreement, AgreementKind, Organization, Person, Role, Status
+
+# Members of an organisation are read this many at a time, with their champions.
+MEMBER_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,77 @@ class ExpiryNotice:
     expires_on: dt.date
     days_left: int
     threshold: int
-    committers: list[Person]
+    committers: Collection[Person]
     organization: Organization | None
-    champions: dict[int, list[Person]]
+    champions: Mapping[int, list[Person]]
     org_contact: Person | None
+
+
+class Members(Collection[Person]):
+    """An organisation's current committers, read page by page as they are iterated, never all at once.
+
+    Built by the expiry scan for an entity agreement: the scan itself reads no member, so its cost does
+    not grow with the organisation; whoever sends the reminders walks the members in pages.
+    """
+
+    def __init__(
+        self, session: Session, organization_id: int, *, with_champions: bool, page_size: int = MEMBER_PAGE
+    ) -> None:
+        self._session = session
+        self._organization_id = organization_id
+        self._with_champions = with_champions
+        self._page_size = page_size
+        self._count: int | None = None
+        # The champions of the page being walked, keyed by committer id.
+        self.page_champions: dict[int, list[Person]] = {}
+
+    def __iter__(self) -> Iterator[Person]:
+        after: str | None = None
+        while True:
+            page = store.list_current_members(
+                self._session, self._organization_id, Role.COMMITTER.value, after=after, limit=self._page_size
+            )
+            if self._with_champions:
+                found = store.champions_by_committer(self._session, [p.id or 0 for p in page])
+                self.page_champions = {p.id or 0: found.get(p.id or 0, []) for p in page}
+            else:
+                self.page_champions = {p.id or 0: [] for p in page}
+            yield from page
+            if len(page) < self._page_size:
+                return
+            after = page[-1].github_key
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = store.count_current_members(
+                self._session, self._organization_id, Role.COMMITTER.value
+            )
+        return self._count
+
+    def __contains__(self, person: object) -> bool:
+        return isinstance(person, Person) and any(p.id == person.id for p in self)
+
+
+class MemberChampions(Mapping[int, list[Person]]):
+    """The champions of an organisation's members, for the page of members being walked."""
+
+    def __init__(self, members: Members) -> None:
+        self._members = members
+
+    def __getitem__(self, committer_id: int) -> list[Person]:
+        if committer_id in self._members.page_champions:
+            return self._members.page_champions[committer_id]
+        # Asked outside the walk: look for the member from the start.
+        for member in self._members:
+            if member.id == committer_id:
+                return self._members.page_champions[committer_id]
+        raise KeyError(committer_id)
+
+    def __iter__(self) -> Iterator[int]:
+        return (member.id or 0 for member in self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
 
 
 @dataclass(frozen=True)
@@ -65,69 +137,81 @@ def list_expiry_notices(
     today: dt.date,
     thresholds: tuple[int, ...],
     champion_thresholds: set[int] | None = None,
+    page_size: int = MEMBER_PAGE,
 ) -> list[ExpiryNotice]:
-    """Return each required agreement of a current committer that crossed a reminder threshold, not renewed."""
+    """Return each required agreement of a current committer that crossed a reminder threshold, not renewed.
+
+    An organisation's notice lists its committers lazily (`Members`, `page_size` at a time): the scan reads
+    agreements and holders, not memberships. Champions are included for notices at `champion_thresholds`
+    (all when None).
+    """
     if not thresholds:
         return []
     policy = current_policy(session)
-    found = []
-    expiring = store.list_expiring_agreements(
-        session, after=today, until=today + dt.timedelta(days=max(thresholds))
-    )
-    holder_ids = [a.person_id for a in expiring if a.person_id is not None]
-    holders = store.list_people_by_ids(session, holder_ids)
-    holder_roles = store.roles_of(session, holder_ids)
-    for agreement in expiring:
-        assert agreement.expires_on is not None
-        kind = AgreementKind(agreement.kind)
-        if kind is AgreementKind.NDA and not policy.nda_required:
-            continue
-        organization = None
-        if agreement.person_id is not None:
-            holder = holders.get(agreement.person_id)
-            current = holder is not None and holder.removed_on is None
-            committers = (
-                [holder]
-                if holder and current and Role.COMMITTER.value in holder_roles[holder.id or 0]
-                else []
-            )
-        else:
-            organization = store.get_organization(session, agreement.organization_id or 0)
-            if organization is None or not organization.is_provider or kind is not AgreementKind.ENTITY:
-                continue
-            committers = store.list_current_members(session, organization.id or 0, Role.COMMITTER.value)
-        if committers:
-            found.append((agreement, kind, organization, committers))
+    until = today + dt.timedelta(days=max(thresholds))
+    committer = Role.COMMITTER.value
 
-    # One query for the champions of every committer whose notice reaches champions (all, when not said).
+    # The smallest threshold at or above each number of days left, looked up once per agreement.
+    by_days_left = {days: min(t for t in thresholds if days <= t) for days in range(max(thresholds) + 1)}
+
     def threshold(agreement: Agreement) -> int:
-        days_left = ((agreement.expires_on or today) - today).days
-        return min(t for t in thresholds if days_left <= t)
+        return by_days_left[((agreement.expires_on or today) - today).days]
 
-    wanted = [
-        c.id or 0
-        for agreement, _, _, people in found
-        if champion_thresholds is None or threshold(agreement) in champion_thresholds
-        for c in people
+    def reaches_champions(agreement: Agreement) -> bool:
+        return champion_thresholds is None or threshold(agreement) in champion_thresholds
+
+    def required(agreement: Agreement) -> bool:
+        return policy.nda_required or AgreementKind(agreement.kind) is not AgreementKind.NDA
+
+    people = [
+        (agreement, holder)
+        for agreement, holder, is_committer in store.list_expiring_person_agreements(
+            session, after=today, until=until, role=committer
+        )
+        if is_committer and required(agreement)
     ]
-    champions = store.champions_by_committer(session, wanted)
+    # One query for the champions of every committer whose notice reaches champions.
+    champions = store.champions_by_committer(
+        session, [holder.id or 0 for agreement, holder in people if reaches_champions(agreement)]
+    )
+    found: list[tuple[Agreement, list[Person] | Members, Organization | None, Mapping[int, list[Person]]]] = [
+        (
+            agreement,
+            [holder],
+            None,
+            {holder.id or 0: champions.get(holder.id or 0, []) if reaches_champions(agreement) else []},
+        )
+        for agreement, holder in people
+    ]
+    for agreement, org, has_committers in store.list_expiring_organization_agreements(
+        session, after=today, until=until, role=committer
+    ):
+        entity = AgreementKind(agreement.kind) is AgreementKind.ENTITY
+        if not (has_committers and org.is_provider and entity and required(agreement)):
+            continue
+        members = Members(
+            session, org.id or 0, with_champions=reaches_champions(agreement), page_size=page_size
+        )
+        found.append((agreement, members, org, MemberChampions(members)))
+
     notices = []
-    for agreement, kind, organization, committers in found:
+    for agreement, committers, organization, by_committer in sorted(
+        found, key=lambda row: (row[0].expires_on or today, row[0].id or 0)
+    ):
         assert agreement.expires_on is not None
-        days_left = (agreement.expires_on - today).days
         contact = None
         if organization is not None and organization.contact_email:
             contact = next(iter(store.list_people_by_email(session, organization.contact_email)), None)
         notices.append(
             ExpiryNotice(
                 agreement=agreement,
-                kind=kind,
+                kind=AgreementKind(agreement.kind),
                 expires_on=agreement.expires_on,
-                days_left=days_left,
-                threshold=min(t for t in thresholds if days_left <= t),
+                days_left=(agreement.expires_on - today).days,
+                threshold=threshold(agreement),
                 committers=committers,
                 organization=organization,
-                champions={c.id or 0: champions.get(c.id or 0, []) for c in committers},
+                champions=by_committer,
                 org_contact=contact,
             )
         )
@@ -156,8 +240,9 @@ def apply_status_changes(session: Session, *, today: dt.date) -> list[StatusChan
 def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[OnboardingGaps]:
     """Return every current committer still onboarding, with what they lack."""
     stuck = []
-    for person in store.list_people_with_role(session, Role.COMMITTER.value):
-        if person.status != Status.ONBOARDING.value or person.id is None:
+    # Only committers stored as onboarding can still be onboarding: the rest are not read.
+    for person in digest_store.list_committers_with_status(session, Status.ONBOARDING.value):
+        if person.id is None:
             continue
         profile = get_profile(session, person.id, today=today)
         if profile.standing.status is Status.ONBOARDING:

@@ -6,16 +6,16 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot.assembly import Bot
 from bot.services.business_hours import WorkingHours
-from bot.services.reminders import is_working_time
+from bot.services.reminders import ExpiryNotice, is_working_time, list_expiry_notices
 from bot.slack_standin import SlackStandIn
 from storage.db import make_session_factory
-from storage.models import Agreement, Person
-from storage.roster import get_organization_by_name, get_person_by_github
+from storage.models import Agreement, ChampionAssignment, Organization, Person, PersonRole
+from storage.roster import add_assignment, add_person, get_organization_by_name, get_person_by_github
 from tests.conftest import NOW, load_pilot, run_at
 
 ZIA, SYMBOLIST, BRADEN, PDPINCH = "U0PILOT01", "U0PILOT03", "U0PILOT02", "U0PILOT07"
@@ -130,3 +130,163 @@ def test_onboarding_committers_are_reminded_weekly_of_what_is_missing(
     assert len(reminders) == 2, "once a week"
     assert "NDA / program agreement: not signed yet" in reminders[0]
     assert _dms(slack, ZIA) == []
+
+
+def _opencraft(db: Session) -> Organization:
+    found = get_organization_by_name(db, "OpenCraft")
+    assert found is not None
+    return found
+
+
+def _add_member(
+    db: Session, org: Organization, handle: str, *, roles: tuple[str, ...], **fields: object
+) -> Person:
+    person = add_person(db, github=handle, name=handle.title(), organization_id=org.id, **fields)
+    for role in roles:
+        db.add(PersonRole(person_id=person.id, role=role))
+    db.flush()
+    return person
+
+
+def test_an_organisations_agreement_reaches_each_current_committer_their_champions_and_its_contact(
+    db: Session, job_bot: Bot, slack: SlackStandIn
+) -> None:
+    opencraft = _opencraft(db)
+    opencraft.contact_email = "Contact@OpenCraft.example"
+    _add_member(
+        db, opencraft, "oc-contact", roles=(), email="contact@opencraft.example", slack_user_id="U0OCCONT1"
+    )
+    alumna = _add_member(
+        db,
+        opencraft,
+        "former-cc",
+        roles=("committer",),
+        slack_user_id="U0FORMER1",
+        removed_on=dt.date(2026, 6, 1),
+    )
+    add_assignment(
+        db,
+        ChampionAssignment(
+            committer_id=alumna.id, champion_id=person_id(db, "jbowman"), started_on=dt.date(2026, 1, 1)
+        ),
+    )
+    db.commit()
+
+    _run(job_bot, utc("2026-12-24T20:00"))  # 7 days left; noon in Vancouver, night in Karachi and Sydney
+    assert len(_dms(slack, BRADEN, "OpenCraft")) == 1
+    assert _dms(slack, SYMBOLIST) == [], "outside his working hours"
+    assert _dms(slack, "U0PILOT04") == [], "outside her working hours"
+    heads_up = {
+        champion: sorted(
+            t.split("'s ")[0].split()[-1] for t in _dms(slack, champion, "Entity contributor agreement")
+        )
+        for champion in ("U0CHAMP03", "U0CHAMP04", "U0CHAMP05", FEANIL)
+    }
+    # Each OpenCraft committer's champions hear about them (and about their other committers elsewhere).
+    assert heads_up["U0CHAMP03"] == heads_up["U0CHAMP04"] == ["<@U0PILOT02>", "<@U0PILOT03>"]
+    assert heads_up["U0CHAMP05"] == ["<@U0PILOT04>", "<@U0PILOT06>", "<@U0PILOT09>"]
+    assert heads_up[FEANIL] == ["<@U0PILOT01>", "<@U0PILOT04>", "<@U0PILOT05>"]
+    assert _dms(slack, JBOWMAN, "U0FORMER1") == [], "no heads-up about an alumna"
+    contact = _dms(slack, "U0OCCONT1")
+    assert len(contact) == 1
+    assert "Its core committers (<@U0PILOT02>, <@U0PILOT04>, <@U0PILOT03>) lose their standing" in contact[0]
+    assert _dms(slack, "U0FORMER1") == [], "alumni hold nothing"
+
+
+def person_id(db: Session, handle: str) -> int:
+    found = get_person_by_github(db, handle)
+    assert found is not None
+    assert found.id is not None
+    return found.id
+
+
+def _scan(db: Session, today: dt.date, **options: int) -> list[ExpiryNotice]:
+    return list_expiry_notices(
+        db, today=today, thresholds=(30, 14, 7, 1), champion_thresholds={7, 1}, **options
+    )
+
+
+def _listing(notice: ExpiryNotice) -> list[tuple[str, list[str]]]:
+    return [(c.github, [ch.github for ch in notice.champions.get(c.id or 0, [])]) for c in notice.committers]
+
+
+def test_the_scan_reads_no_member_and_pages_of_members_add_up_to_the_whole(
+    db: Session, engine: Engine
+) -> None:
+    opencraft = _opencraft(db)
+    champions = [person_id(db, h) for h in ("jbowman", "feanil", "schen")]
+    today = dt.date(2026, 12, 24)  # the entity agreements end in 7 days: champions are included
+
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        _scan(db, today)
+        with_three = len(statements)
+        for i in range(7):
+            member = _add_member(
+                db, opencraft, f"extra{i:02d}", roles=("committer",), slack_user_id=f"U0EXTRA{i:02d}"
+            )
+            for slot, champion in enumerate(champions[: i % 3 + 1], start=1):
+                add_assignment(
+                    db,
+                    ChampionAssignment(
+                        committer_id=member.id,
+                        champion_id=champion,
+                        slot=slot,
+                        started_on=dt.date(2026, 1, 1),
+                    ),
+                )
+        _add_member(db, opencraft, "extra-champion", roles=("champion",))
+        db.commit()
+        statements.clear()
+        with make_session_factory(engine)() as fresh:
+            scanned = _scan(fresh, today)
+            loaded = {o.github for o in fresh.identity_map.values() if isinstance(o, Person)}
+        assert len(statements) == with_three, "the scan's queries do not depend on how many members there are"
+        assert scanned, "the entity agreements ending in 7 days"
+        assert loaded.isdisjoint({"bradenmacdonald", "symbolist", "pomegranited", "extra00"}), loaded
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    notices = {n.agreement.id: n for n in _scan(db, today)}
+
+    paged = {n.agreement.id: _listing(n) for n in _scan(db, today, page_size=2)}
+    whole = {n.agreement.id: _listing(n) for n in notices.values()}
+    assert paged == whole
+    (entity,) = [
+        n for n in notices.values() if n.organization is not None and n.organization.name == "OpenCraft"
+    ]
+    assert [handle for handle, _ in whole[entity.agreement.id]] == [
+        "bradenmacdonald",
+        *(f"extra{i:02d}" for i in range(7)),
+        "pomegranited",
+        "symbolist",
+    ]
+    assert dict(whole[entity.agreement.id])["extra05"] == ["jbowman", "feanil", "schen"]
+    assert dict(whole[entity.agreement.id])["bradenmacdonald"] == ["ormsbee", "kdmccormick"]
+    assert len(entity.committers) == 10
+    # Looked up out of order, after the walk: the mapping still answers, and refuses a stranger.
+    (paged_entity,) = [n for n in _scan(db, today, page_size=2) if n.agreement.id == entity.agreement.id]
+    list(paged_entity.committers)
+    assert [p.github for p in paged_entity.champions[person_id(db, "bradenmacdonald")]] == [
+        "ormsbee",
+        "kdmccormick",
+    ]
+    with pytest.raises(KeyError):
+        paged_entity.champions[person_id(db, "ziafazal")]
+    assert paged_entity.champions.get(person_id(db, "extra-champion"), []) == []
+
+
+def test_a_notice_far_from_the_champion_thresholds_names_no_champion(db: Session) -> None:
+    (entity,) = [
+        n
+        for n in _scan(db, dt.date(2026, 12, 1))
+        if n.organization is not None and n.organization.name == "OpenCraft"
+    ]
+    assert entity.threshold == 30
+    assert [champions for _, champions in _listing(entity)] == [[], [], []]
+    assert len(entity.committers) == 3
+    assert len(entity.champions) == 3

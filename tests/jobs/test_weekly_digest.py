@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import random
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.services.digest import build_digest
 from bot.services.escalations import (
     acknowledge_escalation,
     open_escalation,
@@ -21,7 +24,21 @@ from bot.services.escalations import (
 from bot.services.questions import mark_answered, record_reply
 from bot.slack_standin import SlackStandIn
 from storage.db import make_session_factory
-from storage.models import Person, PersonRole, Question, Role
+from storage.models import (
+    DeploymentEvent,
+    DeploymentNotice,
+    Escalation,
+    EscalationStep,
+    Nomination,
+    Person,
+    PersonRole,
+    Question,
+    QuestionResponder,
+    Retro,
+    RetroParticipant,
+    RetroResponse,
+    Role,
+)
 from storage.questions import add_question
 from storage.roster import add_person, get_person_by_github
 from tests.conftest import load_pilot
@@ -170,3 +187,221 @@ def test_a_long_champion_table_is_cut_and_attached_as_csv(
     assert rows[0] == "github,name,open_questions,answered_this_week,median_first_response_seconds"
     assert len(rows) == 1 + 24, "every helper and the four champions with load, not only the fifteen shown"
     assert "helper19,Helper 19,1,0," in files[0]["content"]
+
+
+@pytest.fixture
+def roster(engine: Engine) -> Iterator[Session]:
+    """The pilot roster and nothing else: no question, escalation or notice yet."""
+    with make_session_factory(engine)() as session:
+        load_pilot(session, now=at("2026-11-26T15:00"))
+        yield session
+
+
+def test_an_empty_week_is_all_zeros_and_dashes(roster: Session, db_url: str, slack: SlackStandIn) -> None:
+    _run(db_url, slack)
+    text = json.dumps(_digest_message(slack)["blocks"])
+    assert "*Questions:* 0 asked \\u00b7 0 answered \\u00b7 0 still open" in text
+    assert "median \\u2014 \\u00b7 90th percentile \\u2014" in text
+    assert "*Escalations:* 0 opened \\u00b7 0 acknowledged \\u00b7 0 resolved \\u00b7 0 overdue now" in text
+    assert "open," not in text, "no champion-load table without load"
+
+
+def test_a_single_response_is_the_median_and_the_90th_percentile(
+    roster: Session, db_url: str, slack: SlackStandIn
+) -> None:
+    _ask(roster, "ziafazal", "2026-12-02T10:00", 1)
+    _reply(roster, 1, "U0CHAMP01", "2026-12-02T10:45")
+    _run(db_url, slack)
+    text = json.dumps(_digest_message(slack)["blocks"])
+    assert "*Questions:* 1 asked \\u00b7 1 answered \\u00b7 0 still open" in text
+    assert "median 45m \\u00b7 90th percentile 45m" in text
+    assert "<@U0CHAMP01>: 0 open, 1 answered, first response in 45m (median)" in text
+
+
+def _nearest_rank(values: list[float], p: float) -> float | None:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)] if ordered else None
+
+
+def _fill(session: Session, rng: random.Random, *, questions: int, now: dt.datetime) -> None:
+    """Questions, escalations, notices, nominations and retros spread around the week before `now`."""
+    people = [p.id for p in session.exec(select(Person)).all() if p.id is not None]
+    start = now - dt.timedelta(days=7)
+    # Whole minutes from a short list: many equal response times, and ranks that fall on whole numbers.
+    minutes = [5, 30, 30, 60, 120, 120, 240, 1440]
+    # The window's edges are asked about on purpose: `start` is in, `now` is out.
+    edges = [start, now, start - dt.timedelta(seconds=1), now - dt.timedelta(seconds=1)]
+    for n in range(questions):
+        asked = edges[n] if n < len(edges) else start + dt.timedelta(minutes=rng.randint(-3 * 1440, 7 * 1440))
+        responded = rng.random() < 0.8
+        first = asked + dt.timedelta(minutes=rng.choice(minutes)) if responded else None
+        state = (
+            rng.choice(["open", "claimed", "answered", "answered"])
+            if responded
+            else rng.choice(["open", "claimed"])
+        )
+        answered = (
+            first + dt.timedelta(minutes=rng.choice(minutes)) if first and state == "answered" else None
+        )
+        question = Question(
+            committer_id=rng.choice(people),
+            pr_url="https://github.com/openedx/edx-platform/pull/1",
+            pr_number=n + 1,
+            text="q",
+            state=state,
+            asked_at=asked,
+            first_response_at=first,
+            first_responder_id=rng.choice([*people[:6], None]) if first else None,
+            answered_at=answered,
+            answered_by_id=rng.choice(people[:6]) if answered else None,
+        )
+        session.add(question)
+        session.flush()
+        for position, person in enumerate(rng.sample(people[:8], rng.randint(0, 3)), start=1):
+            session.add(QuestionResponder(question_id=question.id, person_id=person, position=position))
+    for _ in range(12):
+        opened = start + dt.timedelta(hours=rng.randint(-72, 168))
+        acknowledged = opened + dt.timedelta(hours=rng.randint(1, 48)) if rng.random() < 0.7 else None
+        resolved = (
+            acknowledged + dt.timedelta(hours=rng.randint(1, 48))
+            if acknowledged and rng.random() < 0.5
+            else None
+        )
+        state = "resolved" if resolved else "acknowledged" if acknowledged else "open"
+        escalation = Escalation(
+            committer_id=rng.choice(people),
+            summary="s",
+            impact="i",
+            state=state,
+            opened_at=opened,
+            acknowledged_at=acknowledged,
+            resolved_at=resolved,
+        )
+        session.add(escalation)
+        session.flush()
+        if state == "open" and rng.random() < 0.5:
+            session.add(EscalationStep(escalation_id=escalation.id, step=50, due_at=opened, taken_at=opened))
+    event = DeploymentEvent(event="escaped_issue", received_at=start)
+    session.add(event)
+    session.flush()
+    for n in range(15):
+        received = start + dt.timedelta(hours=rng.randint(-48, 168))
+        session.add(
+            DeploymentNotice(
+                key=f"n{n}",
+                event_id=event.id,
+                event=rng.choice(["escaped_issue", "rolled_back", "deployed_production"]),
+                pr_number=n,
+                pr_url="u",
+                person_id=rng.choice([*people, None]),
+                received_at=received,
+                reverted_at=received + dt.timedelta(minutes=rng.choice(minutes))
+                if rng.random() < 0.6
+                else None,
+            )
+        )
+    for n in range(3):
+        session.add(
+            Nomination(
+                nominee_github=f"nominee{n}",
+                reason="r",
+                opened_at=start,
+                closes_at=now,
+                state=rng.choice(["open", "approved"]),
+            )
+        )
+    for n, opened in enumerate((start - dt.timedelta(days=30), start + dt.timedelta(days=1))):
+        retro = Retro(name=f"retro {n}", opened_at=opened, closes_at=opened + dt.timedelta(days=14))
+        session.add(retro)
+        session.flush()
+        invited = rng.sample(people, 5 + n)
+        for person in invited:
+            session.add(RetroParticipant(retro_id=retro.id, person_id=person))
+        for person in invited[: 2 + n]:
+            session.add(
+                RetroResponse(retro_id=retro.id, person_id=person, submitted_at=opened, updated_at=opened)
+            )
+    session.commit()
+
+
+@pytest.mark.parametrize(("seed", "questions"), [(1, 10), (2, 37), (3, 80)])
+def test_the_digest_equals_a_plain_computation_of_its_definitions(
+    roster: Session, seed: int, questions: int
+) -> None:
+    now = at("2026-12-07T09:00")
+    start = now - dt.timedelta(days=7)
+    _fill(roster, random.Random(seed), questions=questions, now=now)
+    digest = build_digest(roster, now=now)
+
+    every = list(roster.exec(select(Question)).all())
+    in_week = [q for q in every if start <= q.asked_at < now]
+    answered = [q for q in every if q.answered_at and start <= q.answered_at < now]
+    still_open = [q for q in every if q.state in ("open", "claimed")]
+    assert (digest.asked, digest.answered, digest.still_open) == (
+        len(in_week),
+        len(answered),
+        len(still_open),
+    )
+
+    def seconds(q: Question) -> float:
+        assert q.first_response_at is not None
+        return (q.first_response_at - q.asked_at).total_seconds()
+
+    responded = [q for q in in_week if q.first_response_at]
+    for got, p in ((digest.first_response_median, 0.5), (digest.first_response_p90, 0.9)):
+        expected = _nearest_rank([seconds(q) for q in responded], p)
+        assert (got.total_seconds() if got else None) == pytest.approx(expected, abs=0.01), p
+
+    routed = roster.exec(select(QuestionResponder)).all()
+    open_ids = {q.id for q in still_open}
+    loads: dict[int, list[int]] = {}
+    for row in routed:
+        if row.question_id in open_ids:
+            loads.setdefault(row.person_id, [0, 0])[0] += 1
+    for q in answered:
+        if q.answered_by_id is not None:
+            loads.setdefault(q.answered_by_id, [0, 0])[1] += 1
+    expected_loads = sorted(
+        ((pid, o, a) for pid, (o, a) in loads.items()), key=lambda r: (-r[1], -r[2], r[0])
+    )
+    assert [(load.person.id, load.open, load.answered) for load in digest.loads] == expected_loads
+    for load in digest.loads:
+        mine = [seconds(q) for q in responded if q.first_responder_id == load.person.id]
+        median = load.median_first_response.total_seconds() if load.median_first_response else None
+        assert median == pytest.approx(_nearest_rank(mine, 0.5), abs=0.01), load.person.github
+
+    escalations = roster.exec(select(Escalation)).all()
+
+    def counted(values: list[dt.datetime | None]) -> int:
+        return sum(1 for v in values if v is not None and start <= v < now)
+
+    overdue = {s.escalation_id for s in roster.exec(select(EscalationStep)).all() if s.step == 50}
+    assert (
+        digest.escalations_opened,
+        digest.escalations_acknowledged,
+        digest.escalations_resolved,
+        digest.escalations_overdue,
+    ) == (
+        counted([e.opened_at for e in escalations]),
+        counted([e.acknowledged_at for e in escalations]),
+        counted([e.resolved_at for e in escalations]),
+        sum(1 for e in escalations if e.state == "open" and e.id in overdue),
+    )
+
+    notices = [
+        n
+        for n in roster.exec(select(DeploymentNotice)).all()
+        if start <= n.received_at < now
+        and n.event in ("escaped_issue", "rolled_back", "deploy_failed")
+        and n.person_id
+    ]
+    reverted = [(n.reverted_at - n.received_at).total_seconds() for n in notices if n.reverted_at]
+    assert (digest.notices, digest.reverted) == (len(notices), len(reverted))
+    revert = digest.time_to_revert.total_seconds() if digest.time_to_revert else None
+    assert revert == pytest.approx(_nearest_rank(reverted, 0.5), abs=0.01)
+    assert digest.pending_nominations == sum(
+        1 for n in roster.exec(select(Nomination)).all() if n.state == "open"
+    )
+    assert digest.retro is not None
+    retro, responses, participants = digest.retro
+    assert (retro.name, responses, participants) == ("retro 1", 3, 6)
