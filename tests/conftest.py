@@ -218,12 +218,32 @@ def run_at(bot: Bot, job: str, at: dt.datetime) -> object:
         return bot.run_job(job, now=at)
 
 
-def _running(
-    db_url: str, slack: SlackStandIn, clock: list[dt.datetime], *, in_process: bool
-) -> Iterator[RunningBot]:
-    built = build_bot(bot_settings(db_url, slack), clock=lambda: clock[0], process_before_response=in_process)
-    with built.runtime.session_factory() as session:
+@pytest.fixture(scope="session")
+def sqlite_pilot_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file holding the pilot roster, copied for each bot (importing it each time is slower)."""
+    path = tmp_path_factory.mktemp("pilot") / "pilot.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine)() as session:
         load_pilot(session)
+    engine.dispose()
+    return path
+
+
+def _running(
+    db_url: str,
+    slack: SlackStandIn,
+    clock: list[dt.datetime],
+    request: pytest.FixtureRequest,
+    *,
+    in_process: bool,
+) -> Iterator[RunningBot]:
+    if db_url.startswith("sqlite:///"):
+        shutil.copy(request.getfixturevalue("sqlite_pilot_template"), db_url.removeprefix("sqlite:///"))
+    built = build_bot(bot_settings(db_url, slack), clock=lambda: clock[0], process_before_response=in_process)
+    if not db_url.startswith("sqlite:///"):
+        with built.runtime.session_factory() as session:
+            load_pilot(session)
     running = RunningBot(bot=built, slack=slack, sender=SlackSender(app=built.app))
     if not in_process:
         running.sender = SlackSender(running.url)
@@ -232,15 +252,19 @@ def _running(
 
 
 @pytest.fixture
-def bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[RunningBot]:
+def bot(
+    db_url: str, slack: SlackStandIn, clock: list[dt.datetime], request: pytest.FixtureRequest
+) -> Iterator[RunningBot]:
     """The whole bot with the pilot roster, Slack requests dispatched in-process (each listener runs to its end)."""
-    yield from _running(db_url, slack, clock, in_process=True)
+    yield from _running(db_url, slack, clock, request, in_process=True)
 
 
 @pytest.fixture
-def served_bot(db_url: str, slack: SlackStandIn, clock: list[dt.datetime]) -> Iterator[RunningBot]:
+def served_bot(
+    db_url: str, slack: SlackStandIn, clock: list[dt.datetime], request: pytest.FixtureRequest
+) -> Iterator[RunningBot]:
     """The whole bot served over real HTTP as in production (ack first, work after), for server and fault tests."""
-    yield from _running(db_url, slack, clock, in_process=False)
+    yield from _running(db_url, slack, clock, request, in_process=False)
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float = 5.0, what: str = "condition") -> object:
