@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,7 +22,8 @@ from bot.handlers import HANDLER_MODULES
 from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.business_hours import WorkingHours
-from bot.services.policy import Channels, EscalationPolicy, NominationRules, Policy, SlaPolicy
+from bot.services.github_api import GitHubApi, GitHubConnect
+from bot.services.policy import Channels, EscalationPolicy, GitHubConfig, NominationRules, Policy, SlaPolicy
 from bot.settings import Settings
 from bot.slack import SlackDirectory, SlackMessenger, make_client
 from storage.db import make_engine, make_session_factory
@@ -49,7 +51,29 @@ def build_policy(settings: Settings) -> Policy:
         ),
         nomination=NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes),
         expiry_reminder_days=tuple(settings.expiry_reminder_days),
+        github=GitHubConfig(
+            review_label=settings.review_label,
+            web_url=settings.github_web_url,
+            access_config=settings.access_config,
+            auto_apply=settings.access_auto_apply,
+            max_removals=settings.access_max_removals,
+            owners=tuple(settings.github_owners),
+        ),
     )
+
+
+def build_github(settings: Settings) -> GitHubConnect | None:
+    """Return what opens a GitHub client for these settings, or None when no token nor GitHub App is set."""
+    if not settings.github_configured:
+        return None
+
+    def connect() -> AbstractContextManager[GitHubApi]:
+        # githubkit takes a third of a second to import: only processes that call GitHub pay for it.
+        from bot.github import make_github
+
+        return make_github(settings)
+
+    return connect
 
 
 def build_channels(settings: Settings) -> Channels:
@@ -157,6 +181,7 @@ def build_bot(
         messenger=SlackMessenger(client),
         clock=clock,
         directory=SlackDirectory(client),
+        github=build_github(settings),
     )
     return Bot(
         runtime=runtime,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.services.directory import Directory
+from bot.services.github_api import GitHubConnect
 from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Messenger, deliver_pending
 from bot.services.policy import Channels, Policy
 from bot.settings import Settings
@@ -37,6 +38,7 @@ class Runtime:
     messenger: Messenger
     clock: Clock = utc_now
     directory: Directory | None = None
+    github: GitHubConnect | None = None
     unknown_users: TTLSet = field(default_factory=lambda: TTLSet(seconds=300))
 
     def deliver(
@@ -53,6 +55,7 @@ class Runtime:
             policy=self.policy,
             channels=self.channels,
             messenger=self.messenger,
+            github=self.github,
         )
 
 
@@ -65,6 +68,7 @@ class JobContext:
     policy: Policy
     channels: Channels
     messenger: Messenger
+    github: GitHubConnect | None = None
 
     def deliver(self, keys: Sequence[str] | None = None) -> DeliveryReport:
         """Deliver what is queued (or just `keys`), in parallel, as of this run's instant."""

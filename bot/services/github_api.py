@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,3 +61,8 @@ class GitHubApi(Protocol):
     def read_file(self, full_name: str, path: str, ref: str) -> str | None:
         """Return a file's text at `ref`, or None when there is no such file."""
         ...
+
+
+# Opens a client for one run (one HTTP connection); None where no token nor GitHub App is configured.
+GitHubConnect = Callable[[], AbstractContextManager[GitHubApi]]
+NOT_CONFIGURED = "GitHub is not configured (CCBOT_GITHUB_TOKEN, or the GitHub App settings)"

@@ -44,6 +44,12 @@ class Kind(enum.StrEnum):
     DIGEST_CSV = "digest-csv"
     DELIVERY_FAILED = "delivery-failed"
     REDRAW = "redraw"
+    GITHUB_MERGED = "gh-merged"
+    GITHUB_REVIEW_ASK = "gh-review-ask"
+    GITHUB_REVIEW_NONE = "gh-review-none"
+    GITHUB_REVIEW_REQUESTED = "gh-review-requested"
+    ACCESS_DRIFT = "access-drift"
+    ACCESS_APPLY = "access-apply"
 
 
 class Subject:
@@ -78,6 +84,11 @@ class Subject:
     def notice_thread(notice_id: int) -> str:
         """The champions' thread about a production notice."""
         return f"notice-thread:{notice_id}"
+
+    @staticmethod
+    def review_ask(ask_id: int, person_id: int) -> str:
+        """The DM asking one committer to review a labelled pull request (Take it / Pass it on)."""
+        return f"review-ask:{ask_id}:{person_id}"
 
 
 def message_key(kind: Kind | str, *parts: object) -> str:

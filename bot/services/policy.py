@@ -97,6 +97,18 @@ class NominationRules:
     outside_yes: int = 1
 
 
+@dataclass(frozen=True)
+class GitHubConfig:
+    """GitHub as the settings describe it: the review label, the web address, access.yaml and its limits."""
+
+    review_label: str = "cc-review-please"
+    web_url: str = "https://github.com"
+    access_config: str = "access.yaml"
+    auto_apply: bool = False
+    max_removals: int = 5
+    owners: tuple[str, ...] = ()
+
+
 DEFAULT_HOURS = WorkingHours(start=dt.time(9), end=dt.time(17), weekdays=frozenset(range(5)))
 
 
@@ -117,6 +129,7 @@ class Policy:
     )
     nomination: NominationRules = NominationRules()
     expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
+    github: GitHubConfig = GitHubConfig()
 
 
 @dataclass(frozen=True)
