@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import DeploymentEvent, DeploymentNotice
+from storage.models import DeploymentEvent, DeploymentNotice, HookDelivery
+
+
+def claim_deliveries(session: Session, keys: Sequence[str], *, hook: str, now: dt.datetime) -> bool:
+    """Record a webhook delivery's keys in the open transaction; False (and rolled back) when one is already known.
+
+    Call it before any other write of the transaction: on a conflict the transaction is rolled back. (A SAVEPOINT
+    is avoided on purpose: with SQLite's driver a savepoint opened first commits on its own when released.)
+    """
+    if not keys:
+        return True
+    known = session.exec(select(HookDelivery.key).where(col(HookDelivery.key).in_(list(keys)))).first()
+    if known is not None:
+        return False
+    session.add_all(HookDelivery(key=key, hook=hook, received_at=now) for key in keys)
+    try:
+        session.flush()
+    except IntegrityError:  # the same delivery, recorded by a concurrent request that committed first
+        session.rollback()
+        return False
+    return True
 
 
 def existing_notice_keys(session: Session, keys: list[str]) -> set[str]:

@@ -235,6 +235,16 @@ class SlackEvent(SQLModel, table=True):
     received_at: dt.datetime = Field(sa_column=utc_column())
 
 
+class HookDelivery(SQLModel, table=True):
+    """A signed webhook delivery already handled (its delivery id, signed body or signature), so a replay is a no-op."""
+
+    __tablename__ = "hook_delivery"
+
+    key: str = Field(primary_key=True, max_length=100)
+    hook: str = Field(max_length=32)
+    received_at: dt.datetime = Field(sa_column=utc_column(index=True))
+
+
 class ProgramSetting(SQLModel, table=True):
     """A program-wide setting changed at run time (the phase, for one)."""
 

@@ -17,15 +17,16 @@ import pytest
 from sqlmodel import select
 
 from bot.assembly import Bot
-from bot.hooks import DeploymentHook
+from bot.hooks import DeploymentHook, nesting_depth
 from bot.ids import Action
 from bot.runtime import Runtime
 from bot.services.deployments import parse_payload, payload_schema, record_deployment
 from bot.services.keys import Subject
 from bot.services.outbox import CLAIM_LEASE, Messenger, posting_of
-from storage.models import DeploymentEvent, DeploymentNotice, OutboxMessage
+from bot.views import deployments as deployment_views
+from storage.models import DeploymentEvent, DeploymentNotice, HookDelivery, OutboxMessage
 from tests.conftest import NOW, ROOT, WEBHOOK_SECRET, RunningBot, wait_until
-from tests.services.test_deployments import ESCAPED, SECRETS
+from tests.services.test_deployments import ESCAPED, LEAKS, LEAKY, SECRETS
 
 ZIA, JBOWMAN, FEANIL = "U0PILOT01", "U0CHAMP01", "U0CHAMP02"
 
@@ -226,3 +227,108 @@ def test_the_schema_file_is_the_one_the_code_enforces() -> None:
     assert json.loads(path.read_text()) == payload_schema(), "regenerate docs/deployment-notice.schema.json"
     jsonschema.validate(ESCAPED, payload_schema())
     jsonschema.validate({**ESCAPED, "pull_requests": [1, "https://github.com/o/r/pull/2"]}, payload_schema())
+
+
+def _hub(body: bytes, delivery: str | None = None) -> dict[str, str]:
+    digest = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"x-hub-signature-256": f"sha256={digest}", "content-type": "application/json"}
+    if delivery is not None:
+        headers["x-github-delivery"] = delivery
+    return headers
+
+
+def test_a_committer_sees_structured_fields_only_in_the_dm_in_cc_and_in_app_home(bot: RunningBot) -> None:
+    status, answer = _hook_call(bot.runtime, LEAKY)
+    assert (status, answer["notified"]) == (200, 1)
+    bot.sender.event(
+        {"type": "app_home_opened", "user": ZIA, "channel": "D0HOME001", "tab": "home", "event_ts": "1.2"},
+        event_id="EvLeaky01",
+    )
+    home = wait_until(lambda: bot.slack.state.home_views.get(ZIA), what="App Home")
+    cc = bot.sender.command("/cc", user_id=ZIA).text
+    assert "edx-platform#35120" in cc, "the committer's recent deployments list the notice"
+    seen = json.dumps([bot.slack.messages(ZIA), home, cc])
+    for leak in [*LEAKS, "IntegrityError"]:
+        assert leak not in seen, leak
+
+
+def test_a_failure_while_building_the_messages_keeps_nothing_and_the_retry_sends_once(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = deployment_views.notice_blocks
+    calls: list[int] = []
+
+    def fails_once(card: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("building the DM failed")
+        return real(card)
+
+    monkeypatch.setattr(deployment_views, "notice_blocks", fails_once)
+    huge = {**ESCAPED, "details": "<&>" * 6000}
+    status, answer = _hook_call(bot.runtime, huge)
+    assert status == 500
+    assert "retry" in answer["error"]
+    for model in (DeploymentEvent, DeploymentNotice, OutboxMessage, HookDelivery):
+        assert _count(bot, model) == 0, f"{model.__name__}: nothing is kept from a failed delivery"
+
+    status, answer = _hook_call(bot.runtime, huge)
+    assert (status, answer["status"], answer["notified"]) == (200, "accepted", 1)
+    assert len(bot.slack.messages(ZIA)) == 1
+    assert _hook_call(bot.runtime, huge)[1]["status"] == "duplicate"
+    assert len(bot.slack.messages(ZIA)) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested 100000 levels deep"),
+        (b'{"pull_requests": ' + b"[" * 40 + b"]" * 40 + b"}", "nested 41 levels deep"),
+        (b"\xff\xfe not utf-8", "not JSON"),
+        (b'"' + b'\\"' * 100_000, "not JSON"),
+    ],
+)
+def test_deep_or_undecodable_bodies_get_400_once_signed_and_401_unsigned(
+    job_bot: Bot, raw: bytes, reason: str
+) -> None:
+    hook = DeploymentHook(job_bot.runtime)
+    signed = hook.handle({k.lower(): v for k, v in _sign(raw).items()}, raw)
+    assert signed.status == 400
+    assert reason in signed.body["error"]
+    assert hook.handle({"content-type": "application/json"}, raw).status == 401
+    assert hook.handle({k.lower(): v for k, v in _sign(raw, secret="wrong").items()}, raw).status == 401
+
+
+def test_brackets_inside_strings_do_not_count_toward_the_depth() -> None:
+    assert nesting_depth(b'{"summary": "[[[[{{{{ \\"]]]]", "pull_requests": [{"number": 1}]}') == 3
+
+
+def test_a_replayed_github_style_delivery_is_a_duplicate_by_its_id_or_its_body(job_bot: Bot) -> None:
+    hook = DeploymentHook(job_bot.runtime)
+    # No pull requests: nothing but the delivery itself can tell a replay from a new notice.
+    body = json.dumps({"event": "deployed_stage", "environment": "stage", "repo": "openedx/edx-platform"}).encode()
+    first = hook.handle(_hub(body, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), body)
+    assert first.body["status"] == "accepted"
+    assert hook.handle(_hub(body, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), body).body["status"] == "duplicate"
+    # The delivery header is not signed: a replay under a fresh id is still known by its signed body.
+    assert hook.handle(_hub(body, "00000000-0000-0000-0000-000000000000"), body).body["status"] == "duplicate"
+    assert hook.handle(_hub(body), body).body["status"] == "duplicate"
+    # A different notice under a delivery id already seen is a replayed delivery.
+    other = json.dumps({"event": "deployed_stage", "environment": "stage", "repo": "openedx/XBlock"}).encode()
+    assert hook.handle(_hub(other, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), other).body["status"] == "duplicate"
+    odd_id = "x" * 500
+    assert hook.handle(_hub(other, odd_id), other).body["status"] == "accepted"
+    with job_bot.runtime.session_factory() as session:
+        assert len(session.exec(select(DeploymentEvent)).all()) == 2
+        assert all(len(d.key) <= 100 for d in session.exec(select(HookDelivery)).all())
+
+
+def test_a_timestamped_delivery_replayed_inside_its_window_is_a_duplicate(job_bot: Bot) -> None:
+    hook = DeploymentHook(job_bot.runtime)
+    body = json.dumps({"event": "deployed_stage", "environment": "stage", "repo": "openedx/edx-platform"}).encode()
+    headers = {k.lower(): v for k, v in _sign(body).items()}
+    assert hook.handle(headers, body).body["status"] == "accepted"
+    assert hook.handle(headers, body).body["status"] == "duplicate"
+    # The pipeline signing the same notice again later is a new delivery (a second deployment to stage).
+    later = {k.lower(): v for k, v in _sign(body, timestamp=int(time.time()) + 1).items()}
+    assert hook.handle(later, body).body["status"] == "accepted"

@@ -1,13 +1,15 @@
 """Production notices: pipeline events recorded with the DMs and threads they imply, the answers, revert timing.
 
 Events are validated, redacted, matched to committers and deduplicated; each decision is committed together
-with its messages, which the outbox delivers.
+with its messages, which the outbox delivers. Every text field is redacted before it is stored; a committer is
+shown the structured fields and the redacted summary, and only the champions' thread carries the details.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +21,8 @@ from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject, message_key
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.policy import Channels
-from bot.services.questions import parse_pr_url
-from bot.services.redaction import redact
+from bot.services.questions import canonical_pr_url, parse_pr_url
+from bot.services.redaction import clip, redact, redact_url
 from bot.services.roster import list_admins
 from bot.views import deployments as views
 from storage import deployments as store
@@ -30,6 +32,10 @@ from storage import roster as roster_store
 from storage.models import DeploymentEvent, DeploymentEventKind, DeploymentNotice, NoticeState, Person, Role
 
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
+HANDLE_PATTERN = r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
+NOTICE_KEY_MAX = 255
+# Column widths of the redacted fields (redaction may lengthen a value; it is clipped to fit).
+ENVIRONMENT_MAX, SHA_RANGE_MAX, INCIDENT_MAX = 64, 200, 100
 # Events that ask something of the committer; the others are recorded and shown, not sent.
 ALERT_EVENTS = {
     DeploymentEventKind.ESCAPED_ISSUE,
@@ -46,8 +52,12 @@ class PullRequestRef(BaseModel):
 
     number: int | None = Field(default=None, ge=1, le=10**9)
     url: str | None = Field(default=None, max_length=500)
-    author: str | None = Field(default=None, max_length=100, description="GitHub handle of the PR's author")
-    merged_by: str | None = Field(default=None, max_length=100, description="GitHub handle of who merged it")
+    author: str | None = Field(
+        default=None, max_length=100, pattern=HANDLE_PATTERN, description="GitHub handle of the PR's author"
+    )
+    merged_by: str | None = Field(
+        default=None, max_length=100, pattern=HANDLE_PATTERN, description="GitHub handle of who merged it"
+    )
     reverts: int | None = Field(default=None, ge=1, le=10**9, description="the PR this one reverts")
 
     @model_validator(mode="before")
@@ -73,6 +83,12 @@ class PullRequestRef(BaseModel):
                 raise ValueError("number and url name different pull requests")
             self.number = parsed[1]
         return self
+
+    @property
+    def url_repo(self) -> str | None:
+        """The `org/repo` its URL names, if it was given one."""
+        parsed = parse_pr_url(self.url) if self.url else None
+        return parsed[0] if parsed else None
 
 
 class DeploymentPayload(BaseModel):
@@ -101,6 +117,14 @@ class DeploymentPayload(BaseModel):
     def _incident_for_escapes(self) -> DeploymentPayload:
         if self.event is DeploymentEventKind.ESCAPED_ISSUE and not self.incident_id:
             raise ValueError("an escaped_issue needs an incident_id")
+        return self
+
+    @model_validator(mode="after")
+    def _pull_requests_of_the_repo(self) -> DeploymentPayload:
+        # A notice is about `repo`; a link to another repository's PR would show one PR and link to another.
+        for pr in self.pull_requests:
+            if pr.url_repo is not None and pr.url_repo.lower() != self.repo.lower():
+                raise ValueError(f"pull request {pr.url_repo}#{pr.number} is not in {self.repo}")
         return self
 
 
@@ -159,6 +183,16 @@ class NoticeCard:
         """The champions' thread about the notice in the coordination channel."""
         return Subject.notice_thread(self.id)
 
+    @property
+    def pr_link(self) -> str:
+        """The pull request's canonical link (never a stored URL's query, fragment or extra path)."""
+        return canonical_pr_url(self.repo, self.notice.pr_number)
+
+    @property
+    def pipeline_link(self) -> str | None:
+        """The pipeline run's link reduced to scheme, host and path, or None when there is no usable one."""
+        return redact_url(self.event.pipeline_url)
+
 
 @dataclass(frozen=True)
 class Decided:
@@ -177,11 +211,12 @@ class DeploymentOutcome:
     duplicates: int
     reverted: int = 0
     keys: tuple[str, ...] = ()
+    replayed: bool = False
 
     @property
     def duplicate(self) -> bool:
-        """Whether the whole delivery repeated one already recorded."""
-        return self.event_id is None and self.duplicates > 0
+        """Whether the whole delivery repeated one already recorded (the same delivery, or the same notices)."""
+        return self.event_id is None and (self.replayed or self.duplicates > 0)
 
     @property
     def to_notify(self) -> list[NoticeCard]:
@@ -199,14 +234,25 @@ class DeploymentOutcome:
 
 
 def _notice_key(payload: DeploymentPayload, pr: PullRequestRef) -> str:
+    """What makes a repeated delivery a duplicate: the event, the repo, the PR and the incident or SHA range.
+
+    The readable form is kept when it fits and carries nothing redaction would remove; otherwise the incident or
+    range is replaced by its SHA-256, so the key is never cut short (two keys that differ stay different) and
+    holds no production data.
+    """
     repo = payload.repo.lower()
     if payload.event is DeploymentEventKind.ESCAPED_ISSUE:
-        return f"escaped:{payload.incident_id}:{repo}#{pr.number}"[:255]
-    span = (
-        payload.sha_range
-        or hashlib.sha256(f"{payload.pipeline_url}|{payload.summary}".encode()).hexdigest()[:16]
-    )
-    return f"{payload.event.value}:{repo}@{span}#{pr.number}"[:255]
+        prefix, span, suffix = "escaped:", payload.incident_id or "", f":{repo}#{pr.number}"
+    else:
+        prefix, suffix = f"{payload.event.value}:{repo}@", f"#{pr.number}"
+        span = (
+            payload.sha_range
+            or hashlib.sha256(f"{payload.pipeline_url}|{payload.summary}".encode()).hexdigest()[:16]
+        )
+    key = f"{prefix}{span}{suffix}"
+    if len(key) > NOTICE_KEY_MAX or redact(span) != span:
+        key = f"{prefix}sha256={hashlib.sha256(span.encode()).hexdigest()}{suffix}"
+    return key
 
 
 def _committer(session: Session, handle: str | None) -> Person | None:
@@ -236,9 +282,20 @@ def _match(
 
 
 def record_deployment(
-    session: Session, payload: DeploymentPayload, *, now: dt.datetime, channels: Channels
+    session: Session,
+    payload: DeploymentPayload,
+    *,
+    now: dt.datetime,
+    channels: Channels,
+    deliveries: Sequence[str] = (),
 ) -> DeploymentOutcome:
-    """Store a delivery (redacted) with a notice per PR and commit it with its messages; repeats change nothing."""
+    """Store a delivery (redacted) with a notice per PR and commit it with its messages; repeats change nothing.
+
+    `deliveries` are the keys that identify this delivery (its delivery id, its signed body): they are recorded
+    in the same transaction, so a replay is a duplicate, and a delivery that failed half-way is not.
+    """
+    if not store.claim_deliveries(session, deliveries, hook="deployments", now=now):
+        return DeploymentOutcome(event_id=None, new=[], duplicates=len(payload.pull_requests), replayed=True)
     keys = {id(pr): _notice_key(payload, pr) for pr in payload.pull_requests}
     seen = store.existing_notice_keys(session, list(keys.values()))
     fresh = [pr for pr in payload.pull_requests if keys[id(pr)] not in seen]
@@ -250,11 +307,11 @@ def record_deployment(
         session,
         DeploymentEvent(
             event=payload.event.value,
-            environment=payload.environment,
+            environment=clip(redact(payload.environment), ENVIRONMENT_MAX),
             repo_id=repo.id,
-            sha_range=payload.sha_range,
-            pipeline_url=redact(payload.pipeline_url) if payload.pipeline_url else None,
-            incident_id=payload.incident_id,
+            sha_range=clip(redact(payload.sha_range), SHA_RANGE_MAX) if payload.sha_range else None,
+            pipeline_url=redact_url(payload.pipeline_url),
+            incident_id=clip(redact(payload.incident_id), INCIDENT_MAX) if payload.incident_id else None,
             summary=redact(payload.summary),
             details=redact(payload.details),
             received_at=now,
@@ -275,7 +332,7 @@ def record_deployment(
                 event=payload.event.value,
                 repo_id=repo.id,
                 pr_number=number,
-                pr_url=pr.url or f"https://github.com/{repo.full_name}/pull/{number}",
+                pr_url=canonical_pr_url(repo.full_name, number),
                 author=pr.author,
                 merged_by=pr.merged_by,
                 reverts=pr.reverts,
@@ -324,6 +381,7 @@ def deployment_messages(
                 [card.id],
                 channels.coordination,
                 views.champion_thread_text(card),
+                blocks=views.champion_thread_blocks(card),
                 subject=card.thread_subject,
             ),
         ]

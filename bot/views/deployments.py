@@ -1,4 +1,8 @@
-"""Blocks for production notices: the committer's DM with revert guidance, the champions' thread, admin notes."""
+"""Blocks for production notices: the committer's DM with revert guidance, the champions' thread, admin notes.
+
+A committer's DM shows the structured fields and the redacted summary; the redacted monitoring details appear in
+the champions' thread only. Text is escaped, then clipped, so every section stays within Slack's 3,000 characters.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import Action
-from bot.views.text import escape, person_ref, slack_date
+from bot.views.text import escape, escape_clipped, person_ref, slack_date
 from storage.models import DeploymentEventKind, NoticeState
 
 if TYPE_CHECKING:
@@ -37,11 +41,35 @@ ANSWERS = {
     NoticeState.HELP.value: ":sos: You asked for help; your champions are in the thread.",
     NoticeState.REVERTED.value: ":white_check_mark: The revert reached production.",
 }
-DETAILS_MAX = 1500
+SECTION_MAX = 3000  # Slack's limit on a section's text
+# Budgets of escaped text: a section's fixed words, the PR link and these together stay under SECTION_MAX.
+FIELD_MAX = 200  # environment, incident id
+SUMMARY_MAX = 1500
+DETAILS_MAX = SECTION_MAX - 200
+FENCE, FENCE_STANDIN = "```", "'''"
 
 
 def _pr(card: NoticeCard) -> str:
-    return f"<{card.notice.pr_url}|{escape(card.repo)}#{card.notice.pr_number}>"
+    return f"<{card.pr_link}|{escape(card.repo)}#{card.notice.pr_number}>"
+
+
+def _environment(card: NoticeCard) -> str:
+    return f"*{escape_clipped(card.event.environment, FIELD_MAX)}*"
+
+
+def _facts(card: NoticeCard) -> list[str]:
+    """The incident id and the redacted summary, as lines."""
+    lines = []
+    if card.event.incident_id:
+        lines.append(f"Incident `{escape_clipped(card.event.incident_id, FIELD_MAX)}`")
+    if card.event.summary:
+        lines.append(escape_clipped(card.event.summary, SUMMARY_MAX))
+    return lines
+
+
+def _pipeline(card: NoticeCard) -> str:
+    link = card.pipeline_link
+    return f"<{link}|the pipeline run>" if link else "the pipeline"
 
 
 def notice_text(card: NoticeCard) -> str:
@@ -51,19 +79,11 @@ def notice_text(card: NoticeCard) -> str:
 
 def notice_blocks(card: NoticeCard) -> list[Block]:
     """Return the committer's DM: what happened, where, the (redacted) details, what to do, and the buttons."""
-    event = card.event
     lines = [
-        f"*{HEADLINES.get(card.notice.event, 'Deployment notice')}*: {_pr(card)} in *{escape(event.environment)}*."
+        f"*{HEADLINES.get(card.notice.event, 'Deployment notice')}*: {_pr(card)} in {_environment(card)}."
     ]
-    if event.incident_id:
-        lines.append(f"Incident `{escape(event.incident_id)}`")
-    if event.summary:
-        lines.append(escape(event.summary))
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000]))]
-    if event.details:
-        details = escape(event.details[:DETAILS_MAX]) + ("…" if len(event.details) > DETAILS_MAX else "")
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"```{details}```")))
-    pipeline = f"<{event.pipeline_url}|the pipeline run>" if event.pipeline_url else "the pipeline"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines + _facts(card))))]
+    pipeline = _pipeline(card)
     blocks.append(
         SectionBlock(
             text=MarkdownTextObject(
@@ -99,15 +119,37 @@ def notice_blocks(card: NoticeCard) -> list[Block]:
 
 
 def champion_thread_text(card: NoticeCard) -> str:
-    """Return the coordination-channel post that tells the champions about a notice."""
+    """Return the coordination-channel post that tells the champions about a notice (its notification text)."""
     assert card.person is not None
     champions = ", ".join(person_ref(c) for c in card.champions)
     to = f"{champions}: " if champions else ""
     lead = THIRD_PERSON.get(card.notice.event, "A deployment notice names")
     return (
-        f"{to}{lead} {person_ref(card.person)}'s {_pr(card)} in *{escape(card.event.environment)}*. "
+        f"{to}{lead} {person_ref(card.person)}'s {_pr(card)} in {_environment(card)}. "
         "They have the revert guidance; their answers appear in this thread."
     )
+
+
+def champion_thread_blocks(card: NoticeCard) -> list[Block]:
+    """Return the champions' post: who and what, the incident and summary, and the redacted monitoring details."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=champion_thread_text(card)))]
+    facts = _facts(card)
+    if facts:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(facts))))
+    if card.event.details:
+        # A fence inside the details would end the code block early and the rest would be read as mrkdwn.
+        details = escape_clipped(card.event.details.replace(FENCE, FENCE_STANDIN), DETAILS_MAX)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{FENCE}{details}{FENCE}")))
+    blocks.append(
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"Details are redacted and shown to champions only; the full record is in {_pipeline(card)}."
+                )
+            ]
+        )
+    )
+    return blocks
 
 
 def answer_thread_text(card: NoticeCard) -> str:

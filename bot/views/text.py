@@ -12,6 +12,21 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def escape_clipped(text: str, limit: int) -> str:
+    """Escape `text`, then cut it to at most `limit` characters (an ellipsis marks a cut; never inside an entity).
+
+    Escaping lengthens text (`&` becomes `&amp;`), so cutting first could still overflow Slack's limits.
+    """
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    cut = escaped[: max(limit - 1, 0)]
+    entity = cut.rfind("&")
+    if entity != -1 and ";" not in cut[entity:]:
+        cut = cut[:entity]
+    return cut + "…"
+
+
 def person_ref(person: Person) -> str:
     """Return a Slack mention when the person is linked, else their name and handle."""
     if person.slack_user_id:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ from sqlmodel import Session, select
 
 from bot.services.deployments import (
     DeploymentOutcome,
+    PayloadError,
     answer_notice,
     parse_payload,
     record_deployment,
@@ -193,3 +196,118 @@ def test_a_revert_reaching_production_times_the_revert(pilot: Session) -> None:
     assert notice.reverted_at is not None
     assert notice.reverting_at is not None
     assert notice.reverted_at - notice.reverting_at == dt.timedelta(hours=1)
+
+
+# Every field that can carry text carries production data; the details carry a marker champions must see.
+LEAKY: dict[str, Any] = {
+    **ESCAPED,
+    "environment": "production ops@example.com",
+    "incident_id": "INC-9 jane@example.com",
+    "sha_range": "a1b2c3..d4e5f6 token=abc123",
+    "pull_requests": [
+        {
+            "url": "https://github.com/openedx/edx-platform/pull/35120/files?email=jane@example.com#<!channel>",
+            "author": "ziafazal",
+        }
+    ],
+    "pipeline_url": "https://deployer:hunter2@ci.example.org/users/jdoe/runs/981?token=abc#frag",
+    "summary": "Grades page 500s for learner 203.0.113.42",
+    "details": "Traceback: IntegrityError user_id=48213 card 4111 1111 1111 1111 phone +1 415-555-0132",
+}
+LEAKS = [
+    "ops@example.com",
+    "jane@example.com",
+    "abc123",
+    "deployer",
+    "hunter2",
+    "jdoe",
+    "token=abc",
+    "frag",
+    "<!channel>",
+    "203.0.113.42",
+    "48213",
+    "4111 1111",
+    "555-0132",
+]
+
+
+def test_every_field_is_redacted_and_the_details_reach_the_champions_only(pilot: Session) -> None:
+    outcome = _record(pilot, LEAKY)
+    card = outcome.new[0]
+    stored = json.dumps([card.event.model_dump(mode="json"), card.notice.model_dump(mode="json")])
+    for leak in LEAKS:
+        assert leak not in stored, leak
+    assert card.notice.pr_url == "https://github.com/openedx/edx-platform/pull/35120"
+    assert card.event.pipeline_url == "https://ci.example.org/users/[redacted]/runs/981"
+    assert card.event.incident_id == "INC-9 [redacted]"
+    assert card.event.environment == "production [redacted]"
+
+    slack = FakeMessenger()
+    deliver_pending(pilot, slack, now=NOW)
+    dm = next(m for m in slack.posted if m["channel"] == ZIA)
+    thread = next(m for m in slack.posted if m["channel"] == COORDINATION)
+    seen_by_committer = json.dumps([dm["text"], dm["blocks"]])
+    seen_by_champions = json.dumps([thread["text"], thread["blocks"]])
+    for leak in LEAKS:
+        assert leak not in seen_by_committer, leak
+        assert leak not in seen_by_champions, leak
+    # The committer: event, repo, PR, environment, incident id, pipeline link and summary; never the details.
+    for field in ["openedx/edx-platform#35120", "production", "INC-9", "Grades page 500s", "ci.example.org/users"]:
+        assert field in seen_by_committer, field
+    assert "IntegrityError" not in seen_by_committer
+    assert "IntegrityError" in seen_by_champions
+    assert "IntegrityError" not in thread["text"], "the notification text carries no details"
+
+
+def test_a_pull_request_of_another_repository_is_refused() -> None:
+    payload = {**ESCAPED, "pull_requests": ["https://github.com/evil/repo/pull/35120"]}
+    with pytest.raises(PayloadError, match="evil/repo#35120 is not in openedx/edx-platform"):
+        parse_payload(payload)
+    with pytest.raises(PayloadError, match="author"):
+        parse_payload({**ESCAPED, "pull_requests": [{"number": 1, "author": "a b@example.com"}]})
+    assert parse_payload({**ESCAPED, "pull_requests": [{"number": 1, "author": "dependabot[bot]"}]})
+
+
+def test_notice_keys_are_never_cut_short_and_hold_no_production_data(pilot: Session) -> None:
+    # Two incident ids that share their first 99 characters (the old key cut them to the same 255).
+    long_repo = "o/" + "r" * 100
+    first = {**ESCAPED, "repo": long_repo, "pull_requests": [7], "incident_id": "I" * 99 + "1"}
+    second = {**first, "incident_id": "I" * 99 + "2"}
+    a, b = _record(pilot, first), _record(pilot, second)
+    assert not b.duplicate, "a different incident is a different notice"
+    keys = [a.new[0].notice.key, b.new[0].notice.key]
+    assert keys[0] != keys[1]
+    assert all(len(k) <= 255 for k in keys)
+    private = _record(pilot, {**ESCAPED, "incident_id": "INC-1 jane@example.com", "pull_requests": [8]})
+    assert "jane" not in private.new[0].notice.key
+    assert _record(pilot, {**ESCAPED, "incident_id": "INC-1 jane@example.com", "pull_requests": [8]}).duplicate
+    # Keys that fit and carry nothing private keep the form already stored in databases.
+    assert _record(pilot, ESCAPED).new[0].notice.key == "escaped:INC-2041:openedx/edx-platform#35120"
+
+
+def _sections(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b.get("type") == "section"]
+
+
+def test_markup_heavy_text_stays_within_slacks_limits_and_is_never_cut_inside_an_entity(pilot: Session) -> None:
+    html = {
+        **ESCAPED,
+        "environment": "&" * 64,
+        "incident_id": "<" * 100,
+        "summary": "<b>&amp;</b>" * 166,
+        "details": "<&>" * 6000,  # fourfold when escaped
+    }
+    outcome = _record(pilot, html)
+    slack = FakeMessenger()
+    assert deliver_pending(pilot, slack, now=NOW).sent == 2
+    for message in slack.posted:
+        for text in _sections(message["blocks"]):
+            assert len(text) <= 3000
+            # No entity is cut: every `&` starts a whole &amp; &lt; or &gt;.
+            assert re.fullmatch(r"(?:[^&]|&(?:amp|lt|gt);)*", text, re.S), text[-20:]
+        assert len(message["text"]) <= 40000
+    thread = next(m for m in slack.posted if m["channel"] == COORDINATION)
+    details = next(text for text in _sections(thread["blocks"]) if text.startswith("```"))
+    assert details.startswith("```&lt;&amp;&gt;&lt;")
+    assert details.endswith("…```"), "a cut is marked"
+    assert outcome.to_notify
