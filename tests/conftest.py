@@ -66,6 +66,10 @@ def postgres_database() -> Iterator[str]:
     admin.dispose()
 
 
+# For cases the database cannot change (rendering, escaping, who may act): run them on SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database URL: SQLite, and PostgreSQL when CCBOT_TEST_POSTGRES_URL is set."""
@@ -228,6 +232,19 @@ def sqlite_pilot_template(sqlite_template: Path, tmp_path_factory: pytest.TempPa
         load_pilot(session)
     engine.dispose()
     return path
+
+
+@pytest.fixture
+def pilot_session(db_url: str, request: pytest.FixtureRequest) -> Iterator[Session]:
+    """A session on a database holding the pilot roster (a SQLite copy, or imported on PostgreSQL)."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copy(request.getfixturevalue("sqlite_pilot_template"), db_url.removeprefix("sqlite:///"))
+    engine = make_engine(db_url)
+    with make_session_factory(engine)() as session:
+        if not db_url.startswith("sqlite:///"):
+            load_pilot(session)
+        yield session
+    engine.dispose()
 
 
 def _running(

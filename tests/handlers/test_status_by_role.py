@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,9 @@ from bot.services.questions import ask_question, validate_question
 from bot.services.roster import import_roster
 from bot.services.roster_formats import read_roster
 from bot.views.home import PAGE_BLOCKS, home_blocks, paged_home
+from storage.db import make_engine, make_session_factory
 from storage.roster import get_person_by_github
-from tests.conftest import NOW, RunningBot, wait_until
+from tests.conftest import NOW, SQLITE_ONLY, RunningBot, wait_until
 from tests.flows import CHANNELS
 from tests.slack_requests import block_action
 
@@ -66,18 +69,37 @@ def write_big_roster(directory: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def big(session: Session, tmp_path: Path) -> Session:
-    import_roster(session, read_roster(write_big_roster(tmp_path), as_of=NOW.date()), now=NOW, actor="test")
-    active = [i for i in range(400) if i % 2 == 0 and i % 7][:150]
-    for i in active:
-        person = get_person_by_github(session, f"cc{i:03d}")
-        assert person is not None
-        draft = validate_question(
-            pr_url=f"https://github.com/openedx/edx-platform/pull/{i + 1}", text="q", urgency="normal"
+@pytest.fixture(scope="module")
+def big_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding the 500-person roster and 150 open questions, built once for the module."""
+    directory = tmp_path_factory.mktemp("big")
+    path = directory / "big.db"
+    shutil.copy(sqlite_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine)() as session:
+        import_roster(
+            session, read_roster(write_big_roster(directory), as_of=NOW.date()), now=NOW, actor="test"
         )
-        ask_question(session, person, draft, now=NOW - dt.timedelta(hours=i), channels=CHANNELS)
-    return session
+        active = [i for i in range(400) if i % 2 == 0 and i % 7][:150]
+        for i in active:
+            person = get_person_by_github(session, f"cc{i:03d}")
+            assert person is not None
+            draft = validate_question(
+                pr_url=f"https://github.com/openedx/edx-platform/pull/{i + 1}", text="q", urgency="normal"
+            )
+            ask_question(session, person, draft, now=NOW - dt.timedelta(hours=i), channels=CHANNELS)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def big(big_template: Path, tmp_path: Path) -> Iterator[Session]:
+    path = tmp_path / "big.db"
+    shutil.copy(big_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with make_session_factory(engine)() as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.mark.parametrize("handle", ["cc000", "cc001", "champ000", "mgr000", "adm000"])
@@ -117,6 +139,7 @@ def test_long_homes_are_paged_with_previous_and_next() -> None:
     assert paged_home(blocks, 99).to_dict()["blocks"][-2]["elements"][0]["text"] == "Page 3 of 3"
 
 
+@SQLITE_ONLY  # rendering and paging do not depend on the database
 def test_the_home_tab_of_an_admin_and_its_page_button_over_http(bot: RunningBot, tmp_path: Path) -> None:
     with bot.runtime.session_factory() as session:
         import_roster(
