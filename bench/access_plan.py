@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import Engine, insert
 
 from bench.common import median, write_section
-from bot.github import make_github
+from bot.assembly import build_github
 from bot.github_standin import GitHubStandIn
 from bot.services.access import AccessPlan, load_access_config, plan_access
 from bot.settings import load_settings
@@ -86,7 +86,8 @@ def load_roster(engine: Engine, *, committers: int, repos: int, rng: random.Rand
 def arrange_github(github: GitHubStandIn, wanted: dict[str, set[str]], rng: random.Random) -> None:
     """GitHub as found: most memberships right, some missing, some invited, a stranger in each team."""
     for team, logins in wanted.items():
-        members, pending = [], []
+        members: list[str] = []
+        pending: list[str] = []
         for login in sorted(logins):
             roll = rng.random()
             if roll < 0.05:
@@ -137,13 +138,14 @@ def run_scale(committers: int, teams: int, runs: int) -> dict[str, float | int |
         child, pipe = serve_in_child(github)
         config_path = Path(tmp) / "access.yaml"
         write_config(config_path, repos)
-        settings = load_settings(GITHUB_API_URL=github.url, CCBOT_GITHUB_TOKEN=github.token)
+        connect = build_github(load_settings(GITHUB_API_URL=github.url, CCBOT_GITHUB_TOKEN=github.token))
+        assert connect is not None
         timings: list[float] = []
         plan: AccessPlan | None = None
         for _ in range(runs):
             started = time.perf_counter()
             config = load_access_config(config_path)
-            with make_github(settings) as client, make_session_factory(engine)() as session:
+            with connect() as client, make_session_factory(engine)() as session:
                 plan = plan_access(session, config, client, today=TODAY)
             timings.append(time.perf_counter() - started)
         engine.dispose()

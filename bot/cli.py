@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import configure_logging, job_run_context
 from bot.services.errors import UserError
+from bot.services.github_api import GITHUB_REQUIRED, GitHubConnect
 from bot.services.roster import export_agreement_rows, export_roster, import_roster
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import ConfigError, Settings, load_settings
@@ -236,9 +237,7 @@ def owners_sync(
         bad = [target for target in sources if not GITHUB_TARGET.match(target)]
         if bad:
             raise UserError(f"{bad[0]!r} is not an organisation or org/repo (like openedx or openedx/XBlock)")
-        from bot.github import make_github
-
-        with make_github(settings) as client, make_session_factory(engine)() as session:
+        with _github(settings)() as client, make_session_factory(engine)() as session:
             report = sync_owners_from_github(session, client, sources, now=now, actor=_actor())
     else:
         if len(sources) != 1:
@@ -258,20 +257,31 @@ ConfigOption = Annotated[
 ]
 
 
+def _github(settings: Settings) -> GitHubConnect:
+    """Return what opens a GitHub client for these settings; ConfigError when no credentials are set."""
+    from bot.assembly import build_github
+
+    connect = build_github(settings)
+    if connect is None:
+        raise ConfigError(GITHUB_REQUIRED)
+    return connect
+
+
 @access_app.command("plan")
 @friendly_errors
 def access_plan(config: ConfigOption = None) -> None:
     """Print, per team, who is to be added and removed and why, and members the roster does not know."""
-    from bot.github import make_github
     from bot.services.access import load_access_config, plan_access
     from bot.views.github import plan_lines
 
     settings = _settings()
     mapping = load_access_config(config or Path(settings.access_config))
+    connect = _github(settings)
     engine = make_engine(settings.database_url)
     check_ready(engine)
-    with make_github(settings) as client, make_session_factory(engine)() as session:
+    with connect() as client, make_session_factory(engine)() as session:
         plan = plan_access(session, mapping, client, today=dt.datetime.now(dt.UTC).date())
+    engine.dispose()
     for line in plan_lines(plan):
         typer.echo(line)
     typer.echo(f"plan only, nothing changed: {plan.summary}")
@@ -292,40 +302,32 @@ def access_apply(
     ] = None,
 ) -> None:
     """Make GitHub team membership match the roster; every change is audited and the admins are told in Slack."""
-    from bot.github import make_github
-    from bot.jobs.access_drift import admin_messages
+    from bot.assembly import build_bot
     from bot.services.access import apply_plan, load_access_config, plan_access
-    from bot.services.outbox import deliver_pending, enqueue
-    from bot.views.github import applied_text, plan_lines
+    from bot.views.github import plan_lines
 
     settings = _settings()
-    mapping = load_access_config(config or Path(settings.access_config))
-    engine = make_engine(settings.database_url)
-    check_ready(engine)
+    bot = build_bot(settings)
+    runtime = bot.runtime
+    mapping = load_access_config(config or Path(runtime.policy.github.access_config))
+    connect = _github(settings)
+    check_ready(runtime.engine)
     now = dt.datetime.now(dt.UTC)
-    limit = settings.access_max_removals if max_removals is None else max_removals
-    with make_github(settings) as client, make_session_factory(engine)() as session:
-        plan = plan_access(session, mapping, client, today=now.date())
-        for line in plan_lines(plan):
-            typer.echo(line)
-        report = apply_plan(session, plan, client, max_removals=limit, now=now, actor=_actor())
-        messages = []
-        if report.added or report.invited or report.removed or report.failed:
-            messages = admin_messages(
-                session,
-                settings,
-                key=f"access-apply:{now:%Y%m%dT%H%M%S}",
-                kind="access-apply",
-                text=applied_text(report),
+    limit = runtime.policy.github.max_removals if max_removals is None else max_removals
+    try:
+        with connect() as client, runtime.session_factory() as session:
+            plan = plan_access(session, mapping, client, today=now.date())
+            for line in plan_lines(plan):
+                typer.echo(line)
+            applied = apply_plan(
+                session, plan, client, max_removals=limit, now=now, actor=_actor(), channels=runtime.channels
             )
-        enqueue(session, messages, now=now)
-        session.commit()
-        if messages and settings.slack_configured:
-            from bot.slack import SlackMessenger, make_client
-
-            deliver_pending(
-                session, SlackMessenger(make_client(settings)), now=now, keys=[m.key for m in messages]
-            )
+            # Without a Slack token the admins' report stays queued for the scheduler's outbox_delivery.
+            if settings.slack_configured:
+                runtime.deliver(session, applied.keys, now=now)
+    finally:
+        bot.close()
+    report = applied.report
     for change, error in report.failed:
         typer.echo(f"failed: {change.login} in {change.team}: {error}", err=True)
     typer.echo(f"applied: {report.summary}")
@@ -461,7 +463,9 @@ def serve(
     workers: Annotated[
         int,
         typer.Option(
-            min=1, max=64, help="Server processes behind the one port (the scheduler runs once, in the parent)."
+            min=1,
+            max=64,
+            help="Server processes behind the one port (the scheduler runs once, in the parent).",
         ),
     ] = 1,
 ) -> None:
@@ -475,7 +479,9 @@ def serve(
     from bot.doctor import startup_warnings, verify_slack
 
     if socket and workers > 1:
-        raise UserError("--workers serves Slack's HTTP requests; Socket Mode keeps one connection: drop one of them")
+        raise UserError(
+            "--workers serves Slack's HTTP requests; Socket Mode keeps one connection: drop one of them"
+        )
     settings = _settings()
     settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
     configure_logging(settings)

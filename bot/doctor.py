@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -35,6 +34,8 @@ TOKEN_ERRORS = {
 # Classic (ghp_, gho_, ghu_, ghs_, ghr_), fine-grained (github_pat_) and 40-hex legacy tokens.
 GITHUB_TOKEN = re.compile(r"^(?:gh[pousr]_[A-Za-z0-9]{30,251}|github_pat_[A-Za-z0-9_]{22,244}|[0-9a-f]{40})$")
 MIN_SECRET_LENGTH = 16
+# Seconds the GitHub check waits for a rate limit to reset before reporting it instead.
+GITHUB_MAX_WAIT = 5.0
 CHANNEL_SETTINGS = {
     "coordination_channel": "questions and phase announcements cannot be posted",
     "management_channel": "escalations cannot be posted",
@@ -337,19 +338,26 @@ def check_secrets(deployment: Deployment) -> Iterable[CheckResult]:
             "SLACK_SIGNING_SECRET is not set: requests from Slack cannot be verified",
             "copy the Signing Secret from the app's Basic Information → App Credentials",
         )
-    secret = settings.webhook_secret
-    if not secret:
-        yield problem(
+    yield shared_secret(
+        "CCBOT_WEBHOOK_SECRET",
+        settings.webhook_secret,
+        unset=problem(
             "CCBOT_WEBHOOK_SECRET is not set: /hooks/deployments refuses every deployment notice",
             "set a long random value (`openssl rand -hex 32`) and give the same to the deployment pipeline",
-        )
-    elif len(secret) < MIN_SECRET_LENGTH:
-        yield problem(
-            f"CCBOT_WEBHOOK_SECRET is only {len(secret)} characters: easy to guess",
+        ),
+    )
+
+
+def shared_secret(alias: str, secret: str | None, *, unset: CheckResult) -> CheckResult:
+    """Return `unset` for a webhook secret not set, a problem for one easy to guess, else ok."""
+    if not secret:
+        return unset
+    if len(secret) < MIN_SECRET_LENGTH:
+        return problem(
+            f"{alias} is only {len(secret)} characters: easy to guess",
             f"use at least {MIN_SECRET_LENGTH} random characters (`openssl rand -hex 32`)",
         )
-    else:
-        yield ok("CCBOT_WEBHOOK_SECRET is set")
+    return ok(f"{alias} is set")
 
 
 def check_database(deployment: Deployment) -> Iterable[CheckResult]:
@@ -390,21 +398,42 @@ def check_database(deployment: Deployment) -> Iterable[CheckResult]:
 
 
 def check_github(deployment: Deployment) -> Iterable[CheckResult]:
-    """CCBOT_GITHUB_TOKEN, when set, is well-formed (its access is checked once a GitHub client exists)."""
-    token = getattr(deployment.settings, "github_token", None)
-    if not token:
+    """GitHub's webhook secret is set, and the token or GitHub App works against GITHUB_API_URL."""
+    settings = deployment.settings
+    yield shared_secret(
+        "CCBOT_GITHUB_WEBHOOK_SECRET",
+        settings.github_webhook_secret,
+        unset=skipped(
+            "CCBOT_GITHUB_WEBHOOK_SECRET is not set: /hooks/github refuses GitHub's deliveries (503)",
+            "to see merges and review requests, set a long random value and give the same to the GitHub webhook",
+        ),
+    )
+    token = settings.github_token
+    if not settings.github_configured:
         yield skipped("GitHub: not configured (CCBOT_GITHUB_TOKEN is not set)")
         return
-    if not GITHUB_TOKEN.match(token.strip()):
+    if token and not GITHUB_TOKEN.match(token.strip()):
         yield problem(
             "GitHub: CCBOT_GITHUB_TOKEN does not look like a GitHub token",
             "use a fine-grained (github_pat_...) or classic (ghp_...) token, or an installation token (ghs_...)",
         )
         return
-    if importlib.util.find_spec("bot.github") is None:
-        yield skipped("GitHub: CCBOT_GITHUB_TOKEN is well-formed; GitHub check skipped: no GitHub client yet")
+    from bot.github import make_github
+    from bot.services.github_api import GitHubError
+
+    what = "CCBOT_GITHUB_TOKEN" if token else f"the GitHub App {settings.github_app_id}"
+    try:
+        # A rate limit is reported, not waited out: the doctor answers in seconds.
+        with make_github(settings, max_wait=GITHUB_MAX_WAIT) as client:
+            who = client.whoami()
+    except (ConfigError, GitHubError) as exc:
+        yield problem(
+            f"GitHub: {exc}",
+            f"check {what} and GITHUB_API_URL ({settings.github_api_url}); the README's GitHub section "
+            "lists the permissions",
+        )
         return
-    yield ok("GitHub: CCBOT_GITHUB_TOKEN is well-formed")
+    yield ok(f"GitHub: {what} works at {settings.github_api_url} as {who}")
 
 
 # The doctor runs these in order; a new integration adds its check here.

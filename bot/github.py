@@ -22,7 +22,7 @@ from githubkit.exception import (
 )
 from githubkit.retry import RetryOption
 
-from bot.services.github_api import GitHubError, GitHubNotFound, RepoInfo
+from bot.services.github_api import GITHUB_REQUIRED, GitHubError, GitHubNotFound, RepoInfo
 from bot.settings import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -100,9 +100,7 @@ def make_github(
             installation_id=settings.github_installation_id,
         )
     else:
-        raise ConfigError(
-            "CCBOT_GITHUB_TOKEN is not set (nor CCBOT_GITHUB_APP_ID): it is required to call GitHub"
-        )
+        raise ConfigError(GITHUB_REQUIRED)
     return GitHubClient(auth, base_url=settings.github_api_url, retry=RateLimitRetry(sleep, max_wait))
 
 
@@ -118,6 +116,7 @@ class GitHubClient:
         timeout: float = 30.0,
     ) -> None:
         self.base_url = base_url
+        self.auth = auth
         self.retry = retry or RateLimitRetry()
         self.github: GitHub[Any] = GitHub(
             auth,
@@ -154,6 +153,13 @@ class GitHubClient:
         except AuthCredentialError as exc:
             raise GitHubError(f"GitHub App credentials are not usable ({what}): {exc}") from None
         except RequestError as exc:
+            if isinstance(exc.exc, RequestFailed):
+                # The GitHub App's installation token was refused before the call itself was made.
+                status = exc.exc.response.status_code
+                raise GitHubError(
+                    f"GitHub refused the GitHub App an installation token ({status}; {what}): check "
+                    "CCBOT_GITHUB_APP_ID, CCBOT_GITHUB_INSTALLATION_ID and CCBOT_GITHUB_PRIVATE_KEY"
+                ) from None
             raise GitHubError(
                 f"cannot reach GitHub at {self.base_url} ({what}): {exc.exc.__class__.__name__}"
             ) from None
@@ -187,6 +193,26 @@ class GitHubClient:
                 )
             )
         return [item for item in items if isinstance(item, dict)]
+
+    def whoami(self) -> str:
+        """Return whom the credentials act for: `@login` for a person's token, else the App installation."""
+        token = self.auth.token if isinstance(self.auth, TokenAuthStrategy) else None
+        if token is not None and not token.startswith("ghs_"):
+            with self._calling("the token's account (GET /user)"):
+                user: Any = self.github.rest.users.get_authenticated(headers=HEADERS).json()
+            return f"@{user.get('login')}" if isinstance(user, dict) else "an unnamed account"
+        # An installation (an App's, or its ghs_ token) is no user: it names the repositories it may read.
+        with self._calling("the installation's repositories (GET /installation/repositories)"):
+            body = self.github.rest.apps.list_repos_accessible_to_installation(
+                per_page=1, headers=HEADERS
+            ).json()
+        count = body.get("total_count") if isinstance(body, dict) else None
+        where = (
+            f"installation {self.auth.installation_id}"
+            if isinstance(self.auth, AppInstallationAuthStrategy)
+            else "an installation token"
+        )
+        return f"the GitHub App's {where} ({count} repositories)"
 
     def list_teams(self, org: str) -> list[str]:
         """Return the slugs of an organisation's teams."""

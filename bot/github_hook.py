@@ -11,38 +11,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from bot.hooks import HookResponse
+from bot.logs import in_request
 from bot.runtime import Runtime
-from bot.services.business_hours import WorkingHours
-from bot.services.github import (
-    DELIVERY_ID,
-    EVENT_NAME,
-    GitHubPolicy,
-    PayloadError,
-    handle_event,
-    is_used,
-    parse_event,
-    record_delivery,
-)
-from bot.services.outbox import deliver_pending, enqueue
-from bot.settings import Settings
-from bot.views.github import outgoing_for
+from bot.services.github import DELIVERY_ID, EVENT_NAME, PayloadError, act_on_delivery, is_used, parse_event
 
 logger = logging.getLogger(__name__)
 
 # GitHub caps deliveries at 25 MB; the events ccbot uses are far smaller.
 MAX_BODY = 2_000_000
 ACTION_NAME = re.compile(r"^[a-z_]{1,40}$")
-
-
-def github_policy(settings: Settings) -> GitHubPolicy:
-    """Return what GitHub handling needs from the settings."""
-    start, end = settings.working_hours
-    return GitHubPolicy(
-        review_label=settings.review_label,
-        coordination_channel=settings.coordination_channel,
-        hours=WorkingHours(start=start, end=end, weekdays=settings.working_days),
-        web_url=settings.github_web_url,
-    )
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -67,10 +44,10 @@ class GitHubHook:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
+    @in_request
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
         """Answer one delivery: 401 bad signature, 4xx bad input, 200 done, duplicate, pong or ignored."""
-        settings = self.runtime.settings
-        secret = settings.github_webhook_secret
+        secret = self.runtime.settings.github_webhook_secret
         if not secret:
             return HookResponse(503, {"error": "CCBOT_GITHUB_WEBHOOK_SECRET is not set on this server"})
         if len(body) > MAX_BODY:
@@ -109,29 +86,27 @@ class GitHubHook:
 
     def _act(self, event: str, delivery_id: str, payload: Any) -> HookResponse:
         now = self.runtime.clock()
-        settings = self.runtime.settings
-        policy = github_policy(settings)
         with self.runtime.session_factory() as session:
-            if not record_delivery(session, delivery_id, event, payload.action, now=now):
-                session.rollback()
+            outcome = act_on_delivery(
+                session,
+                payload,
+                event=event,
+                delivery_id=delivery_id,
+                now=now,
+                policy=self.runtime.policy,
+                channels=self.runtime.channels,
+            )
+            if outcome.status == "duplicate":
                 return HookResponse(200, {"status": "duplicate", "delivery": delivery_id})
-            outcome = handle_event(session, payload, delivery_id=delivery_id, policy=policy, now=now)
-            messages = outgoing_for(outcome, coordination_channel=settings.coordination_channel)
-            # The delivery's record, its decisions and their messages commit together: all or nothing.
-            enqueue(session, messages, now=now)
-            session.commit()
-            report = None
-            if messages and settings.slack_configured:
-                report = deliver_pending(
-                    session, self.runtime.messenger, now=now, keys=[m.key for m in messages]
-                )
+            # What fails to send here stays queued: the outbox_delivery job sends it within the minute.
+            report = self.runtime.deliver(session, outcome.keys, now=now)
         logger.info("GitHub %s %s (%s): %s", event, delivery_id, outcome.status, outcome.detail)
         return HookResponse(
             200,
             {
                 "status": outcome.status,
                 "detail": outcome.detail,
-                "messages": len(messages),
-                "sent": report.sent if report else 0,
+                "messages": len(outcome.keys),
+                "sent": report.sent,
             },
         )

@@ -1,7 +1,7 @@
 """An in-process stand-in for GitHub's REST API over real HTTP, for the console, the tests and the benchmarks.
 
 It answers the calls ccbot makes (teams, memberships and invitations, repositories and their files,
-GitHub App installation tokens) like GitHub does: paginated with Link headers, and with GitHub's
+GitHub App installation tokens, who the credentials are) like GitHub does: paginated with Link headers, and with GitHub's
 rate-limit answers (403/429 with Retry-After, or x-ratelimit-remaining: 0 and x-ratelimit-reset) when told to.
 """
 
@@ -20,8 +20,24 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 STANDIN_TOKEN = "ghp-standin-token"  # noqa: S105 - the stand-in's own credential, not a secret
+STANDIN_LOGIN = "ccbot-standin"
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
+
+
+def app_key_pair() -> tuple[str, str]:
+    """Return a fresh GitHub App key as (private PEM for ccbot, public PEM for `enable_app`)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return private, public.decode()
 
 
 @dataclass
@@ -244,7 +260,7 @@ class GitHubStandIn:
             return
         try:
             with self.lock:
-                status, body, headers = self._route(method, path, query, raw)
+                status, body, headers = self._route(method, path, query, raw, credential)
         except KeyError:
             status, body, headers = 404, {"message": "Not Found"}, {}
         self._reply(request, status, body, headers)
@@ -286,9 +302,20 @@ class GitHubStandIn:
         self._reply(request, 201, {"token": token, "expires_at": expires, "permissions": {}})
 
     def _route(
-        self, method: str, path: str, query: dict[str, str], raw: bytes
+        self, method: str, path: str, query: dict[str, str], raw: bytes, credential: str = ""
     ) -> tuple[int, Any, dict[str, str]]:
         parts = [p for p in path.split("/") if p]
+        installation = credential.startswith("ghs_")
+        if path == "/user" and method == "GET":
+            if installation:
+                return 403, {"message": "Resource not accessible by integration"}, {}
+            return 200, {"login": STANDIN_LOGIN, "type": "User"}, {}
+        if path == "/installation/repositories" and method == "GET":
+            if not installation:
+                return 403, {"message": "You must authenticate with an installation access token"}, {}
+            listed = [self._repo_json(r) for _, r in sorted(self.repos.items())]
+            status, page, headers = self._page(path, query, listed)
+            return status, {"total_count": len(listed), "repositories": page}, headers
         if parts[:1] == ["orgs"] and len(parts) >= 3:
             org = self.orgs[parts[1].lower()]
             if parts[2] == "repos" and len(parts) == 3 and method == "GET":

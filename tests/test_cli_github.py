@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.github_standin import GitHubStandIn
 from storage.db import make_engine, make_session_factory
+from storage.models import OutboxMessage
 from tests.conftest import ROOT, load_pilot
 
 runner = CliRunner()
@@ -52,8 +54,19 @@ def test_plan_prints_each_team_and_changes_nothing_then_apply_makes_it_so(env: G
     assert applied.exit_code == 0, applied.output
     assert "applied: " in applied.output
     assert "bradenmacdonald" in env.pending("openedx/committers-edx-platform")
+    # Without a Slack token here, the admins' report waits in the outbox for the scheduler to send.
+    assert _queued("access-apply:") == [("U0ADMIN01", "pending")]
     again = runner.invoke(app, ["access", "plan"])
     assert "0 to add, 0 to remove" in again.output
+
+
+def _queued(prefix: str) -> list[tuple[str, str]]:
+    engine = make_engine(f"sqlite:///{Path.cwd() / 'cli.db'}")
+    with make_session_factory(engine)() as session:
+        rows = session.exec(select(OutboxMessage)).all()
+        queued = [(m.channel, m.status) for m in rows if m.key.startswith(prefix)]
+    engine.dispose()
+    return queued
 
 
 def test_apply_refuses_above_max_removals_with_one_line(env: GitHubStandIn) -> None:
@@ -64,6 +77,7 @@ def test_apply_refuses_above_max_removals_with_one_line(env: GitHubStandIn) -> N
     assert result.exit_code == 2
     assert "removes 2 memberships, more than --max-removals 1" in result.output
     assert env.writes() == []
+    assert _queued("access-apply:") == []
 
 
 def test_missing_config_and_missing_credentials_are_one_line_errors(

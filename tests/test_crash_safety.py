@@ -20,6 +20,7 @@ from bot.services import (
     admin,
     deployments,
     escalations,
+    github,
     nominations,
     owners,
     questions,
@@ -34,6 +35,7 @@ from bot.slack_standin import SlackStandIn
 from storage.models import NoticeState, OutboxMessage, OutboxStatus, Phase, RetroAudience
 from tests.conftest import NOW, ROOT, load_pilot, make_bot, run_at
 from tests.flows import CHANNELS, ask, escalate, person
+from tests.test_github_hook import pr_payload
 
 Decision = Callable[[Session, Messenger], object]
 POLICY = Policy()
@@ -186,7 +188,48 @@ def _retro(session: Session, slack: Messenger) -> object:
     return retros.advance_retros(session, now=NOW + dt.timedelta(days=9))
 
 
+def _delivery(session: Session, delivery_id: str, body: dict[str, object]) -> github.GitHubOutcome:
+    payload = github.parse_event("pull_request", body)
+    return github.act_on_delivery(
+        session,
+        payload,
+        event="pull_request",
+        delivery_id=delivery_id,
+        now=NOW,
+        policy=POLICY,
+        channels=CHANNELS,
+    )
+
+
+def _merge_notice(session: Session, slack: Messenger) -> object:
+    return _delivery(session, "merge-1", pr_payload("closed", merged_by="ziafazal"))
+
+
+def _merge_in_thread(session: Session, slack: Messenger) -> object:
+    card = ask(
+        session, "ziafazal", now=NOW, messenger=slack, pr="https://github.com/openedx/edx-platform/pull/4242"
+    )
+    assert card.posting is not None
+    return _delivery(session, "merge-2", pr_payload("closed", merged_by="some-maintainer"))
+
+
+def _review_ask(session: Session, slack: Messenger) -> object:
+    return _delivery(session, "label-1", pr_payload("labeled", label={"name": "cc-review-please"}))
+
+
+def _review_passed(session: Session, slack: Messenger) -> object:
+    asked = _review_ask(session, slack)
+    assert isinstance(asked, github.GitHubOutcome)
+    deliver_pending(session, slack, now=NOW, keys=asked.keys)
+    [card] = asked.asks
+    return github.pass_review(session, card.id, card.reviewer, now=NOW, channels=CHANNELS)
+
+
 SCENARIOS: dict[str, Decision] = {
+    "merge notice": _merge_notice,
+    "merge notice in a question's thread": _merge_in_thread,
+    "review ask": _review_ask,
+    "review passed on": _review_passed,
     "production notice": _deployment,
     "notice answer": _notice_answer,
     "owner intro": _intro,

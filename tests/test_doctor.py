@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.doctor import CheckResult, Deployment, Status, diagnose, manifest_scopes, run_checks
+from bot.github_standin import GitHubStandIn, app_key_pair
 from bot.settings import Settings, load_settings
 from bot.slack_standin import DEFAULT_SCOPES, SlackStandIn
 from storage.db import make_engine, upgrade
@@ -172,22 +172,88 @@ def test_a_database_behind_unmigrated_or_unreachable(deployment: dict[str, str],
 
 
 def test_github_token_form(deployment: dict[str, str]) -> None:
-    assert _lines(_diagnose(deployment), Status.SKIPPED)[-1] == (
-        "· GitHub: not configured (CCBOT_GITHUB_TOKEN is not set)"
-    )
+    skipped = _lines(_diagnose(deployment), Status.SKIPPED)
+    assert skipped[-1] == "· GitHub: not configured (CCBOT_GITHUB_TOKEN is not set)"
+    assert skipped[-2].startswith("· CCBOT_GITHUB_WEBHOOK_SECRET is not set: /hooks/github refuses")
     bad = _lines(_diagnose(deployment, CCBOT_GITHUB_TOKEN="my-password"), Status.PROBLEM)
     assert bad == [
         "✘ GitHub: CCBOT_GITHUB_TOKEN does not look like a GitHub token → use a fine-grained (github_pat_...) "
         "or classic (ghp_...) token, or an installation token (ghs_...)"
     ]
-    good = _diagnose(deployment, CCBOT_GITHUB_TOKEN="ghp_" + "a1B2" * 9)
-    github = next(result for result in good if result.what.startswith("GitHub"))
-    if importlib.util.find_spec("bot.github") is None:
-        assert github.line() == (
-            "· GitHub: CCBOT_GITHUB_TOKEN is well-formed; GitHub check skipped: no GitHub client yet"
+    short = _lines(_diagnose(deployment, CCBOT_GITHUB_WEBHOOK_SECRET="abc"), Status.PROBLEM)
+    assert short == [
+        "✘ CCBOT_GITHUB_WEBHOOK_SECRET is only 3 characters: easy to guess → use at least 16 random "
+        "characters (`openssl rand -hex 32`)"
+    ]
+
+
+GOOD_TOKEN = "ghp_" + "a1B2" * 9
+
+
+def _github_line(results: list[CheckResult]) -> str:
+    return next(result.line() for result in results if result.what.startswith("GitHub"))
+
+
+def test_a_working_github_token_is_checked_against_github_api_url(deployment: dict[str, str]) -> None:
+    github = GitHubStandIn(token=GOOD_TOKEN).start()
+    try:
+        results = _diagnose(
+            deployment,
+            CCBOT_GITHUB_TOKEN=GOOD_TOKEN,
+            GITHUB_API_URL=github.url,
+            CCBOT_GITHUB_WEBHOOK_SECRET=WEBHOOK_SECRET,
         )
-    else:
-        assert github.status is not Status.PROBLEM
+        assert _lines(results, Status.PROBLEM) == []
+        assert "✔ CCBOT_GITHUB_WEBHOOK_SECRET is set" in _lines(results, Status.OK)
+        assert (
+            _github_line(results) == f"✔ GitHub: CCBOT_GITHUB_TOKEN works at {github.url} as @ccbot-standin"
+        )
+        assert [c.path for c in github.calls] == ["/user"]
+        refused = _diagnose(deployment, CCBOT_GITHUB_TOKEN="ghp_" + "z9Y8" * 9, GITHUB_API_URL=github.url)
+        assert _github_line(refused).startswith(
+            "✘ GitHub: GitHub refused the credentials (the token's account (GET /user)): Bad credentials"
+        )
+        assert _github_line(refused).endswith(
+            f"→ check CCBOT_GITHUB_TOKEN and GITHUB_API_URL ({github.url}); the README's GitHub section "
+            "lists the permissions"
+        )
+    finally:
+        github.stop()
+    closed = _free_socket()
+    host, port = closed.getsockname()[:2]
+    closed.close()
+    down = _diagnose(deployment, CCBOT_GITHUB_TOKEN=GOOD_TOKEN, GITHUB_API_URL=f"http://{host}:{port}/")
+    assert _github_line(down).startswith(f"✘ GitHub: cannot reach GitHub at http://{host}:{port}/")
+
+
+def test_a_github_app_is_checked_through_its_installation(deployment: dict[str, str], tmp_path: Path) -> None:
+    pem, public = app_key_pair()
+    (tmp_path / "app.pem").write_text(pem)
+    github = GitHubStandIn().start()
+    try:
+        # Not the ids of other tests: githubkit keeps installation tokens per App and installation for the process.
+        github.enable_app("24680", public, 135)
+        github.add_repo("openedx/edx-platform")
+        app_settings = {
+            "GITHUB_API_URL": github.url,
+            "CCBOT_GITHUB_APP_ID": "24680",
+            "CCBOT_GITHUB_PRIVATE_KEY": str(tmp_path / "app.pem"),
+        }
+        works = _diagnose(deployment, **app_settings, CCBOT_GITHUB_INSTALLATION_ID="135")
+        assert _github_line(works) == (
+            f"✔ GitHub: the GitHub App 24680 works at {github.url} as the GitHub App's installation 135 "
+            "(1 repositories)"
+        )
+        other = _diagnose(deployment, **app_settings, CCBOT_GITHUB_INSTALLATION_ID="136")
+        assert _github_line(other).startswith(
+            "✘ GitHub: GitHub refused the GitHub App an installation token (404; the installation's "
+            "repositories (GET /installation/repositories)): check CCBOT_GITHUB_APP_ID, "
+            "CCBOT_GITHUB_INSTALLATION_ID and CCBOT_GITHUB_PRIVATE_KEY"
+        )
+        unset = _diagnose(deployment, **app_settings)
+        assert _github_line(unset).startswith("✘ GitHub: CCBOT_GITHUB_INSTALLATION_ID")
+    finally:
+        github.stop()
 
 
 def test_the_stand_in_grants_what_the_manifest_asks_for() -> None:
@@ -239,7 +305,7 @@ def test_the_command_prints_a_line_per_check_and_exits_1_on_a_problem(
     assert healthy.exit_code == 0, healthy.output
     lines = healthy.output.strip().splitlines()
     assert lines[-1] == "no problems found"
-    assert len(lines) == 10  # token, scopes, 3 channels, 2 secrets, database, GitHub, summary
+    assert len(lines) == 11  # token, scopes, 3 channels, 2 secrets, database, GitHub webhook and API, summary
     slack.add_channel("C0DIGEST1", "cc-digest", member=False)
     sick = runner.invoke(app, ["doctor"], env=deployment)
     assert sick.exit_code == 1

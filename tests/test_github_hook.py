@@ -1,4 +1,7 @@
-"""POST /hooks/github: signatures, redelivery, unknown events, malformed, huge and deep bodies; fuzzed deliveries."""
+"""POST /hooks/github: signatures, redelivery, unknown events, malformed, huge and deep bodies; fuzzed deliveries.
+
+Deliveries go to the hook in-process; the signature matrix and the body limits also go over real HTTP.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,14 @@ from typing import Any
 
 import httpx
 import pytest
-from bot.app import build_runtime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
+from bot.assembly import build_bot
 from bot.github_hook import MAX_BODY, GitHubHook, sign
 from bot.runtime import Runtime
 from bot.settings import load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from storage.db import upgrade
 from storage.models import GitHubActivity, GitHubDelivery
@@ -67,8 +69,9 @@ def deliver(
     raw: bytes | None = None,
     secret: str = GITHUB_SECRET,
     headers: dict[str, str] | None = None,
+    http: bool = False,
 ) -> httpx.Response:
-    """Post a delivery signed the way GitHub signs it."""
+    """Hand the hook a delivery signed the way GitHub signs it (in-process, or posted over HTTP with `http`)."""
     body = raw if raw is not None else json.dumps(payload).encode()
     all_headers = {
         "Content-Type": "application/json",
@@ -80,7 +83,11 @@ def deliver(
     if headers is not None:
         all_headers.update(headers)
         all_headers = {k: v for k, v in all_headers.items() if v}
-    return httpx.post(f"{bot.url}/hooks/github", content=body, headers=all_headers, timeout=10)
+    if http:
+        return httpx.post(f"{bot.url}/hooks/github", content=body, headers=all_headers, timeout=10)
+    # As the server hands them over: header names in lower case.
+    answer = GitHubHook(bot.runtime).handle({k.lower(): v for k, v in all_headers.items()}, body)
+    return httpx.Response(answer.status, json=answer.body)
 
 
 def _rows(bot: RunningBot, model: type) -> list[Any]:
@@ -115,7 +122,7 @@ BAD_SIGNATURES = {
 
 def test_bad_signatures_get_401_and_change_nothing(bot: RunningBot) -> None:
     for name, (headers, why) in BAD_SIGNATURES.items():
-        response = deliver(bot, "pull_request", MERGED, headers=headers)
+        response = deliver(bot, "pull_request", MERGED, headers=headers, http=True)
         assert response.status_code == 401, name
         assert why in response.json()["error"], name
     assert _rows(bot, GitHubDelivery) == []
@@ -223,8 +230,9 @@ def test_a_form_encoded_delivery_is_read_like_json(bot: RunningBot) -> None:
 
 def test_a_huge_body_is_refused_with_413_whether_announced_or_streamed(bot: RunningBot) -> None:
     big = b'{"action": "closed", "pad": "' + b"x" * (MAX_BODY + 10) + b'"}'
-    announced = deliver(bot, "pull_request", None, raw=big)
+    announced = deliver(bot, "pull_request", None, raw=big, http=True)
     assert announced.status_code == 413
+    assert deliver(bot, "pull_request", None, raw=big).status_code == 413
 
     def chunks() -> Iterator[bytes]:
         for start in range(0, len(big), 65536):
@@ -298,14 +306,13 @@ def hook_world(
         CCBOT_COORDINATION_CHANNEL="C0COORD01",
         CCBOT_GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
     )
-    client = make_client(configured)
-    runtime = build_runtime(configured, client, clock=lambda: NOW)
-    upgrade(runtime.engine)
-    with runtime.session_factory() as session:
+    built = build_bot(configured, clock=lambda: NOW)
+    upgrade(built.runtime.engine)
+    with built.runtime.session_factory() as session:
         load_pilot(session)
-    yield GitHubHook(runtime, client), runtime, slack
+    yield GitHubHook(built.runtime), built.runtime, slack
     slack.stop()
-    runtime.engine.dispose()
+    built.close()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -25,7 +25,6 @@ from slack_sdk.signature import SignatureVerifier
 from bot.assembly import build_bot
 from bot.console.demo import seed_demo_activity
 from bot.console.render import BOLD, DIM, Button, mrkdwn, render_blocks, with_emoji
-from bot.github import make_github
 from bot.github_hook import GitHubHook
 from bot.github_hook import sign as sign_github
 from bot.github_standin import GitHubStandIn
@@ -614,7 +613,7 @@ class Console:
             pull_request.update(state="closed", merged=True, merged_at=merged_at, merged_by={"login": handle})
             payload["action"] = "closed"
         elif kind == "label":
-            payload.update(action="labeled", label={"name": self.settings.review_label})
+            payload.update(action="labeled", label={"name": self.runtime.policy.github.review_label})
         elif kind == "review-requested":
             payload.update(action="review_requested", requested_reviewer={"login": handle})
         else:
@@ -640,9 +639,11 @@ class Console:
             return
         from bot.views.github import plan_lines
 
+        connect = self.runtime.github
+        assert connect is not None, "the console always points GitHub at its stand-in"
         try:
             config = load_access_config(self.access_config)
-            with make_github(self.settings) as github, self.runtime.session_factory() as session:
+            with connect() as github, self.runtime.session_factory() as session:
                 plan = plan_access(session, config, github, today=self.runtime.clock().date())
         except UserError as exc:
             self.say(f"ccbot: {exc}")

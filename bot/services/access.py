@@ -1,9 +1,13 @@
-"""GitHub team access that follows the agreements: access.yaml, the plan (who in, who out and why), applying it."""
+"""GitHub team access that follows the agreements: access.yaml, the plan (who in, who out and why), applying it.
+
+Applying and the daily drift check commit what they did together with the admins' messages about it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -13,13 +17,17 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import UserError
-from bot.services.github_api import GitHubApi, GitHubError, GitHubNotFound
-from bot.services.policy import current_policy
+from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect, GitHubError, GitHubNotFound
+from bot.services.keys import Kind
+from bot.services.outbox import Outgoing, commit, dm
+from bot.services.policy import Channels, GitHubConfig, current_policy
+from bot.services.roster import list_admins
 from bot.services.status import Gap, derive_standing
+from bot.views import github as views
 from storage import github as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import AccessChange, AgreementKind, GitHubAccess, Person, Role, Status, TeamAccessState
 
 TEAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
@@ -535,6 +543,14 @@ def check_removals(plan: AccessPlan, *, max_removals: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Applied:
+    """What applying a plan did, and the keys of the admins' report committed with it."""
+
+    report: ApplyReport
+    keys: tuple[str, ...] = ()
+
+
 def apply_plan(
     session: Session,
     plan: AccessPlan,
@@ -543,8 +559,12 @@ def apply_plan(
     max_removals: int,
     now: dt.datetime,
     actor: str,
-) -> ApplyReport:
-    """Make GitHub match the plan: add, invite, remove; each change audited and committed as it is made."""
+    channels: Channels,
+) -> Applied:
+    """Make GitHub match the plan: add, invite, remove; each change audited and committed as it is made.
+
+    The run's record (what `/cc` shows, the audit entry) commits last, with the admins' report of it.
+    """
     check_removals(plan, max_removals=max_removals)
     report = ApplyReport()
     for change in plan.adds:
@@ -576,21 +596,91 @@ def apply_plan(
         result = "cancelled" if change.invitation else "removed"
         _audit_change(session, change, "remove", result, now=now, actor=actor)
     record_access(session, plan, now=now)
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=actor,
-        action="access.applied",
-        subject="github",
-        details={
-            "added": len(report.added),
-            "invited": len(report.invited),
-            "removed": len(report.removed),
-            "failed": len(report.failed),
-        },
+        now,
+        actor,
+        "access.applied",
+        "github",
+        added=len(report.added),
+        invited=len(report.invited),
+        removed=len(report.removed),
+        failed=len(report.failed),
     )
-    session.flush()
-    return report
+    changed = report.added or report.invited or report.removed or report.failed
+    stamp = f"{now:%Y%m%dT%H%M%S}"
+    messages = admin_messages(session, channels, Kind.ACCESS_APPLY, [stamp], views.applied_text(report))
+    return Applied(report, commit(session, messages if changed else [], now=now))
+
+
+def admin_messages(
+    session: Session, channels: Channels, kind: Kind, parts: list[object], text: str
+) -> list[Outgoing | None]:
+    """Return one DM per admin (on the roster, or bootstrapped by CCBOT_ADMINS), each under its own key."""
+    recipients = [p.slack_user_id for p in list_admins(session) if p.slack_user_id]
+    recipients += [user_id for user_id in channels.admins if user_id not in recipients]
+    return [dm(kind, [*parts, user_id], user_id, text) for user_id in recipients]
+
+
+DRIFT_ACTOR = "ccbot:access_drift"
+
+
+@dataclass(frozen=True)
+class DriftOutcome:
+    """What the daily access check found or did, in one line, and the keys of the admins' messages."""
+
+    summary: str
+    keys: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+def check_access_drift(
+    session: Session,
+    connect: GitHubConnect | None,
+    config: GitHubConfig,
+    *,
+    now: dt.datetime,
+    channels: Channels,
+) -> DriftOutcome:
+    """Plan access against GitHub, store what `/cc` shows, tell the admins of drift; apply only when allowed.
+
+    GitHub changes only with `config.auto_apply`, and never more removals than `config.max_removals`.
+    """
+    if connect is None:
+        return DriftOutcome(f"skipped: {NOT_CONFIGURED}")
+    path = Path(config.access_config)
+    if not path.is_file():
+        return DriftOutcome(f"skipped: {path} not found (CCBOT_ACCESS_CONFIG)")
+    mapping = load_access_config(path)
+    with connect() as github:
+        plan = plan_access(session, mapping, github, today=now.date())
+        if config.auto_apply and (plan.adds or plan.removals):
+            try:
+                applied = apply_plan(
+                    session,
+                    plan,
+                    github,
+                    max_removals=config.max_removals,
+                    now=now,
+                    actor=DRIFT_ACTOR,
+                    channels=channels,
+                )
+            except UserError as exc:
+                record_access(session, plan, now=now)
+                text = views.refused_text(str(exc))
+                refused = admin_messages(session, channels, Kind.ACCESS_APPLY, [f"{now:%Y%m%dT%H%M%S}"], text)
+                return DriftOutcome(f"not applied: {exc}", commit(session, refused, now=now))
+            return DriftOutcome(f"applied: {applied.report.summary}", applied.keys)
+    record_access(session, plan, now=now)
+    if not plan.drift:
+        return DriftOutcome(f"no drift ({plan.summary})", commit(session, [], now=now))
+    text = views.drift_text(plan)
+    # Once a day for the same drift; a different drift the same day is reported too.
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    messages = admin_messages(session, channels, Kind.ACCESS_DRIFT, [now.date(), digest], text)
+    return DriftOutcome(f"drift reported ({plan.summary})", commit(session, messages, now=now))
 
 
 def _audit_change(

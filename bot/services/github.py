@@ -1,4 +1,8 @@
-"""GitHub deliveries: merges told to champions, review asks rotated among committers, review requests, activity."""
+"""GitHub deliveries: merges told to champions, review asks rotated among committers, review requests, activity.
+
+Each decision commits with the messages it implies (bot.services.outbox); the webhook and the review
+buttons then deliver them.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours
+from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.keys import Subject
-from bot.services.outbox import posting_of
-from bot.services.policy import current_policy
+from bot.services.keys import Kind, Subject
+from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
+from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
 from bot.services.reminders import is_working_time
+from bot.views import github as views
 from storage import areas as area_store
 from storage import github as store
 from storage import questions as question_store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import (
     ActivityKind,
     GitHubActivity,
@@ -125,16 +129,6 @@ class ReviewEvent(BaseModel):
 
 
 @dataclass(frozen=True)
-class GitHubPolicy:
-    """What the deliveries' handling needs from the settings."""
-
-    review_label: str
-    coordination_channel: str | None
-    hours: WorkingHours
-    web_url: str = "https://github.com"
-
-
-@dataclass(frozen=True)
 class PullRequest:
     """A pull request as ccbot shows it: the link is always rebuilt from the repository and number."""
 
@@ -152,14 +146,14 @@ class PullRequest:
 
 @dataclass
 class MergeNotice:
-    """A committer's PR merged: who hears of it, where, and whether no champion was around."""
+    """A committer's PR merged: who hears of it, where (its question's thread or a channel), whether off hours."""
 
     pr: PullRequest
     committer: Person
     merged_by: str | None
     champions: list[Person]
-    channel: str
-    thread_ts: str | None = None
+    channel: str | None = None
+    question_id: int | None = None
     off_hours: bool = False
     merged_at: dt.datetime | None = None
     area: str | None = None
@@ -193,7 +187,7 @@ class ReviewRequest:
 
 @dataclass
 class GitHubOutcome:
-    """What one delivery did, and the notices it implies (the caller renders and queues them)."""
+    """What one delivery decided, and the keys of the messages committed with it."""
 
     status: str
     detail: str = ""
@@ -201,7 +195,17 @@ class GitHubOutcome:
     asks: list[ReviewAskCard] = field(default_factory=list)
     unassigned: list[ReviewAskCard] = field(default_factory=list)
     requests: list[ReviewRequest] = field(default_factory=list)
+    reviewed: list[ReviewAskCard] = field(default_factory=list)
     activity: int = 0
+    keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReviewDecided:
+    """A review ask as a Take it or Pass it on left it, and the keys of the messages committed with it."""
+
+    card: ReviewAskCard
+    keys: tuple[str, ...] = ()
 
 
 def is_used(event: str, action: str | None) -> bool:
@@ -222,29 +226,112 @@ def parse_event(event: str, data: Any) -> PullRequestEvent | ReviewEvent:
         raise PayloadError(f"{where}: {str(error['msg']).removeprefix('Value error, ')}") from None
 
 
-def record_delivery(session: Session, delivery_id: str, event: str, action: str, *, now: dt.datetime) -> bool:
-    """Claim a delivery id in the current transaction; False when it was handled before."""
-    return store.add_delivery(
-        session, GitHubDelivery(delivery_id=delivery_id, event=event, action=action[:32], received_at=now)
+def act_on_delivery(
+    session: Session,
+    payload: PullRequestEvent | ReviewEvent,
+    *,
+    event: str,
+    delivery_id: str,
+    now: dt.datetime,
+    policy: Policy,
+    channels: Channels,
+) -> GitHubOutcome:
+    """Record a delivery once and decide what it means; the record, the decision and its messages commit together.
+
+    A delivery id seen before changes nothing: the outcome's status is then `duplicate`.
+    """
+    recorded = store.add_delivery(
+        session,
+        GitHubDelivery(delivery_id=delivery_id, event=event, action=payload.action[:32], received_at=now),
     )
+    if not recorded:
+        session.rollback()
+        return GitHubOutcome(status="duplicate", detail="delivered before")
+    outcome = _decide(session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now)
+    outcome.keys = commit(session, delivery_messages(outcome, channels), now=now)
+    return outcome
 
 
-def handle_event(
+def _decide(
     session: Session,
     payload: PullRequestEvent | ReviewEvent,
     *,
     delivery_id: str,
-    policy: GitHubPolicy,
+    policy: Policy,
+    channels: Channels,
     now: dt.datetime,
 ) -> GitHubOutcome:
     """Decide what a delivery means (without committing): activity, a merge notice, a review ask or DM."""
+    github = policy.github
     if isinstance(payload, ReviewEvent):
-        return _review_submitted(session, payload, delivery_id=delivery_id, policy=policy, now=now)
+        return _review_submitted(session, payload, delivery_id=delivery_id, github=github, now=now)
     if payload.action == "closed":
-        return _merged(session, payload, delivery_id=delivery_id, policy=policy, now=now)
+        return _merged(session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now)
     if payload.action == "labeled":
-        return _labeled(session, payload, policy=policy, now=now)
-    return _review_requested(session, payload, delivery_id=delivery_id, policy=policy)
+        return _labeled(session, payload, github=github, now=now)
+    return _review_requested(session, payload, delivery_id=delivery_id, github=github)
+
+
+def delivery_messages(outcome: GitHubOutcome, channels: Channels) -> list[Outgoing | None]:
+    """Return the messages a delivery's decisions imply, each under its once-only key."""
+    messages: list[Outgoing | None] = []
+    if outcome.merge is not None:
+        messages.append(_merge_message(outcome.merge))
+    messages += [_ask_message(card) for card in outcome.asks]
+    messages += [_unassigned_message(card, channels) for card in outcome.unassigned]
+    messages += [
+        dm(
+            Kind.GITHUB_REVIEW_REQUESTED,
+            [request.delivery_id, request.reviewer.id],
+            request.reviewer.slack_user_id,
+            views.review_request_text(request),
+        )
+        for request in outcome.requests
+    ]
+    messages += [_redraw_ask(card) for card in outcome.reviewed]
+    return messages
+
+
+def _merge_message(notice: MergeNotice) -> Outgoing | None:
+    parts = [f"{notice.pr.repo.lower()}#{notice.pr.number}"]
+    text = views.merge_text(notice)
+    if notice.question_id is not None:
+        return reply(Kind.GITHUB_MERGED, parts, Subject.question(notice.question_id), text)
+    return post(Kind.GITHUB_MERGED, parts, notice.channel, text)
+
+
+def _ask_message(card: ReviewAskCard) -> Outgoing | None:
+    reviewer = card.reviewer
+    if reviewer is None or reviewer.id is None:
+        return None
+    return dm(
+        Kind.GITHUB_REVIEW_ASK,
+        [card.id, reviewer.id],
+        reviewer.slack_user_id,
+        views.review_ask_text(card),
+        blocks=views.review_ask_blocks(card),
+        subject=Subject.review_ask(card.id, reviewer.id),
+    )
+
+
+def _unassigned_message(card: ReviewAskCard, channels: Channels) -> Outgoing | None:
+    return post(
+        Kind.GITHUB_REVIEW_NONE,
+        [card.id, len(card.ask.passed)],
+        channels.coordination,
+        views.unassigned_text(card),
+    )
+
+
+def _redraw_ask(card: ReviewAskCard) -> Outgoing | None:
+    """Return the redraw of the asked committer's DM in the ask's current state."""
+    if card.reviewer is None or card.reviewer.id is None:
+        return None
+    return redraw(
+        Subject.review_ask(card.id, card.reviewer.id),
+        views.review_ask_text(card),
+        views.review_ask_blocks(card),
+    )
 
 
 def _committer(session: Session, login: str | None) -> Person | None:
@@ -256,7 +343,7 @@ def _committer(session: Session, login: str | None) -> Person | None:
     return person if Role.COMMITTER.value in roster_store.list_roles(session, person.id) else None
 
 
-def _pull_request(repo: Repo, data: PullRequestData, policy: GitHubPolicy) -> PullRequest:
+def _pull_request(repo: Repo, data: PullRequestData, github: GitHubConfig) -> PullRequest:
     title = " ".join(data.title.split())
     if len(title) > TITLE_LENGTH:
         title = title[: TITLE_LENGTH - 1] + "…"
@@ -265,7 +352,7 @@ def _pull_request(repo: Repo, data: PullRequestData, policy: GitHubPolicy) -> Pu
         number=data.number,
         title=title,
         author=data.user.login if data.user else None,
-        web_url=policy.web_url,
+        web_url=github.web_url,
     )
 
 
@@ -288,7 +375,13 @@ def _record_activity(
 
 
 def _merged(
-    session: Session, payload: PullRequestEvent, *, delivery_id: str, policy: GitHubPolicy, now: dt.datetime
+    session: Session,
+    payload: PullRequestEvent,
+    *,
+    delivery_id: str,
+    policy: Policy,
+    channels: Channels,
+    now: dt.datetime,
 ) -> GitHubOutcome:
     data = payload.pull_request
     if not data.merged:
@@ -310,18 +403,20 @@ def _merged(
         )
     committer = merger or author
     assert committer is not None
-    assert committer.id is not None
-    pr = _pull_request(repo, data, policy)
-    notice = _merge_notice(session, pr, committer, repo, policy=policy, merged_at=merged_at, now=now)
+    pr = _pull_request(repo, data, policy.github)
+    notice = _merge_notice(
+        session, pr, committer, repo, policy=policy, channels=channels, merged_at=merged_at
+    )
     if notice is not None:
         notice.merged_by = data.merged_by.login if data.merged_by else None
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor="github",
-        action="github.merged",
-        subject=f"{repo.full_name}#{data.number}",
-        details={"committer": committer.github, "delivery": delivery_id},
+        now,
+        "github",
+        "github.merged",
+        f"{repo.full_name}#{data.number}",
+        committer=committer.github,
+        delivery=delivery_id,
     )
     return GitHubOutcome(
         status="accepted",
@@ -337,16 +432,16 @@ def _merge_notice(
     committer: Person,
     repo: Repo,
     *,
-    policy: GitHubPolicy,
+    policy: Policy,
+    channels: Channels,
     merged_at: dt.datetime,
-    now: dt.datetime,
 ) -> MergeNotice | None:
     """Pilot and establish: the champions, in the PR's question thread or the coordination channel; scale: the area."""
     assert committer.id is not None
     assert repo.id is not None
     if current_policy(session).routes_by_area:
         area = area_store.find_area_for_repo(session, repo.full_name)
-        channel = area.channel if area else policy.coordination_channel
+        channel = area.channel if area else channels.coordination
         if not channel:
             return None
         return MergeNotice(
@@ -360,10 +455,7 @@ def _merge_notice(
         )
     champions = [c for _, c in roster_store.list_active_champions(session, committer.id)]
     question = question_store.find_question_for_pr(session, repo.id, pr.number)
-    posting = posting_of(session, Subject.question(question.id or 0)) if question else None
-    thread = (posting.channel, posting.ts) if posting else None
-    channel = thread[0] if thread else policy.coordination_channel
-    if not channel:
+    if question is None and not channels.coordination:
         return None
     off_hours = bool(champions) and not any(is_working_time(merged_at, c, policy.hours) for c in champions)
     return MergeNotice(
@@ -371,27 +463,27 @@ def _merge_notice(
         committer=committer,
         merged_by=None,
         champions=champions,
-        channel=channel,
-        thread_ts=thread[1] if thread else None,
+        channel=channels.coordination,
+        question_id=question.id if question else None,
         off_hours=off_hours,
         merged_at=merged_at,
     )
 
 
 def _labeled(
-    session: Session, payload: PullRequestEvent, *, policy: GitHubPolicy, now: dt.datetime
+    session: Session, payload: PullRequestEvent, *, github: GitHubConfig, now: dt.datetime
 ) -> GitHubOutcome:
     data = payload.pull_request
     label = payload.label.name if payload.label else ""
-    if label.strip().lower() != policy.review_label.strip().lower():
-        return GitHubOutcome(status="ignored", detail=f"not the review label ({policy.review_label})")
+    if label.strip().lower() != github.review_label.strip().lower():
+        return GitHubOutcome(status="ignored", detail=f"not the review label ({github.review_label})")
     if data.state != "open" or data.merged:
         return GitHubOutcome(status="ignored", detail="the pull request is not open")
     repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
     assert repo.id is not None
     if store.find_review_ask(session, repo.id, data.number) is not None:
         return GitHubOutcome(status="accepted", detail="a committer was already asked to review it")
-    pr = _pull_request(repo, data, policy)
+    pr = _pull_request(repo, data, github)
     reviewer = _next_reviewer(session, repo, author=pr.author, skip=set(), today=now.date())
     ask = ReviewAsk(
         repo_id=repo.id,
@@ -405,13 +497,13 @@ def _labeled(
     if not store.add_review_ask(session, ask):
         return GitHubOutcome(status="accepted", detail="a committer was already asked to review it")
     card = ReviewAskCard(ask=ask, pr=pr, reviewer=reviewer)
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor="github",
-        action="review.asked",
-        subject=f"{repo.full_name}#{data.number}",
-        details={"reviewer": reviewer.github if reviewer else None},
+        now,
+        "github",
+        "review.asked",
+        f"{repo.full_name}#{data.number}",
+        reviewer=reviewer.github if reviewer else "nobody",
     )
     if reviewer is None:
         return GitHubOutcome(status="accepted", detail="no committer free to review", unassigned=[card])
@@ -443,7 +535,7 @@ def _next_reviewer(
 
 
 def _review_requested(
-    session: Session, payload: PullRequestEvent, *, delivery_id: str, policy: GitHubPolicy
+    session: Session, payload: PullRequestEvent, *, delivery_id: str, github: GitHubConfig
 ) -> GitHubOutcome:
     if payload.requested_reviewer is None:
         return GitHubOutcome(status="ignored", detail="a team was asked, not a person")
@@ -451,7 +543,7 @@ def _review_requested(
     if reviewer is None or not reviewer.slack_user_id:
         return GitHubOutcome(status="ignored", detail="the reviewer is not a committer on the roster")
     repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
-    pr = _pull_request(repo, payload.pull_request, policy)
+    pr = _pull_request(repo, payload.pull_request, github)
     request = ReviewRequest(
         pr=pr,
         reviewer=reviewer,
@@ -462,7 +554,7 @@ def _review_requested(
 
 
 def _review_submitted(
-    session: Session, payload: ReviewEvent, *, delivery_id: str, policy: GitHubPolicy, now: dt.datetime
+    session: Session, payload: ReviewEvent, *, delivery_id: str, github: GitHubConfig, now: dt.datetime
 ) -> GitHubOutcome:
     data = payload.pull_request
     reviewer = _committer(session, payload.review.user.login if payload.review.user else None)
@@ -474,11 +566,19 @@ def _review_submitted(
         session, reviewer, ActivityKind.REVIEWED, repo, data.number, at=now, delivery_id=delivery_id
     )
     assert repo.id is not None
+    reviewed = []
     ask = store.find_review_ask(session, repo.id, data.number)
     if ask is not None and ask.person_id == reviewer.id and ask.state in store.OPEN_ASK_STATES:
         ask.state, ask.answered_at = ReviewAskState.REVIEWED, ask.answered_at or now
         session.add(ask)
-    return GitHubOutcome(status="accepted", detail=f"review by {reviewer.github} recorded", activity=recorded)
+        # The asked committer's DM loses its buttons: the review is done.
+        reviewed.append(_ask_card(session, ask, web_url=github.web_url))
+    return GitHubOutcome(
+        status="accepted",
+        detail=f"review by {reviewer.github} recorded",
+        activity=recorded,
+        reviewed=reviewed,
+    )
 
 
 def get_ask_card(session: Session, ask_id: int, *, web_url: str = "https://github.com") -> ReviewAskCard:
@@ -501,6 +601,9 @@ def _ask_card(
         web_url=web_url,
     )
     reviewer = roster_store.get_person(session, ask.person_id) if ask.person_id else None
+    if passed_by is None and reviewer is not None and ask.passed:
+        # The last to pass it handed it to the current reviewer: their DM keeps saying so.
+        passed_by = roster_store.get_person(session, ask.passed[-1])
     return ReviewAskCard(ask=ask, pr=pr, reviewer=reviewer, passed_by=passed_by)
 
 
@@ -524,16 +627,18 @@ def take_review(
     *,
     now: dt.datetime,
     web_url: str = "https://github.com",
-) -> ReviewAskCard:
-    """The asked committer takes the review (committed); taking it twice changes nothing."""
+) -> ReviewDecided:
+    """The asked committer takes the review: committed with the redraw of their DM; taking it twice changes nothing."""
     ask = _held_ask(session, ask_id, person)
     assert person is not None
-    if ask.state == ReviewAskState.ASKED:
-        ask.state, ask.answered_at = ReviewAskState.TAKEN, now
-        session.add(ask)
-        _audit_ask(session, ask, "review.taken", person.github, now=now)
-    session.commit()
-    return _ask_card(session, ask, web_url=web_url)
+    card = _ask_card(session, ask, web_url=web_url)
+    if ask.state != ReviewAskState.ASKED:
+        session.rollback()
+        return ReviewDecided(card)
+    ask.state, ask.answered_at = ReviewAskState.TAKEN, now
+    session.add(ask)
+    _audit_ask(session, ask, "review.taken", person, now=now)
+    return ReviewDecided(card, commit(session, [_redraw_ask(card)], now=now))
 
 
 def pass_review(
@@ -542,16 +647,18 @@ def pass_review(
     person: Person | None,
     *,
     now: dt.datetime,
+    channels: Channels,
     web_url: str = "https://github.com",
-) -> ReviewAskCard:
-    """The asked committer passes the review on: the next committer by load is asked, or nobody is left.
+) -> ReviewDecided:
+    """The asked committer passes the review on: the next committer by load is asked, else the coordination channel.
 
-    Not committed: the caller queues the next ask's DM in the same transaction.
+    The pass, the passer's redrawn DM and the next ask (or the channel's note) commit together.
     """
     ask = _held_ask(session, ask_id, person)
     assert person is not None
     assert person.id is not None
     if ask.state != ReviewAskState.ASKED:
+        session.rollback()
         raise UserError("You already took this review; it stays yours. Review it on GitHub when you can.")
     repo = roster_store.get_repo_by_id(session, ask.repo_id)
     assert repo is not None
@@ -562,24 +669,25 @@ def pass_review(
     ask.state = ReviewAskState.ASKED if reviewer else ReviewAskState.UNASSIGNED
     ask.asked_at = now
     session.add(ask)
-    _audit_ask(
-        session, ask, "review.passed", person.github, now=now, to=reviewer.github if reviewer else None
-    )
-    return _ask_card(session, ask, web_url=web_url, passed_by=person)
+    _audit_ask(session, ask, "review.passed", person, now=now, to=reviewer.github if reviewer else "nobody")
+    card = _ask_card(session, ask, web_url=web_url, passed_by=person)
+    messages = [
+        redraw(
+            Subject.review_ask(card.id, person.id),
+            views.passed_text(card),
+            views.passed_blocks(card),
+        ),
+        _ask_message(card) if reviewer is not None else _unassigned_message(card, channels),
+    ]
+    return ReviewDecided(card, commit(session, messages, now=now))
 
 
 def _audit_ask(
-    session: Session, ask: ReviewAsk, action: str, actor: str, *, now: dt.datetime, **details: Any
+    session: Session, ask: ReviewAsk, action: str, actor: Person, *, now: dt.datetime, **details: object
 ) -> None:
     repo = roster_store.get_repo_by_id(session, ask.repo_id)
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor,
-        action=action,
-        subject=f"{repo.full_name if repo else ask.repo_id}#{ask.pr_number}",
-        details=details,
-    )
+    subject = f"{repo.full_name if repo else ask.repo_id}#{ask.pr_number}"
+    audit(session, now, actor, action, subject, **details)
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,4 @@ class GitHubApi(Protocol):
 # Opens a client for one run (one HTTP connection); None where no token nor GitHub App is configured.
 GitHubConnect = Callable[[], AbstractContextManager[GitHubApi]]
 NOT_CONFIGURED = "GitHub is not configured (CCBOT_GITHUB_TOKEN, or the GitHub App settings)"
+GITHUB_REQUIRED = "CCBOT_GITHUB_TOKEN is not set (nor CCBOT_GITHUB_APP_ID): it is required to call GitHub"

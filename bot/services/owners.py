@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from codeowners import CodeOwners
 from sqlmodel import Session
 
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.github_api import GitHubApi, GitHubNotFound
+from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect, GitHubNotFound
 from bot.services.keys import Kind, Subject
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
 from bot.services.policy import Channels
@@ -75,6 +76,15 @@ class SyncReport:
     repos: list[str] = field(default_factory=list)
     groups: int = 0
     problems: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"skipped: {self.skipped}"
+        return (
+            f"synced owners of {len(self.repos)} repositories and {self.groups} groups "
+            f"({len(self.problems)} problems)"
+        )
 
 
 @dataclass
@@ -183,6 +193,18 @@ def sync_owners_from_github(
     result = store_owners(session, sources, now=now, actor=actor, subject="github:" + ",".join(targets))
     result.problems[:0] = report.problems
     return result
+
+
+def refresh_owners_from_github(
+    session: Session, connect: GitHubConnect | None, targets: Sequence[str], *, now: dt.datetime, actor: str
+) -> SyncReport:
+    """Sync the configured organisations and repositories (CCBOT_GITHUB_OWNERS); `skipped` says why when not."""
+    if not targets:
+        return SyncReport(skipped="CCBOT_GITHUB_OWNERS names no organisation or repository")
+    if connect is None:
+        return SyncReport(skipped=NOT_CONFIGURED)
+    with connect() as github:
+        return sync_owners_from_github(session, github, list(targets), now=now, actor=actor)
 
 
 def store_owners(

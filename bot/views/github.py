@@ -15,13 +15,12 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import Action
-from bot.services.outbox import Outgoing
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import ReviewAskState
 
 if TYPE_CHECKING:
     from bot.services.access import AccessPlan, ApplyReport, Change
-    from bot.services.github import GitHubOutcome, MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
+    from bot.services.github import MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
 
 
 def pr_link(pr: PullRequest) -> str:
@@ -106,6 +105,11 @@ def review_ask_blocks(card: ReviewAskCard) -> list[Block]:
     return blocks
 
 
+def passed_text(card: ReviewAskCard) -> str:
+    """Return the notification text of the passer's DM once they passed the review on."""
+    return f"You passed the review of {escape(card.pr.repo)}#{card.pr.number} on"
+
+
 def passed_blocks(card: ReviewAskCard) -> list[Block]:
     """Return the passer's DM once they passed the review on: who has it now."""
     pr = card.pr
@@ -161,55 +165,6 @@ def access_lines(lines: Sequence[tuple[str, str, str]]) -> str:
             line += ": your commit rights there have ended, so it will be removed"
         out.append(f"{line} (checked {when})")
     return "\n".join(out)
-
-
-def outgoing_for(outcome: GitHubOutcome, *, coordination_channel: str | None) -> list[Outgoing]:
-    """Return the messages a delivery's (or a Pass it on's) decisions imply, each under its once-only key."""
-    messages: list[Outgoing] = []
-    notice = outcome.merge
-    if notice is not None:
-        messages.append(
-            Outgoing(
-                key=f"gh-merged:{notice.pr.repo.lower()}#{notice.pr.number}",
-                kind="gh-merged",
-                channel=notice.channel,
-                thread_ts=notice.thread_ts,
-                text=merge_text(notice),
-            )
-        )
-    for card in outcome.asks:
-        reviewer = card.reviewer
-        if reviewer is not None and reviewer.slack_user_id:
-            messages.append(
-                Outgoing(
-                    key=f"gh-review-ask:{card.id}:{reviewer.id}",
-                    kind="gh-review-ask",
-                    channel=reviewer.slack_user_id,
-                    text=review_ask_text(card),
-                    blocks=[block.to_dict() for block in review_ask_blocks(card)],
-                )
-            )
-    if coordination_channel:
-        for card in outcome.unassigned:
-            messages.append(
-                Outgoing(
-                    key=f"gh-review-none:{card.id}:{len(card.ask.passed)}",
-                    kind="gh-review-none",
-                    channel=coordination_channel,
-                    text=unassigned_text(card),
-                )
-            )
-    for request in outcome.requests:
-        if request.reviewer.slack_user_id:
-            messages.append(
-                Outgoing(
-                    key=f"gh-review-requested:{request.delivery_id}:{request.reviewer.id}",
-                    kind="gh-review-requested",
-                    channel=request.reviewer.slack_user_id,
-                    text=review_request_text(request),
-                )
-            )
-    return messages
 
 
 def plan_lines(plan: AccessPlan) -> list[str]:

@@ -12,18 +12,20 @@ from bot.ids import Action
 from bot.services.admin import set_phase
 from bot.services.areas import import_areas
 from bot.services.digest import build_digest
+from bot.services.policy import Channels
 from bot.views.digest import digest_blocks
 from storage.github import replace_access
-from storage.models import GitHubAccess, GitHubActivity, Phase, Question, ReviewAsk
-from storage.questions import add_question
-from storage.roster import get_or_add_repo, get_person_by_github
+from storage.models import GitHubAccess, GitHubActivity, Phase, ReviewAsk
+from storage.roster import get_person_by_github
 from tests.conftest import NOW, ROOT, RunningBot, wait_until
+from tests.flows import ask
 from tests.slack_requests import block_action
 from tests.test_github_hook import deliver, pr_payload
 
 ZIA, BRADEN, FELIPE, PETER, REGIS = "U0PILOT01", "U0PILOT02", "U0PILOT05", "U0PILOT07", "U0PILOT08"
 JBOWMAN, FEANIL = "U0CHAMP01", "U0CHAMP02"
 COORDINATION = "C0COORD01"
+PR_4242 = "https://github.com/openedx/edx-platform/pull/4242"
 
 
 def _buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -78,26 +80,11 @@ def test_a_merge_at_night_for_both_champions_is_marked(bot: RunningBot) -> None:
 
 def test_a_merge_by_someone_else_of_a_committers_pr_goes_into_its_question_thread(bot: RunningBot) -> None:
     with bot.runtime.session_factory() as session:
-        zia = get_person_by_github(session, "ziafazal")
-        repo = get_or_add_repo(session, "openedx/edx-platform")
-        assert zia is not None
-        assert zia.id is not None
-        assert repo.id is not None
-        question = Question(
-            committer_id=zia.id,
-            repo_id=repo.id,
-            pr_url="https://github.com/openedx/edx-platform/pull/4242",
-            pr_number=4242,
-            text="Is this safe?",
-            asked_at=NOW,
-            channel=COORDINATION,
-            thread_ts="1700000000.000100",
-        )
-        add_question(session, question, [])
-        session.commit()
+        ask(session, "ziafazal", now=NOW, messenger=bot.runtime.messenger, pr=PR_4242)
+    [root] = bot.slack.messages(COORDINATION)
     deliver(bot, "pull_request", pr_payload("closed", merged_by="some-maintainer"))
-    [post] = bot.slack.messages(COORDINATION)
-    assert post["thread_ts"] == "1700000000.000100"
+    [_, post] = bot.slack.messages(COORDINATION)
+    assert post["thread_ts"] == root["ts"]
     assert "was merged by `some-maintainer`" in post["text"]
     assert [a.kind for a in _activity(bot)] == ["authored"]
 
@@ -128,7 +115,9 @@ def test_in_the_scale_phase_a_merge_goes_to_the_repository_areas_channel(bot: Ru
     with bot.runtime.session_factory() as session:
         admin = get_person_by_github(session, "cc-coordinator")
         assert admin is not None
-        set_phase(session, admin, phase=Phase.SCALE, nda_required=True, milestones="", now=NOW)
+        set_phase(
+            session, admin, phase=Phase.SCALE, nda_required=True, milestones="", now=NOW, channels=Channels()
+        )
         import_areas(session, ROOT / "examples" / "areas.yaml", now=NOW, actor="test")
     before = len(bot.slack.messages(COORDINATION))
     deliver(bot, "pull_request", pr_payload("closed", merged_by="ziafazal"))
@@ -172,7 +161,9 @@ def test_the_review_label_asks_one_committer_who_can_pass_it_on_and_the_next_tak
     assert "no longer yours" in refusal["text"]
     _click(bot, Action.TAKE_REVIEW, next_dm, PETER)
     wait_until(lambda: _ask(bot).state == "taken", what="taken")
-    assert "You took it" in json.dumps(bot.slack.messages(PETER)[0]["blocks"])
+    taken = json.dumps(bot.slack.messages(PETER)[0]["blocks"])
+    assert "You took it" in taken
+    assert f"<@{BRADEN}> passed it on to you" in taken
 
     review = {
         "action": "submitted",
@@ -182,6 +173,10 @@ def test_the_review_label_asks_one_committer_who_can_pass_it_on_and_the_next_tak
     }
     assert deliver(bot, "pull_request_review", review, delivery="r-1").json()["status"] == "accepted"
     assert _ask(bot).state == "reviewed"
+    # Peter's DM is redrawn once more: reviewed, no buttons.
+    reviewed = bot.slack.messages(PETER)[0]
+    assert "Reviewed. Thank you!" in json.dumps(reviewed["blocks"])
+    assert not _buttons(reviewed)
     assert [a.kind for a in _activity(bot)] == ["reviewed"]
 
 

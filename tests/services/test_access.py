@@ -1,4 +1,4 @@
-"""Access follows the agreements: access.yaml, plan and apply against the fake GitHub over real HTTP, the drift job."""
+"""Access follows the agreements: access.yaml, plan and apply against the fake GitHub over real HTTP."""
 
 from __future__ import annotations
 
@@ -6,28 +6,23 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import Session, select
 
 from bot.github import GitHubClient, make_github
-from bot.github_standin import GitHubStandIn
-from bot.jobs.access_drift import access_drift
+from bot.github_standin import GitHubStandIn, app_key_pair
 from bot.services.access import AccessPlan, apply_plan, load_access_config, plan_access
 from bot.services.errors import UserError
 from bot.services.roster import refresh_statuses
-from bot.settings import Settings, load_settings
-from bot.slack import make_client
-from bot.slack_standin import SlackStandIn
+from bot.settings import load_settings
 from storage.github import list_access_changes, list_access_of
 from storage.models import CommitGrant, Repo
 from storage.roster import get_person_by_github, list_agreements
 from tests.conftest import NOW, load_pilot
+from tests.flows import CHANNELS
 
 EDX = "openedx/committers-edx-platform"
 CORE = "openedx/core-contributors"
 FILLERS = [f"aaa-filler-{i:03d}" for i in range(120)]  # sorted before every pilot handle: page 1 of 2
-ADMIN = "U0ADMIN01"
 
 
 def write_config(tmp_path: Path, keep: list[str] | None = None) -> Path:
@@ -72,8 +67,7 @@ def _roster(session: Session) -> None:
     session.commit()
 
 
-@pytest.fixture
-def world(session: Session, github: GitHubStandIn) -> GitHubStandIn:
+def arrange_world(session: Session, github: GitHubStandIn) -> GitHubStandIn:
     """The roster above, and GitHub as it stands: some right, some stale, one pending, one stranger."""
     _roster(session)
     github.add_team(EDX, members=["ziafazal", "openedx-bot", "mystery-person", "felipemontoya", "symbolist"])
@@ -81,6 +75,12 @@ def world(session: Session, github: GitHubStandIn) -> GitHubStandIn:
     github.add_team(CORE, members=[*FILLERS, "ziafazal"], pending=["regisb"])
     github.add_org_members("openedx", ["omarIthawi", "pomegranited"])
     return github
+
+
+@pytest.fixture
+def world(session: Session, github: GitHubStandIn) -> GitHubStandIn:
+    """The roster and GitHub of `arrange_world`."""
+    return arrange_world(session, github)
 
 
 def _client(github: GitHubStandIn, waits: list[float] | None = None) -> GitHubClient:
@@ -160,8 +160,11 @@ def test_apply_adds_invites_removes_and_cancels_invitations_with_an_audit(
 ) -> None:
     plan = _plan(session, world, tmp_path)
     with _client(world) as client:
-        report = apply_plan(session, plan, client, max_removals=5, now=NOW, actor="test")
-    session.commit()
+        applied = apply_plan(session, plan, client, max_removals=5, now=NOW, actor="test", channels=CHANNELS)
+    report = applied.report
+    # The admins' report commits with the run: the roster's admin and the one bootstrapped by CCBOT_ADMINS.
+    stamp = f"{NOW:%Y%m%dT%H%M%S}"
+    assert sorted(applied.keys) == [f"access-apply:{stamp}:U0ADMIN01", f"access-apply:{stamp}:U0ADMIN99"]
     # felipemontoya and the two others are organisation members already; the rest get GitHub's invitation.
     assert sorted(c.login for c in report.added) == ["felipemontoya", "omarIthawi", "pomegranited"]
     assert sorted(f"{c.team}:{c.login}" for c in report.invited) == [
@@ -198,7 +201,7 @@ def test_apply_refuses_more_removals_than_allowed_and_changes_nothing(
         _client(world) as client,
         pytest.raises(UserError, match="removes 3 memberships, more than --max-removals 2"),
     ):
-        apply_plan(session, plan, client, max_removals=2, now=NOW, actor="test")
+        apply_plan(session, plan, client, max_removals=2, now=NOW, actor="test", channels=CHANNELS)
     assert world.writes() == []
     assert list_access_changes(session) == []
 
@@ -258,15 +261,7 @@ def test_per_repo_teams_are_derived_from_the_roster_and_the_prefix(
 
 
 def test_a_github_app_gets_an_installation_token_and_uses_it(github: GitHubStandIn, tmp_path: Path) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    pem, public = app_key_pair()
     github.enable_app("12345", public, 678)
     github.add_team(EDX, members=["ziafazal"])
     (tmp_path / "app.pem").write_text(pem)
@@ -279,59 +274,3 @@ def test_a_github_app_gets_an_installation_token_and_uses_it(github: GitHubStand
     with make_github(settings) as client:
         assert client.team_members("openedx", "committers-edx-platform") == ["ziafazal"]
     assert any(c.path == "/app/installations/678/access_tokens" for c in github.calls)
-
-
-def _job_settings(
-    github: GitHubStandIn, slack: SlackStandIn, session: Session, tmp_path: Path, **extra: str
-) -> Settings:
-    return load_settings(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_API_URL=slack.url,
-        CCBOT_DATABASE_URL=str(session.get_bind().url.render_as_string(hide_password=False)),
-        GITHUB_API_URL=github.url,
-        CCBOT_GITHUB_TOKEN=github.token,
-        CCBOT_ACCESS_CONFIG=str(write_config(tmp_path)),
-        **extra,
-    )
-
-
-def test_the_drift_job_tells_the_admins_once_a_day_and_changes_nothing(
-    session: Session, world: GitHubStandIn, slack: SlackStandIn, tmp_path: Path
-) -> None:
-    settings = _job_settings(world, slack, session, tmp_path)
-    client = make_client(settings)
-    outcome = access_drift(NOW, session, client, settings=settings)
-    assert outcome.startswith("drift reported")
-    [dm] = slack.messages(ADMIN)
-    assert "GitHub team access differs from the roster" in dm["text"]
-    assert "- `regisb` from `openedx/core-contributors`: lapsed: NDA ended on 2026-10-01" in dm["text"]
-    access_drift(NOW + dt.timedelta(hours=1), session, client, settings=settings)
-    assert len(slack.messages(ADMIN)) == 1
-    assert world.writes() == []
-    zia = get_person_by_github(session, "ziafazal")
-    assert zia is not None
-    assert zia.id is not None
-    assert {(a.team, a.state) for a in list_access_of(session, zia.id)} == {(EDX, "member"), (CORE, "member")}
-
-
-def test_with_auto_apply_the_drift_job_makes_the_changes_and_reports_them(
-    session: Session, world: GitHubStandIn, slack: SlackStandIn, tmp_path: Path
-) -> None:
-    settings = _job_settings(world, slack, session, tmp_path, CCBOT_ACCESS_AUTO_APPLY="true")
-    outcome = access_drift(NOW, session, make_client(settings), settings=settings)
-    assert outcome.startswith("applied: 3 added, 3 invited, 3 removed")
-    [dm] = slack.messages(ADMIN)
-    assert "GitHub team access applied" in dm["text"]
-    assert len(world.writes()) == 9
-
-
-def test_with_auto_apply_too_many_removals_are_refused_and_reported(
-    session: Session, world: GitHubStandIn, slack: SlackStandIn, tmp_path: Path
-) -> None:
-    settings = _job_settings(
-        world, slack, session, tmp_path, CCBOT_ACCESS_AUTO_APPLY="true", CCBOT_ACCESS_MAX_REMOVALS="1"
-    )
-    outcome = access_drift(NOW, session, make_client(settings), settings=settings)
-    assert outcome.startswith("not applied")
-    assert "was not changed" in slack.messages(ADMIN)[0]["text"]
-    assert world.writes() == []
