@@ -248,7 +248,7 @@ def act_on_delivery(
         session.rollback()
         return GitHubOutcome(status="duplicate", detail="delivered before")
     outcome = _decide(session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now)
-    outcome.keys = commit(session, delivery_messages(outcome, channels), now=now)
+    outcome.keys = commit(session, _messages(outcome, channels), now=now)
     return outcome
 
 
@@ -272,7 +272,7 @@ def _decide(
     return _review_requested(session, payload, delivery_id=delivery_id, github=github)
 
 
-def delivery_messages(outcome: GitHubOutcome, channels: Channels) -> list[Outgoing | None]:
+def _messages(outcome: GitHubOutcome, channels: Channels) -> list[Outgoing | None]:
     """Return the messages a delivery's decisions imply, each under its once-only key."""
     messages: list[Outgoing | None] = []
     if outcome.merge is not None:
@@ -579,14 +579,6 @@ def _review_submitted(
         activity=recorded,
         reviewed=reviewed,
     )
-
-
-def get_ask_card(session: Session, ask_id: int, *, web_url: str = "https://github.com") -> ReviewAskCard:
-    """Return a review ask with its pull request and current reviewer."""
-    ask = store.get_review_ask(session, ask_id)
-    if ask is None:
-        raise UserError("That review request no longer exists.")
-    return _ask_card(session, ask, web_url=web_url)
 
 
 def _ask_card(

@@ -1,4 +1,4 @@
-"""GitHub as services see it: teams, memberships and repository files; implemented over githubkit in bot.github."""
+"""GitHub as services see it: teams, memberships, repository files, and how a run opens a client."""
 
 from __future__ import annotations
 
