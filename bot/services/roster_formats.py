@@ -182,6 +182,7 @@ class _BadScalar(str):
     problem = ""
 
 
+# libyaml composes the nodes (with their marks, for file:line messages); Python builds the values.
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALARS = yaml.constructor.SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
@@ -343,11 +344,14 @@ def _string_list(value: Any, what: str) -> list[str]:
         return []
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(
-        isinstance(item, str | int) and not isinstance(item, bool) for item in value
-    ):
+    if not isinstance(value, list):
         raise FieldProblem(f"{what} must be a list of names")
-    return [str(item).strip() for item in value]
+    names = []
+    for item in value:
+        if type(item) is not str and (not isinstance(item, int) or isinstance(item, bool)):
+            raise FieldProblem(f"{what} must be a list of names")
+        names.append(str(item).strip())
+    return names
 
 
 def detect_format(path: Path, data: Any = None) -> str:
