@@ -18,6 +18,7 @@ from bot.services.roster_formats import (
     PersonSpec,
     RosterDocument,
     RosterError,
+    gc_paused,
 )
 from bot.services.status import Standing, derive_standing, is_valid
 from storage import roster as store
@@ -102,8 +103,9 @@ def import_roster(
     """
     report = ImportReport(source=doc.source, format=doc.format, dry_run=dry_run, warnings=list(doc.warnings))
     try:
-        importer = _Importer(session, doc, report, today=now.date())
-        importer.run(prune=prune)
+        with gc_paused():
+            importer = _Importer(session, doc, report, today=now.date())
+            importer.run(prune=prune)
         if not dry_run and not confirmed and importer.is_mass_change():
             report.dry_run = True
             report.needs_confirmation = True
