@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session
 
@@ -427,8 +427,8 @@ class _Importer:
         wanted: dict[str, tuple[str | None, str | None]] = {}
         for name in spec.repos if spec.repos is not None else []:
             wanted.setdefault(name.lower(), (name, None))
-        for branch in spec.branches if spec.branches is not None else []:
-            wanted.setdefault(f"branch {branch}", (None, branch))
+        for branch_name in spec.branches if spec.branches is not None else []:
+            wanted.setdefault(f"branch {branch_name}", (None, branch_name))
         kept = []
         have: set[str] = set()
         for grant in who.grants:
@@ -573,7 +573,7 @@ class _Importer:
                 if (
                     spec.expires is not None
                     and spec.expires <= self.today
-                    and is_valid(_Row(match), self.today)
+                    and is_valid(_agreement(match), self.today)
                 ):
                     self.ending.add(label.split(" ", 1)[1])
                 match["expires_on"] = spec.expires
@@ -582,7 +582,7 @@ class _Importer:
             self.report.removed.append(
                 f"agreement {agreement['kind']} for {label}{_dates(agreement['signed_on'], agreement['expires_on'])}"
             )
-            if is_valid(_Row(agreement), self.today):
+            if is_valid(_agreement(agreement), self.today):
                 self.ending.add(label.split(" ", 1)[1])
             existing.remove(agreement)
             if agreement.get("id") is not None:
@@ -596,7 +596,7 @@ class _Importer:
         label: str,
         holder: tuple[str, Any],
     ) -> None:
-        valid = [a for a in existing if a["kind"] == kind.value and is_valid(_Row(a), self.today)]
+        valid = [a for a in existing if a["kind"] == kind.value and is_valid(_agreement(a), self.today)]
         if wanted and not valid:
             row = {
                 "kind": kind.value,
@@ -705,6 +705,11 @@ class _Row:
 
     def __getattr__(self, name: str) -> Any:
         return self._row.get(name)
+
+
+def _agreement(row: dict[str, Any]) -> Agreement:
+    """Read an agreement row as the standing rules read an Agreement (they use its attributes only)."""
+    return cast(Agreement, _Row(row))
 
 
 def _without_id(row: dict[str, Any]) -> dict[str, Any]:

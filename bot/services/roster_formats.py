@@ -188,6 +188,8 @@ class _BadScalar(str):
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALARS = yaml.constructor.SafeConstructor()
 _STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
@@ -206,6 +208,8 @@ class _Builder:
             if self.done[key] is _BUILDING:
                 raise FieldProblem("a YAML alias refers to its own parent", node.start_mark.line + 1)
             return self.done[key]
+        if node.tag not in (_SEQ, _MAP):
+            raise FieldProblem(f"YAML tag {node.tag} is not allowed here", node.start_mark.line + 1)
         self.done[key] = _BUILDING
         value: Any
         if isinstance(node, SequenceNode):
@@ -390,6 +394,8 @@ def detect_format(path: Path, data: Any = None) -> str:
 
 def read_roster(path: Path, *, fmt: str = "auto", orgs: Path | None = None, as_of: dt.date) -> RosterDocument:
     """Parse a roster file of any supported format, or raise RosterError listing every problem."""
+    if path.is_dir():
+        raise RosterError([f"{path}: is a folder; give the roster file itself"])
     if not path.is_file():
         raise RosterError([f"{path}: no such file"])
     if fmt not in {"auto", "ccbot", "people", "csv"}:
@@ -1096,7 +1102,7 @@ class _FlowDict(dict[Any, Any]):
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-class _RosterDumper(_Dumper):  # type: ignore[misc, valid-type]
+class _RosterDumper(_Dumper):
     """Writes roster YAML the way people write it by hand."""
 
 

@@ -330,3 +330,13 @@ def test_an_undeclared_organisation_is_warned_and_not_created(session: Session, 
     two = get_person_by_github(session, "two")
     assert two is not None
     assert two.organization_id is None
+
+
+def test_yaml_tags_beyond_plain_data_are_refused_with_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text("people:\n  - github: a\n    name: !!python/object:os.system {}\n")
+    with pytest.raises(RosterError) as error:
+        read_roster(path, as_of=NOW.date())
+    assert error.value.problems == [
+        f"{path}:3: not valid YAML: YAML tag tag:yaml.org,2002:python/object:os.system is not allowed here"
+    ]

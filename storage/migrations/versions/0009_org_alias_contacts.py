@@ -7,7 +7,7 @@ Revises: 0007
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0009_org_alias_contacts"
