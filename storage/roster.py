@@ -376,7 +376,9 @@ class RosterSnapshot:
 
 
 def _rows(session: Session, statement: Any) -> list[dict[str, Any]]:
-    return [dict(row) for row in session.connection().execute(statement).mappings()]
+    result = session.connection().execute(statement)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def load_roster_snapshot(session: Session) -> RosterSnapshot:

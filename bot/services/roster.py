@@ -202,7 +202,7 @@ class _Importer:
             self.by_id[row["person_id"]].grants.append(row)
         for row in snapshot.assignments:
             self.by_id[row["committer_id"]].champions.append(row)
-        for row in snapshot.agreements:
+        for row in map(_Row, snapshot.agreements):
             if row["person_id"] is not None:
                 self.by_id[row["person_id"]].agreements.append(row)
             elif row["organization_id"] is not None:
@@ -648,9 +648,9 @@ class _Importer:
             standing = derive_standing(
                 roles=who.roles,
                 removed_on=who.row["removed_on"],
-                agreements=[_Row(a) for a in who.agreements],  # type: ignore[misc]
-                organization=_Row(org.row) if org else None,  # type: ignore[arg-type]
-                organization_agreements=[_Row(a) for a in org.agreements] if org else [],  # type: ignore[misc]
+                agreements=[_agreement(a) for a in who.agreements],
+                organization=cast(Organization, _Row(org.row)) if org else None,
+                organization_agreements=[_agreement(a) for a in org.agreements] if org else [],
                 champion_count=len(who.champions),
                 policy=policy,
                 today=self.today,
@@ -695,21 +695,15 @@ class _Importer:
         session.expire_all()
 
 
-class _Row:
-    """Attribute access over a row dict, for the standing rules that read `.kind`, `.expires_on`."""
+class _Row(dict[str, Any]):
+    """A row dict whose columns read as attributes too, for the standing rules (`.kind`, `.expires_on`)."""
 
-    __slots__ = ("_row",)
-
-    def __init__(self, row: dict[str, Any]) -> None:
-        self._row = row
-
-    def __getattr__(self, name: str) -> Any:
-        return self._row.get(name)
+    __getattr__ = dict.get
 
 
 def _agreement(row: dict[str, Any]) -> Agreement:
     """Read an agreement row as the standing rules read an Agreement (they use its attributes only)."""
-    return cast(Agreement, _Row(row))
+    return cast(Agreement, row if isinstance(row, _Row) else _Row(row))
 
 
 def _without_id(row: dict[str, Any]) -> dict[str, Any]:
