@@ -240,6 +240,13 @@ def measure(task: Task, path: Path) -> tuple[float, float, float]:
     return result
 
 
+def _goal(what: str, wall: float, cpu: float, limit: float, unit: str) -> str:
+    met = "met" if wall < limit else ("met in CPU time, not in wall time" if cpu < limit else "not met")
+    measured = f"{wall:.2f}{unit}" if unit == "s" else f"{wall:.0f}{unit}"
+    cpu_note = f" ({cpu:.2f} s CPU)" if unit == "s" else ""
+    return f"- {what}: {measured}{cpu_note}, {met}"
+
+
 def main() -> None:
     """Measure and write the Roster import section of docs/PERFORMANCE.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -250,6 +257,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     rows = []
+    goals: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         for size in (int(s) for s in args.sizes.split(",")):
             path = Path(folder) / f"roster-{size}.yaml"
@@ -271,6 +279,12 @@ def main() -> None:
                 f"| {peak['first']:.0f} | {peak['again']:.0f} | {peak['floor']:.0f} |"
             )
             print(rows[-1], flush=True)
+            if size == 5000:
+                goals = [
+                    _goal("first import under 1.5 s", wall["first"], cpu["first"], 1.5, "s"),
+                    _goal("re-import with one change under 1 s", wall["again"], cpu["again"], 1.0, "s"),
+                    _goal("peak memory under 150 MB", peak["first"], peak["first"], 150, " MiB"),
+                ]
     body = (
         "A generated ccbot roster (one champion for every ten committers, one organisation for every fifty "
         "people; each committer with two repositories, two champions, a manager and two agreements), "
@@ -284,7 +298,17 @@ def main() -> None:
         "under 1 s.\n\n"
         "| people | file | first import s | floor s | import / floor | re-import, one change s "
         "| re-import / floor | peak RSS import MiB | peak RSS re-import MiB | peak RSS floor MiB |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" + "\n".join(rows)
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+        + "\n".join(rows)
+        + "\n\n"
+        + ("Goals at 5,000 people:\n\n" + "\n".join(goals) + "\n\n" if goals else "")
+        + "Where the time goes: the file is parsed once, by libyaml, and the values are built straight "
+        "from its events (no node tree, which is what keeps memory under the floor's); the diff is "
+        "computed in memory against one read of each roster table; the writes are one `executemany` "
+        "per table and per set of changed columns; statuses are derived in memory and written the same "
+        "way. The parse is about half of the time and the floor's own parse about the same. The "
+        "garbage collector is paused while the objects are built (it would otherwise rescan them all "
+        "every few hundred allocations, more than half of a parse)."
     )
     if not args.no_write:
         write_section("Roster import", "python -m bench.import", body)

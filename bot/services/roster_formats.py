@@ -126,7 +126,8 @@ class PersonSpec:
     `roles` replaces the person's roles within `role_scope`; `agreements` replaces their
     agreements of the kinds in `agreement_scope`; `ensure_individual` (CSV) only asks that a
     valid individual agreement exists (True) or that none does (False). `problems` are faults
-    that refuse the file only when the person is imported (upstream skips such records).
+    that refuse the file only when the person is imported (upstream skips such records); `notes`
+    are warnings, summarised with the others when the person is not imported.
     """
 
     github: str
@@ -173,7 +174,6 @@ class RosterDocument:
     warnings: list[str] = field(default_factory=list)
     not_imported: list[str] = field(default_factory=list)
     as_of: dt.date | None = None
-    declares_organizations: bool = True
 
 
 # --- YAML: parsed once by libyaml, with the line of every mapping and key --------------------
@@ -841,7 +841,6 @@ class _OrgIndex:
     """orgs.yaml as upstream reads it: by key, and by the `name:` alias too."""
 
     specs: dict[str, OrgSpec] = field(default_factory=dict)
-    found: bool = False
 
     def resolve(self, name: str) -> OrgSpec | None:
         return self.specs.get(name) or self.specs.get(name.casefold())
@@ -991,7 +990,6 @@ def _read_orgs_yaml(path: Path, doc: RosterDocument, *, required: bool) -> _OrgI
         return index
     data = _load_yaml(path)
     problems = _Problems(path)
-    index.found = True
     if data is None:
         return index
     if not isinstance(data, dict):
