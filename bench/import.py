@@ -2,7 +2,7 @@
 
 The floor is the same file parsed with PyYAML's C loader (`CSafeLoader`) and the same rows
 inserted with one `executemany` per table into an empty database: what any importer must pay.
-Each measurement runs in a forked process (fresh database, its own peak RSS).
+Each measurement runs in a forked process (fresh database, its own peak RSS; modules already loaded).
 
 Run: python -m bench.import [--sizes 500,5000,50000] [--repeat 3] [--no-write]
 """
@@ -21,8 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import insert
 
 from bench.common import median, write_section
+from bot.services.roster import import_roster
+from bot.services.roster_formats import read_roster
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.models import Agreement, ChampionAssignment, CommitGrant, Organization, Person, PersonRole, Repo
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 CHAMPION_SHARE = 10  # one champion for every ten committers
@@ -75,8 +80,6 @@ def roster_text(people: int) -> str:
 
 
 def _fresh_database(folder: Path) -> str:
-    from storage.db import make_engine, upgrade
-
     url = f"sqlite:///{folder / 'ccbot.db'}"
     engine = make_engine(url)
     upgrade(engine)
@@ -85,10 +88,6 @@ def _fresh_database(folder: Path) -> str:
 
 
 def _import(url: str, path: Path) -> None:
-    from bot.services.roster import import_roster
-    from bot.services.roster_formats import read_roster
-    from storage.db import make_engine, make_session_factory
-
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
         import_roster(session, read_roster(path, as_of=NOW.date()), now=NOW, actor="bench")
@@ -120,19 +119,6 @@ def one_change_reimport(folder: Path, path: Path) -> tuple[float, float]:
 
 def floor(folder: Path, path: Path) -> tuple[float, float]:
     """Parse with CSafeLoader and insert the same rows with one executemany per table: (wall, CPU)."""
-    from sqlalchemy import insert
-
-    from storage.db import make_engine
-    from storage.models import (
-        Agreement,
-        ChampionAssignment,
-        CommitGrant,
-        Organization,
-        Person,
-        PersonRole,
-        Repo,
-    )
-
     url = _fresh_database(folder)
     engine = make_engine(url)
     gc.disable()  # the floor gets the same help the importer takes: no collector passes while parsing

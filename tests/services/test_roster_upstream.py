@@ -340,3 +340,24 @@ def test_yaml_tags_beyond_plain_data_are_refused_with_their_line(tmp_path: Path)
     assert error.value.problems == [
         f"{path}:3: not valid YAML: YAML tag tag:yaml.org,2002:python/object:os.system is not allowed here"
     ]
+
+
+def test_an_export_from_before_the_core_contributor_column_leaves_roles_alone(
+    session: Session, tmp_path: Path
+) -> None:
+    # The seven columns of openedx-webhooks' salesforce-export.csv of 2022 (before "Is Core Contributor").
+    _import(session, WEBHOOKS / "people.yaml")
+    path = tmp_path / "salesforce-export.csv"
+    path.write_text(
+        '"First Name","Last Name","Number of Active Ind. CLA Contracts","Title","Account Name",'
+        '"Number of Active Entity CLA Contracts","GitHub Username"\n'
+        '"Ada","Lovelace","","","Analytical","","ada-lovelace"\n'
+        '"Bertha","Branches","","","Individual Contributors","","bertha-branches"\n'
+    )
+    report = _import(session, path)
+    assert (
+        f"{path}:1: no Is Core Contributor column (an export before 2023); roles unchanged" in report.warnings
+    )  # type: ignore[attr-defined]
+    assert report.removed == []  # type: ignore[attr-defined]
+    people = {p["github"]: p for p in export_roster(session)["people"]}
+    assert people["ada-lovelace"]["roles"] == ["committer"]
