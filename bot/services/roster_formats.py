@@ -29,6 +29,7 @@ from storage.models import AgreementKind, Phase, Role
 
 ROLES = {role.value for role in Role}
 KINDS = {kind.value for kind in AgreementKind}
+_KIND_BY_VALUE = {kind.value: kind for kind in AgreementKind}
 # The handles upstream's schema accepts (repo-tools-data-schema `github_username`), at GitHub's length.
 GITHUB_HANDLE = re.compile(r"^[A-Za-z0-9_-]{1,39}$")
 BOT_SUFFIXES = ("[bot]", "%5Bbot%5D")
@@ -224,6 +225,7 @@ class _Builder:
         self.duplicates: list[tuple[int, int, Any]] = []
         self.anchors: dict[str, Any] = {}
         self.open: set[str] = set()
+        self.plain: dict[str, Any] = {}
 
     def document(self) -> Any:
         """Return the one document's value (None for an empty stream); FieldProblem when malformed."""
@@ -231,7 +233,7 @@ class _Builder:
         event = self.next()
         if isinstance(event, StreamEndEvent):
             return None
-        value = self.value(self.next())
+        value = self._item(self.next())
         self.next()  # DocumentEnd
         event = self.next()
         if not isinstance(event, StreamEndEvent):
@@ -260,12 +262,24 @@ class _Builder:
 
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
+        if tag is None and event.implicit[0]:
+            # Plain scalars repeat (roles, zones, dates): resolve each distinct one once.
+            known = self.plain.get(event.value, _UNKNOWN)
+            if known is not _UNKNOWN:
+                return known
+            value = self._resolved(event, _plain_tag(event.value))
+            if not isinstance(value, _BadScalar):
+                self.plain[event.value] = value
+            return value
         if tag is None or tag == "!":
             if not event.implicit[0]:
                 return event.value
             tag = _plain_tag(event.value)
-            if tag is None:
-                return event.value
+        return self._resolved(event, tag)
+
+    def _resolved(self, event: Any, tag: str | None) -> Any:
+        if tag is None:
+            return event.value
         if tag == _STR:
             return event.value
         if tag not in _SCALAR_TAGS and tag != _MERGE:
@@ -283,6 +297,16 @@ class _Builder:
             )
             return bad
 
+    def _item(self, event: Any) -> Any:
+        """Return a value in a mapping or a sequence (plain scalars take the short way)."""
+        plain = event.__class__ is ScalarEvent and event.anchor is None
+        value = self._scalar(event) if plain else self.value(event)
+        if value is _MERGE_KEY:
+            raise FieldProblem(
+                "`<<` merges mappings; as a value, write it in quotes", event.start_mark.line + 1
+            )
+        return value
+
     def _check_tag(self, event: Any, wanted: str) -> None:
         if event.tag not in (None, "!", wanted):
             raise FieldProblem(f"YAML tag {event.tag} is not allowed here", event.start_mark.line + 1)
@@ -293,7 +317,7 @@ class _Builder:
         self._opened(start, items)
         event = self.next()
         while event.__class__ is not SequenceEndEvent:
-            items.append(self.value(event))
+            items.append(self._item(event))
             event = self.next()
         self.open.discard(start.anchor)
         return items
@@ -309,12 +333,8 @@ class _Builder:
         event = self.next()
         while event.__class__ is not MappingEndEvent:
             line = event.start_mark.line + 1
-            if (
-                event.__class__ is ScalarEvent
-                and event.tag is None
-                and (not event.implicit[0] or _plain_tag(event.value) is None)
-            ):
-                name: Any = event.value  # the common case: a plain string key
+            if event.__class__ is ScalarEvent and event.anchor is None:
+                name: Any = self._scalar(event)
             else:
                 name = self.value(event)
             if isinstance(name, (list, dict)):
@@ -325,7 +345,7 @@ class _Builder:
                 if name in lines:
                     self.duplicates.append((lines[name], line, name))
                 lines[name] = line
-                mapping[name] = self.value(self.next())
+                mapping[name] = self._item(self.next())
             event = self.next()
         for line, source in merged:
             # `<<:` fills in the keys the mapping does not set itself.
@@ -346,6 +366,7 @@ class _Builder:
 
 
 _MERGE_KEY = object()
+_UNKNOWN = object()
 
 
 @contextmanager
@@ -518,7 +539,7 @@ def _agreements(raw: Any, problems: _Problems, line: int, owner: str) -> list[Ag
         if signed and expires and expires <= signed:
             problems.add(at, f"{owner}: agreement expires ({expires}) on or before it was signed ({signed})")
             continue
-        specs.append(AgreementSpec(AgreementKind(kind), signed, expires))
+        specs.append(AgreementSpec(_KIND_BY_VALUE[kind], signed, expires))
     return specs
 
 

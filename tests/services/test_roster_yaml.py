@@ -62,6 +62,7 @@ def test_anchors_merges_and_explicit_tags(tmp_path: Path) -> None:
         ("? [1, 2]\n: x\n", "1: not valid YAML: a mapping key must be a plain value"),
         ("a: !!set {x}\n", "1: not valid YAML: YAML tag tag:yaml.org,2002:set is not allowed here"),
         ("a: *nowhere\n", "1: not valid YAML:"),
+        ("a: <<\n", "1: not valid YAML: `<<` merges mappings; as a value, write it in quotes"),
     ],
 )
 def test_malformed_yaml_is_a_located_message(tmp_path: Path, text: str, message: str) -> None:
