@@ -19,7 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.logs import configure_logging, job_run_context
 from bot.services.errors import UserError
 from bot.services.github_api import GITHUB_REQUIRED, GitHubConnect
-from bot.services.roster import export_agreement_rows, export_roster, import_roster
+from bot.services.roster import (
+    ConfirmationNeeded,
+    ImportReport,
+    export_agreement_rows,
+    export_roster,
+    import_roster,
+)
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import (
@@ -153,6 +159,10 @@ def roster_import(
     ] = None,
     as_of: Annotated[str | None, typer.Option(help="Read people.yaml history as of YYYY-MM-DD.")] = None,
     prune: Annotated[bool, typer.Option(help="Mark people missing from the file as alumni.")] = False,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Apply even when it ends or lapses many people or organisations at once."),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every change.")] = False,
 ) -> None:
     """Import a roster file in one transaction: any error changes nothing."""
@@ -160,7 +170,10 @@ def roster_import(
     engine = make_engine(settings.database_url)
     check_ready(engine)
     now = dt.datetime.now(dt.UTC)
-    when = dt.date.fromisoformat(as_of) if as_of else now.date()
+    try:
+        when = dt.date.fromisoformat(as_of) if as_of else now.date()
+    except ValueError:
+        raise UserError(f"--as-of {as_of!r} is not a date (use YYYY-MM-DD)") from None
     doc = read_roster(file, fmt=fmt.value, orgs=orgs, as_of=when)
     directory = None
     if settings.slack_configured and not dry_run:
@@ -168,17 +181,34 @@ def roster_import(
 
         directory = SlackDirectory(make_client(settings))
     with make_session_factory(engine)() as session:
-        report = import_roster(
-            session, doc, now=now, actor=_actor(), directory=directory, dry_run=dry_run, prune=prune
-        )
-    show_all = dry_run or verbose
-    for title, lines in (("add", report.added), ("change", report.changed), ("remove", report.removed)):
-        if show_all:
+        try:
+            report = import_roster(
+                session,
+                doc,
+                now=now,
+                actor=_actor(),
+                directory=directory,
+                dry_run=dry_run,
+                prune=prune,
+                confirmed=yes,
+            )
+        except ConfirmationNeeded as refusal:
+            _show_report(refusal.report, show_all=True, verbose=verbose)
+            raise
+    _show_report(report, show_all=dry_run or verbose, verbose=verbose)
+    typer.echo(("dry run, nothing changed: " if dry_run else "") + report.summary)
+
+
+def _show_report(report: ImportReport, *, show_all: bool, verbose: bool) -> None:
+    if show_all:
+        for sign, lines in (("+", report.added), ("~", report.changed), ("-", report.removed)):
             for line in lines:
-                typer.echo(f"{ {'add': '+', 'change': '~', 'remove': '-'}[title] } {line}")
+                typer.echo(f"{sign} {line}")
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
-    typer.echo(("dry run, nothing changed: " if dry_run else "") + report.summary)
+    if verbose:
+        for note in report.not_imported:
+            typer.echo(f"not imported: {note}", err=True)
 
 
 @roster_app.command("export")

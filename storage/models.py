@@ -99,9 +99,12 @@ class Organization(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
+    alias: str | None = Field(default=None, max_length=200, description="another name it goes by")
     is_provider: bool = Field(default=False)
     contact_name: str | None = Field(default=None, max_length=200)
     contact_email: str | None = Field(default=None, max_length=320)
+    contact2_name: str | None = Field(default=None, max_length=200)
+    contact2_email: str | None = Field(default=None, max_length=320)
 
 
 class Person(SQLModel, table=True):

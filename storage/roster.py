@@ -6,11 +6,12 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Date, String, and_, bindparam, exists, func, literal_column, or_
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
     Agreement,
@@ -447,3 +448,104 @@ def roles_of(session: Session, person_ids: Iterable[int]) -> dict[int, set[str]]
         for person_id, role in session.exec(statement).all():
             grouped[person_id].add(role)
     return grouped
+
+
+# --- Bulk reads and writes for the roster import: one read of the roster, writes by executemany ---
+
+
+@dataclass
+class RosterSnapshot:
+    """The whole roster as plain rows (dicts), read once: what an import diffs against."""
+
+    people: list[dict[str, Any]]
+    organizations: list[dict[str, Any]]
+    roles: list[tuple[int, str]]
+    repos: list[dict[str, Any]]
+    grants: list[dict[str, Any]]
+    assignments: list[dict[str, Any]]
+    agreements: list[dict[str, Any]]
+
+
+def _rows(session: Session, statement: Any) -> list[dict[str, Any]]:
+    result = session.connection().execute(statement)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+def load_roster_snapshot(session: Session) -> RosterSnapshot:
+    """Return people, organisations, roles, repos, active grants and assignments, and agreements."""
+    session.flush()
+    person, org = Person.__table__, Organization.__table__  # type: ignore[attr-defined]
+    grant, assignment = CommitGrant.__table__, ChampionAssignment.__table__  # type: ignore[attr-defined]
+    role, repo, agreement = PersonRole.__table__, Repo.__table__, Agreement.__table__  # type: ignore[attr-defined]
+    return RosterSnapshot(
+        people=_rows(session, person.select().order_by(person.c.id)),
+        organizations=_rows(session, org.select().order_by(org.c.id)),
+        roles=[(r.person_id, r.role) for r in session.connection().execute(role.select())],
+        repos=_rows(session, repo.select()),
+        grants=_rows(session, grant.select().where(grant.c.revoked_on.is_(None)).order_by(grant.c.id)),
+        assignments=_rows(
+            session,
+            assignment.select()
+            .where(assignment.c.ended_on.is_(None))
+            .order_by(assignment.c.committer_id, assignment.c.slot, assignment.c.id),
+        ),
+        agreements=_rows(
+            session, agreement.select().order_by(agreement.c.kind, agreement.c.signed_on, agreement.c.id)
+        ),
+    )
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of one table with one executemany (rows may leave out nullable columns)."""
+    if rows:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        same = [row if len(row) == len(columns) else {c: row.get(c) for c in columns} for row in rows]
+        session.connection().execute(model.__table__.insert(), same)  # type: ignore[attr-defined]
+
+
+def update_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Update rows by id (each dict has `id` and the columns to set), one executemany per column set."""
+    table = model.__table__  # type: ignore[attr-defined]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        columns = tuple(sorted(key for key in row if key != "id"))
+        if columns:
+            groups[columns].append({"_id": row["id"], **{f"_{c}": row[c] for c in columns}})
+    for columns, batch in groups.items():
+        statement = (
+            table.update()
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns})
+        )
+        session.connection().execute(statement, batch)
+
+
+def delete_by_ids(session: Session, model: type[SQLModel], ids: Iterable[int]) -> None:
+    """Delete rows of one table by id."""
+    table = model.__table__  # type: ignore[attr-defined]
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):
+        session.connection().execute(table.delete().where(table.c.id.in_(wanted[start : start + 500])))
+
+
+def delete_roles(session: Session, pairs: Iterable[tuple[int, str]]) -> None:
+    """Delete (person id, role) rows with one executemany."""
+    table = PersonRole.__table__  # type: ignore[attr-defined]
+    rows = [{"_p": person_id, "_r": role} for person_id, role in pairs]
+    if rows:
+        statement = table.delete().where(
+            table.c.person_id == bindparam("_p"), table.c.role == bindparam("_r")
+        )
+        session.connection().execute(statement, rows)
+
+
+def ids_by_key(session: Session, model: type[SQLModel], key: str, values: Iterable[str]) -> dict[str, int]:
+    """Return {value: id} for rows of one table whose `key` column is among `values`."""
+    table = model.__table__  # type: ignore[attr-defined]
+    wanted = list(values)
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        statement = select(table.c[key], table.c.id).where(table.c[key].in_(wanted[start : start + 500]))
+        found.update({value: row_id for value, row_id in session.connection().execute(statement)})
+    return found

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
-from collections.abc import Sequence
+import urllib.parse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from codeowners import CodeOwners
 from sqlmodel import Session
 
 from bot.services.errors import NotOnRoster, UserError
@@ -29,6 +30,175 @@ REPO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 CODEOWNERS_PLACES = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 GROUPS_KEY = "owner_groups"
 INTRO_REPEAT_WINDOW = dt.timedelta(days=7)
+
+
+# --- CODEOWNERS, matched as GitHub does, in time linear in the path ------------------------------
+#
+# The pattern rules are those of hmarr/codeowners (what the `codeowners` package ports): a slash
+# other than a trailing one anchors a pattern at the root; `*` and `?` never cross a slash; `**/`
+# is any number of directories and a trailing `/**` everything inside; a trailing `/` matches a
+# directory's contents, a trailing `/*` its direct children only, and anything else the path or
+# what is under it. Translating that to a backtracking regex makes `**/**/**/...` or `*a*a*a*`
+# exponential in the path, so patterns are run as a Thompson automaton instead: every path
+# character advances a set of states, never more than the pattern's length.
+
+_LIT, _STAR, _ONE, _CLASS, _ANY, _DIRS, _DIRS_IN = range(7)
+OWNER_TEAM = re.compile(r"^@[^\s/]+/\S+$")
+OWNER_USER = re.compile(r"^@\S+$")
+OWNER_EMAIL = re.compile(r"^[^@\s]+@\S+$")
+MAX_PATTERN = 400
+
+
+class CodeownersPattern:
+    """One CODEOWNERS pattern compiled to a small automaton."""
+
+    def __init__(self, pattern: str) -> None:
+        self.text = pattern
+        slash = pattern.find("/")
+        self.anchored = slash > -1 and slash != len(pattern) - 1
+        self.suffix = "dir" if pattern.endswith("/") else "children" if pattern.endswith("/*") else "any"
+        self.tokens: list[tuple[int, Any]] = []
+        trimmed = pattern.strip("/")
+        i = 0
+        while i < len(trimmed):
+            ch = trimmed[i]
+            if ch == "\\":  # escapes the next character; a lone trailing one is dropped
+                self.tokens += [(_LIT, trimmed[i + 1])] if i + 1 < len(trimmed) else []
+                i += 2
+                continue
+            if ch == "*" and trimmed[i + 1 : i + 2] == "*":
+                starts = i == 0 or trimmed[i - 1] == "/"
+                ends = i + 2 == len(trimmed)
+                if starts and (ends or trimmed[i + 2] == "/"):
+                    # `**/` is two states: nothing yet (may be skipped), or inside `.*` awaiting a slash.
+                    self.tokens += [(_ANY, None)] if ends else [(_DIRS, None), (_DIRS_IN, None)]
+                    i += 2 if ends else 3
+                    continue
+            if ch == "*":
+                self.tokens.append((_STAR, None))
+            elif ch == "?":
+                self.tokens.append((_ONE, None))
+            elif ch == "[" and "]" in trimmed[i + 2 :]:
+                end = trimmed.index("]", i + 2)
+                self.tokens.append((_CLASS, _char_class(trimmed[i + 1 : end])))
+                i = end + 1
+                continue
+            else:
+                self.tokens.append((_LIT, ch))
+            i += 1
+
+    def _close(self, states: set[int]) -> set[int]:
+        """Add every state reachable without reading a character (`*`, `**`, `**/` may be empty)."""
+        stack = list(states)
+        while stack:
+            state = stack.pop()
+            kind = self.tokens[state][0] if state < len(self.tokens) else None
+            skip = state + 1 if kind in (_STAR, _ANY) else state + 2 if kind == _DIRS else None
+            if skip is not None and skip not in states:
+                states.add(skip)
+                stack.append(skip)
+        return states
+
+    def _step(self, states: set[int], ch: str) -> set[int]:
+        following: set[int] = set()
+        for state in states:
+            if state == len(self.tokens):
+                continue
+            kind, value = self.tokens[state]
+            if kind == _LIT:
+                if ch == value:
+                    following.add(state + 1)
+            elif kind == _ONE:
+                if ch != "/":
+                    following.add(state + 1)
+            elif kind == _CLASS:
+                if value(ch):
+                    following.add(state + 1)
+            elif kind == _STAR:
+                if ch != "/":
+                    following.add(state)
+            elif kind == _ANY:
+                following.add(state)
+            elif kind == _DIRS:  # `(.*/)?` begins: any character, a slash may also end it
+                following.add(state + 1)
+                if ch == "/":
+                    following.add(state + 2)
+            else:  # _DIRS_IN
+                following.add(state)
+                if ch == "/":
+                    following.add(state + 1)
+        return self._close(following)
+
+    def _accepts(self, path: str, i: int) -> bool:
+        if self.suffix == "dir":
+            return i < len(path) and path[i] == "/"
+        if self.suffix == "children":
+            return i == len(path)
+        return i == len(path) or path[i] == "/"
+
+    def matches(self, path: str) -> bool:
+        """Whether the pattern covers `path` (no leading slash; a trailing one for a directory)."""
+        done = len(self.tokens)
+        states = self._close({0})
+        for i in range(len(path) + 1):
+            if done in states and self._accepts(path, i):
+                return True
+            if i == len(path):
+                return False
+            states = self._step(states, path[i]) if states else states
+            if not self.anchored and path[i] == "/":
+                states = self._close(states | {0})  # an unanchored pattern may start after any slash
+            elif not states and self.anchored:
+                return False
+        return False
+
+
+def _char_class(body: str) -> Callable[[str], bool]:
+    # A plain set of characters: the regex port escapes `^`, `-` and `!` inside brackets.
+    members = frozenset(body)
+    return members.__contains__
+
+
+@dataclass
+class CodeownersRule:
+    """A CODEOWNERS line: its pattern, its owners as (kind, name), and its line number."""
+
+    pattern: CodeownersPattern
+    owners: list[tuple[str, str]]
+    line: int
+
+
+def parse_codeowners(text: str) -> list[CodeownersRule]:
+    """Return the rules of a CODEOWNERS file in file order (comments, blanks and sections skipped)."""
+    rules = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#") or (line.startswith(("[", "^[")) and line.endswith("]")):
+            continue
+        words = re.split(r"(?<!\\)\s+", line)
+        pattern = words[0].replace("\\ ", " ")
+        if len(pattern) > MAX_PATTERN:
+            continue
+        owners: list[tuple[str, str]] = []
+        for word in words[1:]:
+            if word.startswith("#"):
+                break
+            if OWNER_TEAM.match(word):
+                owners.append(("team", word[1:]))
+            elif OWNER_USER.match(word):
+                owners.append(("user", word[1:]))
+            elif OWNER_EMAIL.match(word):
+                owners.append(("email", word))
+        rules.append(CodeownersRule(CodeownersPattern(pattern), owners, number))
+    return rules
+
+
+def match_codeowners(rules: list[CodeownersRule], path: str) -> CodeownersRule | None:
+    """Return the rule that decides `path`: the last one matching, even one with no owners."""
+    for rule in reversed(rules):
+        if rule.pattern.matches(path):
+            return rule
+    return None
 
 
 @dataclass
@@ -52,6 +222,7 @@ class OwnersAnswer:
     rule_line: int | None
     lifecycle: str | None
     synced_at: dt.datetime
+    coverage: str = "owned"  # owned | ownerless (a rule with no owners) | uncovered | no_codeowners
 
     @property
     def people(self) -> list[Person]:
@@ -140,23 +311,51 @@ def sync_owners(session: Session, directory: Path, *, now: dt.datetime, actor: s
     """Read `<org>/<repo>/catalog-info.yaml` and CODEOWNERS under `directory` into the database (committed)."""
     if not directory.is_dir():
         raise UserError(f"{directory} is not a directory")
+    skipped = SyncReport()
+    root = os.path.realpath(directory)
+
+    def inside(path: Path) -> bool:
+        """Whether `path` stays in the folder once every link is followed (links out are skipped)."""
+        if not os.path.lexists(path):
+            return False
+        real = os.path.realpath(path)
+        if real == root or real.startswith(root + os.sep):
+            return True
+        skipped.problems.append(f"{path}: a link to {real}, outside {directory}; skipped")
+        return False
+
+    def folders(parent: Path) -> list[Path]:
+        return sorted(p for p in parent.iterdir() if not p.name.startswith(".") and inside(p) and p.is_dir())
+
     sources = []
-    for org_dir in sorted(p for p in directory.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for repo_dir in sorted(p for p in org_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+    for org_dir in folders(directory):
+        for repo_dir in folders(org_dir):
+            catalog = repo_dir / "catalog-info.yaml"
             codeowners = next(
-                (repo_dir / place for place in CODEOWNERS_PLACES if (repo_dir / place).is_file()), None
+                (
+                    repo_dir / place
+                    for place in CODEOWNERS_PLACES
+                    if inside(repo_dir / place) and (repo_dir / place).is_file()
+                ),
+                None,
             )
             sources.append(
                 RepoFiles(
                     name=f"{org_dir.name}/{repo_dir.name}",
                     where=str(repo_dir),
-                    catalog=_read(repo_dir / "catalog-info.yaml"),
+                    catalog=_read(catalog) if inside(catalog) else None,
                     codeowners=_read(codeowners) if codeowners else None,
                 )
             )
     groups_file = directory / "groups.yaml"
-    extra = [(str(groups_file), _read(groups_file) or "")] if groups_file.is_file() else []
-    return store_owners(session, sources, now=now, actor=actor, subject=str(directory), group_files=extra)
+    extra = (
+        [(str(groups_file), _read(groups_file) or "")]
+        if inside(groups_file) and groups_file.is_file()
+        else []
+    )
+    result = store_owners(session, sources, now=now, actor=actor, subject=str(directory), group_files=extra)
+    result.problems[:0] = skipped.problems
+    return result
 
 
 def sync_owners_from_github(
@@ -293,26 +492,50 @@ def _owner(session: Session, kind: str, name: str, groups: dict[str, list[str]])
 
 
 def _catalog_owner(session: Session, value: str, groups: dict[str, list[str]]) -> Owner:
+    """Read `spec.owner` as Backstage does: `[kind:][namespace/]name`, the kind a Group when absent."""
     kind, _, name = value.partition(":")
     if not name:
-        kind, name = "user", value
-    return _owner(session, kind.strip().lower(), name.strip(), groups)
+        kind, name = "group", value
+    name = name.strip().removeprefix("default/")
+    return _owner(session, kind.strip().lower(), name, groups)
+
+
+USAGE = (
+    "Usage: `/cc-owners org/repo [path]` or a GitHub link, for example `/cc-owners openedx/edx-platform lms/` "
+    "or `/cc-owners https://github.com/openedx/edx-platform/tree/master/lms`."
+)
 
 
 def check_repo_name(text: str) -> tuple[str, str]:
-    """Return (`org/repo`, path) from `/cc-owners` text; raise UserError with the usage when malformed."""
+    """Return (`org/repo`, path) from `/cc-owners` text or a pasted GitHub link; UserError with the usage.
+
+    A link's `/blob/<ref>/path` or `/tree/<ref>/path` names the path (a tree is a directory);
+    the ref is its first segment, as in GitHub's own links to a branch, tag or commit.
+    """
     parts = text.split()
     if not parts:
-        raise UserError(
-            "Usage: `/cc-owners org/repo [path]`, for example `/cc-owners openedx/edx-platform lms/`."
-        )
-    repo = parts[0].strip("<>").removeprefix("https://github.com/").strip("/")
+        raise UserError(USAGE)
+    first = parts[0].strip("<>").split("|", 1)[0]
+    path = ""
+    if re.match(r"^(?:https?://)?(?:www\.)?github\.com/", first, re.IGNORECASE):
+        url = urllib.parse.urlsplit(first if "://" in first else f"https://{first}")
+        segments = [urllib.parse.unquote(s) for s in url.path.split("/") if s]
+        repo = "/".join(segments[:2]).removesuffix(".git")
+        rest = segments[2:]
+        if len(rest) >= 2 and rest[0] in {"blob", "tree"}:
+            path = "/".join(rest[2:])
+            if rest[0] == "tree" and path:
+                path += "/"
+    else:
+        repo = first.strip("/")
     if not REPO_NAME.match(repo):
         raise UserError(
-            f"`{repo[:100]}` is not a repository name: write it as `org/repo`, like `openedx/edx-platform`."
+            f"`{repo[:100]}` is not a repository name: write it as `org/repo`, like `openedx/edx-platform`, "
+            "or paste a GitHub link."
         )
-    path = parts[1].strip().lstrip("/") if len(parts) > 1 else ""
-    return repo, path[:500]
+    if len(parts) > 1:
+        path = parts[1].strip()
+    return repo, path.lstrip("/")[:500]
 
 
 def find_owners(session: Session, repo_name: str, path: str = "") -> OwnersAnswer:
@@ -327,16 +550,17 @@ def find_owners(session: Session, repo_name: str, path: str = "") -> OwnersAnswe
     groups: dict[str, list[str]] = get_program_setting(session, GROUPS_KEY, {}) or {}
     catalog = _catalog_owner(session, ownership.catalog_owner, groups) if ownership.catalog_owner else None
     path_owners: list[Owner] = []
-    rule, line = None, None
-    if ownership.codeowners:
-        rules = CodeOwners(ownership.codeowners)
-        target = path or "/"
-        owners, line, rule, _section = rules.matching_line(target)
-        if not owners and path and not path.endswith("/"):
-            owners, line, rule, _section = rules.matching_line(path + "/")
-        for kind, name in owners:
-            label = {"USERNAME": "user", "TEAM": "team", "EMAIL": "email"}[kind]
-            path_owners.append(_owner(session, label, name.lstrip("@"), groups))
+    rule, line, coverage = None, None, "no_codeowners"
+    if ownership.codeowners is not None:
+        rules = parse_codeowners(ownership.codeowners)
+        decided = match_codeowners(rules, path or "/")
+        if decided is None and path and not path.endswith("/"):
+            decided = match_codeowners(rules, path + "/")  # a directory asked for without its slash
+        coverage = "uncovered"
+        if decided is not None:
+            rule, line = decided.pattern.text, decided.line
+            coverage = "owned" if decided.owners else "ownerless"
+            path_owners = [_owner(session, kind, name, groups) for kind, name in decided.owners]
     return OwnersAnswer(
         repo=repo.full_name,
         path=path,
@@ -346,6 +570,7 @@ def find_owners(session: Session, repo_name: str, path: str = "") -> OwnersAnswe
         rule_line=line,
         lifecycle=ownership.lifecycle,
         synced_at=ownership.synced_at,
+        coverage=coverage,
     )
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session
 
@@ -18,6 +18,7 @@ from bot.services.roster_formats import (
     PersonSpec,
     RosterDocument,
     RosterError,
+    gc_paused,
 )
 from bot.services.status import Standing, derive_standing, is_valid
 from storage import roster as store
@@ -29,7 +30,9 @@ from storage.models import (
     CommitGrant,
     Organization,
     Person,
+    PersonRole,
     Phase,
+    Repo,
     Role,
     Status,
 )
@@ -48,6 +51,9 @@ class ImportReport:
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped: int = 0
+    not_imported: list[str] = field(default_factory=list)
+    ending: list[str] = field(default_factory=list)
+    needs_confirmation: bool = False
 
     @property
     def summary(self) -> str:
@@ -59,6 +65,26 @@ class ImportReport:
         )
 
 
+class ConfirmationNeeded(RosterError):
+    """The import would end or lapse many at once; nothing changed; its dry-run report is attached."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(
+            [
+                f"{report.source}: this import would end agreements, commit rights or standing of "
+                f"{len(report.ending)} people and organisations at once ({', '.join(report.ending[:8])}"
+                f"{', ...' if len(report.ending) > 8 else ''}); check the dry run above and re-run with --yes"
+            ]
+        )
+        self.report = report
+
+
+# More than this many holders ended or lapsed at once, or more than this share of the roster,
+# asks for confirmation: a file that blanks a column would otherwise end everyone's agreement.
+MASS_CHANGE_COUNT = 3
+MASS_CHANGE_SHARE = 0.2
+
+
 def import_roster(
     session: Session,
     doc: RosterDocument,
@@ -68,18 +94,26 @@ def import_roster(
     directory: Directory | None = None,
     dry_run: bool = False,
     prune: bool = False,
+    confirmed: bool = True,
 ) -> ImportReport:
-    """Apply a parsed roster in one transaction; raise RosterError (changing nothing) on any problem."""
+    """Apply a parsed roster in one transaction; raise RosterError (changing nothing) on any problem.
+
+    With `confirmed=False`, an import that would end or lapse many at once changes nothing and
+    raises ConfirmationNeeded carrying the dry-run report.
+    """
     report = ImportReport(source=doc.source, format=doc.format, dry_run=dry_run, warnings=list(doc.warnings))
     try:
-        importer = _Importer(session, doc, report, today=now.date())
-        importer.run(prune=prune)
+        with gc_paused():
+            importer = _Importer(session, doc, report, today=now.date())
+            importer.run(prune=prune)
+        if not dry_run and not confirmed and importer.is_mass_change():
+            report.dry_run = True
+            report.needs_confirmation = True
+            session.rollback()
+            session.expire_all()
+            raise ConfirmationNeeded(report)
         if directory is not None and not dry_run:
-            _resolve_slack_ids(session, [p.github for p in doc.people], directory, report)
-        for person, old, new in refresh_statuses(session, today=now.date()):
-            if person.github_key in importer.new_handles:
-                continue
-            report.changed.append(f"status {person.github}: {old} -> {new}")
+            _resolve_slack_ids(session, [p.github for p in importer.imported], directory, report)
         add_audit_entry(
             session,
             at=now,
@@ -93,18 +127,45 @@ def import_roster(
                 "removed": report.removed,
             },
         )
+    except ConfirmationNeeded:
+        raise
     except BaseException:
         session.rollback()
+        session.expire_all()
         raise
     if dry_run:
         session.rollback()
     else:
         session.commit()
+    session.expire_all()
     return report
 
 
+@dataclass
+class _Org:
+    """An organisation as the import sees it: its row (id None until inserted) and its agreements."""
+
+    row: dict[str, Any]
+    agreements: list[dict[str, Any]] = field(default_factory=list)
+    new: bool = False
+
+
+@dataclass
+class _Who:
+    """A person as the import sees it: row, roles, active grants and champions, agreements."""
+
+    row: dict[str, Any]
+    roles: set[str] = field(default_factory=set)
+    grants: list[dict[str, Any]] = field(default_factory=list)
+    champions: list[dict[str, Any]] = field(default_factory=list)
+    agreements: list[dict[str, Any]] = field(default_factory=list)
+    new: bool = False
+    old_status: str = ""
+    old_roles: frozenset[str] = frozenset()
+
+
 class _Importer:
-    """Applies one document's organisations and people to the database, noting each change."""
+    """Diffs one document against one read of the database, then writes the difference in bulk."""
 
     def __init__(
         self, session: Session, doc: RosterDocument, report: ImportReport, *, today: dt.date
@@ -113,9 +174,50 @@ class _Importer:
         self.doc = doc
         self.report = report
         self.today = today
+        # A revocation or an ending found by reading a file as of a date carries that date.
+        self.on = doc.as_of or today
         self.source = f"{doc.format}:{doc.source}"[:200]
-        self.people: dict[str, Person] = {}
-        self.new_handles: set[str] = set()
+        self.imported: list[PersonSpec] = []
+        self.ending: set[str] = set()
+        snapshot = store.load_roster_snapshot(session)
+        self.orgs: dict[str, _Org] = {}
+        self.org_by_id: dict[int, _Org] = {}
+        for row in snapshot.organizations:
+            org = _Org(row)
+            self.orgs[row["name"]] = org
+            self.org_by_id[row["id"]] = org
+        self.people: dict[str, _Who] = {}
+        self.by_id: dict[int, _Who] = {}
+        for row in snapshot.people:
+            who = _Who(row, old_status=row["status"])
+            self.people[row["github_key"]] = who
+            self.by_id[row["id"]] = who
+        for person_id, role in snapshot.roles:
+            self.by_id[person_id].roles.add(role)
+        for who in self.people.values():
+            who.old_roles = frozenset(who.roles)
+        self.repos: dict[str, dict[str, Any]] = {row["key"]: row for row in snapshot.repos}
+        self.repo_by_id = {row["id"]: row for row in snapshot.repos}
+        for row in snapshot.grants:
+            self.by_id[row["person_id"]].grants.append(row)
+        for row in snapshot.assignments:
+            self.by_id[row["committer_id"]].champions.append(row)
+        for row in map(_Row, snapshot.agreements):
+            if row["person_id"] is not None:
+                self.by_id[row["person_id"]].agreements.append(row)
+            elif row["organization_id"] is not None:
+                self.org_by_id[row["organization_id"]].agreements.append(row)
+        self.slack_holders = {row["slack_user_id"]: row for row in snapshot.people if row["slack_user_id"]}
+        self.population = len(snapshot.people) + len(snapshot.organizations)
+        self.updates: dict[type, dict[int, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+        self.inserts: dict[type, list[dict[str, Any]]] = defaultdict(list)
+        self.deleted_agreements: list[int] = []
+        self.roles_removed: list[tuple[int, str]] = []
+        self.new_repos: list[dict[str, Any]] = []
+        self.new_grants: list[dict[str, Any]] = []
+        self.new_agreements: list[dict[str, Any]] = []
+
+    # --- the run -------------------------------------------------------------------------
 
     def run(self, *, prune: bool) -> None:
         specs = self._relevant_people()
@@ -125,84 +227,144 @@ class _Importer:
             if old != self.doc.phase.value:
                 set_program_setting(self.session, PHASE_KEY, self.doc.phase.value)
                 self.report.changed.append(f"program phase: {old} -> {self.doc.phase.value}")
+        declared = self._declared_orgs(specs)
         for org_spec in self.doc.organizations:
+            if (
+                org_spec.only_if_referenced
+                and org_spec.name not in declared
+                and self._org(org_spec.name) is None
+            ):
+                continue
             self._apply_org(org_spec)
+        self._insert_new_orgs()
         for spec in specs:
             self._apply_person(spec)
+        self._insert_new_people()
+        for spec in specs:
+            self._apply_rights(spec)
         for spec in specs:
             self._apply_links(spec)
         if prune:
             self._prune({spec.github.lower() for spec in specs})
+        self._refresh_statuses()
+        self._write()
+
+    def is_mass_change(self) -> bool:
+        """Whether the import ends or lapses more holders at once than a routine update does."""
+        count = len(self.ending)
+        return count > MASS_CHANGE_COUNT or (count >= 2 and count > MASS_CHANGE_SHARE * self.population)
 
     def _relevant_people(self) -> list[PersonSpec]:
         specs = []
+        notes: list[str] = list(self.doc.not_imported)
+        problems: list[str] = []
         for spec in self.doc.people:
-            if spec.only_if_known and store.get_person_by_github(self.session, spec.github) is None:
+            if spec.only_if_known and spec.github.lower() not in self.people:
                 self.report.skipped += 1
+                notes += spec.problems + spec.notes
                 continue
+            problems += spec.problems
+            self.report.warnings.extend(spec.notes)
             specs.append(spec)
+        if problems:
+            raise RosterError(problems)
+        self.report.not_imported = notes
+        if notes:
+            self.report.warnings.append(
+                f"{len(notes)} note(s) about records that were not imported (robots, people neither "
+                f"committers nor on the roster), like {notes[0]}; --verbose lists them"
+            )
+        self.imported = specs
         return specs
 
     def _check_references(self, specs: list[PersonSpec]) -> None:
         in_file = {spec.github.lower() for spec in specs}
         problems = []
         for spec in specs:
-            for handle in [*(spec.champions or []), *([spec.manager] if spec.manager else [])]:
-                if handle.lower() not in in_file and store.get_person_by_github(self.session, handle) is None:
+            references = [("champion", handle) for handle in spec.champions or []]
+            references += [("manager", spec.manager)] if spec.manager else []
+            for what, handle in references:
+                if handle.lower() not in in_file and handle.lower() not in self.people:
                     problems.append(
-                        f"{spec.where}: person {spec.github}: {handle!r} is not in this file or on the roster"
+                        f"{spec.where}: person {spec.github}: {what} {handle!r} is not in this file or on the roster"
                     )
             if spec.slack:
-                holder = store.get_person_by_slack_id(self.session, spec.slack)
-                if holder is not None and holder.github_key != spec.github.lower():
+                holder = self.slack_holders.get(spec.slack)
+                if holder is not None and holder["github_key"] != spec.github.lower():
                     problems.append(
-                        f"{spec.where}: person {spec.github}: Slack id {spec.slack} belongs to {holder.github}"
+                        f"{spec.where}: person {spec.github}: Slack id {spec.slack} belongs to {holder['github']}"
                     )
         if problems:
             raise RosterError(problems)
 
-    def _apply_org(self, spec: OrgSpec) -> Organization:
-        org = store.get_organization_by_name(self.session, spec.name)
-        created = org is None
+    # --- organisations -------------------------------------------------------------------
+
+    def _org(self, name: str) -> _Org | None:
+        found = self.orgs.get(name)
+        if found is not None:
+            return found
+        folded = name.casefold()
+        for org in self.orgs.values():
+            if org.row["name"].casefold() == folded or (org.row.get("alias") or "").casefold() == folded:
+                return org
+        return None
+
+    def _declared_orgs(self, specs: list[PersonSpec]) -> set[str]:
+        return {spec.organization for spec in specs if spec.organization}
+
+    def _apply_org(self, spec: OrgSpec) -> _Org:
+        org = self._org(spec.name) or (self._org(spec.alias) if spec.alias else None)
+        label = f"organization {spec.name}"
         if org is None:
-            org = store.add_organization(self.session, name=spec.name)
-            self.report.added.append(f"organization {spec.name}")
-        updates = {
+            org = _Org({"id": None, "name": spec.name, "is_provider": False}, new=True)
+            self.orgs[spec.name] = org
+            self.report.added.append(label)
+        values = {
+            "alias": spec.alias,
             "is_provider": spec.is_provider,
             "contact_name": spec.contact_name,
             "contact_email": spec.contact_email,
+            "contact2_name": spec.contact2_name,
+            "contact2_email": spec.contact2_email,
         }
-        self._update(org, f"organization {spec.name}", updates, quiet=created)
-        assert org.id is not None
-        existing = store.list_agreements(self.session, organization_id=org.id)
-        label = f"organization {spec.name}"
+        self._set(Organization, org.row, label, values, quiet=org.new)
+        holder = ("organization_id", org)
         if spec.agreements is not None:
             self._sync_agreements(
-                existing,
-                spec.agreements,
-                {AgreementKind.ENTITY.value},
-                label,
-                holder={"organization_id": org.id},
+                org.agreements, spec.agreements, {AgreementKind.ENTITY.value}, label, holder
             )
         if spec.ensure_entity is not None:
-            self._ensure(
-                existing, AgreementKind.ENTITY, spec.ensure_entity, label, {"organization_id": org.id}
-            )
+            self._ensure(org.agreements, AgreementKind.ENTITY, spec.ensure_entity, label, holder)
         return org
 
+    def _insert_new_orgs(self) -> None:
+        new = [org for org in self.orgs.values() if org.new and org.row["id"] is None]
+        if not new:
+            return
+        store.insert_rows(self.session, Organization, [_without_id(org.row) for org in new])
+        ids = store.ids_by_key(self.session, Organization, "name", [org.row["name"] for org in new])
+        for org in new:
+            org.row["id"] = ids[org.row["name"]]
+            self.org_by_id[org.row["id"]] = org
+
+    # --- people --------------------------------------------------------------------------
+
     def _apply_person(self, spec: PersonSpec) -> None:
-        person = store.get_person_by_github(self.session, spec.github)
+        key = spec.github.lower()
+        who = self.people.get(key)
         label = f"person {spec.github}"
-        if person is None:
-            person = store.add_person(self.session, github=spec.github, name=spec.name or spec.github)
+        if who is None:
             status = Status.ONBOARDING if Role.COMMITTER.value in spec.roles else Status.ACTIVE
-            person.status = status.value
-            self.new_handles.add(person.github_key)
-            self.report.added.append(f"person {spec.github} ({person.name})")
-        assert person.id is not None
-        self.people[spec.github.lower()] = person
-        updates: dict[str, Any] = {
-            "github": spec.github,
+            row = {"id": None, "github": spec.github, "github_key": key, "name": spec.name or spec.github}
+            row.update(
+                {"status": status.value, "removed_on": None, "organization_id": None, "manager_id": None}
+            )
+            who = _Who(row, new=True, old_status=status.value)
+            self.people[key] = who
+            self.report.added.append(f"person {spec.github} ({row['name']})")
+        values: dict[str, Any] = {
+            # A handle differing only in case is the same GitHub account: the stored spelling stays.
+            "github": None if who.row["github"].lower() == key else spec.github,
             "name": spec.name,
             "email": spec.email,
             "slack_user_id": spec.slack,
@@ -210,195 +372,342 @@ class _Importer:
             "title": spec.title,
         }
         if spec.organization:
-            org = store.get_organization_by_name(self.session, spec.organization) or self._apply_org(
-                OrgSpec(name=spec.organization, where=spec.where)
-            )
-            updates["organization_id"] = org.id
+            org = self._org(spec.organization)
+            if org is None:
+                self.report.warnings.append(
+                    f"{spec.where}: person {spec.github}: organisation {spec.organization!r} is not declared "
+                    "in the file nor on the roster; not created (declare it, or fix the spelling)"
+                )
+            else:
+                values["organization_id"] = org.row["id"]
         elif spec.clear_organization:
-            updates["organization_id"] = _Clear
+            values["organization_id"] = _Clear
         if spec.alumni is not None:
-            updates["removed_on"] = (person.removed_on or self.today) if spec.alumni else _Clear
-        self._update(person, label, updates, quiet=person.github_key in self.new_handles)
-        roles = store.list_roles(self.session, person.id)
-        wanted = (roles - spec.role_scope) | spec.roles
-        if wanted != roles:
-            store.set_roles(self.session, person.id, wanted)
-            for role in sorted(wanted - roles):
+            if spec.alumni:
+                values["removed_on"] = spec.removed_on or who.row["removed_on"] or self.on
+            else:
+                values["removed_on"] = _Clear
+        self._set(Person, who.row, label, values, quiet=who.new)
+
+    def _insert_new_people(self) -> None:
+        new = [who for who in self.people.values() if who.new and who.row["id"] is None]
+        if not new:
+            return
+        store.insert_rows(self.session, Person, [_without_id(who.row) for who in new])
+        ids = store.ids_by_key(self.session, Person, "github_key", [who.row["github_key"] for who in new])
+        for who in new:
+            who.row["id"] = ids[who.row["github_key"]]
+            self.by_id[who.row["id"]] = who
+
+    def _apply_rights(self, spec: PersonSpec) -> None:
+        who = self.people[spec.github.lower()]
+        person_id = who.row["id"]
+        wanted = (who.roles - spec.role_scope) | spec.roles
+        if wanted != who.roles:
+            for role in sorted(wanted - who.roles, key=ROLE_ORDER.index):
+                self.inserts[PersonRole].append({"person_id": person_id, "role": role})
                 self.report.added.append(f"role {role} for {spec.github}")
-            for role in sorted(roles - wanted):
+            for role in sorted(who.roles - wanted, key=ROLE_ORDER.index):
+                self.roles_removed.append((person_id, role))
                 self.report.removed.append(f"role {role} from {spec.github}")
-        self._sync_grants(person, spec)
-        existing = store.list_agreements(self.session, person_id=person.id)
+                if role == Role.COMMITTER.value:
+                    self.ending.add(spec.github)
+            who.roles = wanted
+        self._sync_grants(who, spec)
+        label = f"person {spec.github}"
+        holder = ("person_id", who)
         if spec.agreements is not None:
-            self._sync_agreements(
-                existing, spec.agreements, set(spec.agreement_scope), label, holder={"person_id": person.id}
-            )
+            self._sync_agreements(who.agreements, spec.agreements, set(spec.agreement_scope), label, holder)
         if spec.ensure_individual is not None:
-            self._ensure(
-                existing, AgreementKind.INDIVIDUAL, spec.ensure_individual, label, {"person_id": person.id}
+            self._ensure(who.agreements, AgreementKind.INDIVIDUAL, spec.ensure_individual, label, holder)
+
+    def _sync_grants(self, who: _Who, spec: PersonSpec) -> None:
+        if spec.repos is None and spec.branches is None:
+            return
+        wanted: dict[str, tuple[str | None, str | None]] = {}
+        for name in spec.repos if spec.repos is not None else []:
+            wanted.setdefault(name.lower(), (name, None))
+        for branch_name in spec.branches if spec.branches is not None else []:
+            wanted.setdefault(f"branch {branch_name}", (None, branch_name))
+        kept = []
+        have: set[str] = set()
+        for grant in who.grants:
+            repo = self.repo_by_id.get(grant["repo_id"]) if grant["repo_id"] is not None else None
+            key = repo["key"] if repo is not None else f"branch {grant['branch']}"
+            in_scope = (repo is not None and spec.repos is not None) or (
+                repo is None and spec.branches is not None
             )
+            target = repo["full_name"] if repo is not None else f"branch {grant['branch']}"
+            if in_scope and key not in wanted:
+                self.updates[CommitGrant][grant["id"]]["revoked_on"] = self.on
+                self.report.removed.append(f"grant {spec.github} -> {target}")
+                self.ending.add(spec.github)
+                continue
+            have.add(key)
+            kept.append(grant)
+            stated = spec.grant_dates.get(key, spec.granted_on)
+            if stated is not None and grant["granted_on"] != stated:
+                self.updates[CommitGrant][grant["id"]]["granted_on"] = stated
+                self.report.changed.append(
+                    f"grant {spec.github} -> {target}: granted {grant['granted_on']} -> {stated}"
+                )
+                grant["granted_on"] = stated
+        for key, (repo_name, branch) in wanted.items():
+            if key in have:
+                continue
+            row: dict[str, Any] = {
+                "person_id": who.row["id"],
+                "granted_on": spec.grant_date(key),
+                "revoked_on": None,
+                "source": self.source,
+                "repo_id": None,
+                "branch": branch,
+            }
+            if repo_name is not None:
+                repo = self.repos.get(key)
+                if repo is None:
+                    repo = {"id": None, "full_name": repo_name.strip(), "key": key}
+                    self.repos[key] = repo
+                    self.new_repos.append(repo)
+                row["repo"] = repo
+                target = repo["full_name"]
+            else:
+                target = f"branch {branch}"
+            self.new_grants.append(row)
+            kept.append(row)
+            self.report.added.append(f"grant {spec.github} -> {target}")
+        who.grants = kept
 
     def _apply_links(self, spec: PersonSpec) -> None:
-        person = self.people[spec.github.lower()]
-        assert person.id is not None
+        who = self.people[spec.github.lower()]
         if spec.manager or spec.clear_manager:
-            manager = self._person(spec.manager) if spec.manager else None
-            if person.manager_id != (manager.id if manager else None):
-                old = store.get_person(self.session, person.manager_id) if person.manager_id else None
-                person.manager_id = manager.id if manager else None
-                if person.github_key not in self.new_handles:
+            manager = self.people[spec.manager.lower()] if spec.manager else None
+            manager_id = manager.row["id"] if manager else None
+            if who.row["manager_id"] != manager_id:
+                old = self.by_id.get(who.row["manager_id"]) if who.row["manager_id"] else None
+                who.row["manager_id"] = manager_id
+                self.updates[Person][who.row["id"]]["manager_id"] = manager_id
+                if not who.new:
                     self.report.changed.append(
-                        f"person {spec.github}: manager {old.github if old else None} -> "
-                        f"{manager.github if manager else None}"
+                        f"person {spec.github}: manager {old.row['github'] if old else None} -> "
+                        f"{manager.row['github'] if manager else None}"
                     )
         if spec.champions is None:
             return
-        wanted = [self._person(handle) for handle in spec.champions]
-        wanted_ids = [champion.id for champion in wanted]
-        for assignment, champion in store.list_active_champions(self.session, person.id):
-            if champion.id not in wanted_ids:
-                assignment.ended_on = self.today
-                self.report.removed.append(f"champion {champion.github} for {spec.github}")
-        current = {a.champion_id: a for a, _ in store.list_active_champions(self.session, person.id)}
-        for slot, champion in enumerate(wanted, start=1):
-            assert champion.id is not None
-            if champion.id in current:
-                if current[champion.id].slot != slot:
-                    current[champion.id].slot = slot
-                    self.report.changed.append(f"champion {champion.github} for {spec.github}: slot {slot}")
+        wanted = list(dict.fromkeys(self.people[handle.lower()].row["id"] for handle in spec.champions))
+        current = []
+        for assignment in who.champions:
+            if assignment["champion_id"] not in wanted:
+                self.updates[ChampionAssignment][assignment["id"]]["ended_on"] = self.on
+                self.report.removed.append(
+                    f"champion {self.by_id[assignment['champion_id']].row['github']} for {spec.github}"
+                )
+            else:
+                current.append(assignment)
+        by_champion = {a["champion_id"]: a for a in current}
+        for slot, champion_id in enumerate(wanted, start=1):
+            champion = self.by_id[champion_id]
+            existing = by_champion.get(champion_id)
+            if existing is not None:
+                if existing["slot"] != slot:
+                    existing["slot"] = slot
+                    self.updates[ChampionAssignment][existing["id"]]["slot"] = slot
+                    self.report.changed.append(
+                        f"champion {champion.row['github']} for {spec.github}: slot {slot}"
+                    )
                 continue
-            store.add_assignment(
-                self.session,
-                ChampionAssignment(
-                    committer_id=person.id, champion_id=champion.id, slot=slot, started_on=self.today
-                ),
-            )
-            self.report.added.append(f"champion {champion.github} for {spec.github}")
-            if Role.CHAMPION.value not in store.list_roles(self.session, champion.id):
+            row = {
+                "committer_id": who.row["id"],
+                "champion_id": champion_id,
+                "slot": slot,
+                "started_on": self.on,
+            }
+            self.inserts[ChampionAssignment].append(row)
+            current.append(row)
+            self.report.added.append(f"champion {champion.row['github']} for {spec.github}")
+            if Role.CHAMPION.value not in champion.roles:
                 self.report.warnings.append(
-                    f"{spec.where}: {champion.github} champions {spec.github} "
+                    f"{spec.where}: {champion.row['github']} champions {spec.github} "
                     "but does not hold the champion role"
                 )
-        self.session.flush()
+        who.champions = current
 
-    def _person(self, handle: str) -> Person:
-        person = self.people.get(handle.lower()) or store.get_person_by_github(self.session, handle)
-        assert person is not None, "references are checked before anything is applied"
-        return person
+    # --- agreements ----------------------------------------------------------------------
 
-    def _sync_grants(self, person: Person, spec: PersonSpec) -> None:
-        assert person.id is not None
-        active = store.list_active_grants(self.session, person.id)
-        if spec.repos is not None:
-            wanted = {name.lower(): name for name in spec.repos}
-            have = {repo.key for grant, repo in active if repo is not None}
-            for grant, repo in active:
-                if repo is not None and repo.key not in wanted:
-                    grant.revoked_on = self.today
-                    self.report.removed.append(f"grant {spec.github} -> {repo.full_name}")
-            for key, name in wanted.items():
-                if key not in have:
-                    repo = store.get_or_add_repo(self.session, name)
-                    store.add_grant(
-                        self.session,
-                        CommitGrant(
-                            person_id=person.id,
-                            repo_id=repo.id,
-                            granted_on=spec.granted_on or self.today,
-                            source=self.source,
-                        ),
-                    )
-                    self.report.added.append(f"grant {spec.github} -> {repo.full_name}")
-        if spec.branches is not None:
-            have_branches = {grant.branch for grant, repo in active if repo is None}
-            for grant, repo in active:
-                if repo is None and grant.branch not in spec.branches:
-                    grant.revoked_on = self.today
-                    self.report.removed.append(f"grant {spec.github} -> branch {grant.branch}")
-            for branch in spec.branches:
-                if branch not in have_branches:
-                    store.add_grant(
-                        self.session,
-                        CommitGrant(
-                            person_id=person.id,
-                            branch=branch,
-                            granted_on=spec.granted_on or self.today,
-                            source=self.source,
-                        ),
-                    )
-                    self.report.added.append(f"grant {spec.github} -> branch {branch}")
+    def _holder_id(self, holder: tuple[str, Any]) -> dict[str, Any]:
+        column, owner = holder
+        return {"person_id": None, "organization_id": None, column: owner.row["id"]}
 
     def _sync_agreements(
         self,
-        existing: list[Agreement],
+        existing: list[dict[str, Any]],
         specs: list[AgreementSpec],
         scope: set[str],
         label: str,
-        *,
-        holder: dict[str, Any],
+        holder: tuple[str, Any],
     ) -> None:
-        unmatched = [a for a in existing if a.kind in scope]
+        unmatched = [a for a in existing if a["kind"] in scope]
         for spec in specs:
             match = next(
-                (a for a in unmatched if a.kind == spec.kind.value and a.signed_on == spec.signed), None
+                (a for a in unmatched if a["kind"] == spec.kind.value and a["signed_on"] == spec.signed), None
             )
             if match is None:
-                store.add_agreement(
-                    self.session,
-                    Agreement(
-                        kind=spec.kind.value,
-                        signed_on=spec.signed,
-                        expires_on=spec.expires,
-                        source=self.source,
-                        **holder,
-                    ),
-                )
+                row = {
+                    "kind": spec.kind.value,
+                    "signed_on": spec.signed,
+                    "expires_on": spec.expires,
+                    "source": self.source,
+                    "holder": holder,
+                }
+                existing.append(row)
+                self.new_agreements.append(row)
                 self.report.added.append(
                     f"agreement {spec.kind.value} for {label}{_dates(spec.signed, spec.expires)}"
                 )
                 continue
             unmatched.remove(match)
-            if match.expires_on != spec.expires:
+            if match["expires_on"] != spec.expires:
                 self.report.changed.append(
-                    f"agreement {spec.kind.value} for {label}: expires {match.expires_on} -> {spec.expires}"
+                    f"agreement {spec.kind.value} for {label}: expires {match['expires_on']} -> {spec.expires}"
                 )
-                match.expires_on = spec.expires
+                if (
+                    spec.expires is not None
+                    and spec.expires <= self.today
+                    and is_valid(_agreement(match), self.today)
+                ):
+                    self.ending.add(label.split(" ", 1)[1])
+                match["expires_on"] = spec.expires
+                self.updates[Agreement][match["id"]]["expires_on"] = spec.expires
         for agreement in unmatched:
             self.report.removed.append(
-                f"agreement {agreement.kind} for {label}{_dates(agreement.signed_on, agreement.expires_on)}"
+                f"agreement {agreement['kind']} for {label}{_dates(agreement['signed_on'], agreement['expires_on'])}"
             )
-        store.delete_rows(self.session, unmatched)
+            if is_valid(_agreement(agreement), self.today):
+                self.ending.add(label.split(" ", 1)[1])
+            existing.remove(agreement)
+            if agreement.get("id") is not None:
+                self.deleted_agreements.append(agreement["id"])
 
     def _ensure(
-        self, existing: list[Agreement], kind: AgreementKind, wanted: bool, label: str, holder: dict[str, Any]
+        self,
+        existing: list[dict[str, Any]],
+        kind: AgreementKind,
+        wanted: bool,
+        label: str,
+        holder: tuple[str, Any],
     ) -> None:
-        valid = [a for a in existing if a.kind == kind.value and is_valid(a, self.today)]
+        valid = [a for a in existing if a["kind"] == kind.value and is_valid(_agreement(a), self.today)]
         if wanted and not valid:
-            store.add_agreement(self.session, Agreement(kind=kind.value, source=self.source, **holder))
+            row = {
+                "kind": kind.value,
+                "signed_on": None,
+                "expires_on": None,
+                "source": self.source,
+                "holder": holder,
+            }
+            existing.append(row)
+            self.new_agreements.append(row)
             self.report.added.append(f"agreement {kind.value} for {label} (active, no expiry given)")
         elif not wanted:
             for agreement in valid:
-                agreement.expires_on = self.today
+                agreement["expires_on"] = self.today
+                if agreement.get("id") is not None:
+                    self.updates[Agreement][agreement["id"]]["expires_on"] = self.today
                 self.report.changed.append(f"agreement {kind.value} for {label}: ended {self.today}")
+                self.ending.add(label.split(" ", 1)[1])
 
-    def _update(self, row: Any, label: str, values: dict[str, Any], *, quiet: bool = False) -> None:
+    # --- fields, pruning, statuses, writing ----------------------------------------------
+
+    def _set(
+        self, model: type, row: dict[str, Any], label: str, values: dict[str, Any], *, quiet: bool
+    ) -> None:
         for name, value in values.items():
             if value is None:
                 continue
             value = None if value is _Clear else value
-            old = getattr(row, name)
+            old = row.get(name)
             if old != value:
-                setattr(row, name, value)
+                row[name] = value
+                if row.get("id") is not None:
+                    self.updates[model][row["id"]][name] = value
                 if not quiet:
                     self.report.changed.append(f"{label}: {name} {old!r} -> {value!r}")
-        self.session.flush()
 
     def _prune(self, listed: set[str]) -> None:
-        for person in store.list_people(self.session, include_alumni=False):
-            if person.github_key not in listed:
-                person.removed_on = self.today
-                self.report.removed.append(f"person {person.github} (now alumni)")
-        self.session.flush()
+        for key, who in sorted(self.people.items()):
+            if key not in listed and who.row["removed_on"] is None:
+                who.row["removed_on"] = self.on
+                self.updates[Person][who.row["id"]]["removed_on"] = self.on
+                self.report.removed.append(f"person {who.row['github']} (now alumni)")
+                self.ending.add(who.row["github"])
+
+    def _refresh_statuses(self) -> None:
+        policy = current_policy(self.session)
+        for who in self.people.values():
+            org = self.org_by_id.get(who.row["organization_id"]) if who.row["organization_id"] else None
+            standing = derive_standing(
+                roles=who.roles,
+                removed_on=who.row["removed_on"],
+                agreements=[_agreement(a) for a in who.agreements],
+                organization=cast(Organization, _Row(org.row)) if org else None,
+                organization_agreements=[_agreement(a) for a in org.agreements] if org else [],
+                champion_count=len(who.champions),
+                policy=policy,
+                today=self.today,
+            )
+            new = standing.status.value
+            if who.row["status"] != new:
+                old = who.row["status"]
+                who.row["status"] = new
+                self.updates[Person][who.row["id"]]["status"] = new
+                if not who.new:
+                    self.report.changed.append(f"status {who.row['github']}: {old} -> {new}")
+                    if new == Status.LAPSED.value:
+                        self.ending.add(who.row["github"])
+        self.report.ending = sorted(self.ending)
+
+    def _write(self) -> None:
+        session = self.session
+        if self.new_repos:
+            store.insert_rows(session, Repo, [_without_id(repo) for repo in self.new_repos])
+            ids = store.ids_by_key(session, Repo, "key", [repo["key"] for repo in self.new_repos])
+            for repo in self.new_repos:
+                repo["id"] = ids[repo["key"]]
+        grants = []
+        for row in self.new_grants:
+            repo = row.pop("repo", None)
+            row["repo_id"] = repo["id"] if repo is not None else None
+            grants.append(row)
+        store.insert_rows(session, CommitGrant, grants)
+        agreements = []
+        for row in self.new_agreements:
+            holder = row.pop("holder")
+            agreements.append({**row, **self._holder_id(holder)})
+        store.delete_by_ids(session, Agreement, self.deleted_agreements)
+        store.insert_rows(session, Agreement, agreements)
+        store.delete_roles(session, self.roles_removed)
+        for model, rows in self.inserts.items():
+            store.insert_rows(session, model, rows)
+        for model, by_id in self.updates.items():
+            store.update_rows(
+                session, model, [{"id": row_id, **values} for row_id, values in by_id.items() if values]
+            )
+        session.expire_all()
+
+
+class _Row(dict[str, Any]):
+    """A row dict whose columns read as attributes too, for the standing rules (`.kind`, `.expires_on`)."""
+
+    __getattr__ = dict.get
+
+
+def _agreement(row: dict[str, Any]) -> Agreement:
+    """Read an agreement row as the standing rules read an Agreement (they use its attributes only)."""
+    return cast(Agreement, row if isinstance(row, _Row) else _Row(row))
+
+
+def _without_id(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in row.items() if key != "id"}
 
 
 class _ClearType:
@@ -602,11 +911,16 @@ def export_roster(session: Session) -> dict[str, Any]:
     org_names = {org.id: org.name for org in orgs}
     data: dict[str, Any] = {"program": {"phase": phase}, "organizations": [], "people": []}
     for org in orgs:
-        entry: dict[str, Any] = {"name": org.name, "is_provider": org.is_provider}
-        if org.contact_name or org.contact_email:
-            entry["contact"] = {
-                k: v for k, v in {"name": org.contact_name, "email": org.contact_email}.items() if v
-            }
+        entry: dict[str, Any] = {"name": org.name}
+        if org.alias:
+            entry["alias"] = org.alias
+        entry["is_provider"] = org.is_provider
+        for key, name, email in (
+            ("contact", org.contact_name, org.contact_email),
+            ("contact2", org.contact2_name, org.contact2_email),
+        ):
+            if name or email:
+                entry[key] = {k: v for k, v in {"name": name, "email": email}.items() if v}
         if by_org.get(org.id or 0):
             entry["agreements"] = [_agreement_dict(a) for a in by_org[org.id or 0]]
         data["organizations"].append(entry)
@@ -622,13 +936,7 @@ def export_roster(session: Session) -> dict[str, Any]:
         }
         entry.update({key: value for key, value in optional.items() if value})
         entry["roles"] = sorted(roles.get(person.id, set()), key=ROLE_ORDER.index)
-        person_grants = grants.get(person.id, [])
-        repos = [repo.full_name for _, repo in person_grants if repo is not None]
-        if repos:
-            entry["repos"] = repos
-        branches = [grant.branch for grant, repo in person_grants if repo is None and grant.branch]
-        if branches:
-            entry["branches"] = branches
+        entry.update(_grant_entries(grants.get(person.id, [])))
         if champions.get(person.id):
             entry["champions"] = champions[person.id]
         if person.manager_id:
@@ -637,8 +945,30 @@ def export_roster(session: Session) -> dict[str, Any]:
             entry["agreements"] = [_agreement_dict(a) for a in by_person[person.id]]
         if person.removed_on:
             entry["status"] = "alumni"
+            entry["removed"] = person.removed_on
         data["people"].append(entry)
     return data
+
+
+def _grant_entries(person_grants: list[tuple[CommitGrant, Any]]) -> dict[str, Any]:
+    """Return `repos`, `branches` and `granted`: one date for all when they share it, else per entry."""
+    dates = {grant.granted_on for grant, _ in person_grants}
+    shared = next(iter(dates)) if len(dates) == 1 else None
+    entry: dict[str, Any] = {}
+    for key, singular, pairs in (
+        ("repos", "repo", [(grant, repo.full_name) for grant, repo in person_grants if repo is not None]),
+        ("branches", "branch", [(grant, grant.branch) for grant, repo in person_grants if repo is None]),
+    ):
+        if pairs:
+            entry[key] = [
+                name
+                if shared is not None or grant.granted_on is None
+                else {singular: name, "granted": grant.granted_on}
+                for grant, name in pairs
+            ]
+    if shared is not None:
+        entry["granted"] = shared
+    return entry
 
 
 def _agreement_dict(agreement: Agreement) -> dict[str, Any]:

@@ -42,15 +42,18 @@ def owners_blocks(answer: OwnersAnswer) -> list[Block]:
     )
     lines = []
     if answer.path or answer.rule:
-        if answer.path_owners:
-            rule = (
-                f" (CODEOWNERS line {answer.rule_line}: `{escape(answer.rule or '')}`)"
-                if answer.rule_line
-                else ""
+        rule = f"CODEOWNERS line {answer.rule_line}: `{escape(answer.rule or '')}`"
+        if answer.coverage == "owned":
+            lines.append(f"• Path owners: {', '.join(owner_text(o) for o in answer.path_owners)} ({rule})")
+        elif answer.coverage == "ownerless":
+            lines.append(
+                f"• Path owners: none, on purpose: {rule} names no owners, so anyone with write access "
+                "may approve changes here"
             )
-            lines.append(f"• Path owners: {', '.join(owner_text(o) for o in answer.path_owners)}{rule}")
-        else:
+        elif answer.coverage == "uncovered":
             lines.append("• Path owners: no CODEOWNERS rule covers this path")
+        else:
+            lines.append("• Path owners: this repository has no CODEOWNERS file")
     if answer.catalog_owner is not None:
         lifecycle = f" · {escape(answer.lifecycle)}" if answer.lifecycle else ""
         lines.append(f"• Repository owner (catalog-info.yaml): {owner_text(answer.catalog_owner)}{lifecycle}")

@@ -125,3 +125,208 @@ def test_bad_yaml_is_reported_and_other_repos_still_sync(session: Session, tmp_p
     report = sync_owners(session, tmp_path, now=NOW, actor="test")
     assert report.repos == ["org/good"]
     assert any("not valid YAML" in p for p in report.problems)
+
+
+# --- GitHub's CODEOWNERS semantics, Backstage's defaults, pasted links, hostile input -----------
+
+# GitHub's documented CODEOWNERS example ("About code owners"), with invented owners.
+GITHUB_EXAMPLE = """\
+# These owners will be the default owners for everything in the repo.
+*       @global-owner1 @global-owner2
+*.js    @js-owner #This is an inline comment.
+*.go docs@example.com
+*.txt @octo-org/octocats
+/build/logs/ @doctocat
+docs/*  docs@example.com
+apps/ @octocat
+/docs/ @doctocat
+/scripts/ @doctocat @octocat
+**/logs @octocat
+/apps/ @octocat
+/apps/github
+"""
+
+
+def _sync_one(session: Session, tmp_path: Path, codeowners: str | None, catalog: str | None = None) -> None:
+    repo = tmp_path / "meta" / "octo-org" / "octo-repo"
+    repo.mkdir(parents=True)
+    if codeowners is not None:
+        (repo / ".github").mkdir()
+        (repo / ".github" / "CODEOWNERS").write_text(codeowners)
+    if catalog is not None:
+        (repo / "catalog-info.yaml").write_text(catalog)
+    sync_owners(session, tmp_path / "meta", now=NOW, actor="test")
+
+
+@pytest.mark.parametrize(
+    ("path", "owners", "line"),
+    [
+        ("README.md", ["user:global-owner1", "user:global-owner2"], 2),
+        ("src/app.js", ["user:js-owner"], 3),
+        ("notes.txt", ["team:octo-org/octocats"], 5),
+        ("build/logs/today.log", ["user:octocat"], 11),  # `**/logs` comes later: the last match wins
+        ("build/other.log", ["user:global-owner1", "user:global-owner2"], 2),
+        ("docs/build-app/troubleshooting.md", ["user:doctocat"], 9),
+        ("docs/getting-started.md", ["user:doctocat"], 9),
+        ("deeply/nested/logs/x.txt", ["user:octocat"], 11),
+        ("apps/web/index.html", ["user:octocat"], 12),
+    ],
+)
+def test_the_github_documented_example(
+    session: Session, tmp_path: Path, path: str, owners: list[str], line: int
+) -> None:
+    _sync_one(session, tmp_path, GITHUB_EXAMPLE)
+    answer = find_owners(session, "octo-org/octo-repo", path)
+    assert (answer.labels, answer.rule_line, answer.coverage) == (owners, line, "owned")
+
+
+def test_a_rule_without_owners_leaves_a_path_ownerless_on_purpose(session: Session, tmp_path: Path) -> None:
+    from bot.views.owners import owners_blocks
+
+    _sync_one(session, tmp_path, GITHUB_EXAMPLE)
+    answer = find_owners(session, "octo-org/octo-repo", "apps/github/main.go")
+    assert (answer.coverage, answer.rule, answer.rule_line, answer.labels) == (
+        "ownerless",
+        "/apps/github",
+        13,
+        [],
+    )
+    text = owners_blocks(answer)[0].to_dict()["text"]["text"]
+    assert "none, on purpose: CODEOWNERS line 13" in text
+
+
+def test_uncovered_and_no_codeowners_are_told_apart(session: Session, tmp_path: Path) -> None:
+    from bot.views.owners import owners_blocks
+
+    _sync_one(
+        session, tmp_path / "a", "/docs/ @doctocat\n", catalog="kind: Component\nspec: {owner: team-a}\n"
+    )
+    uncovered = find_owners(session, "octo-org/octo-repo", "src/main.py")
+    assert uncovered.coverage == "uncovered"
+    assert "no CODEOWNERS rule covers this path" in owners_blocks(uncovered)[0].to_dict()["text"]["text"]
+    other = tmp_path / "b" / "meta" / "octo-org" / "no-rules"
+    other.mkdir(parents=True)
+    (other / "catalog-info.yaml").write_text("kind: Component\nspec: {owner: team-a}\n")
+    sync_owners(session, tmp_path / "b" / "meta", now=NOW, actor="test")
+    missing = find_owners(session, "octo-org/no-rules", "src/main.py")
+    assert missing.coverage == "no_codeowners"
+    assert "this repository has no CODEOWNERS file" in owners_blocks(missing)[0].to_dict()["text"]["text"]
+
+
+@pytest.mark.parametrize(
+    ("owner", "kind", "name"),
+    [
+        ("team-a", "group", "team-a"),
+        ("group:default/team-a", "group", "team-a"),
+        ("user:someone", "user", "someone"),
+    ],
+)
+def test_a_catalog_owner_without_a_kind_is_a_group(
+    session: Session, tmp_path: Path, owner: str, kind: str, name: str
+) -> None:
+    _sync_one(session, tmp_path, None, catalog=f"kind: Component\nspec:\n  owner: {owner}\n")
+    answer = find_owners(session, "octo-org/octo-repo")
+    assert answer.catalog_owner is not None
+    assert (answer.catalog_owner.kind, answer.catalog_owner.name) == (kind, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "https://github.com/openedx/edx-platform/blob/master/lms/urls.py",
+            ("openedx/edx-platform", "lms/urls.py"),
+        ),
+        ("https://github.com/openedx/edx-platform/tree/master/lms", ("openedx/edx-platform", "lms/")),
+        ("https://github.com/openedx/edx-platform/tree/master", ("openedx/edx-platform", "")),
+        (
+            "<https://github.com/openedx/XBlock/blob/0a1b2c3/xblock/core.py#L10|core.py>",
+            ("openedx/XBlock", "xblock/core.py"),
+        ),
+        (
+            "github.com/openedx/edx-platform/blob/main/docs/a%20b.rst?plain=1",
+            ("openedx/edx-platform", "docs/a b.rst"),
+        ),
+        ("https://github.com/openedx/edx-platform/pull/123", ("openedx/edx-platform", "")),
+        ("https://github.com/openedx/edx-platform.git", ("openedx/edx-platform", "")),
+    ],
+)
+def test_pasted_github_links_are_understood(text: str, expected: tuple[str, str]) -> None:
+    assert check_repo_name(text) == expected
+
+
+def test_matching_agrees_with_the_regex_port_of_githubs_rules() -> None:
+    from codeowners import path_to_regex
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bot.services.owners import CodeownersPattern
+
+    pieces = st.sampled_from(
+        [
+            "a",
+            "b",
+            ".",
+            "/",
+            "*",
+            "?",
+            "**",
+            "**/",
+            "/**",
+            "***",
+            "[ab]",
+            "[!a]",
+            "[a-c]",
+            "x.js",
+            "\\*",
+            "\\",
+        ]
+    )
+    paths = st.lists(
+        st.sampled_from(["a", "b", "x.js", "ab", "b.a", "/", "*", "!", "c", "-"]), min_size=1, max_size=8
+    ).map("".join)
+
+    @settings(max_examples=150, deadline=None)
+    @given(pattern=st.lists(pieces, min_size=1, max_size=6).map("".join), path=paths)
+    def agree(pattern: str, path: str) -> None:
+        path = path.lstrip("/") or "a"
+        expected = path_to_regex(pattern).search(path) is not None
+        assert CodeownersPattern(pattern).matches(path) is expected, (pattern, path)
+
+    agree()
+
+
+def test_a_hostile_pattern_cannot_freeze_a_lookup(session: Session, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    hostile = "**/" * 40 + "z\n" + "*a" * 40 + "*z @someone\n"
+    _sync_one(session, tmp_path, "* @owner\n" + hostile)
+    path = "a/" * 120 + "a" * 200
+    started = time.monotonic()
+    answers: list[object] = []
+    worker = threading.Thread(target=lambda: answers.append(find_owners(session, "octo-org/octo-repo", path)))
+    worker.daemon = True
+    worker.start()
+    worker.join(timeout=20)
+    assert answers, "matching a hostile pattern must finish (a backtracking regex takes years here)"
+    assert time.monotonic() - started < 20
+
+
+def test_owners_sync_does_not_follow_links_out_of_its_folder(session: Session, tmp_path: Path) -> None:
+    outside = tmp_path / "secret"
+    (outside / "repo").mkdir(parents=True)
+    (outside / "repo" / "CODEOWNERS").write_text("* @leaked\n")
+    meta = tmp_path / "meta"
+    (meta / "org" / "good").mkdir(parents=True)
+    (meta / "org" / "good" / "CODEOWNERS").write_text("* @someone\n")
+    (meta / "org" / "linked").symlink_to(outside / "repo")
+    (meta / "elsewhere").symlink_to(outside)
+    (meta / "org" / "good" / "docs").mkdir()
+    (meta / "org" / "good" / "docs" / "CODEOWNERS").symlink_to(outside / "repo" / "CODEOWNERS")
+    (meta / "org" / "inside").mkdir()
+    (meta / "org" / "inside" / "CODEOWNERS").symlink_to(meta / "org" / "good" / "CODEOWNERS")
+    report = sync_owners(session, meta, now=NOW, actor="test")
+    assert report.repos == ["org/good", "org/inside"]
+    assert sum("outside" in problem for problem in report.problems) == 2
+    assert find_owners(session, "org/good", "x").labels == ["user:someone"]

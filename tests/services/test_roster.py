@@ -153,7 +153,7 @@ def test_a_broken_file_changes_nothing_and_says_where_it_broke(session: Session,
         _import(session, broken)
     zia_line = text.splitlines().index("  - github: ziafazal") + 1
     assert error.value.problems == [
-        f"{broken}:{zia_line}: person ziafazal: 'nobody-here' is not in this file or on the roster"
+        f"{broken}:{zia_line}: person ziafazal: champion 'nobody-here' is not in this file or on the roster"
     ]
     assert _counts(session) == before
 
@@ -179,7 +179,8 @@ def test_people_yaml_brings_committers_their_champions_and_history(session: Sess
     alice_row = get_person_by_github(session, "alice-cc")
     assert alice_row is not None
     assert alice_row.id is not None
-    assert {g.granted_on for g, _ in list_active_grants(session, alice_row.id)} == {dt.date(2025, 3, 1)}
+    # `before: 2025-03-01: committer: false` still applies on 2025-03-01 (openedx-webhooks' boundary).
+    assert {g.granted_on for g, _ in list_active_grants(session, alice_row.id)} == {dt.date(2025, 3, 2)}
     assert exported["bob-branches"]["branches"] == ["open-release/*"]
     assert exported["carol-org"]["repos"] == ["openedx/*"]
     assert exported["champ-one"]["roles"] == ["champion"]
@@ -206,8 +207,9 @@ def test_a_former_committer_loses_rights_and_the_agreement_end_is_recorded(sessi
     assert dan is not None
     assert dan.id is not None
     assert list_active_grants(session, dan.id) == []
+    # The agreement still held on 2024-01-01 (upstream's boundary); ccbot's expiry is the first day without it.
     assert [(a.kind, a.expires_on) for a in list_agreements(session, person_id=dan.id)] == [
-        ("individual", dt.date(2024, 1, 1))
+        ("individual", dt.date(2024, 1, 2))
     ]
 
 
