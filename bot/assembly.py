@@ -136,6 +136,7 @@ class Bot:
             self.runtime.engine,
             hook=DeploymentHook(self.runtime),
             github_hook=GitHubHook(self.runtime),
+            signing_secret=self.settings.slack_signing_secret,
         )
 
     def scheduler(self) -> BackgroundScheduler:

@@ -16,6 +16,8 @@ from bot.slack import slack_error_details
 from bot.views.text import escape
 
 logger = logging.getLogger("ccbot.errors")
+# Interactive payloads answered with an empty 200; what went wrong goes to the response_url when there is one.
+INTERACTIONS = {"block_actions", "shortcut", "message_action", "block_suggestion", "view_closed"}
 
 
 def user_message(error: Exception) -> str:
@@ -53,8 +55,12 @@ def handle_error(
                 body=json.dumps({"response_action": "update", "view": view}),
                 headers={"content-type": "application/json"},
             )
-        if payload_type == "block_actions" and respond is not None and body.get("response_url"):
-            _respond(respond, message)
+        if payload_type in INTERACTIONS:
+            # Slack is answered either way: a 500 would only show the user a warning sign with no words.
+            if respond is not None and body.get("response_url"):
+                _respond(respond, message)
+            else:
+                logger.info("refused %s without a response_url: %s", payload_type, error.__class__.__name__)
             return BoltResponse(status=200, body="")
         if payload_type is None and body.get("command"):
             return BoltResponse(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import time
 
 import anyio
 from anyio import CapacityLimiter
 from prometheus_client import CONTENT_TYPE_LATEST
-from slack_bolt import App
+from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 DISPATCH_THREADS = 64
 MAX_SLACK_BODY = 1_000_000
+SLACK_WINDOW_SECONDS = 300  # Slack's own advice: refuse requests signed more than five minutes ago
 
 
 def build_asgi(
@@ -37,9 +40,13 @@ def build_asgi(
     *,
     hook: DeploymentHook | None = None,
     github_hook: GitHubHook | None = None,
+    signing_secret: str | None = None,
     dispatch_threads: int = DISPATCH_THREADS,
 ) -> Starlette:
-    """Return the Starlette app; `bolt_app` is None in Socket Mode, where Slack does not POST to us."""
+    """Return the Starlette app; `bolt_app` is None in Socket Mode, where Slack does not POST to us.
+
+    With `signing_secret`, a Slack request's signature is verified before its body is parsed.
+    """
     limiter = CapacityLimiter(dispatch_threads)
 
     async def slack_events(request: Request) -> Response:
@@ -48,7 +55,11 @@ def build_asgi(
         if body is None:
             return JSONResponse({"error": f"body larger than {MAX_SLACK_BODY} bytes"}, status_code=413)
         started = time.monotonic()
-        bolt_request = to_bolt_request(request, body)
+        if signing_secret and not _signed_by_slack(signing_secret, request, body):
+            return JSONResponse({"error": "invalid request signature"}, status_code=401)
+        bolt_request = _parsed(request, body)
+        if bolt_request is None:
+            return JSONResponse({"error": "body is not a Slack request"}, status_code=400)
         # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop.
         bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         surface = surface_of(bolt_request.body if isinstance(bolt_request.body, dict) else {})
@@ -112,6 +123,50 @@ def build_asgi(
     if bolt_app is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+def _signed_by_slack(secret: str, request: Request, body: bytes) -> bool:
+    """Whether Slack signed these exact bytes within the last five minutes (an SSL check is never signed)."""
+    if body.startswith(b"ssl_check=1"):
+        return True
+    timestamp = request.headers.get("x-slack-request-timestamp", "")
+    signature = request.headers.get("x-slack-signature", "")
+    if (
+        not (timestamp.isascii() and timestamp.isdigit())
+        or abs(time.time() - int(timestamp)) > SLACK_WINDOW_SECONDS
+    ):
+        return False
+    expected = (
+        "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+    )
+    return hmac.compare_digest(expected.encode(), signature.encode(errors="replace"))
+
+
+# Fields Bolt (and the metrics) read as objects or lists without checking; a body that breaks them is refused.
+_OBJECTS = ("event", "team", "user", "channel", "container", "view", "message", "enterprise", "state")
+_LISTS = ("actions", "authorizations")
+
+
+def _parsed(request: Request, body: bytes) -> BoltRequest | None:
+    """Return the request as Bolt reads it, or None when its body is not text, not JSON or not Slack's shape."""
+    try:
+        bolt_request = to_bolt_request(request, body)
+    except (ValueError, UnicodeDecodeError, RecursionError, TypeError, AttributeError):
+        return None
+    data = bolt_request.body
+    if not isinstance(data, dict):
+        return None
+    if any(data.get(key) is not None and not isinstance(data[key], dict) for key in _OBJECTS):
+        return None
+    if any(
+        data.get(key) is not None
+        and not (isinstance(data[key], list) and all(isinstance(item, dict) for item in data[key]))
+        for key in _LISTS
+    ):
+        return None
+    if data.get("type") == "url_verification" and not isinstance(data.get("challenge"), str):
+        return None
+    return bolt_request
 
 
 async def read_capped(request: Request, limit: int) -> bytes | None:

@@ -306,7 +306,9 @@ def test_brackets_inside_strings_do_not_count_toward_the_depth() -> None:
 def test_a_replayed_github_style_delivery_is_a_duplicate_by_its_id_or_its_body(job_bot: Bot) -> None:
     hook = DeploymentHook(job_bot.runtime)
     # No pull requests: nothing but the delivery itself can tell a replay from a new notice.
-    body = json.dumps({"event": "deployed_stage", "environment": "stage", "repo": "openedx/edx-platform"}).encode()
+    body = json.dumps(
+        {"event": "deployed_stage", "environment": "stage", "repo": "openedx/edx-platform"}
+    ).encode()
     first = hook.handle(_hub(body, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), body)
     assert first.body["status"] == "accepted"
     assert hook.handle(_hub(body, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), body).body["status"] == "duplicate"
@@ -315,7 +317,9 @@ def test_a_replayed_github_style_delivery_is_a_duplicate_by_its_id_or_its_body(j
     assert hook.handle(_hub(body), body).body["status"] == "duplicate"
     # A different notice under a delivery id already seen is a replayed delivery.
     other = json.dumps({"event": "deployed_stage", "environment": "stage", "repo": "openedx/XBlock"}).encode()
-    assert hook.handle(_hub(other, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), other).body["status"] == "duplicate"
+    assert (
+        hook.handle(_hub(other, "72d3162e-cc78-11e3-81ab-4c9367dc0958"), other).body["status"] == "duplicate"
+    )
     odd_id = "x" * 500
     assert hook.handle(_hub(other, odd_id), other).body["status"] == "accepted"
     with job_bot.runtime.session_factory() as session:
@@ -325,7 +329,9 @@ def test_a_replayed_github_style_delivery_is_a_duplicate_by_its_id_or_its_body(j
 
 def test_a_timestamped_delivery_replayed_inside_its_window_is_a_duplicate(job_bot: Bot) -> None:
     hook = DeploymentHook(job_bot.runtime)
-    body = json.dumps({"event": "deployed_stage", "environment": "stage", "repo": "openedx/edx-platform"}).encode()
+    body = json.dumps(
+        {"event": "deployed_stage", "environment": "stage", "repo": "openedx/edx-platform"}
+    ).encode()
     headers = {k.lower(): v for k, v in _sign(body).items()}
     assert hook.handle(headers, body).body["status"] == "accepted"
     assert hook.handle(headers, body).body["status"] == "duplicate"

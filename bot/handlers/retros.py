@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.handlers.state import (
+    button_id,
     checked_values,
     metadata,
     text_value,
@@ -47,10 +48,9 @@ def handle_share_feedback_action(
     now: dt.datetime,
 ) -> None:
     """Open the 4Ls modal of the retro the button belongs to."""
-    value = str(action.get("value") or "")
-    retro, feedback = feedback_form(
-        session, person, now=now, retro_id=int(value) if value.isdigit() else None
-    )
+    # A button without a value opens the open retro; one with a value must name a retro.
+    retro_id = button_id(action, "a retro") if action.get("value") else None
+    retro, feedback = feedback_form(session, person, now=now, retro_id=retro_id)
     ack()
     client.views_open(trigger_id=body["trigger_id"], view=retro_modal(retro, feedback))
 

@@ -56,7 +56,7 @@ def selected_date(view: dict[str, Any], block: Input) -> str | None:
 def button_id(action: dict[str, Any], what: str) -> int:
     """Return the id a button carries; a stale or tampered button is told to start over."""
     value = str(action.get("value") or "")
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise UserError(f"This button no longer points at {what}. Open it again from its latest message.")
     return int(value)
 
@@ -64,7 +64,7 @@ def button_id(action: dict[str, Any], what: str) -> int:
 def metadata_id(view: dict[str, Any], key: str, what: str) -> int:
     """Return the id a modal carries in its private_metadata; forged or stale metadata is refused clearly."""
     value = str(metadata(view).get(key, ""))
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
         raise UserError(
             f"This form no longer points at {what}. Close it and start again from the latest message."
         )

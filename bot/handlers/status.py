@@ -89,9 +89,9 @@ def handle_home_page_action(
     """Show another page of the Home tab."""
     ack()
     value = str(action.get("value") or "1")
-    _publish(
-        client, body["user"]["id"], session, person, now, channels, page=int(value) if value.isdigit() else 1
-    )
+    # A forged page number is page 1, never a huge offset.
+    page = int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 1
+    _publish(client, body["user"]["id"], session, person, now, channels, page=page)
 
 
 def register(app: App) -> None:

@@ -252,7 +252,13 @@ def test_every_field_is_redacted_and_the_details_reach_the_champions_only(pilot:
         assert leak not in seen_by_committer, leak
         assert leak not in seen_by_champions, leak
     # The committer: event, repo, PR, environment, incident id, pipeline link and summary; never the details.
-    for field in ["openedx/edx-platform#35120", "production", "INC-9", "Grades page 500s", "ci.example.org/users"]:
+    for field in [
+        "openedx/edx-platform#35120",
+        "production",
+        "INC-9",
+        "Grades page 500s",
+        "ci.example.org/users",
+    ]:
         assert field in seen_by_committer, field
     assert "IntegrityError" not in seen_by_committer
     assert "IntegrityError" in seen_by_champions
@@ -280,7 +286,9 @@ def test_notice_keys_are_never_cut_short_and_hold_no_production_data(pilot: Sess
     assert all(len(k) <= 255 for k in keys)
     private = _record(pilot, {**ESCAPED, "incident_id": "INC-1 jane@example.com", "pull_requests": [8]})
     assert "jane" not in private.new[0].notice.key
-    assert _record(pilot, {**ESCAPED, "incident_id": "INC-1 jane@example.com", "pull_requests": [8]}).duplicate
+    assert _record(
+        pilot, {**ESCAPED, "incident_id": "INC-1 jane@example.com", "pull_requests": [8]}
+    ).duplicate
     # Keys that fit and carry nothing private keep the form already stored in databases.
     assert _record(pilot, ESCAPED).new[0].notice.key == "escaped:INC-2041:openedx/edx-platform#35120"
 
@@ -289,7 +297,9 @@ def _sections(blocks: list[dict[str, Any]]) -> list[str]:
     return [b["text"]["text"] for b in blocks if b.get("type") == "section"]
 
 
-def test_markup_heavy_text_stays_within_slacks_limits_and_is_never_cut_inside_an_entity(pilot: Session) -> None:
+def test_markup_heavy_text_stays_within_slacks_limits_and_is_never_cut_inside_an_entity(
+    pilot: Session,
+) -> None:
     html = {
         **ESCAPED,
         "environment": "&" * 64,
