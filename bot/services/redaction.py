@@ -88,8 +88,8 @@ def _phone(low: int, high: int) -> Callable[[re.Match[str]], str]:
 
 def _ipv6(match: re.Match[str]) -> str:
     text = match[0]
-    if not re.search(r"[0-9A-Fa-f]", text.split("%", 1)[0]):
-        return text  # `::` alone carries nothing
+    if text == "::":
+        return text  # the unspecified address alone carries nothing (and `a :: b` is prose)
     try:
         ipaddress.IPv6Address(text.split("%", 1)[0])
     except ValueError:
