@@ -30,6 +30,7 @@ from bot.ids import Action, Command, ViewId
 from bot.slack_standin import SlackStandIn
 from tests.conftest import WEBHOOK_SECRET, _free_socket
 from tests.slack_requests import SIGNING_SECRET, block_action, view_submission
+from tests.test_hooks import _hub, _sign
 
 RSS_LIMIT_KB = 400 * 1024
 ADMIN, COMMITTER, CHAMPION = "U0ADMIN01", "U0PILOT01", "U0CHAMP01"
@@ -56,6 +57,11 @@ class Served:
         """The most memory the process has held (VmHWM), in kB."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+
+    def interact(self, payload: dict[str, Any]) -> httpx.Response:
+        """POST an interaction payload to /slack/events, signed as Slack signs it."""
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.post("/slack/events", body, _slack_signed(body, "application/x-www-form-urlencoded"))
 
     def post(
         self, path: str, content: Any, headers: httpx.Headers | dict[str, str] | None = None
@@ -148,29 +154,9 @@ def _no_5xx(responses: list[tuple[str, httpx.Response]]) -> None:
 # -- the deployment webhook --------------------------------------------------------------------------------
 
 
-def _ccbot_signed(
-    body: bytes, *, timestamp: int | None = None, secret: str = WEBHOOK_SECRET
-) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return {
-        "X-Ccbot-Timestamp": ts,
-        "X-Ccbot-Signature": f"sha256={digest}",
-        "Content-Type": "application/json",
-    }
-
-
 def _raw_headers(headers: dict[str, str]) -> httpx.Headers:
     """Headers sent as UTF-8 bytes (httpx refuses non-ASCII text in headers; a client need not)."""
     return httpx.Headers({key.encode(): value.encode() for key, value in headers.items()})
-
-
-def _hub_signed(body: bytes, delivery: str | None = None) -> dict[str, str]:
-    digest = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
-    headers = {"X-Hub-Signature-256": f"sha256={digest}", "Content-Type": "application/json"}
-    if delivery:
-        headers["X-GitHub-Delivery"] = delivery
-    return headers
 
 
 NESTED = b"[" * 200_000 + b"]" * 200_000
@@ -182,16 +168,16 @@ def test_unsigned_wrongly_signed_and_stale_deliveries_get_401(served: Served) ->
         "unsigned junk": (os.urandom(4096), {}),
         "unsigned nested": (NESTED, {"Content-Type": "application/json"}),
         "unsigned non-UTF-8": (b"\xff\xfe\x00{", {"Content-Type": "application/json"}),
-        "wrong secret": (body, _ccbot_signed(body, secret="guess")),
+        "wrong secret": (body, _sign(body, secret="guess")),
         "wrong hub secret": (body, {"X-Hub-Signature-256": "sha256=" + "0" * 64}),
-        "stale": (body, _ccbot_signed(body, timestamp=int(time.time()) - 3600)),
-        "from the future": (body, _ccbot_signed(body, timestamp=int(time.time()) + 3600)),
-        "timestamp not a number": (body, {**_ccbot_signed(body), "X-Ccbot-Timestamp": "1.7e9"}),
+        "stale": (body, _sign(body, timestamp=int(time.time()) - 3600)),
+        "from the future": (body, _sign(body, timestamp=int(time.time()) + 3600)),
+        "timestamp not a number": (body, {**_sign(body), "X-Ccbot-Timestamp": "1.7e9"}),
         "timestamp not ASCII": (
             body,
-            _raw_headers({**_ccbot_signed(body), "X-Ccbot-Timestamp": "\uff11\uff12"}),
+            _raw_headers({**_sign(body), "X-Ccbot-Timestamp": "\uff11\uff12"}),
         ),
-        "signature of another body": (body + b" ", _ccbot_signed(body)),
+        "signature of another body": (body + b" ", _sign(body)),
     }
     answers = [
         (what, served.post("/hooks/deployments", raw, headers)) for what, (raw, headers) in attempts.items()
@@ -212,9 +198,7 @@ def test_signed_but_malformed_deliveries_get_400(served: Served) -> None:
         "wrong types": json.dumps({**NOTICE, "pull_requests": {"$gt": ""}}).encode(),
         "huge numbers": json.dumps({**NOTICE, "pull_requests": [10**400]}).encode(),
     }
-    answers = [
-        (what, served.post("/hooks/deployments", raw, _ccbot_signed(raw))) for what, raw in bodies.items()
-    ]
+    answers = [(what, served.post("/hooks/deployments", raw, _sign(raw))) for what, raw in bodies.items()]
     _no_5xx(answers)
     assert {what: r.status_code for what, r in answers} == dict.fromkeys(bodies, 400)
 
@@ -252,9 +236,9 @@ def test_oversized_bodies_are_refused_while_they_stream_and_memory_stays_bounded
 def test_a_replayed_github_style_delivery_is_answered_duplicate(served: Served) -> None:
     body = json.dumps({**NOTICE, "sha_range": f"replay-{uuid.uuid4().hex[:8]}"}).encode()
     delivery = str(uuid.uuid4())
-    first = served.post("/hooks/deployments", body, _hub_signed(body, delivery))
+    first = served.post("/hooks/deployments", body, _hub(body, delivery))
     assert (first.status_code, first.json()["status"]) == (200, "accepted")
-    for headers in (_hub_signed(body, delivery), _hub_signed(body, str(uuid.uuid4())), _hub_signed(body)):
+    for headers in (_hub(body, delivery), _hub(body, str(uuid.uuid4())), _hub(body)):
         again = served.post("/hooks/deployments", body, headers)
         assert (again.status_code, again.json()["status"]) == (200, "duplicate")
 
@@ -342,15 +326,7 @@ def test_forged_buttons_are_refused_never_a_5xx(served: Served) -> None:
             payload = block_action(
                 action_id, value, user_id=user, message={"channel": "C0NOWHERE", "ts": "1.000001"}
             )
-            body = urlencode({"payload": json.dumps(payload)})
-            answers.append(
-                (
-                    f"{action_id}={value[:20]!r} by {user}",
-                    served.post(
-                        "/slack/events", body, _slack_signed(body, "application/x-www-form-urlencoded")
-                    ),
-                )
-            )
+            answers.append((f"{action_id}={value[:20]!r} by {user}", served.interact(payload)))
     _no_5xx(answers)
     refused = {what.split("=")[0] for what, r in answers if r.status_code != 200}
     # Link buttons open a page in the browser; Slack's click on one has no listener.
@@ -369,16 +345,9 @@ def test_forged_modal_metadata_is_refused_never_a_5xx(served: Served) -> None:
                 {},
                 user_id=ADMIN,
             )
-            body = urlencode({"payload": json.dumps(payload)})
-            answers.append(
-                (
-                    f"{view.value} {metadata[:20]!r}",
-                    served.post(
-                        "/slack/events", body, _slack_signed(body, "application/x-www-form-urlencoded")
-                    ),
-                )
-            )
+            answers.append((f"{view.value} {metadata[:20]!r}", served.interact(payload)))
     _no_5xx(answers)
+    assert {r.status_code for _, r in answers} == {200}, "a refusal is shown in the modal"
 
 
 def test_the_server_still_serves_a_real_request_after_all_of_it(served: Served) -> None:
