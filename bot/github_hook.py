@@ -82,9 +82,11 @@ class GitHubHook:
             payload = parse_event(event, data)
         except PayloadError as exc:
             return HookResponse(400, {"error": str(exc)})
-        return self._act(event, delivery_id, payload)
+        # The delivery id is not signed: the signed body itself is recorded too, so a captured delivery
+        # replayed under a fresh id is still a duplicate.
+        return self._act(event, delivery_id, payload, hashlib.sha256(body).hexdigest())
 
-    def _act(self, event: str, delivery_id: str, payload: Any) -> HookResponse:
+    def _act(self, event: str, delivery_id: str, payload: Any, body_digest: str) -> HookResponse:
         now = self.runtime.clock()
         with self.runtime.session_factory() as session:
             outcome = act_on_delivery(
@@ -92,6 +94,7 @@ class GitHubHook:
                 payload,
                 event=event,
                 delivery_id=delivery_id,
+                body_digest=body_digest,
                 now=now,
                 policy=self.runtime.policy,
                 channels=self.runtime.channels,

@@ -159,6 +159,14 @@ def test_a_merge_is_told_once_and_a_redelivery_changes_nothing(bot: RunningBot) 
     assert sorted(a.kind for a in activity) == ["authored", "merged"]
 
 
+def test_a_captured_delivery_replayed_under_a_fresh_id_changes_nothing(bot: RunningBot) -> None:
+    assert deliver(bot, "pull_request", MERGED, delivery="d-original").json()["status"] == "accepted"
+    replay = deliver(bot, "pull_request", MERGED, delivery="d-forged-fresh-id")
+    assert replay.status_code == 200
+    assert replay.json()["status"] == "duplicate", "the id is not signed; the signed body is the same"
+    assert len(bot.slack.messages(COORDINATION)) == 1
+
+
 def _deep(depth: int) -> bytes:
     return b'{"a":' * depth + b"1" + b"}" * depth
 

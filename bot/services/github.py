@@ -22,6 +22,7 @@ from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
 from bot.services.reminders import is_working_time
 from bot.views import github as views
 from storage import areas as area_store
+from storage import deployments as deployment_store
 from storage import github as store
 from storage import questions as question_store
 from storage import roster as roster_store
@@ -235,11 +236,16 @@ def act_on_delivery(
     now: dt.datetime,
     policy: Policy,
     channels: Channels,
+    body_digest: str | None = None,
 ) -> GitHubOutcome:
     """Record a delivery once and decide what it means; the record, the decision and its messages commit together.
 
-    A delivery id seen before changes nothing: the outcome's status is then `duplicate`.
+    A delivery id, or a signed body, seen before changes nothing: the outcome's status is then `duplicate`.
     """
+    if body_digest and not deployment_store.claim_deliveries(
+        session, [f"github-body:{body_digest}"], hook="github", now=now
+    ):
+        return GitHubOutcome(status="duplicate", detail="delivered before")
     recorded = store.add_delivery(
         session,
         GitHubDelivery(delivery_id=delivery_id, event=event, action=payload.action[:32], received_at=now),
