@@ -8,7 +8,9 @@ mrkdwn it carries and its notification `text` must hold none of the hostile toke
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -191,3 +193,17 @@ def test_the_scanner_finds_a_leak_when_there_is_one() -> None:
         "blocks": [{"type": "section", "text": {"type": "plain_text", "text": CORPUS[0]}}],
     }
     assert [t for t in _mrkdwn(plain) if HOSTILE.search(t)] == []
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("https://evil.example","x")', "+cmd", "@SUM(A1)", "-1+1", "\t=1"]
+)
+def test_an_exported_csv_cell_never_starts_a_spreadsheet_formula(name: str) -> None:
+    from bot.services.roster_formats import CSV_COLUMNS, dump_agreements_csv
+
+    row = dict.fromkeys(CSV_COLUMNS, "")
+    row["First Name"], row["GitHub Username"] = name, "someone"
+    text = dump_agreements_csv([row])
+    cells = [cell for line in csv.reader(io.StringIO(text)) for cell in line]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t")) for cell in cells)
+    assert f"'{name}" in cells, "the value is kept, shown as text"

@@ -25,6 +25,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
+from bot.views.text import spreadsheet_safe
 from storage.models import AgreementKind, Phase, Role
 
 ROLES = {role.value for role in Role}
@@ -1229,9 +1230,9 @@ def dump_ccbot_yaml(data: dict[str, Any]) -> str:
 
 
 def dump_agreements_csv(rows: list[dict[str, str]]) -> str:
-    """Return the CLA export CSV text for exported rows."""
+    """Return the CLA export CSV text for exported rows (no cell can start a spreadsheet formula)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_safe(str(value)) for key, value in row.items()} for row in rows)
     return out.getvalue()

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text
-from bot.views.text import day, escape, person_ref
+from bot.views.text import day, escape, person_ref, spreadsheet_safe
 
 if TYPE_CHECKING:
     from bot.services.digest import Digest
@@ -146,5 +146,13 @@ def load_csv(digest: Digest) -> str:
     )
     for load in digest.loads:
         median = int(load.median_first_response.total_seconds()) if load.median_first_response else ""
-        writer.writerow([load.person.github, load.person.name, load.open, load.answered, median])
+        writer.writerow(
+            [
+                spreadsheet_safe(load.person.github),
+                spreadsheet_safe(load.person.name),
+                load.open,
+                load.answered,
+                median,
+            ]
+        )
     return out.getvalue()

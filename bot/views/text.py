@@ -53,3 +53,20 @@ def slack_date(when: dt.datetime) -> str:
     """Return an instant that Slack shows in each reader's own time zone (UTC in the fallback)."""
     fallback = when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """Return a CSV cell a spreadsheet shows as text: a leading formula character is quoted with `'`."""
+    return "'" + value if value.startswith(FORMULA_STARTS) and not _is_number(value) else value
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
