@@ -20,6 +20,7 @@ from bot.handlers.state import (
     text_value,
 )
 from bot.ids import Action, Command, Input, Shortcut, ViewId
+from bot.middleware import acks_first
 from bot.services.errors import FieldErrors, UserError
 from bot.services.escalations import (
     acknowledge_escalation,
@@ -222,7 +223,7 @@ def message_permalink(client: WebClient, channel: str, ts: str) -> str | None:
 def register(app: App) -> None:
     """Register everything of the escalations feature."""
     app.command(Command.ESCALATE.value)(open_escalate_modal)
-    app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(open_escalate_modal_from_message)
+    app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(acks_first(open_escalate_modal_from_message))
     app.view(ViewId.ESCALATE.value)(handle_escalate_submission)
     app.action(Action.ESCALATE_QUESTION.value)(handle_escalate_question_action)
     app.action(Action.ACKNOWLEDGE_ESCALATION.value)(handle_acknowledge_action)

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
+from bot.middleware import acks_first
 from bot.services.errors import FieldErrors, UserError
 from bot.services.policy import Channels
 from bot.services.questions import (
@@ -201,8 +202,8 @@ def record_thread_reply(event: dict[str, Any], session: Session, now: dt.datetim
 
 def register(app: App) -> None:
     """Register everything of the questions feature."""
-    app.command(Command.ASK.value)(open_ask_modal)
-    app.shortcut(Shortcut.ASK_CHAMPIONS.value)(open_ask_modal_from_shortcut)
+    app.command(Command.ASK.value)(acks_first(open_ask_modal))
+    app.shortcut(Shortcut.ASK_CHAMPIONS.value)(acks_first(open_ask_modal_from_shortcut))
     app.view(ViewId.ASK.value)(handle_ask_submission)
     app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
     app.action(Action.ANSWER_QUESTION.value)(handle_answered_action)

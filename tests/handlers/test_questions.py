@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from sqlmodel import select
 
 from bot.ids import Action, Input
-from storage.models import Question, QuestionReply
+from bot.services.directory import SlackProfile
+from storage.models import Person, Question, QuestionReply
 from tests.conftest import RunningBot, wait_until
 from tests.flows import ask_in_slack, open_modal, question_of, submit_question
 from tests.slack_requests import block_action, user_input, view_submission
@@ -216,3 +218,48 @@ def test_a_reply_outside_question_threads_is_ignored(bot: RunningBot) -> None:
     assert bot.sender.event(thread_event, event_id="Ev0PLAIN02").status_code == 200
     with bot.runtime.session_factory() as session:
         assert session.exec(select(QuestionReply)).all() == []
+
+
+class _GatedDirectory:
+    """A Slack directory whose user lookups wait until the test lets them through."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.gate = threading.Event()
+        self.waited: list[bool] = []
+
+    def lookup_by_email(self, email: str) -> SlackProfile | None:
+        return self.inner.lookup_by_email(email)  # type: ignore[no-any-return]
+
+    def user_info(self, user_id: str) -> SlackProfile | None:
+        self.waited.append(self.gate.wait(timeout=5))
+        return self.inner.user_info(user_id)  # type: ignore[no-any-return]
+
+
+def test_cc_ask_acks_before_a_new_slack_user_is_looked_up_then_links_them_and_opens_the_modal(
+    served_bot: RunningBot,
+) -> None:
+    bot = served_bot
+    with bot.runtime.session_factory() as session:
+        zia = session.exec(select(Person).where(Person.slack_user_id == ZIA)).one()
+        zia.slack_user_id = None  # as if Zia had joined Slack under a new account
+        session.add(zia)
+        session.commit()
+    bot.slack.add_user("U0ZIANEW1", email="Zia.Fazal@example.org")
+    directory = _GatedDirectory(bot.runtime.directory)
+    bot.runtime.directory = directory
+
+    response = bot.sender.command("/cc-ask", f"{PR} Is this safe?", user_id="U0ZIANEW1")
+
+    # The ack came back while the Slack lookup was held (held before the ack, it would time out: a 404).
+    assert response.status_code == 200
+    directory.gate.set()
+    wait_until(lambda: bot.slack.calls("views.open"), what="the ask modal")
+    assert directory.waited == [True]
+    view = bot.slack.calls("views.open")[-1].args["view"]
+    fields = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert fields[Input.PR_URL.value]["initial_value"] == PR
+    with bot.runtime.session_factory() as session:
+        assert (
+            session.exec(select(Person).where(Person.slack_user_id == "U0ZIANEW1")).one().github == zia.github
+        )
