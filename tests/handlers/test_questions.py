@@ -229,11 +229,11 @@ class _GatedDirectory:
         self.waited: list[bool] = []
 
     def lookup_by_email(self, email: str) -> SlackProfile | None:
-        return self.inner.lookup_by_email(email)  # type: ignore[no-any-return]
+        return self.inner.lookup_by_email(email)
 
     def user_info(self, user_id: str) -> SlackProfile | None:
         self.waited.append(self.gate.wait(timeout=5))
-        return self.inner.user_info(user_id)  # type: ignore[no-any-return]
+        return self.inner.user_info(user_id)
 
 
 def test_cc_ask_acks_before_a_new_slack_user_is_looked_up_then_links_them_and_opens_the_modal(
