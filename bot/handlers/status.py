@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.ids import Action, Command, Event
+from bot.services import status
 from bot.services.activity import get_activity
 from bot.services.home import build_home
 from bot.services.policy import Channels
@@ -94,8 +95,30 @@ def handle_home_page_action(
     _publish(client, body["user"]["id"], session, person, now, channels, page=page)
 
 
+def is_direct_message(event: dict[str, Any]) -> bool:
+    """Whether an event is a person's new message in their DM with the bot (not an edit, not the bot's own)."""
+    return (
+        event.get("channel_type") == "im"
+        and event.get("subtype") is None
+        and not event.get("bot_id")
+        and not event.get("thread_ts")
+        and bool(event.get("user"))
+    )
+
+
+def answer_direct_message(
+    event: dict[str, Any], session: Session, now: dt.datetime, deliver: Callable[[tuple[str, ...]], None]
+) -> None:
+    """Answer a message sent to the bot with the list of commands (the messages tab is open to people)."""
+    deliver(
+        status.answer_direct_message(session, channel=str(event["channel"]), ts=str(event["ts"]), now=now)
+    )
+
+
 def register(app: App) -> None:
     """Register everything of the status feature."""
     app.command(Command.CC.value)(answer_cc_command)
+    # Before the questions feature's thread replies: a DM to the bot is answered here.
+    app.event(Event.MESSAGE.value, matchers=[is_direct_message])(answer_direct_message)
     app.event(Event.APP_HOME_OPENED.value)(publish_home)
     app.action(re.compile(f"^{Action.HOME_PAGE.value}:"))(handle_home_page_action)

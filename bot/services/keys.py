@@ -44,6 +44,7 @@ class Kind(enum.StrEnum):
     DIGEST_CSV = "digest-csv"
     DELIVERY_FAILED = "delivery-failed"
     REDRAW = "redraw"
+    DM_HELP = "dm-help"
     GITHUB_MERGED = "gh-merged"
     GITHUB_REVIEW_ASK = "gh-review-ask"
     GITHUB_REVIEW_NONE = "gh-review-none"
