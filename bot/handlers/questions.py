@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
 from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
@@ -73,6 +74,7 @@ def open_ask_modal_from_shortcut(
     """Open the question modal, or a modal saying why asking is closed to this person."""
     ack()
     refusal = ask_refusal(session, person, today=now.date())
+    view: View | dict[str, Any]
     if refusal is not None:
         view = notice_modal("Cannot ask yet", refusal_text(refusal))
     elif not channels.coordination:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from bot.services.questions import AskRefusal, QuestionCard
     from bot.services.sla import DueStep
 
+PR_URL_MAX = 500
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}
 
 
@@ -56,8 +57,8 @@ def _names(people: Sequence[Person]) -> str:
     return " and ".join([", ".join(refs[:-1]), refs[-1]]) if len(refs) > 1 else "".join(refs)
 
 
-def ask_modal(*, pr_url: str = "", question: str = "", urgency: Urgency = Urgency.NORMAL) -> View:
-    """Return the `/cc-ask` modal, pre-filled with what followed the command."""
+def _ask_modal_template() -> dict[str, Any]:
+    """Build and validate the `/cc-ask` modal without prefill, as the dict Slack receives."""
     options = [Option(value=level.value, text=URGENCY_LABELS[level]) for level in Urgency]
     return View(
         type="modal",
@@ -72,32 +73,45 @@ def ask_modal(*, pr_url: str = "", question: str = "", urgency: Urgency = Urgenc
                 hint="https://github.com/<org>/<repo>/pull/<number>",
                 element=PlainTextInputElement(
                     action_id=Input.PR_URL.value,
-                    initial_value=pr_url[:500] or None,
                     placeholder="https://github.com/openedx/edx-platform/pull/123",
-                    max_length=500,
+                    max_length=PR_URL_MAX,
                 ),
             ),
             InputBlock(
                 block_id=Input.QUESTION.value,
                 label="Your question",
                 element=PlainTextInputElement(
-                    action_id=Input.QUESTION.value,
-                    multiline=True,
-                    initial_value=question[:QUESTION_MAX] or None,
-                    max_length=QUESTION_MAX,
+                    action_id=Input.QUESTION.value, multiline=True, max_length=QUESTION_MAX
                 ),
             ),
             InputBlock(
                 block_id=Input.URGENCY.value,
                 label="Urgency",
-                element=StaticSelectElement(
-                    action_id=Input.URGENCY.value,
-                    options=options,
-                    initial_option=options[list(Urgency).index(urgency)],
-                ),
+                element=StaticSelectElement(action_id=Input.URGENCY.value, options=options),
             ),
         ],
-    )
+    ).to_dict()
+
+
+# Built and validated once: a request only fills in its own values (the ack path stays short).
+_ASK_MODAL = _ask_modal_template()
+_URGENCY_OPTIONS = {option["value"]: option for option in _ASK_MODAL["blocks"][2]["element"]["options"]}
+
+
+def ask_modal(*, pr_url: str = "", question: str = "", urgency: Urgency = Urgency.NORMAL) -> dict[str, Any]:
+    """Return the `/cc-ask` modal, pre-filled with what followed the command."""
+    pr_block, question_block, urgency_block = _ASK_MODAL["blocks"]
+    filled = [
+        (pr_block, pr_url[:PR_URL_MAX] or None, "initial_value"),
+        (question_block, question[:QUESTION_MAX] or None, "initial_value"),
+        (urgency_block, _URGENCY_OPTIONS[urgency.value], "initial_option"),
+    ]
+    # Only the changed block and element are copied; the rest is shared with the template, never mutated.
+    blocks = [
+        {**block, "element": {**block["element"], key: value}} if value is not None else block
+        for block, value, key in filled
+    ]
+    return {**_ASK_MODAL, "blocks": blocks}
 
 
 NO_CHANNEL = (

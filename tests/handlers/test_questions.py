@@ -10,7 +10,9 @@ from sqlmodel import select
 
 from bot.ids import Action, Input
 from bot.services.directory import SlackProfile
-from storage.models import Person, Question, QuestionReply
+from bot.services.limits import QUESTION_MAX
+from bot.views.questions import ask_modal
+from storage.models import Person, Question, QuestionReply, Urgency
 from tests.conftest import RunningBot, wait_until
 from tests.flows import ask_in_slack, open_modal, question_of, submit_question
 from tests.slack_requests import block_action, user_input, view_submission
@@ -263,3 +265,19 @@ def test_cc_ask_acks_before_a_new_slack_user_is_looked_up_then_links_them_and_op
         assert (
             session.exec(select(Person).where(Person.slack_user_id == "U0ZIANEW1")).one().github == zia.github
         )
+
+
+def test_one_ask_modal_prefill_never_leaks_into_the_next(bot: RunningBot) -> None:
+    # The modal is built once and filled per request: each request's values must stay its own.
+    long_question = "x" * (QUESTION_MAX + 50)
+    first = _open_modal(bot, f"{PR} {long_question}")
+    second = _open_modal(bot, "")
+    filled = {b["block_id"]: b["element"] for b in first["blocks"] if b["type"] == "input"}
+    empty = {b["block_id"]: b["element"] for b in second["blocks"] if b["type"] == "input"}
+    assert filled[Input.PR_URL.value]["initial_value"] == PR
+    assert filled[Input.QUESTION.value]["initial_value"] == "x" * QUESTION_MAX
+    assert "initial_value" not in empty[Input.PR_URL.value]
+    assert "initial_value" not in empty[Input.QUESTION.value]
+    assert empty[Input.URGENCY.value]["initial_option"]["value"] == "normal"
+    assert ask_modal(urgency=Urgency.URGENT)["blocks"][2]["element"]["initial_option"]["value"] == "urgent"
+    assert ask_modal()["blocks"][2]["element"]["initial_option"]["value"] == "normal"
