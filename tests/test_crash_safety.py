@@ -82,7 +82,7 @@ def _reassign(session: Session, slack: Messenger) -> object:
     card = escalate(session, "ziafazal", now=NOW, messenger=slack)
     target = next(m for m in card.managers if m.id != card.escalation.owner_id)
     return escalations.reassign_escalation(
-        session, card.id, person(session, "nimisha"), target.id or 0, now=NOW
+        session, card.id, person(session, "nimisha"), target.github, now=NOW
     )
 
 

@@ -195,15 +195,12 @@ def handle_reassign_submission(
     now: dt.datetime,
     deliver: Callable[[tuple[str, ...]], None],
 ) -> None:
-    """Give the escalation to the chosen manager, then tell them and the committer."""
-    chosen = selected_value(view, Input.REASSIGN_TO) or ""
+    """Give the escalation to the chosen manager (a select, or `@handle` typed), then tell them and the committer."""
+    # A select of managers when there are some to offer, a handle typed in otherwise.
+    chosen = selected_value(view, Input.REASSIGN_TO) or text_value(view, Input.REASSIGN_TO)
     try:
         decided = reassign_escalation(
-            session,
-            metadata_id(view, "escalation", "an escalation"),
-            person,
-            int(chosen) if chosen.isdigit() else 0,
-            now=now,
+            session, metadata_id(view, "escalation", "an escalation"), person, chosen, now=now
         )
     except FieldErrors as exc:
         ack(response_action="errors", errors=exc.errors)

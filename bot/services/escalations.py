@@ -87,6 +87,12 @@ class EscalationCard:
         """The link to the escalation's post, once it is posted."""
         return self.posting.permalink if self.posting else None
 
+    @property
+    def pr_ref(self) -> str | None:
+        """The pull request in the bot's own notation, `org/repo#N` (None when it names no pull request)."""
+        parsed = parse_pr_url(self.escalation.pr_url) if self.escalation.pr_url else None
+        return f"{parsed[0]}#{parsed[1]}" if parsed else None
+
 
 @dataclass(frozen=True)
 class EscalationForm:
@@ -431,21 +437,35 @@ def reassign_candidates(
         raise UserError(
             "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
         )
-    return card, [m for m in card.managers if m.id != card.escalation.owner_id]
+    # Neither the current owner nor the person reassigning: handing it to yourself is acknowledging it.
+    return card, [
+        m for m in card.managers if m.id not in (card.escalation.owner_id, person.id if person else None)
+    ]
 
 
 def reassign_escalation(
-    session: Session, escalation_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
+    session: Session, escalation_id: int, person: Person | None, to: str, *, now: dt.datetime
 ) -> Decided:
-    """Give an escalation to another manager."""
+    """Give an escalation to another manager or admin, named by GitHub handle (`@handle` or `handle`)."""
     actor = _manager(session, person, "reassign")
-    target = roster_store.get_person(session, to_person_id)
+    handle = to.strip().removeprefix("@").strip()
+    if not handle:
+        raise FieldErrors({"reassign_to": "Choose the manager to give it to."})
+    target = roster_store.get_person_by_github(session, handle)
     if (
         target is None
         or target.id is None
         or not roster_store.list_powers(session, target.id) & MANAGING_ROLES
     ):
-        raise FieldErrors({"reassign_to": "Choose a manager or an admin on the roster."})
+        raise FieldErrors(
+            {
+                "reassign_to": f"@{handle} is not a manager or an admin on the roster; give a manager's GitHub handle."
+            }
+        )
+    if target.id == actor.id:
+        raise FieldErrors(
+            {"reassign_to": "That is you: to take it yourself, use Acknowledge on the post instead."}
+        )
     escalation = _locked(session, escalation_id)
     if escalation.state == EscalationState.RESOLVED.value:
         raise FieldErrors(

@@ -135,7 +135,7 @@ def escalation_blocks(card: EscalationCard) -> list[Block]:
     badge = ":rotating_light: *URGENT* " if escalation.urgency == Urgency.URGENT.value else ""
     related = ""
     if escalation.pr_url:
-        related = f"\n*Pull request:* <{escalation.pr_url}|{escape(card.repo or escalation.pr_url)}>"
+        related = f"\n*Pull request:* <{escalation.pr_url}|{escape(card.pr_ref or escalation.pr_url)}>"
     elif card.repo:
         related = f"\n*Repository:* {escape(card.repo)}"
     source = f" · <{escalation.source_url}|from this message>" if escalation.source_url else ""
@@ -211,15 +211,20 @@ def resolve_modal(card: EscalationCard) -> View:
 
 
 def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
-    """Return the modal to choose the next owner among the managers."""
+    """Return the modal to choose the next owner: managers by name (nothing preselected), or a handle to type."""
+    # The option value is the GitHub handle, the same thing a person types when there is no list.
     options = [
-        Option(value=str(p.id), text=f"{p.name or p.github} (@{p.github})"[:75]) for p in candidates[:100]
+        Option(value=p.github, text=f"{p.name or p.github} (@{p.github})"[:75]) for p in candidates[:100]
     ]
     element = (
-        StaticSelectElement(action_id=Input.REASSIGN_TO.value, options=options, initial_option=options[0])
+        StaticSelectElement(
+            action_id=Input.REASSIGN_TO.value, options=options, placeholder="Choose a manager"
+        )
         if options
         else PlainTextInputElement(
-            action_id=Input.REASSIGN_TO.value, placeholder="No other manager is on the roster"
+            action_id=Input.REASSIGN_TO.value,
+            max_length=60,
+            placeholder="GitHub handle of a manager or admin, e.g. @jdoe",
         )
     )
     return View(

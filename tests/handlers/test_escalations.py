@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.ids import Action, Input
-from storage.models import AuditEntry, Escalation
+from storage.models import AuditEntry, Escalation, Person
 from tests.conftest import RunningBot, wait_until
 from tests.flows import ask_in_slack, question_of
 from tests.slack_requests import block_action, select_input, text_input, view_submission
@@ -151,24 +151,82 @@ def test_a_manager_and_a_stranger_cannot_escalate(bot: RunningBot) -> None:
 
 
 def test_reassign_gives_it_to_another_manager_who_is_told(bot: RunningBot) -> None:
-    view = _modal(bot, ZIA)
-    bot.sender.interaction(view_submission(view, _values(), user_id=ZIA))
-    post = wait_until(lambda: next(iter(bot.slack.messages(MANAGEMENT)), None), what="management post")
-    escalation = _escalation(bot)
-    opened = len(bot.slack.calls("views.open"))
-    bot.sender.interaction(
-        block_action(Action.REASSIGN_ESCALATION, str(escalation.id), user_id=NIMISHA, message=post)
-    )  # type: ignore[arg-type]
-    wait_until(lambda: len(bot.slack.calls("views.open")) > opened, what="reassign modal")
-    modal = bot.slack.calls("views.open")[-1].args["view"]
-    options = next(b for b in modal["blocks"] if b["type"] == "input")["element"]["options"]
+    _, modal = _reassign_modal(bot, NIMISHA)
+    element = next(b for b in modal["blocks"] if b["type"] == "input")["element"]
+    assert "initial_option" not in element, "nobody is preselected: a careless submit reassigns nobody"
+    options = element["options"]
+    assert not any(o["value"].isdigit() for o in options), "options carry handles, never database ids"
+    assert not any("nimisha" in o["text"]["text"] for o in options), "the person reassigning is not offered"
     director = next(o["value"] for o in options if "eng-director" in o["text"]["text"])
+    assert director == "eng-director"
     bot.sender.interaction(
         view_submission(modal, {Input.REASSIGN_TO.value: select_input(director)}, user_id=NIMISHA)
     )
     wait_until(lambda: _dms(bot, DIRECTOR), what="DM to the new owner")
     assert "gave you" in _dms(bot, DIRECTOR)[0]
-    assert _escalation(bot).owner_id == int(director)
+    assert _owner_handle(bot) == "eng-director"
+
+
+def _owner_handle(bot: RunningBot) -> str | None:
+    with bot.runtime.session_factory() as session:
+        owner = session.get(Person, _escalation(bot).owner_id)
+        return owner.github if owner else None
+
+
+def _reassign_modal(bot: RunningBot, user_id: str) -> tuple[Escalation, dict[str, Any]]:
+    view = _modal(bot, ZIA)
+    bot.sender.interaction(view_submission(view, _values(), user_id=ZIA))
+    post = wait_until(lambda: next(iter(bot.slack.messages(MANAGEMENT)), None), what="management post")
+    assert isinstance(post, dict)
+    escalation = _escalation(bot)
+    opened = len(bot.slack.calls("views.open"))
+    bot.sender.interaction(
+        block_action(Action.REASSIGN_ESCALATION, str(escalation.id), user_id=user_id, message=post)
+    )
+    wait_until(lambda: len(bot.slack.calls("views.open")) > opened, what="reassign modal")
+    return escalation, dict(bot.slack.calls("views.open")[-1].args["view"])
+
+
+def test_reassign_accepts_a_typed_handle_with_or_without_the_at(bot: RunningBot) -> None:
+    _, modal = _reassign_modal(bot, NIMISHA)
+    refused = bot.sender.interaction(
+        view_submission(modal, {Input.REASSIGN_TO.value: text_input("@no-such-manager")}, user_id=NIMISHA)
+    ).json()
+    assert "@no-such-manager is not a manager" in refused["errors"][Input.REASSIGN_TO.value]
+    response = bot.sender.interaction(
+        view_submission(modal, {Input.REASSIGN_TO.value: text_input(" @Eng-Director ")}, user_id=NIMISHA)
+    )
+    assert response.status_code == 200
+    assert not response.content
+    wait_until(lambda: _dms(bot, DIRECTOR), what="DM to the new owner")
+    assert _owner_handle(bot) == "eng-director"
+
+
+def test_reassigning_to_yourself_is_refused_and_nobody_is_told(bot: RunningBot) -> None:
+    # The director does not own it (the committer's own manager does), so only "yourself" can stop this.
+    escalation, modal = _reassign_modal(bot, DIRECTOR)
+    owner = _owner_handle(bot)
+    director_dms = len(_dms(bot, DIRECTOR))
+    for typed in (select_input("eng-director"), text_input("@eng-director"), text_input("eng-director")):
+        refused = bot.sender.interaction(
+            view_submission(modal, {Input.REASSIGN_TO.value: typed}, user_id=DIRECTOR)
+        ).json()
+        assert refused["response_action"] == "errors"
+        assert "That is you" in refused["errors"][Input.REASSIGN_TO.value]
+    assert _owner_handle(bot) == owner
+    assert len(_dms(bot, DIRECTOR)) == director_dms, "no DM to yourself"
+    assert escalation.id is not None
+
+
+def test_an_org_repo_number_reference_keeps_its_number_in_the_post(bot: RunningBot) -> None:
+    view = _modal(bot, ZIA)
+    related = {Input.ESCALATION_RELATED.value: text_input("openedx/edx-platform#35120")}
+    assert bot.sender.interaction(view_submission(view, _values(**related), user_id=ZIA)).status_code == 200
+    post = wait_until(lambda: next(iter(bot.slack.messages(MANAGEMENT)), None), what="management post")
+    assert isinstance(post, dict)
+    text = json.dumps(post["blocks"])
+    assert "<https://github.com/openedx/edx-platform/pull/35120|openedx/edx-platform#35120>" in text
+    assert _escalation(bot).pr_url == "https://github.com/openedx/edx-platform/pull/35120"
 
 
 def test_a_question_thread_escalates_with_the_question_linked(bot: RunningBot) -> None:
