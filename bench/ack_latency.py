@@ -1,6 +1,6 @@
 """Ack latency of `/cc-ask` on `ccbot serve` against a bare Bolt app on the same stack, at 1, 8 and 32 at once.
 
-Run: python -m bench.ack_latency [--requests 300]
+Run: python -m bench.ack_latency [--requests 300] [--workers 1,2] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -51,12 +51,71 @@ def fire(base: str, count: int, concurrency: int) -> tuple[list[float], float]:
     return latencies, wall
 
 
+def tree_rss_mib(pid: int) -> float:
+    """Return the resident memory of a process and its children (uvicorn's workers), in MiB."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return rss_mib(pid) + sum(rss_mib(kid) for kid in kids)
+
+
+Stats = tuple[float, float, float]  # p50 s, p99 s, requests per second
+
+
+def measure(ports: dict[str, int], requests: int, rounds: int) -> dict[int, dict[str, list[Stats]]]:
+    """Fire every level at both apps `rounds` times, alternating which goes first; return each round's stats."""
+    results: dict[int, dict[str, list[Stats]]] = {c: {name: [] for name in ports} for c in CONCURRENCY}
+    for round_ in range(rounds):
+        for concurrency in CONCURRENCY:
+            names = list(ports) if round_ % 2 == 0 else list(reversed(ports))
+            for name in names:
+                latencies, wall = fire(f"http://127.0.0.1:{ports[name]}", requests, concurrency)
+                results[concurrency][name].append(
+                    (median(latencies), percentile(latencies, 0.99), requests / wall)
+                )
+    return results
+
+
+def serve_both(
+    env: dict[str, str], workers: int
+) -> tuple[dict[str, int], dict[str, subprocess.Popen[bytes]]]:
+    """Start `ccbot serve` and the bare app with `workers` processes each; return their ports and processes."""
+    ports = {"ccbot": free_port(), "bare Bolt": free_port()}
+    processes = {
+        "ccbot": start(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--no-scheduler",
+                "--workers",
+                str(workers),
+            ],
+            {**env, "CCBOT_PORT": str(ports["ccbot"])},
+            health=f"http://127.0.0.1:{ports['ccbot']}/healthz",
+        ),
+        "bare Bolt": start(
+            [sys.executable, "-m", "bench.bare_bolt", "--workers", str(workers)],
+            {**env, "CCBOT_PORT": str(ports["bare Bolt"])},
+            health=f"http://127.0.0.1:{ports['bare Bolt']}/healthz",
+        ),
+    }
+    return ports, processes
+
+
 def main() -> None:
     """Run the comparison and write it to docs/PERFORMANCE.md."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--workers", default="1", help="worker processes per app, e.g. 1,2 (each measured)")
+    parser.add_argument("--rounds", type=int, default=3, help="repeat each measurement; medians are reported")
     args = parser.parse_args()
+    worker_counts = [int(w) for w in args.workers.split(",")]
     slack = SlackStandIn().start()
+    rows = []
+    memory = []
     with tempfile.TemporaryDirectory() as tmp:
         db = f"sqlite:///{Path(tmp) / 'bench.db'}"
         env = {
@@ -66,69 +125,64 @@ def main() -> None:
             "CCBOT_DATABASE_URL": db,
             "CCBOT_COORDINATION_CHANNEL": "C0COORD01",
         }
-        subprocess.run(
-            [sys.executable, "-m", "bot", "db", "upgrade"],
-            env={**env, "PATH": "/usr/bin:/bin"},
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [sys.executable, "-m", "bot", "roster", "import", "examples/pilot-roster.yaml"],
-            env={**env, "PATH": "/usr/bin:/bin"},
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        ports = {"ccbot": free_port(), "bare Bolt": free_port()}
-        processes = {
-            "ccbot": start(
-                [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--no-scheduler"],
-                {**env, "CCBOT_PORT": str(ports["ccbot"])},
-                health=f"http://127.0.0.1:{ports['ccbot']}/healthz",
-            ),
-            "bare Bolt": start(
-                [sys.executable, "-m", "bench.bare_bolt"],
-                {**env, "CCBOT_PORT": str(ports["bare Bolt"])},
-                health=f"http://127.0.0.1:{ports['bare Bolt']}/healthz",
-            ),
-        }
+        for setup in (["db", "upgrade"], ["roster", "import", "examples/pilot-roster.yaml"]):
+            subprocess.run(
+                [sys.executable, "-m", "bot", *setup],
+                env={**env, "PATH": "/usr/bin:/bin"},
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
         try:
-            idle = rss_mib(processes["ccbot"].pid)
-            for port in ports.values():  # warm both up
-                fire(f"http://127.0.0.1:{port}", 20, 4)
-            rows = []
-            for concurrency in CONCURRENCY:
-                results = {}
-                for name, port in ports.items():
-                    latencies, wall = fire(f"http://127.0.0.1:{port}", args.requests, concurrency)
-                    results[name] = (median(latencies), percentile(latencies, 0.99), args.requests / wall)
-                ccbot, floor = results["ccbot"], results["bare Bolt"]
-                rows.append(
-                    f"| {concurrency} | {ccbot[0] * 1000:.1f} | {ccbot[1] * 1000:.1f} | {ccbot[2]:.0f} | "
-                    f"{floor[0] * 1000:.1f} | {floor[1] * 1000:.1f} | {floor[2]:.0f} | {ccbot[1] / floor[1]:.2f}x |"
-                )
-            after = rss_mib(processes["ccbot"].pid)
+            for workers in worker_counts:
+                ports, processes = serve_both(env, workers)
+                try:
+                    idle = tree_rss_mib(processes["ccbot"].pid)
+                    for port in ports.values():  # warm both up (every worker)
+                        fire(f"http://127.0.0.1:{port}", 20 * workers, 4)
+                    results = measure(ports, args.requests, args.rounds)
+                    memory.append(
+                        f"{workers} worker(s): {idle:.0f} MiB idle, "
+                        f"{tree_rss_mib(processes['ccbot'].pid):.0f} MiB after"
+                    )
+                finally:
+                    for process in processes.values():
+                        process.terminate()
+                        process.wait(timeout=10)
+                for concurrency in CONCURRENCY:
+                    ccbot, floor = results[concurrency]["ccbot"], results[concurrency]["bare Bolt"]
+
+                    def mid(stats: list[Stats], i: int) -> float:
+                        return median([s[i] for s in stats])
+
+                    p99_ratio = median([c[1] / f[1] for c, f in zip(ccbot, floor, strict=True)])
+                    rows.append(
+                        f"| {workers} | {concurrency} | {mid(ccbot, 0) * 1000:.1f} | {mid(ccbot, 1) * 1000:.1f} | "
+                        f"{mid(ccbot, 2):.0f} | {mid(floor, 0) * 1000:.1f} | {mid(floor, 1) * 1000:.1f} | "
+                        f"{mid(floor, 2):.0f} | {p99_ratio:.2f}x |"
+                    )
         finally:
-            for process in processes.values():
-                process.terminate()
-                process.wait(timeout=10)
             slack.stop()
     table = "\n".join(
         [
-            "| concurrency | ccbot p50 ms | ccbot p99 ms | ccbot req/s | floor p50 ms | floor p99 ms | floor req/s | p99 ratio |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| workers | concurrency | ccbot p50 ms | ccbot p99 ms | ccbot req/s | floor p50 ms | floor p99 ms "
+            "| floor req/s | p99 ratio |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             *rows,
         ]
     )
     body = (
-        f"Signed `/cc-ask` requests ({args.requests} per level) against a real `ccbot serve` process (SQLite, the pilot "
-        "roster, the Slack stand-in) and, in the same run, a bare Bolt app on the same Starlette/uvicorn stack that "
-        "acks and opens a fixed modal (the floor). Latency is request to HTTP response (the ack); Slack allows 3 s. "
-        "Target: p99 within 1.25x of the floor.\n\n"
-        f"{table}\n\nMemory (RSS of `ccbot serve`): {idle:.0f} MiB idle, {after:.0f} MiB after the run."
+        f"Signed `/cc-ask` requests ({args.requests} per level) against a real `ccbot serve --workers N` (SQLite, "
+        "the pilot roster, the Slack stand-in) and, in the same run, a bare Bolt app on the same Starlette/uvicorn "
+        "stack, with as many worker processes, that acks and opens a fixed modal (the floor). Latency is request to "
+        "HTTP response (the ack); Slack allows 3 s. Each level is measured "
+        f"{args.rounds} times, the two apps alternating which goes first; the table gives the median of the rounds' "
+        "p50, p99 and throughput, and the median of the rounds' p99 ratios (each measured back to back). "
+        "The load generator runs on the same 2 cores. Target: p99 at or under the floor's.\n\n"
+        f"{table}\n\nMemory (RSS of `ccbot serve` and its workers): {'; '.join(memory)}."
     )
-    write_section("Ack latency", "python -m bench.ack_latency", body)
+    command = f"python -m bench.ack_latency --requests {args.requests} --workers {args.workers} --rounds {args.rounds}"
+    write_section("Ack latency", command, body)
     print(body)
 
 

@@ -1,7 +1,13 @@
-"""The floor for ack latency: a bare Bolt app on ccbot's server stack that acks `/cc-ask` and opens a fixed modal."""
+"""The floor for ack latency: a bare Bolt app on ccbot's server stack that acks `/cc-ask` and opens a fixed modal.
+
+Run: python -m bench.bare_bolt [--workers N] (port from CCBOT_PORT); N > 1 serves through uvicorn's
+worker processes, each building the app from the import string `bench.bare_bolt:web_app`, as
+`ccbot serve --workers N` does with `bot.assembly:web_app`.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -9,6 +15,7 @@ from typing import Any
 import uvicorn
 from slack_bolt import App
 from slack_sdk import WebClient
+from starlette.applications import Starlette
 
 from bot.server import build_asgi
 from bot.slack import retry_handlers
@@ -29,8 +36,8 @@ MODAL = {
 }
 
 
-def main() -> None:
-    """Serve the bare app on CCBOT_PORT."""
+def web_app() -> Starlette:
+    """Return the bare app's web app, built from the environment (one per worker process)."""
     client = WebClient(
         token=os.environ["SLACK_BOT_TOKEN"],
         base_url=os.environ["SLACK_API_URL"],
@@ -48,10 +55,26 @@ def main() -> None:
         client.views_open(trigger_id=command["trigger_id"], view=MODAL)
 
     app.command("/cc-ask")(open_modal)
-    engine = make_engine(os.environ["CCBOT_DATABASE_URL"])
-    uvicorn.run(
-        build_asgi(app, engine), host="127.0.0.1", port=int(os.environ["CCBOT_PORT"]), log_level="warning"
-    )
+    return build_asgi(app, make_engine(os.environ["CCBOT_DATABASE_URL"]))
+
+
+def main() -> None:
+    """Serve the bare app on CCBOT_PORT with --workers processes."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workers", type=int, default=1)
+    workers = parser.parse_args().workers
+    port = int(os.environ["CCBOT_PORT"])
+    if workers > 1:
+        uvicorn.run(
+            "bench.bare_bolt:web_app",
+            factory=True,
+            workers=workers,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    else:
+        uvicorn.run(web_app(), host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,19 +30,26 @@ def free_port() -> int:
 
 
 def start(args: list[str], env: dict[str, str], *, health: str) -> subprocess.Popen[bytes]:
-    """Start a process and wait until `health` answers 200."""
+    """Start a process and wait until `health` answers 200.
+
+    Its stderr goes to a temporary file, not a pipe: a pipe nobody reads fills up and stalls a chatty server.
+    """
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - read only if the process fails to come up
     process = subprocess.Popen(
-        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
             if httpx.get(health, timeout=1).status_code == 200:
+                log.close()  # the process keeps its own descriptor
                 return process
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError(f"{args} did not come up: {process.stderr.read().decode() if process.stderr else ''}")
+    process.wait()
+    log.seek(0)
+    raise RuntimeError(f"{args} did not come up: {log.read().decode(errors='replace')[-2000:]}")
 
 
 def rss_mib(pid: int) -> float:
