@@ -18,6 +18,7 @@ from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
 from bot.services.outbox import commit, post
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
+from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
 from bot.services.roster import list_admins, refresh_statuses
 from bot.views import admin as views
@@ -166,9 +167,10 @@ def record_agreement(
             ),
         )
         label = person.github
-    refresh_statuses(session, today=now.date())
+    # The committer whose standing this changes is told (and anyone else it moves), committed with the agreement.
+    notices = status_change_messages(session, today=now.date())
     audit(session, now, actor, "agreement.recorded", label, kind=kind.value, expires=str(expires_on or ""))
-    return Decided(views.agreement_done(label, person.status), commit(session, [], now=now))
+    return Decided(views.agreement_done(label, person.status), commit(session, notices, now=now))
 
 
 def assign_champions(
@@ -204,11 +206,11 @@ def assign_champions(
                 committer_id=person.id or 0, champion_id=champion.id or 0, slot=slot, started_on=today
             ),
         )
-    refresh_statuses(session, today=today)
+    notices = status_change_messages(session, today=today)
     audit(
         session, now, actor, "champions.assigned", person.github, champions=",".join(c.github for c in chosen)
     )
-    return Decided(views.champions_done(person, chosen), commit(session, [], now=now))
+    return Decided(views.champions_done(person, chosen), commit(session, notices, now=now))
 
 
 def remove_committer(

@@ -36,6 +36,7 @@ class Kind(enum.StrEnum):
     PHASE = "phase"
     LAPSED = "lapsed"
     ACTIVE_AGAIN = "active-again"
+    NOW_ACTIVE = "now-active"
     EXPIRY = "expiry"
     ONBOARDING = "onboarding"
     RETRO = "retro"

@@ -256,10 +256,9 @@ def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[Onboarding
 CHAMPION_THRESHOLDS = {7, 1}
 
 
-def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
-    """Record lapses and renewals and commit them with their notices; return how many notices were queued."""
+def status_change_messages(session: Session, *, today: dt.date) -> list[Outgoing | None]:
+    """Recompute standings (uncommitted) and return the notices each lapse or activation implies."""
     admins = list_admins(session)
-    today = now.date()
     messages: list[Outgoing | None] = []
     for change in apply_status_changes(session, today=today):
         person = change.person
@@ -285,8 +284,17 @@ def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
             messages.append(
                 dm(Kind.ACTIVE_AGAIN, [person.id, today], person.slack_user_id, views.active_again(change))
             )
+        elif change.old == Status.ONBOARDING.value:
+            messages.append(
+                dm(Kind.NOW_ACTIVE, [person.id, today], person.slack_user_id, views.now_active(change))
+            )
+    return messages
+
+
+def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
+    """Record lapses and renewals and commit them with their notices; return how many notices were queued."""
     # Status changes and their notices commit together, so a notice is never lost or repeated.
-    return len(commit(session, messages, now=now))
+    return len(commit(session, status_change_messages(session, today=now.date()), now=now))
 
 
 def queue_expiry_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:

@@ -79,6 +79,14 @@ def active_again(change: StatusChange) -> str:
     return ":large_green_circle: Your core committer standing is *active* again. Thank you for renewing!"
 
 
+def now_active(change: StatusChange) -> str:
+    """Tell a committer their onboarding is complete and their standing is active."""
+    return (
+        ":large_green_circle: Your core committer onboarding is complete: your standing is now *active*. "
+        "`/cc` shows your repositories and champions."
+    )
+
+
 def onboarding_reminder(stuck: OnboardingGaps, admins: Sequence[Person]) -> str:
     """Remind an onboarding committer of exactly what is missing."""
     missing = "\n".join(f"• {gap_text(g)}" for g in stuck.gaps)

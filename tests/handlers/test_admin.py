@@ -27,6 +27,7 @@ from tests.slack_requests import block_action, select_input, text_input, user_in
 
 ZIA = "U0PILOT01"
 ADMIN = "U0ADMIN01"
+IDEGTIAROV = "U0PILOT09"
 
 
 def _date(value: str) -> dict[str, Any]:
@@ -92,8 +93,22 @@ def test_admin_records_an_agreement_with_field_errors_first(bot: RunningBot) -> 
     errors = _submit(bot, modal, values)["errors"]
     assert "not on the roster" in errors[Input.HOLDER.value]
     values[Input.HOLDER.value] = text_input("idegtiarov")
+    assert not bot.slack.messages(IDEGTIAROV)
     done = _submit(bot, modal, values)
     assert "standing is now *active*" in json.dumps(done, ensure_ascii=False)
+    # The committer this made active is told, once, committed with the agreement.
+    told = wait_until(lambda: bot.slack.messages(IDEGTIAROV), what="DM to the committer made active")
+    assert len(told) == 1
+    assert "onboarding is complete: your standing is now *active*" in told[0]["text"]
+    _submit(bot, modal, values)  # recording it again changes no standing and tells nobody again
+    assert len(bot.slack.messages(IDEGTIAROV)) == 1
+
+
+def test_the_refusal_names_the_admins_to_ask(bot: RunningBot) -> None:
+    refused = bot.sender.command("/cc-admin", user_id=ZIA).json()["text"]
+    # cc-coordinator is the pilot roster's admin: named, rather than pointing at a command that names nobody.
+    assert "Ask one of them (Program Coordinator) for the change you need." in refused
+    assert "`/cc`" not in refused
 
 
 # One submission per form that is not covered above, and what the admin is told.
