@@ -40,7 +40,7 @@ def _more(total: int, shown: int) -> str:
     return f"\n…and {total - shown} more" if total > shown else ""
 
 
-def digest_blocks(digest: Digest) -> list[Block]:
+def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
     """Return the digest: questions, response times, champion load, escalations, agreements, onboarding, retro."""
     week = f"{digest.start:%Y-%m-%d} to {digest.end:%Y-%m-%d}"
     blocks: list[Block] = [
@@ -105,7 +105,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
         blocks.append(_section("*Agreements ending in the next 30 days:* none"))
     lapsed = ", ".join(person_ref(p) for p in digest.lapsed[:MAX_LIST]) or "none"
     blocks.append(_section(f"*Lapsed committers:* {lapsed}{_more(len(digest.lapsed), MAX_LIST)}"))
-    if digest.onboarding:
+    if onboarding and digest.onboarding:
         lines = [
             f"• {person_ref(s.person)}: {'; '.join(gap_text(g) for g in s.gaps)}"
             for s in digest.onboarding[:MAX_LIST]
@@ -113,7 +113,7 @@ def digest_blocks(digest: Digest) -> list[Block]:
         blocks.append(
             _section("*Onboarding blockers:*\n" + "\n".join(lines) + _more(len(digest.onboarding), MAX_LIST))
         )
-    else:
+    elif onboarding:
         blocks.append(_section("*Onboarding blockers:* none"))
     if digest.pending_nominations:
         blocks.append(_section(f"*Pending nominations:* {digest.pending_nominations} open for votes"))

@@ -70,7 +70,8 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
         blocks += _chunked("Open", lines, "none, well done")
     if data.digest is not None:
         blocks.append(DividerBlock())
-        blocks += digest_blocks(data.digest)
+        # An admin's roster health lists the onboarding blockers with what to do; the digest's copy would repeat them.
+        blocks += digest_blocks(data.digest, onboarding=data.health is None)
         overdue = [
             _overdue_line(e, data.activity.link(Subject.escalation(e.id or 0)), now) for e in data.overdue
         ]
@@ -81,7 +82,7 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
         blocks += _chunked(
             "Onboarding blockers",
             [
-                f"• {person_ref(s.person)}: {'; '.join(gap_text(g) for g in s.gaps)}"
+                f"• {person_ref(s.person)}: {'; '.join(gap_text(g, for_admin=True) for g in s.gaps)}"
                 for s in health.onboarding
             ],
             "none",

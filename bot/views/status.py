@@ -52,14 +52,22 @@ def _listing(items: Sequence[str], empty: str = "none") -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def gap_text(gap: Gap) -> str:
-    """Say what one gap is and what to do about it."""
+def gap_text(gap: Gap, *, for_admin: bool = False) -> str:
+    """Say what one gap is and what to do about it; an admin reader is told how to fix it, not whom to ask."""
     if gap.agreement is not None:
         name = AGREEMENT_NAMES[gap.agreement]
         if gap.expired_on is not None:
+            if for_admin:
+                return f"{name}: expired on {day(gap.expired_on)}. Record the renewal with `/cc-admin` → Record an agreement."
             return f"{name}: expired on {day(gap.expired_on)}. Renew it with the program coordinator."
+        if for_admin:
+            return f"{name}: not signed yet. Once it is signed, record it with `/cc-admin` → Record an agreement."
         return f"{name}: not signed yet. Ask the program coordinator for it."
     plural = "s" if gap.champions_missing != 1 else ""
+    if for_admin:
+        return (
+            f"{gap.champions_missing} more champion{plural}: assign them with `/cc-admin` → Assign champions."
+        )
     return f"{gap.champions_missing} more champion{plural}: an admin assigns champions."
 
 
@@ -89,7 +97,8 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: Activity | None
         )
     blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), _section("\n".join(lines))]
     if profile.standing.gaps:
-        missing = "\n".join(f"• {gap_text(gap)}" for gap in profile.standing.gaps)
+        admin = "admin" in profile.roles
+        missing = "\n".join(f"• {gap_text(gap, for_admin=admin)}" for gap in profile.standing.gaps)
         blocks.append(_section(f"*What is missing before you are active:*\n{missing}"))
     if "committer" in profile.roles:
         champions = _listing([person_ref(c) for c in profile.champions], "none assigned yet")

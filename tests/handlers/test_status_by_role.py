@@ -155,3 +155,33 @@ def test_the_home_tab_of_an_admin_and_its_page_button_over_http(bot: RunningBot,
     click = block_action(f"{Action.HOME_PAGE.value}:next", "2", user_id="U0ADMIN01")
     assert bot.sender.interaction(click).status_code == 200
     wait_until(lambda: len(bot.slack.calls("views.publish")) > calls, what="page republished")
+
+
+def test_an_admin_home_lists_each_onboarding_blocker_once_with_what_to_do(big: Session) -> None:
+    admin = get_person_by_github(big, "adm000")
+    assert admin is not None
+    text = json.dumps([b.to_dict() for b in home_blocks(build_home(big, admin.id or 0, now=NOW), now=NOW)])
+    assert text.count("Onboarding blockers") == 1, "the digest part and roster health must not both list them"
+    # cc001 lacks the NDA: named once, with the admin's own way to fix it.
+    assert text.count("<@U9CC00001>: NDA / program agreement") == 1
+    assert "record it with `/cc-admin`" in text
+    assert "program coordinator" not in text
+    manager = get_person_by_github(big, "mgr000")
+    assert manager is not None
+    managers = json.dumps(
+        [b.to_dict() for b in home_blocks(build_home(big, manager.id or 0, now=NOW), now=NOW)]
+    )
+    assert managers.count("Onboarding blockers") == 1, "a manager still sees them, in the digest part"
+
+
+def test_an_admin_who_is_also_a_committer_is_not_told_to_ask_the_coordinator(big: Session) -> None:
+    from storage.roster import list_roles, set_roles
+
+    person = get_person_by_github(big, "cc001")
+    assert person is not None
+    assert person.id is not None
+    set_roles(big, person.id, {*list_roles(big, person.id), "admin"})
+    big.commit()
+    text = json.dumps([b.to_dict() for b in home_blocks(build_home(big, person.id, now=NOW), now=NOW)])
+    assert "NDA / program agreement: not signed yet. Once it is signed, record it with `/cc-admin`" in text
+    assert "program coordinator" not in text
