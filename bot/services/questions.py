@@ -28,6 +28,7 @@ PR_URL = re.compile(
 )
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
+MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
 
 
 @dataclass(frozen=True)
@@ -332,6 +333,23 @@ def _may_respond(session: Session, person: Person, card: QuestionCard) -> bool:
     return bool(_roles(session, person) & RESPONDER_ROLES)
 
 
+def _may_hand_off(session: Session, person: Person, card: QuestionCard) -> bool:
+    """Whether this person may hand the question off: its responders and claimant, managers and admins."""
+    if person.id == card.committer.id or person.removed_on is not None:
+        return False
+    if any(r.id == person.id for r in card.responders) or (
+        card.claimed_by and card.claimed_by.id == person.id
+    ):
+        return True
+    return bool(_roles(session, person) & MANAGING_ROLES)
+
+
+HAND_OFF_REFUSAL = (
+    "Only the champions this question went to, whoever has it now, a manager or an admin can hand it off. "
+    "To take it yourself, use Claim."
+)
+
+
 def _actor(person: Person | None) -> Person:
     if person is None or person.id is None:
         raise NotOnRoster(
@@ -413,8 +431,8 @@ def hand_off(
     actor = _actor(person)
     card = _locked_card(session, question_id)
     question = card.question
-    if not _may_respond(session, actor, card):
-        raise UserError("Only the committer's champions, a manager or an admin can hand this question off.")
+    if not _may_hand_off(session, actor, card):
+        raise UserError(HAND_OFF_REFUSAL)
     if question.state == QuestionState.ANSWERED.value:
         raise UserError(
             "This question is already answered, so there is nothing to hand off; reply in its thread if it needs more."
@@ -444,8 +462,8 @@ def hand_off_candidates(session: Session, question_id: int, person: Person | Non
     """Return the people a question is usually handed to: its other responders, then other champions."""
     actor = _actor(person)
     card = get_card(session, question_id)
-    if not _may_respond(session, actor, card):
-        raise UserError("Only the committer's champions, a manager or an admin can hand this question off.")
+    if not _may_hand_off(session, actor, card):
+        raise UserError(HAND_OFF_REFUSAL)
     excluded = {actor.id, card.committer.id, card.claimed_by.id if card.claimed_by else None}
     others = [p for p in card.responders if p.id not in excluded]
     champions = roster_store.list_people_with_role(session, Role.CHAMPION.value)

@@ -184,8 +184,12 @@ def question_blocks(card: QuestionCard) -> list[Block]:
             ),
         ),
     ]
+    routed = f"{_names(card.responders)}" if card.responders else "the champions on duty"
+    holder = card.claimed_by
+    # After a hand-off to someone it was not routed to, the root says who has it now, not only who it went to.
+    handed = holder is not None and all(r.id != holder.id for r in card.responders)
     context = [
-        f"For {_names(card.responders)}" if card.responders else "For the champions on duty",
+        f"Now with {person_ref(holder)} · first routed to {routed}" if handed and holder else f"For {routed}",
         f"question #{card.id}",
     ]
     if not question.has_grant:

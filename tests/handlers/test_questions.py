@@ -191,10 +191,55 @@ def test_hand_off_to_another_champion_makes_them_the_claimant(bot: RunningBot) -
     )
     assert isinstance(note, list)
     assert "handed this question to <@U0CHAMP03>" in note[0]["text"]
+    context = json.dumps([b for b in _root(bot)["blocks"] if b["type"] == "context"], ensure_ascii=False)
+    assert "Now with <@U0CHAMP03> · first routed to" in context, "the root says who has it now"
 
     to_asker = view_submission(modal, {Input.HAND_OFF_TO.value: user_input(ZIA)}, user_id=JBOWMAN)
     errors = bot.sender.interaction(to_asker).json()["errors"]
     assert "cannot answer their own question" in errors[Input.HAND_OFF_TO.value]
+
+
+def test_only_its_responders_managers_and_admins_may_hand_a_question_off(bot: RunningBot) -> None:
+    root = _ask(bot)
+    question_id = str(_question(bot).id)
+    # ormsbee is a champion and a technical owner, but this question went to jbowman and feanil.
+    refused = block_action(
+        Action.HAND_OFF_QUESTION,
+        question_id,
+        user_id=ORMSBEE,
+        message=root,
+        response_url=bot.slack.response_url("ormsbee"),
+    )
+    opened = len(bot.slack.calls("views.open"))
+    assert bot.sender.interaction(refused).status_code == 200
+    reply = wait_until(
+        lambda: [r for r in bot.slack.state.responses if r["key"] == "ormsbee"], what="refusal"
+    )
+    assert isinstance(reply, list)
+    assert "Only the champions this question went to" in reply[0]["text"]
+    assert len(bot.slack.calls("views.open")) == opened, "no hand-off form for a bystander"
+
+    # A hand-off form submitted by a bystander (a stale or forged modal) changes nothing either.
+    bot.sender.interaction(block_action(Action.HAND_OFF_QUESTION, question_id, user_id=JBOWMAN, message=root))
+    wait_until(lambda: len(bot.slack.calls("views.open")) > opened, what="hand-off modal")
+    modal = bot.slack.calls("views.open")[-1].args["view"]
+    forged = view_submission(modal, {Input.HAND_OFF_TO.value: user_input(ORMSBEE)}, user_id=ORMSBEE)
+    assert "Only the champions this question went to" in json.dumps(bot.sender.interaction(forged).json())
+    assert _question(bot).claimed_by_id is None
+
+    # The manager may; then the new claimant, though not routed to, may pass it on.
+    by_manager = view_submission(modal, {Input.HAND_OFF_TO.value: user_input(ORMSBEE)}, user_id="U0MGR0001")
+    assert bot.sender.interaction(by_manager).status_code == 200
+    wait_until(
+        lambda: "Claimed* by <@U0CHAMP03>" in json.dumps(_root(bot)["blocks"]), what="handed to ormsbee"
+    )
+    by_claimant = view_submission(modal, {Input.HAND_OFF_TO.value: user_input(FEANIL)}, user_id=ORMSBEE)
+    assert bot.sender.interaction(by_claimant).status_code == 200
+    wait_until(
+        lambda: "Claimed* by <@U0CHAMP02>" in json.dumps(_root(bot)["blocks"]), what="handed to feanil"
+    )
+    context = json.dumps([b for b in _root(bot)["blocks"] if b["type"] == "context"], ensure_ascii=False)
+    assert "Now with" not in context, "back with a champion it was routed to: the root names them as before"
 
 
 def test_the_asker_reopens_an_answered_question_by_replying(bot: RunningBot) -> None:
