@@ -138,8 +138,11 @@ def test_the_review_label_asks_one_committer_who_can_pass_it_on_and_the_next_tak
         in dm["blocks"][0]["text"]["text"]
     )
     assert set(_buttons(dm)) == {Action.TAKE_REVIEW.value, Action.PASS_REVIEW.value}
-    # Labelled again (or redelivered with another id): still one ask for the PR.
-    assert deliver(bot, "pull_request", labeled, delivery="l-2").json()["messages"] == 0
+    # Labelled again (GitHub sends the PR as it is then): still one ask for the PR.
+    relabeled = {**labeled, "pull_request": {**labeled["pull_request"], "updated_at": "2026-11-27T16:00:00Z"}}
+    assert deliver(bot, "pull_request", relabeled, delivery="l-2").json()["messages"] == 0
+    # The same signed delivery replayed under another id is a duplicate, not a second ask.
+    assert deliver(bot, "pull_request", labeled, delivery="l-3").json()["status"] == "duplicate"
 
     with bot.runtime.session_factory() as session:
         felipe = get_person_by_github(session, "felipemontoya")
@@ -203,7 +206,9 @@ def test_a_review_request_is_a_dm_once_per_delivery_and_again_on_a_re_request(bo
         "`bradenmacdonald` asked for your review of <https://github.com/openedx/edx-platform/pull/4242|"
         in dm["text"]
     )
-    deliver(bot, "pull_request", payload, delivery="rr-2")
+    # A re-request is a new delivery of the PR as it is then (its updated_at moved on).
+    again = {**payload, "pull_request": {**payload["pull_request"], "updated_at": "2026-11-27T17:00:00Z"}}
+    deliver(bot, "pull_request", again, delivery="rr-2")
     assert len(bot.slack.messages(REGIS)) == 2
     stranger = pr_payload("review_requested", requested_reviewer={"login": "not-on-roster"})
     assert deliver(bot, "pull_request", stranger, delivery="rr-3").json()["status"] == "ignored"
