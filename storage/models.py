@@ -88,7 +88,9 @@ def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
 def enum_column(enum_type: type[enum.StrEnum], *, nullable: bool = False) -> Any:
     """Return a Column holding an enum by its value, as a plain string (no database enum type to migrate)."""
     return Column(
-        SAEnum(enum_type, native_enum=False, length=16, values_callable=lambda kinds: [k.value for k in kinds]),
+        SAEnum(
+            enum_type, native_enum=False, length=16, values_callable=lambda kinds: [k.value for k in kinds]
+        ),
         nullable=nullable,
     )
 
@@ -675,7 +677,9 @@ class Activity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=_person_fk(nullable=False, ondelete="CASCADE"))
-    kind: str = Field(max_length=32, description="question, vote, retro, recommitted, reinstated, merge, review, ...")
+    kind: str = Field(
+        max_length=32, description="question, vote, retro, recommitted, reinstated, merge, review, ..."
+    )
     at: dt.datetime = Field(sa_column=utc_column())
     ref: str = Field(max_length=255, description="what the activity was about, e.g. question:12 or a PR URL")
 
@@ -702,7 +706,9 @@ class ReminderHold(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=255, description="the held outbox message's key")
     person_id: int = Field(sa_column=_person_fk(nullable=False, index=True, ondelete="CASCADE"))
     due_at: dt.datetime = Field(sa_column=utc_column(), description="when it would go out without any quiet")
-    snoozed_from: str | None = Field(default=None, max_length=255, description="the reminder this one repeats")
+    snoozed_from: str | None = Field(
+        default=None, max_length=255, description="the reminder this one repeats"
+    )
     created_at: dt.datetime = Field(sa_column=utc_column())
 
 
@@ -773,7 +779,9 @@ class RenewalMember(SQLModel, table=True):
     settled_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     outcome: RenewalOutcome | None = Field(default=None, sa_column=enum_column(RenewalOutcome, nullable=True))
     extensions: int = Field(default=0)
-    followup_on: dt.date | None = Field(default=None, description="the deadline it was listed for the admins at")
+    followup_on: dt.date | None = Field(
+        default=None, description="the deadline it was listed for the admins at"
+    )
 
 
 class AgreementAction(enum.StrEnum):
@@ -790,7 +798,9 @@ class AgreementEvent(SQLModel, table=True):
 
     __tablename__ = "agreement_event"
     __table_args__ = (
-        CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="agreement_event_has_one_holder"),
+        CheckConstraint(
+            "(person_id IS NULL) <> (organization_id IS NULL)", name="agreement_event_has_one_holder"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -832,7 +842,9 @@ class InactivityProposal(SQLModel, table=True):
     period: str = Field(max_length=16, description="the ISO week of the review, e.g. 2026-W50")
     proposed_at: dt.datetime = Field(sa_column=utc_column())
     last_active_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    decision: InactivityDecision | None = Field(default=None, sa_column=enum_column(InactivityDecision, nullable=True))
+    decision: InactivityDecision | None = Field(
+        default=None, sa_column=enum_column(InactivityDecision, nullable=True)
+    )
     decided_by: str | None = Field(default=None, max_length=100)
     decided_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     kept_until: dt.date | None = Field(default=None, description="not proposed again before this day")

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from bot.handlers import admin, escalations, nominations, notices, owners, questions, retros, status
+from bot.handlers import (
+    admin,
+    escalations,
+    lifecycle,
+    nominations,
+    notices,
+    owners,
+    questions,
+    retros,
+    status,
+)
 
-HANDLER_MODULES = (status, questions, escalations, notices, owners, retros, nominations, admin)
+HANDLER_MODULES = (status, questions, escalations, notices, owners, retros, nominations, admin, lifecycle)

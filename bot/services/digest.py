@@ -10,8 +10,9 @@ from sqlmodel import Session
 from bot.services.deployments import ALERT_EVENTS
 from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit, post
-from bot.services.policy import Channels
+from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
+from bot.services.yearly import YearlyOverview, yearly_overview
 from bot.views import digest as views
 from storage import digest as store
 from storage import roster as roster_store
@@ -65,6 +66,7 @@ class Digest:
     pending_nominations: int = 0
     reverted: int = 0
     time_to_revert: dt.timedelta | None = None
+    yearly: YearlyOverview | None = None
 
     @property
     def period(self) -> str:
@@ -73,8 +75,8 @@ class Digest:
         return f"{year}-W{week:02d}"
 
 
-def build_digest(session: Session, *, now: dt.datetime) -> Digest:
-    """Return the digest of the seven days before `now`."""
+def build_digest(session: Session, *, now: dt.datetime, lifecycle: LifecyclePolicy | None = None) -> Digest:
+    """Return the digest of the seven days before `now` (with the yearly cycle's rounds and inactivity)."""
     start = now - WEEK
     asked, answered, still_open = store.count_questions(session, start=start, end=now)
     median, p90 = store.first_response_percentiles(session, start=start, end=now, percentiles=(0.5, 0.9))
@@ -131,6 +133,7 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
         pending_nominations=count_open_nominations(session),
         reverted=reverted,
         time_to_revert=dt.timedelta(seconds=revert_seconds) if revert_seconds is not None else None,
+        yearly=yearly_overview(session, now=now, policy=lifecycle or LifecyclePolicy()),
     )
 
 
@@ -139,10 +142,12 @@ def digest_recipients(session: Session) -> list[Person]:
     return roster_store.list_people_with_role(session, "manager")
 
 
-def queue_weekly_digest(session: Session, *, now: dt.datetime, channels: Channels) -> tuple[str, int]:
+def queue_weekly_digest(
+    session: Session, *, now: dt.datetime, channels: Channels, lifecycle: LifecyclePolicy | None = None
+) -> tuple[str, int]:
     """Queue this week's digest once per manager and for the digest channel (with the CSV when the table
     does not fit); return the week and how many messages were queued."""
-    digest = build_digest(session, now=now)
+    digest = build_digest(session, now=now, lifecycle=lifecycle)
     blocks = views.digest_blocks(digest)
     text = views.digest_text(digest)
     recipients = [(str(p.id), p.slack_user_id) for p in digest_recipients(session)]

@@ -123,7 +123,9 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.Integer(), nullable=True),
         sa.Column("kind", _enum("agreementkind", "individual", "entity", "nda"), nullable=False),
         sa.Column(
-            "action", _enum("agreementaction", "recorded", "renewed", "revoked", "invalidated"), nullable=False
+            "action",
+            _enum("agreementaction", "recorded", "renewed", "revoked", "invalidated"),
+            nullable=False,
         ),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("signed_on", sa.Date(), nullable=True),
@@ -142,7 +144,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("agreement_event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agreement_event_agreement_id"), ["agreement_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_agreement_event_organization_id"), ["organization_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_agreement_event_organization_id"), ["organization_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_agreement_event_person_id"), ["person_id"], unique=False)
 
     op.create_table(
