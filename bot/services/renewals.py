@@ -289,7 +289,7 @@ def _check_answerer(card: MemberCard, person: Person | None) -> Person:
     if person is None or person.id is None:
         raise NotOnRoster("Only people on the Core Committer roster answer recommitments.")
     if card.contact is None or card.contact.id != person.id:
-        raise UserError(f"This recommitment is for {views.member_label(card)}, not for you.")
+        raise UserError(f"This recommitment is for {views.member_label(card, plain=True)}, not for you.")
     return person
 
 

@@ -35,6 +35,11 @@ def _admins(admins: Sequence[Person]) -> str:
     return ", ".join(person_ref(a) for a in admins) or "a program admin"
 
 
+def _admin_names(admins: Sequence[Person]) -> str:
+    # Refusals are escaped before they are shown, so they name people instead of mentioning them.
+    return ", ".join(a.name or a.github for a in admins) or "a program admin"
+
+
 def last_day(deadline: dt.datetime) -> dt.date:
     """Return the last day for answers: a deadline falls at the end of that day (UTC)."""
     return (deadline - dt.timedelta(seconds=1)).astimezone(dt.UTC).date()
@@ -176,11 +181,11 @@ def settled_away_text(card: MemberCard, admins: Sequence[Person]) -> str:
     if card.organization is not None:
         return (
             f"The {card.renewal.year} recommitment of {card.organization.name} is settled: its entity agreement "
-            f"ended. To return, ask {_admins(admins)} to record a new one."
+            f"ended. To return, ask {_admin_names(admins)} to record a new one."
         )
     return (
         f"Your {card.renewal.year} recommitment is settled: you are an alumnus. "
-        f"To come back, ask {_admins(admins)} to reinstate you."
+        f"To come back, ask {_admin_names(admins)} to reinstate you."
     )
 
 
@@ -188,7 +193,7 @@ def final_text(card: MemberCard, admins: Sequence[Person]) -> str:
     """Say that an answer can no longer change after the deadline."""
     return (
         f"Your answer to the {card.renewal.year} recommitment is final since "
-        f"{day(last_day(card.member.deadline))}. To step down now, tell {_admins(admins)}."
+        f"{day(last_day(card.member.deadline))}. To step down now, tell {_admin_names(admins)}."
     )
 
 
