@@ -138,10 +138,15 @@ def reschedule_message(session: Session, key: str, *, at: dt.datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def get_sent_dm(session: Session, *, user_id: str, ts: str) -> OutboxMessage | None:
-    """Return the outbox message delivered to this user as the Slack message `ts`."""
-    statement = select(OutboxMessage).where(OutboxMessage.channel == user_id, OutboxMessage.ts == ts)
-    return session.exec(statement).first()
+def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Return which of these outbox keys are already in the outbox."""
+    wanted = sorted(set(keys))
+    found: set[str] = set()
+    # In slices, so a round of thousands stays within the database's limit on bound parameters.
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found |= set(session.exec(select(OutboxMessage.key).where(col(OutboxMessage.key).in_(chunk))).all())
+    return found
 
 
 # -- renewal rounds ------------------------------------------------------------------------------------

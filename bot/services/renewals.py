@@ -23,7 +23,7 @@ from bot.services.admin import Decided
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
+from bot.services.keys import Kind, Subject, message_key
 from bot.services.lifecycle import ActivityKind, record_activity
 from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
 from bot.services.outbox import Outgoing, commit, dm
@@ -114,6 +114,28 @@ def _card(session: Session, member: RenewalMember, renewal: Renewal | None = Non
         roster_store.get_organization(session, member.organization_id) if member.organization_id else None
     )
     return MemberCard(member, renewal, person(member.person_id), organization, person(member.contact_id))
+
+
+def _cards(session: Session, renewal: Renewal, members: Sequence[RenewalMember]) -> list[MemberCard]:
+    """Return the cards of many members of one round, their people and organisations read at once."""
+    people = roster_store.list_people_by_ids(
+        session, [i for m in members for i in (m.person_id, m.contact_id) if i is not None]
+    )
+    organizations = (
+        {o.id: o for o in roster_store.list_organizations(session)}
+        if any(m.organization_id for m in members)
+        else {}
+    )
+    return [
+        MemberCard(
+            m,
+            renewal,
+            people.get(m.person_id) if m.person_id else None,
+            organizations.get(m.organization_id) if m.organization_id else None,
+            people.get(m.contact_id) if m.contact_id else None,
+        )
+        for m in members
+    ]
 
 
 # -- opening -------------------------------------------------------------------------------------------
@@ -337,7 +359,7 @@ def _followup_subject(renewal_id: int, on: dt.date) -> Callable[[int, str], str]
 
 
 def _followup_rows(session: Session, renewal: Renewal, on: dt.date) -> list[MemberCard]:
-    return [_card(session, m, renewal) for m in store.list_listed_members(session, renewal.id or 0, on)]
+    return _cards(session, renewal, store.list_listed_members(session, renewal.id or 0, on))
 
 
 def _followup_redraws(session: Session, card: MemberCard, *, now: dt.datetime) -> list[Outgoing | None]:
@@ -418,28 +440,43 @@ def due_stage(member: RenewalMember, *, now: dt.datetime) -> str | None:
 
 def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
     """Queue each due reminder once per member, deadline and stage, in the contact's working hours; return how many."""
-    admins = list_admins(session)
-    messages: list[Outgoing | None] = []
+    due: dict[str, tuple[RenewalMember, str]] = {}
     for member in store.list_waiting_members(session):
         stage = due_stage(member, now=now)
-        if stage is None or member.contact_id is None:
-            continue
-        card = _card(session, member)
-        if card.contact is None or not is_working_time(now, card.contact, policy.hours):
-            continue
-        text, blocks = views.reminder(card, stage, admins, now=now)
-        messages.append(
-            reminder(
-                session,
-                Kind.RENEWAL_REMINDER,
-                [card.id, f"{member.deadline:%Y%m%d}", stage],
-                card.contact,
-                text,
-                now=now,
-                blocks=blocks,
-                hours=policy.hours,
+        if stage is not None and member.contact_id is not None:
+            parts = [member.id, f"{member.deadline:%Y%m%d}", stage]
+            due[message_key(Kind.RENEWAL_REMINDER, *parts)] = (member, stage)
+    # Hourly runs meet the same due stage many times: only members not reminded yet are read in full.
+    for key in store.existing_keys(session, list(due)):
+        del due[key]
+    if not due:
+        return 0
+    admins = list_admins(session)
+    messages: list[Outgoing | None] = []
+    by_round: dict[int, list[tuple[RenewalMember, str]]] = defaultdict(list)
+    for member, stage in due.values():
+        by_round[member.renewal_id].append((member, stage))
+    for renewal_id, pending in by_round.items():
+        renewal = store.get_renewal(session, renewal_id)
+        assert renewal is not None
+        stages = {m.id: stage for m, stage in pending}
+        for card in _cards(session, renewal, [m for m, _ in pending]):
+            if card.contact is None or not is_working_time(now, card.contact, policy.hours):
+                continue
+            stage = stages[card.id]
+            text, blocks = views.reminder(card, stage, admins, now=now)
+            messages.append(
+                reminder(
+                    session,
+                    Kind.RENEWAL_REMINDER,
+                    [card.id, f"{card.member.deadline:%Y%m%d}", stage],
+                    card.contact,
+                    text,
+                    now=now,
+                    blocks=blocks,
+                    hours=policy.hours,
+                )
             )
-        )
     return len(commit(session, messages, now=now))
 
 
@@ -604,8 +641,8 @@ class RoundProgress:
 def round_progress(session: Session, renewal: Renewal) -> RoundProgress:
     """Return who recommitted, stepped down, is still waiting, or awaits the admins in one round."""
     progress = RoundProgress(renewal)
-    for member in store.list_members(session, renewal.id or 0):
-        card = _card(session, member, renewal)
+    for card in _cards(session, renewal, store.list_members(session, renewal.id or 0)):
+        member = card.member
         if member.answer is RenewalAnswer.RECOMMITTED:
             progress.recommitted.append(card)
         elif member.answer is RenewalAnswer.STEPPED_DOWN or member.outcome in SETTLED_AWAY:
