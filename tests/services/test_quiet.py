@@ -11,8 +11,10 @@ from sqlmodel import Session, select
 
 from bot.services.business_hours import WorkingHours
 from bot.services.errors import FieldErrors, UserError
+from bot.services.escalations import take_due_escalation_steps
 from bot.services.keys import Kind, message_key
 from bot.services.outbox import commit, deliver_pending
+from bot.services.policy import Policy
 from bot.services.quiet import (
     Quiet,
     SnoozeChoice,
@@ -23,11 +25,15 @@ from bot.services.quiet import (
     snooze,
     snooze_until,
 )
+from bot.services.reminders import queue_expiry_reminders, queue_onboarding_reminders
+from bot.services.renewals import open_renewal
+from bot.services.retros import advance_retros, open_retro
+from bot.services.sla import take_due_steps
 from bot.slack_standin import SlackStandIn
-from storage.models import OutboxMessage, OutboxStatus, ReminderHold
+from storage.models import OutboxMessage, OutboxStatus, ReminderHold, RetroAudience
 from storage.outbox import get_message_by_key
 from tests.conftest import NOW, load_pilot, make_bot
-from tests.flows import FakeMessenger, person
+from tests.flows import CHANNELS, FakeMessenger, ask, escalate, person
 
 HOURS = WorkingHours()
 VANCOUVER, PARIS = ZoneInfo("America/Vancouver"), ZoneInfo("Europe/Paris")
@@ -88,7 +94,9 @@ def db(session: Session) -> Session:
 
 def _remind(db: Session, at: dt.datetime, parts: list[object]) -> str:
     zia = person(db, "ziafazal")
-    message = reminder(db, Kind.ONBOARDING, parts, zia, "Your onboarding is not finished.", now=at, hours=HOURS)
+    message = reminder(
+        db, Kind.ONBOARDING, parts, zia, "Your onboarding is not finished.", now=at, hours=HOURS
+    )
     return commit(db, [message], now=at)[0]
 
 
@@ -117,7 +125,8 @@ def test_snoozing_brings_a_reminder_back_once_and_a_second_snooze_moves_that_one
     again = snooze(db, zia, key=key, choice=SnoozeChoice.THREE_DAYS, now=NOW + dt.timedelta(minutes=1))
     assert again.key == first.key
     copies = db.exec(select(OutboxMessage).where(OutboxMessage.kind == Kind.SNOOZED.value)).all()
-    assert len(copies) == 1 and copies[0].next_attempt_at == NOW + dt.timedelta(days=3, minutes=1)
+    assert len(copies) == 1
+    assert copies[0].next_attempt_at == NOW + dt.timedelta(days=3, minutes=1)
     assert deliver_pending(db, slack, now=NOW + dt.timedelta(days=2)).sent == 0
     assert deliver_pending(db, slack, now=NOW + dt.timedelta(days=3, minutes=1)).sent == 1
     assert deliver_pending(db, slack, now=NOW + dt.timedelta(days=4)).sent == 0
@@ -135,7 +144,9 @@ def test_only_the_recipient_snoozes_a_reminder(db: Session) -> None:
     with pytest.raises(UserError, match="no longer points at one of your reminders"):
         snooze(db, person(db, "bradenmacdonald"), key=key, choice=SnoozeChoice.DAY, now=NOW)
     with pytest.raises(UserError):
-        snooze(db, person(db, "ziafazal"), key="onboarding:nothing-like-this", choice=SnoozeChoice.DAY, now=NOW)
+        snooze(
+            db, person(db, "ziafazal"), key="onboarding:nothing-like-this", choice=SnoozeChoice.DAY, now=NOW
+        )
 
 
 def test_changing_ones_pause_moves_what_is_held_and_lifting_it_releases_it(db: Session) -> None:
@@ -163,8 +174,11 @@ def test_changing_ones_pause_moves_what_is_held_and_lifting_it_releases_it(db: S
 
 def test_a_pause_in_the_past_or_too_far_is_handled(db: Session) -> None:
     zia = person(db, "ziafazal")
-    saved = set_preferences(db, zia, paused_until=dt.date(2026, 11, 1), own_hours=(dt.time(8), dt.time(12)), now=NOW)
-    assert saved.summary.paused_until is None and saved.summary.own_hours == (dt.time(8), dt.time(12))
+    saved = set_preferences(
+        db, zia, paused_until=dt.date(2026, 11, 1), own_hours=(dt.time(8), dt.time(12)), now=NOW
+    )
+    assert saved.summary.paused_until is None
+    assert saved.summary.own_hours == (dt.time(8), dt.time(12))
     with pytest.raises(FieldErrors, match="a year at most"):
         set_preferences(db, zia, paused_until=dt.date(2028, 1, 1), own_hours=None, now=NOW)
 
@@ -194,3 +208,39 @@ def test_a_held_reminder_survives_a_restart_and_is_sent_once_by_the_next_process
 def test_keys_of_snoozed_copies_stay_within_the_outbox_column() -> None:
     long_key = message_key(Kind.EXPIRY, "x" * 300)
     assert len(message_key(Kind.SNOOZED, message_key(Kind.SNOOZED, long_key))) <= 255
+
+
+def test_every_reminder_and_nudge_dm_carries_the_snooze_buttons(db: Session) -> None:
+    policy = Policy()
+    ask(db, "ziafazal", now=NOW)
+    for hours in (8, 24, 48, 72):  # one rung per run: the second champion is DMed
+        take_due_steps(db, now=NOW + dt.timedelta(hours=hours), policy=policy.sla, channels=CHANNELS)
+    escalate(db, "ziafazal", now=NOW)
+    take_due_escalation_steps(db, now=NOW + dt.timedelta(days=3), policy=policy.escalation, channels=CHANNELS)
+    queue_expiry_reminders(db, now=utc("2026-12-30T20:00"), policy=policy)
+    queue_onboarding_reminders(db, now=utc("2026-11-30T08:00"), hours=policy.hours)
+    _retro, _ = open_retro(
+        db, name="r", closes_on=dt.date(2026, 12, 9), audience=RetroAudience.CCS, now=NOW, actor="t"
+    )
+    advance_retros(db, now=utc("2026-12-09T03:00"))  # past the midpoint, on the last day
+    open_renewal(
+        db, year=2027, who="individuals", closes_on=dt.date(2026, 12, 20), now=NOW, actor="t", policy=policy
+    )
+    dms = [
+        m
+        for m in db.exec(select(OutboxMessage)).all()
+        if m.channel.startswith("U") and m.op == "post" and not m.subject
+    ]
+    reminders = {m.kind for m in dms if any(b.get("block_id") == "reminder-snooze" for b in m.blocks)}
+    assert {
+        "question-nudge",
+        "escalation-step",
+        "expiry",
+        "onboarding",
+        "retro-midpoint",
+        "retro-last_day",
+        "renewal-invite",
+    } <= reminders
+    notices = {m.kind for m in dms} - reminders
+    assert "retro-invite" in notices, "an invitation is not a reminder"
+    assert "question-confirm" in notices
