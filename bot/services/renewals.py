@@ -421,7 +421,9 @@ def answer_renewal(
             )
         session.flush()
         messages += _followup_redraws(session, card, now=now)
-    return Decided(views.answer_confirmation(card, answer, final=late), commit(session, messages, now=now))
+    # Past the deadline the answer cannot change any more: the hourly job settles it within the hour.
+    text = views.answer_confirmation(card, answer, final=late, changeable=now < member.deadline)
+    return Decided(text, commit(session, messages, now=now))
 
 
 # -- reminders and deadlines ---------------------------------------------------------------------------

@@ -145,23 +145,25 @@ def unreachable_note(card: MemberCard) -> str:
     return f"{card.person.github} has no Slack account linked: follow it up yourself"
 
 
-def answer_confirmation(card: MemberCard, answer: RenewalAnswer, *, final: bool) -> str:
-    """Return the confirmation the person who answered sees."""
+def answer_confirmation(
+    card: MemberCard, answer: RenewalAnswer, *, final: bool, changeable: bool | None = None
+) -> str:
+    """Return the confirmation the person who answered sees (`final`: it took effect now)."""
     year = card.renewal.year
     who = escape(card.organization.name) if card.organization is not None else "you"
     if answer is RenewalAnswer.RECOMMITTED:
         head = f":white_check_mark: Thank you! Recorded: {who} recommit{'s' if card.organization else ''} for {year}."
     elif card.organization is not None:
         head = f":wave: Recorded: {who} steps down; its entity agreement ends " + (
-            "today." if final else "at the deadline."
+            "today." if final else "when the round closes."
         )
     else:
         head = ":wave: Recorded: you step down. " + (
             "You are now an alumnus: thank you for everything!"
             if final
-            else "You become an alumnus at the deadline."
+            else "You become an alumnus when the round closes."
         )
-    if final:
+    if final or changeable is False:
         return head
     return f"{head} You can change your answer until the end of {day(last_day(card.member.deadline))}."
 

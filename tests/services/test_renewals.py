@@ -141,7 +141,10 @@ def test_an_organisation_that_steps_down_ends_its_entity_agreement_at_the_deadli
             db, ours.id or 0, person(db, "ziafazal"), answer=RenewalAnswer.STEPPED_DOWN, now=DECEMBER
         )
     done = answer_renewal(db, ours.id or 0, braden, answer=RenewalAnswer.STEPPED_DOWN, now=DECEMBER)
-    assert "ends at the deadline" in done.confirmation
+    assert (
+        "ends when the round closes. You can change your answer until the end of 2026-12-31"
+        in done.confirmation
+    )
     settle_due(db, now=utc("2027-01-01T00:10"), channels=CHANNELS)
     db.refresh(ours)
     assert ours.outcome is RenewalOutcome.AGREEMENT_ENDED
@@ -250,3 +253,17 @@ def test_progress_shows_who_answered_what_in_app_home_and_the_digest(db: Session
     assert "2 of 8 answered" in text
     assert "Recommitted (1): <@U0PILOT01>" in text
     assert "Stepped down (1): <@U0PILOT08>" in text
+
+
+def test_an_answer_after_the_deadline_but_before_settling_is_taken_as_final(db: Session) -> None:
+    _open(db, "individuals", at=NOW, closes=dt.date(2026, 12, 20))
+    late = answer_renewal(
+        db,
+        _member(db, "regisb").id or 0,
+        person(db, "regisb"),
+        answer=RenewalAnswer.STEPPED_DOWN,
+        now=utc("2026-12-21T00:10"),
+    )
+    assert late.confirmation == ":wave: Recorded: you step down. You become an alumnus when the round closes."
+    settle_due(db, now=utc("2026-12-21T00:25"), channels=CHANNELS)
+    assert person(db, "regisb").removed_on == dt.date(2026, 12, 21)
