@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.assembly import Bot, build_bot
 from bot.cli import _actor, _settings, app, friendly_errors
+from bot.services.admin import Decided
 from bot.services.errors import FieldErrors, UserError
 from storage.db import check_ready
 from storage.models import AgreementAction, AgreementKind
@@ -251,6 +252,19 @@ def agreements_invalidate(
     _change(handle, kind, AgreementAction.INVALIDATED, reason=reason)
 
 
+def _membership_change(change: Callable[..., Decided], handle: str, reason: str) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with _bot_session() as (bot, session):
+        try:
+            decided = change(
+                session, _actor(), github=handle, reason=reason, now=now, channels=bot.runtime.channels
+            )
+        except FieldErrors as exc:
+            raise _fields(exc) from None
+        typer.echo(decided.confirmation.replace("*", "").replace("`", ""))
+        _deliver(bot, session, decided.keys, now)
+
+
 @alumni_app.command("reinstate")
 @friendly_errors
 def alumni_reinstate(
@@ -260,16 +274,7 @@ def alumni_reinstate(
     """Bring an alumnus back: their standing is recomputed from their agreements, their history kept."""
     from bot.services.membership import reinstate
 
-    now = dt.datetime.now(dt.UTC)
-    with _bot_session() as (bot, session):
-        try:
-            decided = reinstate(
-                session, _actor(), github=handle, reason=reason, now=now, channels=bot.runtime.channels
-            )
-        except FieldErrors as exc:
-            raise _fields(exc) from None
-        typer.echo(decided.confirmation.replace("*", ""))
-        _deliver(bot, session, decided.keys, now)
+    _membership_change(reinstate, handle, reason)
 
 
 @alumni_app.command("move")
@@ -281,16 +286,7 @@ def alumni_move(
     """Move someone to alumni: they keep their roles and history, and lose every power."""
     from bot.services.membership import retire
 
-    now = dt.datetime.now(dt.UTC)
-    with _bot_session() as (bot, session):
-        try:
-            decided = retire(
-                session, _actor(), github=handle, reason=reason, now=now, channels=bot.runtime.channels
-            )
-        except FieldErrors as exc:
-            raise _fields(exc) from None
-        typer.echo(decided.confirmation.replace("*", "").replace("`", ""))
-        _deliver(bot, session, decided.keys, now)
+    _membership_change(retire, handle, reason)
 
 
 @activity_app.command("inactive")

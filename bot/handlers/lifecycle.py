@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from bot.handlers.state import button_id, selected_date, text_value
 from bot.ids import Action, Input, ViewId
-from bot.services.admin import check_admin
+from bot.services.admin import Decided, check_admin
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.home import build_home
 from bot.services.membership import decide_inactive
@@ -150,7 +150,50 @@ def handle_renewal_answer(
         _republish_home(client, body, session, person, now, policy)
 
 
-def handle_renewal_decision(
+Decide = Callable[[Session, int, Person, dt.datetime, Policy, Channels], Decided]
+
+# The admins' one-click buttons: what each decides, and what its value points at.
+ADMIN_DECISIONS: dict[str, tuple[str, Decide]] = {
+    Action.RENEWAL_MOVE.value: (
+        "a recommitment",
+        lambda session, target, actor, now, policy, channels: decide_listed(
+            session, target, actor, extend=False, now=now, policy=policy
+        ),
+    ),
+    Action.RENEWAL_EXTEND.value: (
+        "a recommitment",
+        lambda session, target, actor, now, policy, channels: decide_listed(
+            session, target, actor, extend=True, now=now, policy=policy
+        ),
+    ),
+    Action.INACTIVE_KEEP.value: (
+        "an inactivity proposal",
+        lambda session, target, actor, now, policy, channels: decide_inactive(
+            session,
+            target,
+            actor,
+            decision=InactivityDecision.KEPT,
+            now=now,
+            policy=policy.lifecycle,
+            channels=channels,
+        ),
+    ),
+    Action.INACTIVE_MOVE.value: (
+        "an inactivity proposal",
+        lambda session, target, actor, now, policy, channels: decide_inactive(
+            session,
+            target,
+            actor,
+            decision=InactivityDecision.MOVED,
+            now=now,
+            policy=policy.lifecycle,
+            channels=channels,
+        ),
+    ),
+}
+
+
+def handle_admin_decision(
     ack: Callable[..., None],
     body: dict[str, Any],
     action: dict[str, Any],
@@ -162,46 +205,10 @@ def handle_renewal_decision(
     channels: Channels,
     deliver: Deliver,
 ) -> None:
-    """An admin moves a member who did not answer to alumni, or extends their deadline by a month."""
+    """An admin settles a non-answerer (Move to alumni / Extend a month) or an inactive committer (Keep / Move)."""
     actor = check_admin(session, person, channels.admins)
-    decided = decide_listed(
-        session,
-        button_id(action, "a recommitment"),
-        actor,
-        extend=action.get("action_id") == Action.RENEWAL_EXTEND.value,
-        now=now,
-        policy=policy,
-    )
-    ack()
-    deliver(decided.keys)
-    _tell(respond, body, decided.confirmation)
-
-
-def handle_inactivity_decision(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Callable[..., Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    policy: Policy,
-    channels: Channels,
-    deliver: Deliver,
-) -> None:
-    """An admin keeps a committer proposed as inactive (for a while) or moves them to alumni."""
-    actor = check_admin(session, person, channels.admins)
-    decided = decide_inactive(
-        session,
-        button_id(action, "an inactivity proposal"),
-        actor,
-        decision=InactivityDecision.KEPT
-        if action.get("action_id") == Action.INACTIVE_KEEP.value
-        else InactivityDecision.MOVED,
-        now=now,
-        policy=policy.lifecycle,
-        channels=channels,
-    )
+    what, decide = ADMIN_DECISIONS[str(action.get("action_id"))]
+    decided = decide(session, button_id(action, what), actor, now, policy, channels)
     ack()
     deliver(decided.keys)
     _tell(respond, body, decided.confirmation)
@@ -214,7 +221,5 @@ def register(app: App) -> None:
     app.view(ViewId.QUIET_SETTINGS.value)(handle_quiet_settings_submission)
     app.action(Action.RENEWAL_RECOMMIT.value)(handle_renewal_answer)
     app.action(Action.RENEWAL_STEP_DOWN.value)(handle_renewal_answer)
-    app.action(Action.RENEWAL_MOVE.value)(handle_renewal_decision)
-    app.action(Action.RENEWAL_EXTEND.value)(handle_renewal_decision)
-    app.action(Action.INACTIVE_KEEP.value)(handle_inactivity_decision)
-    app.action(Action.INACTIVE_MOVE.value)(handle_inactivity_decision)
+    for action_id in ADMIN_DECISIONS:
+        app.action(action_id)(handle_admin_decision)

@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import REASON_MAX
+from bot.views.inputs import text_field
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person
 
@@ -95,30 +96,11 @@ def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> Vie
                     "repositories. Committers vote on it like on a nomination, over a shorter comment period."
                 )
             ),
-            InputBlock(
-                block_id=Input.GITHUB.value,
-                label="Their GitHub handle",
-                element=PlainTextInputElement(
-                    action_id=Input.GITHUB.value, initial_value=person.github, max_length=100
-                ),
+            text_field(Input.GITHUB, "Their GitHub handle", initial=person.github, max_length=100),
+            text_field(
+                Input.REPOS, "More repositories (org/repo, separated by spaces)", initial=repos or None
             ),
-            InputBlock(
-                block_id=Input.REPOS.value,
-                label="More repositories (org/repo, separated by spaces)",
-                element=PlainTextInputElement(
-                    action_id=Input.REPOS.value, initial_value=repos or None, max_length=1000
-                ),
-            ),
-            InputBlock(
-                block_id=Input.REASON.value,
-                label="Why",
-                element=PlainTextInputElement(
-                    action_id=Input.REASON.value,
-                    multiline=True,
-                    initial_value=reason or None,
-                    max_length=REASON_MAX,
-                ),
-            ),
+            text_field(Input.REASON, "Why", multiline=True, initial=reason or None, max_length=REASON_MAX),
         ],
     )
 
