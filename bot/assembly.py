@@ -23,10 +23,19 @@ from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.business_hours import WorkingHours
 from bot.services.github_api import GitHubApi, GitHubConnect
-from bot.services.policy import Channels, EscalationPolicy, GitHubConfig, NominationRules, Policy, SlaPolicy
+from bot.services.policy import (
+    Channels,
+    EscalationPolicy,
+    GitHubConfig,
+    LifecyclePolicy,
+    NominationRules,
+    Policy,
+    SlaPolicy,
+)
 from bot.settings import Settings
 from bot.slack import SlackDirectory, SlackMessenger, make_client
 from storage.db import make_engine, make_session_factory
+from storage.models import RenewalAudience
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -49,7 +58,11 @@ def build_policy(settings: Settings) -> Policy:
             resolve_after=dt.timedelta(days=settings.escalation_resolve_days),
             hours=hours,
         ),
-        nomination=NominationRules(days=settings.nomination_days, min_yes=settings.nomination_min_yes),
+        nomination=NominationRules(
+            days=settings.nomination_days,
+            min_yes=settings.nomination_min_yes,
+            expansion_days=settings.expansion_days,
+        ),
         expiry_reminder_days=tuple(settings.expiry_reminder_days),
         github=GitHubConfig(
             review_label=settings.review_label,
@@ -59,6 +72,20 @@ def build_policy(settings: Settings) -> Policy:
             max_removals=settings.access_max_removals,
             owners=tuple(settings.github_owners),
         ),
+        lifecycle=build_lifecycle_policy(settings),
+    )
+
+
+def build_lifecycle_policy(settings: Settings) -> LifecyclePolicy:
+    """Return the yearly cycle's allowances from the settings."""
+    opens = [
+        (RenewalAudience.INDIVIDUALS, settings.renewal_individuals),
+        (RenewalAudience.ORGANIZATIONS, settings.renewal_organizations),
+    ]
+    return LifecyclePolicy(
+        inactive_days=settings.inactive_days,
+        renewal_days=settings.renewal_days,
+        renewal_opens=tuple((audience, *when) for audience, when in opens if when is not None),
     )
 
 

@@ -653,3 +653,7 @@ def doctor(
 def main() -> None:
     """Entry point of the `ccbot` console script."""
     app()
+
+
+# The yearly cycle's commands (renewal, agreements, alumni, activity) register themselves on `app`.
+from bot import cli_lifecycle  # noqa: E402, F401

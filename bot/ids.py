@@ -36,11 +36,13 @@ COMMAND_HELP: dict[Command, tuple[str, str]] = {
     ),
     Command.NOMINATE: (
         "@person org/repo... [reason]",
-        "establish phase on: nominate someone for core committer rights; committers vote in a thread",
+        "establish phase on: nominate someone for core committer rights (or, naming a committer, more "
+        "repositories for them); committers vote in a thread",
     ),
     Command.ADMIN: (
         "",
-        "admins: set the phase, record agreements, assign champions, add, edit or remove people, open a retro",
+        "admins: set the phase, record, renew or revoke agreements, assign champions, add, edit, remove or "
+        "reinstate people, open a retro",
     ),
     Command.OWNERS: (
         "org/repo [path]",
@@ -80,6 +82,9 @@ class ViewId(StrEnum):
     ADMIN_REMOVE = "admin_remove"
     ADMIN_AWAY = "admin_away"
     ADMIN_RETRO = "admin_retro"
+    ADMIN_REINSTATE = "admin_reinstate"
+    ADMIN_AGREEMENT_CHANGE = "admin_agreement_change"
+    QUIET_SETTINGS = "quiet_settings"
 
 
 class Input(StrEnum):
@@ -119,6 +124,10 @@ class Input(StrEnum):
     RETRO_NAME = "retro_name"
     RETRO_CLOSES = "retro_closes"
     RETRO_AUDIENCE = "retro_audience"
+    PAUSE_UNTIL = "pause_until"
+    OWN_HOURS = "own_hours"
+    AGREEMENT_ACTION = "agreement_action"
+    EFFECTIVE = "effective"
 
 
 class Action(StrEnum):
@@ -143,3 +152,11 @@ class Action(StrEnum):
     HOME_PAGE = "home_page"
     TAKE_REVIEW = "github_review_take"
     PASS_REVIEW = "github_review_pass"  # noqa: S105 - an action id, not a password
+    SNOOZE = "reminder_snooze"
+    QUIET_SETTINGS = "quiet_settings"
+    RENEWAL_RECOMMIT = "renewal_recommit"
+    RENEWAL_STEP_DOWN = "renewal_step_down"
+    RENEWAL_MOVE = "renewal_move_to_alumni"
+    RENEWAL_EXTEND = "renewal_extend"
+    INACTIVE_KEEP = "inactive_keep"
+    INACTIVE_MOVE = "inactive_move"

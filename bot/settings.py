@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
         default=(30, 14, 7, 1), alias="CCBOT_EXPIRY_REMINDER_DAYS"
     )
+    expansion_days: int = Field(default=7, ge=1, le=90, alias="CCBOT_EXPANSION_DAYS")
+    inactive_days: int = Field(default=183, ge=30, le=3650, alias="CCBOT_INACTIVE_DAYS")
+    renewal_days: int = Field(default=30, ge=7, le=120, alias="CCBOT_RENEWAL_DAYS")
+    # Month and day on which a yearly recommitment round opens by itself; unset: only `ccbot renewal open`.
+    renewal_individuals: Annotated[tuple[int, int] | None, NoDecode] = Field(
+        default=None, alias="CCBOT_RENEWAL_INDIVIDUALS"
+    )
+    renewal_organizations: Annotated[tuple[int, int] | None, NoDecode] = Field(
+        default=None, alias="CCBOT_RENEWAL_ORGANIZATIONS"
+    )
     # None: text when stderr is a terminal, JSON lines otherwise (decided when logging is configured).
     log_format: Literal["text", "json"] | None = Field(default=None, alias="CCBOT_LOG_FORMAT")
 
@@ -114,6 +124,24 @@ class Settings(BaseSettings):
         if not days or days[-1] < 1:
             raise ValueError("must be whole days before expiry, each at least 1, like 30,14,7,1")
         return tuple(days)
+
+    @field_validator("renewal_individuals", "renewal_organizations", mode="before")
+    @classmethod
+    def _parse_month_day(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        text = value.strip().lower()
+        if text in {"", "off", "none"}:
+            return None
+        match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
+        if not match:
+            raise ValueError("must be a month and day like 01-05 (or off)")
+        month, day = int(match[1]), int(match[2])
+        try:
+            dt.date(2028, month, day)  # a leap year, so 02-29 is accepted (it opens on 02-28 in other years)
+        except ValueError:
+            raise ValueError(f"{value.strip()!r} is not a month and day like 01-05") from None
+        return (month, day)
 
     @field_validator("working_hours", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
 from storage.db import UTCDateTime
@@ -92,6 +93,16 @@ class OutboxStatus(enum.StrEnum):
 def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     """Return a Column for a timezone-aware UTC timestamp."""
     return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def enum_column(enum_type: type[enum.StrEnum], *, nullable: bool = False) -> Any:
+    """Return a Column holding an enum by its value, as a plain string (no database enum type to migrate)."""
+    return Column(
+        SAEnum(
+            enum_type, native_enum=False, length=16, values_callable=lambda kinds: [k.value for k in kinds]
+        ),
+        nullable=nullable,
+    )
 
 
 class Organization(SQLModel, table=True):
@@ -622,6 +633,11 @@ class Nomination(SQLModel, table=True):
     closes_at: dt.datetime = Field(sa_column=utc_column(index=True))
     state: str = Field(default=NominationState.OPEN.value, max_length=16)
     closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    expands_person_id: int | None = Field(
+        default=None,
+        sa_column=_person_fk(),
+        description="set: a rights expansion for this existing committer, not a new nominee",
+    )
 
 
 class NominationVote(SQLModel, table=True):
@@ -778,3 +794,189 @@ class AccessChange(SQLModel, table=True):
     reason: str = Field(default="", max_length=300)
     result: str = Field(max_length=16, description="added | invited | removed | failed")
     error: str | None = Field(default=None, max_length=500)
+
+
+# -- the program's yearly life: activity, reminders' quiet, renewals, agreement history, inactivity -----------
+
+
+class Activity(SQLModel, table=True):
+    """One sign of a person's activity (a question, a vote, a retro answer, a merge or a review), recorded once."""
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "kind", "ref", name="uq_activity_person_kind_ref"),
+        Index("ix_activity_person_at", "person_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=_person_fk(nullable=False, ondelete="CASCADE"))
+    kind: str = Field(
+        max_length=32, description="question, vote, retro, recommitted, reinstated, merge, review, ..."
+    )
+    at: dt.datetime = Field(sa_column=utc_column())
+    ref: str = Field(max_length=255, description="what the activity was about, e.g. question:12 or a PR URL")
+
+
+class ReminderPreference(SQLModel, table=True):
+    """A person's own quiet: reminders paused until a date, and working hours of their own for reminders."""
+
+    __tablename__ = "reminder_preference"
+
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )
+    paused_until: dt.date | None = Field(default=None, description="reminders resume on this day")
+    hours_start: dt.time | None = None
+    hours_end: dt.time | None = None
+    updated_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class ReminderHold(SQLModel, table=True):
+    """A reminder DM held back in the outbox: snoozed by its recipient, or waiting for their quiet to end."""
+
+    __tablename__ = "reminder_hold"
+
+    key: str = Field(primary_key=True, max_length=255, description="the held outbox message's key")
+    person_id: int = Field(sa_column=_person_fk(nullable=False, index=True, ondelete="CASCADE"))
+    due_at: dt.datetime = Field(sa_column=utc_column(), description="when it would go out without any quiet")
+    snoozed_from: str | None = Field(
+        default=None, max_length=255, description="the reminder this one repeats"
+    )
+    created_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class RenewalAudience(enum.StrEnum):
+    """Who a yearly recommitment round asks: committers themselves, or the organisations' contacts."""
+
+    INDIVIDUALS = "individuals"
+    ORGANIZATIONS = "organizations"
+
+
+class RenewalAnswer(enum.StrEnum):
+    """What a committer (or an organisation) answered in a recommitment round."""
+
+    PENDING = "pending"
+    RECOMMITTED = "recommitted"
+    STEPPED_DOWN = "stepped_down"
+
+
+class RenewalOutcome(enum.StrEnum):
+    """What came of a member of a round once its deadline passed (or an admin acted)."""
+
+    RECOMMITTED = "recommitted"
+    ALUMNI = "alumni"
+    AGREEMENT_ENDED = "agreement_ended"
+    LISTED = "listed"
+    EXTENDED = "extended"
+
+
+class Renewal(SQLModel, table=True):
+    """A yearly recommitment round (OEP-54: organisations in December, individuals in January)."""
+
+    __table_args__ = (UniqueConstraint("year", "audience", name="uq_renewal_year_audience"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    audience: RenewalAudience = Field(sa_column=enum_column(RenewalAudience))
+    opened_at: dt.datetime = Field(sa_column=utc_column())
+    closes_at: dt.datetime = Field(sa_column=utc_column(index=True))
+    opened_by: str = Field(default="", max_length=100)
+    closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class RenewalMember(SQLModel, table=True):
+    """One committer (or organisation) asked in a round, its answer, and what came of it after its deadline."""
+
+    __tablename__ = "renewal_member"
+    __table_args__ = (
+        UniqueConstraint("renewal_id", "person_id", name="uq_renewal_member_person"),
+        UniqueConstraint("renewal_id", "organization_id", name="uq_renewal_member_organization"),
+        CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="renewal_member_has_one"),
+        Index("ix_renewal_member_due", "settled_at", "deadline"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    renewal_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("renewal.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    person_id: int | None = Field(default=None, sa_column=_person_fk(ondelete="CASCADE"))
+    organization_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("organization.id", ondelete="CASCADE"))
+    )
+    contact_id: int | None = Field(default=None, sa_column=_person_fk(), description="who is asked")
+    invited_at: dt.datetime = Field(sa_column=utc_column())
+    deadline: dt.datetime = Field(sa_column=utc_column())
+    answer: RenewalAnswer = Field(default=RenewalAnswer.PENDING, sa_column=enum_column(RenewalAnswer))
+    answered_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    answered_by_id: int | None = Field(default=None, sa_column=_person_fk())
+    settled_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    outcome: RenewalOutcome | None = Field(default=None, sa_column=enum_column(RenewalOutcome, nullable=True))
+    extensions: int = Field(default=0)
+    followup_on: dt.date | None = Field(
+        default=None, description="the deadline it was listed for the admins at"
+    )
+
+
+class AgreementAction(enum.StrEnum):
+    """A change in an agreement's history."""
+
+    RECORDED = "recorded"
+    RENEWED = "renewed"
+    REVOKED = "revoked"
+    INVALIDATED = "invalidated"
+
+
+class AgreementEvent(SQLModel, table=True):
+    """One entry of an agreement's history: recorded, renewed, revoked or invalidated; never changed after."""
+
+    __tablename__ = "agreement_event"
+    __table_args__ = (
+        CheckConstraint(
+            "(person_id IS NULL) <> (organization_id IS NULL)", name="agreement_event_has_one_holder"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agreement_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("agreement.id", ondelete="SET NULL"), index=True),
+    )
+    person_id: int | None = Field(default=None, sa_column=_person_fk(index=True, ondelete="CASCADE"))
+    organization_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("organization.id", ondelete="CASCADE"), index=True),
+    )
+    kind: AgreementKind = Field(sa_column=enum_column(AgreementKind))
+    action: AgreementAction = Field(sa_column=enum_column(AgreementAction))
+    effective_on: dt.date
+    signed_on: dt.date | None = None
+    expires_on: dt.date | None = Field(default=None, description="the agreement's end after this change")
+    previous_expires_on: dt.date | None = Field(default=None, description="its end before this change")
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    recorded_by: str = Field(max_length=100)
+    recorded_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class InactivityDecision(enum.StrEnum):
+    """What an admin decided about a committer proposed as inactive."""
+
+    KEPT = "kept"
+    MOVED = "moved"
+
+
+class InactivityProposal(SQLModel, table=True):
+    """A committer proposed to the admins as inactive in one week's review, and the admins' decision."""
+
+    __tablename__ = "inactivity_proposal"
+    __table_args__ = (UniqueConstraint("person_id", "period", name="uq_inactivity_proposal_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=_person_fk(nullable=False, index=True, ondelete="CASCADE"))
+    period: str = Field(max_length=16, description="the ISO week of the review, e.g. 2026-W50")
+    proposed_at: dt.datetime = Field(sa_column=utc_column())
+    last_active_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    decision: InactivityDecision | None = Field(
+        default=None, sa_column=enum_column(InactivityDecision, nullable=True)
+    )
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    kept_until: dt.date | None = Field(default=None, description="not proposed again before this day")

@@ -21,10 +21,13 @@ from bot.services import (
     deployments,
     escalations,
     github,
+    membership,
     nominations,
     owners,
     questions,
+    quiet,
     reminders,
+    renewals,
     retros,
     sla,
 )
@@ -32,7 +35,17 @@ from bot.services.digest import queue_weekly_digest
 from bot.services.outbox import Messenger, deliver_pending
 from bot.services.policy import Channels, Policy
 from bot.slack_standin import SlackStandIn
-from storage.models import NoticeState, OutboxMessage, OutboxStatus, Phase, RetroAudience
+from storage.models import (
+    InactivityDecision,
+    InactivityProposal,
+    NoticeState,
+    OutboxMessage,
+    OutboxStatus,
+    Phase,
+    RenewalAnswer,
+    RenewalMember,
+    RetroAudience,
+)
 from tests.conftest import NOW, ROOT, load_pilot, make_bot, run_at
 from tests.flows import CHANNELS, ask, escalate, person
 from tests.test_github_hook import pr_payload
@@ -225,6 +238,86 @@ def _review_passed(session: Session, slack: Messenger) -> object:
     return github.pass_review(session, card.id, card.reviewer, now=NOW, channels=CHANNELS)
 
 
+def _open_renewal(session: Session, slack: Messenger) -> object:
+    return renewals.open_renewal(
+        session,
+        year=2027,
+        who="individuals",
+        closes_on=NOW.date() + dt.timedelta(days=20),
+        now=NOW,
+        actor="test",
+        policy=POLICY,
+    )
+
+
+def _renewal_deadline(session: Session, slack: Messenger) -> object:
+    opened = _open_renewal(session, slack)
+    assert isinstance(opened, renewals.Opened)
+    deliver_pending(session, slack, now=NOW, keys=opened.keys)
+    braden = person(session, "bradenmacdonald")
+    member = next(m for m in session.exec(select(RenewalMember)).all() if m.person_id == braden.id)
+    renewals.answer_renewal(session, member.id or 0, braden, answer=RenewalAnswer.STEPPED_DOWN, now=NOW)
+    return renewals.settle_due(session, now=NOW + dt.timedelta(days=21), channels=CHANNELS)
+
+
+def _renewal_extended(session: Session, slack: Messenger) -> object:
+    _renewal_deadline(session, slack)
+    deliver_pending(session, slack, now=NOW + dt.timedelta(days=21))
+    zia = person(session, "ziafazal")
+    member = next(m for m in session.exec(select(RenewalMember)).all() if m.person_id == zia.id)
+    return renewals.decide_listed(
+        session,
+        member.id or 0,
+        person(session, "cc-coordinator"),
+        extend=True,
+        now=NOW + dt.timedelta(days=22),
+        policy=POLICY,
+    )
+
+
+def _inactivity_review(session: Session, slack: Messenger) -> object:
+    membership.review_inactive(session, now=NOW, policy=POLICY.lifecycle, channels=CHANNELS)
+    return membership.review_inactive(
+        session, now=NOW + dt.timedelta(days=200), policy=POLICY.lifecycle, channels=CHANNELS
+    )
+
+
+def _inactivity_decision(session: Session, slack: Messenger) -> object:
+    _inactivity_review(session, slack)
+    deliver_pending(session, slack, now=NOW + dt.timedelta(days=200))
+    proposal = session.exec(select(InactivityProposal)).first()
+    assert proposal is not None
+    return membership.decide_inactive(
+        session,
+        proposal.id or 0,
+        person(session, "cc-coordinator"),
+        decision=InactivityDecision.MOVED,
+        now=NOW + dt.timedelta(days=200),
+        policy=POLICY.lifecycle,
+        channels=CHANNELS,
+    )
+
+
+def _reinstate(session: Session, slack: Messenger) -> object:
+    admin_person = person(session, "cc-coordinator")
+    retired = membership.retire(
+        session, admin_person, github="regisb", reason="left", now=NOW, channels=CHANNELS
+    )
+    deliver_pending(session, slack, now=NOW, keys=retired.keys)
+    return membership.reinstate(session, admin_person, github="regisb", now=NOW, channels=CHANNELS)
+
+
+def _snooze(session: Session, slack: Messenger) -> object:
+    reminders.queue_onboarding_reminders(
+        session, now=dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC), hours=POLICY.hours
+    )
+    deliver_pending(session, slack, now=NOW)
+    reminder = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "onboarding")).one()
+    return quiet.snooze(
+        session, person(session, "idegtiarov"), key=reminder.key, choice=quiet.SnoozeChoice.MONDAY, now=NOW
+    )
+
+
 SCENARIOS: dict[str, Decision] = {
     "merge notice": _merge_notice,
     "merge notice in a question's thread": _merge_in_thread,
@@ -246,6 +339,13 @@ SCENARIOS: dict[str, Decision] = {
     "reassign": _reassign,
     "expiry reminders": _expiry,
     "weekly digest": _digest,
+    "renewal opened": _open_renewal,
+    "renewal deadline": _renewal_deadline,
+    "renewal extended": _renewal_extended,
+    "inactivity review": _inactivity_review,
+    "inactivity decision": _inactivity_decision,
+    "reinstate": _reinstate,
+    "snooze": _snooze,
 }
 
 

@@ -316,6 +316,7 @@ def test_forged_buttons_are_refused_never_a_5xx(served: Served) -> None:
     prefixed = {
         Action.ADMIN_OPEN: [ViewId.ADMIN_PHASE.value, "forged"],
         Action.HOME_PAGE: ["next", "prev", "x"],
+        Action.SNOOZE: ["1d", "forged"],
     }
     action_ids = [f"{a.value}:{tail}" for a, tails in prefixed.items() for tail in tails]
     action_ids += [a.value for a in Action if a not in prefixed]

@@ -2,6 +2,28 @@
 
 from __future__ import annotations
 
-from bot.handlers import admin, escalations, github, nominations, notices, owners, questions, retros, status
+from bot.handlers import (
+    admin,
+    escalations,
+    github,
+    lifecycle,
+    nominations,
+    notices,
+    owners,
+    questions,
+    retros,
+    status,
+)
 
-HANDLER_MODULES = (status, questions, escalations, notices, owners, retros, nominations, admin, github)
+HANDLER_MODULES = (
+    status,
+    questions,
+    escalations,
+    notices,
+    owners,
+    retros,
+    nominations,
+    admin,
+    github,
+    lifecycle,
+)

@@ -17,10 +17,14 @@ from sqlmodel import Session
 from bot.handlers.state import checked_values, selected_date, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Input, ViewId
 from bot.services import admin as service
+from bot.services.agreements import change_agreement
 from bot.services.errors import FieldErrors, UserError
+from bot.services.membership import reinstate
 from bot.services.policy import Channels, PhasePolicy, current_policy
 from bot.views import admin as views
-from storage.models import AgreementKind, Person, Phase, RetroAudience
+from bot.views import agreements as agreement_views
+from bot.views import membership as membership_views
+from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
 Deliver = Callable[[tuple[str, ...]], None]
 Fields = dict[str, Any]
@@ -93,6 +97,24 @@ def _away_fields(view: dict[str, Any]) -> Fields:
     return {"github": text_value(view, Input.GITHUB), "until": _date(view, Input.AWAY_UNTIL)}
 
 
+def _reinstate_fields(view: dict[str, Any]) -> Fields:
+    return {"github": text_value(view, Input.GITHUB), "reason": text_value(view, Input.REASON)}
+
+
+def _agreement_change_fields(view: dict[str, Any]) -> Fields:
+    return {
+        "action": AgreementAction(
+            selected_value(view, Input.AGREEMENT_ACTION) or AgreementAction.RENEWED.value
+        ),
+        "holder": text_value(view, Input.HOLDER),
+        "kind": AgreementKind(selected_value(view, Input.KIND) or AgreementKind.INDIVIDUAL.value),
+        "signed_on": _date(view, Input.SIGNED),
+        "expires_on": _date(view, Input.EXPIRES),
+        "effective_on": _date(view, Input.EFFECTIVE),
+        "reason": text_value(view, Input.REASON),
+    }
+
+
 def _retro_fields(view: dict[str, Any]) -> Fields:
     closes = _date(view, Input.RETRO_CLOSES)
     if closes is None:
@@ -140,6 +162,20 @@ FORMS: dict[ViewId, AdminForm] = {
         AdminForm(ViewId.ADMIN_AWAY, "Mark someone away", views.away_modal, _away_fields, service.mark_away),
         AdminForm(
             ViewId.ADMIN_RETRO, "Open a retro", views.open_retro_modal, _retro_fields, service.open_retro_for
+        ),
+        AdminForm(
+            ViewId.ADMIN_AGREEMENT_CHANGE,
+            "Renew, revoke or invalidate an agreement",
+            agreement_views.change_modal,
+            _agreement_change_fields,
+            change_agreement,
+        ),
+        AdminForm(
+            ViewId.ADMIN_REINSTATE,
+            "Reinstate an alumnus",
+            membership_views.reinstate_modal,
+            _reinstate_fields,
+            reinstate,
         ),
     ]
 }

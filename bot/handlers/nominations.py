@@ -14,9 +14,9 @@ from sqlmodel import Session
 from bot.handlers.state import button_id, selected_user, text_value
 from bot.ids import Action, Command, Input, ViewId
 from bot.services.errors import FieldErrors
-from bot.services.nominations import cast_vote, check_can_nominate, open_nomination
+from bot.services.nominations import cast_vote, check_can_nominate, expansion_candidate, open_nomination
 from bot.services.policy import Channels, Policy
-from bot.views.nominations import nominate_modal
+from bot.views.nominations import expansion_modal, nominate_modal
 from storage.models import Person
 
 Deliver = Callable[[tuple[str, ...]], None]
@@ -47,11 +47,16 @@ def open_nominate_modal(
     person: Person | None,
     channels: Channels,
 ) -> None:
-    """Open the nomination modal (establish phase on), pre-filled from the command's text."""
+    """Open the nomination modal (establish phase on), pre-filled from the command's text; naming an active
+    committer opens a proposal of more repositories for them instead."""
     check_can_nominate(session, person, channels=channels)
     ack()
     user_id, repos, reason = split_nominate_text(command.get("text") or "")
-    view = nominate_modal(slack_user=user_id, repos=repos, reason=reason)
+    committer = expansion_candidate(session, user_id)
+    if committer is not None:
+        view = expansion_modal(committer, repos=repos, reason=reason)
+    else:
+        view = nominate_modal(slack_user=user_id, repos=repos, reason=reason)
     client.views_open(trigger_id=command["trigger_id"], view=view)
 
 

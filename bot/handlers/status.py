@@ -15,7 +15,7 @@ from bot.ids import Action, Command, Event
 from bot.services import status
 from bot.services.activity import get_activity
 from bot.services.home import build_home
-from bot.services.policy import Channels
+from bot.services.policy import Channels, Policy
 from bot.services.roster import get_profile, list_admins
 from bot.views.home import home_blocks, paged_home
 from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
@@ -55,11 +55,12 @@ def _publish(
     now: dt.datetime,
     channels: Channels,
     page: int,
+    policy: Policy,
 ) -> None:
     if person is None or person.id is None:
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), channels.admins))
     else:
-        blocks = home_blocks(build_home(session, person.id, now=now), now=now)
+        blocks = home_blocks(build_home(session, person.id, now=now, policy=policy), now=now)
     client.views_publish(user_id=user_id, view=paged_home(blocks, page))
 
 
@@ -70,11 +71,12 @@ def publish_home(
     person: Person | None,
     now: dt.datetime,
     channels: Channels,
+    policy: Policy,
 ) -> None:
     """Publish the first page of the Home tab for whoever opened it."""
     if event.get("tab", "home") != "home":
         return
-    _publish(client, event["user"], session, person, now, channels, page=1)
+    _publish(client, event["user"], session, person, now, channels, page=1, policy=policy)
 
 
 def handle_home_page_action(
@@ -86,13 +88,14 @@ def handle_home_page_action(
     person: Person | None,
     now: dt.datetime,
     channels: Channels,
+    policy: Policy,
 ) -> None:
     """Show another page of the Home tab."""
     ack()
     value = str(action.get("value") or "1")
     # A forged page number is page 1, never a huge offset.
     page = int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 1
-    _publish(client, body["user"]["id"], session, person, now, channels, page=page)
+    _publish(client, body["user"]["id"], session, person, now, channels, page=page, policy=policy)
 
 
 def is_direct_message(event: dict[str, Any]) -> bool:

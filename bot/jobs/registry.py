@@ -13,10 +13,12 @@ from bot.jobs.access_drift import access_drift
 from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
 from bot.jobs.escalation_reminders import escalation_reminders
 from bot.jobs.github_owners_sync import github_owners_sync
+from bot.jobs.inactivity_review import inactivity_review
 from bot.jobs.nomination_results import nomination_results
 from bot.jobs.onboarding_reminders import onboarding_reminders
 from bot.jobs.outbox_delivery import outbox_delivery
 from bot.jobs.question_nudges import question_nudges
+from bot.jobs.renewal_reminders import renewal_reminders
 from bot.jobs.retro_reminders import retro_reminders
 from bot.jobs.weekly_digest import weekly_digest
 from bot.metrics import timed_job
@@ -118,6 +120,19 @@ JOBS: dict[str, JobSpec] = {
             func=github_owners_sync,
             cron={"hour": "6", "minute": "0"},
             description="refreshes repository owners from catalog-info.yaml and CODEOWNERS on GitHub (CCBOT_GITHUB_OWNERS)",
+        ),
+        JobSpec(
+            name="renewal_reminders",
+            func=renewal_reminders,
+            cron={"minute": "25"},
+            description="opens scheduled recommitment rounds, reminds who has not answered, settles deadlines",
+        ),
+        JobSpec(
+            name="inactivity_review",
+            func=inactivity_review,
+            cron={"day_of_week": "mon", "hour": "8", "minute": "30"},
+            description="proposes to the admins the committers inactive for longer than CCBOT_INACTIVE_DAYS",
+            timezone_setting="digest_timezone",
         ),
         JobSpec(
             name="weekly_digest",

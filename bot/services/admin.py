@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.services.agreement_history import note_agreement
 from bot.services.areas import set_away
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
@@ -25,6 +26,7 @@ from bot.views import admin as views
 from storage import roster as store
 from storage.models import (
     Agreement,
+    AgreementAction,
     AgreementKind,
     ChampionAssignment,
     CommitGrant,
@@ -144,7 +146,7 @@ def record_agreement(
         org = store.get_organization(session, person.organization_id) if person.organization_id else None
         if org is None:
             raise FieldErrors({"holder": f"{person.github} has no organisation to hold an entity agreement."})
-        store.add_agreement(
+        agreement = store.add_agreement(
             session,
             Agreement(
                 kind=kind.value,
@@ -156,7 +158,7 @@ def record_agreement(
         )
         label = org.name
     else:
-        store.add_agreement(
+        agreement = store.add_agreement(
             session,
             Agreement(
                 kind=kind.value,
@@ -167,6 +169,7 @@ def record_agreement(
             ),
         )
         label = person.github
+    note_agreement(session, agreement, action=AgreementAction.RECORDED, actor=actor, now=now)
     # The committer whose standing this changes is told (and anyone else it moves), committed with the agreement.
     notices = status_change_messages(session, today=now.date())
     audit(session, now, actor, "agreement.recorded", label, kind=kind.value, expires=str(expires_on or ""))

@@ -10,8 +10,9 @@ from sqlmodel import Session
 from bot.services.deployments import ALERT_EVENTS
 from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit, post
-from bot.services.policy import Channels
+from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
+from bot.services.yearly import YearlyOverview, yearly_overview
 from bot.views import digest as views
 from storage import digest as store
 from storage import github as github_store
@@ -66,6 +67,7 @@ class Digest:
     reverted: int = 0
     time_to_revert: dt.timedelta | None = None
     github: dict[str, int] = field(default_factory=dict)
+    yearly: YearlyOverview | None = None
 
     @property
     def period(self) -> str:
@@ -74,8 +76,8 @@ class Digest:
         return f"{year}-W{week:02d}"
 
 
-def build_digest(session: Session, *, now: dt.datetime) -> Digest:
-    """Return the digest of the seven days before `now`."""
+def build_digest(session: Session, *, now: dt.datetime, lifecycle: LifecyclePolicy | None = None) -> Digest:
+    """Return the digest of the seven days before `now` (with the yearly cycle's rounds and inactivity)."""
     start = now - WEEK
     questions = store.question_numbers(session, start=start, end=now, percentiles=(0.5, 0.9))
     median, p90 = questions.percentiles
@@ -111,6 +113,7 @@ def build_digest(session: Session, *, now: dt.datetime) -> Digest:
         reverted=week.reverted,
         time_to_revert=_seconds(week.median_revert),
         github=github_store.activity_totals(session, since=start, until=now),
+        yearly=yearly_overview(session, now=now, policy=lifecycle or LifecyclePolicy()),
     )
 
 
@@ -123,10 +126,12 @@ def digest_recipients(session: Session) -> list[Person]:
     return roster_store.list_people_with_role(session, "manager")
 
 
-def queue_weekly_digest(session: Session, *, now: dt.datetime, channels: Channels) -> tuple[str, int]:
+def queue_weekly_digest(
+    session: Session, *, now: dt.datetime, channels: Channels, lifecycle: LifecyclePolicy | None = None
+) -> tuple[str, int]:
     """Queue this week's digest once per manager and for the digest channel (with the CSV when the table
     does not fit); return the week and how many messages were queued."""
-    digest = build_digest(session, now=now)
+    digest = build_digest(session, now=now, lifecycle=lifecycle)
     blocks = views.digest_blocks(digest)
     text = views.digest_text(digest)
     recipients = [(str(p.id), p.slack_user_id) for p in digest_recipients(session)]

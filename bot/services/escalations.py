@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.services.audit import audit
-from bot.services.business_hours import add_working_time, zone
+from bot.services.business_hours import WorkingHours, add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
 from bot.services.ladders import next_due_rung, take_rung
@@ -18,6 +18,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, 
 from bot.services.owners import REPO_NAME
 from bot.services.policy import Channels, EscalationPolicy
 from bot.services.questions import canonical_pr_url, get_card, parse_pr_url
+from bot.services.quiet import reminder
 from bot.views import escalations as views
 from storage import escalations as store
 from storage import questions as question_store
@@ -544,14 +545,27 @@ def list_due_escalation_steps(
     return due_steps
 
 
-def ladder_messages(due: DueEscalationStep, *, channels: Channels) -> list[Outgoing | None]:
-    """Return what one ladder step sends: a note in the post's thread, a DM to its target, or the overdue post."""
+def ladder_messages(
+    session: Session, due: DueEscalationStep, *, now: dt.datetime, channels: Channels, hours: WorkingHours
+) -> list[Outgoing | None]:
+    """Return what one ladder step sends: a note in the post's thread, a DM (with Snooze) to its target, or
+    the overdue post."""
     card = due.card
     parts = [card.id, due.step]
     thread_text, dm_text = views.ladder_texts(due)
     messages: list[Outgoing | None] = [reply(Kind.ESCALATION_STEP, parts, card.subject, thread_text)]
     if dm_text and due.target is not None:
-        messages.append(dm(Kind.ESCALATION_STEP, [*parts, due.target.id], due.target.slack_user_id, dm_text))
+        messages.append(
+            reminder(
+                session,
+                Kind.ESCALATION_STEP,
+                [*parts, due.target.id],
+                due.target,
+                dm_text,
+                now=now,
+                hours=hours,
+            )
+        )
     if due.overdue:
         messages.append(
             post(Kind.ESCALATION_STEP, [*parts, "digest"], channels.digest, views.overdue_post(due))
@@ -560,7 +574,7 @@ def ladder_messages(due: DueEscalationStep, *, channels: Channels) -> list[Outgo
 
 
 def take_escalation_step(
-    session: Session, due: DueEscalationStep, *, now: dt.datetime, channels: Channels
+    session: Session, due: DueEscalationStep, *, now: dt.datetime, channels: Channels, hours: WorkingHours
 ) -> bool:
     """Record a ladder step and queue its messages in one transaction; False when already taken."""
     target = due.target.github if due.target else ""
@@ -573,7 +587,7 @@ def take_escalation_step(
     return take_rung(
         session,
         recorded=recorded,
-        messages=ladder_messages(due, channels=channels) if recorded else [],
+        messages=ladder_messages(session, due, now=now, channels=channels, hours=hours) if recorded else [],
         now=now,
         action="escalation.ladder",
         subject=due.card.subject,
@@ -586,6 +600,6 @@ def take_due_escalation_steps(
 ) -> int:
     """Take every unresolved escalation's due ladder step once (with its messages); return how many."""
     return sum(
-        take_escalation_step(session, due, now=now, channels=channels)
+        take_escalation_step(session, due, now=now, channels=channels, hours=policy.hours)
         for due in list_due_escalation_steps(session, now=now, policy=policy)
     )

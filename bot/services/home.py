@@ -11,8 +11,10 @@ from sqlmodel import Session
 from bot.services.activity import Activity, get_activity, permalinks
 from bot.services.digest import Digest, Expiring, build_digest
 from bot.services.keys import Subject
+from bot.services.policy import Policy
 from bot.services.reminders import OnboardingGaps
 from bot.services.roster import Profile, get_profile
+from bot.services.yearly import YearlyHome, yearly_home
 from storage import escalations as escalation_store
 from storage import roster as roster_store
 from storage.models import Escalation, Person, Role
@@ -37,6 +39,7 @@ class HomeData:
     digest: Digest | None = None
     overdue: list[Escalation] = field(default_factory=list)
     health: RosterHealth | None = None
+    yearly: YearlyHome | None = None
 
     @property
     def roles(self) -> set[str]:
@@ -44,13 +47,17 @@ class HomeData:
         return set(self.profile.roles)
 
 
-def build_home(session: Session, person_id: int, *, now: dt.datetime) -> HomeData:
+def build_home(
+    session: Session, person_id: int, *, now: dt.datetime, policy: Policy | None = None
+) -> HomeData:
     """Return the App Home data for a person, with the sections their roles call for."""
     profile = get_profile(session, person_id, today=now.date())
     data = HomeData(profile=profile, activity=get_activity(session, person_id, now=now))
+    policy = policy or Policy()
+    data.yearly = yearly_home(session, profile.person, now=now, policy=policy)
     roles = set(profile.roles)
     if roles & {Role.MANAGER.value, Role.ADMIN.value}:
-        data.digest = build_digest(session, now=now)
+        data.digest = build_digest(session, now=now, lifecycle=policy.lifecycle)
         data.overdue = escalation_store.list_overdue_escalations(session)
         data.activity.links.update(permalinks(session, [Subject.escalation(e.id or 0) for e in data.overdue]))
     if Role.ADMIN.value in roles:

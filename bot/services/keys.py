@@ -52,6 +52,17 @@ class Kind(enum.StrEnum):
     GITHUB_REVIEW_REQUESTED = "gh-review-requested"
     ACCESS_DRIFT = "access-drift"
     ACCESS_APPLY = "access-apply"
+    SNOOZED = "snoozed"
+    RENEWAL_INVITE = "renewal-invite"
+    RENEWAL_REMINDER = "renewal-reminder"
+    RENEWAL_EXTENDED = "renewal-extended"
+    RENEWAL_FOLLOWUP = "renewal-followup"
+    RENEWAL_THANKS = "renewal-thanks"
+    RENEWAL_ENDED = "renewal-ended"
+    INACTIVE_REVIEW = "inactive-review"
+    ALUMNI = "alumni"
+    REINSTATED = "reinstated"
+    EXPANSION_GRANTED = "expansion-granted"
 
 
 class Subject:
@@ -91,6 +102,26 @@ class Subject:
     def review_ask(ask_id: int, person_id: int) -> str:
         """The DM asking one committer to review a labelled pull request (Take it / Pass it on)."""
         return f"review-ask:{ask_id}:{person_id}"
+
+    @staticmethod
+    def renewal_followup(renewal_id: int, on: object, chunk: int, admin: str) -> str:
+        """One admin's copy of (part of) the list of a round's members who did not answer by a deadline."""
+        return f"{Subject.renewal_followup_prefix(renewal_id, on)}{chunk}:{admin}"
+
+    @staticmethod
+    def renewal_followup_prefix(renewal_id: int, on: object) -> str:
+        """What every copy of one round's list for one deadline starts with."""
+        return f"renewal-followup:{renewal_id}:{on}:"
+
+    @staticmethod
+    def inactivity_review(period: str, chunk: int, admin: str) -> str:
+        """One admin's copy of (part of) a week's list of committers proposed as inactive."""
+        return f"{Subject.inactivity_review_prefix(period)}{chunk}:{admin}"
+
+    @staticmethod
+    def inactivity_review_prefix(period: str) -> str:
+        """What every copy of one week's inactivity list starts with."""
+        return f"inactive-review:{period}:"
 
 
 def message_key(kind: Kind | str, *parts: object) -> str:

@@ -15,6 +15,7 @@ from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
+from bot.services.lifecycle import ActivityKind, record_activity
 from bot.services.limits import REASON_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
@@ -77,6 +78,13 @@ class NominationCard:
     created: Person | None = None
     champions: list[Person] = field(default_factory=list)
     posting: SlackPosting | None = None
+    expands: Person | None = None
+    granted: list[str] = field(default_factory=list)
+
+    @property
+    def is_expansion(self) -> bool:
+        """Whether this proposes more repositories for an existing committer rather than a new one."""
+        return self.nomination.expands_person_id is not None
 
     @property
     def id(self) -> int:
@@ -146,21 +154,27 @@ def open_nomination(
     sponsor = check_can_nominate(session, person, channels=channels)
     handle = github.strip().lstrip("@")
     errors: dict[str, str] = {}
+    expands: Person | None = None
     if not handle or " " in handle:
         errors["github"] = "Give the nominee's GitHub handle."
     else:
         existing = roster_store.get_person_by_github(session, handle)
-        if existing is not None:
+        if existing is not None and _is_active_committer(session, existing):
+            # An existing active committer: a proposal for more repositories, never a new identity or roles.
+            expands = existing
+            if existing.id == sponsor.id:
+                errors["github"] = "Ask another committer to propose more repositories for you."
+        elif existing is not None:
             # A nomination names someone new: an approval must never relink or re-role an existing person.
             errors["github"] = (
-                f"{existing.github} is already on the roster; a nomination is for someone new. "
-                "A program admin changes an existing person's rights with `/cc-admin`."
+                f"{existing.github} is already on the roster but not an active committer; a nomination is for "
+                "someone new. A program admin changes an existing person's rights with `/cc-admin`."
             )
-        elif store.find_open_nomination(session, handle) is not None:
-            errors["github"] = f"{handle} already has an open nomination."
+        if store.find_open_nomination(session, handle) is not None:
+            errors["github"] = f"{handle} already has an open nomination or proposal."
     if slack_user_id:
         holder = roster_store.get_person_by_slack_id(session, slack_user_id)
-        if holder is not None:
+        if holder is not None and (expands is None or holder.id != expands.id):
             errors["slack"] = (
                 f"That Slack user is already {holder.github} on the roster; nominate someone new."
             )
@@ -170,6 +184,14 @@ def open_nomination(
         errors["repos"] = "Name the repositories (org/repo), separated by spaces or commas."
     elif bad:
         errors["repos"] = f"{', '.join(bad[:3])}: write repositories as org/repo."
+    elif expands is not None:
+        held = {repo.key for _, repo in roster_store.list_active_grants(session, expands.id or 0) if repo}
+        already = [r for r in cleaned if r.lower() in held]
+        cleaned = [r for r in cleaned if r.lower() not in held]
+        if not cleaned:
+            errors["repos"] = (
+                f"{expands.github} already holds rights on {', '.join(already[:3])}: name other repositories."
+            )
     text = reason.strip()
     if not text:
         errors["reason"] = "Say why: contributions, reviews, commitment."
@@ -177,6 +199,15 @@ def open_nomination(
         errors["reason"] = f"Keep the reason under {REASON_MAX} characters."
     if errors:
         raise FieldErrors(errors)
+    if expands is not None:
+        organization_row = (
+            roster_store.get_organization(session, expands.organization_id)
+            if expands.organization_id
+            else None
+        )
+        handle, name, slack_user_id = expands.github, expands.name, expands.slack_user_id
+        organization = organization_row.name if organization_row else None
+    days = rules.expansion_days if expands is not None else rules.days
     nomination = store.add_nomination(
         session,
         Nomination(
@@ -188,7 +219,8 @@ def open_nomination(
             reason=text,
             nominated_by_id=sponsor.id,
             opened_at=now,
-            closes_at=now + dt.timedelta(days=rules.days),
+            closes_at=now + dt.timedelta(days=days),
+            expands_person_id=expands.id if expands is not None else None,
         ),
     )
     if _is_active_committer(session, sponsor):
@@ -196,7 +228,8 @@ def open_nomination(
             session,
             NominationVote(nomination_id=nomination.id or 0, voter_id=sponsor.id or 0, yes=True, at=now),
         )
-    audit(session, now, sponsor, "nomination.opened", handle, repos=",".join(cleaned))
+    action = "expansion.opened" if expands is not None else "nomination.opened"
+    audit(session, now, sponsor, action, handle, repos=",".join(cleaned))
     card = _card(session, nomination, rules)
     assert channels.coordination is not None
     return Decided(card, commit(session, opened_messages(card, channels.coordination), now=now))
@@ -234,11 +267,17 @@ def _card(session: Session, nomination: Nomination, rules: NominationRules) -> N
     sponsor = (
         roster_store.get_person(session, nomination.nominated_by_id) if nomination.nominated_by_id else None
     )
+    expands = (
+        roster_store.get_person(session, nomination.expands_person_id)
+        if nomination.expands_person_id
+        else None
+    )
     return NominationCard(
         nomination,
         sponsor,
         Tally(*store.tally(session, nomination), rules=rules),
         posting=posting_of(session, Subject.nomination(nomination.id)),
+        expands=expands,
     )
 
 
@@ -265,6 +304,7 @@ def cast_vote(
     if not _is_active_committer(session, person):
         raise UserError("Only active core committers vote on nominations; `/cc` shows your standing.")
     store.put_vote(session, NominationVote(nomination_id=nomination_id, voter_id=person.id, yes=yes, at=now))
+    record_activity(session, person.id, ActivityKind.VOTE, now, Subject.nomination(nomination_id))
     audit(session, now, person, "nomination.vote", Subject.nomination(nomination_id), yes=str(yes))
     card = _card(session, nomination, rules)
     return Decided(card, commit(session, [redraw_nomination(card)], now=now))
@@ -291,7 +331,9 @@ def close_due_nominations(
         ).value
         nomination.closed_at = now
         session.add(nomination)
-        if card.tally.approved:
+        if card.tally.approved and card.is_expansion:
+            card.granted = _add_grants(session, nomination, now=now)
+        elif card.tally.approved:
             card.created = _add_nominee(session, nomination, now=now)
         audit(
             session,
@@ -313,6 +355,21 @@ def closed_messages(session: Session, card: NominationCard, *, channels: Channel
         reply(Kind.NOMINATION_RESULT, [card.id], card.subject, views.result_text(card)),
         redraw_nomination(card),
     ]
+    if card.granted:
+        text = views.expansion_checklist_text(card)
+        messages += [
+            dm(Kind.NOMINATION_CHECKLIST, [card.id, admin], admin, text)
+            for admin in admin_slack_ids(session, channels.admins)
+        ]
+        if card.expands is not None:
+            messages.append(
+                dm(
+                    Kind.EXPANSION_GRANTED,
+                    [card.id],
+                    card.expands.slack_user_id,
+                    views.expansion_granted_text(card),
+                )
+            )
     if card.created is not None:
         text = views.checklist_text(card, champions_needed=current_policy(session).champions_required)
         messages += [
@@ -320,6 +377,33 @@ def closed_messages(session: Session, card: NominationCard, *, channels: Channel
             for admin in admin_slack_ids(session, channels.admins)
         ]
     return messages
+
+
+def _add_grants(session: Session, nomination: Nomination, *, now: dt.datetime) -> list[str]:
+    """Grant an approved expansion's repositories to its committer (grants only: identity and roles untouched)."""
+    person = roster_store.get_person(session, nomination.expands_person_id or 0)
+    if person is None or person.removed_on is not None:
+        return []  # gone or an alumnus since the proposal: nothing to grant
+    held = {repo.key for _, repo in roster_store.list_active_grants(session, person.id or 0) if repo}
+    granted = []
+    for full_name in nomination.repos:
+        repo = roster_store.get_or_add_repo(session, full_name)
+        if repo.key in held:
+            continue
+        roster_store.add_grant(
+            session,
+            CommitGrant(person_id=person.id or 0, repo_id=repo.id, granted_on=now.date(), source="expansion"),
+        )
+        held.add(repo.key)
+        granted.append(repo.full_name)
+    audit(session, now, "ccbot", "expansion.granted", person.github, repos=",".join(granted))
+    return granted
+
+
+def expansion_candidate(session: Session, slack_user_id: str | None) -> Person | None:
+    """Return the active committer a `/cc-nominate @user` names, when it proposes more repositories for them."""
+    person = roster_store.get_person_by_slack_id(session, slack_user_id) if slack_user_id else None
+    return person if person is not None and _is_active_committer(session, person) else None
 
 
 def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) -> Person | None:

@@ -99,6 +99,8 @@ class Outgoing:
     after: str | None = None
     in_thread: bool = False
     fallback: Outgoing | None = None
+    # Not delivered before this instant (a reminder held for its recipient's quiet, or snoozed).
+    not_before: dt.datetime | None = None
 
 
 def _blocks(blocks: Sequence[Any] | None) -> list[dict[str, Any]]:
@@ -215,13 +217,16 @@ def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
         blocks=message.blocks,
         file_name=message.file_name,
         fallback=_encode(message.fallback) if message.fallback else None,
-        created_at=now,
+        # A held message counts as decided when it falls due, so its retry window starts then.
+        created_at=max(now, message.not_before or now),
+        next_attempt_at=message.not_before,
     )
 
 
 def _encode(message: Outgoing) -> dict[str, Any]:
     data = asdict(message)
     data["fallback"] = None
+    data.pop("not_before", None)
     return data
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.services.business_hours import WorkingHours
-from storage.models import AgreementKind, Phase, Urgency
+from storage.models import AgreementKind, Phase, RenewalAudience, Urgency
 from storage.program import get_program_setting
 
 PHASE_KEY = "phase"
@@ -95,6 +95,18 @@ class NominationRules:
     days: int = 14
     min_yes: int = 5
     outside_yes: int = 1
+    expansion_days: int = 7
+
+
+@dataclass(frozen=True)
+class LifecyclePolicy:
+    """The yearly cycle's allowances: when recommitment rounds open and how long they run, and inactivity."""
+
+    inactive_days: int = 183
+    keep_days: int = 90
+    renewal_days: int = 30
+    # (audience, month, day) of each round that opens by itself every year.
+    renewal_opens: tuple[tuple[RenewalAudience, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,7 @@ class Policy:
     nomination: NominationRules = NominationRules()
     expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
     github: GitHubConfig = GitHubConfig()
+    lifecycle: LifecyclePolicy = LifecyclePolicy()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
+from bot.services.lifecycle import ActivityKind, record_activity
 from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import Channels, PhasePolicy, current_policy
@@ -219,6 +220,7 @@ def ask_question(
         ),
         [p.id for p in responders if p.id is not None],
     )
+    record_activity(session, person.id, ActivityKind.QUESTION, now, question_subject(question))
     audit(
         session,
         now,

@@ -12,6 +12,7 @@ from bot.services.business_hours import WorkingHours, zone
 from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Policy, current_policy
+from bot.services.quiet import reminder
 from bot.services.roster import get_profile, list_admins, refresh_statuses
 from bot.services.status import Gap
 from bot.views import reminders as views
@@ -314,31 +315,40 @@ def queue_expiry_reminders(session: Session, *, now: dt.datetime, policy: Policy
             # The last reminder goes out at once: waiting for office hours could mean after the expiry.
             if notice.days_left <= 1 or is_working_time(now, committer, policy.hours):
                 reminders.append(
-                    dm(
+                    reminder(
+                        session,
                         Kind.EXPIRY,
                         [*parts, committer.id],
-                        committer.slack_user_id,
+                        committer,
                         views.expiry_to_committer(notice, admins),
+                        now=now,
+                        hours=policy.hours,
                     )
                 )
             if notice.threshold in CHAMPION_THRESHOLDS:
                 reminders += [
-                    dm(
+                    reminder(
+                        session,
                         Kind.EXPIRY,
                         [*parts, committer.id, champion.id],
-                        champion.slack_user_id,
+                        champion,
                         views.expiry_to_champion(notice, committer),
+                        now=now,
+                        hours=policy.hours,
                     )
                     for champion in notice.champions.get(committer.id or 0, [])
                 ]
         contact = notice.org_contact
         if notice.threshold in CHAMPION_THRESHOLDS and contact is not None:
             reminders.append(
-                dm(
+                reminder(
+                    session,
                     Kind.EXPIRY,
                     [*parts, "contact", contact.id],
-                    contact.slack_user_id,
+                    contact,
                     views.expiry_to_contact(notice),
+                    now=now,
+                    hours=policy.hours,
                 )
             )
         queued += len(commit(session, reminders, now=now))
@@ -350,11 +360,14 @@ def queue_onboarding_reminders(session: Session, *, now: dt.datetime, hours: Wor
     admins = list_admins(session)
     year, week, _ = now.date().isocalendar()
     messages = [
-        dm(
+        reminder(
+            session,
             Kind.ONBOARDING,
             [stuck.person.id, f"{year}-W{week:02d}"],
-            stuck.person.slack_user_id,
+            stuck.person,
             views.onboarding_reminder(stuck, admins),
+            now=now,
+            hours=hours,
         )
         for stuck in list_onboarding_gaps(session, today=now.date())
         if is_working_time(now, stuck.person, hours)

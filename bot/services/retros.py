@@ -14,8 +14,10 @@ from sqlmodel import Session
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
+from bot.services.lifecycle import ActivityKind, record_activity
 from bot.services.limits import FIELD_MAX
 from bot.services.outbox import Outgoing, dm, enqueue
+from bot.services.quiet import reminder
 from bot.views import retros as views
 from storage import retros as store
 from storage import roster as roster_store
@@ -163,6 +165,7 @@ def submit_feedback(
         setattr(response, name, text)
     response.anonymous, response.updated_at = feedback.anonymous, now
     session.add(response)
+    record_activity(session, person.id, ActivityKind.RETRO, now, f"retro:{retro.id}")
     session.commit()
     return retro
 
@@ -222,14 +225,14 @@ def mark_closed(session: Session, retro: Retro, *, now: dt.datetime) -> None:
     audit(session, now, "ccbot", "retro.closed", f"retro:{retro.id}")
 
 
-def stage_messages(stage: RetroStage) -> list[Outgoing | None]:
-    """Return a stage's invitation or reminder, one DM per participant it addresses."""
+def stage_messages(session: Session, stage: RetroStage, *, now: dt.datetime) -> list[Outgoing | None]:
+    """Return a stage's invitation or reminder, one DM per participant it addresses (reminders with Snooze)."""
     retro = stage.retro
     text, blocks = views.invitation_text(retro), views.invitation_blocks(retro, stage.stage)
-    return [
-        dm(f"{Kind.RETRO}-{stage.stage}", [retro.id, p.id], p.slack_user_id, text, blocks=blocks)
-        for p in stage.people
-    ]
+    kind = f"{Kind.RETRO}-{stage.stage}"
+    if stage.stage == "invite":
+        return [dm(kind, [retro.id, p.id], p.slack_user_id, text, blocks=blocks) for p in stage.people]
+    return [reminder(session, kind, [retro.id, p.id], p, text, now=now, blocks=blocks) for p in stage.people]
 
 
 def report_messages(session: Session, retro: Retro) -> list[Outgoing | None]:
@@ -246,7 +249,7 @@ def advance_retros(session: Session, *, now: dt.datetime) -> RetroProgress:
     """Queue each due invitation or reminder once per participant, and close due retros with their report."""
     queued = 0
     for stage in due_stages(session, now=now):
-        queued += enqueue(session, stage_messages(stage), now=now)
+        queued += enqueue(session, stage_messages(session, stage, now=now), now=now)
         session.commit()
     due = list_retros_to_close(session, now=now)
     for retro in due:

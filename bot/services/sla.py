@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.business_hours import add_working_time, zone
+from bot.services.business_hours import WorkingHours, add_working_time, zone
 from bot.services.keys import Kind
 from bot.services.ladders import next_due_rung, take_rung
-from bot.services.outbox import Outgoing, dm, post, reply
+from bot.services.outbox import Outgoing, post, reply
 from bot.services.policy import Channels, SlaPolicy, Step
 from bot.services.questions import QuestionCard, get_card
+from bot.services.quiet import reminder
 from bot.views.questions import management_post, nudge_texts
 from storage import questions as store
 from storage.models import Person, QuestionNudge
@@ -59,15 +60,17 @@ def list_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy) -> 
     return due_steps
 
 
-def nudge_messages(due: DueStep, *, channels: Channels) -> list[Outgoing | None]:
-    """Return the messages one ladder step sends: a thread note, and a DM or a management-channel post."""
+def nudge_messages(
+    session: Session, due: DueStep, *, now: dt.datetime, channels: Channels, hours: WorkingHours
+) -> list[Outgoing | None]:
+    """Return the messages one ladder step sends: a thread note, and a DM (with Snooze) or a management-channel post."""
     card = due.card
     parts = [card.id, int(due.step)]
     thread_text, dm_text = nudge_texts(due, management_channel=channels.management)
     messages: list[Outgoing | None] = [reply(Kind.QUESTION_NUDGE, parts, card.subject, thread_text)]
     if dm_text:
         messages += [
-            dm(Kind.QUESTION_NUDGE, [*parts, person.id], person.slack_user_id, dm_text)
+            reminder(session, Kind.QUESTION_NUDGE, [*parts, person.id], person, dm_text, now=now, hours=hours)
             for person in due.targets
         ]
     if due.step is Step.MANAGEMENT and not due.targets:
@@ -77,7 +80,9 @@ def nudge_messages(due: DueStep, *, channels: Channels) -> list[Outgoing | None]
     return messages
 
 
-def take_step(session: Session, due: DueStep, *, now: dt.datetime, channels: Channels) -> bool:
+def take_step(
+    session: Session, due: DueStep, *, now: dt.datetime, channels: Channels, hours: WorkingHours
+) -> bool:
     """Record a step and queue its messages in one transaction; False when another run took it first."""
     target = ",".join(p.github for p in due.targets) or "management-channel"
     recorded = store.add_nudge(
@@ -89,7 +94,7 @@ def take_step(session: Session, due: DueStep, *, now: dt.datetime, channels: Cha
     return take_rung(
         session,
         recorded=recorded,
-        messages=nudge_messages(due, channels=channels) if recorded else [],
+        messages=nudge_messages(session, due, now=now, channels=channels, hours=hours) if recorded else [],
         now=now,
         action="question.nudged",
         subject=due.card.subject,
@@ -100,6 +105,6 @@ def take_step(session: Session, due: DueStep, *, now: dt.datetime, channels: Cha
 def take_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy, channels: Channels) -> int:
     """Take every question's due ladder step once (with its messages); return how many were taken."""
     return sum(
-        take_step(session, due, now=now, channels=channels)
+        take_step(session, due, now=now, channels=channels, hours=policy.hours)
         for due in list_due_steps(session, now=now, policy=policy)
     )

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text
 from bot.views.text import day, escape, person_ref, spreadsheet_safe
+from bot.views.yearly import overview_blocks
 
 if TYPE_CHECKING:
     from bot.services.digest import Digest
@@ -126,6 +127,8 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
                 f"*Retro “{escape(retro.name)}”* ({state}): {responses} of {participants} responded ({rate})"
             )
         )
+    if digest.yearly is not None:
+        blocks += overview_blocks(digest.yearly)
     return blocks
 
 

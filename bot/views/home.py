@@ -25,6 +25,7 @@ from bot.views.digest import digest_blocks
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text, status_blocks
 from bot.views.text import day, escape, person_ref
+from bot.views.yearly import yearly_closing_blocks, yearly_personal_blocks
 from storage.models import Escalation
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
     """Return every block of a person's App Home, before pagination."""
     own = replace(data.activity, waiting_on_me=[])
     blocks = status_blocks(data.profile, today=now.date(), activity=own)
+    if data.yearly is not None:
+        blocks += yearly_personal_blocks(data.yearly, today=now.date())
     queue = data.activity.waiting_on_me
     if queue or data.profile.committers:
         blocks.append(HeaderBlock(text="Questions waiting on you"))
@@ -101,6 +104,8 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
                 [f"• {person_ref(p)}: {count}" for p, count in health.short_of_champions],
                 "none",
             )
+    if data.yearly is not None:
+        blocks += yearly_closing_blocks(data.yearly)
     return blocks
 
 

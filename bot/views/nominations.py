@@ -20,8 +20,9 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import REASON_MAX
+from bot.views.inputs import text_field
 from bot.views.text import escape, person_ref, slack_date
-from storage.models import NominationState
+from storage.models import NominationState, Person
 
 if TYPE_CHECKING:
     from bot.services.nominations import NominationCard
@@ -80,6 +81,30 @@ def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: st
     )
 
 
+def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> View:
+    """Return the modal proposing more repositories for an existing committer (`/cc-nominate @committer ...`)."""
+    return View(
+        type="modal",
+        callback_id=ViewId.NOMINATE.value,
+        title=PlainTextObject(text="Propose more repos"),
+        submit=PlainTextObject(text="Propose"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"{person_ref(person)} is already a core committer: this proposes rights on more "
+                    "repositories. Committers vote on it like on a nomination, over a shorter comment period."
+                )
+            ),
+            text_field(Input.GITHUB, "Their GitHub handle", initial=person.github, max_length=100),
+            text_field(
+                Input.REPOS, "More repositories (org/repo, separated by spaces)", initial=repos or None
+            ),
+            text_field(Input.REASON, "Why", multiline=True, initial=reason or None, max_length=REASON_MAX),
+        ],
+    )
+
+
 def nomination_blocks(card: NominationCard) -> list[Block]:
     """Return the coordination-channel post: who, for which repos, why, the tally and the vote buttons."""
     nomination = card.nomination
@@ -91,16 +116,16 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
     org = f" ({escape(nomination.nominee_organization)})" if nomination.nominee_organization else ""
     sponsor = person_ref(card.nominated_by) if card.nominated_by else "someone"
     tally = card.tally
+    repos = ", ".join(f"`{escape(r)}`" for r in nomination.repos)
+    headline = (
+        f":ballot_box: *Rights expansion #{card.id}:* core committer {who} (`{escape(nomination.nominee_github)}`){org} "
+        f"to get rights on {repos} as well, proposed by {sponsor}."
+        if card.is_expansion
+        else f":ballot_box: *Nomination #{card.id}:* {who} (`{escape(nomination.nominee_github)}`){org} "
+        f"for core committer rights on {repos}, nominated by {sponsor}."
+    )
     blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=(
-                    f":ballot_box: *Nomination #{card.id}:* {who} (`{escape(nomination.nominee_github)}`){org} "
-                    f"for core committer rights on {', '.join(f'`{escape(r)}`' for r in nomination.repos)}, "
-                    f"nominated by {sponsor}.\n> {escape(nomination.reason)}"
-                )[:3000]
-            )
-        ),
+        SectionBlock(text=MarkdownTextObject(text=f"{headline}\n> {escape(nomination.reason)}"[:3000])),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
@@ -136,7 +161,8 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
 
 def nomination_text(card: NominationCard) -> str:
     """Return the notification text of the nomination post."""
-    return f"Nomination #{card.id}: {card.nomination.nominee_github} for {', '.join(card.nomination.repos)}"
+    what = "Rights expansion" if card.is_expansion else "Nomination"
+    return f"{what} #{card.id}: {card.nomination.nominee_github} for {', '.join(card.nomination.repos)}"
 
 
 def post_failed_notice(card: NominationCard, reason: str) -> str:
@@ -151,6 +177,14 @@ def post_failed_notice(card: NominationCard, reason: str) -> str:
 def result_text(card: NominationCard) -> str:
     """Return the thread note with the result."""
     tally = card.tally
+    if card.is_expansion and tally.approved:
+        who = person_ref(card.expands) if card.expands else f"`{escape(card.nomination.nominee_github)}`"
+        if not card.granted:
+            return f":information_source: Approved, but {who} is no longer an active committer: nothing was granted."
+        return (
+            f":tada: Approved with {tally.yes} yes and no `no`. {who} now holds rights on "
+            f"{', '.join(f'`{escape(r)}`' for r in card.granted)} too; the admins have the checklist."
+        )
     if card.created is not None:
         return (
             f":tada: Approved with {tally.yes} yes and no `no`. {person_ref(card.created)} joins the roster as "
@@ -175,3 +209,19 @@ def checklist_text(card: NominationCard, *, champions_needed: int) -> str:
         f":clipboard: Onboarding checklist for {person_ref(card.created)} (nomination #{card.id}):\n"
         + "\n".join(steps)
     )
+
+
+def expansion_checklist_text(card: NominationCard) -> str:
+    """Return the checklist the admins get for an approved rights expansion."""
+    who = person_ref(card.expands) if card.expands else f"`{escape(card.nomination.nominee_github)}`"
+    repos = ", ".join(f"`{escape(r)}`" for r in card.granted)
+    return (
+        f":clipboard: Rights expansion #{card.id} approved for {who}: {repos} recorded as grants.\n"
+        "• Grant them commit access on GitHub (`ccbot access plan` lists what the roster now calls for)"
+    )
+
+
+def expansion_granted_text(card: NominationCard) -> str:
+    """Tell the committer their rights now cover more repositories."""
+    repos = ", ".join(f"`{escape(r)}`" for r in card.granted)
+    return f":tada: The committers approved rights on {repos} for you; `/cc` lists your repositories."

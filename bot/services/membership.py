@@ -1,0 +1,359 @@
+"""Membership over time: moving to alumni and back, the weekly inactivity review, and the admins'
+one-click lists (one posting per admin, redrawn for everyone when one of them acts).
+
+Alumni hold no power (their roles stay stored; `list_powers` gives them none); reinstating one clears
+`removed_on` and recomputes their standing from their agreements, with their history kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.services.admin import Decided, admin_slack_ids
+from bot.services.audit import audit
+from bot.services.errors import FieldErrors, UserError
+from bot.services.keys import Kind, Subject
+from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.outbox import Outgoing, commit, dm, post, redraw
+from bot.services.policy import Channels, LifecyclePolicy
+from bot.services.roster import get_profile, list_admins
+from bot.views import membership as views
+from storage import lifecycle as store
+from storage import roster as roster_store
+from storage.models import (
+    InactivityDecision,
+    InactivityProposal,
+    Person,
+    Role,
+    Status,
+)
+from storage.program import get_program_setting, set_program_setting
+
+# When activity began to be recorded: nobody counts as inactive for the time before it.
+ACTIVITY_SINCE_KEY = "activity_tracked_since"
+# Rows of an admin list per message (two blocks each, within Slack's 50).
+LIST_ROWS = 20
+
+
+# -- moving to alumni and back --------------------------------------------------------------------------
+
+
+def move_to_alumni(
+    session: Session, person: Person, *, now: dt.datetime, actor: Person | str, reason: str
+) -> None:
+    """Make a person an alumnus from today (audited, without committing); their roles stay, their power goes."""
+    person.removed_on, person.status = now.date(), Status.ALUMNI.value
+    session.add(person)
+    audit(session, now, actor, "person.removed", person.github, reason=reason)
+
+
+def alumni_notice(
+    session: Session, person: Person, kind: Kind, reason: str, *, parts: Sequence[object]
+) -> Outgoing | None:
+    """Return the DM telling someone they are now an alumnus, with thanks and how to come back."""
+    return dm(
+        kind,
+        [*parts, person.id],
+        person.slack_user_id,
+        views.alumni_text(person, reason, list_admins(session)),
+    )
+
+
+def _person(session: Session, handle: str, field: str) -> Person:
+    person = (
+        roster_store.get_person_by_github(session, handle.strip().lstrip("@")) if handle.strip() else None
+    )
+    if person is None:
+        raise FieldErrors({field: f"{handle.strip() or 'That'} is not on the roster (give a GitHub handle)."})
+    return person
+
+
+def reinstate(
+    session: Session,
+    actor: Person | str,
+    *,
+    github: str,
+    reason: str = "",
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Bring an alumnus back: clear `removed_on`, recompute their standing from their agreements, welcome them."""
+    person = _person(session, github, "github")
+    if person.removed_on is None:
+        raise FieldErrors({"github": f"{person.github} is not an alumnus; nothing to reinstate."})
+    alumni_since = person.removed_on
+    person.removed_on = None
+    session.add(person)
+    session.flush()
+    standing = get_profile(session, person.id or 0, today=now.date()).standing
+    person.status = standing.status.value
+    record_activity(
+        session, person.id or 0, ActivityKind.REINSTATED, now, f"reinstated:{now:%Y-%m-%dT%H:%M:%S}"
+    )
+    audit(
+        session,
+        now,
+        actor,
+        "person.reinstated",
+        person.github,
+        alumni_since=str(alumni_since),
+        reason=reason.strip(),
+    )
+    welcome = dm(
+        Kind.REINSTATED,
+        [person.id, f"{now:%Y%m%d%H%M%S}"],
+        person.slack_user_id,
+        views.welcome_back_text(person, standing.gaps),
+    )
+    return Decided(views.reinstated_done(person, standing.gaps), commit(session, [welcome], now=now))
+
+
+def retire(
+    session: Session,
+    actor: Person | str,
+    *,
+    github: str,
+    reason: str,
+    now: dt.datetime,
+    channels: Channels,
+) -> Decided:
+    """Move a current person to alumni with a reason, and tell them (the CLI's `alumni move`)."""
+    person = _person(session, github, "github")
+    if person.removed_on is not None:
+        raise FieldErrors({"github": f"{person.github} is already an alumnus (since {person.removed_on})."})
+    if not reason.strip():
+        raise FieldErrors({"reason": "Say why, for the audit log and for them."})
+    move_to_alumni(session, person, now=now, actor=actor, reason=reason.strip())
+    notice = alumni_notice(session, person, Kind.ALUMNI, reason.strip(), parts=[f"{now:%Y%m%d%H%M%S}"])
+    return Decided(views.moved_done(person), commit(session, [notice], now=now))
+
+
+# -- inactivity ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inactive:
+    """A current committer with no sign of activity for longer than the program allows."""
+
+    person: Person
+    last_active_at: dt.datetime | None
+    counted_from: dt.datetime
+    days: int
+
+
+def tracked_since(session: Session) -> dt.datetime | None:
+    """Return when activity began to be recorded (set by the first inactivity review), or None."""
+    value = get_program_setting(session, ACTIVITY_SINCE_KEY)
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy) -> list[Inactive]:
+    """Return the current committers inactive for longer than `policy.inactive_days` and not kept, longest first.
+
+    A committer's clock starts at the latest of: their last recorded activity, their newest commit grant,
+    and when activity began to be recorded.
+    """
+    since = tracked_since(session)
+    if since is None:
+        return []
+    committers = [p for p in roster_store.list_people_with_role(session, Role.COMMITTER.value) if p.id]
+    ids = [p.id or 0 for p in committers]
+    last = store.last_activity_by_person(session, ids)
+    grants = store.latest_grant_dates(session, ids)
+    kept = store.kept_people(session, today=now.date())
+    limit = dt.timedelta(days=policy.inactive_days)
+    found = []
+    for person in committers:
+        pid = person.id or 0
+        if pid in kept:
+            continue
+        granted = grants.get(pid)
+        starts = [since, *([last[pid]] if pid in last else [])]
+        if granted is not None:
+            starts.append(dt.datetime.combine(granted, dt.time(), tzinfo=dt.UTC))
+        counted_from = max(starts)
+        if now - counted_from > limit:
+            found.append(Inactive(person, last.get(pid), counted_from, (now - counted_from).days))
+    return sorted(found, key=lambda i: (i.counted_from, i.person.github_key))
+
+
+def _period(now: dt.datetime) -> str:
+    year, week, _ = now.date().isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """One line of an inactivity list: the proposal and its committer."""
+
+    proposal: InactivityProposal
+    person: Person
+
+
+def _rows(session: Session, period: str) -> list[ProposalRow]:
+    proposals = store.list_proposals(session, period)
+    people = roster_store.list_people_by_ids(session, [p.person_id for p in proposals])
+    return [ProposalRow(p, people[p.person_id]) for p in proposals if p.person_id in people]
+
+
+def _chunks(rows: Sequence[Any]) -> list[Sequence[Any]]:
+    return [rows[i : i + LIST_ROWS] for i in range(0, len(rows), LIST_ROWS)]
+
+
+def admin_list_messages(
+    session: Session,
+    *,
+    kind: Kind,
+    rows: Sequence[Any],
+    subject: Callable[[int, str], str],
+    render: Callable[[Sequence[Any], int, int], tuple[str, list[Any]]],
+    channels: Channels,
+) -> list[Outgoing | None]:
+    """Return one admin list as posts: each admin gets every chunk of rows, each chunk a posting to redraw."""
+    chunks = _chunks(rows)
+    messages: list[Outgoing | None] = []
+    for admin in admin_slack_ids(session, channels.admins):
+        for index, chunk in enumerate(chunks):
+            text, blocks = render(chunk, index, len(chunks))
+            name = subject(index, admin)
+            messages.append(post(kind, [name], admin, text, blocks=blocks, subject=name))
+    return messages
+
+
+def admin_list_redraws(
+    session: Session,
+    *,
+    prefix: str,
+    rows: Sequence[Any],
+    render: Callable[[Sequence[Any], int, int], tuple[str, list[Any]]],
+) -> list[Outgoing | None]:
+    """Return the redraws of every posted copy of one admin list (subjects `prefix<chunk>:<admin>`)."""
+    chunks = _chunks(rows)
+    messages: list[Outgoing | None] = []
+    for posting in store.list_postings_with_prefix(session, prefix):
+        index_text = posting.subject[len(prefix) :].split(":", 1)[0]
+        if index_text.isdigit() and int(index_text) < len(chunks):
+            text, blocks = render(chunks[int(index_text)], int(index_text), len(chunks))
+            messages.append(redraw(posting.subject, text, blocks))
+    return messages
+
+
+def _inactivity_render(
+    policy: LifecyclePolicy, period: str, now: dt.datetime
+) -> Callable[..., tuple[str, list[Any]]]:
+    def render(chunk: Sequence[ProposalRow], index: int, total: int) -> tuple[str, list[Any]]:
+        return views.inactivity_list(chunk, period=period, part=(index, total), policy=policy, now=now)
+
+    return render
+
+
+def review_inactive(
+    session: Session, *, now: dt.datetime, policy: LifecyclePolicy, channels: Channels
+) -> int:
+    """Propose this week's inactive committers to the admins, each once, in one list per admin; return how many."""
+    if tracked_since(session) is None:
+        set_program_setting(session, ACTIVITY_SINCE_KEY, now.isoformat())
+    period = _period(now)
+    fresh = 0
+    for inactive in list_inactive(session, now=now, policy=policy):
+        fresh += store.add_proposal(
+            session,
+            InactivityProposal(
+                person_id=inactive.person.id or 0,
+                period=period,
+                proposed_at=now,
+                last_active_at=inactive.last_active_at or inactive.counted_from,
+            ),
+        )
+    rows = _rows(session, period)
+    render = _inactivity_render(policy, period, now)
+    messages = admin_list_messages(
+        session,
+        kind=Kind.INACTIVE_REVIEW,
+        rows=rows,
+        subject=lambda index, admin: Subject.inactivity_review(period, index, admin),
+        render=render,
+        channels=channels,
+    )
+    if fresh:
+        # A second run in the same week adds its new rows to the lists already posted.
+        messages += admin_list_redraws(
+            session, prefix=Subject.inactivity_review_prefix(period), rows=rows, render=render
+        )
+    if fresh:
+        audit(session, now, "ccbot", "inactivity.proposed", period, people=fresh)
+    commit(session, messages, now=now)
+    return fresh
+
+
+def decide_inactive(
+    session: Session,
+    proposal_id: int,
+    actor: Person,
+    *,
+    decision: InactivityDecision,
+    now: dt.datetime,
+    policy: LifecyclePolicy,
+    channels: Channels,
+) -> Decided:
+    """Keep a proposed committer (not proposed again for `keep_days`) or move them to alumni; redraw the lists."""
+    proposal = store.get_proposal(session, proposal_id)
+    if proposal is None:
+        raise UserError(
+            "This inactivity proposal no longer exists; the next weekly list has the current ones."
+        )
+    person = roster_store.get_person(session, proposal.person_id)
+    assert person is not None
+    kept_until = (
+        now.date() + dt.timedelta(days=policy.keep_days) if decision is InactivityDecision.KEPT else None
+    )
+    if decision is InactivityDecision.MOVED and person.removed_on is not None:
+        raise UserError(f"{person.github} is already an alumnus (since {person.removed_on}).")
+    if not store.decide_proposal(
+        session, proposal_id, decision=decision, by=actor.github, at=now, kept_until=kept_until
+    ):
+        session.rollback()
+        session.refresh(proposal)
+        raise UserError(views.already_decided(proposal))
+    messages: list[Outgoing | None] = []
+    if decision is InactivityDecision.MOVED:
+        reason = views.inactive_reason(proposal, policy)
+        move_to_alumni(session, person, now=now, actor=actor, reason=reason)
+        messages.append(alumni_notice(session, person, Kind.ALUMNI, reason, parts=["inactive", proposal.id]))
+        confirmation = views.moved_done(person)
+    else:
+        audit(session, now, actor, "inactivity.kept", person.github, until=str(kept_until))
+        confirmation = views.kept_done(person, kept_until)
+    session.flush()
+    session.refresh(proposal)
+    rows = _rows(session, proposal.period)
+    messages += admin_list_redraws(
+        session,
+        prefix=Subject.inactivity_review_prefix(proposal.period),
+        rows=rows,
+        render=_inactivity_render(policy, proposal.period, now),
+    )
+    return Decided(confirmation, commit(session, messages, now=now))
+
+
+@dataclass(frozen=True)
+class InactivitySummary:
+    """What the admins' App Home and the digest show: who is inactive now, and the open proposals."""
+
+    inactive: list[Inactive]
+    undecided: int
+    days: int
+
+
+def inactivity_summary(session: Session, *, now: dt.datetime, policy: LifecyclePolicy) -> InactivitySummary:
+    """Return the committers inactive now and how many proposals of the last weeks await a decision."""
+    return InactivitySummary(
+        inactive=list_inactive(session, now=now, policy=policy),
+        undecided=len(store.list_undecided_proposals(session, since=now - dt.timedelta(days=28))),
+        days=policy.inactive_days,
+    )

@@ -1,0 +1,354 @@
+"""Texts and blocks of the yearly recommitment: the invitation and reminders, answers, the admins' list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.ids import Action
+from bot.views.text import day, escape, person_ref
+from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
+
+if TYPE_CHECKING:
+    from bot.services.renewals import MemberCard, RoundProgress
+
+MAX_NAMES = 15
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+
+
+def _admins(admins: Sequence[Person]) -> str:
+    return ", ".join(person_ref(a) for a in admins) or "a program admin"
+
+
+def _admin_names(admins: Sequence[Person]) -> str:
+    # Refusals are escaped before they are shown, so they name people instead of mentioning them.
+    return ", ".join(a.name or a.github for a in admins) or "a program admin"
+
+
+def last_day(deadline: dt.datetime) -> dt.date:
+    """Return the last day for answers: a deadline falls at the end of that day (UTC)."""
+    return (deadline - dt.timedelta(seconds=1)).astimezone(dt.UTC).date()
+
+
+def member_label(card: MemberCard, *, plain: bool = False) -> str:
+    """Return who a member is: the committer, or the organisation (with its contact)."""
+    if card.organization is not None:
+        return card.organization.name if plain else f"*{escape(card.organization.name)}*"
+    assert card.person is not None
+    return card.person.github if plain else person_ref(card.person)
+
+
+def _audience(renewal: Renewal) -> str:
+    return "organisations" if renewal.audience is RenewalAudience.ORGANIZATIONS else "individuals"
+
+
+def answer_actions(card: MemberCard) -> ActionsBlock:
+    """Return the Recommit for YEAR and Step down buttons of a member."""
+    year, value = card.renewal.year, str(card.id)
+    leaving = (
+        f"{escape(card.organization.name)}'s entity agreement ends at the deadline."
+        if card.organization is not None
+        else "You become an alumnus at the deadline; you can be reinstated later."
+    )
+    return ActionsBlock(
+        block_id=f"renewal-{card.id}",
+        elements=[
+            ButtonElement(
+                text=f"Recommit for {year}",
+                action_id=Action.RENEWAL_RECOMMIT.value,
+                value=value,
+                style="primary",
+            ),
+            ButtonElement(
+                text="Step down",
+                action_id=Action.RENEWAL_STEP_DOWN.value,
+                value=value,
+                style="danger",
+                confirm=ConfirmObject(title="Step down?", text=leaving, confirm="Step down", deny="Cancel"),
+            ),
+        ],
+    )
+
+
+def _ask_text(card: MemberCard, admins: Sequence[Person]) -> str:
+    year, by = card.renewal.year, day(last_day(card.member.deadline))
+    if card.organization is not None:
+        name = escape(card.organization.name)
+        return (
+            f"As {name}'s contact for the Core Committer program: does *{name}* recommit to the program for "
+            f"*{year}*? Its core committers keep their standing through its entity agreement. Please answer by "
+            f"*{by}*. If {name} steps down, its entity agreement ends at the deadline. Questions: {_admins(admins)}."
+        )
+    return (
+        f"Each year the program asks its core committers whether they continue (OEP-54). Do you recommit "
+        f"as a core committer for *{year}*? Please answer by *{by}*. If you step down you become an alumnus "
+        f"at the deadline, thanked and with your history kept; {_admins(admins)} can reinstate you any time."
+    )
+
+
+def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[Any]]:
+    """Return the DM that opens a member's recommitment, with its answer buttons."""
+    year = card.renewal.year
+    text = f":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {day(last_day(card.member.deadline))}"
+    blocks: list[Block] = [
+        HeaderBlock(text=f"Recommitment for {year}"),
+        _section(_ask_text(card, admins)),
+        answer_actions(card),
+    ]
+    return text, blocks
+
+
+def reminder(
+    card: MemberCard, stage: str, admins: Sequence[Person], *, now: dt.datetime
+) -> tuple[str, list[Any]]:
+    """Return a reminder to a member who has not answered: at the midpoint, or two days before the deadline."""
+    year, by = card.renewal.year, day(last_day(card.member.deadline))
+    lead = (
+        f":hourglass_flowing_sand: Two days left: the {year} recommitment closes at the end of {by}."
+        if stage == "last"
+        else f":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by})."
+    )
+    blocks: list[Block] = [_section(lead), _section(_ask_text(card, admins)), answer_actions(card)]
+    return lead, blocks
+
+
+def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[Any]]:
+    """Return the DM telling a member the admins gave them a month more to answer."""
+    by = day(last_day(card.member.deadline))
+    lead = f":spiral_calendar_pad: You have until {by} to answer the {card.renewal.year} recommitment."
+    return lead, [_section(lead), _section(_ask_text(card, admins)), answer_actions(card)]
+
+
+def unreachable_note(card: MemberCard) -> str:
+    """Say that a member cannot be asked in Slack, so the admins must follow it up."""
+    if card.organization is not None:
+        return (
+            f"{card.organization.name} has no contact on the roster with a Slack account "
+            "(its contact e-mail must match a person on the roster): follow it up yourself"
+        )
+    assert card.person is not None
+    return f"{card.person.github} has no Slack account linked: follow it up yourself"
+
+
+def answer_confirmation(
+    card: MemberCard, answer: RenewalAnswer, *, final: bool, changeable: bool | None = None
+) -> str:
+    """Return the confirmation the person who answered sees (`final`: it took effect now)."""
+    year = card.renewal.year
+    who = escape(card.organization.name) if card.organization is not None else "you"
+    if answer is RenewalAnswer.RECOMMITTED:
+        head = f":white_check_mark: Thank you! Recorded: {who} recommit{'s' if card.organization else ''} for {year}."
+    elif card.organization is not None:
+        head = f":wave: Recorded: {who} steps down; its entity agreement ends " + (
+            "today." if final else "when the round closes."
+        )
+    else:
+        head = ":wave: Recorded: you step down. " + (
+            "You are now an alumnus: thank you for everything!"
+            if final
+            else "You become an alumnus when the round closes."
+        )
+    if final or changeable is False:
+        return head
+    return f"{head} You can change your answer until the end of {day(last_day(card.member.deadline))}."
+
+
+def step_down_reason(card: MemberCard) -> str:
+    """Return the reason recorded when a member stepped down."""
+    return f"stepped down in the {card.renewal.year} recommitment"
+
+
+def no_answer_reason(card: MemberCard) -> str:
+    """Return the reason recorded when an admin settles a member who did not answer."""
+    return f"no answer to the {card.renewal.year} recommitment by {day(last_day(card.member.deadline))}"
+
+
+def settled_away_text(card: MemberCard, admins: Sequence[Person]) -> str:
+    """Say that the member's recommitment is over because they left, and how to come back."""
+    if card.organization is not None:
+        return (
+            f"The {card.renewal.year} recommitment of {card.organization.name} is settled: its entity agreement "
+            f"ended. To return, ask {_admin_names(admins)} to record a new one."
+        )
+    return (
+        f"Your {card.renewal.year} recommitment is settled: you are an alumnus. "
+        f"To come back, ask {_admin_names(admins)} to reinstate you."
+    )
+
+
+def final_text(card: MemberCard, admins: Sequence[Person]) -> str:
+    """Say that an answer can no longer change after the deadline."""
+    return (
+        f"Your answer to the {card.renewal.year} recommitment is final since "
+        f"{day(last_day(card.member.deadline))}. To step down now, tell {_admin_names(admins)}."
+    )
+
+
+def organization_ended_text(card: MemberCard, affected: Sequence[Person], *, ended: bool) -> str:
+    """Tell an organisation's contact that its entity agreement ended as it stepped down."""
+    assert card.organization is not None
+    name = escape(card.organization.name)
+    who = ", ".join(person_ref(p) for p in affected) or "none at the moment"
+    what = "its entity agreement has ended" if ended else "it had no entity agreement in force to end"
+    return (
+        f":wave: {name} stepped down from the Core Committer program for {card.renewal.year}: {what}. "
+        f"Its core committers ({who}) need an entity agreement to stay active. Thank you for your support!"
+    )
+
+
+def _state(card: MemberCard) -> str:
+    member = card.member
+    if member.outcome is RenewalOutcome.EXTENDED or (member.outcome is None and member.extensions):
+        return f":hourglass: Extended to {day(last_day(member.deadline))}"
+    if member.outcome is RenewalOutcome.RECOMMITTED:
+        return f":white_check_mark: Recommitted {day(member.answered_at and member.answered_at.date())}"
+    if member.outcome is RenewalOutcome.ALUMNI:
+        return ":wave: Moved to alumni"
+    if member.outcome is RenewalOutcome.AGREEMENT_ENDED:
+        return ":wave: Entity agreement ended"
+    return ""
+
+
+def followup_list(
+    rows: Sequence[MemberCard], *, renewal: Renewal, on: dt.date, part: tuple[int, int], now: dt.datetime
+) -> tuple[str, list[Any]]:
+    """Return one admin's list of a round's members with no answer by a deadline, each with its two buttons."""
+    index, total = part
+    organizations = renewal.audience is RenewalAudience.ORGANIZATIONS
+    title = f"No answer: {renewal.year} recommitment ({_audience(renewal)})" + (
+        f" {index + 1}/{total}" if total > 1 else ""
+    )
+    move = "End agreement" if organizations else "Move to alumni"
+    blocks: list[Block] = [
+        HeaderBlock(text=title[:150]),
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"These did not answer by their deadline. *{move}* settles them now"
+                    + (
+                        " (the organisation's entity agreement ends)"
+                        if organizations
+                        else " (they keep their history)"
+                    )
+                    + "; *Extend a month* asks them again with a new deadline."
+                )
+            ]
+        ),
+    ]
+    for card in rows:
+        member = card.member
+        contact = f" (contact {person_ref(card.contact)})" if organizations and card.contact else ""
+        blocks.append(
+            _section(
+                f"{member_label(card)}{contact}: asked {day(member.invited_at.date())}, "
+                f"deadline {day(last_day(member.deadline))}"
+            )
+        )
+        if member.outcome is RenewalOutcome.LISTED:
+            blocks.append(
+                ActionsBlock(
+                    block_id=f"renewal-followup-{card.id}",
+                    elements=[
+                        ButtonElement(
+                            text=move,
+                            action_id=Action.RENEWAL_MOVE.value,
+                            value=str(card.id),
+                            style="danger",
+                            confirm=ConfirmObject(
+                                title=f"{move}?",
+                                text=f"{escape(member_label(card, plain=True))}: {move.lower()} now.",
+                                confirm=move,
+                                deny="Cancel",
+                            ),
+                        ),
+                        ButtonElement(
+                            text="Extend a month", action_id=Action.RENEWAL_EXTEND.value, value=str(card.id)
+                        ),
+                    ],
+                )
+            )
+        else:
+            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_state(card) or "settled")]))
+    text = f"{len(rows)} did not answer the {renewal.year} recommitment ({_audience(renewal)})"
+    return text, blocks
+
+
+def extended_done(card: MemberCard) -> str:
+    """Return the admin's confirmation of an extension."""
+    return f"{escape(member_label(card, plain=True))} has until {day(last_day(card.member.deadline))} to answer; they were told."
+
+
+def moved_done(card: MemberCard) -> str:
+    """Return the admin's confirmation of settling a member who did not answer."""
+    if card.organization is not None:
+        return f"{escape(card.organization.name)}'s entity agreement has ended; its committers lapse unless covered."
+    return f"{escape(member_label(card, plain=True))} is now an alumnus; `/cc-admin` → Reinstate brings them back."
+
+
+def already_settled_text(card: MemberCard) -> str:
+    """Say that another admin (or the member) settled this one first."""
+    state = _state(card) or f"answered: {card.member.answer.value}"
+    return f"{member_label(card, plain=True)} is already settled ({state.split(' ', 1)[-1]})."
+
+
+def _names(cards: Sequence[MemberCard]) -> str:
+    shown = [member_label(c) for c in cards[:MAX_NAMES]]
+    more = f" and {len(cards) - MAX_NAMES} more" if len(cards) > MAX_NAMES else ""
+    return (", ".join(shown) + more) if shown else "none"
+
+
+def progress_text(progress: RoundProgress) -> str:
+    """Return who answered what in one round, as one section's text."""
+    renewal = progress.renewal
+    state = (
+        f"closed {day(renewal.closed_at.date())}"
+        if renewal.closed_at
+        else f"open until {day(last_day(renewal.closes_at))}"
+    )
+    answered = len(progress.recommitted) + len(progress.stepped_down)
+    lines = [
+        f"*Recommitment {renewal.year}, {_audience(renewal)}* ({state}): {answered} of {progress.total} answered",
+        f"• Recommitted ({len(progress.recommitted)}): {_names(progress.recommitted)}",
+        f"• Stepped down ({len(progress.stepped_down)}): {_names(progress.stepped_down)}",
+    ]
+    if progress.waiting:
+        lines.append(f"• Not answered yet ({len(progress.waiting)}): {_names(progress.waiting)}")
+    if progress.listed:
+        lines.append(f"• No answer, awaiting an admin ({len(progress.listed)}): {_names(progress.listed)}")
+    return "\n".join(lines)
+
+
+def my_renewal_blocks(cards: Sequence[MemberCard]) -> list[Block]:
+    """Return the App Home section asking the person for the recommitments they have not settled."""
+    blocks: list[Block] = []
+    for card in cards:
+        answer = card.member.answer
+        said = (
+            "You have not answered yet."
+            if answer is RenewalAnswer.PENDING
+            else f"Your answer: *{'recommit' if answer is RenewalAnswer.RECOMMITTED else 'step down'}* (you can change it)."
+        )
+        blocks.append(
+            _section(
+                f":spiral_calendar_pad: *Recommitment for {card.renewal.year}*"
+                + (f" ({escape(card.organization.name)})" if card.organization else "")
+                + f": answer by {day(last_day(card.member.deadline))}. {said}"
+            )
+        )
+        blocks.append(answer_actions(card))
+    return blocks
