@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage.models import ProgramSetting
@@ -23,3 +24,13 @@ def set_program_setting(session: Session, key: str, value: Any) -> None:
     else:
         row.value = value
     session.flush()
+
+
+def add_program_setting_once(session: Session, key: str, value: Any) -> bool:
+    """Store a program setting unless it exists (two instances may race to); return whether it was stored."""
+    try:
+        with session.begin_nested():
+            session.add(ProgramSetting(key=key, value=value))
+    except IntegrityError:
+        return False
+    return True

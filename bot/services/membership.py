@@ -32,7 +32,7 @@ from storage.models import (
     Role,
     Status,
 )
-from storage.program import get_program_setting, set_program_setting
+from storage.program import add_program_setting_once, get_program_setting
 
 # When activity began to be recorded: nobody counts as inactive for the time before it.
 ACTIVITY_SINCE_KEY = "activity_tracked_since"
@@ -257,7 +257,8 @@ def review_inactive(
 ) -> int:
     """Propose this week's inactive committers to the admins, each once, in one list per admin; return how many."""
     if tracked_since(session) is None:
-        set_program_setting(session, ACTIVITY_SINCE_KEY, now.isoformat())
+        # Two instances may run the first review at once: the first to store the instant wins.
+        add_program_setting_once(session, ACTIVITY_SINCE_KEY, now.isoformat())
     period = _period(now)
     fresh = 0
     for inactive in list_inactive(session, now=now, policy=policy):
