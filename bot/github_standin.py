@@ -127,7 +127,7 @@ class GitHubStandIn:
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.005},
             name="github-stand-in",
             daemon=True,
         )

@@ -102,7 +102,7 @@ class SlackStandIn:
         self.server.daemon_threads = True
         self.thread = threading.Thread(
             target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.005},
             name="slack-stand-in",
             daemon=True,
         )
