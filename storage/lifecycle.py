@@ -134,6 +134,7 @@ def reschedule_message(session: Session, key: str, *, at: dt.datetime) -> bool:
         update(OutboxMessage)
         .where(col(OutboxMessage.key) == key, col(OutboxMessage.status) == OutboxStatus.PENDING.value)
         .values(next_attempt_at=at, created_at=at, attempts=0, error=None)
+        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -186,14 +187,10 @@ def list_current_renewals(session: Session, *, since: dt.datetime) -> list[Renew
     return list(session.exec(statement).all())
 
 
-def add_member(session: Session, member: RenewalMember) -> bool:
-    """Insert a member of a round unless it is already in it; return whether it was inserted."""
-    return _insert_once(session, member)
-
-
-def get_member(session: Session, member_id: int) -> RenewalMember | None:
-    """Return the round member with this id."""
-    return session.get(RenewalMember, member_id)
+def add_members(session: Session, members: list[RenewalMember]) -> None:
+    """Insert the members of a round just opened (in its transaction, so none can be there already)."""
+    session.add_all(members)
+    session.flush()
 
 
 def get_member_for_update(session: Session, member_id: int) -> RenewalMember | None:
@@ -205,6 +202,20 @@ def get_member_for_update(session: Session, member_id: int) -> RenewalMember | N
         .execution_options(populate_existing=True)
     )
     return session.exec(statement).first()
+
+
+def list_members_by_ids(session: Session, member_ids: list[int]) -> list[RenewalMember]:
+    """Return these round members as the database has them now, in id order."""
+    found: list[RenewalMember] = []
+    for start in range(0, len(member_ids), 500):
+        statement = (
+            select(RenewalMember)
+            .where(col(RenewalMember.id).in_(member_ids[start : start + 500]))
+            .order_by(col(RenewalMember.id))
+            .execution_options(populate_existing=True)
+        )
+        found += session.exec(statement).all()
+    return found
 
 
 def list_members(session: Session, renewal_id: int) -> list[RenewalMember]:
@@ -245,6 +256,8 @@ def claim_settlement(session: Session, member_id: int, *, deadline: dt.datetime,
             col(RenewalMember.deadline) == deadline,
         )
         .values(settled_at=now)
+        # Not matched against every object in the session: a round of thousands would make it quadratic.
+        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -305,9 +318,24 @@ def list_agreement_events(
 # -- inactivity ----------------------------------------------------------------------------------------
 
 
-def add_proposal(session: Session, proposal: InactivityProposal) -> bool:
-    """Insert a proposal unless the person was already proposed in that period; return whether inserted."""
-    return _insert_once(session, proposal)
+def add_proposals(session: Session, proposals: list[InactivityProposal]) -> int:
+    """Insert the proposals of people not yet proposed in their period; return how many were inserted."""
+    if not proposals:
+        return 0
+    periods = {p.period for p in proposals}
+    statement = select(InactivityProposal.person_id, InactivityProposal.period).where(
+        col(InactivityProposal.period).in_(periods)
+    )
+    taken = set(session.exec(statement).all())
+    fresh = [p for p in proposals if (p.person_id, p.period) not in taken]
+    try:
+        # One savepoint for all: a savepoint each costs more than the insert itself.
+        with session.begin_nested():
+            session.add_all(fresh)
+        return len(fresh)
+    except IntegrityError:
+        # Another instance proposed some of them meanwhile: insert the rest one by one.
+        return sum(_insert_once(session, p.model_copy()) for p in fresh)
 
 
 def get_proposal(session: Session, proposal_id: int) -> InactivityProposal | None:
@@ -355,5 +383,6 @@ def decide_proposal(
         update(InactivityProposal)
         .where(col(InactivityProposal.id) == proposal_id, col(InactivityProposal.decision).is_(None))
         .values(decision=decision, decided_by=by, decided_at=at, kept_until=kept_until)
+        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]

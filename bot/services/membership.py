@@ -260,17 +260,18 @@ def review_inactive(
         # Two instances may run the first review at once: the first to store the instant wins.
         add_program_setting_once(session, ACTIVITY_SINCE_KEY, now.isoformat())
     period = _period(now)
-    fresh = 0
-    for inactive in list_inactive(session, now=now, policy=policy):
-        fresh += store.add_proposal(
-            session,
+    fresh = store.add_proposals(
+        session,
+        [
             InactivityProposal(
                 person_id=inactive.person.id or 0,
                 period=period,
                 proposed_at=now,
                 last_active_at=inactive.last_active_at or inactive.counted_from,
-            ),
-        )
+            )
+            for inactive in list_inactive(session, now=now, policy=policy)
+        ],
+    )
     rows = _rows(session, period)
     render = _inactivity_render(policy, period, now)
     messages = admin_list_messages(

@@ -182,11 +182,13 @@ def _members(
     return found
 
 
-def invitation(session: Session, card: MemberCard, *, now: dt.datetime, policy: Policy) -> Outgoing | None:
+def invitation(
+    session: Session, card: MemberCard, admins: Sequence[Person], *, now: dt.datetime, policy: Policy
+) -> Outgoing | None:
     """Return the DM that asks a member for their answer, with Recommit and Step down (and Snooze)."""
     if card.contact is None:
         return None
-    text, blocks = views.invitation(card, list_admins(session))
+    text, blocks = views.invitation(card, admins)
     return reminder(
         session,
         Kind.RENEWAL_INVITE,
@@ -222,6 +224,7 @@ def open_renewal(
         )
     opened = Opened()
     messages: list[Outgoing | None] = []
+    admins = list_admins(session)
     for audience in _audiences(who):
         existing = store.find_renewal(session, year, audience)
         if existing is not None:
@@ -243,8 +246,8 @@ def open_renewal(
         if not store.add_renewal(session, renewal):
             opened.notes.append(f"the {year} recommitment of {audience.value} was opened meanwhile")
             continue
-        for person, organization, contact in asked:
-            member = RenewalMember(
+        members = [
+            RenewalMember(
                 renewal_id=renewal.id or 0,
                 person_id=person.id if person else None,
                 organization_id=organization.id if organization else None,
@@ -252,9 +255,12 @@ def open_renewal(
                 invited_at=now,
                 deadline=closes_at,
             )
-            store.add_member(session, member)
+            for person, organization, contact in asked
+        ]
+        store.add_members(session, members)
+        for member, (person, organization, contact) in zip(members, asked, strict=True):
             card = MemberCard(member, renewal, person, organization, contact)
-            message = invitation(session, card, now=now, policy=policy)
+            message = invitation(session, card, admins, now=now, policy=policy)
             if message is None:
                 opened.notes.append(views.unreachable_note(card))
             messages.append(message)
@@ -493,16 +499,16 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
         assert renewal is not None
         messages: list[Outgoing | None] = []
         listed: set[dt.date] = set()
-        taken = 0
-        for due in members:
-            assert due.id is not None
-            if not store.claim_settlement(session, due.id, deadline=due.deadline, now=now):
-                continue  # another run settled it, or an admin moved its deadline
-            member = store.get_member(session, due.id)
-            assert member is not None
-            session.refresh(member)
-            taken += 1
-            card = _card(session, member, renewal)
+        # Claimed first, each with its own conditional update: what another run claimed is left to it.
+        claimed = [
+            due.id
+            for due in members
+            if due.id is not None and store.claim_settlement(session, due.id, deadline=due.deadline, now=now)
+        ]
+        taken = len(claimed)
+        fresh = store.list_members_by_ids(session, claimed)
+        for card in _cards(session, renewal, fresh):
+            member = card.member
             if member.answer is RenewalAnswer.RECOMMITTED:
                 member.outcome = RenewalOutcome.RECOMMITTED
             elif member.answer is RenewalAnswer.STEPPED_DOWN:

@@ -23,12 +23,14 @@ from bot.services.membership import (
 from bot.services.nominations import cast_vote, open_nomination
 from bot.services.policy import Channels, LifecyclePolicy, NominationRules
 from bot.services.retros import Feedback, open_retro, submit_feedback
+from storage.lifecycle import add_proposals
 from storage.models import (
     Activity,
     AuditEntry,
     CommitGrant,
     InactivityDecision,
     InactivityProposal,
+    Person,
     Phase,
     RetroAudience,
     Status,
@@ -216,3 +218,16 @@ def test_reinstating_recomputes_standing_from_agreements_and_keeps_history(db: S
     db.refresh(regis)
     assert regis.status == Status.LAPSED.value
     assert "expired on 2027-01-31" in again.confirmation
+
+
+def test_proposals_another_instance_made_meanwhile_are_not_made_twice(db: Session) -> None:
+    zia, braden = person(db, "ziafazal"), person(db, "bradenmacdonald")
+
+    def proposal(who: Person) -> InactivityProposal:
+        return InactivityProposal(person_id=who.id or 0, period="2027-W23", proposed_at=NOW)
+
+    # The same person twice in one batch stands for a row another instance inserted meanwhile.
+    assert add_proposals(db, [proposal(zia), proposal(braden), proposal(zia)]) == 2
+    db.commit()
+    assert add_proposals(db, [proposal(zia), proposal(braden)]) == 0
+    assert len(db.exec(select(InactivityProposal)).all()) == 2
