@@ -18,6 +18,7 @@ from storage.models import (
     InactivityProposal,
     OutboxMessage,
     OutboxStatus,
+    ProgramSetting,
     ReminderHold,
     ReminderPreference,
     Renewal,
@@ -43,6 +44,11 @@ def _insert_once(session: Session, row: object) -> bool:
 def add_activity(session: Session, activity: Activity) -> bool:
     """Record one sign of activity unless the same (person, kind, ref) is already recorded; return whether new."""
     return _insert_once(session, activity)
+
+
+def set_setting_once(session: Session, key: str, value: object) -> bool:
+    """Store a program setting unless it is already set (by this run or another instance); return whether set."""
+    return _insert_once(session, ProgramSetting(key=key, value=value))
 
 
 def last_activity_by_person(session: Session, person_ids: Iterable[int]) -> dict[int, dt.datetime]:

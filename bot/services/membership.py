@@ -32,7 +32,7 @@ from storage.models import (
     Role,
     Status,
 )
-from storage.program import get_program_setting, set_program_setting
+from storage.program import get_program_setting
 
 # When activity began to be recorded: nobody counts as inactive for the time before it.
 ACTIVITY_SINCE_KEY = "activity_tracked_since"
@@ -257,7 +257,8 @@ def review_inactive(
 ) -> int:
     """Propose this week's inactive committers to the admins, each once, in one list per admin; return how many."""
     if tracked_since(session) is None:
-        set_program_setting(session, ACTIVITY_SINCE_KEY, now.isoformat())
+        # Two instances may start the clock at once: the first one's instant stays.
+        store.set_setting_once(session, ACTIVITY_SINCE_KEY, now.isoformat())
     period = _period(now)
     fresh = store.add_proposals(
         session,
