@@ -131,7 +131,7 @@ CORPUS: list[tuple[str, list[str]]] = [
         "and https://ci.example.org/runs/981?token=abc",
         ["jdoe42", "alice", "bob", "tok123", "token=abc"],
     ),
-    ("alert to https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX", ["T0001", "XXXXXXXX"]),
+    ("alert to https://hooks.slack.com/services/T0001/B0001/q7Lm2vR9sTa4Kx8ZbN3wYc6P", ["T0001", "q7Lm2vR9"]),
     ("username=jdoe login: jsmith e-mail: someone", ["jdoe", "jsmith", "someone"]),
 ]
 
