@@ -14,7 +14,14 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.state import checked_values, selected_date, selected_user, selected_value, text_value
+from bot.handlers.state import (
+    Deliver,
+    checked_values,
+    selected_date,
+    selected_user,
+    selected_value,
+    text_value,
+)
 from bot.ids import Action, Command, Input, ViewId
 from bot.services import admin as service
 from bot.services.agreements import change_agreement
@@ -26,7 +33,6 @@ from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
 from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
-Deliver = Callable[[tuple[str, ...]], None]
 Fields = dict[str, Any]
 
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.handlers.state import (
+    Deliver,
     button_id,
     metadata,
     metadata_id,
@@ -80,7 +81,7 @@ def handle_escalate_submission(
     person: Person | None,
     now: dt.datetime,
     channels: Channels,
-    deliver: Callable[[tuple[str, ...]], None],
+    deliver: Deliver,
 ) -> None:
     """Validate the escalation in the ack (field errors), then store it with its post and notices."""
     extra = metadata(view)
@@ -127,7 +128,7 @@ def handle_acknowledge_action(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    deliver: Callable[[tuple[str, ...]], None],
+    deliver: Deliver,
 ) -> None:
     """Acknowledge an escalation (managers and admins), redraw it and tell the committer."""
     decided = acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
@@ -155,7 +156,7 @@ def handle_resolve_submission(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    deliver: Callable[[tuple[str, ...]], None],
+    deliver: Deliver,
 ) -> None:
     """Resolve the escalation with the note, then redraw its post and tell the committer."""
     try:
@@ -193,7 +194,7 @@ def handle_reassign_submission(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    deliver: Callable[[tuple[str, ...]], None],
+    deliver: Deliver,
 ) -> None:
     """Give the escalation to the chosen manager (a select, or `@handle` typed), then tell them and the committer."""
     # A select of managers when there are some to offer, a handle typed in otherwise.

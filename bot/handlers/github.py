@@ -12,13 +12,11 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.handlers.state import button_id
+from bot.handlers.state import Deliver, button_id
 from bot.ids import Action
 from bot.services.github import pass_review, take_review
 from bot.services.policy import Channels, Policy
 from storage.models import Person
-
-Deliver = Callable[[tuple[str, ...]], None]
 
 
 def handle_take_review_action(

@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import button_id, selected_date, text_value
+from bot.handlers.state import Deliver, button_id, selected_date, text_value
 from bot.ids import Action, Input, ViewId
 from bot.services.admin import Decided, check_admin
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
@@ -28,8 +28,6 @@ from bot.views.admin import done_modal
 from bot.views.home import home_blocks, paged_home
 from bot.views.quiet import quiet_settings_modal
 from storage.models import InactivityDecision, Person, RenewalAnswer
-
-Deliver = Callable[[tuple[str, ...]], None]
 
 
 def _tell(respond: Callable[..., Any], body: dict[str, Any], text: str) -> None:

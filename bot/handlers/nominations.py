@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import button_id, selected_user, text_value
+from bot.handlers.state import Deliver, button_id, selected_user, text_value
 from bot.ids import Action, Command, Input, ViewId
 from bot.services.errors import FieldErrors
 from bot.services.nominations import cast_vote, check_can_nominate, expansion_candidate, open_nomination
@@ -19,7 +19,6 @@ from bot.services.policy import Channels, Policy
 from bot.views.nominations import expansion_modal, nominate_modal
 from storage.models import Person
 
-Deliver = Callable[[tuple[str, ...]], None]
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.handlers.state import button_id
+from bot.handlers.state import Deliver, button_id
 from bot.ids import Action
 from bot.services.deployments import answer_notice
 from storage.models import NoticeState, Person
@@ -27,7 +27,7 @@ def handle_notice_action(
     session: Session,
     person: Person | None,
     now: dt.datetime,
-    deliver: Callable[[tuple[str, ...]], None],
+    deliver: Deliver,
 ) -> None:
     """Record the committer's answer to a production notice, then redraw the DM and tell the champions' thread."""
     notice_id = button_id(action, "a production notice")

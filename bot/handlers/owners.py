@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
+from bot.handlers.state import Deliver
 from bot.ids import Action, Command
 from bot.services.errors import UserError
 from bot.services.outbox import posting_of
@@ -35,7 +36,7 @@ def handle_request_intro_action(
     person: Person | None,
     now: dt.datetime,
     channels: Channels,
-    deliver: Callable[[tuple[str, ...]], None],
+    deliver: Deliver,
 ) -> None:
     """Post an intro to the owners in the coordination channel (once a week at most) and tell the committer where."""
     try:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
+from bot.handlers.state import Deliver, button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
 from bot.middleware import acks_first
 from bot.services.errors import FieldErrors, UserError
@@ -36,7 +36,6 @@ from bot.services.roster import find_person_by_slack_id
 from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, notice_modal, refusal_text
 from storage.models import Person
 
-Deliver = Callable[[tuple[str, ...]], None]
 # Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.
 REPLY_SUBTYPES = {None, "file_share", "thread_broadcast"}
 

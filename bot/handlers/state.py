@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.ids import Input
 from bot.services.errors import UserError
+
+# What handlers get as `deliver`: send the outbox messages a decision committed, by key.
+Deliver = Callable[[Sequence[str]], None]
 
 
 def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:

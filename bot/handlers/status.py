@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.handlers.state import Deliver
 from bot.ids import Action, Command, Event
 from bot.services import status
 from bot.services.activity import get_activity
@@ -110,7 +111,7 @@ def is_direct_message(event: dict[str, Any]) -> bool:
 
 
 def answer_direct_message(
-    event: dict[str, Any], session: Session, now: dt.datetime, deliver: Callable[[tuple[str, ...]], None]
+    event: dict[str, Any], session: Session, now: dt.datetime, deliver: Deliver
 ) -> None:
     """Answer a message sent to the bot with the list of commands (the messages tab is open to people)."""
     deliver(
