@@ -207,3 +207,26 @@ def test_an_exported_csv_cell_never_starts_a_spreadsheet_formula(name: str) -> N
     cells = [cell for line in csv.reader(io.StringIO(text)) for cell in line]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t")) for cell in cells)
     assert f"'{name}" in cells, "the value is kept, shown as text"
+
+
+def test_a_nul_byte_and_control_characters_never_reach_a_service(bot: RunningBot) -> None:
+    # A NUL is refused by PostgreSQL in text: it is dropped where a typed value is read.
+    question = "Is <!channel> safe?\x00 mail me at jane@example.org\x07 " + "x" * 40
+    root = ask_in_slack(bot, ZIA, question=question)
+    assert "\x00" not in json.dumps(root)
+    stored = question_of(bot).text
+    assert "\x00" not in stored
+    assert "\x07" not in stored
+    assert "jane@example.org" in stored, "what the committer typed is kept, only the control characters go"
+    assert "&lt;!channel&gt;" in json.dumps(root["blocks"])
+
+
+def test_five_thousand_characters_are_refused_with_the_limit_named(bot: RunningBot) -> None:
+    view = open_modal(bot, "/cc-ask", ZIA)
+    values = {
+        Input.PR_URL.value: text_input(PR),
+        Input.QUESTION.value: text_input("y" * 5000),
+        Input.URGENCY.value: select_input("normal"),
+    }
+    errors = bot.sender.interaction(view_submission(view, values, user_id=ZIA)).json()["errors"]
+    assert "2000 characters" in errors[Input.QUESTION.value]

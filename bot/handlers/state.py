@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,9 +20,13 @@ def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
+# Control characters (a NUL above all, which PostgreSQL refuses in text) never reach a service.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def text_value(view: dict[str, Any], block: Input) -> str:
-    """Return a text input's value ('' when empty)."""
-    return str(_element(view, block).get("value") or "")
+    """Return a text input's value ('' when empty), without control characters other than tab and newline."""
+    return CONTROL.sub("", str(_element(view, block).get("value") or ""))
 
 
 def selected_value(view: dict[str, Any], block: Input) -> str | None:

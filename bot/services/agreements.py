@@ -18,6 +18,7 @@ from bot.services.admin import Decided
 from bot.services.agreement_history import end_agreements, note_agreement
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors
+from bot.services.limits import REASON_MAX
 from bot.services.policy import Channels, current_policy
 from bot.services.roster import get_profile
 from bot.services.status import is_valid
@@ -87,6 +88,10 @@ def change_agreement(
         raise FieldErrors({"agreement_action": "Choose renew, revoke or invalidate."})
     if not reason.strip():
         raise FieldErrors({"reason": "Say why: it is kept in the agreement's history."})
+    if len(reason) > REASON_MAX:
+        raise FieldErrors(
+            {"reason": f"Keep the reason under {REASON_MAX} characters (it has {len(reason)})."}
+        )
     who = _holder(session, holder, kind)
     agreements = [
         a
