@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.listener import Listener
 from slack_bolt.listener.listener_completion_handler import ListenerCompletionHandler
 from slack_bolt.listener.listener_start_handler import ListenerStartHandler
@@ -67,59 +68,79 @@ def _identify(context: BoltContext) -> None:
         context["person"] = caller.identify()
 
 
+class SignallingAck(Ack):
+    """Bolt's `ack`, which also wakes the thread answering Slack the moment a response is set.
+
+    Bolt's own runner looks for the response every 10 ms, which puts up to 10 ms on every ack;
+    `IdentifyingRunner` waits on this event instead.
+    """
+
+    def __init__(self) -> None:
+        self.acked = threading.Event()
+        super().__init__()
+
+    @property
+    def response(self) -> BoltResponse | None:
+        """The response Slack receives, once the listener has acked (or failed before acking)."""
+        return self._response
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        self._response = value
+        if value is not None:
+            self.acked.set()
+
+
 class TaggedApp(App):
     """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack."""
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch `req` with a fresh request id (Bolt runs listeners after the middleware, so not there)."""
+        req.context["ack"] = SignallingAck()
         with request_context():
             return super().dispatch(req)
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
-    """Return middleware that puts `session`, `now`, `person`, `policy`, `channels` and `deliver` into the context."""
+    """Return the one middleware of the app (one step per request, as Bolt runs each middleware by reflection).
 
-    def attach_context(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+    It puts `session`, `now`, `policy`, `channels`, `person`, `caller` and `deliver` into the context and
+    drops an Events API delivery whose event_id was already handled.
+    """
+
+    def attach_context(
+        context: BoltContext, body: dict[str, Any], request: BoltRequest, next: Callable[[], None]
+    ) -> BoltResponse | None:
         if context.client is not None:
             context["client"] = instrument(context.client)
         session = runtime.session_factory()
+        now = runtime.clock()
         context["session"] = session
-        context["now"] = runtime.clock()
+        context["now"] = now
         context["policy"] = runtime.policy
         context["channels"] = runtime.channels
         context["person"] = None
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not first_delivery(session, str(event_id), now=now):
+            retry = request.headers.get("x-slack-retry-num", ["0"])[0]
+            logger.info("event %s already handled (retry %s); ignored", event_id, retry)
+            session.close()
+            return BoltResponse(status=200, body="")
 
         def deliver(keys: Sequence[str]) -> None:
             # Sends what the listener's decision queued; a failure stays queued for the jobs to retry.
-            runtime.deliver(session, keys, now=context["now"])
+            runtime.deliver(session, keys, now=now)
 
         context["deliver"] = deliver
         user_id = context.user_id
         # Identified later, in the listener's thread (IdentifyingRunner, acks_first): no query here.
         context["caller"] = (
-            Caller(runtime, session, user_id, context["now"]) if user_id and not _from_bot(body) else None
+            Caller(runtime, session, user_id, now) if user_id and not _from_bot(body) else None
         )
-        next()
-
-    return attach_context
-
-
-def make_event_dedup_middleware(runtime: Runtime) -> Callable[..., Any]:
-    """Return middleware that drops an Events API delivery whose event_id was already handled."""
-
-    def drop_retried_events(
-        body: dict[str, Any], context: BoltContext, request: BoltRequest, next: Callable[[], None]
-    ) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(context["session"], str(event_id), now=context["now"]):
-            retry = request.headers.get("x-slack-retry-num", ["0"])[0]
-            logger.info("event %s already handled (retry %s); ignored", event_id, retry)
-            context["session"].close()
-            return BoltResponse(status=200, body="")
         next()
         return None
 
-    return drop_retried_events
+    return attach_context
 
 
 def acks_first(listener: ListenerFn) -> ListenerFn:
@@ -154,7 +175,7 @@ def _acked(*_args: Any, **_kwargs: Any) -> None:
 
 
 class IdentifyingRunner(ThreadListenerRunner):
-    """Bolt's listener runner, noting whether the matched listener identifies its caller after its ack."""
+    """Bolt's listener runner, answering Slack as soon as the listener acks and noting who identifies the caller."""
 
     def run(
         self,
@@ -164,10 +185,57 @@ class IdentifyingRunner(ThreadListenerRunner):
         listener: Listener,
         starting_time: float | None = None,
     ) -> BoltResponse | None:
-        """Flag `acks_first` listeners, then run the listener as Bolt does."""
+        """Flag `acks_first` listeners, then run the listener in a thread and return its ack the moment it comes."""
         ack_function = getattr(listener, "ack_function", None)
         request.context[AFTER_ACK] = bool(getattr(ack_function, ACKS_FIRST, False))
-        return super().run(request, response, listener_name, listener, starting_time)
+        ack = request.context.ack
+        if (
+            self.process_before_response
+            or request.lazy_only
+            or listener.lazy_functions
+            or not isinstance(ack, SignallingAck)
+        ):
+            return super().run(request, response, listener_name, listener, starting_time)
+        return self._run_in_thread(request, response, listener_name, listener, ack)
+
+    def _run_in_thread(
+        self,
+        request: BoltRequest,
+        response: BoltResponse | None,
+        listener_name: str,
+        listener: Listener,
+        ack: SignallingAck,
+    ) -> BoltResponse | None:
+        # Bolt's ThreadListenerRunner.run for listeners without lazy functions, except that the wait for the
+        # ack is an event rather than a 10 ms polling loop, and a failure after the ack never clears the ack
+        # before it is read (Bolt sets it back to None there, so a quick failure could turn a 200 into a 404).
+        if listener.auto_acknowledgement:
+            ack()  # events: Slack hears 200 at once
+
+        def run_listener() -> None:
+            nonlocal response
+            try:
+                self.listener_start_handler.handle(request=request, response=response)
+                listener.run_ack_function(request=request, response=response)  # type: ignore[arg-type]
+            except Exception as exc:
+                if listener.auto_acknowledgement:
+                    self.listener_error_handler.handle(error=exc, request=request, response=response)
+                elif ack.response is not None:  # acked already: Slack has its answer, the error is only told
+                    self.listener_error_handler.handle(error=exc, request=request, response=None)
+                else:  # the error handler's answer (or a 500) becomes the ack
+                    if response is None:
+                        response = BoltResponse(status=500)
+                    response.status = 500
+                    self.listener_error_handler.handle(error=exc, request=request, response=response)
+                    ack.response = response
+            finally:
+                self.listener_completion_handler.handle(request=request, response=response)
+
+        self.listener_executor.submit(run_listener)
+        if not ack.acked.wait(listener.ack_timeout):
+            self.logger.warning(f"{listener_name} did not call ack() within {listener.ack_timeout} s")
+            return None
+        return ack.response
 
 
 class IdentifyCaller(ListenerStartHandler):
@@ -196,7 +264,6 @@ def _from_bot(body: dict[str, Any]) -> bool:
 def install(app: App, runtime: Runtime) -> None:
     """Add the middleware to the app and close sessions when listeners complete."""
     app.use(make_context_middleware(runtime))
-    app.use(make_event_dedup_middleware(runtime))
     runner = app.listener_runner
     # Same runner, one step more; Bolt reads it from this attribute when dispatching.
     app._listener_runner = IdentifyingRunner(

@@ -21,6 +21,7 @@ from storage.models import (
     Person,
     PersonRole,
     Repo,
+    Role,
 )
 
 
@@ -418,6 +419,51 @@ def has_ended_agreement(
     """Whether any agreement of this person (or their organisation) has ended by `today` with no valid successor."""
     params = {"person_id": person_id, "organization_id": organization_id or -1, "today": today}
     return session.exec(_ENDED_AGREEMENT, params=params).first() is not None
+
+
+# The everyday `/cc-ask` check in one statement and no ORM object: an active, present committer whose own and
+# organisation's agreements have all a valid successor (the same test as `list_powers` + `has_ended_agreement`).
+_ended_for_asker = (
+    select(Agreement.id)
+    .where(
+        or_(
+            col(Agreement.person_id) == col(Person.id),
+            and_(
+                col(Person.organization_id).is_not(None),
+                col(Agreement.organization_id) == col(Person.organization_id),
+            ),
+        ),
+        col(Agreement.expires_on) <= bindparam("today"),
+        ~exists().where(
+            col(_successor.kind) == col(Agreement.kind),
+            or_(
+                and_(
+                    col(Agreement.person_id).is_not(None),
+                    col(_successor.person_id) == col(Agreement.person_id),
+                ),
+                and_(
+                    col(Agreement.organization_id).is_not(None),
+                    col(_successor.organization_id) == col(Agreement.organization_id),
+                ),
+            ),
+            or_(col(_successor.expires_on).is_(None), col(_successor.expires_on) > bindparam("today")),
+        ),
+    )
+    .exists()
+)
+_MAY_ASK = select(Person.id).where(
+    col(Person.slack_user_id) == bindparam("user_id"),
+    col(Person.status) == bindparam("status"),
+    col(Person.removed_on).is_(None),
+    exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == Role.COMMITTER.value),
+    ~_ended_for_asker,
+)
+
+
+def is_active_committer(session: Session, slack_user_id: str, *, active: str, today: dt.date) -> bool:
+    """Whether this Slack user is a present committer whose stored status is `active` and no agreement has ended."""
+    params = {"user_id": slack_user_id, "status": active, "today": today}
+    return session.connection().execute(_MAY_ASK, params).first() is not None
 
 
 def champions_by_committer(session: Session, committer_ids: Iterable[int]) -> dict[int, list[Person]]:

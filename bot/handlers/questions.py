@@ -17,10 +17,11 @@ from sqlmodel import Session
 
 from bot.handlers.state import Deliver, button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
-from bot.middleware import acks_first
+from bot.middleware import Caller, acks_first
 from bot.services.errors import FieldErrors, UserError
 from bot.services.policy import Channels
 from bot.services.questions import (
+    AskRefusal,
     ask_question,
     ask_refusal,
     claim_question,
@@ -28,6 +29,7 @@ from bot.services.questions import (
     hand_off,
     hand_off_candidates,
     mark_answered,
+    may_ask_now,
     record_reply,
     split_ask_text,
     validate_question,
@@ -40,20 +42,27 @@ from storage.models import Person
 REPLY_SUBTYPES = {None, "file_share", "thread_broadcast"}
 
 
+def _refusal(session: Session, caller: Caller, *, today: dt.date) -> AskRefusal | None:
+    """Return why the caller may not ask: one statement for an active committer, the full look otherwise."""
+    if may_ask_now(session, caller.user_id, today=today):
+        return None
+    return ask_refusal(session, caller.identify(), today=today)
+
+
 def open_ask_modal(
     ack: Callable[..., None],
     command: dict[str, Any],
     respond: Callable[..., Any],
     client: WebClient,
     session: Session,
-    person: Person | None,
+    caller: Caller,
     now: dt.datetime,
     channels: Channels,
 ) -> None:
     """Ack at once, then open the question modal pre-filled from `/cc-ask <url> <question>`, or say why not."""
-    # The standing check reads the whole profile: it runs after the ack, which stays as cheap as Bolt's own.
+    # Everything runs after the ack, which stays as cheap as Bolt's own.
     ack()
-    refusal = ask_refusal(session, person, today=now.date())
+    refusal = _refusal(session, caller, today=now.date())
     if refusal is not None or not channels.coordination:
         respond(text=refusal_text(refusal) if refusal else NO_CHANNEL, response_type="ephemeral")
         return
@@ -66,13 +75,13 @@ def open_ask_modal_from_shortcut(
     shortcut: dict[str, Any],
     client: WebClient,
     session: Session,
-    person: Person | None,
+    caller: Caller,
     now: dt.datetime,
     channels: Channels,
 ) -> None:
     """Open the question modal, or a modal saying why asking is closed to this person."""
     ack()
-    refusal = ask_refusal(session, person, today=now.date())
+    refusal = _refusal(session, caller, today=now.date())
     view: View | dict[str, Any]
     if refusal is not None:
         view = notice_modal("Cannot ask yet", refusal_text(refusal))

@@ -173,6 +173,15 @@ def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> A
     return AskRefusal("standing", status=status, gaps=tuple(profile.standing.gaps))
 
 
+def may_ask_now(session: Session, slack_user_id: str, *, today: dt.date) -> bool:
+    """Whether this Slack user may ask, by the stored standing alone (one statement; False means "look closer").
+
+    The question modal opens on this; `ask_refusal` says why not when it is False, and `ask_question`
+    checks the full standing again when the question is submitted.
+    """
+    return roster_store.is_active_committer(session, slack_user_id, active=Status.ACTIVE.value, today=today)
+
+
 def route_question(
     session: Session, committer_id: int, repo: str, *, policy: PhasePolicy, today: dt.date
 ) -> Route:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,12 +16,13 @@ from bot.services.questions import (
     ask_refusal,
     claim_question,
     mark_answered,
+    may_ask_now,
     parse_pr_url,
     record_reply,
     split_ask_text,
     validate_question,
 )
-from storage.roster import get_person_by_github
+from storage.roster import get_person_by_github, list_people
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, ask
 
@@ -107,6 +110,35 @@ def test_refusals_name_the_reason(session: Session) -> None:
     assert lapsed is not None
     assert lapsed.status is not None
     assert lapsed.status.value == "lapsed"
+
+
+@pytest.mark.parametrize(
+    "today",
+    [NOW.date(), dt.date(2027, 2, 1), dt.date(2027, 7, 1), dt.date(2030, 1, 1)],
+    ids=["now", "feb-2027", "jul-2027", "2030"],
+)
+def test_the_one_statement_check_agrees_with_the_full_refusal(pilot_session: Session, today: dt.date) -> None:
+    """`/cc-ask` opens its modal on `may_ask_now`: for everyone, it must say yes exactly when nothing refuses them."""
+    session = pilot_session
+    alumnus = get_person_by_github(session, "ziafazal")
+    assert alumnus is not None
+    alumnus.removed_on = NOW.date()  # alumni keep no power, whatever their stored status says
+    session.commit()
+    people = [person for person in list_people(session) if person.slack_user_id]
+    answers = {
+        person.github: (
+            may_ask_now(session, person.slack_user_id or "", today=today),
+            ask_refusal(session, person, today=today) is None,
+        )
+        for person in people
+    }
+    assert {github: fast for github, (fast, _) in answers.items()} == {
+        github: full for github, (_, full) in answers.items()
+    }
+    assert any(fast for fast, _ in answers.values()) == (today == NOW.date()), (
+        "someone may ask now, nobody later"
+    )
+    assert not may_ask_now(session, "U0NOBODY1", today=today)
 
 
 def test_who_may_claim_and_close(session: Session) -> None:
