@@ -63,6 +63,10 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool
+        else:
+            # As many kept connections as PostgreSQL's: a busy server reuses them instead of opening
+            # (and setting up) an overflow connection for each request beyond the fifth.
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     else:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
     engine = create_engine(url, **kwargs)

@@ -63,6 +63,7 @@ def open_ask_modal(
     # Everything runs after the ack, which stays as cheap as Bolt's own.
     ack()
     refusal = _refusal(session, caller, today=now.date())
+    session.close()  # the connection goes back to the pool before the call to Slack
     if refusal is not None or not channels.coordination:
         respond(text=refusal_text(refusal) if refusal else NO_CHANNEL, response_type="ephemeral")
         return
@@ -82,6 +83,7 @@ def open_ask_modal_from_shortcut(
     """Open the question modal, or a modal saying why asking is closed to this person."""
     ack()
     refusal = _refusal(session, caller, today=now.date())
+    session.close()  # the connection goes back to the pool before the call to Slack
     view: View | dict[str, Any]
     if refusal is not None:
         view = notice_modal("Cannot ask yet", refusal_text(refusal))
