@@ -21,7 +21,7 @@ from bot.services.outbox import commit, post
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
 from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
-from bot.services.roster import list_admins, refresh_statuses
+from bot.services.roster import list_admins
 from bot.views import admin as views
 from storage import roster as store
 from storage.models import (
@@ -108,7 +108,8 @@ def set_phase(
     set_program_setting(session, PHASE_KEY, phase.value)
     set_program_setting(session, NDA_REQUIRED_KEY, nda_required)
     set_program_setting(session, MILESTONES_KEY, milestones.strip()[:1000])
-    refresh_statuses(session, today=now.date())
+    # Turning the NDA requirement on can lapse people: each is told, committed with the change.
+    notices = status_change_messages(session, today=now.date())
     audit(
         session,
         now,
@@ -124,7 +125,7 @@ def set_phase(
         channels.coordination,
         views.phase_announcement(change),
     )
-    return Decided(views.phase_done(change), commit(session, [announcement], now=now))
+    return Decided(views.phase_done(change), commit(session, [announcement, *notices], now=now))
 
 
 def record_agreement(
@@ -278,10 +279,11 @@ def upsert_person(
                 session,
                 CommitGrant(person_id=person.id or 0, repo_id=repo.id, granted_on=now.date(), source="admin"),
             )
-    refresh_statuses(session, today=now.date())
+    # A new role or organisation can lapse or activate someone: they are told, committed with the change.
+    notices = status_change_messages(session, today=now.date())
     action = "person.added" if created else "person.updated"
     audit(session, now, actor, action, handle, roles=",".join(roles))
-    return Decided(views.person_done(person, created=created), commit(session, [], now=now))
+    return Decided(views.person_done(person, created=created), commit(session, notices, now=now))
 
 
 def mark_away(

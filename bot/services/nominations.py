@@ -20,7 +20,7 @@ from bot.services.limits import REASON_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
 from bot.services.policy import Channels, NominationRules, current_policy
-from bot.services.roster import refresh_statuses
+from bot.services.reminders import status_change_messages
 from bot.views import nominations as views
 from storage import nominations as store
 from storage import roster as roster_store
@@ -345,6 +345,8 @@ def close_due_nominations(
             no=str(card.tally.no),
         )
         messages = closed_messages(session, card, channels=channels)
+        # The new committer's standing is computed, and anyone whose standing moved is told.
+        messages += status_change_messages(session, today=now.date())
         closed.append(Decided(card, commit(session, messages, now=now)))
     return closed
 
@@ -430,5 +432,4 @@ def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) 
                 person_id=person.id or 0, repo_id=repo.id, granted_on=now.date(), source="nomination"
             ),
         )
-    refresh_statuses(session, today=now.date())
     return person

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 MARK = "[redacted]"
 ELLIPSIS = "…"
@@ -235,7 +235,8 @@ def redact_url(url: str | None) -> str | None:
         return None
     netloc = (f"[{host}]" if ":" in host else host) + (f":{port}" if port else "")
     base = f"{parts.scheme.lower()}://{netloc}"
-    path = quote(redact(parts.path), safe=_PATH_SAFE)
+    # Redacted as read (percent-decoded), so an encoded secret is caught and a second pass changes nothing.
+    path = quote(redact(unquote(parts.path)), safe=_PATH_SAFE)
     return f"{base}{path}" if len(base) + len(path) <= URL_MAX else base
 
 
