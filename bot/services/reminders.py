@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -225,10 +225,20 @@ def _is_current_committer(session: Session, person: Person) -> bool:
 
 def apply_status_changes(session: Session, *, today: dt.date) -> list[StatusChange]:
     """Recompute standings (without committing) and return the committers who lapsed or became active."""
-    changes = []
+    return tellable_changes(session, refresh_statuses(session, today=today), today=today)
+
+
+def tellable_changes(
+    session: Session, moved: Iterable[tuple[Person, str, str]], *, today: dt.date
+) -> list[StatusChange]:
+    """Return, of the stored standings that moved (person, old, new), the lapses and activations to tell."""
+    changes: list[StatusChange] = []
+    moved = list(moved)
+    if not moved:
+        return changes
     managers = store.list_people_with_role(session, Role.MANAGER.value)
     admins = store.list_people_with_role(session, Role.ADMIN.value)
-    for person, old, new in refresh_statuses(session, today=today):
+    for person, old, new in moved:
         if new not in {Status.LAPSED.value, Status.ACTIVE.value} or old == Status.ALUMNI.value:
             continue
         if not _is_current_committer(session, person):
@@ -259,9 +269,14 @@ CHAMPION_THRESHOLDS = {7, 1}
 
 def status_change_messages(session: Session, *, today: dt.date) -> list[Outgoing | None]:
     """Recompute standings (uncommitted) and return the notices each lapse or activation implies."""
-    admins = list_admins(session)
+    return status_notices(session, apply_status_changes(session, today=today), today=today)
+
+
+def status_notices(session: Session, changes: list[StatusChange], *, today: dt.date) -> list[Outgoing | None]:
+    """Return the notices these lapses and activations imply: the committer, and for a lapse managers and admins."""
+    admins = list_admins(session) if changes else []
     messages: list[Outgoing | None] = []
-    for change in apply_status_changes(session, today=today):
+    for change in changes:
         person = change.person
         if change.new == Status.LAPSED.value:
             messages.append(

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlmodel import Session
 
 from bot.services.directory import Directory, SlackProfile
+from bot.services.outbox import Outgoing, commit
 from bot.services.policy import PHASE_KEY, PhasePolicy, current_policy
 from bot.services.roster_formats import (
     INDIVIDUAL_ACCOUNT,
@@ -136,9 +137,20 @@ def import_roster(
     if dry_run:
         session.rollback()
     else:
-        session.commit()
+        # Whoever the import lapses or makes active is told, committed with the import (never silently).
+        commit(session, _status_notices(session, importer.moved, today=now.date()), now=now)
     session.expire_all()
     return report
+
+
+def _status_notices(
+    session: Session, moved: list[tuple[int, str, str]], *, today: dt.date
+) -> list[Outgoing | None]:
+    from bot.services.reminders import status_notices, tellable_changes  # reminders reads the roster
+
+    people = store.list_people_by_ids(session, [pid for pid, _, _ in moved])
+    triples = [(people[pid], old, new) for pid, old, new in moved if pid in people]
+    return status_notices(session, tellable_changes(session, triples, today=today), today=today)
 
 
 @dataclass
@@ -216,6 +228,8 @@ class _Importer:
         self.new_repos: list[dict[str, Any]] = []
         self.new_grants: list[dict[str, Any]] = []
         self.new_agreements: list[dict[str, Any]] = []
+        # Standings of people already on the roster that this import moves: (person id, old, new).
+        self.moved: list[tuple[int, str, str]] = []
 
     # --- the run -------------------------------------------------------------------------
 
@@ -661,6 +675,7 @@ class _Importer:
                 who.row["status"] = new
                 self.updates[Person][who.row["id"]]["status"] = new
                 if not who.new:
+                    self.moved.append((who.row["id"], old, new))
                     self.report.changed.append(f"status {who.row['github']}: {old} -> {new}")
                     if new == Status.LAPSED.value:
                         self.ending.add(who.row["github"])

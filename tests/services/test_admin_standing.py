@@ -1,15 +1,19 @@
-"""Admin changes that move someone's standing tell them, committed with the change (never a silent lapse)."""
+"""Admin changes and roster imports that move someone's standing tell them, committed with the change (never silently)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import yaml
 from sqlmodel import Session, select
 
 from bot.services.admin import set_phase, upsert_person
 from bot.services.reminders import queue_status_notices
+from bot.services.roster import import_roster
+from bot.services.roster_formats import read_roster
 from storage.models import Agreement, Person, Phase, Status
-from tests.conftest import NOW
+from tests.conftest import NOW, PILOT_ROSTER
 from tests.flows import CHANNELS, FakeMessenger, deliver, person
 
 ZIA, IGOR, MANAGER = "U0PILOT01", "U0PILOT09", "U0MGR0001"
@@ -96,3 +100,40 @@ def test_an_admin_adding_the_committer_role_to_someone_without_agreements_tells_
     ).keys
     assert keys == ()
     assert person(session, "newcomer").status == Status.ONBOARDING.value
+
+
+def test_a_reimport_that_ends_an_nda_tells_the_lapsed_committer_and_a_dry_run_tells_nobody(
+    pilot_session: Session, tmp_path: Path
+) -> None:
+    session = pilot_session
+    data = yaml.safe_load(PILOT_ROSTER.read_text())
+    zia = next(p for p in data["people"] if p["github"] == "ziafazal")
+    for agreement in zia["agreements"]:
+        if agreement["kind"] == "nda":
+            agreement["expires"] = NOW.date() - dt.timedelta(days=1)  # revoked early, as the new file says
+    changed = tmp_path / "roster.yaml"
+    changed.write_text(yaml.safe_dump(data))
+    doc = read_roster(changed, as_of=NOW.date())
+
+    import_roster(session, doc, now=NOW, actor="test", dry_run=True)
+    quiet = FakeMessenger()
+    deliver(session, quiet, now=NOW)
+    assert quiet.posted == [], "a dry run queues nothing"
+
+    report = import_roster(session, read_roster(changed, as_of=NOW.date()), now=NOW, actor="test")
+    assert "status ziafazal: active -> lapsed" in report.changed
+    messenger = FakeMessenger()
+    deliver(session, messenger, now=NOW)
+    texts = _dms(messenger)
+    assert "*lapsed*" in texts[ZIA][0]
+    assert all(len(sent) == 1 for sent in texts.values()), texts
+    assert IGOR not in texts, "only the people whose standing moved hear"
+    assert queue_status_notices(session, now=NOW + dt.timedelta(hours=1)) == 0
+
+
+def test_the_first_import_welcomes_nobody_by_dm(session: Session) -> None:
+    # A roster loaded for the first time moves nobody's standing: nine committers get no DM at once.
+    import_roster(session, read_roster(PILOT_ROSTER, as_of=NOW.date()), now=NOW, actor="test")
+    messenger = FakeMessenger()
+    deliver(session, messenger, now=NOW)
+    assert messenger.posted == []
