@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Date, String, and_, bindparam, exists, func, literal_column, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
@@ -540,6 +541,21 @@ def load_roster_snapshot(session: Session) -> RosterSnapshot:
             session, agreement.select().order_by(agreement.c.kind, agreement.c.signed_on, agreement.c.id)
         ),
     )
+
+
+def next_agreement_id(session: Session) -> int:
+    """Return an id no agreement has yet (the next inserted ones get this or higher)."""
+    table = Agreement.__table__  # type: ignore[attr-defined]
+    highest = session.connection().execute(sa_select(func.max(table.c.id))).scalar_one()
+    return (highest or 0) + 1
+
+
+def agreement_rows_from(session: Session, first_id: int) -> list[dict[str, Any]]:
+    """Return the agreements with an id of at least `first_id`, as (id, holder, kind, signed_on) dicts."""
+    table = Agreement.__table__  # type: ignore[attr-defined]
+    columns = [table.c.id, table.c.person_id, table.c.organization_id, table.c.kind, table.c.signed_on]
+    statement = sa_select(*columns).where(table.c.id >= first_id)
+    return [dict(row._mapping) for row in session.connection().execute(statement)]
 
 
 def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:

@@ -99,7 +99,11 @@ def test_agreement_history_from_the_command_line(env: Path) -> None:
     assert code == 0, output
     assert "revoked as of 2027-01-05" in output
     code, output = _run("agreements", "history", "ziafazal")
-    lines = output.strip().splitlines()
+    every = output.strip().splitlines()
+    imported = [line for line in every if "imported from" in line]
+    # The roster import began the history: Zia's individual agreement and NDA, and his organisation's.
+    assert [line.split()[3] for line in imported] == ["entity", "individual", "nda"], output
+    lines = every[len(imported) :]
     assert len(lines) == 3, output
     assert "renewed" in lines[0]
     assert "by cli:" in lines[0]

@@ -26,6 +26,8 @@ from storage import roster as store
 from storage.audit import add_audit_entry
 from storage.models import (
     Agreement,
+    AgreementAction,
+    AgreementEvent,
     AgreementKind,
     ChampionAssignment,
     CommitGrant,
@@ -105,7 +107,7 @@ def import_roster(
     report = ImportReport(source=doc.source, format=doc.format, dry_run=dry_run, warnings=list(doc.warnings))
     try:
         with gc_paused():
-            importer = _Importer(session, doc, report, today=now.date())
+            importer = _Importer(session, doc, report, today=now.date(), now=now, actor=actor)
             importer.run(prune=prune)
         if not dry_run and not confirmed and importer.is_mass_change():
             report.dry_run = True
@@ -180,12 +182,21 @@ class _Importer:
     """Diffs one document against one read of the database, then writes the difference in bulk."""
 
     def __init__(
-        self, session: Session, doc: RosterDocument, report: ImportReport, *, today: dt.date
+        self,
+        session: Session,
+        doc: RosterDocument,
+        report: ImportReport,
+        *,
+        today: dt.date,
+        now: dt.datetime | None = None,
+        actor: str = "import",
     ) -> None:
         self.session = session
         self.doc = doc
         self.report = report
         self.today = today
+        self.now = now or dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
+        self.actor = actor[:100]
         # A revocation or an ending found by reading a file as of a date carries that date.
         self.on = doc.as_of or today
         self.source = f"{doc.format}:{doc.source}"[:200]
@@ -228,6 +239,8 @@ class _Importer:
         self.new_repos: list[dict[str, Any]] = []
         self.new_grants: list[dict[str, Any]] = []
         self.new_agreements: list[dict[str, Any]] = []
+        # Agreements' history: entries for changed and removed agreements (new ones get theirs once inserted).
+        self.history: list[dict[str, Any]] = []
         # Standings of people already on the roster that this import moves: (person id, old, new).
         self.moved: list[tuple[int, str, str]] = []
 
@@ -590,6 +603,16 @@ class _Importer:
                     and is_valid(_agreement(match), self.today)
                 ):
                     self.ending.add(label.split(" ", 1)[1])
+                later = spec.expires is None or (
+                    match["expires_on"] is not None and spec.expires > match["expires_on"]
+                )
+                self._note(
+                    match,
+                    AgreementAction.RENEWED if later else AgreementAction.REVOKED,
+                    expires_on=spec.expires,
+                    previous=match["expires_on"],
+                    reason=f"expiry changed by the import of {self.doc.source}",
+                )
                 match["expires_on"] = spec.expires
                 self.updates[Agreement][match["id"]]["expires_on"] = spec.expires
         for agreement in unmatched:
@@ -600,7 +623,73 @@ class _Importer:
                 self.ending.add(label.split(" ", 1)[1])
             existing.remove(agreement)
             if agreement.get("id") is not None:
+                self._note(
+                    agreement,
+                    AgreementAction.REVOKED,
+                    expires_on=agreement["expires_on"],
+                    previous=agreement["expires_on"],
+                    reason=f"not in {self.doc.source} (removed by its import)",
+                )
                 self.deleted_agreements.append(agreement["id"])
+
+    def _note(
+        self,
+        agreement: dict[str, Any],
+        action: AgreementAction,
+        *,
+        expires_on: dt.date | None,
+        previous: dt.date | None,
+        reason: str,
+    ) -> None:
+        self.history.append(
+            {
+                "agreement_id": agreement["id"],
+                "person_id": agreement["person_id"],
+                "organization_id": agreement["organization_id"],
+                "kind": AgreementKind(agreement["kind"]),
+                "action": action,
+                "effective_on": self.on
+                if action is AgreementAction.REVOKED
+                else agreement["signed_on"] or self.on,
+                "signed_on": agreement["signed_on"],
+                "expires_on": expires_on,
+                "previous_expires_on": previous,
+                "reason": reason[:300],
+                "recorded_by": self.actor,
+                "recorded_at": self.now,
+            }
+        )
+
+    def _recorded(self, agreements: list[dict[str, Any]], first_id: int) -> list[dict[str, Any]]:
+        """Return a `recorded` history entry for each agreement inserted from `first_id` on."""
+        inserted = {
+            (row["person_id"], row["organization_id"], row["kind"], row["signed_on"]): row["id"]
+            for row in store.agreement_rows_from(self.session, first_id)
+        }
+        entries = []
+        for row in agreements:
+            agreement_id = inserted.get(
+                (row["person_id"], row["organization_id"], row["kind"], row["signed_on"])
+            )
+            if agreement_id is None:
+                continue
+            entries.append(
+                {
+                    "agreement_id": agreement_id,
+                    "person_id": row["person_id"],
+                    "organization_id": row["organization_id"],
+                    "kind": AgreementKind(row["kind"]),
+                    "action": AgreementAction.RECORDED,
+                    "effective_on": row["signed_on"] or self.on,
+                    "signed_on": row["signed_on"],
+                    "expires_on": row["expires_on"],
+                    "previous_expires_on": None,
+                    "reason": f"imported from {self.doc.source}"[:300],
+                    "recorded_by": self.actor,
+                    "recorded_at": self.now,
+                }
+            )
+        return entries
 
     def _ensure(
         self,
@@ -698,8 +787,13 @@ class _Importer:
         for row in self.new_agreements:
             holder = row.pop("holder")
             agreements.append({**row, **self._holder_id(holder)})
+        # History first: an entry outlives its agreement's removal (its agreement_id becomes NULL).
+        store.insert_rows(session, AgreementEvent, self.history)
         store.delete_by_ids(session, Agreement, self.deleted_agreements)
+        first_id = store.next_agreement_id(session) if agreements else 0
         store.insert_rows(session, Agreement, agreements)
+        if agreements:
+            store.insert_rows(session, AgreementEvent, self._recorded(agreements, first_id))
         store.delete_roles(session, self.roles_removed)
         for model, rows in self.inserts.items():
             store.insert_rows(session, model, rows)

@@ -8,14 +8,23 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.services.roster import export_agreement_rows, export_roster, get_profile, import_roster
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import load_settings
 from bot.slack import SlackDirectory, make_client
 from storage.db import make_engine, make_session_factory, upgrade
-from storage.models import Agreement, AuditEntry, ChampionAssignment, CommitGrant, Person, Status
+from storage.models import (
+    Agreement,
+    AgreementAction,
+    AgreementEvent,
+    AuditEntry,
+    ChampionAssignment,
+    CommitGrant,
+    Person,
+    Status,
+)
 from storage.roster import get_person_by_github, list_active_champions, list_active_grants, list_agreements
 from tests.conftest import NOW, PILOT_ROSTER, ROOT, load_pilot
 
@@ -33,9 +42,11 @@ PILOT_CCS = [
 ]
 
 
-def _import(session: Session, path: Path, *, dry_run: bool = False, **kwargs) -> object:
+def _import(
+    session: Session, path: Path, *, dry_run: bool = False, confirmed: bool = True, **kwargs
+) -> object:
     doc = read_roster(path, as_of=kwargs.pop("as_of", NOW.date()), **kwargs)
-    return import_roster(session, doc, now=NOW, actor="test", dry_run=dry_run)
+    return import_roster(session, doc, now=NOW, actor="test", dry_run=dry_run, confirmed=confirmed)
 
 
 def _counts(session: Session) -> tuple[int, ...]:
@@ -256,3 +267,50 @@ def test_the_shipped_example_parses_under_its_own_name(tmp_path: Path) -> None:
     copy = tmp_path / "roster.yml"
     shutil.copy(PILOT_ROSTER, copy)
     assert read_roster(copy, as_of=NOW.date()).format == "ccbot"
+
+
+def test_imports_write_the_agreements_history_and_a_dry_run_writes_none(
+    session: Session, tmp_path: Path
+) -> None:
+    load_pilot(session)
+    recorded = session.exec(select(AgreementEvent)).all()
+    agreements = session.exec(select(Agreement)).all()
+    assert sorted(e.agreement_id or 0 for e in recorded) == sorted(a.id or 0 for a in agreements)
+    assert {(e.action, e.recorded_by) for e in recorded} == {(AgreementAction.RECORDED, "test")}
+
+    data = yaml.safe_load(PILOT_ROSTER.read_text())
+    zia = next(p for p in data["people"] if p["github"] == "ziafazal")
+    braden = next(p for p in data["people"] if p["github"] == "bradenmacdonald")
+    regis = next(p for p in data["people"] if p["github"] == "regisb")
+    zia_nda = next(a for a in zia["agreements"] if a["kind"] == "nda")
+    zia_nda["expires"] = dt.date(2028, 1, 31)  # extended
+    braden_nda = next(a for a in braden["agreements"] if a["kind"] == "nda")
+    braden_nda["expires"] = dt.date(2026, 12, 15)  # cut short
+    regis["agreements"] = [a for a in regis["agreements"] if a["kind"] != "nda"]  # gone from the file
+    changed = tmp_path / "roster.yaml"
+    changed.write_text(yaml.safe_dump(data))
+    before = len(recorded)
+    _import(session, changed, dry_run=True)
+    assert len(session.exec(select(AgreementEvent)).all()) == before, "a dry run writes no history"
+
+    _import(session, changed, confirmed=True)
+    new = session.exec(
+        select(AgreementEvent).where(col(AgreementEvent.id) > max(e.id or 0 for e in recorded))
+    ).all()
+    by_holder = {(e.person_id, e.action): e for e in new}
+    ids = {handle: person_id(session, handle) for handle in ("ziafazal", "bradenmacdonald", "regisb")}
+    renewed = by_holder[(ids["ziafazal"], AgreementAction.RENEWED)]
+    assert (renewed.previous_expires_on, renewed.expires_on) == (dt.date(2027, 1, 31), dt.date(2028, 1, 31))
+    cut = by_holder[(ids["bradenmacdonald"], AgreementAction.REVOKED)]
+    assert (cut.previous_expires_on, cut.expires_on) == (dt.date(2027, 1, 31), dt.date(2026, 12, 15))
+    removed = by_holder[(ids["regisb"], AgreementAction.REVOKED)]
+    assert removed.agreement_id is None, "the entry outlives its agreement"
+    assert "removed by its import" in removed.reason
+    assert len(new) == 3
+
+
+def person_id(session: Session, handle: str) -> int:
+    found = get_person_by_github(session, handle)
+    assert found is not None
+    assert found.id is not None
+    return found.id
