@@ -386,45 +386,10 @@ def list_people_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Person
 
 
 _successor = aliased(Agreement)
-# Built once: this check runs before every question, and building the statement costs more than running it.
-_ENDED_AGREEMENT = (
-    select(Agreement.id)
-    .where(
-        or_(
-            col(Agreement.person_id) == bindparam("person_id"),
-            col(Agreement.organization_id) == bindparam("organization_id"),
-        ),
-        col(Agreement.expires_on) <= bindparam("today"),
-        ~exists().where(
-            col(_successor.kind) == col(Agreement.kind),
-            or_(
-                and_(
-                    col(Agreement.person_id).is_not(None),
-                    col(_successor.person_id) == col(Agreement.person_id),
-                ),
-                and_(
-                    col(Agreement.organization_id).is_not(None),
-                    col(_successor.organization_id) == col(Agreement.organization_id),
-                ),
-            ),
-            or_(col(_successor.expires_on).is_(None), col(_successor.expires_on) > bindparam("today")),
-        ),
-    )
-    .limit(1)
-)
-
-
-def has_ended_agreement(
-    session: Session, *, person_id: int, organization_id: int | None, today: dt.date
-) -> bool:
-    """Whether any agreement of this person (or their organisation) has ended by `today` with no valid successor."""
-    params = {"person_id": person_id, "organization_id": organization_id or -1, "today": today}
-    return session.exec(_ENDED_AGREEMENT, params=params).first() is not None
-
-
-# The everyday `/cc-ask` check in one statement and no ORM object: an active, present committer whose own and
-# organisation's agreements have all a valid successor (the same test as `list_powers` + `has_ended_agreement`).
-_ended_for_asker = (
+# The question check in one statement and no ORM object: a present committer whose stored status is the
+# one asked for and whose own and organisation's agreements that have ended all have a valid successor.
+# Built once: it runs for every `/cc-ask`, and building it costs more than running it.
+_ended_for_holder = (
     select(Agreement.id)
     .where(
         or_(
@@ -452,19 +417,29 @@ _ended_for_asker = (
     )
     .exists()
 )
-_MAY_ASK = select(Person.id).where(
-    col(Person.slack_user_id) == bindparam("user_id"),
+_ACTIVE_COMMITTER = select(Person.id).where(
     col(Person.status) == bindparam("status"),
     col(Person.removed_on).is_(None),
     exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == Role.COMMITTER.value),
-    ~_ended_for_asker,
+    ~_ended_for_holder,
 )
+_ACTIVE_COMMITTER_BY_SLACK = _ACTIVE_COMMITTER.where(col(Person.slack_user_id) == bindparam("key"))
+_ACTIVE_COMMITTER_BY_ID = _ACTIVE_COMMITTER.where(col(Person.id) == bindparam("key"))
 
 
-def is_active_committer(session: Session, slack_user_id: str, *, active: str, today: dt.date) -> bool:
-    """Whether this Slack user is a present committer whose stored status is `active` and no agreement has ended."""
-    params = {"user_id": slack_user_id, "status": active, "today": today}
-    return session.connection().execute(_MAY_ASK, params).first() is not None
+def is_active_committer(
+    session: Session,
+    *,
+    active: str,
+    today: dt.date,
+    slack_user_id: str | None = None,
+    person_id: int | None = None,
+) -> bool:
+    """Whether this person (by Slack user or by id) is a present committer stored as `active` with no ended agreement."""
+    statement = _ACTIVE_COMMITTER_BY_ID if slack_user_id is None else _ACTIVE_COMMITTER_BY_SLACK
+    session.flush()  # changes not yet written count, as in any ORM query (a no-op when there are none)
+    params = {"key": person_id if slack_user_id is None else slack_user_id, "status": active, "today": today}
+    return session.connection().execute(statement, params).first() is not None
 
 
 def champions_by_committer(session: Session, committer_ids: Iterable[int]) -> dict[int, list[Person]]:

@@ -156,12 +156,8 @@ def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> A
         return AskRefusal("not_on_roster")
     # Fast path: the stored standing of an active committer (kept fresh by imports, admin changes and the
     # hourly expiry job); ask_question checks again in full when the question is submitted.
-    if (
-        person.status == Status.ACTIVE.value
-        and Role.COMMITTER.value in roster_store.list_powers(session, person.id)
-        and not roster_store.has_ended_agreement(
-            session, person_id=person.id, organization_id=person.organization_id, today=today
-        )
+    if roster_store.is_active_committer(
+        session, person_id=person.id, active=Status.ACTIVE.value, today=today
     ):
         return None
     profile = get_profile(session, person.id, today=today)
@@ -179,7 +175,9 @@ def may_ask_now(session: Session, slack_user_id: str, *, today: dt.date) -> bool
     The question modal opens on this; `ask_refusal` says why not when it is False, and `ask_question`
     checks the full standing again when the question is submitted.
     """
-    return roster_store.is_active_committer(session, slack_user_id, active=Status.ACTIVE.value, today=today)
+    return roster_store.is_active_committer(
+        session, slack_user_id=slack_user_id, active=Status.ACTIVE.value, today=today
+    )
 
 
 def route_question(
