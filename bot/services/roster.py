@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, cast
 
 from sqlmodel import Session
@@ -200,6 +201,8 @@ class _Importer:
         # A revocation or an ending found by reading a file as of a date carries that date.
         self.on = doc.as_of or today
         self.source = f"{doc.format}:{doc.source}"[:200]
+        # History entries name the file only: committers read them in "My agreements", the admin's paths are not theirs.
+        self.file_name = PurePath(doc.source).name or doc.source
         self.imported: list[PersonSpec] = []
         self.ending: set[str] = set()
         snapshot = store.load_roster_snapshot(session)
@@ -611,7 +614,7 @@ class _Importer:
                     AgreementAction.RENEWED if later else AgreementAction.REVOKED,
                     expires_on=spec.expires,
                     previous=match["expires_on"],
-                    reason=f"expiry changed by the import of {self.doc.source}",
+                    reason=f"expiry changed by the import of {self.file_name}",
                 )
                 match["expires_on"] = spec.expires
                 self.updates[Agreement][match["id"]]["expires_on"] = spec.expires
@@ -628,7 +631,7 @@ class _Importer:
                     AgreementAction.REVOKED,
                     expires_on=agreement["expires_on"],
                     previous=agreement["expires_on"],
-                    reason=f"not in {self.doc.source} (removed by its import)",
+                    reason=f"not in {self.file_name} (removed by its import)",
                 )
                 self.deleted_agreements.append(agreement["id"])
 
@@ -684,7 +687,7 @@ class _Importer:
                     "signed_on": row["signed_on"],
                     "expires_on": row["expires_on"],
                     "previous_expires_on": None,
-                    "reason": f"imported from {self.doc.source}"[:300],
+                    "reason": f"imported from {self.file_name}"[:300],
                     "recorded_by": self.actor,
                     "recorded_at": self.now,
                 }
