@@ -305,7 +305,9 @@ def test_imports_write_the_agreements_history_and_a_dry_run_writes_none(
     assert (cut.previous_expires_on, cut.expires_on) == (dt.date(2027, 1, 31), dt.date(2026, 12, 15))
     removed = by_holder[(ids["regisb"], AgreementAction.REVOKED)]
     assert removed.agreement_id is None, "the entry outlives its agreement"
-    assert removed.reason == "not in roster.yaml (removed by its import)", "the file's name, not the admin's path"
+    assert removed.reason == "not in roster.yaml (removed by its import)", (
+        "the file's name, not the admin's path"
+    )
     assert len(new) == 3
 
 
