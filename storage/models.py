@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -121,11 +122,19 @@ class Organization(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Someone on the roster, identified by GitHub handle and Slack user id."""
 
-    __table_args__ = (Index("ix_person_organization", "organization_id", "github_key"),)
+    __table_args__ = (
+        Index("ix_person_organization", "organization_id", "github_key"),
+        Index("ix_person_github_id", "github_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     github: str = Field(max_length=100)
     github_key: str = Field(max_length=100, unique=True, description="lower-cased GitHub handle")
+    github_id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger, nullable=True),
+        description="GitHub's account id: the person on GitHub, whatever their login is now",
+    )
     name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=320, index=True)
     slack_user_id: str | None = Field(default=None, max_length=32, unique=True)
@@ -780,7 +789,11 @@ class GitHubAccess(SQLModel, table=True):
 
 
 class AccessChange(SQLModel, table=True):
-    """One change ccbot made (or tried) to GitHub team membership, and why."""
+    """One change ccbot made (or set out to make) to GitHub team membership, and why.
+
+    A write is recorded as `pending` before GitHub is called; a run killed mid-call leaves it pending,
+    and the next run reconciles it with what GitHub shows (`reconciled_at`).
+    """
 
     __tablename__ = "access_change"
 
@@ -789,11 +802,43 @@ class AccessChange(SQLModel, table=True):
     actor: str = Field(max_length=100)
     team: str = Field(max_length=200)
     login: str = Field(max_length=100)
+    github_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     person_id: int | None = Field(default=None, sa_column=_person_fk())
     change: str = Field(max_length=16, description="add | remove")
     reason: str = Field(default="", max_length=300)
-    result: str = Field(max_length=16, description="added | invited | removed | failed")
+    result: str = Field(
+        max_length=16, index=True, description="pending | added | invited | removed | cancelled | failed | not made"
+    )
     error: str | None = Field(default=None, max_length=500)
+    plan: str | None = Field(default=None, max_length=64, description="the digest of the plan applied")
+    reconciled_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class AccessNotice(SQLModel, table=True):
+    """A removal from GitHub teams announced ahead (an agreement ended, inactivity); applied after `remove_after`."""
+
+    __tablename__ = "access_notice"
+
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )
+    cause: str = Field(max_length=16, description="lapsed | inactive")
+    reason: str = Field(default="", max_length=300)
+    teams: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    noticed_at: dt.datetime = Field(sa_column=utc_column())
+    remove_after: dt.datetime = Field(sa_column=utc_column())
+
+
+class AccessPlanRecord(SQLModel, table=True):
+    """A plan shown to the admins (by its digest), so an "Apply this plan" click applies exactly it."""
+
+    __tablename__ = "access_plan"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(sa_column=utc_column())
+    applied_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    applied_by: str | None = Field(default=None, max_length=100)
 
 
 # -- the program's yearly life: activity, reminders' quiet, renewals, agreement history, inactivity -----------
