@@ -70,6 +70,8 @@ def build_policy(settings: Settings) -> Policy:
             access_config=settings.access_config,
             auto_apply=settings.access_auto_apply,
             max_removals=settings.access_max_removals,
+            max_additions=settings.access_max_additions,
+            notice_days=settings.access_notice_days,
             owners=tuple(settings.github_owners),
         ),
         lifecycle=build_lifecycle_policy(settings),

@@ -299,42 +299,26 @@ def _github(settings: Settings) -> GitHubConnect:
 
 @access_app.command("plan")
 @friendly_errors
-def access_plan(config: ConfigOption = None) -> None:
-    """Print, per team, who is to be added and removed and why, and members the roster does not know."""
-    from bot.services.access import load_access_config, plan_access
-    from bot.views.github import plan_lines
-
-    settings = _settings()
-    mapping = load_access_config(config or Path(settings.access_config))
-    connect = _github(settings)
-    engine = make_engine(settings.database_url)
-    check_ready(engine)
-    with connect() as client, make_session_factory(engine)() as session:
-        plan = plan_access(session, mapping, client, today=dt.datetime.now(dt.UTC).date())
-    engine.dispose()
-    for line in plan_lines(plan):
-        typer.echo(line)
-    typer.echo(f"plan only, nothing changed: {plan.summary}")
-
-
-@access_app.command("apply")
-@friendly_errors
-def access_apply(
+def access_plan(
     config: ConfigOption = None,
-    max_removals: Annotated[
-        int | None,
+    out: Annotated[
+        Path | None,
         typer.Option(
-            "--max-removals",
-            min=0,
-            help="Refuse to run when the plan removes more memberships than this (default: "
-            "CCBOT_ACCESS_MAX_REMOVALS, else 5).",
+            "--out",
+            help="Also write the plan (each change with its reason and source record, and its digest) to this "
+            "file, for `ccbot access apply --plan FILE`.",
         ),
     ] = None,
 ) -> None:
-    """Make GitHub team membership match the roster; every change is audited and the admins are told in Slack."""
+    """Print, per team, who is to be added, removed or held for notice and why; change nothing on GitHub.
+
+    GitHub account ids first seen and renamed logins are recorded on the roster.
+    """
     from bot.assembly import build_bot
-    from bot.services.access import apply_plan, load_access_config, plan_access
-    from bot.views.github import plan_lines
+    from bot.services.access import load_access_config, plan_access, write_plan
+    from bot.services.identity import Identities
+    from bot.services.outbox import commit
+    from bot.views.access import plan_lines
 
     settings = _settings()
     bot = build_bot(settings)
@@ -343,18 +327,129 @@ def access_apply(
     connect = _github(settings)
     check_ready(runtime.engine)
     now = dt.datetime.now(dt.UTC)
-    limit = runtime.policy.github.max_removals if max_removals is None else max_removals
     try:
         with connect() as client, runtime.session_factory() as session:
-            plan = plan_access(session, mapping, client, today=now.date())
+            identities = Identities(session, now)
+            plan = plan_access(
+                session,
+                mapping,
+                client,
+                now=now,
+                notice_days=runtime.policy.github.notice_days,
+                identities=identities,
+            )
+            commit(session, identities.messages(runtime.channels), now=now)
+    finally:
+        bot.close()
+    for line in plan_lines(plan):
+        typer.echo(line)
+    if out is not None:
+        digest = write_plan(plan, out)
+        typer.echo(
+            f"wrote the plan to {out} (digest {digest[:12]}); apply it with `ccbot access apply --plan {out}`"
+        )
+    typer.echo(f"plan only, nothing changed: {plan.summary}")
+
+
+def _limit(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+@access_app.command("apply")
+@friendly_errors
+def access_apply(
+    config: ConfigOption = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            help="Apply exactly this plan (from `ccbot access plan --out`); refused, with the difference, when "
+            "the roster or GitHub has moved since.",
+        ),
+    ] = None,
+    max_additions: Annotated[
+        int | None,
+        typer.Option(
+            "--max-additions",
+            min=0,
+            help="Refuse when the plan adds more memberships than this (default: CCBOT_ACCESS_MAX_ADDITIONS, else 10).",
+        ),
+    ] = None,
+    max_removals: Annotated[
+        int | None,
+        typer.Option(
+            "--max-removals",
+            min=0,
+            help="Refuse when the plan removes more memberships than this (default: CCBOT_ACCESS_MAX_REMOVALS, else 5).",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", help="Without --plan: apply the plan shown without asking (for scripts)."),
+    ] = False,
+) -> None:
+    """Make GitHub team membership match the roster: the reviewed plan (--plan FILE), or the one shown, once confirmed.
+
+    Every write is recorded before it is made; the admins are told in Slack.
+    """
+    from bot.assembly import build_bot
+    from bot.services.access import (
+        apply_plan,
+        check_unchanged,
+        load_access_config,
+        plan_access,
+        read_plan,
+        reconcile,
+    )
+    from bot.services.identity import Identities
+    from bot.views.access import plan_lines
+
+    settings = _settings()
+    reviewed = read_plan(plan_file) if plan_file is not None else None
+    bot = build_bot(settings)
+    runtime = bot.runtime
+    policy = runtime.policy.github
+    mapping = load_access_config(config or Path(policy.access_config))
+    connect = _github(settings)
+    check_ready(runtime.engine)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with connect() as client, runtime.session_factory() as session:
+            settled = reconcile(session, client, now=now, channels=runtime.channels, actor=_actor())
+            for item in settled.settled:
+                typer.echo(
+                    f"an interrupted run's {item.change.op.value} of {item.change.login} in {item.change.team}: {item.outcome}"
+                )
+            identities = Identities(session, now)
+            plan = plan_access(
+                session, mapping, client, now=now, notice_days=policy.notice_days, identities=identities
+            )
             for line in plan_lines(plan):
                 typer.echo(line)
+            if reviewed is not None:
+                check_unchanged(reviewed, plan)
+            elif plan.changes and not yes:
+                if not sys.stdin.isatty():
+                    raise UserError(
+                        "not applied: review the plan first (`ccbot access plan --out plan.json`, then "
+                        "`ccbot access apply --plan plan.json`), or pass --yes"
+                    )
+                if not typer.confirm(f"Apply these {len(plan.changes)} changes to GitHub?", default=False):
+                    raise UserError("not applied: nothing was changed")
             applied = apply_plan(
-                session, plan, client, max_removals=limit, now=now, actor=_actor(), channels=runtime.channels
+                session,
+                plan,
+                client,
+                max_additions=_limit(max_additions, policy.max_additions),
+                max_removals=_limit(max_removals, policy.max_removals),
+                now=now,
+                actor=_actor(),
+                channels=runtime.channels,
+                extra=identities.messages(runtime.channels),
             )
             # Without a Slack token the admins' report stays queued for the scheduler's outbox_delivery.
             if settings.slack_configured:
-                runtime.deliver(session, applied.keys, now=now)
+                runtime.deliver(session, settled.keys + applied.keys, now=now)
     finally:
         bot.close()
     report = applied.report

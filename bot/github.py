@@ -22,7 +22,7 @@ from githubkit.exception import (
 )
 from githubkit.retry import RetryOption
 
-from bot.services.github_api import GITHUB_REQUIRED, GitHubError, GitHubNotFound, RepoInfo
+from bot.services.github_api import GITHUB_REQUIRED, GitHubAccount, GitHubError, GitHubNotFound, RepoInfo
 from bot.settings import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -219,22 +219,40 @@ class GitHubClient:
         teams = self._pages(self.github.rest.teams.list, f"teams of {org}", org=org)
         return [str(team["slug"]) for team in teams if team.get("slug")]
 
-    def team_members(self, org: str, slug: str) -> list[str]:
-        """Return the logins of a team's members."""
+    def team_members(self, org: str, slug: str) -> list[GitHubAccount]:
+        """Return a team's members."""
         members = self._pages(
             self.github.rest.teams.list_members_in_org, f"team {org}/{slug}", org=org, team_slug=slug
         )
-        return [str(m["login"]) for m in members if m.get("login")]
+        return [account for account in map(_account, members) if account is not None]
 
-    def team_invitations(self, org: str, slug: str) -> list[str]:
-        """Return the logins with a pending invitation to a team (e-mail invitations have none)."""
+    def team_invitations(self, org: str, slug: str) -> list[GitHubAccount]:
+        """Return the accounts with a pending invitation to a team (e-mail invitations have none)."""
         invitations = self._pages(
             self.github.rest.teams.list_pending_invitations_in_org,
             f"invitations of {org}/{slug}",
             org=org,
             team_slug=slug,
         )
-        return [str(i["login"]) for i in invitations if i.get("login")]
+        return [account for account in map(_account, invitations) if account is not None]
+
+    def get_user(self, login: str) -> GitHubAccount | None:
+        """Return the account that holds a login now, or None when no account does."""
+        try:
+            with self._calling(f"the account {login}"):
+                body = self.github.rest.users.get_by_username(login, headers=HEADERS).json()
+        except GitHubNotFound:
+            return None
+        return _account(body)
+
+    def get_user_by_id(self, account_id: int) -> GitHubAccount | None:
+        """Return an account by its id (GET /user/{id}), or None when it no longer exists."""
+        try:
+            with self._calling(f"the account with id {account_id}"):
+                response = self.github.request("GET", f"/user/{int(account_id)}", headers=HEADERS)
+        except GitHubNotFound:
+            return None
+        return _account(response.json())
 
     def add_team_member(self, org: str, slug: str, login: str) -> str:
         """Add someone to a team; return `active`, or `pending` when GitHub sent an invitation."""
@@ -276,6 +294,21 @@ class GitHubClient:
         if body.get("encoding") == "base64":
             return base64.b64decode(content).decode("utf-8", errors="replace")
         return content
+
+
+def _account(body: Any) -> GitHubAccount | None:
+    """Return the account a user object describes, or None for one without a login or a numeric id."""
+    if not isinstance(body, dict):
+        return None
+    login, account_id = body.get("login"), body.get("id")
+    if (
+        not isinstance(login, str)
+        or not login
+        or isinstance(account_id, bool)
+        or not isinstance(account_id, int)
+    ):
+        return None
+    return GitHubAccount(login=login, id=account_id)
 
 
 def _json_list(response: Any) -> list[Any]:

@@ -1,7 +1,7 @@
 """An in-process stand-in for GitHub's REST API over real HTTP, for the console, the tests and the benchmarks.
 
-It answers the calls ccbot makes (teams, memberships and invitations, repositories and their files,
-GitHub App installation tokens, who the credentials are) like GitHub does: paginated with Link headers, and with GitHub's
+It answers the calls ccbot makes (teams, memberships and invitations, accounts by login and by id,
+repositories and their files, GitHub App installation tokens, who the credentials are) like GitHub does: paginated with Link headers, and with GitHub's
 rate-limit answers (403/429 with Retry-After, or x-ratelimit-remaining: 0 and x-ratelimit-reset) when told to.
 """
 
@@ -101,6 +101,10 @@ class GitHubStandIn:
         self.app: tuple[str, str, int] | None = None
         self.lock = threading.RLock()
         self._counter = itertools.count(1)
+        # Accounts by lower-cased login: (login, id). Ids are handed out on first sight and never reused.
+        self.accounts: dict[str, tuple[str, int]] = {}
+        self._ids = itertools.count(583231)
+        self.stalls: list[tuple[str, str, threading.Event, threading.Event]] = []
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -162,6 +166,45 @@ class GitHubStandIn:
         with self.lock:
             self.org(org).members.update(login.lower() for login in logins)
 
+    def account(self, login: str) -> tuple[str, int]:
+        """Return (login, id) of the account holding a login, creating the account when new."""
+        with self.lock:
+            key = login.lower()
+            if key not in self.accounts:
+                self.accounts[key] = (login, next(self._ids))
+            return self.accounts[key]
+
+    def account_id(self, login: str) -> int:
+        """Return the id of the account holding a login (created when new)."""
+        return self.account(login)[1]
+
+    def rename_account(self, old: str, new: str) -> int:
+        """Rename an account as GitHub does: same id, new login, memberships follow; the old login is free."""
+        with self.lock:
+            _, account_id = self.account(old)
+            del self.accounts[old.lower()]
+            self.accounts[new.lower()] = (new, account_id)
+            for org in self.orgs.values():
+                if old.lower() in org.members:
+                    org.members.discard(old.lower())
+                    org.members.add(new.lower())
+                for fake in org.teams.values():
+                    for group in (fake.members, fake.pending):
+                        if group.pop(old.lower(), None) is not None:
+                            group[new.lower()] = new
+            return account_id
+
+    def stall(self, method: str, pattern: str) -> tuple[threading.Event, threading.Event]:
+        """Hold the next `method` request whose path contains `pattern` after making its change.
+
+        Returns (reached, release): `reached` is set once GitHub has made the change and holds the answer;
+        the answer goes out when `release` is set (a test kills the caller in between).
+        """
+        reached, release = threading.Event(), threading.Event()
+        with self.lock:
+            self.stalls.append((method, pattern, reached, release))
+        return reached, release
+
     def add_team(self, team: str, *, members: Iterable[str] = (), pending: Iterable[str] = ()) -> FakeTeam:
         """Create `org/slug` with members (who join the organisation too) and pending invitations."""
         org_name, _, slug = team.partition("/")
@@ -169,10 +212,10 @@ class GitHubStandIn:
             org = self.org(org_name)
             fake = org.teams.setdefault(slug.lower(), FakeTeam(slug))
             for login in members:
-                fake.members[login.lower()] = login
+                fake.members[login.lower()] = self.account(login)[0]
                 org.members.add(login.lower())
             for login in pending:
-                fake.pending[login.lower()] = login
+                fake.pending[login.lower()] = self.account(login)[0]
             return fake
 
     def team(self, team: str) -> FakeTeam:
@@ -261,8 +304,15 @@ class GitHubStandIn:
         try:
             with self.lock:
                 status, body, headers = self._route(method, path, query, raw, credential)
+                stall = next((s for s in self.stalls if s[0] == method and s[1] in path), None)
+                if stall is not None:
+                    self.stalls.remove(stall)
         except KeyError:
             status, body, headers = 404, {"message": "Not Found"}, {}
+            stall = None
+        if stall is not None:
+            stall[2].set()
+            stall[3].wait(timeout=30)
         self._reply(request, status, body, headers)
 
     def _next_limit(self, path: str) -> Limit | None:
@@ -310,6 +360,16 @@ class GitHubStandIn:
             if installation:
                 return 403, {"message": "Resource not accessible by integration"}, {}
             return 200, {"login": STANDIN_LOGIN, "type": "User"}, {}
+        if parts[:1] == ["users"] and len(parts) == 2 and method == "GET":
+            login, account_id = self.accounts[parts[1].lower()]
+            return 200, {"login": login, "id": account_id, "type": "User"}, {}
+        if parts[:1] == ["user"] and len(parts) == 2 and method == "GET":
+            wanted = int(parts[1]) if parts[1].isdigit() else -1
+            found = next((a for a in self.accounts.values() if a[1] == wanted), None)
+            if found is None:
+                raise KeyError(path)
+            login, account_id = found
+            return 200, {"login": login, "id": account_id, "type": "User"}, {}
         if path == "/installation/repositories" and method == "GET":
             if not installation:
                 return 403, {"message": "You must authenticate with an installation access token"}, {}
@@ -344,15 +404,21 @@ class GitHubStandIn:
         if len(rest) == 1 and method == "GET":
             return 200, {"slug": team.slug, "name": team.slug, "members_count": len(team.members)}, {}
         if rest[1:] == ["members"] and method == "GET":
-            members = [{"login": login, "type": "User"} for _, login in sorted(team.members.items())]
+            members = [
+                {"login": login, "id": self.account_id(login), "type": "User"}
+                for _, login in sorted(team.members.items())
+            ]
             return self._page(path, query, members)
         if rest[1:] == ["invitations"] and method == "GET":
-            invites = [{"login": login, "role": "direct_member"} for _, login in sorted(team.pending.items())]
+            invites = [
+                {"login": login, "id": self.account_id(login), "role": "direct_member"}
+                for _, login in sorted(team.pending.items())
+            ]
             return self._page(path, query, invites)
         if len(rest) == 3 and rest[1] == "memberships":
-            login = rest[2]
-            key = login.lower()
+            key = rest[2].lower()
             if method == "PUT":
+                login = self.account(rest[2])[0]
                 if key in team.members:
                     state = "active"
                 elif key in org.members:
@@ -364,7 +430,7 @@ class GitHubStandIn:
                 return 200, {"role": "member", "state": state}, {}
             if method == "DELETE":
                 if team.members.pop(key, None) is None and team.pending.pop(key, None) is None:
-                    raise KeyError(login)
+                    raise KeyError(key)
                 return 204, None, {}
         raise KeyError(path)
 

@@ -160,3 +160,4 @@ class Action(StrEnum):
     RENEWAL_EXTEND = "renewal_extend"
     INACTIVE_KEEP = "inactive_keep"
     INACTIVE_MOVE = "inactive_move"
+    APPLY_ACCESS_PLAN = "access_apply_plan"

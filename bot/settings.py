@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     access_config: str = Field(default="access.yaml", min_length=1, alias="CCBOT_ACCESS_CONFIG")
     access_auto_apply: bool = Field(default=False, alias="CCBOT_ACCESS_AUTO_APPLY")
     access_max_removals: int = Field(default=5, ge=0, le=10_000, alias="CCBOT_ACCESS_MAX_REMOVALS")
+    access_max_additions: int = Field(default=10, ge=0, le=10_000, alias="CCBOT_ACCESS_MAX_ADDITIONS")
+    access_notice_days: int = Field(default=7, ge=0, le=365, alias="CCBOT_ACCESS_NOTICE_DAYS")
 
     @field_validator("digest_timezone")
     @classmethod

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from storage.models import (
-    AccessChange,
-    Agreement,
     CommitGrant,
-    GitHubAccess,
     GitHubActivity,
     GitHubDelivery,
     Person,
@@ -146,83 +141,4 @@ def list_open_review_asks_of(session: Session, person_id: int) -> list[ReviewAsk
         .where(ReviewAsk.person_id == person_id, col(ReviewAsk.state).in_(OPEN_ASK_STATES))
         .order_by(col(ReviewAsk.asked_at))
     )
-    return list(session.exec(statement).all())
-
-
-def active_grant_keys(session: Session) -> list[tuple[int, str, str]]:
-    """Return (person id, repo key, repo name) of every unrevoked repository grant, in grant order."""
-    statement = (
-        select(CommitGrant.person_id, Repo.key, Repo.full_name)
-        .join(Repo, col(Repo.id) == col(CommitGrant.repo_id))
-        .where(col(CommitGrant.revoked_on).is_(None))
-        .order_by(col(CommitGrant.id))
-    )
-    return [(person_id, key, name) for person_id, key, name in session.exec(statement).all()]
-
-
-def agreements_of(
-    session: Session, person_ids: list[int], organization_ids: list[int]
-) -> tuple[dict[int, list[Agreement]], dict[int, list[Agreement]]]:
-    """Return the agreements of some people and organisations, grouped by holder."""
-    by_person: dict[int, list[Agreement]] = defaultdict(list)
-    by_org: dict[int, list[Agreement]] = defaultdict(list)
-    for start in range(0, max(len(person_ids), len(organization_ids)), CHUNK):
-        people, orgs = person_ids[start : start + CHUNK], organization_ids[start : start + CHUNK]
-        statement = (
-            select(Agreement)
-            .where(col(Agreement.person_id).in_(people) | col(Agreement.organization_id).in_(orgs))
-            .order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
-        )
-        for agreement in session.exec(statement).all():
-            if agreement.person_id is not None:
-                by_person[agreement.person_id].append(agreement)
-            elif agreement.organization_id is not None:
-                by_org[agreement.organization_id].append(agreement)
-    return by_person, by_org
-
-
-def revoked_grants_by_person(session: Session) -> dict[int, list[tuple[CommitGrant, Repo]]]:
-    """Return every revoked repository grant with its repo, keyed by person id."""
-    statement = (
-        select(CommitGrant, Repo)
-        .join(Repo, col(Repo.id) == col(CommitGrant.repo_id))
-        .where(col(CommitGrant.revoked_on).is_not(None))
-    )
-    grouped: dict[int, list[tuple[CommitGrant, Repo]]] = defaultdict(list)
-    for grant, repo in session.exec(statement).all():
-        grouped[grant.person_id].append((grant, repo))
-    return grouped
-
-
-def list_repo_keys(session: Session, org: str) -> list[str]:
-    """Return the lower-cased names of the roster's repositories in an organisation (`org/*` left out)."""
-    statement = select(Repo.key).where(col(Repo.key).startswith(f"{org.lower()}/"))
-    return [key for key in session.exec(statement).all() if not key.endswith("/*")]
-
-
-def replace_access(session: Session, rows: Iterable[GitHubAccess]) -> None:
-    """Replace the stored team-access comparison with a fresh one (without committing)."""
-    session.execute(delete(GitHubAccess))
-    session.add_all(list(rows))
-    session.flush()
-
-
-def list_access_of(session: Session, person_id: int) -> list[GitHubAccess]:
-    """Return a person's last compared team memberships, by team."""
-    statement = (
-        select(GitHubAccess).where(GitHubAccess.person_id == person_id).order_by(col(GitHubAccess.team))
-    )
-    return list(session.exec(statement).all())
-
-
-def add_access_change(session: Session, change: AccessChange) -> AccessChange:
-    """Append one team-membership change to the access audit."""
-    session.add(change)
-    session.flush()
-    return change
-
-
-def list_access_changes(session: Session, *, limit: int = 100) -> list[AccessChange]:
-    """Return the newest team-membership changes first."""
-    statement = select(AccessChange).order_by(col(AccessChange.id).desc()).limit(limit)
     return list(session.exec(statement).all())

@@ -807,7 +807,9 @@ class AccessChange(SQLModel, table=True):
     change: str = Field(max_length=16, description="add | remove")
     reason: str = Field(default="", max_length=300)
     result: str = Field(
-        max_length=16, index=True, description="pending | added | invited | removed | cancelled | failed | not made"
+        max_length=16,
+        index=True,
+        description="pending | added | invited | removed | cancelled | failed | not made",
     )
     error: str | None = Field(default=None, max_length=500)
     plan: str | None = Field(default=None, max_length=64, description="the digest of the plan applied")

@@ -637,14 +637,15 @@ class Console:
         if self.access_config is None or not self.access_config.is_file():
             self.say("No access.yaml here: start with `ccbot console --demo` (it uses examples/access.yaml).")
             return
-        from bot.views.github import plan_lines
+        from bot.views.access import plan_lines
 
         connect = self.runtime.github
         assert connect is not None, "the console always points GitHub at its stand-in"
         try:
             config = load_access_config(self.access_config)
             with connect() as github, self.runtime.session_factory() as session:
-                plan = plan_access(session, config, github, today=self.runtime.clock().date())
+                plan = plan_access(session, config, github, now=self.runtime.clock())
+                session.rollback()
         except UserError as exc:
             self.say(f"ccbot: {exc}")
             return

@@ -19,6 +19,14 @@ class GitHubNotFound(GitHubError):
 
 
 @dataclass(frozen=True)
+class GitHubAccount:
+    """A GitHub account: its login, which can change hands, and its id, which never does."""
+
+    login: str
+    id: int
+
+
+@dataclass(frozen=True)
 class RepoInfo:
     """A repository as GitHub describes it."""
 
@@ -34,12 +42,20 @@ class GitHubApi(Protocol):
         """Return the slugs of an organisation's teams."""
         ...
 
-    def team_members(self, org: str, slug: str) -> list[str]:
-        """Return the logins of a team's members."""
+    def team_members(self, org: str, slug: str) -> list[GitHubAccount]:
+        """Return a team's members."""
         ...
 
-    def team_invitations(self, org: str, slug: str) -> list[str]:
-        """Return the logins with a pending invitation to a team."""
+    def team_invitations(self, org: str, slug: str) -> list[GitHubAccount]:
+        """Return the accounts with a pending invitation to a team."""
+        ...
+
+    def get_user(self, login: str) -> GitHubAccount | None:
+        """Return the account that holds a login now, or None when no account does."""
+        ...
+
+    def get_user_by_id(self, account_id: int) -> GitHubAccount | None:
+        """Return an account by its id (its login as of now), or None when it no longer exists."""
         ...
 
     def add_team_member(self, org: str, slug: str, login: str) -> str:

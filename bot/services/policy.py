@@ -118,6 +118,8 @@ class GitHubConfig:
     access_config: str = "access.yaml"
     auto_apply: bool = False
     max_removals: int = 5
+    max_additions: int = 10
+    notice_days: int = 7
     owners: tuple[str, ...] = ()
 
 

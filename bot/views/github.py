@@ -1,8 +1,7 @@
-"""Messages about GitHub: merges for the champions, review asks with Take it / Pass it on, review requests, access."""
+"""Messages about GitHub: merges for the champions, review asks with Take it / Pass it on, review requests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
@@ -19,7 +18,6 @@ from bot.views.text import escape, person_ref, slack_date
 from storage.models import ReviewAskState
 
 if TYPE_CHECKING:
-    from bot.services.access import AccessPlan, ApplyReport, Change
     from bot.services.github import MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
 
 
@@ -143,98 +141,3 @@ def review_request_text(request: ReviewRequest) -> str:
     return (
         f":mag: {_login(request.requested_by)} asked for your review of {pr_link(pr)}{_title(pr)} on GitHub."
     )
-
-
-def access_lines(lines: Sequence[tuple[str, str, str]]) -> str:
-    """Return `/cc`'s GitHub access lines from (team, state, when) tuples."""
-    marks = {
-        "member": (":white_check_mark:", "member of"),
-        "pending": (":hourglass_flowing_sand:", "invitation pending for"),
-        "missing": (":x:", "not yet a member of"),
-        "extra": (":warning:", "still a member of"),
-    }
-    out = []
-    for team, state, when in lines:
-        mark, words = marks.get(state, (":grey_question:", state))
-        line = f"{mark} {words} `{escape(team)}`"
-        if state == "pending":
-            line += ": accept the invitation GitHub e-mailed you"
-        elif state == "missing":
-            line += ": the admins have been told"
-        elif state == "extra":
-            line += ": your commit rights there have ended, so it will be removed"
-        out.append(f"{line} (checked {when})")
-    return "\n".join(out)
-
-
-def plan_lines(plan: AccessPlan) -> list[str]:
-    """Return the plan as terminal lines: per team, who is added (+), removed (-), invited (~), unknown (?)."""
-    lines: list[str] = []
-    for team in plan.teams:
-        if team.missing:
-            waiting = len(team.add) or sum(1 for (_, t) in plan.states if t == team.team)
-            lines.append(
-                f"{team.team}: not found on GitHub: create the team ({waiting} committers wait for it)"
-            )
-            continue
-        lines.append(f"{team.team}: {team.in_place} in place")
-        lines += [f"  + {c.login:<24} {c.reason}" for c in team.add]
-        lines += [
-            f"  - {c.login:<24} {c.reason}" + (" (cancels the invitation)" if c.invitation else "")
-            for c in team.remove
-        ]
-        lines += [f"  ~ {login:<24} invited, not accepted yet ({reason})" for login, reason in team.pending]
-        lines += [f"  ? {login:<24} not on the roster: left alone" for login in team.unknown]
-        lines += [
-            f"  · {login:<24} on the roster but not a committer: left alone" for login in team.not_committers
-        ]
-    return lines
-
-
-def _change_lines(changes: Sequence[Change], sign: str, limit: int) -> list[str]:
-    shown = [
-        f"{sign} `{escape(c.login)}` {sign_word(sign)} `{escape(c.team)}`: {escape(c.reason)}"
-        for c in changes[:limit]
-    ]
-    if len(changes) > limit:
-        shown.append(f"…and {len(changes) - limit} more")
-    return shown
-
-
-def sign_word(sign: str) -> str:
-    """Return the preposition for an added (+) or removed (-) membership."""
-    return "to" if sign == "+" else "from"
-
-
-def drift_text(plan: AccessPlan, *, limit: int = 15) -> str:
-    """Return the admins' report of GitHub team access that differs from the roster."""
-    unknown = [(t.team, login) for t in plan.teams for login in t.unknown]
-    missing = [t.team for t in plan.teams if t.missing]
-    lines = [f":busts_in_silhouette: *GitHub team access differs from the roster:* {escape(plan.summary)}."]
-    lines += _change_lines(plan.adds, "+", limit)
-    lines += _change_lines(plan.removals, "-", limit)
-    lines += [
-        f"? `{escape(login)}` in `{escape(team)}` is not on the roster" for team, login in unknown[:limit]
-    ]
-    lines += [f":warning: `{escape(team)}` does not exist on GitHub: create it" for team in missing[:limit]]
-    lines.append("`ccbot access plan` shows every reason; `ccbot access apply` makes GitHub match.")
-    return "\n".join(lines)
-
-
-def applied_text(report: ApplyReport, *, limit: int = 15) -> str:
-    """Return the admins' report of what `access apply` changed on GitHub."""
-    lines = [f":busts_in_silhouette: *GitHub team access applied:* {escape(report.summary)}."]
-    lines += _change_lines([*report.added, *report.invited], "+", limit)
-    lines += _change_lines(report.removed, "-", limit)
-    lines += [
-        f":x: `{escape(c.login)}` in `{escape(c.team)}`: {escape(error[:200])}"
-        for c, error in report.failed[:limit]
-    ]
-    if report.invited:
-        lines.append("Invited people join once they accept GitHub's e-mailed invitation.")
-    return "\n".join(lines)
-
-
-def refused_text(reason: str) -> str:
-    """Return the admins' note that an automatic apply was refused."""
-    return f":octagonal_sign: *GitHub team access was not changed:* {escape(reason)}"

@@ -16,8 +16,9 @@ from slack_sdk.models.blocks import (
 
 from bot.ids import COMMAND_HELP
 from bot.services.keys import Subject
+from bot.views.access import access_lines
 from bot.views.deployments import deployment_line
-from bot.views.github import access_lines, pr_link
+from bot.views.github import pr_link
 from bot.views.text import day, escape, person_ref, relative_days, slack_date
 from storage.models import AgreementKind, Person, Question, Status
 
