@@ -104,6 +104,8 @@ class GitHubStandIn:
         # Accounts by lower-cased login: (login, id). Ids are handed out on first sight and never reused.
         self.accounts: dict[str, tuple[str, int]] = {}
         self._ids = itertools.count(583231)
+        # Every login has an account (made on first sight) except these, which GitHub answers 404 for.
+        self.no_accounts: set[str] = set()
         self.stalls: list[tuple[str, str, threading.Event, threading.Event]] = []
         stand_in = self
 
@@ -178,12 +180,19 @@ class GitHubStandIn:
         """Return the id of the account holding a login (created when new)."""
         return self.account(login)[1]
 
+    def delete_account(self, login: str) -> None:
+        """Make a login belong to no account (GET /users/LOGIN answers 404)."""
+        with self.lock:
+            self.accounts.pop(login.lower(), None)
+            self.no_accounts.add(login.lower())
+
     def rename_account(self, old: str, new: str) -> int:
         """Rename an account as GitHub does: same id, new login, memberships follow; the old login is free."""
         with self.lock:
             _, account_id = self.account(old)
             del self.accounts[old.lower()]
             self.accounts[new.lower()] = (new, account_id)
+            self.no_accounts.discard(new.lower())
             for org in self.orgs.values():
                 if old.lower() in org.members:
                     org.members.discard(old.lower())
@@ -361,7 +370,9 @@ class GitHubStandIn:
                 return 403, {"message": "Resource not accessible by integration"}, {}
             return 200, {"login": STANDIN_LOGIN, "type": "User"}, {}
         if parts[:1] == ["users"] and len(parts) == 2 and method == "GET":
-            login, account_id = self.accounts[parts[1].lower()]
+            if parts[1].lower() in self.no_accounts:
+                raise KeyError(path)
+            login, account_id = self.account(parts[1])
             return 200, {"login": login, "id": account_id, "type": "User"}, {}
         if parts[:1] == ["user"] and len(parts) == 2 and method == "GET":
             wanted = int(parts[1]) if parts[1].isdigit() else -1

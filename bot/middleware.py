@@ -104,7 +104,7 @@ class TaggedApp(App):
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
     """Return the one middleware of the app (one step per request, as Bolt runs each middleware by reflection).
 
-    It puts `session`, `now`, `policy`, `channels`, `person`, `caller` and `deliver` into the context and
+    It puts `session`, `now`, `policy`, `channels`, `github`, `person`, `caller` and `deliver` into the context and
     drops an Events API delivery whose event_id was already handled.
     """
 
@@ -119,6 +119,7 @@ def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
         context["now"] = now
         context["policy"] = runtime.policy
         context["channels"] = runtime.channels
+        context["github"] = runtime.github
         context["person"] = None
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not first_delivery(session, str(event_id), now=now):

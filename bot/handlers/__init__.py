@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers import (
+    access,
     admin,
     escalations,
     github,
@@ -25,5 +26,6 @@ HANDLER_MODULES = (
     nominations,
     admin,
     github,
+    access,
     lifecycle,
 )

@@ -14,7 +14,7 @@ from bot.services.areas import import_areas
 from bot.services.digest import build_digest
 from bot.services.policy import Channels
 from bot.views.digest import digest_blocks
-from storage.github import replace_access
+from storage.access import replace_access
 from storage.models import GitHubAccess, GitHubActivity, Phase, ReviewAsk
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, ROOT, RunningBot, wait_until

@@ -13,7 +13,7 @@ from bot.assembly import Bot
 from bot.github_standin import GitHubStandIn
 from bot.services.access import DriftOutcome
 from bot.slack_standin import SlackStandIn
-from storage.github import list_access_changes, list_access_of
+from storage.access import list_access_changes, list_access_of
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, make_bot
 from tests.services.test_access import CORE, EDX, arrange_world, write_config

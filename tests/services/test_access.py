@@ -14,7 +14,7 @@ from bot.services.access import AccessPlan, apply_plan, load_access_config, plan
 from bot.services.errors import UserError
 from bot.services.roster import refresh_statuses
 from bot.settings import load_settings
-from storage.github import list_access_changes, list_access_of
+from storage.access import list_access_changes, list_access_of
 from storage.models import CommitGrant, Repo
 from storage.roster import get_person_by_github, list_agreements
 from tests.conftest import NOW, load_pilot
@@ -92,7 +92,7 @@ def _plan(
     session: Session, github: GitHubStandIn, tmp_path: Path, waits: list[float] | None = None
 ) -> AccessPlan:
     with _client(github, waits) as client:
-        return plan_access(session, load_access_config(write_config(tmp_path)), client, today=NOW.date())
+        return plan_access(session, load_access_config(write_config(tmp_path)), client, now=NOW)
 
 
 def _team(plan: AccessPlan, name: str):  # type: ignore[no-untyped-def]
@@ -120,9 +120,12 @@ def test_the_plan_says_who_is_added_and_removed_and_why_and_changes_nothing(
         "pdpinch",
         "pomegranited",
     ]
-    assert [(c.login, c.reason, c.invitation) for c in core.remove] == [
-        ("regisb", "lapsed: NDA ended on 2026-10-01", True)
+    # regisb's NDA ended: an ended agreement is announced a week before the removal.
+    assert core.remove == []
+    assert [(h.change.login, h.change.reason, h.change.invitation, h.remove_after) for h in core.held] == [
+        ("regisb", "lapsed: NDA ended on 2026-10-01", True, NOW + dt.timedelta(days=7))
     ]
+    assert [(n.login, n.teams) for n in plan.notices] == [("regisb", (CORE,))]
     # ziafazal is on the second page of 121 members: found, so in place, not added.
     assert core.in_place == 1
     assert any(
@@ -130,7 +133,7 @@ def test_the_plan_says_who_is_added_and_removed_and_why_and_changes_nothing(
     )
     assert world.writes() == []
     assert (
-        "2 teams, 6 to add, 3 to remove, 1 invitation pending, 1 member the roster does not know"
+        "2 teams, 6 to add, 2 to remove, 1 held for notice, 1 invitation pending, 1 member the roster does not know"
         in plan.summary
     )
 
@@ -160,11 +163,16 @@ def test_apply_adds_invites_removes_and_cancels_invitations_with_an_audit(
 ) -> None:
     plan = _plan(session, world, tmp_path)
     with _client(world) as client:
-        applied = apply_plan(session, plan, client, max_removals=5, now=NOW, actor="test", channels=CHANNELS)
+        applied = apply_plan(
+            session, plan, client, max_additions=10, max_removals=5, now=NOW, actor="test", channels=CHANNELS
+        )
     report = applied.report
     # The admins' report commits with the run: the roster's admin and the one bootstrapped by CCBOT_ADMINS.
     stamp = f"{NOW:%Y%m%dT%H%M%S}"
-    assert sorted(applied.keys) == [f"access-apply:{stamp}:U0ADMIN01", f"access-apply:{stamp}:U0ADMIN99"]
+    admins = [k for k in applied.keys if k.startswith("access-apply")]
+    assert sorted(admins) == [f"access-apply:{stamp}:U0ADMIN01", f"access-apply:{stamp}:U0ADMIN99"]
+    # regisb is told (with her champions) that her access ends in a week; nothing is removed yet.
+    assert any(k.startswith("access-notice:") for k in applied.keys)
     # felipemontoya and the two others are organisation members already; the rest get GitHub's invitation.
     assert sorted(c.login for c in report.added) == ["felipemontoya", "omarIthawi", "pomegranited"]
     assert sorted(f"{c.team}:{c.login}" for c in report.invited) == [
@@ -174,12 +182,11 @@ def test_apply_adds_invites_removes_and_cancels_invitations_with_an_audit(
     ]
     assert world.members(EDX) == {"ziafazal", "openedx-bot", "mystery-person"}
     assert world.pending(EDX) == {"pdpinch", "bradenmacdonald"}
-    assert "regisb" not in world.pending(CORE)
+    assert "regisb" in world.pending(CORE)
     changes = {(c.team, c.login, c.result) for c in list_access_changes(session)}
     assert (EDX, "symbolist", "removed") in changes
-    assert (CORE, "regisb", "cancelled") in changes
     assert (CORE, "omarIthawi", "added") in changes
-    assert len(changes) == 9
+    assert len(changes) == 8
     braden = get_person_by_github(session, "bradenmacdonald")
     assert braden is not None
     assert braden.id is not None
@@ -199,9 +206,11 @@ def test_apply_refuses_more_removals_than_allowed_and_changes_nothing(
     plan = _plan(session, world, tmp_path)
     with (
         _client(world) as client,
-        pytest.raises(UserError, match="removes 3 memberships, more than --max-removals 2"),
+        pytest.raises(UserError, match="removes 2 memberships, more than --max-removals 1"),
     ):
-        apply_plan(session, plan, client, max_removals=2, now=NOW, actor="test", channels=CHANNELS)
+        apply_plan(
+            session, plan, client, max_additions=10, max_removals=1, now=NOW, actor="test", channels=CHANNELS
+        )
     assert world.writes() == []
     assert list_access_changes(session) == []
 
@@ -252,7 +261,7 @@ def test_per_repo_teams_are_derived_from_the_roster_and_the_prefix(
     path = tmp_path / "access.yaml"
     path.write_text("teams:\n  - per_repo: openedx\n    prefix: cc-\n")
     with _client(github) as client:
-        plan = plan_access(session, load_access_config(path), client, today=NOW.date())
+        plan = plan_access(session, load_access_config(path), client, now=NOW)
     edx = _team(plan, "openedx/cc-edx-platform")
     assert sorted(c.login for c in edx.add) == ["bradenmacdonald", "felipemontoya", "pdpinch"]
     retired = _team(plan, "openedx/cc-retired-repo")
@@ -272,5 +281,6 @@ def test_a_github_app_gets_an_installation_token_and_uses_it(github: GitHubStand
         CCBOT_GITHUB_INSTALLATION_ID="678",
     )
     with make_github(settings) as client:
-        assert client.team_members("openedx", "committers-edx-platform") == ["ziafazal"]
+        members = client.team_members("openedx", "committers-edx-platform")
+    assert [(m.login, m.id) for m in members] == [("ziafazal", github.account_id("ziafazal"))]
     assert any(c.path == "/app/installations/678/access_tokens" for c in github.calls)
