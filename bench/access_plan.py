@@ -146,7 +146,9 @@ def run_scale(committers: int, teams: int, runs: int) -> dict[str, float | int |
             started = time.perf_counter()
             config = load_access_config(config_path)
             with connect() as client, make_session_factory(engine)() as session:
-                plan = plan_access(session, config, client, now=dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC))
+                plan = plan_access(
+                    session, config, client, now=dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
+                )
             timings.append(time.perf_counter() - started)
         engine.dispose()
     pipe.send("stop")
