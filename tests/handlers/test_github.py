@@ -15,11 +15,11 @@ from bot.services.admin import set_phase
 from bot.services.areas import import_areas
 from bot.services.digest import build_digest
 from bot.services.policy import Channels
+from bot.slack_standin import SlackStandIn
 from bot.views.digest import digest_blocks
 from storage.github import replace_access
 from storage.models import GitHubAccess, GitHubActivity, Phase, ReviewAsk
 from storage.roster import get_person_by_github
-from bot.slack_standin import SlackStandIn
 from tests.conftest import NOW, ROOT, RunningBot, running_bot, wait_until
 from tests.flows import ask
 from tests.slack_requests import block_action
@@ -263,7 +263,9 @@ def ghe_bot(
     )
 
 
-def test_on_github_enterprise_cloud_every_pull_request_link_points_at_the_enterprise(ghe_bot: RunningBot) -> None:
+def test_on_github_enterprise_cloud_every_pull_request_link_points_at_the_enterprise(
+    ghe_bot: RunningBot,
+) -> None:
     pr = "https://octocorp.ghe.com/openedx/edx-platform/pull/4242"
     deliver(ghe_bot, "pull_request", pr_payload("closed", merged_by="ziafazal"), delivery="ghe-1")
     [post] = ghe_bot.slack.messages(COORDINATION)
@@ -274,7 +276,13 @@ def test_on_github_enterprise_cloud_every_pull_request_link_points_at_the_enterp
     assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in json.dumps(dm["blocks"])
     status = json.dumps(ghe_bot.sender.command("/cc", user_id=BRADEN).json()["blocks"])
     assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in status
-    event = {"type": "app_home_opened", "user": BRADEN, "channel": "D0PILOT02", "tab": "home", "event_ts": "1.0"}
+    event = {
+        "type": "app_home_opened",
+        "user": BRADEN,
+        "channel": "D0PILOT02",
+        "tab": "home",
+        "event_ts": "1.0",
+    }
     ghe_bot.sender.event(event, event_id="Ev-home-ghe")
     home = wait_until(lambda: ghe_bot.slack.state.home_views.get(BRADEN), what="home")
     assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in json.dumps(home)
