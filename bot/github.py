@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from githubkit import AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
 from githubkit.exception import (
@@ -22,7 +25,15 @@ from githubkit.exception import (
 )
 from githubkit.retry import RetryOption
 
-from bot.services.github_api import GITHUB_REQUIRED, GitHubAccount, GitHubError, GitHubNotFound, RepoInfo
+from bot.services.github_api import (
+    GITHUB_REQUIRED,
+    GitHubAccount,
+    GitHubBadContent,
+    GitHubError,
+    GitHubNotFound,
+    RepoInfo,
+)
+from bot.services.logins import LOGIN_RULE, login_problem
 from bot.settings import ConfigError, Settings
 
 logger = logging.getLogger(__name__)
@@ -35,6 +46,9 @@ PER_PAGE = 100
 # A rate limit resetting further away than this is reported instead of waited for.
 MAX_RATE_LIMIT_WAIT = 900.0
 MAX_RETRIES = 5
+# A repository's name or a team's slug: what GitHub allows in either, never `.` or `..` (which a URL resolves).
+NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+NAME_RULE = "names are 1 to 100 letters, digits, '.', '-' or '_', and not '.' or '..'"
 
 
 @dataclass
@@ -64,6 +78,40 @@ class RateLimitRetry:
         self.sleep(wait)
         # githubkit sleeps `retry_after` itself (60 s when it is zero): the wait already happened above.
         return RetryOption(True, dt.timedelta(microseconds=1))
+
+
+def _refused(what: str, value: str, problem: str) -> GitHubError:
+    return GitHubError(f"not calling GitHub: {what} {value[:100]!r} is refused: {problem}")
+
+
+def account_segment(value: str, what: str = "GitHub account") -> str:
+    """Return a login or organisation as one URL path segment; GitHubError (before any request) when it is not one."""
+    problem = login_problem(value)
+    if problem is not None:
+        raise _refused(what, value, f"{problem} ({LOGIN_RULE})")
+    return quote(value, safe="")
+
+
+def name_segment(value: str, what: str) -> str:
+    """Return a repository name or team slug as one URL path segment; GitHubError (before any request) when not one."""
+    if value in {".", ".."} or not NAME.fullmatch(value):
+        raise _refused(what, value, NAME_RULE)
+    return quote(value, safe="")
+
+
+def path_segments(path: str) -> str:
+    """Return a file's path in a repository with each piece quoted; GitHubError when a piece is empty, `.` or `..`."""
+    pieces = path.split("/")
+    if any(piece in {"", ".", ".."} or not piece.isprintable() for piece in pieces):
+        raise _refused("file path", path, "a path's pieces are names, not empty, '.' or '..'")
+    return "/".join(quote(piece, safe="") for piece in pieces)
+
+
+def _repo_segments(full_name: str) -> tuple[str, str]:
+    owner, slash, name = full_name.partition("/")
+    if not slash:
+        raise _refused("repository", full_name, "a repository is named owner/name")
+    return account_segment(owner, "repository owner"), name_segment(name, "repository name")
 
 
 def private_key_text(value: str) -> str:
@@ -216,13 +264,15 @@ class GitHubClient:
 
     def list_teams(self, org: str) -> list[str]:
         """Return the slugs of an organisation's teams."""
-        teams = self._pages(self.github.rest.teams.list, f"teams of {org}", org=org)
+        teams = self._pages(
+            self.github.rest.teams.list, f"teams of {org}", org=account_segment(org, "organisation")
+        )
         return [str(team["slug"]) for team in teams if team.get("slug")]
 
     def team_members(self, org: str, slug: str) -> list[GitHubAccount]:
         """Return a team's members."""
         members = self._pages(
-            self.github.rest.teams.list_members_in_org, f"team {org}/{slug}", org=org, team_slug=slug
+            self.github.rest.teams.list_members_in_org, f"team {org}/{slug}", **_team_segments(org, slug)
         )
         return [account for account in map(_account, members) if account is not None]
 
@@ -231,8 +281,7 @@ class GitHubClient:
         invitations = self._pages(
             self.github.rest.teams.list_pending_invitations_in_org,
             f"invitations of {org}/{slug}",
-            org=org,
-            team_slug=slug,
+            **_team_segments(org, slug),
         )
         return [account for account in map(_account, invitations) if account is not None]
 
@@ -240,7 +289,9 @@ class GitHubClient:
         """Return the account that holds a login now, or None when no account does."""
         try:
             with self._calling(f"the account {login}"):
-                body = self.github.rest.users.get_by_username(login, headers=HEADERS).json()
+                body = self.github.rest.users.get_by_username(
+                    account_segment(login, "login"), headers=HEADERS
+                ).json()
         except GitHubNotFound:
             return None
         return _account(body)
@@ -256,43 +307,63 @@ class GitHubClient:
 
     def add_team_member(self, org: str, slug: str, login: str) -> str:
         """Add someone to a team; return `active`, or `pending` when GitHub sent an invitation."""
+        team = _team_segments(org, slug)
+        username = account_segment(login, "login")
         with self._calling(f"adding {login} to {org}/{slug}"):
             response = self.github.rest.teams.add_or_update_membership_for_user_in_org(
-                org, slug, login, role="member", headers=HEADERS
+                team["org"], team["team_slug"], username, role="member", headers=HEADERS
             )
         body = response.json()
         return str(body.get("state") or "active") if isinstance(body, dict) else "active"
 
     def remove_team_member(self, org: str, slug: str, login: str) -> None:
         """Remove someone's membership of a team, or cancel their pending invitation."""
+        team = _team_segments(org, slug)
+        username = account_segment(login, "login")
         with self._calling(f"removing {login} from {org}/{slug}"):
-            self.github.rest.teams.remove_membership_for_user_in_org(org, slug, login, headers=HEADERS)
+            self.github.rest.teams.remove_membership_for_user_in_org(
+                team["org"], team["team_slug"], username, headers=HEADERS
+            )
 
     def get_repo(self, full_name: str) -> RepoInfo:
         """Return one repository."""
-        owner, _, name = full_name.partition("/")
+        owner, name = _repo_segments(full_name)
         with self._calling(f"repository {full_name}"):
             body = self.github.rest.repos.get(owner, name, headers=HEADERS).json()
         return _repo(body, full_name)
 
     def list_org_repos(self, org: str) -> list[RepoInfo]:
         """Return every repository of an organisation."""
-        repos = self._pages(self.github.rest.repos.list_for_org, f"repositories of {org}", org=org)
+        repos = self._pages(
+            self.github.rest.repos.list_for_org,
+            f"repositories of {org}",
+            org=account_segment(org, "organisation"),
+        )
         return [_repo(r, f"{org}/{r.get('name')}") for r in repos if r.get("name")]
 
     def read_file(self, full_name: str, path: str, ref: str) -> str | None:
         """Return a file's text at `ref`, or None when there is no such file."""
-        owner, _, name = full_name.partition("/")
+        owner, name = _repo_segments(full_name)
+        pieces = path_segments(path)
         try:
             with self._calling(f"{full_name}:{path}"):
-                body = self.github.rest.repos.get_content(owner, name, path, ref=ref, headers=HEADERS).json()
+                body = self.github.rest.repos.get_content(
+                    owner, name, pieces, ref=ref, headers=HEADERS
+                ).json()
         except GitHubNotFound:
             return None
         if not isinstance(body, dict) or body.get("type") != "file":
             return None
         content = str(body.get("content") or "")
         if body.get("encoding") == "base64":
-            return base64.b64decode(content).decode("utf-8", errors="replace")
+            try:
+                # GitHub wraps the base64 at 60 characters; anything else outside the alphabet is damage.
+                raw = base64.b64decode("".join(content.split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise GitHubBadContent(
+                    f"{full_name}: {path}: GitHub sent the file's content as malformed base64"
+                ) from None
+            return raw.decode("utf-8", errors="replace")
         return content
 
 
@@ -309,6 +380,10 @@ def _account(body: Any) -> GitHubAccount | None:
     ):
         return None
     return GitHubAccount(login=login, id=account_id)
+
+
+def _team_segments(org: str, slug: str) -> dict[str, str]:
+    return {"org": account_segment(org, "organisation"), "team_slug": name_segment(slug, "team slug")}
 
 
 def _json_list(response: Any) -> list[Any]:

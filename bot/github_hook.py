@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 # GitHub caps deliveries at 25 MB; the events ccbot uses are far smaller.
 MAX_BODY = 2_000_000
-ACTION_NAME = re.compile(r"^[a-z_]{1,40}$")
+ACTION_NAME = re.compile(r"[a-z0-9_]{1,40}")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -60,9 +60,9 @@ class GitHubHook:
             return HookResponse(401, {"error": "X-Hub-Signature-256 does not match"})
         event = headers.get("x-github-event") or ""
         delivery_id = headers.get("x-github-delivery") or ""
-        if not EVENT_NAME.match(event):
+        if not EVENT_NAME.fullmatch(event):
             return HookResponse(400, {"error": "missing or malformed X-GitHub-Event"})
-        if not DELIVERY_ID.match(delivery_id):
+        if not DELIVERY_ID.fullmatch(delivery_id):
             return HookResponse(400, {"error": "missing or malformed X-GitHub-Delivery"})
         try:
             data = _decode(headers.get("content-type") or "application/json", body)
@@ -74,7 +74,7 @@ class GitHubHook:
             return HookResponse(200, {"status": "pong"})
         action = data.get("action") if isinstance(data.get("action"), str) else None
         if not is_used(event, action):
-            what = event + (f".{action}" if action and ACTION_NAME.match(action) else "")
+            what = event + (f".{action}" if action and ACTION_NAME.fullmatch(action) else "")
             return HookResponse(
                 200, {"status": "ignored", "reason": f"{what} is not something ccbot acts on"}
             )

@@ -77,6 +77,8 @@ class FakeRepo:
     default_branch: str = "main"
     archived: bool = False
     files: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Contents served as they are, not encoded (by branch and path): GitHub's answer when something broke.
+    raw: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -260,6 +262,12 @@ class GitHubStandIn:
             self.repos[full_name.lower()] = repo
             return repo
 
+    def serve_raw_content(self, full_name: str, path: str, content: str) -> None:
+        """Answer a file of a repository with `content` as its base64 `content` field, unchecked."""
+        with self.lock:
+            repo = self.repos[full_name.lower()]
+            repo.raw[(repo.default_branch, path)] = content
+
     def enable_app(self, app_id: str, public_key_pem: str, installation_id: int) -> None:
         """Accept GitHub App JWTs signed by the key matching `public_key_pem`, for one installation."""
         self.app = (app_id, public_key_pem, installation_id)
@@ -400,8 +408,11 @@ class GitHubStandIn:
                 return 200, self._repo_json(repo), {}
             if len(parts) > 4 and parts[3] == "contents" and method == "GET":
                 file_path = "/".join(parts[4:])
-                text = repo.files[(query.get("ref") or repo.default_branch, file_path)]
-                content = base64.b64encode(text.encode()).decode()
+                where = (query.get("ref") or repo.default_branch, file_path)
+                if where in repo.raw:
+                    content = repo.raw[where]
+                else:
+                    content = base64.b64encode(repo.files[where].encode()).decode()
                 return 200, {"type": "file", "encoding": "base64", "path": file_path, "content": content}, {}
         raise KeyError(path)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
@@ -14,9 +15,31 @@ SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_GITHUB_API_URL = "https://api.github.com/"
+GITHUB_WEB_URL = "https://github.com"
+# GitHub Enterprise Cloud with data residency: the API of SUBDOMAIN.ghe.com is api.SUBDOMAIN.ghe.com.
+GHE_CLOUD_API_HOST = re.compile(r"api\.([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.ghe\.com")
 GITHUB_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9._-]{1,100})?$")
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?\s*(?:(?P<m>\d+)m)?$")
+
+
+def github_web_url(api_url: str) -> str:
+    """Return the web address whose pull request links match a REST API base URL.
+
+    `https://api.github.com` is github.com's; `https://api.SUBDOMAIN.ghe.com` is GitHub Enterprise Cloud's
+    (`https://SUBDOMAIN.ghe.com`); `https://HOST/api/v3` is GitHub Enterprise Server's (`https://HOST`).
+    Anything else (a stand-in) keeps github.com. Credentials in the URL never reach a link.
+    """
+    parts = urlsplit(api_url.strip())
+    host = (parts.hostname or "").lower()
+    where = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    path = parts.path.rstrip("/")
+    cloud = GHE_CLOUD_API_HOST.fullmatch(host)
+    if cloud and path == "":
+        return f"{parts.scheme}://{cloud.group(1)}.ghe.com"
+    if host != "api.github.com" and path == "/api/v3":
+        return where
+    return GITHUB_WEB_URL
 
 
 class ConfigError(Exception):
@@ -279,9 +302,8 @@ class Settings(BaseSettings):
 
     @property
     def github_web_url(self) -> str:
-        """Return the web address matching GITHUB_API_URL: github.com, or the Enterprise server's."""
-        match = re.match(r"^(https?://[^/]+)/api/v3/?$", self.github_api_url)
-        return match.group(1) if match else "https://github.com"
+        """Return the web address matching GITHUB_API_URL: github.com, GHE Cloud's or GHE Server's."""
+        return github_web_url(self.github_api_url)
 
     @property
     def slack_configured(self) -> bool:

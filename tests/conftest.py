@@ -247,17 +247,20 @@ def pilot_session(db_url: str, request: pytest.FixtureRequest) -> Iterator[Sessi
     engine.dispose()
 
 
-def _running(
+def running_bot(
     db_url: str,
     slack: SlackStandIn,
     clock: list[dt.datetime],
     request: pytest.FixtureRequest,
     *,
     in_process: bool,
+    **overrides: str,
 ) -> Iterator[RunningBot]:
+    """Yield the whole bot with the pilot roster (settings `overrides` on top of the test settings)."""
     if db_url.startswith("sqlite:///"):
         shutil.copy(request.getfixturevalue("sqlite_pilot_template"), db_url.removeprefix("sqlite:///"))
-    built = build_bot(bot_settings(db_url, slack), clock=lambda: clock[0], process_before_response=in_process)
+    settings = bot_settings(db_url, slack, **overrides)
+    built = build_bot(settings, clock=lambda: clock[0], process_before_response=in_process)
     if not db_url.startswith("sqlite:///"):
         with built.runtime.session_factory() as session:
             load_pilot(session)
@@ -273,7 +276,7 @@ def bot(
     db_url: str, slack: SlackStandIn, clock: list[dt.datetime], request: pytest.FixtureRequest
 ) -> Iterator[RunningBot]:
     """The whole bot with the pilot roster, Slack requests dispatched in-process (each listener runs to its end)."""
-    yield from _running(db_url, slack, clock, request, in_process=True)
+    yield from running_bot(db_url, slack, clock, request, in_process=True)
 
 
 @pytest.fixture
@@ -281,7 +284,7 @@ def served_bot(
     db_url: str, slack: SlackStandIn, clock: list[dt.datetime], request: pytest.FixtureRequest
 ) -> Iterator[RunningBot]:
     """The whole bot served over real HTTP as in production (ack first, work after), for server and fault tests."""
-    yield from _running(db_url, slack, clock, request, in_process=False)
+    yield from running_bot(db_url, slack, clock, request, in_process=False)
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float = 5.0, what: str = "condition") -> object:

@@ -22,7 +22,7 @@ from bot.services.access import reconcile
 from bot.services.policy import Channels
 from bot.settings import load_settings
 from storage.db import make_engine, make_session_factory
-from storage.models import AccessChange, OutboxMessage
+from storage.models import AccessChange, OutboxMessage, Person
 from tests.conftest import ROOT, load_pilot
 
 runner = CliRunner()
@@ -233,3 +233,45 @@ def test_the_new_jobs_are_listed_daily() -> None:
     assert "access_drift" in listed.output
     assert "daily 06:30 UTC" in listed.output
     assert "github_owners_sync" in listed.output
+
+
+def test_a_file_with_malformed_base64_is_one_line_and_the_other_repositories_sync(env: GitHubStandIn) -> None:
+    env.add_repo("openedx/XBlock", {"catalog-info.yaml": "kind: Component\nspec: {owner: user:ormsbee}\n"})
+    env.add_repo(
+        "openedx/blockstore", {"catalog-info.yaml": "kind: Component\nspec: {owner: user:ormsbee}\n"}
+    )
+    # GitHub's contents answer, base64 in 60-character lines, cut short in transit.
+    env.serve_raw_content(
+        "openedx/blockstore", "catalog-info.yaml", "a2luZDogQ29tcG9uZW50CnNwZWM6IHtvd25l\ncjogdXN"
+    )
+    result = runner.invoke(app, ["owners", "sync", "--github", "openedx"])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert (
+        "warning: openedx/blockstore: catalog-info.yaml: GitHub sent the file's content as malformed base64; "
+        "openedx/blockstore skipped (its owners stay as last synced)"
+    ) in result.output
+    assert "synced owners of 1 repositories" in result.output
+
+
+def test_a_login_that_would_steer_the_url_is_never_sent_to_github(env: GitHubStandIn) -> None:
+    # A handle stored before logins were checked where they enter: an active committer on edx-platform.
+    attack = "x/../../../admins/memberships/mallory"
+    engine = make_engine(f"sqlite:///{Path.cwd() / 'cli.db'}")
+    with make_session_factory(engine)() as session:
+        braden = session.exec(select(Person).where(Person.github_key == "bradenmacdonald")).one()
+        braden.github, braden.github_key = attack, attack
+        session.add(braden)
+        session.commit()
+    engine.dispose()
+    env.add_team("openedx/committers-edx-platform", members=["ziafazal", "openedx-bot"])
+    env.add_team("openedx/core-contributors")
+    env.add_team("openedx/admins")
+    Path("access.yaml").write_text((ROOT / "examples" / "access.yaml").read_text())
+    result = runner.invoke(app, ["access", "apply"])
+    assert "Traceback" not in result.output
+    assert f"not calling GitHub: login {attack!r} is refused: it contains '/'" in result.output
+    assert [c for c in env.calls if "admins" in c.path or ".." in c.path] == []
+    assert env.members("openedx/admins") == set()
+    assert env.pending("openedx/admins") == set()

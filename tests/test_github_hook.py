@@ -21,7 +21,7 @@ from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
 from storage.db import upgrade
-from storage.models import GitHubActivity, GitHubDelivery
+from storage.models import GitHubActivity, GitHubDelivery, ReviewAsk
 from tests.conftest import GITHUB_SECRET, NOW, RunningBot, load_pilot
 
 COORDINATION = "C0COORD01"
@@ -165,6 +165,124 @@ def test_a_captured_delivery_replayed_under_a_fresh_id_changes_nothing(bot: Runn
     assert replay.status_code == 200
     assert replay.json()["status"] == "duplicate", "the id is not signed; the signed body is the same"
     assert len(bot.slack.messages(COORDINATION)) == 1
+
+
+# Shapes of GitHub's documented deliveries for events ccbot does not act on (fields trimmed, kept as sent).
+PROJECTS_V2_ITEM = {
+    "action": "edited",
+    "projects_v2_item": {
+        "id": 74806,
+        "node_id": "PVTI_lADOBgB6Hs4AAlW7zgABJDY",
+        "project_node_id": "PVT_kwDOBgB6Hs4AAlW7",
+        "content_node_id": "I_kwDOHzXU6c5Q5fVk",
+        "content_type": "Issue",
+        "creator": {"login": "octocat", "id": 1, "type": "User"},
+        "created_at": "2022-10-17T16:15:57Z",
+        "updated_at": "2022-10-17T16:16:21Z",
+        "archived_at": None,
+    },
+    "changes": {
+        "field_value": {"field_node_id": "PVTSSF_lADOBgB6Hs4AAlW7zgAW6Mg", "field_type": "single_select"}
+    },
+    "organization": {"login": "openedx", "id": 40179672},
+    "sender": {"login": "octocat", "id": 1, "type": "User"},
+    "installation": {"id": 2, "node_id": "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMg=="},
+}
+MERGE_GROUP = {
+    "action": "checks_requested",
+    "merge_group": {
+        "head_sha": "8e4c8c4f9e0b8f1c5d2ad3b6e1f0a9c7d6b5e4f3",
+        "head_ref": "refs/heads/gh-readonly-queue/master/pr-4242-0cd0b1f4d2d1b6a7c3e4f5a6b7c8d9e0f1a2b3c4",
+        "base_sha": "0cd0b1f4d2d1b6a7c3e4f5a6b7c8d9e0f1a2b3c4",
+        "base_ref": "refs/heads/master",
+        "head_commit": {
+            "id": "8e4c8c4f9e0b8f1c5d2ad3b6e1f0a9c7d6b5e4f3",
+            "message": "Merge pull request #4242",
+        },
+    },
+    "repository": {"full_name": "openedx/edx-platform", "name": "edx-platform", "private": False},
+    "organization": {"login": "openedx", "id": 40179672},
+    "sender": {"login": "github-merge-queue[bot]", "id": 118344674, "type": "Bot"},
+}
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "what"),
+    [
+        ("projects_v2_item", PROJECTS_V2_ITEM, "projects_v2_item.edited"),
+        ("projects_v2", {**PROJECTS_V2_ITEM, "action": "closed"}, "projects_v2.closed"),
+        ("merge_group", MERGE_GROUP, "merge_group.checks_requested"),
+        ("secret_scanning_alert_location", {"action": "created"}, "secret_scanning_alert_location.created"),
+    ],
+)
+def test_events_named_with_a_digit_or_at_length_are_ignored_not_refused(
+    bot: RunningBot, event: str, payload: dict[str, Any], what: str
+) -> None:
+    response = deliver(bot, event, payload, delivery="e-1")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "ignored", "reason": f"{what} is not something ccbot acts on"}
+    assert _rows(bot, GitHubDelivery) == []
+
+
+@pytest.mark.parametrize("event", ["", "Pull Request!", "pull_request\n", "../ping", "PING", "2fa", "x" * 65])
+def test_event_names_github_never_sends_are_still_refused(bot: RunningBot, event: str) -> None:
+    response = deliver(bot, event, MERGED, headers={"X-GitHub-Event": event})
+    assert response.status_code == 400
+    assert response.json() == {"error": "missing or malformed X-GitHub-Event"}
+
+
+def test_a_title_with_control_characters_is_recorded_without_them_on_every_database(bot: RunningBot) -> None:
+    # A NUL is valid JSON (\u0000) and GitHub sends the title as typed; PostgreSQL refuses NUL in text.
+    title = "Fix grades\u0000 crash\u0007 on \u001b[31mPython 3.12\u0085"
+    payload = pr_payload("closed", merged_by="ziafazal", title=title)
+    body = json.dumps(payload).encode()
+    assert b"\\u0000" in body
+    first = deliver(bot, "pull_request", payload, delivery="nul-1")
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "accepted"
+    again = deliver(bot, "pull_request", payload, delivery="nul-1")
+    assert again.json()["status"] == "duplicate"
+    assert sorted(a.kind for a in _rows(bot, GitHubActivity)) == ["authored", "merged"]
+    [post] = bot.slack.messages(COORDINATION)
+    assert "Fix grades crash on [31mPython 3.12" in post["text"]
+    assert not any(char in post["text"] for char in "\x00\x07\x1b\x85")
+
+
+def test_a_label_and_title_with_a_nul_are_stored_without_it(bot: RunningBot) -> None:
+    payload = pr_payload("labeled", title="Needs\u0000 review", label={"name": "cc-review-please\u0000"})
+    response = deliver(bot, "pull_request", payload, delivery="nul-2")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
+    [ask] = _rows(bot, ReviewAsk)
+    assert ask.title == "Needs review"
+
+
+@pytest.mark.parametrize(
+    ("where", "login", "problem"),
+    [
+        ("merged_by", "dou--ble", "it has two hyphens in a row"),
+        ("merged_by", "trailing-", "it ends with a hyphen"),
+        ("user", "x" * 40, "it is 40 characters long"),
+        ("user", "<!channel>", "it contains '<'"),
+    ],
+)
+def test_a_login_github_would_not_allow_is_refused_naming_the_field(
+    bot: RunningBot, where: str, login: str, problem: str
+) -> None:
+    payload = pr_payload("closed", merged_by="ziafazal")
+    payload["pull_request"][where] = {"login": login, "id": 7, "type": "User"}
+    response = deliver(bot, "pull_request", payload)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(f"pull_request.{where}.login: not a GitHub handle: {problem}")
+    assert _rows(bot, GitHubDelivery) == []
+
+
+def test_an_apps_account_is_a_login_in_a_delivery(bot: RunningBot) -> None:
+    payload = pr_payload("closed", merged_by="ziafazal", sender="github-merge-queue[bot]")
+    payload["pull_request"]["user"] = {"login": "dependabot[bot]", "id": 49699333, "type": "Bot"}
+    response = deliver(bot, "pull_request", payload)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "accepted"
 
 
 def _deep(depth: int) -> bytes:

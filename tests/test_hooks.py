@@ -128,6 +128,14 @@ def test_a_github_style_signature_is_accepted(bot: RunningBot) -> None:
         (json.dumps({**ESCAPED, "repo": "not a repo"}).encode(), "repo"),
         (json.dumps({**ESCAPED, "pull_requests": ["https://example.org/x"]}).encode(), "pull request URL"),
         (json.dumps([1, 2]).encode(), "body"),
+        (
+            json.dumps({**ESCAPED, "pull_requests": [{"number": 7, "author": "dou--ble"}]}).encode(),
+            "pull_requests.0.author: not a GitHub handle: it has two hyphens in a row",
+        ),
+        (
+            json.dumps({**ESCAPED, "pull_requests": [{"number": 7, "merged_by": "@trailing-"}]}).encode(),
+            "pull_requests.0.merged_by: not a GitHub handle: it ends with a hyphen",
+        ),
     ],
 )
 def test_malformed_bodies_get_400_with_the_reason_and_store_nothing(

@@ -32,6 +32,7 @@ def answer_cc_command(
     person: Person | None,
     now: dt.datetime,
     channels: Channels,
+    policy: Policy,
 ) -> None:
     """Answer `/cc` with the caller's status, `/cc help` with the command list, anything else with help."""
     text = (command.get("text") or "").strip()
@@ -44,7 +45,8 @@ def answer_cc_command(
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), channels.admins))
     else:
         profile = get_profile(session, person.id, today=now.date())
-        blocks = status_blocks(profile, today=now.date(), activity=get_activity(session, person.id, now=now))
+        activity = get_activity(session, person.id, now=now, web_url=policy.github.web_url)
+        blocks = status_blocks(profile, today=now.date(), activity=activity)
     ack(text=blocks_to_text(blocks), blocks=blocks)
 
 

@@ -45,8 +45,13 @@ def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Questi
     return named
 
 
-def get_activity(session: Session, person_id: int, *, now: dt.datetime) -> Activity:
-    """Return a person's open questions, questions waiting on them, their escalations and recent deployments."""
+def get_activity(
+    session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
+) -> Activity:
+    """Return a person's open questions, questions waiting on them, their escalations and recent deployments.
+
+    `web_url` is GitHub's web address (GitHub Enterprise's, when configured), for the review asks' links.
+    """
     notices = deployment_store.list_recent_notices_of(session, person_id, since=now - RECENT_DEPLOYMENTS)
     activity = Activity(
         asked=_with_repo(session, question_store.list_open_questions_of(session, person_id)),
@@ -55,7 +60,7 @@ def get_activity(session: Session, person_id: int, *, now: dt.datetime) -> Activ
         ),
         escalations=escalation_store.list_escalations_of(session, person_id),
         deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
-        github=github_work(session, person_id, now=now),
+        github=github_work(session, person_id, now=now, web_url=web_url),
         access=access_of(session, person_id),
     )
     subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]

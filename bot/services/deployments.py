@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject, message_key
+from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.policy import Channels
 from bot.services.questions import canonical_pr_url, parse_pr_url
@@ -59,6 +60,16 @@ class PullRequestRef(BaseModel):
         default=None, max_length=100, pattern=HANDLE_PATTERN, description="GitHub handle of who merged it"
     )
     reverts: int | None = Field(default=None, ge=1, le=10**9, description="the PR this one reverts")
+
+    # Before the pattern (the published schema's approximation): the refusal says what is wrong.
+    @field_validator("author", "merged_by", mode="before")
+    @classmethod
+    def _login(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            problem = login_problem(value.removeprefix("@"), bots=True)
+            if problem is not None:
+                raise ValueError(f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE})")
+        return value
 
     @model_validator(mode="before")
     @classmethod

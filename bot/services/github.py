@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session
 
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
+from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
 from bot.services.reminders import is_working_time
@@ -38,9 +39,12 @@ from storage.models import (
 )
 
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
-LOGIN_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
-DELIVERY_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-EVENT_NAME = re.compile(r"^[a-z_]{1,32}$")
+# Matched whole (`fullmatch`): a `$` would let a trailing newline through.
+DELIVERY_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+# GitHub's event names: lower case, digits and underscores (`projects_v2_item`, `merge_group`).
+EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+# C0 and C1 controls and DEL: PostgreSQL refuses a NUL in text, and none of them belongs in a title.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 TITLE_LENGTH = 200
 # The events and actions ccbot acts on; every other delivery is answered and left alone.
 USED = {
@@ -53,12 +57,31 @@ class PayloadError(UserError):
     """A delivery's body is not what GitHub sends; the message says where."""
 
 
+def _without_controls(value: Any) -> Any:
+    """Return text from a delivery with its control characters removed (tabs and newlines become spaces)."""
+    if not isinstance(value, str):
+        return value
+    return CONTROL.sub("", value.replace("\t", " ").replace("\n", " ").replace("\r", " "))
+
+
+# Free text as GitHub sends it (a title, a label): whatever was typed, less the control characters.
+DeliveredText = Annotated[str, BeforeValidator(_without_controls)]
+
+
 class Account(BaseModel):
-    """A GitHub user as a delivery names them."""
+    """A GitHub user as a delivery names them (an app's account, `name[bot]`, too)."""
 
     model_config = ConfigDict(extra="ignore")
 
-    login: str = Field(max_length=60, pattern=LOGIN_PATTERN)
+    login: str = Field(max_length=60)
+
+    @field_validator("login")
+    @classmethod
+    def _login(cls, value: str) -> str:
+        problem = login_problem(value, bots=True)
+        if problem is not None:
+            raise ValueError(f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE})")
+        return value
 
 
 class RepoRef(BaseModel):
@@ -74,7 +97,7 @@ class LabelRef(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    name: str = Field(max_length=100)
+    name: DeliveredText = Field(max_length=100)
 
 
 class PullRequestData(BaseModel):
@@ -83,7 +106,7 @@ class PullRequestData(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     number: int = Field(ge=1, le=10**9)
-    title: str = Field(default="", max_length=1024)
+    title: DeliveredText = Field(default="", max_length=1024)
     state: str = Field(default="open", max_length=16)
     user: Account | None = None
     merged: bool | None = None

@@ -18,6 +18,10 @@ class GitHubNotFound(GitHubError):
     """The team, repository or file does not exist (or the credentials cannot see it)."""
 
 
+class GitHubBadContent(GitHubError):
+    """GitHub answered, but with a body ccbot cannot read (a file's malformed base64); the message names it."""
+
+
 @dataclass(frozen=True)
 class GitHubAccount:
     """A GitHub account: its login, which can change hands, and its id, which never does."""

@@ -52,8 +52,9 @@ def build_home(
 ) -> HomeData:
     """Return the App Home data for a person, with the sections their roles call for."""
     profile = get_profile(session, person_id, today=now.date())
-    data = HomeData(profile=profile, activity=get_activity(session, person_id, now=now))
     policy = policy or Policy()
+    activity = get_activity(session, person_id, now=now, web_url=policy.github.web_url)
+    data = HomeData(profile=profile, activity=activity)
     data.yearly = yearly_home(session, profile.person, now=now, policy=policy)
     roles = set(profile.roles)
     if roles & {Role.MANAGER.value, Role.ADMIN.value}:

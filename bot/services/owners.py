@@ -15,7 +15,7 @@ import yaml
 from sqlmodel import Session
 
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect, GitHubNotFound
+from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
 from bot.services.keys import Kind, Subject
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
 from bot.services.policy import Channels
@@ -380,12 +380,17 @@ def sync_owners_from_github(
             if repo.archived and "/" not in target:
                 continue
             where = f"{repo.full_name}@{repo.default_branch}"
-            catalog = github.read_file(repo.full_name, "catalog-info.yaml", repo.default_branch)
-            codeowners = None
-            for place in CODEOWNERS_PLACES:
-                codeowners = github.read_file(repo.full_name, place, repo.default_branch)
-                if codeowners is not None:
-                    break
+            try:
+                catalog = github.read_file(repo.full_name, "catalog-info.yaml", repo.default_branch)
+                codeowners = None
+                for place in CODEOWNERS_PLACES:
+                    codeowners = github.read_file(repo.full_name, place, repo.default_branch)
+                    if codeowners is not None:
+                        break
+            except GitHubBadContent as exc:
+                # Half a repository's files would change its owners: it keeps those of its last sync.
+                report.problems.append(f"{exc}; {repo.full_name} skipped (its owners stay as last synced)")
+                continue
             sources.append(
                 RepoFiles(name=repo.full_name, where=where, catalog=catalog, codeowners=codeowners)
             )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.ids import Action
@@ -13,11 +15,12 @@ from bot.services.admin import set_phase
 from bot.services.areas import import_areas
 from bot.services.digest import build_digest
 from bot.services.policy import Channels
+from bot.slack_standin import SlackStandIn
 from bot.views.digest import digest_blocks
 from storage.access import replace_access
 from storage.models import GitHubAccess, GitHubActivity, Phase, ReviewAsk
 from storage.roster import get_person_by_github
-from tests.conftest import NOW, ROOT, RunningBot, wait_until
+from tests.conftest import NOW, ROOT, RunningBot, running_bot, wait_until
 from tests.flows import ask
 from tests.slack_requests import block_action
 from tests.test_github_hook import deliver, pr_payload
@@ -248,3 +251,40 @@ def test_cc_and_app_home_show_github_work_and_whether_access_is_in_place(bot: Ru
     assert "*On GitHub:* 1 merges and 0 reviews by committers" in json.dumps(
         [b.to_dict() for b in digest_blocks(digest)]
     )
+
+
+@pytest.fixture
+def ghe_bot(
+    db_url: str, slack: SlackStandIn, clock: list[dt.datetime], request: pytest.FixtureRequest
+) -> Iterator[RunningBot]:
+    """The bot of an enterprise on GitHub Enterprise Cloud (data residency: SUBDOMAIN.ghe.com)."""
+    yield from running_bot(
+        db_url, slack, clock, request, in_process=True, GITHUB_API_URL="https://api.octocorp.ghe.com"
+    )
+
+
+def test_on_github_enterprise_cloud_every_pull_request_link_points_at_the_enterprise(
+    ghe_bot: RunningBot,
+) -> None:
+    pr = "https://octocorp.ghe.com/openedx/edx-platform/pull/4242"
+    deliver(ghe_bot, "pull_request", pr_payload("closed", merged_by="ziafazal"), delivery="ghe-1")
+    [post] = ghe_bot.slack.messages(COORDINATION)
+    assert f"<{pr}|openedx/edx-platform#4242>" in post["text"]
+    labeled = pr_payload("labeled", number=4243, label={"name": "cc-review-please"})
+    deliver(ghe_bot, "pull_request", labeled, delivery="ghe-2")
+    [dm] = ghe_bot.slack.messages(BRADEN)
+    assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in json.dumps(dm["blocks"])
+    status = json.dumps(ghe_bot.sender.command("/cc", user_id=BRADEN).json()["blocks"])
+    assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in status
+    event = {
+        "type": "app_home_opened",
+        "user": BRADEN,
+        "channel": "D0PILOT02",
+        "tab": "home",
+        "event_ts": "1.0",
+    }
+    ghe_bot.sender.event(event, event_id="Ev-home-ghe")
+    home = wait_until(lambda: ghe_bot.slack.state.home_views.get(BRADEN), what="home")
+    assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in json.dumps(home)
+    everything = json.dumps([ghe_bot.slack.messages(), status, home])
+    assert "https://github.com/openedx" not in everything

@@ -10,11 +10,11 @@ from typing import Any
 import yaml
 
 from bot.services.errors import UserError
+from bot.services.logins import is_login
 
 TEAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 REPO_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/(?:\*|[A-Za-z0-9._-]{1,100})$")
 ORG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
-LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,7 @@ def load_access_config(path: Path) -> AccessConfig:
             continue
         teams.append(TeamRule(team=key, repos=tuple(r.lower() for r in repos), line=line))
     keep = doc.get("keep") or []
-    if not isinstance(keep, list) or any(not isinstance(k, str) or not LOGIN.match(k) for k in keep):
+    if not isinstance(keep, list) or any(not isinstance(k, str) or not is_login(k, bots=True) for k in keep):
         problems.append(f"{path}:1: `keep:` must list GitHub handles")
         keep = []
     if problems:
