@@ -6,6 +6,7 @@ Deliveries go to the hook in-process; the signature matrix and the body limits a
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +26,11 @@ from storage.models import GitHubActivity, GitHubDelivery, ReviewAsk
 from tests.conftest import GITHUB_SECRET, NOW, RunningBot, load_pilot
 
 COORDINATION = "C0COORD01"
+
+
+def account_id(login: str) -> int:
+    """Return a stable GitHub account id for a login, as GitHub's payloads carry one."""
+    return zlib.crc32(login.lower().encode()) or 1
 
 
 def pr_payload(
@@ -47,10 +53,10 @@ def pr_payload(
             "html_url": f"https://github.com/{repo}/pull/{number}",
             "title": title,
             "state": "closed" if merged else "open",
-            "user": {"login": author, "id": 1, "type": "User"},
+            "user": {"login": author, "id": account_id(author), "type": "User"},
             "merged": merged,
             "merged_at": extra.pop("merged_at", "2026-11-26T14:30:00Z") if merged else None,
-            "merged_by": {"login": merged_by} if merged_by else None,
+            "merged_by": {"login": merged_by, "id": account_id(merged_by)} if merged_by else None,
             "head": {"ref": "feature", "sha": "abc123"},
             "base": {"ref": "master", "repo": {"full_name": repo}},
         },

@@ -16,6 +16,8 @@ from sqlmodel import Session
 
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
+from bot.services.github_api import GitHubAccount
+from bot.services.identity import Identities
 from bot.services.keys import Kind, Subject
 from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
@@ -74,6 +76,7 @@ class Account(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     login: str = Field(max_length=60)
+    id: int | None = Field(default=None, ge=1, description="the account id, which never changes hands")
 
     @field_validator("login")
     @classmethod
@@ -276,8 +279,11 @@ def act_on_delivery(
     if not recorded:
         session.rollback()
         return GitHubOutcome(status="duplicate", detail="delivered before")
-    outcome = _decide(session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now)
-    outcome.keys = commit(session, _messages(outcome, channels), now=now)
+    ids = Identities(session, now)
+    outcome = _decide(
+        session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now, ids=ids
+    )
+    outcome.keys = commit(session, [*ids.messages(channels), *_messages(outcome, channels)], now=now)
     return outcome
 
 
@@ -289,16 +295,19 @@ def _decide(
     policy: Policy,
     channels: Channels,
     now: dt.datetime,
+    ids: Identities,
 ) -> GitHubOutcome:
     """Decide what a delivery means (without committing): activity, a merge notice, a review ask or DM."""
     github = policy.github
     if isinstance(payload, ReviewEvent):
-        return _review_submitted(session, payload, delivery_id=delivery_id, github=github, now=now)
+        return _review_submitted(session, payload, delivery_id=delivery_id, github=github, now=now, ids=ids)
     if payload.action == "closed":
-        return _merged(session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now)
+        return _merged(
+            session, payload, delivery_id=delivery_id, policy=policy, channels=channels, now=now, ids=ids
+        )
     if payload.action == "labeled":
         return _labeled(session, payload, github=github, now=now)
-    return _review_requested(session, payload, delivery_id=delivery_id, github=github)
+    return _review_requested(session, payload, delivery_id=delivery_id, github=github, ids=ids)
 
 
 def _messages(outcome: GitHubOutcome, channels: Channels) -> list[Outgoing | None]:
@@ -363,10 +372,14 @@ def _redraw_ask(card: ReviewAskCard) -> Outgoing | None:
     )
 
 
-def _committer(session: Session, login: str | None) -> Person | None:
-    if not login:
+def _committer(session: Session, account: Account | None, ids: Identities) -> Person | None:
+    """Return the current committer a delivery's account is: by account id, so a login that changed hands is nobody."""
+    if account is None:
         return None
-    person = roster_store.get_person_by_github(session, login)
+    if account.id is not None:
+        person = ids.match(GitHubAccount(login=account.login, id=account.id), where="a GitHub delivery")
+    else:
+        person = roster_store.get_person_by_github(session, account.login)
     if person is None or person.removed_on is not None or person.id is None:
         return None
     return person if Role.COMMITTER.value in roster_store.list_roles(session, person.id) else None
@@ -411,12 +424,13 @@ def _merged(
     policy: Policy,
     channels: Channels,
     now: dt.datetime,
+    ids: Identities,
 ) -> GitHubOutcome:
     data = payload.pull_request
     if not data.merged:
         return GitHubOutcome(status="ignored", detail="closed without merging")
-    merger = _committer(session, data.merged_by.login if data.merged_by else None)
-    author = _committer(session, data.user.login if data.user else None)
+    merger = _committer(session, data.merged_by, ids)
+    author = _committer(session, data.user, ids)
     if merger is None and author is None:
         return GitHubOutcome(status="ignored", detail="neither merged nor authored by a committer")
     repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
@@ -564,11 +578,11 @@ def _next_reviewer(
 
 
 def _review_requested(
-    session: Session, payload: PullRequestEvent, *, delivery_id: str, github: GitHubConfig
+    session: Session, payload: PullRequestEvent, *, delivery_id: str, github: GitHubConfig, ids: Identities
 ) -> GitHubOutcome:
     if payload.requested_reviewer is None:
         return GitHubOutcome(status="ignored", detail="a team was asked, not a person")
-    reviewer = _committer(session, payload.requested_reviewer.login)
+    reviewer = _committer(session, payload.requested_reviewer, ids)
     if reviewer is None or not reviewer.slack_user_id:
         return GitHubOutcome(status="ignored", detail="the reviewer is not a committer on the roster")
     repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
@@ -583,10 +597,16 @@ def _review_requested(
 
 
 def _review_submitted(
-    session: Session, payload: ReviewEvent, *, delivery_id: str, github: GitHubConfig, now: dt.datetime
+    session: Session,
+    payload: ReviewEvent,
+    *,
+    delivery_id: str,
+    github: GitHubConfig,
+    now: dt.datetime,
+    ids: Identities,
 ) -> GitHubOutcome:
     data = payload.pull_request
-    reviewer = _committer(session, payload.review.user.login if payload.review.user else None)
+    reviewer = _committer(session, payload.review.user, ids)
     author = data.user.login.lower() if data.user else None
     if reviewer is None or reviewer.github_key == author:
         return GitHubOutcome(status="ignored", detail="not a committer's review of someone else's PR")

@@ -23,7 +23,7 @@ from storage.roster import get_person_by_github
 from tests.conftest import NOW, ROOT, RunningBot, running_bot, wait_until
 from tests.flows import ask
 from tests.slack_requests import block_action
-from tests.test_github_hook import deliver, pr_payload
+from tests.test_github_hook import account_id, deliver, pr_payload
 
 ZIA, BRADEN, FELIPE, PETER, REGIS = "U0PILOT01", "U0PILOT02", "U0PILOT05", "U0PILOT07", "U0PILOT08"
 JBOWMAN, FEANIL = "U0CHAMP01", "U0CHAMP02"
@@ -288,3 +288,29 @@ def test_on_github_enterprise_cloud_every_pull_request_link_points_at_the_enterp
     assert "https://octocorp.ghe.com/openedx/edx-platform/pull/4243" in json.dumps(home)
     everything = json.dumps([ghe_bot.slack.messages(), status, home])
     assert "https://github.com/openedx" not in everything
+
+
+def test_a_login_that_changed_hands_is_credited_nothing_and_the_admins_are_told_once(bot: RunningBot) -> None:
+    """ziafazal renamed on GitHub; a newcomer holding the freed login merges: nothing counts for ziafazal."""
+    with bot.runtime.session_factory() as session:
+        zia = get_person_by_github(session, "ziafazal")
+        assert zia is not None
+        zia.github_id = account_id("ziafazal")
+        session.add(zia)
+        session.commit()
+    newcomer = pr_payload("closed", 7, author="someone-else", merged_by="ziafazal")
+    newcomer["pull_request"]["merged_by"]["id"] = 99_000_001
+    deliver(bot, "pull_request", newcomer, delivery="impostor-1")
+    again = pr_payload("closed", 8, author="someone-else", merged_by="ziafazal")
+    again["pull_request"]["merged_by"]["id"] = 99_000_001
+    deliver(bot, "pull_request", again, delivery="impostor-2")
+    assert _activity(bot) == []
+    warnings = [m for m in bot.slack.messages("U0ADMIN01") if "now belongs to another account" in m["text"]]
+    assert len(warnings) == 1
+    # The real ziafazal, renamed, is followed by account id: their merge counts, and the roster follows.
+    renamed = pr_payload("closed", 9, author="someone-else", merged_by="zia-renamed")
+    renamed["pull_request"]["merged_by"]["id"] = account_id("ziafazal")
+    deliver(bot, "pull_request", renamed, delivery="renamed-1")
+    assert [a.kind for a in _activity(bot)] == ["merged"]
+    with bot.runtime.session_factory() as session:
+        assert get_person_by_github(session, "zia-renamed") is not None
