@@ -18,7 +18,7 @@ from bot.services.admin import Decided, admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import latest_activity, record_activity
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins
@@ -26,6 +26,7 @@ from bot.views import membership as views
 from storage import lifecycle as store
 from storage import roster as roster_store
 from storage.models import (
+    ActivityKind,
     InactivityDecision,
     InactivityProposal,
     Person,
@@ -316,6 +317,11 @@ def decide_inactive(
     )
     if decision is InactivityDecision.MOVED and person.removed_on is not None:
         raise UserError(f"{person.github} is already an alumnus (since {person.removed_on}).")
+    if decision is InactivityDecision.MOVED and proposal.decision is None:
+        # The list may be a week old: whoever has been active since it was made is not moved on its word.
+        latest = latest_activity(session, person.id or 0)
+        if latest is not None and latest.at > proposal.proposed_at:
+            raise UserError(views.active_since_text(person, latest))
     if not store.decide_proposal(
         session, proposal_id, decision=decision, by=actor.github, at=now, kept_until=kept_until
     ):

@@ -24,7 +24,7 @@ from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject, message_key
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import record_activity
 from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Channels, Policy
@@ -35,6 +35,7 @@ from bot.views import renewals as views
 from storage import lifecycle as store
 from storage import roster as roster_store
 from storage.models import (
+    ActivityKind,
     AgreementKind,
     Organization,
     Person,
