@@ -1,5 +1,4 @@
-"""What is open around a person: questions, escalations, deployments, GitHub work and access, questions waiting on
-them, and their latest activity."""
+"""What is open around a person: questions, escalations, deployments, GitHub work and access, their last activity."""
 
 from __future__ import annotations
 
