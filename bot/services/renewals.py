@@ -605,6 +605,7 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
                 alumnus := _alumnus_answerer(session, card)
             ):
                 # Whoever answered for the organisation left the program before the deadline: the admins decide.
+                member.answer, member.answered_at, member.answered_by_id = RenewalAnswer.PENDING, None, None
                 member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
                 listed.add(member.deadline.date())
                 messages += _new_contact_asks(

@@ -34,6 +34,7 @@ from storage.models import (
     AgreementAction,
     AgreementEvent,
     AgreementKind,
+    AuditEntry,
     OutboxMessage,
     RenewalAnswer,
     RenewalAudience,
@@ -391,6 +392,9 @@ def test_a_step_down_given_before_the_contact_became_an_alumnus_does_not_end_the
     settle_due(db, now=utc("2027-01-01T00:10"), channels=CHANNELS)
     db.refresh(ours)
     assert ours.outcome is RenewalOutcome.LISTED, "an alumnus no longer speaks for OpenCraft"
+    assert ours.answer is RenewalAnswer.PENDING, "listed as not answered; the audit log keeps who answered"
+    [set_aside] = db.exec(select(AuditEntry).where(AuditEntry.action == "renewal.answer_set_aside")).all()
+    assert set_aside.details["answered_by"] == "bradenmacdonald"
     assert AgreementAction.REVOKED not in _entity_history(db)
     [asked, _] = sorted(_admins_asked(db), key=lambda m: m.channel)
     assert "their answer (step down) was set aside" in asked.text
