@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +32,11 @@ from bot.services.github_api import (
     GitHubError,
     GitHubNotFound,
     RepoInfo,
+    WorkSeen,
 )
 from bot.services.logins import LOGIN_RULE, login_problem
 from bot.settings import ConfigError, Settings
+from storage.models import ActivityKind
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,11 @@ MAX_RETRIES = 5
 # A repository's name or a team's slug: what GitHub allows in either, never `.` or `..` (which a URL resolves).
 NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 NAME_RULE = "names are 1 to 100 letters, digits, '.', '-' or '_', and not '.' or '..'"
+# Search results read per person (one page), and pull requests whose reviews are read at most.
+SEARCH_PAGE = 10
+REVIEWS_READ = 5
+LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 @dataclass
@@ -365,6 +372,86 @@ class GitHubClient:
                 ) from None
             return raw.decode("utf-8", errors="replace")
         return content
+
+    def latest_work(self, login: str, orgs: Sequence[str]) -> list[WorkSeen]:
+        """Return someone's latest merged pull request and latest review of another's, in these organisations.
+
+        The search API sorts by last update, never by merge or review time: each search reads one page
+        and stops at the first pull request updated before the best time found so far (none after it can
+        beat that time); a review's time is read from the pull request's reviews.
+        """
+        if not LOGIN.fullmatch(login):
+            raise GitHubNotFound(f"{login!r} is not a GitHub login")
+        if not orgs or not all(LOGIN.fullmatch(org) for org in orgs):
+            raise GitHubError(
+                f"work is searched in GitHub organisations (given: {', '.join(orgs) or 'none'})"
+            )
+        scope = " ".join(f"org:{org}" for org in orgs)
+        found = [self._latest_merged(login, scope), self._latest_review(login, scope)]
+        return [work for work in found if work is not None]
+
+    def _latest_merged(self, login: str, scope: str) -> WorkSeen | None:
+        best: WorkSeen | None = None
+        query = f"is:pr is:merged author:{login} {scope}"
+        for item in self._search_pulls(query, f"{login}'s merged pull requests"):
+            if best is not None and _instant(item.get("updated_at")) <= best.at:
+                break
+            at = _instant((item.get("pull_request") or {}).get("merged_at"))
+            if at > EPOCH and (best is None or at > best.at):
+                best = WorkSeen(ActivityKind.AUTHORED, _repo_of(item), int(item["number"]), at)
+        return best
+
+    def _latest_review(self, login: str, scope: str) -> WorkSeen | None:
+        best: WorkSeen | None = None
+        query = f"is:pr reviewed-by:{login} -author:{login} {scope}"
+        for item in self._search_pulls(query, f"pull requests {login} reviewed")[:REVIEWS_READ]:
+            if best is not None and _instant(item.get("updated_at")) <= best.at:
+                break
+            repo, number = _repo_of(item), int(item["number"])
+            owner, _, name = repo.partition("/")
+            reviews = self._pages(
+                self.github.rest.pulls.list_reviews,
+                f"reviews of {repo}#{number}",
+                owner=owner,
+                repo=name,
+                pull_number=number,
+            )
+            theirs = [
+                _instant(review.get("submitted_at"))
+                for review in reviews
+                if str((review.get("user") or {}).get("login") or "").lower() == login.lower()
+            ]
+            at = max(theirs, default=EPOCH)
+            if at > EPOCH and (best is None or at > best.at):
+                best = WorkSeen(ActivityKind.REVIEWED, repo, number, at)
+        return best
+
+    def _search_pulls(self, query: str, what: str) -> list[dict[str, Any]]:
+        with self._calling(what):
+            try:
+                body: Any = self.github.rest.search.issues_and_pull_requests(
+                    q=query, sort="updated", order="desc", per_page=SEARCH_PAGE, headers=HEADERS
+                ).json()
+            except RequestFailed as exc:
+                if exc.response.status_code == 422:
+                    # GitHub's answer for a login it has no user for.
+                    raise GitHubNotFound(f"{what}: GitHub has no such user to search for") from None
+                raise
+        items = body.get("items") if isinstance(body, dict) else None
+        return [i for i in items or [] if isinstance(i, dict) and isinstance(i.get("number"), int)]
+
+
+def _instant(value: Any) -> dt.datetime:
+    try:
+        at = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return EPOCH
+    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+
+
+def _repo_of(item: dict[str, Any]) -> str:
+    """Return `org/repo` from a search result's `repository_url` (`.../repos/org/repo`)."""
+    return "/".join(str(item.get("repository_url") or "").rstrip("/").split("/")[-2:])
 
 
 def _account(body: Any) -> GitHubAccount | None:

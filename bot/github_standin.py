@@ -1,7 +1,8 @@
 """An in-process stand-in for GitHub's REST API over real HTTP, for the console, the tests and the benchmarks.
 
 It answers the calls ccbot makes (teams, memberships and invitations, accounts by login and by id,
-repositories and their files, GitHub App installation tokens, who the credentials are) like GitHub does: paginated with Link headers, and with GitHub's
+repositories and their files, pull requests found by the search API and their reviews, GitHub App
+installation tokens, who the credentials are) like GitHub does: paginated with Link headers, and with GitHub's
 rate-limit answers (403/429 with Retry-After, or x-ratelimit-remaining: 0 and x-ratelimit-reset) when told to.
 """
 
@@ -82,6 +83,18 @@ class FakeRepo:
 
 
 @dataclass
+class FakePull:
+    """A pull request: who opened it, when it was merged (if it was), last updated, and its reviews."""
+
+    repo: str
+    number: int
+    author: str
+    updated_at: dt.datetime
+    merged_at: dt.datetime | None = None
+    reviews: list[tuple[str, dt.datetime]] = field(default_factory=list)
+
+
+@dataclass
 class FakeOrg:
     """An organisation: its members (lower-cased logins) and teams."""
 
@@ -98,6 +111,9 @@ class GitHubStandIn:
         self.token = token
         self.orgs: dict[str, FakeOrg] = {}
         self.repos: dict[str, FakeRepo] = {}
+        self.pulls: list[FakePull] = []
+        # Logins GitHub's search refuses (422), as it does for accounts that do not exist.
+        self.unknown_users: set[str] = set()
         self.calls: list[GitHubCall] = []
         self.limits: list[Limit] = []
         self.app: tuple[str, str, int] | None = None
@@ -268,6 +284,27 @@ class GitHubStandIn:
             repo = self.repos[full_name.lower()]
             repo.raw[(repo.default_branch, path)] = content
 
+    def add_pull(
+        self,
+        repo: str,
+        number: int,
+        *,
+        author: str,
+        merged_at: dt.datetime | None = None,
+        updated_at: dt.datetime | None = None,
+        reviews: Iterable[tuple[str, dt.datetime]] = (),
+    ) -> FakePull:
+        """Create a pull request (updated when merged or last reviewed, unless told) with its reviews."""
+        reviewed = list(reviews)
+        times = [t for t in (merged_at, *(at for _, at in reviewed)) if t is not None]
+        updated = updated_at or (max(times) if times else dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+        pull = FakePull(repo, number, author, updated, merged_at, reviewed)
+        with self.lock:
+            if repo.lower() not in self.repos:
+                self.add_repo(repo)
+            self.pulls.append(pull)
+        return pull
+
     def enable_app(self, app_id: str, public_key_pem: str, installation_id: int) -> None:
         """Accept GitHub App JWTs signed by the key matching `public_key_pem`, for one installation."""
         self.app = (app_id, public_key_pem, installation_id)
@@ -395,6 +432,8 @@ class GitHubStandIn:
             listed = [self._repo_json(r) for _, r in sorted(self.repos.items())]
             status, page, headers = self._page(path, query, listed)
             return status, {"total_count": len(listed), "repositories": page}, headers
+        if path == "/search/issues" and method == "GET":
+            return self._search(path, query)
         if parts[:1] == ["orgs"] and len(parts) >= 3:
             org = self.orgs[parts[1].lower()]
             if parts[2] == "repos" and len(parts) == 3 and method == "GET":
@@ -406,6 +445,14 @@ class GitHubStandIn:
             repo = self.repos[f"{parts[1]}/{parts[2]}".lower()]
             if len(parts) == 3 and method == "GET":
                 return 200, self._repo_json(repo), {}
+            if len(parts) == 6 and parts[3:4] == ["pulls"] and parts[5] == "reviews" and method == "GET":
+                pulls = [p for p in self.pulls if p.repo.lower() == repo.full_name.lower()]
+                pull = {f"{p.number}": p for p in pulls}[parts[4]]
+                reviews = [
+                    {"user": {"login": login}, "state": "APPROVED", "submitted_at": _stamp(at)}
+                    for login, at in sorted(pull.reviews, key=lambda r: r[1])
+                ]
+                return self._page(path, query, reviews)
             if len(parts) > 4 and parts[3] == "contents" and method == "GET":
                 file_path = "/".join(parts[4:])
                 where = (query.get("ref") or repo.default_branch, file_path)
@@ -415,6 +462,47 @@ class GitHubStandIn:
                     content = base64.b64encode(repo.files[where].encode()).decode()
                 return 200, {"type": "file", "encoding": "base64", "path": file_path, "content": content}, {}
         raise KeyError(path)
+
+    def _search(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        """GitHub's issue search over pull requests: is:pr, is:merged, author:, -author:, reviewed-by:, org:, repo:."""
+        terms = query.get("q", "").split()
+        wanted: dict[str, list[str]] = {}
+        for term in terms:
+            name, _, value = term.partition(":")
+            wanted.setdefault(name.lower(), []).append(value.lower())
+        users = [*wanted.get("author", []), *wanted.get("-author", []), *wanted.get("reviewed-by", [])]
+        if any(user in self.unknown_users for user in users):
+            message = "The listed users cannot be searched either because the users do not exist or you do not have permission to view the users."
+            return 422, {"message": "Validation Failed", "errors": [{"message": message}]}, {}
+
+        def matches(pull: FakePull) -> bool:
+            repo = pull.repo.lower()
+            orgs, repos = wanted.get("org", []), wanted.get("repo", [])
+            reviewers = {login.lower() for login, _ in pull.reviews}
+            return (
+                ((not orgs and not repos) or repo.split("/")[0] in orgs or repo in repos)
+                and ("merged" not in wanted.get("is", []) or pull.merged_at is not None)
+                and all(pull.author.lower() == a for a in wanted.get("author", []))
+                and all(pull.author.lower() != a for a in wanted.get("-author", []))
+                and all(r in reviewers for r in wanted.get("reviewed-by", []))
+            )
+
+        found = [p for p in self.pulls if matches(p)]
+        found.sort(key=lambda p: p.updated_at, reverse=query.get("order", "desc") != "asc")
+        items = [self._pull_json(p) for p in found]
+        status, page, headers = self._page(path, query, items)
+        return status, {"total_count": len(items), "incomplete_results": False, "items": page}, headers
+
+    def _pull_json(self, pull: FakePull) -> dict[str, Any]:
+        return {
+            "number": pull.number,
+            "repository_url": f"{self.url.rstrip('/')}/repos/{pull.repo}",
+            "html_url": f"https://github.com/{pull.repo}/pull/{pull.number}",
+            "user": {"login": pull.author},
+            "state": "closed" if pull.merged_at else "open",
+            "updated_at": _stamp(pull.updated_at),
+            "pull_request": {"merged_at": _stamp(pull.merged_at) if pull.merged_at else None},
+        }
 
     def _teams(
         self, method: str, org: FakeOrg, rest: list[str], path: str, query: dict[str, str]
@@ -491,3 +579,7 @@ class GitHubStandIn:
             request.send_header(key, value)
         request.end_headers()
         request.wfile.write(data)
+
+
+def _stamp(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

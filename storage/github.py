@@ -55,12 +55,6 @@ def activity_counts(session: Session, person_id: int, *, since: dt.datetime) -> 
     return {str(kind): count for kind, count in session.exec(statement).all()}
 
 
-def last_activity_at(session: Session, person_id: int) -> dt.datetime | None:
-    """Return when a person was last seen merging or reviewing on GitHub."""
-    statement = select(func.max(GitHubActivity.at)).where(GitHubActivity.person_id == person_id)
-    return session.exec(statement).first()
-
-
 def activity_totals(session: Session, *, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
     """Return how many merges and reviews committers made in a period, by kind."""
     statement = (

@@ -236,6 +236,16 @@ def list_waiting_members(session: Session) -> list[RenewalMember]:
     return list(session.exec(statement).all())
 
 
+def list_unsettled_organization_members(session: Session) -> list[RenewalMember]:
+    """Return the organisations asked in a round whose deadline has not been settled yet, by id."""
+    statement = (
+        select(RenewalMember)
+        .where(col(RenewalMember.organization_id).is_not(None), col(RenewalMember.settled_at).is_(None))
+        .order_by(col(RenewalMember.id))
+    )
+    return list(session.exec(statement).all())
+
+
 def list_due_members(session: Session, *, now: dt.datetime) -> list[RenewalMember]:
     """Return the members whose deadline has passed and was not settled yet, by round."""
     statement = (

@@ -19,7 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SAEnum
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from storage.db import UTCDateTime
 
@@ -711,15 +711,23 @@ class GitHubDelivery(SQLModel, table=True):
 
 
 class ActivityKind(enum.StrEnum):
-    """What a committer did on GitHub."""
+    """A sign of a person's activity: what they did with the bot, or on GitHub (the last three)."""
 
+    QUESTION = "question"
+    VOTE = "vote"
+    RETRO = "retro"
+    RECOMMITTED = "recommitted"
+    REINSTATED = "reinstated"
     MERGED = "merged"
     AUTHORED = "authored"
     REVIEWED = "reviewed"
 
 
+GITHUB_KINDS = (ActivityKind.MERGED, ActivityKind.AUTHORED, ActivityKind.REVIEWED)
+
+
 class GitHubActivity(SQLModel, table=True):
-    """A committer's work seen on GitHub: a merge they made, their PR merged, a review; once per PR and kind."""
+    """A committer's work seen on GitHub, once per PR and kind, for its counts; each is an `Activity` too."""
 
     __tablename__ = "github_activity"
     __table_args__ = (
@@ -847,7 +855,10 @@ class AccessPlanRecord(SQLModel, table=True):
 
 
 class Activity(SQLModel, table=True):
-    """One sign of a person's activity (a question, a vote, a retro answer, a merge or a review), recorded once."""
+    """One sign of a person's activity (a question, a vote, a retro answer, a merge or a review), recorded once.
+
+    The one record of activity: the inactivity review, `/cc` and App Home all read the latest row.
+    """
 
     __table_args__ = (
         UniqueConstraint("person_id", "kind", "ref", name="uq_activity_person_kind_ref"),
@@ -856,11 +867,11 @@ class Activity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=_person_fk(nullable=False, ondelete="CASCADE"))
-    kind: str = Field(
-        max_length=32, description="question, vote, retro, recommitted, reinstated, merge, review, ..."
-    )
+    kind: ActivityKind = Field(sa_column=Column(AutoString(32), nullable=False))
     at: dt.datetime = Field(sa_column=utc_column())
-    ref: str = Field(max_length=255, description="what the activity was about, e.g. question:12 or a PR URL")
+    ref: str = Field(
+        max_length=255, description="what it was about, e.g. question:12 or openedx/edx-platform#12"
+    )
 
 
 class ReminderPreference(SQLModel, table=True):

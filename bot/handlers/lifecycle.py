@@ -130,9 +130,10 @@ def handle_renewal_answer(
     person: Person | None,
     now: dt.datetime,
     policy: Policy,
+    channels: Channels,
     deliver: Deliver,
 ) -> None:
-    """Record a Recommit for YEAR or Step down, and confirm it to the person."""
+    """Record a Recommit for YEAR or Step down, and confirm it to the person (or say why it is refused)."""
     recommit = action.get("action_id") == Action.RENEWAL_RECOMMIT.value
     decided = answer_renewal(
         session,
@@ -140,6 +141,7 @@ def handle_renewal_answer(
         person,
         answer=RenewalAnswer.RECOMMITTED if recommit else RenewalAnswer.STEPPED_DOWN,
         now=now,
+        channels=channels,
     )
     ack()
     deliver(decided.keys)

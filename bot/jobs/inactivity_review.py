@@ -1,4 +1,4 @@
-"""Mondays: propose to the admins the committers with no recorded activity for longer than allowed, then deliver."""
+"""Mondays: propose to the admins the committers inactive for longer than allowed (GitHub work counts), then deliver."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ logger = logging.getLogger(__name__)
 
 def inactivity_review(ctx: JobContext) -> DeliveryReport:
     """Propose this week's inactive committers once, in one list per admin (Keep / Move to alumni), and deliver."""
-    proposed = review_inactive(ctx.session, now=ctx.now, policy=ctx.policy.lifecycle, channels=ctx.channels)
+    proposed = review_inactive(
+        ctx.session, now=ctx.now, policy=ctx.policy.lifecycle, channels=ctx.channels, github=ctx.github
+    )
     report = ctx.deliver()
     logger.info("inactivity_review: %d proposed; %s", proposed, report)
     return report

@@ -1,4 +1,4 @@
-"""What is open around a person: questions, escalations, deployments, GitHub work and access, questions waiting on them."""
+"""What is open around a person: questions, escalations, deployments, GitHub work and access, their last activity."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from sqlmodel import Session
 from bot.services.access import AccessLine, access_of
 from bot.services.github import GitHubWork, github_work
 from bot.services.keys import Subject
+from bot.services.lifecycle import latest_activity
 from bot.services.outbox import postings_of
 from storage import deployments as deployment_store
 from storage import escalations as escalation_store
+from storage import models
 from storage import questions as question_store
 from storage import roster as roster_store
 from storage.models import DeploymentNotice, Escalation, Question
@@ -30,6 +32,8 @@ class Activity:
     deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
     github: GitHubWork | None = None
     access: list[AccessLine] = field(default_factory=list)
+    # The latest sign of activity, with the bot or on GitHub: what the inactivity review counts from.
+    last_active: models.Activity | None = None
     links: dict[str, str] = field(default_factory=dict)
 
     def link(self, subject: str) -> str | None:
@@ -62,6 +66,7 @@ def get_activity(
         deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
         github=github_work(session, person_id, now=now, web_url=web_url),
         access=access_of(session, person_id),
+        last_active=latest_activity(session, person_id),
     )
     subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
     subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]

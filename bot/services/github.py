@@ -19,6 +19,7 @@ from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import GitHubAccount
 from bot.services.identity import Identities
 from bot.services.keys import Kind, Subject
+from bot.services.lifecycle import pull_request_ref, record_activity
 from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
@@ -413,6 +414,8 @@ def _record_activity(
     row = GitHubActivity(
         person_id=person.id, kind=kind, repo_id=repo.id, pr_number=number, at=at, delivery_id=delivery_id
     )
+    # The per-PR row feeds the counts; the sign is what inactivity, `/cc` and App Home read as activity.
+    record_activity(session, person.id, kind, at, pull_request_ref(repo.full_name, number))
     return 1 if store.add_activity(session, row) else 0
 
 
@@ -436,13 +439,14 @@ def _merged(
     repo = roster_store.get_or_add_repo(session, payload.repository.full_name)
     merged_at = min(data.merged_at or now, now)
     recorded = 0
-    if merger is not None:
-        recorded += _record_activity(
-            session, merger, ActivityKind.MERGED, repo, data.number, at=merged_at, delivery_id=delivery_id
-        )
+    # The author's sign first: someone who merged their own PR has `merged` as their latest sign.
     if author is not None:
         recorded += _record_activity(
             session, author, ActivityKind.AUTHORED, repo, data.number, at=merged_at, delivery_id=delivery_id
+        )
+    if merger is not None:
+        recorded += _record_activity(
+            session, merger, ActivityKind.MERGED, repo, data.number, at=merged_at, delivery_id=delivery_id
         )
     committer = merger or author
     assert committer is not None
@@ -733,12 +737,11 @@ def _audit_ask(
 
 @dataclass(frozen=True)
 class GitHubWork:
-    """A committer's recent work on GitHub, for `/cc`, App Home and inactivity."""
+    """A committer's recent work on GitHub, for `/cc` and App Home."""
 
     merged: int
     authored: int
     reviewed: int
-    last_seen: dt.datetime | None
     open_asks: list[ReviewAskCard]
 
 
@@ -748,7 +751,7 @@ RECENT_WORK = dt.timedelta(days=30)
 def github_work(
     session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
 ) -> GitHubWork:
-    """Return a person's merges and reviews of the last 30 days, when last seen, and their open review asks."""
+    """Return a person's merges and reviews of the last 30 days and their open review asks."""
     counts = store.activity_counts(session, person_id, since=now - RECENT_WORK)
     asks = [
         _ask_card(session, ask, web_url=web_url) for ask in store.list_open_review_asks_of(session, person_id)
@@ -757,6 +760,5 @@ def github_work(
         merged=counts.get(ActivityKind.MERGED.value, 0),
         authored=counts.get(ActivityKind.AUTHORED.value, 0),
         reviewed=counts.get(ActivityKind.REVIEWED.value, 0),
-        last_seen=store.last_activity_at(session, person_id),
         open_asks=asks,
     )

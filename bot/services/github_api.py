@@ -1,13 +1,15 @@
-"""GitHub as services see it: teams, memberships, repository files, and how a run opens a client."""
+"""GitHub as services see it: teams, memberships, files, people's latest work, and how a run opens a client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.services.errors import UserError
+from storage.models import ActivityKind
 
 
 class GitHubError(UserError):
@@ -37,6 +39,16 @@ class RepoInfo:
     full_name: str
     default_branch: str
     archived: bool = False
+
+
+@dataclass(frozen=True)
+class WorkSeen:
+    """A person's pull request work as GitHub's API shows it: their PR merged, or their review."""
+
+    kind: ActivityKind
+    repo: str
+    number: int
+    at: dt.datetime
 
 
 class GitHubApi(Protocol):
@@ -80,6 +92,14 @@ class GitHubApi(Protocol):
 
     def read_file(self, full_name: str, path: str, ref: str) -> str | None:
         """Return a file's text at `ref`, or None when there is no such file."""
+        ...
+
+    def latest_work(self, login: str, orgs: Sequence[str]) -> list[WorkSeen]:
+        """Return someone's latest merged pull request and latest review of another's, in these organisations.
+
+        Each is there when there is one (`authored`, then `reviewed`); GitHubNotFound when GitHub has no
+        such user to search for.
+        """
         ...
 
 

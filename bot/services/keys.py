@@ -63,6 +63,7 @@ class Kind(enum.StrEnum):
     RENEWAL_FOLLOWUP = "renewal-followup"
     RENEWAL_THANKS = "renewal-thanks"
     RENEWAL_ENDED = "renewal-ended"
+    RENEWAL_CONTACT = "renewal-contact"
     INACTIVE_REVIEW = "inactive-review"
     ALUMNI = "alumni"
     REINSTATED = "reinstated"

@@ -1,49 +1,44 @@
 """Each person's activity in the program: one table of signs of activity that every feature writes to.
 
-`record_activity` is how a feature (and the GitHub integration: merges, reviews) notes that someone did
-something: asked a question, voted, answered a retro, recommitted. The latest sign is what the weekly
-inactivity review reads (`bot.services.membership`).
+`record_activity` is how a feature notes that someone did something: asked a question, voted, answered a
+retro, recommitted, and on GitHub merged or reviewed a pull request (webhooks, and once a backfill from
+GitHub's API). The latest sign is the one notion of a person's activity: the weekly inactivity review
+(`bot.services.membership`), `/cc` and App Home all read it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlmodel import Session
 
 from bot.services.errors import UserError
 from storage import lifecycle as store
 from storage import roster as roster_store
-from storage.models import Activity, Person
+from storage.models import Activity, ActivityKind, Person
 
 
-class ActivityKind(enum.StrEnum):
-    """The signs of activity the bot records itself (the GitHub integration adds `merge` and `review`)."""
-
-    QUESTION = "question"
-    VOTE = "vote"
-    RETRO = "retro"
-    RECOMMITTED = "recommitted"
-    REINSTATED = "reinstated"
-    MERGE = "merge"
-    REVIEW = "review"
-
-
-def record_activity(session: Session, person_id: int, kind: str, at: dt.datetime, ref: str) -> bool:
+def record_activity(session: Session, person_id: int, kind: ActivityKind, at: dt.datetime, ref: str) -> bool:
     """Record one sign of a person's activity in the caller's transaction, once per (person, kind, ref).
 
-    `kind` is what they did (an ActivityKind value, or another short word), `ref` what it was about
-    (`question:12`, a pull request URL, a review id). Returns whether it was new.
+    `ref` is what it was about (`question:12`, `openedx/edx-platform#12`). Returns whether it was new.
     """
-    return store.add_activity(
-        session, Activity(person_id=person_id, kind=str(kind)[:32], at=at, ref=str(ref)[:255])
-    )
+    return store.add_activity(session, Activity(person_id=person_id, kind=kind, at=at, ref=str(ref)[:255]))
+
+
+def pull_request_ref(repo: str, number: int) -> str:
+    """Return how a pull request is named in the activity record: `org/repo#N`."""
+    return f"{repo}#{number}"
 
 
 def last_activity(session: Session, person_id: int) -> dt.datetime | None:
     """Return a person's latest recorded activity, or None when none is recorded."""
     return store.last_activity_by_person(session, [person_id]).get(person_id)
+
+
+def latest_activity(session: Session, person_id: int) -> Activity | None:
+    """Return a person's latest sign of activity (what it was and when), or None."""
+    return next(iter(store.list_recent_activity(session, person_id, limit=1)), None)
 
 
 def recent_activity(session: Session, handle: str, *, limit: int = 20) -> tuple[Person, list[Activity]]:

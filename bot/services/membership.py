@@ -8,6 +8,7 @@ Alumni hold no power (their roles stay stored; `list_powers` gives them none); r
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,9 @@ from sqlmodel import Session
 from bot.services.admin import Decided, admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
+from bot.services.github_api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import latest_activity, pull_request_ref, record_activity
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins
@@ -26,16 +28,24 @@ from bot.views import membership as views
 from storage import lifecycle as store
 from storage import roster as roster_store
 from storage.models import (
+    ActivityKind,
     InactivityDecision,
     InactivityProposal,
     Person,
     Role,
     Status,
 )
-from storage.program import add_program_setting_once, get_program_setting
+from storage.program import add_program_setting_once, get_program_setting, set_program_setting
 
-# When activity began to be recorded: nobody counts as inactive for the time before it.
+logger = logging.getLogger(__name__)
+
+# When activity began to be recorded: nobody counts as inactive for the time before it, unless GitHub's
+# history of their work was read (the backfill).
 ACTIVITY_SINCE_KEY = "activity_tracked_since"
+# The backfill from GitHub's API, once: when, and whom it read (their own history replaces the grace).
+BACKFILL_KEY = "github_activity_backfill"
+# A run's claim on the backfill, by day: a second instance leaves it alone; a crashed one is retried later.
+BACKFILL_CLAIM = "github_activity_backfill:{day}"
 # Rows of an admin list per message (two blocks each, within Slack's 50).
 LIST_ROWS = 20
 
@@ -152,11 +162,19 @@ def tracked_since(session: Session) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
+def backfilled_people(session: Session) -> set[int]:
+    """Return the people whose work GitHub's API was read for (empty before the backfill, or without GitHub)."""
+    value = get_program_setting(session, BACKFILL_KEY)
+    people = value.get("people") if isinstance(value, dict) else None
+    return {int(pid) for pid in people or []}
+
+
 def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy) -> list[Inactive]:
     """Return the current committers inactive for longer than `policy.inactive_days` and not kept, longest first.
 
-    A committer's clock starts at the latest of: their last recorded activity, their newest commit grant,
-    and when activity began to be recorded.
+    A committer's clock starts at the latest of: their last recorded activity (with the bot or on GitHub),
+    their newest commit grant, and when activity began to be recorded. For those whose GitHub history the
+    backfill read, that history stands instead of the last (when it shows nothing, the start still does).
     """
     since = tracked_since(session)
     if since is None:
@@ -166,6 +184,7 @@ def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy
     last = store.last_activity_by_person(session, ids)
     grants = store.latest_grant_dates(session, ids)
     kept = store.kept_people(session, today=now.date())
+    read = backfilled_people(session)
     limit = dt.timedelta(days=policy.inactive_days)
     found = []
     for person in committers:
@@ -173,9 +192,11 @@ def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy
         if pid in kept:
             continue
         granted = grants.get(pid)
-        starts = [since, *([last[pid]] if pid in last else [])]
+        starts = [last[pid]] if pid in last else []
         if granted is not None:
             starts.append(dt.datetime.combine(granted, dt.time(), tzinfo=dt.UTC))
+        if pid not in read or not starts:
+            starts.append(since)
         counted_from = max(starts)
         if now - counted_from > limit:
             found.append(Inactive(person, last.get(pid), counted_from, (now - counted_from).days))
@@ -252,13 +273,84 @@ def _inactivity_render(
     return render
 
 
+@dataclass(frozen=True)
+class Backfill:
+    """What the backfill from GitHub's API did: whom it read, how many signs it recorded, or why it stopped."""
+
+    read: int = 0
+    recorded: int = 0
+    failed: str = ""
+
+
+def backfill_github_activity(
+    session: Session, connect: GitHubConnect | None, *, now: dt.datetime
+) -> Backfill | None:
+    """Once, with GitHub configured: record each current committer's latest merged PR and review from GitHub's API.
+
+    Runs when no backfill is recorded and this day's claim is free (another instance may hold it);
+    commits the claim before asking GitHub, and the signs with the record of whom it read after.
+    A GitHub failure records nothing and leaves the backfill to a later review; None when not run.
+    """
+    if connect is None or get_program_setting(session, BACKFILL_KEY) is not None:
+        return None
+    committers = [
+        p
+        for p in roster_store.list_people_with_role(session, Role.COMMITTER.value)
+        if p.id is not None and p.removed_on is None
+    ]
+    orgs = sorted(
+        {
+            repo.key.split("/")[0]
+            for grants in roster_store.active_grants_by_person(session).values()
+            for _, repo in grants
+            if repo is not None
+        }
+    )
+    if not committers or not orgs:
+        return None
+    if not add_program_setting_once(session, BACKFILL_CLAIM.format(day=now.date()), now.isoformat()):
+        return None
+    session.commit()
+    work: dict[int, list[WorkSeen]] = {}
+    try:
+        with connect() as github:
+            for person in committers:
+                try:
+                    work[person.id or 0] = github.latest_work(person.github, orgs)
+                except GitHubNotFound as exc:
+                    logger.info("backfill: %s not read: %s", person.github, exc)
+    except GitHubError as exc:
+        logger.warning("backfill from GitHub stopped, tried again at a later review: %s", exc)
+        return Backfill(failed=str(exc))
+    recorded = sum(
+        record_activity(session, pid, seen.kind, seen.at, pull_request_ref(seen.repo, seen.number))
+        for pid, seen_list in work.items()
+        for seen in seen_list
+    )
+    set_program_setting(session, BACKFILL_KEY, {"at": now.isoformat(), "people": sorted(work)})
+    audit(session, now, "ccbot", "activity.backfilled", "github", read=len(work), recorded=recorded)
+    session.commit()
+    return Backfill(read=len(work), recorded=recorded)
+
+
 def review_inactive(
-    session: Session, *, now: dt.datetime, policy: LifecyclePolicy, channels: Channels
+    session: Session,
+    *,
+    now: dt.datetime,
+    policy: LifecyclePolicy,
+    channels: Channels,
+    github: GitHubConnect | None = None,
 ) -> int:
-    """Propose this week's inactive committers to the admins, each once, in one list per admin; return how many."""
+    """Propose this week's inactive committers to the admins, each once, in one list per admin; return how many.
+
+    With `github`, the first review reads each committer's latest work from GitHub's API first (once).
+    """
     if tracked_since(session) is None:
         # Two instances may run the first review at once: the first to store the instant wins.
         add_program_setting_once(session, ACTIVITY_SINCE_KEY, now.isoformat())
+    backfill = backfill_github_activity(session, github, now=now)
+    if backfill is not None:
+        logger.info("inactivity review: GitHub backfill %s", backfill)
     period = _period(now)
     fresh = store.add_proposals(
         session,
@@ -316,6 +408,11 @@ def decide_inactive(
     )
     if decision is InactivityDecision.MOVED and person.removed_on is not None:
         raise UserError(f"{person.github} is already an alumnus (since {person.removed_on}).")
+    if decision is InactivityDecision.MOVED and proposal.decision is None:
+        # The list may be a week old: whoever has been active since it was made is not moved on its word.
+        latest = latest_activity(session, person.id or 0)
+        if latest is not None and latest.at > proposal.proposed_at:
+            raise UserError(views.active_since_text(person, latest))
     if not store.decide_proposal(
         session, proposal_id, decision=decision, by=actor.github, at=now, kept_until=kept_until
     ):

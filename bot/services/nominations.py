@@ -15,7 +15,7 @@ from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import record_activity
 from bot.services.limits import REASON_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
@@ -25,6 +25,7 @@ from bot.views import nominations as views
 from storage import nominations as store
 from storage import roster as roster_store
 from storage.models import (
+    ActivityKind,
     CommitGrant,
     Nomination,
     NominationState,

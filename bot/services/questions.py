@@ -12,7 +12,7 @@ from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import record_activity
 from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import Channels, PhasePolicy, current_policy
@@ -21,7 +21,17 @@ from bot.services.status import Gap
 from bot.views import questions as views
 from storage import questions as store
 from storage import roster as roster_store
-from storage.models import Person, Question, QuestionReply, QuestionState, Role, SlackPosting, Status, Urgency
+from storage.models import (
+    ActivityKind,
+    Person,
+    Question,
+    QuestionReply,
+    QuestionState,
+    Role,
+    SlackPosting,
+    Status,
+    Urgency,
+)
 
 PR_URL = re.compile(
     r"^https://github\.com/(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})"

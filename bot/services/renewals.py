@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.services.admin import Decided
+from bot.services.admin import Decided, admin_slack_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject, message_key
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import record_activity
 from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Channels, Policy
@@ -35,6 +35,7 @@ from bot.views import renewals as views
 from storage import lifecycle as store
 from storage import roster as roster_store
 from storage.models import (
+    ActivityKind,
     AgreementKind,
     Organization,
     Person,
@@ -183,16 +184,25 @@ def _members(
 
 
 def invitation(
-    session: Session, card: MemberCard, admins: Sequence[Person], *, now: dt.datetime, policy: Policy
+    session: Session,
+    card: MemberCard,
+    admins: Sequence[Person],
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    handed_over: bool = False,
 ) -> Outgoing | None:
-    """Return the DM that asks a member for their answer, with Recommit and Step down (and Snooze)."""
+    """Return the DM that asks a member for their answer, with Recommit and Step down (and Snooze).
+
+    A contact named after the round opened (`handed_over`) gets an invitation of their own.
+    """
     if card.contact is None:
         return None
     text, blocks = views.invitation(card, admins)
     return reminder(
         session,
         Kind.RENEWAL_INVITE,
-        [card.id],
+        [card.id, card.contact.id] if handed_over else [card.id],
         card.contact,
         text,
         now=now,
@@ -381,6 +391,22 @@ def _followup_redraws(session: Session, card: MemberCard, *, now: dt.datetime) -
     )
 
 
+def _new_contact_asks(
+    session: Session,
+    card: MemberCard,
+    alumnus: Person,
+    channels: Channels,
+    *,
+    set_aside: RenewalAnswer | None = None,
+) -> list[Outgoing | None]:
+    """Return the admins' DMs asking for a new contact of an organisation whose contact is an alumnus (once each)."""
+    text = views.new_contact_needed_text(card, alumnus, set_aside=set_aside)
+    return [
+        dm(Kind.RENEWAL_CONTACT, [card.id, alumnus.id, admin], admin, text)
+        for admin in admin_slack_ids(session, channels.admins)
+    ]
+
+
 def answer_renewal(
     session: Session,
     member_id: int,
@@ -388,14 +414,21 @@ def answer_renewal(
     *,
     answer: RenewalAnswer,
     now: dt.datetime,
+    channels: Channels,
 ) -> Decided:
-    """Record a member's answer (changeable until the deadline; after it, accepted until an admin acts)."""
+    """Record a member's answer (changeable until the deadline; after it, accepted until an admin acts).
+
+    An alumnus no longer answers for an organisation: refused, and the admins are asked for a new contact.
+    """
     member = store.get_member_for_update(session, member_id)
     if member is None:
         raise UserError("This recommitment no longer exists; ask a program admin.")
     card = _card(session, member)
     actor = _check_answerer(card, person)
     renewal = card.renewal
+    if card.organization is not None and actor.removed_on is not None:
+        asks = _new_contact_asks(session, card, actor, channels)
+        return Decided(views.no_longer_contact_text(card, actor), commit(session, asks, now=now))
     if member.outcome in SETTLED_AWAY:
         raise UserError(views.settled_away_text(card, list_admins(session)))
     if member.settled_at is not None and member.outcome is RenewalOutcome.RECOMMITTED:
@@ -469,7 +502,9 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
         assert renewal is not None
         stages = {m.id: stage for m, stage in pending}
         for card in _cards(session, renewal, [m for m, _ in pending]):
-            if card.contact is None or not is_working_time(now, card.contact, policy.hours):
+            if card.contact is None or card.contact.removed_on is not None:
+                continue
+            if not is_working_time(now, card.contact, policy.hours):
                 continue
             stage = stages[card.id]
             text, blocks = views.reminder(card, stage, admins, now=now)
@@ -486,6 +521,61 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
                 )
             )
     return len(commit(session, messages, now=now))
+
+
+def _alumnus_answerer(session: Session, card: MemberCard) -> Person | None:
+    """Return who answered for an organisation when they became an alumnus by its deadline, else None."""
+    member = card.member
+    if card.organization is None or member.answered_by_id is None:
+        return None
+    answerer = (
+        card.contact
+        if card.contact is not None and card.contact.id == member.answered_by_id
+        else roster_store.get_person(session, member.answered_by_id)
+    )
+    if answerer is None or answerer.removed_on is None or answerer.removed_on > member.deadline.date():
+        return None
+    return answerer
+
+
+def hand_over_contacts(session: Session, *, now: dt.datetime, policy: Policy) -> int:
+    """Ask an organisation's current contact when the one a round asked is an alumnus (or it had none); return how many.
+
+    The admins name the contact in the roster; the new contact gets an invitation of their own, and a step
+    down an alumnus gave is set aside for them to answer afresh. A recommitment given stands.
+    """
+    messages: list[Outgoing | None] = []
+    handed = 0
+    admins: list[Person] | None = None
+    for member in store.list_unsettled_organization_members(session):
+        card = _card(session, member)
+        if card.organization is None or member.answer is RenewalAnswer.RECOMMITTED:
+            continue
+        if card.contact is not None and card.contact.removed_on is None:
+            continue
+        contact = _contact(session, card.organization)
+        if contact is None or contact.id is None or contact.id == member.contact_id:
+            continue
+        member.contact_id = contact.id
+        if member.answer is RenewalAnswer.STEPPED_DOWN:
+            member.answer, member.answered_at, member.answered_by_id = RenewalAnswer.PENDING, None, None
+        session.add(member)
+        audit(
+            session,
+            now,
+            "ccbot",
+            "renewal.contact_changed",
+            f"renewal:{card.renewal.id}",
+            member=card.organization.name,
+            contact=contact.github,
+        )
+        admins = admins if admins is not None else list_admins(session)
+        handed_card = MemberCard(member, card.renewal, None, card.organization, contact)
+        messages.append(invitation(session, handed_card, admins, now=now, policy=policy, handed_over=True))
+        handed += 1
+    if handed:
+        commit(session, messages, now=now)
+    return handed
 
 
 def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int:
@@ -511,6 +601,25 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
             member = card.member
             if member.answer is RenewalAnswer.RECOMMITTED:
                 member.outcome = RenewalOutcome.RECOMMITTED
+            elif member.answer is RenewalAnswer.STEPPED_DOWN and (
+                alumnus := _alumnus_answerer(session, card)
+            ):
+                # Whoever answered for the organisation left the program before the deadline: the admins decide.
+                member.answer, member.answered_at, member.answered_by_id = RenewalAnswer.PENDING, None, None
+                member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
+                listed.add(member.deadline.date())
+                messages += _new_contact_asks(
+                    session, card, alumnus, channels, set_aside=RenewalAnswer.STEPPED_DOWN
+                )
+                audit(
+                    session,
+                    now,
+                    "ccbot",
+                    "renewal.answer_set_aside",
+                    f"renewal:{renewal.id}",
+                    member=views.member_label(card, plain=True),
+                    answered_by=alumnus.github,
+                )
             elif member.answer is RenewalAnswer.STEPPED_DOWN:
                 messages += _step_down_now(
                     session, card, now=now, actor="ccbot", reason=views.step_down_reason(card)
@@ -554,8 +663,9 @@ class RenewalRun:
 
 
 def advance_renewals(session: Session, *, now: dt.datetime, policy: Policy, channels: Channels) -> RenewalRun:
-    """Open the scheduled rounds, queue due reminders, and settle passed deadlines (each step once)."""
+    """Open the scheduled rounds, ask organisations' new contacts, queue due reminders, settle passed deadlines."""
     opened = open_scheduled(session, now=now, policy=policy)
+    hand_over_contacts(session, now=now, policy=policy)
     reminded = queue_reminders(session, now=now, policy=policy)
     settled = settle_due(session, now=now, channels=channels)
     return RenewalRun(sum(len(o.rounds) for o in opened), reminded, settled)
@@ -680,6 +790,8 @@ def my_renewals(session: Session, person: Person, *, now: dt.datetime) -> list[M
     cards = []
     for member in store.list_memberships(session, person_id=person.id or 0):
         if member.contact_id != person.id or member.settled_at is not None:
+            continue
+        if member.organization_id is not None and person.removed_on is not None:
             continue
         cards.append(_card(session, member))
     return cards

@@ -14,14 +14,14 @@ from sqlmodel import Session
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
-from bot.services.lifecycle import ActivityKind, record_activity
+from bot.services.lifecycle import record_activity
 from bot.services.limits import FIELD_MAX
 from bot.services.outbox import Outgoing, dm, enqueue
 from bot.services.quiet import reminder
 from bot.views import retros as views
 from storage import retros as store
 from storage import roster as roster_store
-from storage.models import Person, Retro, RetroAudience, RetroResponse, Role
+from storage.models import ActivityKind, Person, Retro, RetroAudience, RetroResponse, Role
 
 FOUR_LS = ("liked", "lacked", "learned", "longed_for")
 AUDIENCE_ROLES = {

@@ -21,9 +21,9 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.views.admin import _modal
 from bot.views.inputs import text_field
-from bot.views.status import gap_text
+from bot.views.status import activity_text, gap_text
 from bot.views.text import day, escape, person_ref
-from storage.models import InactivityDecision, InactivityProposal, Person
+from storage.models import Activity, InactivityDecision, InactivityProposal, Person
 
 if TYPE_CHECKING:
     from bot.services.membership import Inactive, InactivitySummary, ProposalRow
@@ -83,6 +83,11 @@ def already_decided(proposal: InactivityProposal) -> str:
     """Say that another admin decided a proposal first, and what they decided."""
     what = "kept" if proposal.decision == InactivityDecision.KEPT else "moved to alumni"
     return f"{proposal.decided_by or 'Another admin'} already {what} this committer ({day(proposal.decided_at and proposal.decided_at.date())})."
+
+
+def active_since_text(person: Person, sign: Activity) -> str:
+    """Refuse a move to alumni: the person was active after the proposal (plain text: refusals are escaped)."""
+    return f"{person.github} {activity_text(sign)} on {sign.at:%Y-%m-%d}, after this proposal; not moved."
 
 
 def inactive_reason(proposal: InactivityProposal, policy: LifecyclePolicy) -> str:

@@ -191,6 +191,34 @@ def settled_away_text(card: MemberCard, admins: Sequence[Person]) -> str:
     )
 
 
+def no_longer_contact_text(card: MemberCard, alumnus: Person) -> str:
+    """Refuse an alumnus's answer for the organisation they were the contact of."""
+    assert card.organization is not None
+    return (
+        f"You are no longer {escape(card.organization.name)}'s contact for the Core Committer program: you have "
+        f"been an alumnus since {day(alumnus.removed_on)}, so your answer is not recorded. The program admins "
+        "are asked to name a new contact."
+    )
+
+
+def new_contact_needed_text(card: MemberCard, alumnus: Person, *, set_aside: RenewalAnswer | None) -> str:
+    """Ask the admins to name a new contact for an organisation whose contact is an alumnus."""
+    assert card.organization is not None
+    name = escape(card.organization.name)
+    aside = f", and their answer ({_ANSWERS[set_aside]}) was set aside" if set_aside is not None else ""
+    return (
+        f":warning: {name} needs a new contact for the {card.renewal.year} recommitment: "
+        f"{person_ref(alumnus)} (`{escape(alumnus.github)}`) has been an alumnus since {day(alumnus.removed_on)} "
+        f"and no longer answers for it{aside}. Name a new contact (the organisation's `contact` in the roster "
+        f"file, then `ccbot roster import`): they are asked within the hour. Without an answer by "
+        f"{day(last_day(card.member.deadline))}, {name} is listed for you to decide (end its agreement or "
+        "extend a month)."
+    )
+
+
+_ANSWERS = {RenewalAnswer.RECOMMITTED: "recommit", RenewalAnswer.STEPPED_DOWN: "step down"}
+
+
 def final_text(card: MemberCard, admins: Sequence[Person]) -> str:
     """Say that an answer can no longer change after the deadline."""
     return (

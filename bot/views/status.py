@@ -20,7 +20,8 @@ from bot.views.access import access_lines
 from bot.views.deployments import deployment_line
 from bot.views.github import pr_link
 from bot.views.text import day, escape, person_ref, relative_days, slack_date
-from storage.models import AgreementKind, Person, Question, Status
+from storage.models import Activity as Sign
+from storage.models import ActivityKind, AgreementKind, Person, Question, Status
 
 if TYPE_CHECKING:
     from bot.services.activity import Activity
@@ -84,6 +85,31 @@ def _agreement_text(line: AgreementLine, today: dt.date) -> str:
     return f"{mark} {AGREEMENT_NAMES[line.kind]}{holder}: {', '.join(parts)}"
 
 
+ACTIVITY_WORDS = {
+    ActivityKind.QUESTION: "asked a question",
+    ActivityKind.VOTE: "voted on a nomination",
+    ActivityKind.RETRO: "answered a retro",
+    ActivityKind.RECOMMITTED: "recommitted",
+    ActivityKind.REINSTATED: "was reinstated",
+}
+GITHUB_WORDS = {
+    ActivityKind.MERGED: "merged {ref}",
+    ActivityKind.AUTHORED: "had {ref} merged",
+    ActivityKind.REVIEWED: "reviewed {ref}",
+}
+
+
+def activity_text(sign: Sign) -> str:
+    """Say in plain words (not mrkdwn) what a sign of activity was: `merged openedx/edx-platform#12`."""
+    try:
+        kind = ActivityKind(sign.kind)
+    except ValueError:
+        return str(sign.kind)
+    if kind in GITHUB_WORDS:
+        return GITHUB_WORDS[kind].format(ref=sign.ref)
+    return ACTIVITY_WORDS.get(kind, kind.value)
+
+
 def status_blocks(profile: Profile, *, today: dt.date, activity: Activity | None = None) -> list[Block]:
     """Return the blocks of a person's own status (for `/cc` and App Home)."""
     person = profile.person
@@ -112,6 +138,8 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: Activity | None
         blocks.append(_section(text))
         agreements = "\n".join(_agreement_text(line, today) for line in profile.agreements) or "none recorded"
         blocks.append(_section(f"*Agreements:*\n{agreements}"))
+        if activity is not None:
+            blocks.append(_section(_last_active_text(activity.last_active)))
     if profile.committers:
         blocks.append(_section(f"*You champion:* {_listing([person_ref(c) for c in profile.committers])}"))
     if activity is not None:
@@ -126,6 +154,14 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: Activity | None
         )
     )
     return blocks
+
+
+def _last_active_text(sign: Sign | None) -> str:
+    if sign is None:
+        return (
+            "*Last activity:* none recorded yet (questions, votes, retro answers, merges and reviews count)"
+        )
+    return f"*Last activity:* {slack_date(sign.at)}, {escape(activity_text(sign))}"
 
 
 MAX_ITEMS = 10
@@ -177,15 +213,11 @@ def github_blocks(activity: Activity) -> list[Block]:
     """Return a person's GitHub lines: the last 30 days' merges and reviews, review asks, team access."""
     blocks: list[Block] = []
     work = activity.github
-    if work is not None and (
-        work.merged or work.authored or work.reviewed or work.last_seen or work.open_asks
-    ):
+    if work is not None and (work.merged or work.authored or work.reviewed or work.open_asks):
         text = (
             f"*On GitHub (30 days):* {work.merged} merged, {work.authored} of your PRs merged, "
             f"{work.reviewed} reviewed"
         )
-        if work.last_seen:
-            text += f" · last seen {slack_date(work.last_seen)}"
         for card in work.open_asks[:MAX_ITEMS]:
             text += f"\n• review {pr_link(card.pr)} ({card.ask.state})"
         blocks.append(_section(text))

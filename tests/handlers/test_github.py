@@ -237,6 +237,7 @@ def test_cc_and_app_home_show_github_work_and_whether_access_is_in_place(bot: Ru
         session.commit()
     text = json.dumps(bot.sender.command("/cc", user_id=ZIA).json()["blocks"])
     assert "*On GitHub (30 days):* 1 merged, 1 of your PRs merged, 0 reviewed" in text
+    assert "2026-11-26 14:30 UTC>, merged openedx/edx-platform#4242" in text, "the latest sign of activity"
     assert ":white_check_mark: member of `openedx/committers-edx-platform` (checked 2026-11-26)" in text
     assert (
         "invitation pending for `openedx/core-contributors`: accept the invitation GitHub e-mailed you"
@@ -246,6 +247,7 @@ def test_cc_and_app_home_show_github_work_and_whether_access_is_in_place(bot: Ru
     bot.sender.event(event, event_id="Ev-home-github")
     home = wait_until(lambda: bot.slack.state.home_views.get(ZIA), what="home")
     assert "*GitHub access:*" in json.dumps(home)
+    assert "merged openedx/edx-platform#4242" in json.dumps(home), "App Home reads the same activity as /cc"
     with bot.runtime.session_factory() as session:
         digest = build_digest(session, now=NOW)
     assert "*On GitHub:* 1 merges and 0 reviews by committers" in json.dumps(

@@ -15,12 +15,12 @@ from bot.services.membership import retire, review_inactive
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.renewals import open_renewal, settle_due
 from storage.models import InactivityProposal, Phase, RenewalAnswer, RenewalMember
-from storage.roster import get_person_by_github
+from storage.roster import get_organization_by_name, get_person_by_github
 from tests.conftest import RunningBot, wait_until
 from tests.flows import CHANNELS, COORDINATION, open_modal, person
 from tests.slack_requests import block_action, text_input, view_submission
 
-IGOR, ZIA, ADMIN = "U0PILOT09", "U0PILOT01", "U0ADMIN01"
+IGOR, ZIA, BRADEN, ADMIN = "U0PILOT09", "U0PILOT01", "U0PILOT02", "U0ADMIN01"
 
 
 def utc(text: str) -> dt.datetime:
@@ -267,3 +267,54 @@ def test_nominating_an_active_committer_proposes_more_repositories(bot: RunningB
     assert "Rights expansion #1" in posts[0]["text"]  # type: ignore[index]
     blocks = json.dumps(posts[0]["blocks"])  # type: ignore[index]
     assert "to get rights on `openedx/frontend-app-learning` as well" in blocks
+
+
+def test_an_alumnus_clicking_their_old_step_down_for_their_organisation_is_refused(
+    bot: RunningBot, clock: list[dt.datetime]
+) -> None:
+    opened_at = utc("2026-12-01T17:00")  # 09:00 in Vancouver, Braden's working hours
+    with bot.runtime.session_factory() as session:
+        opencraft = get_organization_by_name(session, "OpenCraft")
+        assert opencraft is not None
+        opencraft.contact_email = "braden.macdonald@example.org"
+        session.add(opencraft)
+        session.commit()
+        open_renewal(
+            session,
+            year=2027,
+            who="organizations",
+            closes_on=dt.date(2026, 12, 31),
+            now=opened_at,
+            actor="t",
+            policy=bot.runtime.policy,
+        )
+    bot.bot.run_job("outbox_delivery", now=opened_at)
+    [invite] = [
+        m for m in bot.slack.messages(BRADEN) if "does *OpenCraft* recommit" in json.dumps(m["blocks"])
+    ]
+    with bot.runtime.session_factory() as session:
+        retire(
+            session,
+            person(session, "cc-coordinator"),
+            github="bradenmacdonald",
+            reason="left",
+            now=opened_at,
+            channels=CHANNELS,
+        )
+    clock[0] = utc("2026-12-02T17:00")
+    step_down = _button(invite, Action.RENEWAL_STEP_DOWN.value)
+    for key in ("braden-1", "braden-2"):
+        told = _click(bot, invite, step_down["action_id"], step_down["value"], BRADEN, key)
+        assert told[0]["response_type"] == "ephemeral"
+        assert told[0]["text"].startswith(
+            "You are no longer OpenCraft's contact for the Core Committer program"
+        )
+    asks = [m for m in bot.slack.messages(ADMIN) if "OpenCraft needs a new contact" in m["text"]]
+    assert len(asks) == 1, "the admins are asked once"
+    with bot.runtime.session_factory() as session:
+        [member] = [
+            m
+            for m in session.exec(select(RenewalMember)).all()
+            if m.contact_id == person(session, "bradenmacdonald").id
+        ]
+        assert member.answer is RenewalAnswer.PENDING

@@ -23,6 +23,7 @@ from storage.db import make_session_factory
 from storage.models import AuditEntry, OutboxMessage, Person, RenewalAnswer, RenewalMember, RenewalOutcome
 from storage.roster import get_organization_by_name, get_person_by_github
 from tests.conftest import NOW, load_pilot, make_bot, run_at
+from tests.flows import CHANNELS
 
 OPENED = dt.datetime(2027, 1, 5, 10, 0, tzinfo=dt.UTC)  # a Tuesday in January: individuals renew
 COMMITTERS = ["U0PILOT0" + str(n) for n in range(1, 9)]  # the eight active ones (U0PILOT09 is onboarding)
@@ -79,6 +80,7 @@ def test_a_january_round_from_invitations_to_the_admins_list(
         get_person_by_github(db, "ziafazal"),
         answer=RenewalAnswer.RECOMMITTED,
         now=OPENED + dt.timedelta(days=1),
+        channels=CHANNELS,
     )
     answer_renewal(
         db,
@@ -86,6 +88,7 @@ def test_a_january_round_from_invitations_to_the_admins_list(
         get_person_by_github(db, "bradenmacdonald"),
         answer=RenewalAnswer.STEPPED_DOWN,
         now=OPENED + dt.timedelta(days=2),
+        channels=CHANNELS,
     )
 
     midpoint = dt.datetime(2027, 1, 20, 17, 0, tzinfo=dt.UTC)  # halfway from 5 January 10:00 to 5 February
@@ -145,7 +148,9 @@ def test_two_instances_at_the_deadline_settle_each_member_once(db_url: str, slac
         member = session.exec(select(RenewalMember)).first()
         assert member is not None
         contact = session.get(Person, member.person_id)
-        answer_renewal(session, member.id or 0, contact, answer=RenewalAnswer.STEPPED_DOWN, now=OPENED)
+        answer_renewal(
+            session, member.id or 0, contact, answer=RenewalAnswer.STEPPED_DOWN, now=OPENED, channels=CHANNELS
+        )
     at = dt.datetime(2027, 2, 5, 0, 30, tzinfo=dt.UTC)
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)

@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from bot.services.admin import set_phase
 from bot.services.errors import FieldErrors, UserError
-from bot.services.lifecycle import ActivityKind, last_activity, record_activity
+from bot.services.github import act_on_delivery, parse_event
+from bot.services.lifecycle import last_activity, record_activity
 from bot.services.membership import (
     decide_inactive,
     list_inactive,
@@ -21,11 +22,12 @@ from bot.services.membership import (
     review_inactive,
 )
 from bot.services.nominations import cast_vote, open_nomination
-from bot.services.policy import Channels, LifecyclePolicy, NominationRules
+from bot.services.policy import Channels, LifecyclePolicy, NominationRules, Policy
 from bot.services.retros import Feedback, open_retro, submit_feedback
 from storage.lifecycle import add_proposals
 from storage.models import (
     Activity,
+    ActivityKind,
     AuditEntry,
     CommitGrant,
     InactivityDecision,
@@ -38,6 +40,7 @@ from storage.models import (
 from storage.roster import get_or_add_repo, list_powers
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, FakeMessenger, ask, deliver, person
+from tests.test_github_hook import pr_payload
 
 POLICY = LifecyclePolicy()
 
@@ -54,11 +57,9 @@ def db(session: Session) -> Session:
 
 def test_activity_is_recorded_once_per_kind_and_ref_and_the_latest_counts(db: Session) -> None:
     zia = person(db, "ziafazal")
-    assert record_activity(db, zia.id or 0, "merge", NOW, "https://github.com/openedx/edx-platform/pull/1")
-    assert not record_activity(
-        db, zia.id or 0, "merge", NOW, "https://github.com/openedx/edx-platform/pull/1"
-    )
-    record_activity(db, zia.id or 0, "review", NOW + dt.timedelta(days=2), "review:77")
+    assert record_activity(db, zia.id or 0, ActivityKind.MERGED, NOW, "openedx/edx-platform#1")
+    assert not record_activity(db, zia.id or 0, ActivityKind.MERGED, NOW, "openedx/edx-platform#1")
+    record_activity(db, zia.id or 0, ActivityKind.REVIEWED, NOW + dt.timedelta(days=2), "openedx/XBlock#77")
     db.commit()
     assert last_activity(db, zia.id or 0) == NOW + dt.timedelta(days=2)
     assert last_activity(db, person(db, "regisb").id or 0) is None
@@ -231,3 +232,86 @@ def test_proposals_another_instance_made_meanwhile_are_not_made_twice(db: Sessio
     db.commit()
     assert add_proposals(db, [proposal(zia), proposal(braden)]) == 0
     assert len(db.exec(select(InactivityProposal)).all()) == 2
+
+
+def _github(db: Session, event: str, payload: dict[str, object], *, delivery: str, at: dt.datetime) -> None:
+    outcome = act_on_delivery(
+        db,
+        parse_event(event, payload),
+        event=event,
+        delivery_id=delivery,
+        now=at,
+        policy=Policy(),
+        channels=CHANNELS,
+    )
+    assert outcome.status == "accepted", outcome.detail
+
+
+def _merge(db: Session, who: str, number: int, at: dt.datetime) -> None:
+    payload = pr_payload("closed", number, author=who, merged_by=who, merged_at=f"{at:%Y-%m-%dT%H:%M:%SZ}")
+    _github(db, "pull_request", payload, delivery=f"merge-{who}-{number}", at=at)
+
+
+def _review(db: Session, who: str, number: int, at: dt.datetime) -> None:
+    pr = pr_payload("opened", number, author="someone-else")
+    payload = {
+        "action": "submitted",
+        "review": {"user": {"login": who}, "state": "approved"},
+        "pull_request": pr["pull_request"],
+        "repository": pr["repository"],
+    }
+    _github(db, "pull_request_review", payload, delivery=f"review-{who}-{number}", at=at)
+
+
+def test_committers_who_merge_or_review_on_github_but_never_use_the_bot_are_not_proposed(db: Session) -> None:
+    review_inactive(db, now=NOW, policy=POLICY, channels=CHANNELS)  # starts the clock
+    for week in range(27):
+        _merge(db, "pdpinch", 100 + week, NOW + dt.timedelta(days=7 * week + 1))
+        _review(db, "felipemontoya", 200 + week, NOW + dt.timedelta(days=7 * week + 2))
+    later = NOW + dt.timedelta(days=190)
+    inactive = {i.person.github: i for i in list_inactive(db, now=later, policy=POLICY)}
+    assert "pdpinch" not in inactive, "merges every week on GitHub"
+    assert "felipemontoya" not in inactive, "reviews every week on GitHub"
+    assert "bradenmacdonald" in inactive
+    pdpinch = person(db, "pdpinch")
+    assert last_activity(db, pdpinch.id or 0) == NOW + dt.timedelta(days=7 * 26 + 1)
+    assert review_inactive(db, now=later, policy=POLICY, channels=CHANNELS) == 7
+
+
+def _proposal_of(db: Session, who: str) -> InactivityProposal:
+    pid = person(db, who).id
+    return db.exec(select(InactivityProposal).where(InactivityProposal.person_id == pid)).one()
+
+
+def test_moving_a_proposed_committer_who_merged_since_is_refused_with_the_reason(db: Session) -> None:
+    review_inactive(db, now=NOW, policy=POLICY, channels=CHANNELS)
+    monday = utc("2027-06-07T08:30")
+    review_inactive(db, now=monday, policy=POLICY, channels=CHANNELS)
+    _merge(db, "ziafazal", 12, utc("2027-06-09T16:00"))
+    admin = person(db, "cc-coordinator")
+    a_week_on = monday + dt.timedelta(days=7)
+    with pytest.raises(UserError) as refused:
+        decide_inactive(
+            db,
+            _proposal_of(db, "ziafazal").id or 0,
+            admin,
+            decision=InactivityDecision.MOVED,
+            now=a_week_on,
+            policy=POLICY,
+            channels=CHANNELS,
+        )
+    assert str(refused.value) == (
+        "ziafazal merged openedx/edx-platform#12 on 2027-06-09, after this proposal; not moved."
+    )
+    assert person(db, "ziafazal").removed_on is None
+    assert _proposal_of(db, "ziafazal").decision is None, "still open: Keep remains possible"
+    decide_inactive(
+        db,
+        _proposal_of(db, "bradenmacdonald").id or 0,
+        admin,
+        decision=InactivityDecision.MOVED,
+        now=a_week_on,
+        policy=POLICY,
+        channels=CHANNELS,
+    )
+    assert person(db, "bradenmacdonald").removed_on == a_week_on.date(), "no activity since: moved"

@@ -14,12 +14,15 @@ from bot.services.admin import check_admin
 from bot.services.agreements import change_agreement
 from bot.services.digest import build_digest
 from bot.services.errors import UserError
+from bot.services.membership import retire
 from bot.services.policy import LifecyclePolicy, Policy
 from bot.services.renewals import (
     add_month,
+    advance_renewals,
     answer_renewal,
     decide_listed,
     open_renewal,
+    queue_reminders,
     renewal_progress,
     renewal_year,
     scheduled_date,
@@ -31,6 +34,7 @@ from storage.models import (
     AgreementAction,
     AgreementEvent,
     AgreementKind,
+    AuditEntry,
     OutboxMessage,
     RenewalAnswer,
     RenewalAudience,
@@ -138,9 +142,16 @@ def test_an_organisation_that_steps_down_ends_its_entity_agreement_at_the_deadli
     braden = person(db, "bradenmacdonald")
     with pytest.raises(UserError, match="is for"):
         answer_renewal(
-            db, ours.id or 0, person(db, "ziafazal"), answer=RenewalAnswer.STEPPED_DOWN, now=DECEMBER
+            db,
+            ours.id or 0,
+            person(db, "ziafazal"),
+            answer=RenewalAnswer.STEPPED_DOWN,
+            now=DECEMBER,
+            channels=CHANNELS,
         )
-    done = answer_renewal(db, ours.id or 0, braden, answer=RenewalAnswer.STEPPED_DOWN, now=DECEMBER)
+    done = answer_renewal(
+        db, ours.id or 0, braden, answer=RenewalAnswer.STEPPED_DOWN, now=DECEMBER, channels=CHANNELS
+    )
     assert (
         "ends when the round closes. You can change your answer until the end of 2026-12-31"
         in done.confirmation
@@ -170,9 +181,14 @@ def test_an_organisation_that_steps_down_ends_its_entity_agreement_at_the_deadli
 def test_an_answer_changes_until_the_deadline_and_is_final_after(db: Session) -> None:
     _open(db, "individuals", at=NOW, closes=dt.date(2026, 12, 20))
     zia, member = person(db, "ziafazal"), _member(db, "ziafazal")
-    answer_renewal(db, member.id or 0, zia, answer=RenewalAnswer.STEPPED_DOWN, now=NOW)
+    answer_renewal(db, member.id or 0, zia, answer=RenewalAnswer.STEPPED_DOWN, now=NOW, channels=CHANNELS)
     changed = answer_renewal(
-        db, member.id or 0, zia, answer=RenewalAnswer.RECOMMITTED, now=NOW + dt.timedelta(days=1)
+        db,
+        member.id or 0,
+        zia,
+        answer=RenewalAnswer.RECOMMITTED,
+        now=NOW + dt.timedelta(days=1),
+        channels=CHANNELS,
     )
     assert "recommit for 2027" in changed.confirmation
     settle_due(db, now=utc("2026-12-21T00:00"), channels=CHANNELS)
@@ -181,7 +197,12 @@ def test_an_answer_changes_until_the_deadline_and_is_final_after(db: Session) ->
     assert person(db, "ziafazal").removed_on is None
     with pytest.raises(UserError, match="final since 2026-12-20"):
         answer_renewal(
-            db, member.id or 0, zia, answer=RenewalAnswer.STEPPED_DOWN, now=utc("2026-12-22T10:00")
+            db,
+            member.id or 0,
+            zia,
+            answer=RenewalAnswer.STEPPED_DOWN,
+            now=utc("2026-12-22T10:00"),
+            channels=CHANNELS,
         )
 
 
@@ -205,6 +226,7 @@ def test_admins_extend_a_non_answerer_by_a_month_across_a_leap_february(db: Sess
         person(db, "symbolist"),
         answer=RenewalAnswer.RECOMMITTED,
         now=utc("2028-02-10T10:00"),
+        channels=CHANNELS,
     )
     assert "recommit for 2028" in late.confirmation
     settle_due(db, now=utc("2028-02-29T10:00"), channels=CHANNELS)
@@ -236,17 +258,32 @@ def test_moving_a_non_answerer_to_alumni_takes_their_power_and_redraws_every_adm
     assert any("you are now an alumnus" in t for t in slack.texts("U0PILOT08"))
     with pytest.raises(UserError, match="settled: you are an alumnus"):
         answer_renewal(
-            db, member.id or 0, regis, answer=RenewalAnswer.RECOMMITTED, now=utc("2026-12-22T09:00")
+            db,
+            member.id or 0,
+            regis,
+            answer=RenewalAnswer.RECOMMITTED,
+            now=utc("2026-12-22T09:00"),
+            channels=CHANNELS,
         )
 
 
 def test_progress_shows_who_answered_what_in_app_home_and_the_digest(db: Session) -> None:
     _open(db, "individuals", at=NOW, closes=dt.date(2026, 12, 20))
     answer_renewal(
-        db, _member(db, "ziafazal").id or 0, person(db, "ziafazal"), answer=RenewalAnswer.RECOMMITTED, now=NOW
+        db,
+        _member(db, "ziafazal").id or 0,
+        person(db, "ziafazal"),
+        answer=RenewalAnswer.RECOMMITTED,
+        now=NOW,
+        channels=CHANNELS,
     )
     answer_renewal(
-        db, _member(db, "regisb").id or 0, person(db, "regisb"), answer=RenewalAnswer.STEPPED_DOWN, now=NOW
+        db,
+        _member(db, "regisb").id or 0,
+        person(db, "regisb"),
+        answer=RenewalAnswer.STEPPED_DOWN,
+        now=NOW,
+        channels=CHANNELS,
     )
     [progress] = renewal_progress(db, now=NOW)
     assert (len(progress.recommitted), len(progress.stepped_down), len(progress.waiting)) == (1, 1, 6)
@@ -266,7 +303,147 @@ def test_an_answer_after_the_deadline_but_before_settling_is_taken_as_final(db: 
         person(db, "regisb"),
         answer=RenewalAnswer.STEPPED_DOWN,
         now=utc("2026-12-21T00:10"),
+        channels=CHANNELS,
     )
     assert late.confirmation == ":wave: Recorded: you step down. You become an alumnus when the round closes."
     settle_due(db, now=utc("2026-12-21T00:25"), channels=CHANNELS)
     assert person(db, "regisb").removed_on == dt.date(2026, 12, 21)
+
+
+def _opencraft_round(db: Session) -> RenewalMember:
+    """Open the December round with Braden as OpenCraft's contact; return OpenCraft's member."""
+    opencraft = get_organization_by_name(db, "OpenCraft")
+    assert opencraft is not None
+    opencraft.contact_email = "braden.macdonald@example.org"
+    db.add(opencraft)
+    db.commit()
+    members = _open(db, "organizations", at=DECEMBER, closes=dt.date(2026, 12, 31))
+    return next(m for m in members if m.organization_id == opencraft.id)
+
+
+def _admins_asked(db: Session) -> list[OutboxMessage]:
+    return list(db.exec(select(OutboxMessage).where(OutboxMessage.kind == "renewal-contact")).all())
+
+
+def _entity_history(db: Session) -> list[AgreementAction]:
+    opencraft = get_organization_by_name(db, "OpenCraft")
+    assert opencraft is not None
+    events = db.exec(select(AgreementEvent).where(AgreementEvent.organization_id == opencraft.id)).all()
+    return [e.action for e in events]
+
+
+def test_an_alumnus_cannot_answer_for_their_organisation_and_the_admins_are_asked_once(db: Session) -> None:
+    ours = _opencraft_round(db)
+    admin = person(db, "cc-coordinator")
+    retire(
+        db, admin, github="bradenmacdonald", reason="moved on", now=utc("2026-12-02T10:00"), channels=CHANNELS
+    )
+    braden = person(db, "bradenmacdonald")
+    for minute in (0, 5):
+        refused = answer_renewal(
+            db,
+            ours.id or 0,
+            braden,
+            answer=RenewalAnswer.STEPPED_DOWN,
+            now=utc("2026-12-03T10:00") + dt.timedelta(minutes=minute),
+            channels=CHANNELS,
+        )
+        assert refused.confirmation == (
+            "You are no longer OpenCraft's contact for the Core Committer program: you have been an alumnus "
+            "since 2026-12-02, so your answer is not recorded. The program admins are asked to name a new "
+            "contact."
+        )
+    db.refresh(ours)
+    assert ours.answer is RenewalAnswer.PENDING
+    asked = _admins_asked(db)
+    assert sorted(m.channel for m in asked) == ["U0ADMIN01", "U0ADMIN99"], (
+        "each admin once, however many clicks"
+    )
+    assert "OpenCraft needs a new contact for the 2027 recommitment" in asked[0].text
+    settle_due(db, now=utc("2027-01-01T00:10"), channels=CHANNELS)
+    db.refresh(ours)
+    assert ours.outcome is RenewalOutcome.LISTED, (
+        "left to the admins, like an organisation that did not answer"
+    )
+    assert AgreementAction.REVOKED not in _entity_history(db), "OpenCraft's entity agreement does not end"
+
+
+def test_a_step_down_given_before_the_contact_became_an_alumnus_does_not_end_the_agreement(
+    db: Session,
+) -> None:
+    ours = _opencraft_round(db)
+    braden = person(db, "bradenmacdonald")
+    answer_renewal(
+        db,
+        ours.id or 0,
+        braden,
+        answer=RenewalAnswer.STEPPED_DOWN,
+        now=utc("2026-12-02T10:00"),
+        channels=CHANNELS,
+    )
+    retire(
+        db,
+        person(db, "cc-coordinator"),
+        github="bradenmacdonald",
+        reason="moved on",
+        now=utc("2026-12-20T10:00"),
+        channels=CHANNELS,
+    )
+    settle_due(db, now=utc("2027-01-01T00:10"), channels=CHANNELS)
+    db.refresh(ours)
+    assert ours.outcome is RenewalOutcome.LISTED, "an alumnus no longer speaks for OpenCraft"
+    assert ours.answer is RenewalAnswer.PENDING, "listed as not answered; the audit log keeps who answered"
+    [set_aside] = db.exec(select(AuditEntry).where(AuditEntry.action == "renewal.answer_set_aside")).all()
+    assert set_aside.details["answered_by"] == "bradenmacdonald"
+    assert AgreementAction.REVOKED not in _entity_history(db)
+    [asked, _] = sorted(_admins_asked(db), key=lambda m: m.channel)
+    assert "their answer (step down) was set aside" in asked.text
+    assert person(db, "symbolist").removed_on is None
+
+
+def test_a_contact_named_after_an_alumnus_is_asked_within_the_hour(db: Session) -> None:
+    ours = _opencraft_round(db)
+    retire(
+        db,
+        person(db, "cc-coordinator"),
+        github="bradenmacdonald",
+        reason="moved on",
+        now=utc("2026-12-02T10:00"),
+        channels=CHANNELS,
+    )
+    assert queue_reminders(db, now=utc("2026-12-17T18:00"), policy=POLICY) == 0, "no reminder to an alumnus"
+    opencraft = get_organization_by_name(db, "OpenCraft")
+    assert opencraft is not None
+    opencraft.contact_email = "usman.khalid@example.org"
+    db.add(opencraft)
+    db.commit()
+    advance_renewals(db, now=utc("2026-12-18T10:00"), policy=POLICY, channels=CHANNELS)
+    db.refresh(ours)
+    usman = person(db, "symbolist")
+    assert ours.contact_id == usman.id
+    invites = db.exec(select(OutboxMessage).where(OutboxMessage.channel == "U0PILOT03")).all()
+    assert any("does *OpenCraft* recommit" in json.dumps(m.blocks) for m in invites)
+    done = answer_renewal(
+        db,
+        ours.id or 0,
+        usman,
+        answer=RenewalAnswer.RECOMMITTED,
+        now=utc("2026-12-18T11:00"),
+        channels=CHANNELS,
+    )
+    assert "OpenCraft" in done.confirmation
+
+
+def test_a_round_opened_later_does_not_ask_an_alumnus_for_the_organisation(db: Session) -> None:
+    retire(
+        db,
+        person(db, "cc-coordinator"),
+        github="bradenmacdonald",
+        reason="moved on",
+        now=NOW,
+        channels=CHANNELS,
+    )
+    ours = _opencraft_round(db)
+    assert ours.contact_id is None
+    queued = db.exec(select(OutboxMessage).where(OutboxMessage.kind == "renewal-invite")).all()
+    assert queued == []

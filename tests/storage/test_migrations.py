@@ -81,3 +81,46 @@ def test_0008_moves_every_posting_into_slack_posting_and_keeps_it(at_0007: Engin
         ("question:7", "C0COORD01", "111.000100", "https://x.slack.com/archives/C0COORD01/p111000100"),
     ]
     assert [tuple(r) for r in subjects] == [("deploy-thread:5", "notice-thread:5", "post")]
+
+
+@pytest.fixture
+def at_0013(tmp_path: Path, db_url: str) -> Engine:
+    if db_url.startswith("postgresql"):
+        pytest.skip("the data migration is exercised on SQLite; PostgreSQL runs the same SQL in CI's upgrade")
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0013")
+    return engine
+
+
+def test_github_work_recorded_before_becomes_activity(at_0013: Engine) -> None:
+    with at_0013.begin() as c:
+        c.execute(
+            text(
+                "INSERT INTO person (id, github, github_key, name, email, status, timezone) "
+                "VALUES (1, 'zia', 'zia', 'Zia', 'z@example.org', 'active', 'UTC')"
+            )
+        )
+        c.execute(
+            text("INSERT INTO repo (id, full_name, key) VALUES (4, 'openedx/XBlock', 'openedx/xblock')")
+        )
+        for kind, number in (("merged", 12), ("authored", 12), ("reviewed", 40)):
+            c.execute(
+                text(
+                    "INSERT INTO github_activity (person_id, kind, repo_id, pr_number, at, delivery_id) "
+                    "VALUES (1, :kind, 4, :number, :at, 'd-1')"
+                ),
+                {"kind": kind, "number": number, "at": AT},
+            )
+        c.execute(
+            text("INSERT INTO activity (person_id, kind, at, ref) VALUES (1, 'question', :at, 'question:3')"),
+            {"at": AT},
+        )
+    upgrade(at_0013)
+    with at_0013.connect() as c:
+        rows = c.execute(text("SELECT person_id, kind, ref FROM activity ORDER BY kind")).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "authored", "openedx/XBlock#12"),
+        (1, "merged", "openedx/XBlock#12"),
+        (1, "question", "question:3"),
+        (1, "reviewed", "openedx/XBlock#40"),
+    ]
