@@ -61,3 +61,13 @@ def check_login(value: str, *, bots: bool = False) -> str:
     if problem is not None:
         raise LoginError(f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE if bots else ''})")
     return login
+
+
+def login_refusal(value: str, *, bots: bool = False) -> str | None:
+    """Return a form field's refusal of a login (`Not a GitHub handle: it …`), or None when it is one."""
+    try:
+        check_login(value, bots=bots)
+    except LoginError as exc:
+        text = str(exc)
+        return text[:1].upper() + text[1:] + "."
+    return None
