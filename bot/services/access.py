@@ -21,6 +21,7 @@ from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect, GitHubError, GitHubNotFound
 from bot.services.keys import Kind
+from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Channels, GitHubConfig, current_policy
 from bot.services.roster import list_admins
@@ -33,7 +34,6 @@ from storage.models import AccessChange, AgreementKind, GitHubAccess, Person, Ro
 TEAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 REPO_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/(?:\*|[A-Za-z0-9._-]{1,100})$")
 ORG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}$")
-LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 AGREEMENT_LABELS = {
     AgreementKind.INDIVIDUAL: "individual agreement",
     AgreementKind.ENTITY: "entity agreement",
@@ -161,9 +161,16 @@ def load_access_config(path: Path) -> AccessConfig:
             continue
         teams.append(TeamRule(team=key, repos=tuple(r.lower() for r in repos), line=line))
     keep = doc.get("keep") or []
-    if not isinstance(keep, list) or any(not isinstance(k, str) or not LOGIN.match(k) for k in keep):
+    if not isinstance(keep, list) or any(not isinstance(k, str) for k in keep):
         problems.append(f"{path}:1: `keep:` must list GitHub handles")
         keep = []
+    for handle in keep:
+        problem = login_problem(handle, bots=True)
+        if problem is not None:
+            problems.append(
+                f"{path}:1: `keep:` {handle[:100]!r}: not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE})"
+            )
+            keep = []
     if problems:
         raise UserError("\n".join(problems))
     return AccessConfig(
