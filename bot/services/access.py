@@ -21,7 +21,7 @@ from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect, GitHubError, GitHubNotFound
 from bot.services.keys import Kind
-from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
+from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Channels, GitHubConfig, current_policy
 from bot.services.roster import list_admins
@@ -165,11 +165,9 @@ def load_access_config(path: Path) -> AccessConfig:
         problems.append(f"{path}:1: `keep:` must list GitHub handles")
         keep = []
     for handle in keep:
-        problem = login_problem(handle, bots=True)
-        if problem is not None:
-            problems.append(
-                f"{path}:1: `keep:` {handle[:100]!r}: not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE})"
-            )
+        refused = not_a_login(handle, bots=True)
+        if refused is not None:
+            problems.append(f"{path}:1: `keep:` {handle[:100]!r}: {refused}")
             keep = []
     if problems:
         raise UserError("\n".join(problems))

@@ -25,7 +25,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
-from bot.services.logins import LoginError, check_login
+from bot.services.logins import not_a_login
 from bot.views.text import spreadsheet_safe
 from storage.models import AgreementKind, Phase, Role
 
@@ -668,7 +668,7 @@ def _ccbot_person(raw: Any, problems: _Problems) -> PersonSpec | None:
     if not github:
         problems.add(line, "person (no github): github must be their GitHub handle")
         return None
-    refused = _login_refusal(github)
+    refused = not_a_login(github)
     if refused:
         problems.add(line, f"person {github[:100]!r}: github: {refused}")
         return None
@@ -706,14 +706,14 @@ def _ccbot_person(raw: Any, problems: _Problems) -> PersonSpec | None:
     if removed is not None and status != "alumni":
         problems.add(line, f"{who}: removed is the date someone became alumni; add status: alumni")
     for handle in champions:
-        refused = _login_refusal(handle)
+        refused = not_a_login(handle)
         if refused:
             problems.add(line, f"{who}: champions: {handle[:100]!r}: {refused}")
     manager = raw.get("manager")
     if manager is not None and not isinstance(manager, str):
         problems.add(line, f"{who}: manager must be one GitHub handle")
         manager = None
-    elif manager is not None and (refused := _login_refusal(manager.strip())):
+    elif manager is not None and (refused := not_a_login(manager.strip())):
         problems.add(line, f"{who}: manager: {manager[:100]!r}: {refused}")
     if manager is not None and manager.strip().lower() == github.lower():
         problems.add(line, f"{who}: manager: cannot be their own manager")
@@ -851,15 +851,6 @@ def _agreement_end(record: dict[str, Any], as_of: dt.date) -> dt.date | None:
     return None
 
 
-def _login_refusal(handle: str) -> str | None:
-    """Return why a handle in a roster file is not a GitHub login (`not a GitHub handle: …`), or None."""
-    try:
-        check_login(handle)
-    except LoginError as exc:
-        return str(exc)
-    return None
-
-
 def _upstream_handle(handle: str) -> tuple[str | None, bool, bool]:
     """Return (why it is no GitHub login, or None; a `[bot]` account; ends with upstream's `*` marker)."""
     bare = handle
@@ -869,7 +860,7 @@ def _upstream_handle(handle: str) -> tuple[str | None, bool, bool]:
             bare, bot = bare[: -len(suffix)], True
             break
     star = bare.endswith("*")
-    return _login_refusal(bare.removesuffix("*")), bot, star
+    return not_a_login(bare.removesuffix("*")), bot, star
 
 
 def read_people_yaml(path: Path, *, orgs_path: Path | None, as_of: dt.date) -> RosterDocument:
@@ -1011,7 +1002,7 @@ def _people_person(
             spec.branches = _string_list(committer.get("branches"), "committer.branches")
             spec.champions = _string_list(committer.get("champions"), "committer.champions")
             for champion in spec.champions:
-                refused = _login_refusal(champion)
+                refused = not_a_login(champion)
                 if refused:
                     problem(FieldProblem(f"committer.champions: {champion[:100]!r}: {refused}"))
             spec.granted_on = _committer_since(raw, as_of)
