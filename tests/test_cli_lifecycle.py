@@ -134,3 +134,21 @@ def test_alumni_move_and_reinstate_and_activity(env: Path) -> None:
         == "ccbot: nobody is not on the roster (give a GitHub handle)"
     )
     assert _run("jobs", "run", "inactivity_review")[0] == 2, "jobs run needs Slack; the review is scheduled"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["alumni", "move", "--reason", "left"],
+        ["alumni", "reinstate"],
+        ["agreements", "history"],
+        ["agreements", "revoke", "--kind", "nda", "--reason", "wrong program"],
+        ["activity", "show"],
+    ],
+    ids=lambda c: "-".join(c[:2]),
+)
+def test_a_handle_github_would_not_allow_is_one_line_saying_why(env: Path, command: list[str]) -> None:
+    code, output = _run(*command, "x/../../../admins/memberships/mallory")
+    assert code == 2, output
+    assert output.count("\n") == 1
+    assert "not a github handle: it contains '/' (github handles are 1 to 39 letters" in output.lower()

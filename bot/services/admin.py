@@ -17,11 +17,12 @@ from bot.services.areas import set_away
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
+from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
 from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
-from bot.services.roster import list_admins
+from bot.services.roster import list_admins, person_by_handle
 from bot.views import admin as views
 from storage import roster as store
 from storage.models import (
@@ -86,10 +87,7 @@ def admin_slack_ids(session: Session, bootstrap_ids: Iterable[str]) -> list[str]
 
 
 def _person(session: Session, handle: str, field: str) -> Person:
-    person = store.get_person_by_github(session, handle.strip().lstrip("@")) if handle.strip() else None
-    if person is None:
-        raise FieldErrors({field: f"{handle.strip() or 'That'} is not on the roster (give a GitHub handle)."})
-    return person
+    return person_by_handle(session, handle, field=field)
 
 
 def set_phase(
@@ -245,8 +243,9 @@ def upsert_person(
 ) -> Decided:
     """Add a person or update one (roles, organisation, repos, Slack user)."""
     handle = github.strip().lstrip("@")
-    if not handle or " " in handle:
-        raise FieldErrors({"github": "Give the person's GitHub handle."})
+    refused = login_refusal(handle) if handle else "Give the person's GitHub handle."
+    if refused is not None:
+        raise FieldErrors({"github": refused})
     if not roles:
         raise FieldErrors({"roles": "Choose at least one role."})
     org = None

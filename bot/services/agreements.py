@@ -20,7 +20,7 @@ from bot.services.audit import audit
 from bot.services.errors import FieldErrors
 from bot.services.limits import REASON_MAX
 from bot.services.policy import Channels, current_policy
-from bot.services.roster import get_profile
+from bot.services.roster import get_profile, person_by_handle
 from bot.services.status import is_valid
 from bot.views import agreements as views
 from storage import lifecycle as store
@@ -52,13 +52,7 @@ class Holder:
 
 
 def _holder(session: Session, handle: str, kind: AgreementKind) -> Holder:
-    person = (
-        roster_store.get_person_by_github(session, handle.strip().lstrip("@")) if handle.strip() else None
-    )
-    if person is None:
-        raise FieldErrors(
-            {"holder": f"{handle.strip() or 'That'} is not on the roster (give a GitHub handle)."}
-        )
+    person = person_by_handle(session, handle, field="holder")
     if kind is not AgreementKind.ENTITY:
         return Holder(person, None)
     organization = (
@@ -279,9 +273,7 @@ class History:
 
 def agreement_history(session: Session, handle: str) -> History:
     """Return every recorded change to a person's agreements and their organisation's, oldest first."""
-    person = roster_store.get_person_by_github(session, handle.strip().lstrip("@"))
-    if person is None:
-        raise FieldErrors({"holder": f"{handle} is not on the roster (give a GitHub handle)."})
+    person = person_by_handle(session, handle, field="holder")
     organization = (
         roster_store.get_organization(session, person.organization_id) if person.organization_id else None
     )

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject, message_key
-from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
+from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.policy import Channels
 from bot.services.questions import canonical_pr_url, parse_pr_url
@@ -66,9 +66,9 @@ class PullRequestRef(BaseModel):
     @classmethod
     def _login(cls, value: Any) -> Any:
         if isinstance(value, str):
-            problem = login_problem(value.removeprefix("@"), bots=True)
-            if problem is not None:
-                raise ValueError(f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE})")
+            refused = not_a_login(value.removeprefix("@"), bots=True)
+            if refused is not None:
+                raise ValueError(refused)
         return value
 
     @model_validator(mode="before")

@@ -20,7 +20,7 @@ from bot.services.github_api import GitHubAccount
 from bot.services.identity import Identities
 from bot.services.keys import Kind, Subject
 from bot.services.lifecycle import pull_request_ref, record_activity
-from bot.services.logins import BOT_RULE, LOGIN_RULE, login_problem
+from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
 from bot.services.reminders import is_working_time
@@ -82,9 +82,9 @@ class Account(BaseModel):
     @field_validator("login")
     @classmethod
     def _login(cls, value: str) -> str:
-        problem = login_problem(value, bots=True)
-        if problem is not None:
-            raise ValueError(f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE})")
+        refused = not_a_login(value, bots=True)
+        if refused is not None:
+            raise ValueError(refused)
         return value
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from bot.services.errors import UserError
+from bot.services.logins import LoginError, check_login
 from storage import lifecycle as store
 from storage import roster as roster_store
 from storage.models import Activity, ActivityKind, Person
@@ -43,7 +44,11 @@ def latest_activity(session: Session, person_id: int) -> Activity | None:
 
 def recent_activity(session: Session, handle: str, *, limit: int = 20) -> tuple[Person, list[Activity]]:
     """Return a person (by GitHub handle) and their latest signs of activity, newest first."""
-    person = roster_store.get_person_by_github(session, handle.strip().lstrip("@"))
+    try:
+        login = check_login(handle)
+    except LoginError as exc:
+        raise UserError(f"{handle[:100]!r}: {exc}") from None
+    person = roster_store.get_person_by_github(session, login)
     if person is None:
-        raise UserError(f"{handle} is not on the roster (give a GitHub handle)")
+        raise UserError(f"{login} is not on the roster (give a GitHub handle)")
     return person, store.list_recent_activity(session, person.id or 0, limit=limit)

@@ -48,6 +48,14 @@ def login_problem(value: str, *, bots: bool = False) -> str | None:
     return None
 
 
+def not_a_login(value: str, *, bots: bool = False) -> str | None:
+    """Return the refusal of a value that is no login (`not a GitHub handle: it …, (GitHub's rule)`), or None."""
+    problem = login_problem(value, bots=bots)
+    if problem is None:
+        return None
+    return f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE if bots else ''})"
+
+
 def is_login(value: str, *, bots: bool = False) -> bool:
     """Return whether `value` is a GitHub login by GitHub's rules."""
     return login_problem(value, bots=bots) is None
@@ -57,7 +65,13 @@ def check_login(value: str, *, bots: bool = False) -> str:
     """Return the login typed as `value` (spaces around and one leading @ dropped); raise LoginError saying why not."""
     login = value.strip()
     login = login[1:] if login.startswith("@") else login
-    problem = login_problem(login, bots=bots)
-    if problem is not None:
-        raise LoginError(f"not a GitHub handle: {problem} ({LOGIN_RULE}{BOT_RULE if bots else ''})")
+    refused = not_a_login(login, bots=bots)
+    if refused is not None:
+        raise LoginError(refused)
     return login
+
+
+def login_refusal(value: str, *, bots: bool = False) -> str | None:
+    """Return a form field's refusal of a login (`Not a GitHub handle: it …`), or None when it is one."""
+    refused = not_a_login(value, bots=bots)
+    return None if refused is None else refused[:1].upper() + refused[1:] + "."

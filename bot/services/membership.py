@@ -23,7 +23,7 @@ from bot.services.keys import Kind, Subject
 from bot.services.lifecycle import latest_activity, pull_request_ref, record_activity
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.policy import Channels, LifecyclePolicy
-from bot.services.roster import get_profile, list_admins
+from bot.services.roster import get_profile, list_admins, person_by_handle
 from bot.views import membership as views
 from storage import lifecycle as store
 from storage import roster as roster_store
@@ -75,12 +75,7 @@ def alumni_notice(
 
 
 def _person(session: Session, handle: str, field: str) -> Person:
-    person = (
-        roster_store.get_person_by_github(session, handle.strip().lstrip("@")) if handle.strip() else None
-    )
-    if person is None:
-        raise FieldErrors({field: f"{handle.strip() or 'That'} is not on the roster (give a GitHub handle)."})
-    return person
+    return person_by_handle(session, handle, field=field)
 
 
 def reinstate(

@@ -17,6 +17,7 @@ from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
 from bot.services.lifecycle import record_activity
 from bot.services.limits import REASON_MAX
+from bot.services.logins import login_refusal
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
 from bot.services.policy import Channels, NominationRules, current_policy
@@ -156,8 +157,9 @@ def open_nomination(
     handle = github.strip().lstrip("@")
     errors: dict[str, str] = {}
     expands: Person | None = None
-    if not handle or " " in handle:
-        errors["github"] = "Give the nominee's GitHub handle."
+    refused = login_refusal(handle) if handle else "Give the nominee's GitHub handle."
+    if refused is not None:
+        errors["github"] = refused
     else:
         existing = roster_store.get_person_by_github(session, handle)
         if existing is not None and _is_active_committer(session, existing):

@@ -11,6 +11,8 @@ from typing import Any, cast
 from sqlmodel import Session
 
 from bot.services.directory import Directory, SlackProfile
+from bot.services.errors import FieldErrors
+from bot.services.logins import login_refusal
 from bot.services.outbox import Outgoing, commit
 from bot.services.policy import PHASE_KEY, PhasePolicy, current_policy
 from bot.services.roster_formats import (
@@ -1120,6 +1122,18 @@ def export_agreement_rows(session: Session, *, today: dt.date) -> list[dict[str,
             }
         )
     return rows
+
+
+def person_by_handle(session: Session, handle: str, *, field: str) -> Person:
+    """Return the person a typed GitHub handle names; FieldErrors on `field` when it is no handle or nobody's."""
+    typed = handle.strip().lstrip("@")
+    refused = login_refusal(typed) if typed else None
+    if refused is not None:
+        raise FieldErrors({field: refused})
+    person = store.get_person_by_github(session, typed) if typed else None
+    if person is None:
+        raise FieldErrors({field: f"{typed or 'That'} is not on the roster (give a GitHub handle)."})
+    return person
 
 
 def list_admins(session: Session) -> list[Person]:

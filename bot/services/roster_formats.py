@@ -25,6 +25,7 @@ from yaml.events import (
 )
 from yaml.nodes import ScalarNode
 
+from bot.services.logins import not_a_login
 from bot.views.text import spreadsheet_safe
 from storage.models import AgreementKind, Phase, Role
 
@@ -32,7 +33,6 @@ ROLES = {role.value for role in Role}
 KINDS = {kind.value for kind in AgreementKind}
 _KIND_BY_VALUE = {kind.value: kind for kind in AgreementKind}
 # The handles upstream's schema accepts (repo-tools-data-schema `github_username`), at GitHub's length.
-GITHUB_HANDLE = re.compile(r"^[A-Za-z0-9_-]{1,39}$")
 BOT_SUFFIXES = ("[bot]", "%5Bbot%5D")
 REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/(?:[A-Za-z0-9_.-]+|\*)$")
 SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -665,8 +665,12 @@ def _ccbot_person(raw: Any, problems: _Problems) -> PersonSpec | None:
         problems.add(line, "each person is a mapping with at least github and name")
         return None
     github = str(raw.get("github") or "").strip()
-    if not GITHUB_HANDLE.match(github):
-        problems.add(line, f"person {github or '(no github)'}: github must be a GitHub handle")
+    if not github:
+        problems.add(line, "person (no github): github must be their GitHub handle")
+        return None
+    refused = not_a_login(github)
+    if refused:
+        problems.add(line, f"person {github[:100]!r}: github: {refused}")
         return None
     who = f"person {github}"
     unknown = set(raw) - PERSON_KEYS
@@ -701,10 +705,16 @@ def _ccbot_person(raw: Any, problems: _Problems) -> PersonSpec | None:
         problems.add(line, f"{who}: status may only be 'alumni' (the rest is derived)")
     if removed is not None and status != "alumni":
         problems.add(line, f"{who}: removed is the date someone became alumni; add status: alumni")
+    for handle in champions:
+        refused = not_a_login(handle)
+        if refused:
+            problems.add(line, f"{who}: champions: {handle[:100]!r}: {refused}")
     manager = raw.get("manager")
     if manager is not None and not isinstance(manager, str):
         problems.add(line, f"{who}: manager must be one GitHub handle")
         manager = None
+    elif manager is not None and (refused := not_a_login(manager.strip())):
+        problems.add(line, f"{who}: manager: {manager[:100]!r}: {refused}")
     if manager is not None and manager.strip().lower() == github.lower():
         problems.add(line, f"{who}: manager: cannot be their own manager")
     if any(handle.lower() == github.lower() for handle in champions):
@@ -841,8 +851,8 @@ def _agreement_end(record: dict[str, Any], as_of: dt.date) -> dt.date | None:
     return None
 
 
-def _upstream_handle(handle: str) -> tuple[bool, bool, bool]:
-    """Return (valid as upstream's schema reads it, a `[bot]` account, ends with the `*` marker)."""
+def _upstream_handle(handle: str) -> tuple[str | None, bool, bool]:
+    """Return (why it is no GitHub login, or None; a `[bot]` account; ends with upstream's `*` marker)."""
     bare = handle
     bot = False
     for suffix in BOT_SUFFIXES:
@@ -850,7 +860,7 @@ def _upstream_handle(handle: str) -> tuple[bool, bool, bool]:
             bare, bot = bare[: -len(suffix)], True
             break
     star = bare.endswith("*")
-    return bool(re.match(r"^[a-zA-Z0-9_-]+\*?$", bare)), bot, star
+    return not_a_login(bare.removesuffix("*")), bot, star
 
 
 def read_people_yaml(path: Path, *, orgs_path: Path | None, as_of: dt.date) -> RosterDocument:
@@ -880,9 +890,9 @@ def _read_people(path: Path, data: Any, *, orgs_path: Path | None, as_of: dt.dat
     for key, raw in data.items():
         line = _key_line(data, key, _line(raw, 1))
         handle = str(key).strip()
-        valid, bot, star = _upstream_handle(handle)
-        if not valid:
-            problems.add(line, f"person {handle!r}: not a GitHub username as people.yaml writes them")
+        refused, bot, star = _upstream_handle(handle)
+        if refused:
+            problems.add(line, f"person {handle[:100]!r}: {refused}")
             continue
         if not isinstance(raw, dict):
             problems.add(line, f"person {handle}: expected a mapping of fields (name, email, agreement, ...)")
@@ -991,6 +1001,10 @@ def _people_person(
             )
             spec.branches = _string_list(committer.get("branches"), "committer.branches")
             spec.champions = _string_list(committer.get("champions"), "committer.champions")
+            for champion in spec.champions:
+                refused = not_a_login(champion)
+                if refused:
+                    problem(FieldProblem(f"committer.champions: {champion[:100]!r}: {refused}"))
             spec.granted_on = _committer_since(raw, as_of)
         except FieldProblem as exc:
             problem(exc)
@@ -1110,9 +1124,9 @@ def read_agreements_csv(path: Path, *, orgs_path: Path | None = None) -> RosterD
         if not handle:
             doc.not_imported.append(f"{path}:{line}: a row without a GitHub Username")
             continue
-        valid, bot, star = _upstream_handle(handle)
-        if not valid:
-            problems.add(line, f"GitHub Username {handle!r} is not a GitHub handle")
+        refused, bot, star = _upstream_handle(handle)
+        if refused:
+            problems.add(line, f"GitHub Username {handle[:100]!r}: {refused}")
             continue
         if bot or star:
             doc.not_imported.append(

@@ -17,6 +17,7 @@ from bot.assembly import Bot
 from bot.handlers.admin import FORMS
 from bot.ids import Input, ViewId
 from bot.services.admin import set_phase
+from bot.services.logins import LOGIN_RULE
 from bot.services.policy import current_policy
 from bot.slack_standin import SlackStandIn
 from storage.models import AuditEntry, OutboxMessage, OutboxStatus, Phase, Retro
@@ -258,3 +259,38 @@ def test_the_phase_change_and_its_announcement_commit_together_and_go_out_once(
     announcement = [m for m in slack.messages(COORDINATION) if "moved the Core Committer" in m["text"]]
     assert len(announcement) == 1
     assert "from *pilot* to *establish*" in announcement[0]["text"]
+
+
+# Every field of an admin form that takes a GitHub handle, with a value that is none.
+HANDLE_FIELDS: list[tuple[ViewId, str]] = [
+    (ViewId.ADMIN_PERSON, Input.GITHUB.value),
+    (ViewId.ADMIN_CHAMPIONS, Input.ESCALATION_COMMITTER.value),
+    (ViewId.ADMIN_CHAMPIONS, Input.CHAMPIONS.value),
+    (ViewId.ADMIN_REMOVE, Input.ESCALATION_COMMITTER.value),
+    (ViewId.ADMIN_AWAY, Input.GITHUB.value),
+    (ViewId.ADMIN_AGREEMENT_CHANGE, Input.HOLDER.value),
+]
+
+
+@pytest.mark.parametrize(("view_id", "field"), HANDLE_FIELDS, ids=lambda v: str(getattr(v, "value", v)))
+@pytest.mark.parametrize(
+    ("handle", "problem"),
+    [
+        ("x/../../../admins/memberships/mallory", "it contains '/'"),
+        ("<!channel>", "it contains '<'"),
+        ("<https://evil.example|x>", "it contains '<'"),
+        ("trailing-", "it ends with a hyphen"),
+    ],
+    ids=["path", "channel", "link", "hyphen"],
+)
+def test_a_handle_github_would_not_allow_is_a_field_error_saying_why(
+    bot: RunningBot, view_id: ViewId, field: str, handle: str, problem: str
+) -> None:
+    values = dict(SUBMISSIONS[view_id][0])
+    values[field] = text_input(handle if field != Input.CHAMPIONS.value else f"jbowman, {handle}")
+    answer = _submit(bot, _open_form(bot, view_id), values)
+    assert answer["response_action"] == "errors", answer
+    assert answer["errors"] == {field: f"Not a GitHub handle: {problem} ({LOGIN_RULE})."}
+    with bot.runtime.session_factory() as session:
+        assert [e for e in session.exec(select(AuditEntry)).all() if e.actor == "cc-coordinator"] == []
+        assert get_person_by_github(session, handle) is None

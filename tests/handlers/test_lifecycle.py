@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.ids import Action, Input, ViewId
 from bot.services.admin import set_phase
+from bot.services.logins import LOGIN_RULE
 from bot.services.membership import retire, review_inactive
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.renewals import open_renewal, settle_due
@@ -223,6 +224,10 @@ def test_reinstate_in_cc_admin_brings_an_alumnus_back(bot: RunningBot, clock: li
         view_submission(modal, {Input.GITHUB.value: text_input("ziafazal")}, user_id=ADMIN)
     ).json()
     assert "not an alumnus" in wrong["errors"][Input.GITHUB.value]
+    hostile = bot.sender.interaction(
+        view_submission(modal, {Input.GITHUB.value: text_input("<@U0PILOT08>")}, user_id=ADMIN)
+    ).json()
+    assert hostile["errors"] == {Input.GITHUB.value: f"Not a GitHub handle: it contains '<' ({LOGIN_RULE})."}
     done = bot.sender.interaction(
         view_submission(
             modal,

@@ -8,11 +8,13 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.ids import Action, Input
 from bot.jobs.registry import run_job
 from bot.services.admin import set_phase
+from bot.services.logins import LOGIN_RULE
 from bot.services.policy import Channels
 from storage.models import Nomination, Phase
 from storage.roster import get_person_by_github
@@ -155,3 +157,43 @@ def test_the_digest_counts_pending_nominations(bot: RunningBot) -> None:
         run_job("weekly_digest", dataclasses.replace(context, channels=channels))
     digest = json.dumps(bot.slack.messages("C0DIGEST1"), ensure_ascii=False)
     assert "*Pending nominations:* 1 open for votes" in digest
+
+
+def _nomination_errors(bot: RunningBot, github: str) -> dict[str, str]:
+    assert bot.sender.command("/cc-nominate", "", user_id=ZIA).status_code == 200
+    view = bot.slack.calls("views.open")[-1].args["view"]
+    values = {
+        Input.GITHUB.value: text_input(github),
+        Input.NAME.value: text_input("Mallory"),
+        Input.REPOS.value: text_input("openedx/edx-platform"),
+        Input.REASON.value: text_input("Forty merged PRs and steady reviews"),
+    }
+    answer = bot.sender.interaction(view_submission(view, values, user_id=ZIA)).json()
+    assert answer["response_action"] == "errors", answer
+    errors: dict[str, str] = answer["errors"]
+    return errors
+
+
+@pytest.mark.parametrize(
+    ("github", "problem"),
+    [
+        ("x/../../../admins/memberships/mallory", "it contains '/'"),
+        ("<!channel>", "it contains '<'"),
+        ("<@U0PILOT02>", "it contains '<'"),
+        ("<https://evil.example|Vote here>", "it contains '<'"),
+        ("dou--ble", "it has two hyphens in a row"),
+        ("-mallory", "it starts with a hyphen"),
+        ("m" * 40, "it is 40 characters long"),
+    ],
+)
+def test_a_nominee_handle_github_would_not_allow_is_a_field_error_and_nothing_is_posted(
+    bot: RunningBot, github: str, problem: str
+) -> None:
+    _establish(bot)
+    errors = _nomination_errors(bot, github)
+    assert errors == {
+        Input.GITHUB.value: f"Not a GitHub handle: {problem} ({LOGIN_RULE}).",
+    }
+    assert bot.slack.messages(COORDINATION) == []
+    with bot.runtime.session_factory() as session:
+        assert session.exec(select(Nomination)).all() == []

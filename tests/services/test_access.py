@@ -242,6 +242,16 @@ def test_a_team_missing_on_github_is_reported_and_left_alone(
         ("teams:\n  - team: o/t\n    repos: [not a repo]\n", "'not a repo' is not org/repo or org/*"),
         ("teams: [\n", "access.yaml:2: not valid YAML"),
         ("tems: []\n", "unknown key(s) tems"),
+        (
+            "teams:\n  - team: o/t\n    repos: [o/a]\nkeep: [openedx-bot, 'x/../admins/memberships/m']\n",
+            "access.yaml:1: `keep:` 'x/../admins/memberships/m': not a GitHub handle: it contains '/'",
+        ),
+        (
+            "teams:\n  - team: o/t\n    repos: [o/a]\nkeep: ['dependabot[bot]', dou--ble]\n",
+            "access.yaml:1: `keep:` 'dou--ble': not a GitHub handle: it has two hyphens in a row (GitHub "
+            "handles are 1 to 39 letters, digits or single hyphens, and do not start or end with a hyphen; "
+            "an app's account adds [bot])",
+        ),
     ],
 )
 def test_a_bad_access_file_is_reported_with_its_line(tmp_path: Path, text: str, error: str) -> None:

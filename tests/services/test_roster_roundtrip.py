@@ -22,7 +22,7 @@ from tests.conftest import NOW
 DATES = st.dates(min_value=dt.date(2014, 1, 1), max_value=dt.date(2030, 12, 31))
 WORDS = st.text(alphabet="abcdefghij KLMNOP-é", min_size=1, max_size=12).map(str.strip).filter(bool)
 ORG_NAMES = ["Analytical", "edX", "OpenCraft", "Raccoon Gang"]
-HANDLES = ["ada", "Bertha-B", "carl_c", "dora", "eve-2", "fred"]
+HANDLES = ["ada", "Bertha-B", "carl-c", "dora", "eve-2", "fred"]
 
 
 @st.composite

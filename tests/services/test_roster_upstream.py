@@ -361,3 +361,114 @@ def test_an_export_from_before_the_core_contributor_column_leaves_roles_alone(
     assert report.removed == []  # type: ignore[attr-defined]
     people = {p["github"]: p for p in export_roster(session)["people"]}
     assert people["ada-lovelace"]["roles"] == ["committer"]
+
+
+# --- GitHub handles, by GitHub's rule, in every format --------------------------------------------
+
+RULE = "GitHub handles are 1 to 39 letters, digits or single hyphens, and do not start or end with a hyphen"
+ATTACK = "x/../../../admins/memberships/mallory"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        (
+            f"people:\n  - github: '{ATTACK}'\n    name: M\n",
+            2,
+            f"person {ATTACK!r}: github: not a GitHub handle: it contains '/'",
+        ),
+        (
+            "people:\n  - github: '<!channel>'\n    name: M\n",
+            2,
+            "person '<!channel>': github: not a GitHub handle: it contains '<'",
+        ),
+        (
+            "people:\n  - github: dou--ble\n    name: M\n",
+            2,
+            "person 'dou--ble': github: not a GitHub handle: it has two hyphens in a row",
+        ),
+        (
+            "people:\n  - github: snake_case\n    name: M\n",
+            2,
+            "person 'snake_case': github: not a GitHub handle: it contains '_'",
+        ),
+        (
+            "people:\n  - github: someone\n    name: S\n    champions: [jbowman, '<@U0PILOT02>']\n",
+            2,
+            "person someone: champions: '<@U0PILOT02>': not a GitHub handle: it contains '<'",
+        ),
+        (
+            f"people:\n  - github: someone\n    name: S\n    manager: '{ATTACK}'\n",
+            2,
+            f"person someone: manager: {ATTACK!r}: not a GitHub handle: it contains '/'",
+        ),
+    ],
+    ids=["path", "mention", "hyphens", "underscore", "champion", "manager"],
+)
+def test_a_ccbot_roster_refuses_a_handle_github_would_not_allow_naming_its_line(
+    tmp_path: Path, text: str, line: int, problem: str
+) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(text)
+    with pytest.raises(RosterError) as error:
+        read_roster(path, as_of=NOW.date())
+    assert error.value.problems == [f"{path}:{line}: {problem} ({RULE})"]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        (
+            f"'{ATTACK}':\n  name: M\n  agreement: individual\n  committer:\n    repos: [openedx/XBlock]\n",
+            1,
+            f"person {ATTACK!r}: not a GitHub handle: it contains '/'",
+        ),
+        (
+            "someone:\n  name: S\n  agreement: individual\n  committer:\n    repos: [openedx/XBlock]\n"
+            "    champions: [jbowman, '<!channel>']\n",
+            1,
+            "person someone: committer.champions: '<!channel>': not a GitHub handle: it contains '<'",
+        ),
+        (
+            "trailing-:\n  name: T\n  agreement: none\n",
+            1,
+            "person 'trailing-': not a GitHub handle: it ends with a hyphen",
+        ),
+    ],
+    ids=["path", "champion", "hyphen"],
+)
+def test_people_yaml_refuses_a_handle_github_would_not_allow_naming_its_line(
+    tmp_path: Path, text: str, line: int, problem: str
+) -> None:
+    path = tmp_path / "people.yaml"
+    path.write_text(text)
+    with pytest.raises(RosterError) as error:
+        read_roster(path, as_of=NOW.date())
+    assert error.value.problems == [f"{path}:{line}: {problem} ({RULE})"]
+
+
+def test_people_yaml_still_sets_robots_and_starred_records_aside(tmp_path: Path) -> None:
+    path = tmp_path / "people.yaml"
+    path.write_text(
+        "dependabot[bot]:\n  name: Dependabot\n  agreement: none\n"
+        "gone*:\n  name: Gone\n  agreement: none\n"
+        "someone:\n  name: S\n  agreement: none\n"
+    )
+    doc = read_roster(path, as_of=NOW.date())
+    assert [p.github for p in doc.people] == ["someone"]
+    assert len(doc.not_imported) == 2
+
+
+def test_the_cla_export_refuses_a_handle_github_would_not_allow_naming_its_line(
+    session: Session, tmp_path: Path
+) -> None:
+    load_pilot(session)
+    path = _pilot_csv(session, tmp_path, {})
+    rows = path.read_text().splitlines()
+    rows[3] = rows[3].replace(rows[3].split(",")[6], f'"{ATTACK}"', 1)
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(RosterError) as error:
+        read_roster(path, as_of=NOW.date())
+    assert error.value.problems == [
+        f"{path}:4: GitHub Username {ATTACK!r}: not a GitHub handle: it contains '/' ({RULE})"
+    ]
