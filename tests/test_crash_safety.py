@@ -256,7 +256,9 @@ def _renewal_deadline(session: Session, slack: Messenger) -> object:
     deliver_pending(session, slack, now=NOW, keys=opened.keys)
     braden = person(session, "bradenmacdonald")
     member = next(m for m in session.exec(select(RenewalMember)).all() if m.person_id == braden.id)
-    renewals.answer_renewal(session, member.id or 0, braden, answer=RenewalAnswer.STEPPED_DOWN, now=NOW)
+    renewals.answer_renewal(
+        session, member.id or 0, braden, answer=RenewalAnswer.STEPPED_DOWN, now=NOW, channels=CHANNELS
+    )
     return renewals.settle_due(session, now=NOW + dt.timedelta(days=21), channels=CHANNELS)
 
 

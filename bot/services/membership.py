@@ -305,15 +305,17 @@ def backfill_github_activity(
         return None
     if not add_program_setting_once(session, BACKFILL_CLAIM.format(day=now.date()), now.isoformat()):
         return None
+    # Read before committing: no transaction stays open while GitHub answers (minutes, at its search rate).
+    logins = [(p.id or 0, p.github) for p in committers]
     session.commit()
     work: dict[int, list[WorkSeen]] = {}
     try:
         with connect() as github:
-            for person in committers:
+            for pid, login in logins:
                 try:
-                    work[person.id or 0] = github.latest_work(person.github, orgs)
+                    work[pid] = github.latest_work(login, orgs)
                 except GitHubNotFound as exc:
-                    logger.info("backfill: %s not read: %s", person.github, exc)
+                    logger.info("backfill: %s not read: %s", login, exc)
     except GitHubError as exc:
         logger.warning("backfill from GitHub stopped, tried again at a later review: %s", exc)
         return Backfill(failed=str(exc))
