@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from bot.services.errors import UserError
-from bot.services.logins import is_login
+from bot.services.logins import not_a_login
 
 TEAM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
 REPO_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/(?:\*|[A-Za-z0-9._-]{1,100})$")
@@ -137,9 +137,14 @@ def load_access_config(path: Path) -> AccessConfig:
             continue
         teams.append(TeamRule(team=key, repos=tuple(r.lower() for r in repos), line=line))
     keep = doc.get("keep") or []
-    if not isinstance(keep, list) or any(not isinstance(k, str) or not is_login(k, bots=True) for k in keep):
+    if not isinstance(keep, list) or any(not isinstance(k, str) for k in keep):
         problems.append(f"{path}:1: `keep:` must list GitHub handles")
         keep = []
+    for handle in keep:
+        refused = not_a_login(handle, bots=True)
+        if refused is not None:
+            problems.append(f"{path}:1: `keep:` {handle[:100]!r}: {refused}")
+            keep = []
     if problems:
         raise UserError("\n".join(problems))
     return AccessConfig(
