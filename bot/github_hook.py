@@ -55,7 +55,7 @@ class GitHubHook:
         signature = headers.get("x-hub-signature-256") or ""
         if not signature:
             return HookResponse(401, {"error": "missing X-Hub-Signature-256"})
-        if not hmac.compare_digest(signature, sign(secret, body)):
+        if not hmac.compare_digest(signature, sign(secret.get_secret_value(), body)):
             logger.warning("GitHub delivery refused: X-Hub-Signature-256 does not match")
             return HookResponse(401, {"error": "X-Hub-Signature-256 does not match"})
         event = headers.get("x-github-event") or ""

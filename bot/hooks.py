@@ -118,7 +118,7 @@ class DeploymentHook:
         if len(body) > MAX_BODY:
             return HookResponse(413, {"error": f"body larger than {MAX_BODY} bytes"})
         # Nothing parses the body before its signature is verified: unsigned junk is refused unread.
-        problem = signature_problem(secret, headers, body)
+        problem = signature_problem(secret.get_secret_value(), headers, body)
         if problem is not None:
             logger.warning("deployment hook refused: %s", problem)
             return HookResponse(401, {"error": problem})
