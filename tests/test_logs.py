@@ -120,7 +120,7 @@ def test_secrets_and_personal_data_never_appear(restore_logging: None) -> None:
 def test_loopback_and_bind_addresses_stay_readable_while_other_addresses_go(restore_logging: None) -> None:
     stream = io.StringIO()
     configure_logging(load_settings(CCBOT_LOG_FORMAT="json"), stream=stream, bind_host="10.1.2.3")
-    log = logging.getLogger("uvicorn.error")
+    log = logging.getLogger("ccbot.test")  # uvicorn's own logger is held at WARNING once a test server ran
     running = "Uvicorn running on %s (Press CTRL+C to quit)"
     for address in ("http://127.0.0.1:3000", "http://0.0.0.0:3000", "http://[::1]:3000", "http://[::]:3000"):
         log.info(running, address)
