@@ -198,3 +198,13 @@ def test_no_configured_secret_appears_in_logs_endpoints_doctor_or_errors(
     assert "Sekr1t" not in everything, "no part of a secret either"
     assert QUESTION not in logged, "SQL parameters stay out of the log"
     assert "hide_parameters" in logged
+
+
+def test_the_security_policy_says_how_to_report_privately_with_no_placeholder() -> None:
+    policy = (ROOT / "docs" / "SECURITY.md").read_text(encoding="utf-8")
+    assert "REPLACE-ME" not in policy
+    assert ".invalid" not in policy
+    assert "placeholder" not in policy.lower()
+    assert "Security tab → Report a vulnerability" in policy
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "Security tab →" in readme, "the README's security section says where to report too"
