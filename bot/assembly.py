@@ -130,6 +130,12 @@ class Bot:
         """The settings it was built from."""
         return self.runtime.settings
 
+    @property
+    def signing_secret(self) -> str | None:
+        """SLACK_SIGNING_SECRET, unmasked for Bolt and the server's own check (None when unset)."""
+        secret = self.settings.slack_signing_secret
+        return secret.get_secret_value() if secret else None
+
     @cached_property
     def app(self) -> App:
         """The Bolt app with the middleware, the error handler and every feature's listeners."""
@@ -139,7 +145,7 @@ class Bot:
         app = middleware.TaggedApp(
             client=self.client,
             # Socket Mode payloads are not signed; Bolt skips verification for them.
-            signing_secret=settings.slack_signing_secret or secrets.token_hex(16),
+            signing_secret=self.signing_secret or secrets.token_hex(16),
             token_verification_enabled=self.verify_token,
             process_before_response=self.process_before_response,
             # Slow Slack calls after the ack must not queue the next requests' listeners.
@@ -165,7 +171,7 @@ class Bot:
             self.runtime.engine,
             hook=DeploymentHook(self.runtime),
             github_hook=GitHubHook(self.runtime),
-            signing_secret=self.settings.slack_signing_secret,
+            signing_secret=self.signing_secret,
         )
 
     def scheduler(self) -> BackgroundScheduler:

@@ -609,7 +609,7 @@ def serve(
         )
     settings = _settings()
     settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
-    configure_logging(settings)
+    configure_logging(settings, bind_host=host)
     bot = build_bot(settings, socket_mode=socket)
     check_ready(bot.runtime.engine)
     verify_slack(settings)
@@ -621,7 +621,8 @@ def serve(
         raise ConfigError(f"SLACK_BOT_TOKEN was not accepted by Slack: {exc}") from None
     if socket:
         try:
-            SocketModeHandler(bolt_app, settings.slack_app_token).connect()
+            assert settings.slack_app_token is not None  # required above
+            SocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value()).connect()
         except SlackApiError as exc:
             raise ConfigError(
                 f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): check the app-level token "
@@ -703,7 +704,7 @@ def console(
     from bot.console.shell import Console, find_example_roster
 
     roster = None
-    url = db or _settings().database_url
+    url = db or _settings().database_url.get_secret_value()
     if demo:
         roster = find_example_roster()
         if roster is None:

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import SecretStr
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, without_userinfo
 from storage.db import describe_error, make_engine
 
 MANIFEST_NAME = "app_manifest.yml"
@@ -64,8 +65,10 @@ class CheckResult:
     todo: str = ""
 
     def line(self) -> str:
-        """Return the result as the one line the doctor prints."""
-        return f"{MARKS[self.status]} {self.what}" + (f" → {self.todo}" if self.todo else "")
+        """Return the result as the one line the doctor prints (URLs in it without their user-info)."""
+        return without_userinfo(
+            f"{MARKS[self.status]} {self.what}" + (f" → {self.todo}" if self.todo else "")
+        )
 
 
 def ok(what: str) -> CheckResult:
@@ -125,7 +128,7 @@ def _quiet_logger() -> logging.Logger:
 def probe_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """Return a client for one-off checks: rate limits are waited out, a dead connection fails at once."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
@@ -348,11 +351,11 @@ def check_secrets(deployment: Deployment) -> Iterable[CheckResult]:
     )
 
 
-def shared_secret(alias: str, secret: str | None, *, unset: CheckResult) -> CheckResult:
+def shared_secret(alias: str, secret: SecretStr | None, *, unset: CheckResult) -> CheckResult:
     """Return `unset` for a webhook secret not set, a problem for one easy to guess, else ok."""
     if not secret:
         return unset
-    if len(secret) < MIN_SECRET_LENGTH:
+    if len(secret.get_secret_value()) < MIN_SECRET_LENGTH:
         return problem(
             f"{alias} is only {len(secret)} characters: easy to guess",
             f"use at least {MIN_SECRET_LENGTH} random characters (`openssl rand -hex 32`)",
@@ -412,7 +415,7 @@ def check_github(deployment: Deployment) -> Iterable[CheckResult]:
     if not settings.github_configured:
         yield skipped("GitHub: not configured (CCBOT_GITHUB_TOKEN is not set)")
         return
-    if token and not GITHUB_TOKEN.match(token.strip()):
+    if token and not GITHUB_TOKEN.match(token.get_secret_value().strip()):
         yield problem(
             "GitHub: CCBOT_GITHUB_TOKEN does not look like a GitHub token",
             "use a fine-grained (github_pat_...) or classic (ghp_...) token, or an installation token (ghs_...)",

@@ -144,14 +144,14 @@ def make_github(
     """Return a client for GITHUB_API_URL with the token or GitHub App credentials; ConfigError when unset."""
     auth: TokenAuthStrategy | AppInstallationAuthStrategy
     if settings.github_token:
-        auth = TokenAuthStrategy(settings.github_token)
+        auth = TokenAuthStrategy(settings.github_token.get_secret_value())
     elif settings.github_app_id:
         settings.require("github_private_key", "github_installation_id")
         assert settings.github_private_key is not None
         assert settings.github_installation_id is not None
         auth = AppInstallationAuthStrategy(
             app_id=settings.github_app_id,
-            private_key=private_key_text(settings.github_private_key),
+            private_key=private_key_text(settings.github_private_key.get_secret_value()),
             installation_id=settings.github_installation_id,
         )
     else:

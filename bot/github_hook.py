@@ -10,10 +10,11 @@ import re
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.hooks import HookResponse
+from bot.hooks import HookResponse, refused
 from bot.logs import in_request
 from bot.runtime import Runtime
 from bot.services.github import DELIVERY_ID, EVENT_NAME, PayloadError, act_on_delivery, is_used, parse_event
+from bot.services.input_text import clean_tree
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +29,15 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def _decode(content_type: str, body: bytes) -> Any:
-    """Return the delivery's JSON, sent as JSON or as a form's `payload` field; ValueError when it is neither."""
+    """Return the delivery's JSON, sent as JSON or as a form's `payload` field, control characters removed from
+    its text; ValueError when it is neither."""
     text = body.decode("utf-8")
     if content_type.startswith("application/x-www-form-urlencoded"):
         fields = parse_qs(text, max_num_fields=10)
         if "payload" not in fields:
             raise ValueError("no payload field")
         text = fields["payload"][-1]
-    return json.loads(text)
+    return clean_tree(json.loads(text))
 
 
 class GitHubHook:
@@ -55,21 +57,21 @@ class GitHubHook:
         signature = headers.get("x-hub-signature-256") or ""
         if not signature:
             return HookResponse(401, {"error": "missing X-Hub-Signature-256"})
-        if not hmac.compare_digest(signature, sign(secret, body)):
+        if not hmac.compare_digest(signature, sign(secret.get_secret_value(), body)):
             logger.warning("GitHub delivery refused: X-Hub-Signature-256 does not match")
             return HookResponse(401, {"error": "X-Hub-Signature-256 does not match"})
         event = headers.get("x-github-event") or ""
         delivery_id = headers.get("x-github-delivery") or ""
         if not EVENT_NAME.fullmatch(event):
-            return HookResponse(400, {"error": "missing or malformed X-GitHub-Event"})
+            return refused("missing or malformed X-GitHub-Event", "GitHub hook")
         if not DELIVERY_ID.fullmatch(delivery_id):
-            return HookResponse(400, {"error": "missing or malformed X-GitHub-Delivery"})
+            return refused("missing or malformed X-GitHub-Delivery", "GitHub hook")
         try:
             data = _decode(headers.get("content-type") or "application/json", body)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            return HookResponse(400, {"error": "body is not JSON (nor a form with a JSON payload)"})
+            return refused("body is not JSON (nor a form with a JSON payload)", "GitHub hook")
         if not isinstance(data, dict):
-            return HookResponse(400, {"error": "body is not a JSON object"})
+            return refused("body is not a JSON object", "GitHub hook")
         if event == "ping":
             return HookResponse(200, {"status": "pong"})
         action = data.get("action") if isinstance(data.get("action"), str) else None
@@ -81,7 +83,7 @@ class GitHubHook:
         try:
             payload = parse_event(event, data)
         except PayloadError as exc:
-            return HookResponse(400, {"error": str(exc)})
+            return refused(str(exc), "GitHub hook")
         # The delivery id is not signed: the signed body itself is recorded too, so a captured delivery
         # replayed under a fresh id is still a duplicate.
         return self._act(event, delivery_id, payload, hashlib.sha256(body).hexdigest())

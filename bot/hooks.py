@@ -18,6 +18,7 @@ from typing import Any
 from bot.logs import in_request
 from bot.runtime import Runtime
 from bot.services.deployments import PayloadError, parse_payload, record_deployment
+from bot.services.input_text import clean_tree
 
 logger = logging.getLogger(__name__)
 
@@ -91,16 +92,23 @@ def delivery_keys(headers: dict[str, str], body: bytes) -> list[str]:
 
 
 def decode(body: bytes) -> tuple[Any, str | None]:
-    """Return the verified body as JSON, or None and why it is not acceptable JSON."""
+    """Return the verified body as JSON (control characters removed from its text), or None and why it is not
+    acceptable JSON."""
     # Fewer brackets than the limit cannot nest past it: most bodies are decided without a scan.
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH:
         depth = nesting_depth(body)
         if depth > MAX_DEPTH:
             return None, f"JSON nested {depth} levels deep; a notice needs at most {MAX_DEPTH}"
     try:
-        return json.loads(body), None
+        return clean_tree(json.loads(body)), None
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None, "body is not JSON"
+
+
+def refused(problem: str, hook: str) -> HookResponse:
+    """Return the 400 answering a signed delivery that is malformed, logging it once, as a warning."""
+    logger.warning("%s refused a malformed delivery: %s", hook, problem)
+    return HookResponse(400, {"error": problem})
 
 
 class DeploymentHook:
@@ -118,17 +126,17 @@ class DeploymentHook:
         if len(body) > MAX_BODY:
             return HookResponse(413, {"error": f"body larger than {MAX_BODY} bytes"})
         # Nothing parses the body before its signature is verified: unsigned junk is refused unread.
-        problem = signature_problem(secret, headers, body)
+        problem = signature_problem(secret.get_secret_value(), headers, body)
         if problem is not None:
             logger.warning("deployment hook refused: %s", problem)
             return HookResponse(401, {"error": problem})
         data, problem = decode(body)
         if problem is not None:
-            return HookResponse(400, {"error": problem})
+            return refused(problem, "deployment hook")
         try:
             payload = parse_payload(data)
         except PayloadError as exc:
-            return HookResponse(400, {"error": str(exc)})
+            return refused(str(exc), "deployment hook")
         now = self.runtime.clock()
         with self.runtime.session_factory() as session:
             try:

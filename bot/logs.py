@@ -1,4 +1,8 @@
-"""Logging: text or JSON lines on stderr, each carrying its request or job run id, secrets redacted."""
+"""Logging: text or JSON lines on stderr, each carrying its request or job run id, secrets redacted.
+
+Every line goes through `redact` (production and personal data) and loses the deployment's own secrets, whatever
+their shape; the addresses of this machine (loopback, every interface, the one `serve` binds) stay readable.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,17 @@ import datetime as dt
 import functools
 import json
 import logging
+import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any, Concatenate, ParamSpec, TextIO, TypeVar
+
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.services.redaction import MARK, redact
 from bot.settings import Settings
@@ -67,6 +76,61 @@ _RECORD_FIELDS = frozenset(
     logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
     | {"message", "asctime", "taskName", "request_id", "job_run_id", "color_message"}
 )
+
+
+# Addresses that name this machine or all its interfaces, never a person: 127.0.0.0/8, 0.0.0.0, ::1, ::.
+LOCAL_ADDRESSES = r"(?:127(?:\.\d{1,3}){3}|0\.0\.0\.0)(?!\.?\d)|(?<=\[)::1?(?=\])|::1(?![\w:])"
+# A secret shorter than this is not looked for in log lines: it would cut ordinary words.
+MIN_SECRET = 6
+_PLACEHOLDER = "ccbotaddress{}x"
+
+
+def configured_secrets(settings: Settings) -> tuple[str, ...]:
+    """Return the secret values these settings hold: tokens, webhook secrets, the key, URL passwords."""
+    values: list[str] = []
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr) and name != "database_url":
+            values.append(value.get_secret_value())
+    for url in (settings.database_url.get_secret_value(), settings.slack_api_url, settings.github_api_url):
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            continue
+        values.append(parsed.password or "")
+    # A multi-line secret (a PEM key) is also looked for line by line, as a traceback may show one line.
+    lines = [line.strip() for value in values if "\n" in value for line in value.splitlines()]
+    values += [line for line in lines if not line.startswith("-----")]
+    return tuple(sorted({v for v in values if len(v) >= MIN_SECRET}, key=len, reverse=True))
+
+
+class Scrubber:
+    """Makes text fit for a log: `redact`, then the deployment's own secrets; this machine's addresses kept."""
+
+    def __init__(self, secrets: tuple[str, ...] = (), bind_host: str | None = None) -> None:
+        self.secrets = secrets
+        own = [re.escape(bind_host)] if bind_host and bind_host.strip("[]") else []
+        self.local = re.compile(rf"(?<![\w.:])(?:{'|'.join([*own, LOCAL_ADDRESSES])})(?![\w-])")
+
+    def __call__(self, text: str) -> str:
+        """Return `text` redacted, without any configured secret."""
+        kept: list[str] = []
+        if _PLACEHOLDER.format("") not in text:
+
+            def hold(match: re.Match[str]) -> str:
+                kept.append(match[0])
+                return _PLACEHOLDER.format(len(kept) - 1)
+
+            text = self.local.sub(hold, text)
+        text = redact(text)
+        for index, address in enumerate(kept):
+            text = text.replace(_PLACEHOLDER.format(index), address)
+        for secret in self.secrets:
+            text = text.replace(secret, MARK)
+        return text
+
+
+SCRUB = Scrubber()
 
 
 def new_id(prefix: str) -> str:
@@ -137,7 +201,7 @@ class ContextThreadPoolExecutor(ThreadPoolExecutor):
         return super().submit(run)
 
 
-def redact_value(key: str, value: Any) -> Any:
+def redact_value(key: str, value: Any, scrub: Callable[[str], str] = SCRUB) -> Any:
     """Return `value` fit for a log: hidden under a sensitive key, else with secrets in its text redacted.
 
     Numbers are kept under any key: they are counts and lengths (a payload's shape), not content.
@@ -147,12 +211,12 @@ def redact_value(key: str, value: Any) -> Any:
     if any(part in key.lower() for part in SENSITIVE_KEYS):
         return MARK
     if isinstance(value, str):
-        return redact(value)
+        return scrub(value)
     if isinstance(value, Mapping):
-        return {str(k): redact_value(str(k), v) for k, v in value.items()}
+        return {str(k): redact_value(str(k), v, scrub) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [redact_value(key, item) for item in value]
-    return redact(str(value))
+        return [redact_value(key, item, scrub) for item in value]
+    return scrub(str(value))
 
 
 def payload_shape(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -204,9 +268,9 @@ class NoiseFilter(logging.Filter):
         return not (isinstance(record.msg, str) and record.msg in NOISE)
 
 
-def _extras(record: logging.LogRecord) -> dict[str, Any]:
+def _extras(record: logging.LogRecord, scrub: Scrubber) -> dict[str, Any]:
     return {
-        key: redact_value(key, value)
+        key: redact_value(key, value, scrub)
         for key, value in record.__dict__.items()
         if key not in _RECORD_FIELDS and not key.startswith("_")
     }
@@ -223,9 +287,10 @@ def _ids(record: logging.LogRecord) -> dict[str, str]:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, the work's ids, extras; all redacted."""
 
-    def __init__(self, *, tracebacks: bool = True) -> None:
+    def __init__(self, *, tracebacks: bool = True, scrub: Scrubber = SCRUB) -> None:
         super().__init__()
         self.tracebacks = tracebacks
+        self.scrub = scrub
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as one line of JSON."""
@@ -233,42 +298,45 @@ class JsonFormatter(logging.Formatter):
             "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": self.scrub(record.getMessage()),
         }
         entry.update(_ids(record))
-        entry.update(_extras(record))
+        entry.update(_extras(record, self.scrub))
         if record.exc_info and record.exc_info[1] is not None:
-            entry["exception"] = _exception(self, record, tracebacks=self.tracebacks)
+            entry["exception"] = _exception(self, record, tracebacks=self.tracebacks, scrub=self.scrub)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
     """`time LEVEL logger [ids]: message key=value...` for a person at a terminal; redacted like JSON."""
 
-    def __init__(self, *, tracebacks: bool = True) -> None:
+    def __init__(self, *, tracebacks: bool = True, scrub: Scrubber = SCRUB) -> None:
         super().__init__()
         self.tracebacks = tracebacks
+        self.scrub = scrub
 
     def format(self, record: logging.LogRecord) -> str:
         """Return the record as text (a traceback follows on its own lines when there is one)."""
         when = dt.datetime.fromtimestamp(record.created).astimezone().strftime("%Y-%m-%d %H:%M:%S")
         ids = " ".join(f"{value}" for value in _ids(record).values())
         line = f"{when} {record.levelname} {record.name}{f' [{ids}]' if ids else ''}: "
-        line += redact(record.getMessage())
-        for key, value in _extras(record).items():
+        line += self.scrub(record.getMessage())
+        for key, value in _extras(record, self.scrub).items():
             line += f" {key}={json.dumps(value, default=str, ensure_ascii=False)}"
         if record.exc_info and record.exc_info[1] is not None:
             separator = "\n" if self.tracebacks else " | "
-            line += separator + _exception(self, record, tracebacks=self.tracebacks)
+            line += separator + _exception(self, record, tracebacks=self.tracebacks, scrub=self.scrub)
         return line
 
 
-def _exception(formatter: logging.Formatter, record: logging.LogRecord, *, tracebacks: bool) -> str:
+def _exception(
+    formatter: logging.Formatter, record: logging.LogRecord, *, tracebacks: bool, scrub: Scrubber
+) -> str:
     assert record.exc_info is not None
     error = record.exc_info[1]
     if not tracebacks:
-        return redact(f"{error.__class__.__name__}: {error}".splitlines()[0])
-    return redact(formatter.formatException(record.exc_info))
+        return scrub(f"{error.__class__.__name__}: {error}".splitlines()[0])
+    return scrub(formatter.formatException(record.exc_info))
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -284,13 +352,18 @@ def configure_logging(
     stream: TextIO | None = None,
     level: int = logging.INFO,
     tracebacks: bool = True,
+    bind_host: str | None = None,
 ) -> str:
-    """Send log records to stderr as text or JSON lines (CCBOT_LOG_FORMAT); return the format used."""
+    """Send log records to stderr as text or JSON lines (CCBOT_LOG_FORMAT); return the format used.
+
+    `bind_host` is the address `serve` listens on: shown as it is, like loopback addresses.
+    """
     stream = stream if stream is not None else sys.stderr
     chosen = (settings.log_format if settings else None) or ("text" if _is_terminal(stream) else "json")
     handler = logging.StreamHandler(stream)
     formatter = JsonFormatter if chosen == "json" else TextFormatter
-    handler.setFormatter(formatter(tracebacks=tracebacks))
+    scrub = Scrubber(configured_secrets(settings) if settings else (), bind_host)
+    handler.setFormatter(formatter(tracebacks=tracebacks, scrub=scrub))
     handler.addFilter(ContextFilter())
     handler.addFilter(NoiseFilter())
     handler.set_name(HANDLER_NAME)

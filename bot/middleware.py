@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -24,8 +25,10 @@ from sqlmodel import Session
 from bot.logs import request_context
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
+from bot.services.input_text import clean_text, clean_tree
 from bot.services.roster import identify_slack_user
 from bot.slack import instrument
+from bot.slack_shapes import shape_problem
 from storage.models import Person
 
 logger = logging.getLogger(__name__)
@@ -92,12 +95,31 @@ class SignallingAck(Ack):
 
 
 class TaggedApp(App):
-    """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack."""
+    """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack.
+
+    Before Bolt reads a request, its shape is checked (400 and one warning when it is not Slack's) and control
+    characters are removed from all its text, over HTTP, in Socket Mode and in the console alike.
+    """
 
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch `req` with a fresh request id (Bolt runs listeners after the middleware, so not there)."""
         req.context["ack"] = SignallingAck()
         with request_context():
+            # Signatures are checked on the raw body; everything Bolt and the listeners read is clean.
+            req.body = clean_tree(req.body)
+            problem = shape_problem(req.body)
+            if problem is not None:
+                logger.warning("refused a Slack request that is not Slack's shape: %s", problem)
+                return BoltResponse(
+                    status=400,
+                    body=json.dumps({"error": f"not a Slack request: {problem}"}),
+                    headers={"content-type": "application/json"},
+                )
+            for key, value in list(
+                req.context.items()
+            ):  # the ids Bolt took from the body before it was clean
+                if isinstance(value, str):
+                    req.context[key] = clean_text(value)
             return super().dispatch(req)
 
 
@@ -122,7 +144,12 @@ def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
         context["github"] = runtime.github
         context["person"] = None
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not first_delivery(session, str(event_id), now=now):
+        try:
+            repeated = bool(event_id) and not first_delivery(session, str(event_id), now=now)
+        except BaseException:
+            session.close()  # no listener will run to close it: a database error here must not leak it
+            raise
+        if repeated:
             retry = request.headers.get("x-slack-retry-num", ["0"])[0]
             logger.info("event %s already handled (retry %s); ignored", event_id, retry)
             session.close()

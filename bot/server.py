@@ -6,12 +6,15 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import anyio
 from anyio import CapacityLimiter
 from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_bolt.request.internals import build_normalized_headers, extract_content_type, parse_body
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -24,7 +27,9 @@ from bot.github_hook import GitHubHook
 from bot.hooks import MAX_BODY as MAX_HOOK_BODY
 from bot.hooks import DeploymentHook
 from bot.metrics import surface_of
+from bot.services.input_text import clean_tree
 from bot.services.outbox import outbox_counts
+from bot.slack_shapes import shape_problem
 from storage.db import DatabaseNotReady, check_ready, check_writable, make_session_factory
 
 logger = logging.getLogger(__name__)
@@ -142,31 +147,24 @@ def _signed_by_slack(secret: str, request: Request, body: bytes) -> bool:
     return hmac.compare_digest(expected.encode(), signature.encode(errors="replace"))
 
 
-# Fields Bolt (and the metrics) read as objects or lists without checking; a body that breaks them is refused.
-_OBJECTS = ("event", "team", "user", "channel", "container", "view", "message", "enterprise", "state")
-_LISTS = ("actions", "authorizations")
-
-
 def _parsed(request: Request, body: bytes) -> BoltRequest | None:
-    """Return the request as Bolt reads it, or None when its body is not text, not JSON or not Slack's shape."""
+    return read_slack_request(body, request.headers, request.query_params)
+
+
+def read_slack_request(body: bytes, headers: Mapping[str, Any], query: Any = None) -> BoltRequest | None:
+    """Return a verified body as Bolt reads it, or None (and one warning) when it is not UTF-8, not a form or JSON,
+    or not Slack's shape (the Bolt app checks the shape again, for requests that do not come over HTTP)."""
     try:
-        bolt_request = to_bolt_request(request, body)
-    except (ValueError, UnicodeDecodeError, RecursionError, TypeError, AttributeError):
+        text = body.decode("utf-8")
+        data = parse_body(text, extract_content_type(build_normalized_headers(dict(headers))))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        logger.warning("refused a Slack request: its body is not a form or JSON")
         return None
-    data = bolt_request.body
-    if not isinstance(data, dict):
+    problem = shape_problem(clean_tree(data))
+    if problem is not None:
+        logger.warning("refused a Slack request that is not Slack's shape: %s", problem)
         return None
-    if any(data.get(key) is not None and not isinstance(data[key], dict) for key in _OBJECTS):
-        return None
-    if any(
-        data.get(key) is not None
-        and not (isinstance(data[key], list) and all(isinstance(item, dict) for item in data[key]))
-        for key in _LISTS
-    ):
-        return None
-    if data.get("type") == "url_verification" and not isinstance(data.get("challenge"), str):
-        return None
-    return bolt_request
+    return BoltRequest(body=text, query=query, headers=dict(headers))
 
 
 async def read_capped(request: Request, limit: int) -> bytes | None:

@@ -1,14 +1,15 @@
-"""Settings read from the environment and `.env`, with one-line errors for bad values."""
+"""Settings read from the environment and `.env`, with one-line errors for bad values; secrets held masked."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_serializer, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -46,17 +47,44 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
 
+def display_url(url: str) -> str:
+    """Return `url` as it may be shown or logged: without its user-info (`user:password@`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/?#]*@", "//", url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,20}://)[^\s/?#]{1,500}@")
+
+
+def without_userinfo(text: str) -> str:
+    """Return `text` with the user-info of every URL in it dropped (`https://u:p@host/` -> `https://host/`)."""
+    return _USERINFO.sub(r"\1", text)
+
+
+class DatabaseUrl(SecretStr):
+    """CCBOT_DATABASE_URL: shown without its user-info, so its password never is; `get_secret_value()` is whole."""
+
+    def _display(self) -> str:
+        return display_url(self.get_secret_value())
+
+
 class Settings(BaseSettings):
     """Every environment variable ccbot reads; names are fixed by the product contract."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    slack_bot_token: str | None = Field(default=None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: str | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: str | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    # Secrets are SecretStr: repr(), str() and dumps show them masked; `.get_secret_value()` where each is used.
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
-    database_url: str = Field(default="sqlite:///ccbot.db", alias="CCBOT_DATABASE_URL")
-    webhook_secret: str | None = Field(default=None, alias="CCBOT_WEBHOOK_SECRET")
+    database_url: DatabaseUrl = Field(default=DatabaseUrl("sqlite:///ccbot.db"), alias="CCBOT_DATABASE_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="CCBOT_WEBHOOK_SECRET")
     coordination_channel: str | None = Field(default=None, alias="CCBOT_COORDINATION_CHANNEL")
     management_channel: str | None = Field(default=None, alias="CCBOT_MANAGEMENT_CHANNEL")
     digest_channel: str | None = Field(default=None, alias="CCBOT_DIGEST_CHANNEL")
@@ -112,10 +140,10 @@ class Settings(BaseSettings):
                 raise ValueError("must be text or json")
         return value
 
-    github_webhook_secret: str | None = Field(default=None, alias="CCBOT_GITHUB_WEBHOOK_SECRET")
-    github_token: str | None = Field(default=None, alias="CCBOT_GITHUB_TOKEN")
+    github_webhook_secret: SecretStr | None = Field(default=None, alias="CCBOT_GITHUB_WEBHOOK_SECRET")
+    github_token: SecretStr | None = Field(default=None, alias="CCBOT_GITHUB_TOKEN")
     github_app_id: str | None = Field(default=None, alias="CCBOT_GITHUB_APP_ID")
-    github_private_key: str | None = Field(default=None, alias="CCBOT_GITHUB_PRIVATE_KEY")
+    github_private_key: SecretStr | None = Field(default=None, alias="CCBOT_GITHUB_PRIVATE_KEY")
     github_installation_id: int | None = Field(default=None, ge=1, alias="CCBOT_GITHUB_INSTALLATION_ID")
     github_api_url: str = Field(default=DEFAULT_GITHUB_API_URL, alias="GITHUB_API_URL")
     review_label: str = Field(
@@ -235,15 +263,15 @@ class Settings(BaseSettings):
 
     @field_validator("slack_bot_token")
     @classmethod
-    def _check_bot_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xoxb-"):
+    def _check_bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
             raise ValueError("must be a bot token starting with xoxb-")
         return value
 
     @field_validator("slack_app_token")
     @classmethod
-    def _check_app_token(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("xapp-"):
+    def _check_app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
             raise ValueError("must be an app-level token starting with xapp-")
         return value
 
@@ -274,12 +302,13 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("database_url")
+    @field_validator("database_url", mode="before")
     @classmethod
-    def _check_database_url(cls, value: str) -> str:
-        if not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", value):
+    def _check_database_url(cls, value: object) -> object:
+        url = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(url, str) or not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", url):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
-        return value
+        return DatabaseUrl(url)
 
     @field_validator("coordination_channel", "management_channel", "digest_channel")
     @classmethod
@@ -287,6 +316,19 @@ class Settings(BaseSettings):
         if value is not None and not SLACK_CHANNEL_ID.match(value):
             raise ValueError(f"{value!r} is not a Slack channel id (like C012ABCDEF)")
         return value
+
+    @field_serializer("slack_api_url", "github_api_url")
+    def _show_api_url(self, value: str) -> str:
+        return display_url(value)
+
+    @field_serializer("database_url", when_used="json")
+    def _show_database_url(self, value: DatabaseUrl) -> str:
+        return str(value)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # The API URLs are not secrets, but may carry a proxy's user-info: shown without it, like everywhere.
+        for name, value in super().__repr_args__():
+            yield name, display_url(value) if name in {"slack_api_url", "github_api_url"} else value
 
     def require(self, *fields: str) -> None:
         """Raise ConfigError naming the first of `fields` (attribute names) that is unset."""

@@ -129,7 +129,7 @@ def instrument(client: WebClient) -> WebClient:
 def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
     """Return a WebClient for the bot token, pointed at SLACK_API_URL, with retries and metrics."""
     return InstrumentedWebClient(
-        token=settings.slack_bot_token,
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=retry_handlers(),

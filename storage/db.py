@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from pydantic import SecretStr
 from sqlalchemy import DateTime, Engine, Float, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.compiler import compiles
@@ -54,9 +55,12 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 20) -> Engine:
-    """Create an engine for `url` with settings suited to a threaded server."""
-    url = normalise_url(url)
+def make_engine(url: str | SecretStr, *, pool_size: int = 20) -> Engine:
+    """Create an engine for `url` (CCBOT_DATABASE_URL, held as a secret) with settings suited to a threaded server.
+
+    Its errors name the statement, never its parameters: a traceback in the log holds no question's text.
+    """
+    url = normalise_url(url.get_secret_value() if isinstance(url, SecretStr) else url)
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
@@ -69,7 +73,7 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     else:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
-    engine = create_engine(url, **kwargs)
+    engine = create_engine(url, hide_parameters=True, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

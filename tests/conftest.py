@@ -78,6 +78,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url: str = request.getfixturevalue("postgres_database")
+    empty_postgres(url)
+    return url
+
+
+def empty_postgres(url: str) -> None:
+    """Delete every row of the PostgreSQL test database and restart its ids."""
     engine = make_engine(url)
     # DELETE and a sequence reset take milliseconds; TRUNCATE of every table takes half a second.
     with engine.begin() as connection:
@@ -88,6 +94,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
                     text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), 1, false)")
                 )
     engine.dispose()
+
+
+def module_database(request: pytest.FixtureRequest, folder: Path) -> str:
+    """A migrated, empty database for a module-scoped fixture parametrized with "sqlite" and "postgresql"."""
+    if request.param == "sqlite":
+        path = folder / "ccbot.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_database")
+    empty_postgres(url)
     return url
 
 

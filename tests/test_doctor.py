@@ -226,6 +226,28 @@ def test_a_working_github_token_is_checked_against_github_api_url(deployment: di
     assert _github_line(down).startswith(f"✘ GitHub: cannot reach GitHub at http://{host}:{port}/")
 
 
+def test_the_report_shows_urls_without_user_info_and_no_password(
+    clean_env: None, deployment: dict[str, str]
+) -> None:
+    github = GitHubStandIn(token=GOOD_TOKEN).start()
+    sock = _free_socket()
+    try:
+        env = {
+            **deployment,
+            "CCBOT_GITHUB_TOKEN": GOOD_TOKEN,
+            "GITHUB_API_URL": github.url.replace("http://", "http://proxy-user:Url-Sekr1t-pw@"),
+            "CCBOT_DATABASE_URL": f"postgresql://ccbot:Db-Sekr1t-pw@127.0.0.1:{sock.getsockname()[1]}/ccbot",
+        }
+        result = runner.invoke(app, ["doctor"], env=env)
+    finally:
+        sock.close()
+        github.stop()
+    assert "Sekr1t" not in result.output
+    assert "proxy-user" not in result.output
+    assert GOOD_TOKEN not in result.output
+    assert f"at {github.url}" in result.output, "the URL is still named, without its user-info"
+
+
 def test_a_github_app_is_checked_through_its_installation(deployment: dict[str, str], tmp_path: Path) -> None:
     pem, public = app_key_pair()
     (tmp_path / "app.pem").write_text(pem)

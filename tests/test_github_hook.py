@@ -23,7 +23,7 @@ from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
 from storage.db import upgrade
 from storage.models import GitHubActivity, GitHubDelivery, ReviewAsk
-from tests.conftest import GITHUB_SECRET, NOW, RunningBot, load_pilot
+from tests.conftest import GITHUB_SECRET, NOW, RunningBot, load_pilot, module_database
 
 COORDINATION = "C0COORD01"
 
@@ -150,6 +150,17 @@ def test_ping_is_answered_and_unused_events_are_ignored_politely(bot: RunningBot
     assert "channel" not in hostile.text
     assert _rows(bot, GitHubDelivery) == []
     assert bot.slack.messages() == []
+
+
+def test_control_characters_are_removed_before_a_delivery_is_read_on_either_database(bot: RunningBot) -> None:
+    labeled = pr_payload(
+        "labeled", label={"name": "cc-review-please"}, title="Speed\x00 up \ud800the grades\x1b page"
+    )
+    answer = deliver(bot, "pull_request", labeled, delivery="nul-1")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["sent"] == 1
+    [dm] = [m for m in bot.slack.messages() if "grades" in m["text"] + json.dumps(m["blocks"])]
+    assert "Speed up the grades page" in json.dumps(dm["blocks"])
 
 
 def test_a_merge_is_told_once_and_a_redelivery_changes_nothing(bot: RunningBot) -> None:
@@ -395,7 +406,17 @@ def test_without_a_secret_the_endpoint_says_it_is_not_configured(bot: RunningBot
 NASTY = st.one_of(
     st.text(max_size=200),
     st.sampled_from(
-        ["<!channel>", "<@U0PILOT01>", "<https://evil.example|x>", "ziafazal", "regisb", "a" * 3000]
+        [
+            "<!channel>",
+            "<@U0PILOT01>",
+            "<https://evil.example|x>",
+            "ziafazal",
+            "regisb",
+            "a" * 3000,
+            "a title\x00 with a NUL",  # PostgreSQL refuses NUL in text
+            "\ud800 a lone surrogate",  # valid JSON (\ud800), not valid UTF-8
+            "bell\x07 and escape\x1b[31m",
+        ]
     ),
     st.integers(),
     st.none(),
@@ -425,16 +446,16 @@ DELIVERIES = st.fixed_dictionaries(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def hook_world(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[GitHubHook, Runtime, SlackStandIn]]:
-    """A GitHub hook on the pilot roster, called in-process, for fuzzing."""
+    """A GitHub hook on the pilot roster, called in-process, for fuzzing (on SQLite and on PostgreSQL)."""
     slack = SlackStandIn().start()
     configured = load_settings(
         SLACK_BOT_TOKEN="xoxb-fuzz",
         SLACK_API_URL=slack.url,
-        CCBOT_DATABASE_URL=f"sqlite:///{tmp_path_factory.mktemp('ghfuzz') / 'fuzz.db'}",
+        CCBOT_DATABASE_URL=module_database(request, tmp_path_factory.mktemp("ghfuzz")),
         CCBOT_COORDINATION_CHANNEL="C0COORD01",
         CCBOT_GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
     )

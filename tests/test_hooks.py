@@ -148,6 +148,24 @@ def test_malformed_bodies_get_400_with_the_reason_and_store_nothing(
         assert session.exec(select(DeploymentEvent)).all() == []
 
 
+def test_control_characters_are_removed_before_a_notice_is_stored_on_either_database(job_bot: Bot) -> None:
+    # A NUL is refused by PostgreSQL's text and stored by SQLite; a lone surrogate is valid JSON, not UTF-8.
+    payload = {
+        **ESCAPED,
+        "environment": "produc\x00tion\x1b",
+        "incident_id": "INC-\x002041",
+        "summary": "Grades \ud800page\x07 500s",
+        "details": "a\x00b\tc\nd\x7f",
+    }
+    raw = json.dumps(payload).encode()
+    answer = DeploymentHook(job_bot.runtime).handle({k.lower(): v for k, v in _sign(raw).items()}, raw)
+    assert answer.status == 200, answer.body
+    with job_bot.runtime.session_factory() as session:
+        (event,) = session.exec(select(DeploymentEvent)).all()
+    assert (event.environment, event.incident_id) == ("production", "INC-2041")
+    assert (event.summary, event.details) == ("Grades page 500s", "ab\tc\nd")
+
+
 def test_a_body_over_a_megabyte_gets_413(bot: RunningBot) -> None:
     raw = json.dumps({**ESCAPED, "details": "x" * 1_100_000}).encode()
     assert _post(bot, None, raw=raw, headers=_sign(raw)).status_code == 413

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from bot.ids import Action, Command, ViewId
+from bot.ids import Action, Command, Input, ViewId
 from bot.slack_standin import SlackStandIn
 from tests.conftest import WEBHOOK_SECRET, _free_socket
 from tests.slack_requests import SIGNING_SECRET, block_action, view_submission
@@ -282,8 +282,22 @@ def test_unsigned_and_stale_slack_requests_get_401_without_being_parsed(served: 
     assert {what: r.status_code for what, r in answers} == dict.fromkeys(attempts, 401)
 
 
+def _interaction_form(payload: dict[str, Any]) -> bytes:
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def _warnings_since(served: Served, offset: int) -> list[str]:
+    with served.log.open("rb") as log:
+        log.seek(offset)
+        lines = log.read().decode(errors="replace").splitlines()
+    return [line[:300] for line in lines if '"WARNING"' in line]
+
+
 def test_signed_malformed_slack_bodies_get_a_4xx(served: Served) -> None:
     form, as_json = "application/x-www-form-urlencoded", "application/json"
+    submission = view_submission(
+        {"id": "V0FORGED1", "type": "modal", "callback_id": ViewId.ASK.value}, {}, user_id=COMMITTER
+    )
     bodies = {
         "form: payload not JSON": (b"payload=%7Bnot%20json", form),
         "form: payload nested": (b"payload=" + b"%5B" * 50_000 + b"%5D" * 50_000, form),
@@ -297,7 +311,28 @@ def test_signed_malformed_slack_bodies_get_a_4xx(served: Served) -> None:
         "json: list": (b"[1, 2]", as_json),
         "json: event not an object": (b'{"type": "event_callback", "event": "x", "event_id": 7}', as_json),
         "json: url_verification without a challenge": (b'{"type": "url_verification"}', as_json),
+        "form: a view without a type": (
+            _interaction_form(
+                {**submission, "view": {"callback_id": ViewId.ASK.value, "state": {"values": {}}}}
+            ),
+            form,
+        ),
+        "form: a view that is null": (_interaction_form({**submission, "view": None}), form),
+        "form: a user that is a string": (_interaction_form({**submission, "user": "U0PILOT01"}), form),
+        "form: actions without an id": (
+            _interaction_form({**block_action("x", "1", user_id=COMMITTER), "actions": [{"value": "1"}]}),
+            form,
+        ),
+        "json: an event that is null": (
+            b'{"type": "event_callback", "event_id": "Ev1", "event": null}',
+            as_json,
+        ),
+        "json: an event without a type": (
+            b'{"type": "event_callback", "event_id": "Ev2", "event": {"user": "U0PILOT01"}}',
+            as_json,
+        ),
     }
+    logged = served.log.stat().st_size
     answers = [
         (what, served.post("/slack/events", raw, _slack_signed(raw, content_type)))
         for what, (raw, content_type) in bodies.items()
@@ -306,6 +341,8 @@ def test_signed_malformed_slack_bodies_get_a_4xx(served: Served) -> None:
     statuses = {what: r.status_code for what, r in answers}
     assert statuses.pop("form: percent soup") == 404, "a form naming nothing Slack sends is not handled"
     assert statuses == dict.fromkeys(statuses, 400)
+    # One warning for each: the request refused, and why (Bolt's own for the one it did not handle).
+    assert len(_warnings_since(served, logged)) == len(bodies), _warnings_since(served, logged)
 
 
 HOSTILE_IDS = ["abc", "-1", "0", "9" * 2000, "1e9", "", "1; DROP TABLE question", "{}", "١٢٣", "²", " 7"]
@@ -349,6 +386,36 @@ def test_forged_modal_metadata_is_refused_never_a_5xx(served: Served) -> None:
             answers.append((f"{view.value} {metadata[:20]!r}", served.interact(payload)))
     _no_5xx(answers)
     assert {r.status_code for _, r in answers} == {200}, "a refusal is shown in the modal"
+
+
+def test_forged_admin_values_and_control_characters_are_refused_or_removed(served: Served) -> None:
+    forged = {
+        "phase": (
+            ViewId.ADMIN_PHASE,
+            Input.PHASE.value,
+            {"type": "static_select", "selected_option": {"value": "chaos"}},
+        ),
+        "date": (
+            ViewId.ADMIN_AWAY,
+            Input.AWAY_UNTIL.value,
+            {"type": "datepicker", "selected_date": "2026-02-31"},
+        ),
+    }
+    for what, (view_id, block, value) in forged.items():
+        payload = view_submission(
+            {"id": "V0FORGED2", "type": "modal", "callback_id": view_id.value},
+            {Input.GITHUB.value: {"type": "plain_text_input", "value": "jbowman"}, block: value},
+            user_id=ADMIN,
+        )
+        answer = served.interact(payload)
+        assert answer.status_code == 200, what
+        assert answer.json()["response_action"] == "errors", (what, answer.text)
+        assert block in answer.json()["errors"], what
+    body = json.dumps(
+        {**NOTICE, "environment": "stage\u0000", "sha_range": f"nul-{uuid.uuid4().hex[:8]}"}
+    ).encode()
+    answer = served.post("/hooks/deployments", body, _sign(body))
+    assert (answer.status_code, answer.json()["status"]) == (200, "accepted")
 
 
 def test_the_server_still_serves_a_real_request_after_all_of_it(served: Served) -> None:

@@ -117,6 +117,45 @@ def test_secrets_and_personal_data_never_appear(restore_logging: None) -> None:
     assert "Traceback" in failure["exception"]
 
 
+def test_loopback_and_bind_addresses_stay_readable_while_other_addresses_go(restore_logging: None) -> None:
+    stream = io.StringIO()
+    configure_logging(load_settings(CCBOT_LOG_FORMAT="json"), stream=stream, bind_host="10.1.2.3")
+    log = logging.getLogger("ccbot.test")  # uvicorn's own logger is held at WARNING once a test server ran
+    running = "Uvicorn running on %s (Press CTRL+C to quit)"
+    for address in ("http://127.0.0.1:3000", "http://0.0.0.0:3000", "http://[::1]:3000", "http://[::]:3000"):
+        log.info(running, address)
+    log.info(running, "http://10.1.2.3:3000")
+    log.info("connect to localhost:5432 and 127.0.0.53, not from 203.0.113.9 or [2001:db8::5] or 10.9.8.7")
+    log.info("postgresql://app:pw@127.0.0.1:5432/ccbot?password=x and mail to root@localhost")
+    messages = [entry["message"] for entry in _entries(stream)]
+    assert messages[:5] == [
+        "Uvicorn running on http://127.0.0.1:3000 (Press CTRL+C to quit)",
+        "Uvicorn running on http://0.0.0.0:3000 (Press CTRL+C to quit)",
+        "Uvicorn running on http://[::1]:3000 (Press CTRL+C to quit)",
+        "Uvicorn running on http://[::]:3000 (Press CTRL+C to quit)",
+        "Uvicorn running on http://10.1.2.3:3000 (Press CTRL+C to quit)",
+    ]
+    assert messages[5] == (
+        "connect to localhost:5432 and 127.0.0.53, not from [redacted] or [[redacted]] or [redacted]"
+    )
+    assert messages[6] == "postgresql://[redacted]@127.0.0.1:5432/ccbot?[redacted] and mail to [redacted]"
+
+
+def test_the_configured_secrets_never_appear_whatever_their_shape(restore_logging: None) -> None:
+    settings = load_settings(
+        CCBOT_LOG_FORMAT="text",
+        CCBOT_WEBHOOK_SECRET="plain words nobody would redact",
+        CCBOT_DATABASE_URL="postgresql://ccbot:DbWordpass@db.internal/ccbot",
+    )
+    stream = io.StringIO()
+    configure_logging(settings, stream=stream)
+    logging.getLogger("ccbot.test").warning(
+        "echoed plain words nobody would redact and DbWordpass", extra={"note": "DbWordpass"}
+    )
+    assert "plain words nobody" not in stream.getvalue()
+    assert "DbWordpass" not in stream.getvalue()
+
+
 def test_the_format_follows_the_setting_or_the_terminal(restore_logging: None) -> None:
     assert configure_logging(load_settings(), stream=io.StringIO()) == "json"
     terminal = TtyStream()

@@ -1,10 +1,81 @@
-"""Settings derived from the environment: the GitHub web address that PR links use, from GITHUB_API_URL."""
+"""Settings: secrets are held masked (printing the settings never shows one), and the GitHub web address
+that PR links use, from GITHUB_API_URL."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.settings import load_settings
+from bot.settings import ConfigError, display_url, load_settings
+
+# Each secret ccbot reads, with a value no other text holds.
+SECRETS = {
+    "SLACK_BOT_TOKEN": "xoxb-settings-Sekr1t-bot",
+    "SLACK_SIGNING_SECRET": "signing-Sekr1t-0f9e8d",
+    "SLACK_APP_TOKEN": "xapp-settings-Sekr1t-app",
+    "CCBOT_WEBHOOK_SECRET": "webhook-Sekr1t-7a6b5c",
+    "CCBOT_GITHUB_WEBHOOK_SECRET": "gh-webhook-Sekr1t-4d3c",
+    "CCBOT_GITHUB_TOKEN": "ghp_settingsSekr1ttoken0123456789abcdef",
+    "CCBOT_GITHUB_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----\nPrivate-Sekr1t-key\n-----END RSA PRIVATE KEY-----",
+}
+DATABASE_URL = "postgresql://ccbot:Db-Sekr1t-pw@db.internal:5432/ccbot"
+GITHUB_API_URL = "https://proxy-user:Url-Sekr1t-pw@ghe.example.org/api/v3/"
+
+
+def test_printing_the_settings_shows_no_secret_and_no_password() -> None:
+    settings = load_settings(**SECRETS, CCBOT_DATABASE_URL=DATABASE_URL, GITHUB_API_URL=GITHUB_API_URL)
+    for shown in (repr(settings), str(settings), settings.model_dump_json(), repr(settings.model_dump())):
+        assert "Sekr1t" not in shown, shown
+        assert "proxy-user" not in shown, shown
+    # What the operator needs to recognise the deployment stays readable.
+    assert "db.internal:5432/ccbot" in repr(settings)
+    assert "ghe.example.org/api/v3/" in repr(settings)
+
+
+def test_each_secret_is_read_where_it_is_used() -> None:
+    settings = load_settings(**SECRETS, CCBOT_DATABASE_URL=DATABASE_URL)
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == SECRETS["SLACK_BOT_TOKEN"]
+    assert settings.github_private_key is not None
+    assert settings.github_private_key.get_secret_value() == SECRETS["CCBOT_GITHUB_PRIVATE_KEY"]
+    assert settings.database_url.get_secret_value() == DATABASE_URL
+    assert str(settings.database_url) == "postgresql://db.internal:5432/ccbot"
+    assert load_settings().database_url.get_secret_value() == "sqlite:///ccbot.db"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-Sekr1t", "SLACK_BOT_TOKEN: must be a bot token starting with xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-Sekr1t", "SLACK_APP_TOKEN: must be an app-level token starting with xapp-"),
+        (
+            "CCBOT_DATABASE_URL",
+            "mysql://root:Sekr1t@db/ccbot",
+            "CCBOT_DATABASE_URL: must be a sqlite:/// or postgresql:// URL",
+        ),
+    ],
+)
+def test_a_malformed_secret_is_named_never_shown(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(**{name: value})
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pw@ghe.example.org/api/v3/", "https://ghe.example.org/api/v3/"),
+        ("https://token@ghe.example.org:8443/api/v3/", "https://ghe.example.org:8443/api/v3/"),
+        (
+            "postgresql+psycopg://app:p%40ss@[2001:db8::1]:5432/ccbot",
+            "postgresql+psycopg://[2001:db8::1]:5432/ccbot",
+        ),
+        ("sqlite:///var/lib/ccbot/ccbot.db", "sqlite:///var/lib/ccbot/ccbot.db"),
+        ("https://slack.com/api/", "https://slack.com/api/"),
+        ("postgresql://a:b@c@db/x", "postgresql://db/x"),
+    ],
+)
+def test_urls_are_shown_without_their_user_info(url: str, shown: str) -> None:
+    assert display_url(url) == shown
 
 
 @pytest.mark.parametrize(

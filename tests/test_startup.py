@@ -154,6 +154,9 @@ def test_a_normal_start_logs_json_lines_with_only_the_warnings_that_matter(env, 
     entries = [json.loads(line) for line in stderr.decode().splitlines()]  # every line is JSON
     assert stdout == b""
     assert all({"time", "level", "logger", "message"} <= set(entry) for entry in entries)
+    assert f"Uvicorn running on http://127.0.0.1:{port} (Press CTRL+C to quit)" in [
+        e["message"] for e in entries
+    ], "the address the server listens on is not personal data"
     assert [e["message"] for e in entries if e["level"] not in {"INFO", "DEBUG"}] == [
         "CCBOT_DIGEST_CHANNEL is not set: the weekly digest goes to the managers by DM only",
         "CCBOT_WEBHOOK_SECRET is not set: /hooks/deployments refuses every deployment notice (503)",

@@ -17,9 +17,9 @@ from sqlmodel import Session
 from bot.handlers.state import (
     Deliver,
     checked_values,
+    selected_choice,
     selected_date,
     selected_user,
-    selected_value,
     text_value,
 )
 from bot.ids import Action, Command, Input, ViewId
@@ -51,18 +51,13 @@ class AdminForm:
     apply: Callable[..., service.Decided]
 
 
-def _date(view: dict[str, Any], block: Input) -> dt.date | None:
-    value = selected_date(view, block)
-    return dt.date.fromisoformat(value) if value else None
-
-
 def _handles(view: dict[str, Any], block: Input) -> list[str]:
     return text_value(view, block).replace(",", " ").split()
 
 
 def _phase_fields(view: dict[str, Any]) -> Fields:
     return {
-        "phase": Phase(selected_value(view, Input.PHASE) or Phase.PILOT.value),
+        "phase": selected_choice(view, Input.PHASE, Phase, Phase.PILOT),
         "nda_required": views.NDA_VALUE in checked_values(view, Input.NDA),
         "milestones": text_value(view, Input.MILESTONES),
     }
@@ -71,9 +66,9 @@ def _phase_fields(view: dict[str, Any]) -> Fields:
 def _agreement_fields(view: dict[str, Any]) -> Fields:
     return {
         "holder": text_value(view, Input.HOLDER),
-        "kind": AgreementKind(selected_value(view, Input.KIND) or AgreementKind.INDIVIDUAL.value),
-        "signed_on": _date(view, Input.SIGNED),
-        "expires_on": _date(view, Input.EXPIRES),
+        "kind": selected_choice(view, Input.KIND, AgreementKind, AgreementKind.INDIVIDUAL),
+        "signed_on": selected_date(view, Input.SIGNED),
+        "expires_on": selected_date(view, Input.EXPIRES),
     }
 
 
@@ -100,7 +95,7 @@ def _remove_fields(view: dict[str, Any]) -> Fields:
 
 
 def _away_fields(view: dict[str, Any]) -> Fields:
-    return {"github": text_value(view, Input.GITHUB), "until": _date(view, Input.AWAY_UNTIL)}
+    return {"github": text_value(view, Input.GITHUB), "until": selected_date(view, Input.AWAY_UNTIL)}
 
 
 def _reinstate_fields(view: dict[str, Any]) -> Fields:
@@ -109,27 +104,24 @@ def _reinstate_fields(view: dict[str, Any]) -> Fields:
 
 def _agreement_change_fields(view: dict[str, Any]) -> Fields:
     return {
-        "action": AgreementAction(
-            selected_value(view, Input.AGREEMENT_ACTION) or AgreementAction.RENEWED.value
-        ),
+        "action": selected_choice(view, Input.AGREEMENT_ACTION, AgreementAction, AgreementAction.RENEWED),
         "holder": text_value(view, Input.HOLDER),
-        "kind": AgreementKind(selected_value(view, Input.KIND) or AgreementKind.INDIVIDUAL.value),
-        "signed_on": _date(view, Input.SIGNED),
-        "expires_on": _date(view, Input.EXPIRES),
-        "effective_on": _date(view, Input.EFFECTIVE),
+        "kind": selected_choice(view, Input.KIND, AgreementKind, AgreementKind.INDIVIDUAL),
+        "signed_on": selected_date(view, Input.SIGNED),
+        "expires_on": selected_date(view, Input.EXPIRES),
+        "effective_on": selected_date(view, Input.EFFECTIVE),
         "reason": text_value(view, Input.REASON),
     }
 
 
 def _retro_fields(view: dict[str, Any]) -> Fields:
-    closes = _date(view, Input.RETRO_CLOSES)
+    closes = selected_date(view, Input.RETRO_CLOSES)
     if closes is None:
         raise FieldErrors({Input.RETRO_CLOSES.value: "Choose the last day for feedback."})
-    audience = selected_value(view, Input.RETRO_AUDIENCE) or RetroAudience.ALL.value
     return {
         "name": text_value(view, Input.RETRO_NAME),
         "closes_on": closes,
-        "audience": RetroAudience(audience),
+        "audience": selected_choice(view, Input.RETRO_AUDIENCE, RetroAudience, RetroAudience.ALL),
     }
 
 

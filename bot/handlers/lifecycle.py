@@ -101,12 +101,11 @@ def handle_quiet_settings_submission(
     deliver: Deliver,
 ) -> None:
     """Save the pause and working hours (field errors in the ack), move held reminders, refresh App Home."""
-    paused = selected_date(view, Input.PAUSE_UNTIL)
     try:
         saved = set_preferences(
             session,
             person,
-            paused_until=dt.date.fromisoformat(paused) if paused else None,
+            paused_until=selected_date(view, Input.PAUSE_UNTIL),
             own_hours=parse_hours(text_value(view, Input.OWN_HOURS)),
             now=now,
             hours=policy.hours,

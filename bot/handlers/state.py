@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import json
-import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.ids import Input
-from bot.services.errors import UserError
+from bot.services.errors import FieldErrors, UserError
+from bot.services.input_text import clean_text
 
 # What handlers get as `deliver`: send the outbox messages a decision committed, by key.
 Deliver = Callable[[Sequence[str]], None]
@@ -20,13 +22,13 @@ def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
-# Control characters (a NUL above all, which PostgreSQL refuses in text) never reach a service.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+Choice = TypeVar("Choice", bound=enum.Enum)
 
 
 def text_value(view: dict[str, Any], block: Input) -> str:
     """Return a text input's value ('' when empty), without control characters other than tab and newline."""
-    return CONTROL.sub("", str(_element(view, block).get("value") or ""))
+    # The app cleans every request already; a value that is not text (a forged one) is read as text here.
+    return clean_text(str(_element(view, block).get("value") or ""))
 
 
 def selected_value(view: dict[str, Any], block: Input) -> str | None:
@@ -56,10 +58,30 @@ def checked_values(view: dict[str, Any], block: Input) -> set[str]:
     return {str(o.get("value")) for o in options if isinstance(o, dict)}
 
 
-def selected_date(view: dict[str, Any], block: Input) -> str | None:
-    """Return a date picker's value (YYYY-MM-DD), or None."""
+def selected_choice(view: dict[str, Any], block: Input, choices: type[Choice], default: Choice) -> Choice:
+    """Return the chosen option as one of `choices` (`default` when none is chosen); a value the modal never
+    offered (a forged submission) is a field error."""
+    value = selected_value(view, block)
+    if value is None:
+        return default
+    try:
+        return choices(value)
+    except ValueError:
+        raise FieldErrors({block.value: "Choose one of the options offered."}) from None
+
+
+def selected_date(view: dict[str, Any], block: Input) -> dt.date | None:
+    """Return a date picker's date, or None; a value that is not a date (2026-02-31) is a field error."""
     value = _element(view, block).get("selected_date")
-    return str(value) if value else None
+    if not value:
+        return None
+    text = str(value)
+    try:
+        if len(text) != len("YYYY-MM-DD"):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FieldErrors({block.value: "That is not a date: pick one in the date picker."}) from None
 
 
 def button_id(action: dict[str, Any], what: str) -> int:

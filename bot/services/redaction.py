@@ -36,8 +36,12 @@ _SECRET_WORD = "|".join(  # the names of secrets, not one
         "signature",
     ]
 )
-# Keys whose value names or reaches a person.
-_PERSONAL_KEY = r"user(?:[_-]?name)?|login|e-?mail|phone|mobile|remote[_-]?addr|client[_-]?ip|ip[_-]?address"
+# Keys whose value names or reaches a person (national ids among them).
+_PERSONAL_KEY = (
+    r"user(?:[_-]?name)?|login|e-?mail|phone|mobile|remote[_-]?addr|client[_-]?ip|ip[_-]?address"
+    r"|ssn|social[_-]?security(?:[_-]?(?:number|no))?|nino|national[_-]?(?:id|insurance)(?:[_-]?(?:number|no))?"
+    r"|tax[_-]?id|passport(?:[_-]?(?:number|no))?|iban"
+)
 _KEY = rf"[\w.-]{{0,40}}?(?:{_SECRET_WORD})[\w.-]{{0,40}}|[\w.-]{{0,40}}?key|(?:[\w.-]{{0,20}}[_.-])?(?:{_PERSONAL_KEY})"
 _KEY_VALUE = re.compile(
     rf"(?i)(?<![\w.\\-])(?P<key>(?P<q>\\?[\"'])?(?:{_KEY})(?P=q)?)(?P<sep>[ \t]*[=:][ \t]*)"
@@ -52,6 +56,10 @@ _KEY_VALUE = re.compile(
 
 def _key_value(match: re.Match[str]) -> str:
     value = match["value"]
+    if match.string.startswith(f" {MARK}", match.end()) and match["key"].lower().endswith("authorization"):
+        return match[
+            0
+        ]  # the scheme of a header _AUTHORIZATION redacted: `Authorization: Negotiate [redacted]`
     if value.startswith('\\"'):
         secret = f'\\"{MARK}\\"'
     elif value[0] in "\"'":
@@ -61,6 +69,75 @@ def _key_value(match: re.Match[str]) -> str:
     else:
         secret = MARK
     return f"{match['key']}{match['sep']}{secret}"
+
+
+# An Authorization header (Proxy-, X-Forwarded- too): its scheme stays readable, its credentials go, whether a
+# token68 (Bearer, Basic, Negotiate) or a list of parameters (Digest, AWS4-HMAC-SHA256).
+_AUTH_PARAM = r"[\w-]{1,40}=(?:\"[^\"\n]{0,2000}\"|[^\s,\"'<>]{0,2000})"
+_AUTHORIZATION = re.compile(
+    r"(?i)(?<![\w.\\-])(?P<key>[\w-]{0,40}authorization[ \t]*[=:][ \t]*)"
+    r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9-]{0,30})[ \t]+(?=\S))?"
+    rf"(?P<credentials>{_AUTH_PARAM}(?:[ \t]*,[ \t]*{_AUTH_PARAM}){{0,20}}|\"[^\"\n]{{0,2000}}\"|'[^'\n]{{0,2000}}'"
+    r"|\\\"(?:[^\"\\\n]|\\[^\"\n]){0,2000}\\\"|[^\s\"'<>\\]{1,4000})"
+)
+
+
+def _authorization(match: re.Match[str]) -> str:
+    scheme = f"{match['scheme']} " if match["scheme"] else ""
+    credentials = match["credentials"]
+    quote = '\\"' if credentials.startswith('\\"') else credentials[0] if credentials[0] in "\"'" else ""
+    secret = f"{quote}{MARK}{quote}"
+    return f"{match['key']}{scheme}{secret}"
+
+
+# A credential after `Bearer`, `Basic` or `token` without a header name; prose ("Bearer authentication", "the
+# token expired") is told apart by shape in _credential.
+_CREDENTIAL = re.compile(
+    r"(?i)\b(?P<scheme>bearer|basic|token)[ \t]+(?P<credential>[A-Za-z0-9._~+/-]{8,4000}=*)"
+)
+
+
+def _credential(match: re.Match[str]) -> str:
+    credential = match["credential"]
+    core = credential.rstrip(".")  # a full stop ending the sentence is not part of it
+    letters, digits = re.search(r"[A-Za-z]", core), re.search(r"\d", core)
+    if match["scheme"].lower() == "token":
+        secret = len(core) >= 12 and bool(letters and digits)
+    else:
+        secret = len(core) >= 8 and (
+            bool(digits)
+            or bool(re.search(r"[+/=_~-]|\.[A-Za-z0-9]", core))
+            or bool(re.search(r"[a-z]", core) and re.search(r"[A-Z]", core[1:]))  # mixed case, as base64 is
+            or len(core) >= 24
+        )
+    if not secret:
+        return match[0]
+    return f"{match['scheme']} {MARK}{credential[len(core) :]}"
+
+
+def _social_security(match: re.Match[str]) -> str:
+    area, group, serial = match["area"], match["group"], match["serial"]
+    valid = area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
+    return f"{match['label'] or ''}{MARK}" if valid else match[0]
+
+
+# IBAN lengths by country (ISO 13616 registry); with the mod-97 check, a random code passes one time in 97 at most.
+_IBAN_LENGTHS_TEXT = (
+    "AD24 AE23 AL28 AT20 AZ28 BA20 BE16 BG22 BH22 BR29 BY28 CH21 CR22 CY28 CZ24 DE22 DK18 DO28 EE20 EG29 "
+    "ES24 FI18 FO18 FR27 GB22 GE22 GI23 GL18 GR27 GT28 HR21 HU28 IE22 IL23 IQ23 IS26 IT27 JO30 KW30 KZ20 "
+    "LB28 LC32 LI21 LT20 LU20 LV21 MC27 MD24 ME22 MK19 MR27 MT31 MU30 NL18 NO15 PK24 PL28 PS29 PT25 QA29 "
+    "RO24 RS22 SA24 SC31 SE24 SI19 SK24 SM27 ST25 SV28 TL23 TN24 TR26 UA29 VA22 VG24 XK20"
+)
+_IBAN_LENGTHS = {entry[:2]: int(entry[2:]) for entry in _IBAN_LENGTHS_TEXT.split(" ")}
+
+
+def _iban(match: re.Match[str]) -> str:
+    code = match[0].replace(" ", "")
+    if _IBAN_LENGTHS.get(code[:2]) != len(code):
+        return match[0]
+    rearranged = code[4:] + code[:4]
+    number = int("".join(str(int(char, 36)) for char in rearranged))
+    return MARK if number % 97 == 1 else match[0]
 
 
 def _luhn(digits: str) -> bool:
@@ -156,19 +233,39 @@ _PATTERNS: list[tuple[re.Pattern[str], Replacement]] = [
     (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,255}"), MARK),  # Stripe
     (re.compile(r"\bAIza[0-9A-Za-z_-]{30,100}"), MARK),  # Google API keys
     (re.compile(r"\bSG\.[\w-]{16,100}\.[\w-]{16,100}"), MARK),  # SendGrid
-    # Authorization headers given without a key: `Bearer <credential>`, `Basic <base64>`.
-    (
-        re.compile(
-            r"(?i)\b(bearer|basic)[ \t]+(?=[A-Za-z0-9._~+/-]{0,400}[0-9+/=._~-])[A-Za-z0-9._~+/-]{8,4000}=*"
-        ),
-        rf"\1 {MARK}",
-    ),
+    # Authorization headers, then credentials given without one: `Bearer <credential>`, `Basic <base64>`.
+    (_AUTHORIZATION, _authorization),
+    (_CREDENTIAL, _credential),
     # `key: value`, `key=value`, `"key": "value"` for secret-ish and personal keys.
     (_KEY_VALUE, _key_value),
     # AWS secret access keys (40 characters of base64) standing alone.
     (re.compile(r"(?<![A-Za-z0-9/+=\]])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=\[])"), _aws_secret),
     # E-mail addresses, internationalised too (Unicode local parts, IDN domains, punycode).
     (re.compile(r"(?:mailto:)?(?<![\w.%+-])[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}"), MARK),
+    # ... and at a host without a dot (root@localhost, a@intranet). A `+` in the local part, a digest algorithm or
+    # a digit for a host is something else: Open edX usage keys (`+type@problem`), `image@sha256:`, `pkg@2`.
+    (
+        re.compile(
+            r"(?:mailto:)?(?<![\w.%+-])[\w.%-]{1,64}@(?!(?:sha\d{1,3}|md5)\b)[^\W\d_][\w-]{0,62}(?![\w@-]|\.[\w-])"
+        ),
+        MARK,
+    ),
+    # National ids: US Social Security numbers (dashed, or labelled), UK National Insurance numbers.
+    (
+        re.compile(
+            r"(?i)(?P<label>\b(?:ssn|social[ _-]security(?:[ _-](?:number|no\.?))?)[ \t]*[:=#]?[ \t]*)?"
+            r"(?<![\w.\]-])(?P<area>\d{3})(?(label)[ -]?|-)(?P<group>\d{2})(?(label)[ -]?|-)(?P<serial>\d{4})(?![\w\[-])"
+        ),
+        _social_security,
+    ),
+    (
+        re.compile(
+            r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+        ),
+        MARK,
+    ),
+    # Bank accounts: an IBAN, grouped by four or not, whose length and mod-97 check are right.
+    (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"), _iban),
     # User ids: user_id=48213, User 7731, learner #99.
     (
         re.compile(

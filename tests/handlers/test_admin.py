@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -191,6 +192,43 @@ def test_a_retro_form_without_a_closing_day_or_with_a_taken_name_says_which_fiel
     assert "already a retro" in errors[Input.RETRO_NAME.value]
     with bot.runtime.session_factory() as session:
         assert len(session.exec(select(Retro)).all()) == 1
+
+
+# Values no modal offers, as a forged submission carries them: each is a field error, never an unexpected error.
+FORGED: list[tuple[ViewId, str, dict[str, Any]]] = [
+    (ViewId.ADMIN_PHASE, Input.PHASE.value, select_input("chaos")),
+    (ViewId.ADMIN_AGREEMENT, Input.KIND.value, select_input("blood-oath")),
+    (ViewId.ADMIN_AGREEMENT, Input.SIGNED.value, _date("2026-02-31")),
+    (ViewId.ADMIN_AGREEMENT, Input.EXPIRES.value, _date("tomorrow")),
+    (ViewId.ADMIN_AWAY, Input.AWAY_UNTIL.value, _date("2026-13-01")),
+    (ViewId.ADMIN_RETRO, Input.RETRO_CLOSES.value, _date("2026-12-9")),
+    (ViewId.ADMIN_RETRO, Input.RETRO_AUDIENCE.value, select_input("everyone-on-earth")),
+    (ViewId.ADMIN_AGREEMENT_CHANGE, Input.AGREEMENT_ACTION.value, select_input("shredded")),
+    (ViewId.ADMIN_AGREEMENT_CHANGE, Input.EFFECTIVE.value, _date("2026-02-30")),
+]
+BASE: dict[ViewId, dict[str, Any]] = {
+    ViewId.ADMIN_PHASE: {Input.PHASE.value: select_input("pilot"), Input.NDA.value: _checked()},
+    ViewId.ADMIN_AGREEMENT: {
+        Input.HOLDER.value: text_input("idegtiarov"),
+        Input.KIND.value: select_input("nda"),
+        Input.SIGNED.value: _date("2026-11-20"),
+    },
+    **{view_id: values for view_id, (values, _) in SUBMISSIONS.items()},
+}
+
+
+@pytest.mark.parametrize(("view_id", "field", "forged"), FORGED, ids=lambda v: str(v)[:24])
+def test_a_forged_value_is_a_field_error_and_logs_no_error(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture, view_id: ViewId, field: str, forged: dict[str, Any]
+) -> None:
+    modal = _open_form(bot, view_id)
+    caplog.clear()
+    answer = _submit(bot, modal, {**BASE[view_id], field: forged})
+    assert answer["response_action"] == "errors", answer
+    assert list(answer["errors"]) == [field]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    with bot.runtime.session_factory() as session:
+        assert [e for e in session.exec(select(AuditEntry)).all() if e.actor == "cc-coordinator"] == []
 
 
 def test_a_submission_from_someone_not_an_admin_is_refused(bot: RunningBot) -> None:

@@ -99,6 +99,10 @@ def test_app_home_pauses_reminders_until_a_date_and_the_held_one_comes_then(
         view_submission(modal, {Input.OWN_HOURS.value: text_input("late")}, user_id=IGOR)
     ).json()
     assert Input.OWN_HOURS.value in bad["errors"]
+    forged = bot.sender.interaction(
+        view_submission(modal, {Input.PAUSE_UNTIL.value: {"selected_date": "2026-02-31"}}, user_id=IGOR)
+    ).json()
+    assert list(forged["errors"]) == [Input.PAUSE_UNTIL.value], "an impossible date is a field error"
     values = {
         Input.PAUSE_UNTIL.value: {"type": "datepicker", "selected_date": "2026-12-07"},
         Input.OWN_HOURS.value: text_input("08:00-12:00"),

@@ -201,8 +201,8 @@ def test_a_revert_reaching_production_times_the_revert(pilot: Session) -> None:
 # Every field that can carry text carries production data; the details carry a marker champions must see.
 LEAKY: dict[str, Any] = {
     **ESCAPED,
-    "environment": "production ops@example.com",
-    "incident_id": "INC-9 jane@example.com",
+    "environment": "production root@localhost",
+    "incident_id": "INC-9 123-45-6789",
     "sha_range": "a1b2c3..d4e5f6 token=abc123",
     "pull_requests": [
         {
@@ -211,10 +211,19 @@ LEAKY: dict[str, Any] = {
         }
     ],
     "pipeline_url": "https://deployer:hunter2@ci.example.org/users/jdoe/runs/981?token=abc#frag",
-    "summary": "Grades page 500s for learner 203.0.113.42",
-    "details": "Traceback: IntegrityError user_id=48213 card 4111 1111 1111 1111 phone +1 415-555-0132",
+    "summary": "Grades page 500s for learner 203.0.113.42 (ops@example.com, a@intranet)",
+    "details": (
+        "Traceback: IntegrityError user_id=48213 card 4111 1111 1111 1111 phone +1 415-555-0132 SSN 078-05-1120 "
+        "Authorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag; retried with Bearer AbCdEfGhIjKlMnOpQrSt"
+    ),
 }
 LEAKS = [
+    "root@localhost",
+    "123-45-6789",
+    "a@intranet",
+    "078-05-1120",
+    "YIIGhgYGKwYBBQUCoIIGejCCBnag",
+    "AbCdEfGhIjKlMnOpQrSt",
     "ops@example.com",
     "jane@example.com",
     "abc123",

@@ -134,6 +134,43 @@ CORPUS: list[tuple[str, list[str]]] = [
     ),
     ("alert to https://hooks.slack.com/services/T0001/B0001/q7Lm2vR9sTa4Kx8ZbN3wYc6P", ["T0001", "q7Lm2vR9"]),
     ("username=jdoe login: jsmith e-mail: someone", ["jdoe", "jsmith", "someone"]),
+    # National ids: US Social Security numbers (dashed, or labelled), UK National Insurance numbers.
+    (
+        "KYC failed for applicant SSN 123-45-6789; retry with ssn=219099999, social security number 078 05 1120",
+        ["123-45-6789", "219099999", "078 05 1120"],
+    ),
+    ("payroll export: NI number AB 12 34 56 C, nino JG103759A", ["AB 12 34 56 C", "JG103759A"]),
+    # Bank accounts (IBAN, with its mod-97 check) and card numbers in more groupings (Amex 4-6-5, Diners 14).
+    (
+        "refund to GB82 WEST 1234 5698 7654 32 and DE89370400440532013000 failed; "
+        "cards 3782 822463 10005 and 3056 9309 0259 04",
+        ["GB82", "5698 7654", "DE89370400440532013000", "822463", "9309 0259"],
+    ),
+    # E-mail at a host without a dot: a bare host name, localhost, an intranet name.
+    (
+        "cron mail to root@localhost and a@intranet bounced; ops.team@mailhub:25 timed out",
+        ["root@", "a@intranet", "ops.team"],
+    ),
+    # Authorization headers in every scheme, and credentials without a header name.
+    (
+        "Authorization: Negotiate YIIGhgYGKwYBBQUCoIIGejCCBnag Proxy-Authorization: Basic Zm9vOmJhcg== "
+        "X-Forwarded-Authorization: Bearer ya29.a0AfH6SMBx",
+        ["YIIGhgYGKwYBBQUCoIIGejCCBnag", "Zm9vOmJhcg", "ya29.a0AfH6SMBx"],
+    ),
+    (
+        'Authorization: Digest username="Mufasa", realm="testrealm@host.com", nonce="dcd98b7102dd2f0b", '
+        'response="6629fae49393a05397450978507c4ef1"',
+        ["Mufasa", "dcd98b7102dd2f0b", "6629fae49393a05397450978507c4ef1"],
+    ),
+    (
+        "Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, "
+        "SignedHeaders=content-type;host, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+        ["AKIDEXAMPLE", "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"],
+    ),
+    (
+        "retried with Bearer AbCdEfGhIjKlMnOpQrSt, bearer qwertyuiopasdfghjklzxcvbnm and token 9f8e7d6c5b4a3928",
+        ["AbCdEfGhIjKlMnOpQrSt", "qwertyuiopasdfghjklzxcvbnm", "9f8e7d6c5b4a3928"],
+    ),
 ]
 
 # Text that must come out exactly as it went in: what committers and champions need to read a notice.
@@ -152,6 +189,13 @@ SURVIVORS = [
     "lms/djangoapps/courseware/views/index.py:123 in get",
     "Traceback (most recent call last): ActiveRecord::Base std::vector",
     "mac 00:1a:2b:3c:4d:5e",
+    # Dates, versions, ranges and counts shaped like national ids or bank accounts.
+    "released 2026-02-03 as 1.2.3-45, build 123-4567, INC-123-45-6789, range 100-200, 12-34-5678 steps",
+    "errors: 100 20 3000 in 3 regions, shard 07 of 12",
+    "ISO week 2026-W48-4 and SO 2020-DE89-ABCD, DEADBEEF1234 PR12345678",
+    # Open edX usage keys, image digests and handles hold an `@` that is not an address.
+    "block-v1:edX+DemoX+2026+type@problem+block@0123abcd and ghcr.io/openedx/lms@sha256:0123abcd",
+    "Bearer authentication failed. Basic auth is disabled; token refresh needed; the token expired.",
 ]
 
 
@@ -218,6 +262,13 @@ def test_redaction_stays_linear_on_hostile_text() -> None:
         "/users/" * 3000,
         "A1a/" * 5000,
         "Bearer " * 3000,
+        "Authorization: Digest " + "a=b, " * 4000,
+        "authorization:" * 2000,
+        "a@b " * 5000,
+        "123-45-" * 3000,
+        "AB 12 34 " * 2000,
+        "GB82 WEST " * 2000,
+        "token abcdefgh1234 " * 1000,
         "akey:" * 4000,
         '"password": "' + "a" * 19000,
         "-----BEGIN RSA PRIVATE KEY-----" * 600,
@@ -282,6 +333,26 @@ def _with_luhn_digit(body: str) -> str:
 cards = st.tuples(
     st.from_regex(r"[3-6][0-9]{14}", fullmatch=True).map(_with_luhn_digit), st.sampled_from(["", " ", "-"])
 ).map(lambda t: t[1].join(t[0][i : i + 4] for i in range(0, 16, 4)))
+ssns = st.builds(
+    lambda area, group, serial, sep: f"{area:03d}{sep}{group:02d}{sep}{serial:04d}",
+    st.integers(1, 899).filter(lambda area: area != 666),
+    st.integers(1, 99),
+    st.integers(1, 9999),
+    st.just("-"),
+)
+bare_emails = st.builds(
+    lambda local, host, digit: f"{local}{digit}@{host}",
+    local_parts,
+    st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True).filter(
+        lambda host: not re.fullmatch(r"sha\d+|md5", host)
+    ),
+    st.integers(0, 9),
+)
+bearers = st.builds(
+    lambda scheme, credential: f"{scheme} {credential}",
+    st.sampled_from(["Bearer", "bearer", "Basic", "Authorization: Bearer", "Authorization: token"]),
+    st.from_regex(r"[A-Za-z0-9]{6,30}[0-9+/_-][A-Za-z0-9]{1,10}", fullmatch=True),
+)
 phones = st.one_of(
     st.from_regex(r"\+[1-9][0-9]{0,2} [0-9]{2,4} [0-9]{3,4} [0-9]{3,4}", fullmatch=True),
     st.from_regex(r"\+[1-9][0-9]{9,12}", fullmatch=True),
@@ -317,7 +388,11 @@ key_values = st.builds(
 )
 
 
-@given(before=filler, secret=st.one_of(emails, ipv4, ipv6, tokens, cards, phones), after=filler)
+@given(
+    before=filler,
+    secret=st.one_of(emails, bare_emails, ipv4, ipv6, tokens, cards, phones, ssns, bearers),
+    after=filler,
+)
 @example(before="", secret="::ffff:192.0.2.128", after="")
 @example(before="", secret="fe80::1%eth0", after="")
 def test_generated_secrets_never_survive(before: str, secret: str, after: str) -> None:
@@ -359,8 +434,28 @@ hostile_text = st.lists(
         tokens,
         cards,
         phones,
+        ssns,
+        bare_emails,
+        bearers,
         key_values.map(lambda pair: pair[0]),
-        st.sampled_from(["://", "@", "?", "#", "=", ":", '"', '\\"', "/users/", "~", "Bearer ", MARK]),
+        st.sampled_from(
+            [
+                "://",
+                "@",
+                "?",
+                "#",
+                "=",
+                ":",
+                '"',
+                '\\"',
+                "/users/",
+                "~",
+                "Bearer ",
+                "Authorization: ",
+                ", ",
+                MARK,
+            ]
+        ),
     ),
     max_size=8,
 ).map("".join)

@@ -42,6 +42,19 @@ def test_github_handles_are_unique_whatever_their_case(session: Session) -> None
     session.rollback()
 
 
+def test_a_database_error_carries_the_statement_but_never_its_parameters(session: Session) -> None:
+    add_person(session, github="RegisB", name="Regis")
+    session.commit()
+    with pytest.raises(IntegrityError) as refused:
+        add_person(session, github="regisb", name="Private-Name-Of-A-Person", email="private@example.org")
+    session.rollback()
+    # Its message (and so any traceback in the log) keeps the SQL, not what people typed or are.
+    message = str(refused.value)
+    assert "INSERT INTO person" in message
+    assert "Private-Name-Of-A-Person" not in message
+    assert "private@example.org" not in message
+
+
 def test_an_agreement_has_exactly_one_holder(session: Session) -> None:
     session.add(Agreement(kind="nda"))
     with pytest.raises(IntegrityError):
