@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -16,7 +17,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.services.github_api import GitHubApi
 from bot.settings import ConfigError, Settings, without_userinfo
 from storage.db import describe_error, make_engine
 
@@ -425,10 +428,12 @@ def check_github(deployment: Deployment) -> Iterable[CheckResult]:
     from bot.services.github_api import GitHubError
 
     what = "CCBOT_GITHUB_TOKEN" if token else f"the GitHub App {settings.github_app_id}"
+    identities: list[CheckResult] = []
     try:
         # A rate limit is reported, not waited out: the doctor answers in seconds.
         with make_github(settings, max_wait=GITHUB_MAX_WAIT) as client:
             who = client.whoami()
+            identities = _check_identities(settings, client)
     except (ConfigError, GitHubError) as exc:
         yield problem(
             f"GitHub: {exc}",
@@ -437,6 +442,62 @@ def check_github(deployment: Deployment) -> Iterable[CheckResult]:
         )
         return
     yield ok(f"GitHub: {what} works at {settings.github_api_url} as {who}")
+    yield from identities
+
+
+# People whose GitHub accounts one doctor run confirms; the rest wait for the next run (or a plan).
+IDENTITY_CHECKS = 100
+
+
+def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult]:
+    """Record the GitHub account ids of roster people who have none yet, and report logins GitHub does not know."""
+    from bot.services.identity import confirm_accounts
+    from bot.services.policy import Channels
+    from storage.db import DatabaseNotReady, check_ready, make_session_factory
+    from storage.roster import list_people
+
+    engine = make_engine(settings.database_url)
+    try:
+        try:
+            check_ready(engine)
+        except (DatabaseNotReady, SQLAlchemyError):
+            return []  # the database check says what to do
+        with make_session_factory(engine)() as session:
+            people = [p for p in list_people(session) if p.removed_on is None and p.github_id is None]
+            if not people:
+                return [ok("GitHub identities: every current person's account id is recorded")]
+            found = confirm_accounts(
+                session,
+                client,
+                people,
+                now=dt.datetime.now(dt.UTC),
+                channels=Channels(admins=tuple(settings.admins)),
+                limit=IDENTITY_CHECKS,
+                where="ccbot doctor",
+            )
+    finally:
+        engine.dispose()
+    results = [
+        ok(
+            f"GitHub identities: recorded the account ids of {len(found.filled)} people"
+            + (f"; {found.left} more on the next run" if found.left else "")
+        )
+    ]
+    results += [
+        problem(
+            f"GitHub identities: no GitHub account holds the login {login}",
+            "correct their GitHub handle on the roster (`/cc-admin` → Edit person, or the roster file)",
+        )
+        for login in found.missing
+    ]
+    results += [
+        problem(
+            f"GitHub identities: {issue.login} is GitHub account {issue.seen_id}, not {issue.recorded_id} on record",
+            "the login changed hands: put the person's new login on the roster",
+        )
+        for issue in found.issues
+    ]
+    return results
 
 
 # The doctor runs these in order; a new integration adds its check here.

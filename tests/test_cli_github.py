@@ -220,6 +220,12 @@ def test_owners_sync_from_github(env: GitHubStandIn) -> None:
     result = runner.invoke(app, ["owners", "sync", "--github", "openedx"])
     assert result.exit_code == 0, result.output
     assert "synced owners of 1 repositories" in result.output
+    # The owner it names is on the roster: their GitHub account id is recorded.
+    engine = make_engine(f"sqlite:///{Path.cwd() / 'cli.db'}")
+    with make_session_factory(engine)() as session:
+        owner = session.exec(select(Person).where(Person.github_key == "ormsbee")).one()
+        assert owner.github_id == env.account_id("ormsbee")
+    engine.dispose()
     bad = runner.invoke(app, ["owners", "sync", "--github", "not a name"])
     assert bad.exit_code == 2
     assert "'not a name' is not an organisation or org/repo" in bad.output

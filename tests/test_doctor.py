@@ -14,8 +14,9 @@ from bot.doctor import CheckResult, Deployment, Status, diagnose, manifest_scope
 from bot.github_standin import GitHubStandIn, app_key_pair
 from bot.settings import Settings, load_settings
 from bot.slack_standin import DEFAULT_SCOPES, SlackStandIn
-from storage.db import make_engine, upgrade
-from tests.conftest import ROOT, WEBHOOK_SECRET, _free_socket
+from storage.db import make_engine, make_session_factory, upgrade
+from storage.roster import get_person_by_github
+from tests.conftest import ROOT, WEBHOOK_SECRET, _free_socket, load_pilot
 from tests.slack_requests import SIGNING_SECRET
 
 MANIFEST = ROOT / "app_manifest.yml"
@@ -343,3 +344,27 @@ def test_the_command_reports_a_malformed_setting_as_a_problem(clean_env: None) -
     assert result.exit_code == 1
     assert result.output.startswith("✘ settings: CCBOT_PORT: ")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_doctor_records_account_ids_and_names_logins_github_does_not_know(
+    deployment: dict[str, str],
+) -> None:
+    engine = make_engine(deployment["CCBOT_DATABASE_URL"])
+    with make_session_factory(engine)() as session:
+        load_pilot(session)
+    github = GitHubStandIn(token=GOOD_TOKEN).start()
+    github.delete_account("symbolist")
+    try:
+        results = _diagnose(deployment, CCBOT_GITHUB_TOKEN=GOOD_TOKEN, GITHUB_API_URL=github.url)
+    finally:
+        github.stop()
+    problems = _lines(results, Status.PROBLEM)
+    assert any("no GitHub account holds the login symbolist" in line for line in problems), problems
+    assert any(
+        "GitHub identities: recorded the account ids of" in line for line in _lines(results, Status.OK)
+    )
+    with make_session_factory(engine)() as session:
+        zia = get_person_by_github(session, "ziafazal")
+        assert zia is not None
+        assert zia.github_id == github.account_id("ziafazal")
+    engine.dispose()

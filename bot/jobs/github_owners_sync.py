@@ -14,7 +14,12 @@ def github_owners_sync(ctx: JobContext) -> SyncReport:
     """Sync the owners of the configured organisations and repositories; skipped when none are configured."""
     # Owners are data the bot reads: the sync implies no message, so there is nothing to deliver.
     report = refresh_owners_from_github(
-        ctx.session, ctx.github, ctx.policy.github.owners, now=ctx.now, actor="ccbot:github_owners_sync"
+        ctx.session,
+        ctx.github,
+        ctx.policy.github.owners,
+        now=ctx.now,
+        actor="ccbot:github_owners_sync",
+        channels=ctx.channels,
     )
     for problem in report.problems:
         logger.warning("github_owners_sync: %s", problem)

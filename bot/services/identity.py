@@ -15,7 +15,7 @@ from bot.services.admins import admin_messages
 from bot.services.audit import audit
 from bot.services.github_api import GitHubAccount, GitHubApi
 from bot.services.keys import Kind
-from bot.services.outbox import Outgoing
+from bot.services.outbox import Outgoing, commit
 from bot.services.policy import Channels
 from bot.types.access import IdentityIssue, Rename
 from bot.views import identity as views
@@ -145,3 +145,49 @@ class Identities:
     def flush(self) -> None:
         """Write the ids first seen and the renames (still uncommitted)."""
         self.session.flush()
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """What confirming people's GitHub accounts found: ids recorded, renames, impostors, logins with no account."""
+
+    checked: int
+    filled: list[str]
+    renames: list[Rename]
+    issues: list[IdentityIssue]
+    missing: list[str]
+    left: int
+
+
+def confirm_accounts(
+    session: Session,
+    github: GitHubApi,
+    people: list[Person],
+    *,
+    now: dt.datetime,
+    channels: Channels,
+    limit: int = 200,
+    where: str,
+) -> Confirmed:
+    """Ask GitHub who each person is (by id when recorded, else by login) and commit what it says.
+
+    At most `limit` people are asked, those without a recorded id first; the rest wait for the next run.
+    """
+    ordered = sorted(people, key=lambda p: (p.github_id is not None, p.github_key))
+    asked, left = ordered[:limit], max(0, len(ordered) - limit)
+    ids = Identities(session, now)
+    missing = []
+    for person in asked:
+        account, problem = ids.current(person, github, where=where)
+        if account is None and problem.startswith("no GitHub account"):
+            missing.append(person.github)
+    ids.flush()
+    commit(session, ids.messages(channels), now=now)
+    return Confirmed(
+        checked=len(asked),
+        filled=[p.github for p in ids.filled],
+        renames=list(ids.renames),
+        issues=list(ids.issues),
+        missing=missing,
+        left=left,
+    )

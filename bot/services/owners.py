@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
+from bot.services.identity import confirm_accounts
 from bot.services.keys import Kind, Subject
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
 from bot.services.policy import Channels
@@ -358,8 +359,18 @@ def sync_owners(session: Session, directory: Path, *, now: dt.datetime, actor: s
     return result
 
 
+# `user:login` in catalog-info.yaml and `@login` (not `@org/team`) in CODEOWNERS.
+OWNER_LOGIN = re.compile(r"(?:\buser:|(?<![\w.])@)([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\b(?![/-])")
+
+
 def sync_owners_from_github(
-    session: Session, github: GitHubApi, targets: list[str], *, now: dt.datetime, actor: str
+    session: Session,
+    github: GitHubApi,
+    targets: list[str],
+    *,
+    now: dt.datetime,
+    actor: str,
+    channels: Channels | None = None,
 ) -> SyncReport:
     """Read catalog-info.yaml and CODEOWNERS (root, .github/, docs/) from each repository's default branch.
 
@@ -396,11 +407,30 @@ def sync_owners_from_github(
             )
     result = store_owners(session, sources, now=now, actor=actor, subject="github:" + ",".join(targets))
     result.problems[:0] = report.problems
+    # The owners named are people on GitHub: record the account ids of those on the roster.
+    named = {
+        login.lower()
+        for source in sources
+        for text in (source.catalog or "", source.codeowners or "")
+        for login in OWNER_LOGIN.findall(text)
+    }
+    people = [p for p in roster_store.list_people(session) if p.github_key in named and p.github_id is None]
+    if people:
+        confirmed = confirm_accounts(
+            session, github, people, now=now, channels=channels or Channels(), where="owners sync --github"
+        )
+        result.problems += [f"{login}: no GitHub account holds this login" for login in confirmed.missing]
     return result
 
 
 def refresh_owners_from_github(
-    session: Session, connect: GitHubConnect | None, targets: Sequence[str], *, now: dt.datetime, actor: str
+    session: Session,
+    connect: GitHubConnect | None,
+    targets: Sequence[str],
+    *,
+    now: dt.datetime,
+    actor: str,
+    channels: Channels | None = None,
 ) -> SyncReport:
     """Sync the configured organisations and repositories (CCBOT_GITHUB_OWNERS); `skipped` says why when not."""
     if not targets:
@@ -408,7 +438,9 @@ def refresh_owners_from_github(
     if connect is None:
         return SyncReport(skipped=NOT_CONFIGURED)
     with connect() as github:
-        return sync_owners_from_github(session, github, list(targets), now=now, actor=actor)
+        return sync_owners_from_github(
+            session, github, list(targets), now=now, actor=actor, channels=channels
+        )
 
 
 def store_owners(
