@@ -396,12 +396,10 @@ def access_apply(
     from bot.services.access import (
         apply_plan,
         check_unchanged,
+        fresh_plan,
         load_access_config,
-        plan_access,
         read_plan,
-        reconcile,
     )
-    from bot.services.identity import Identities
     from bot.views.access import plan_lines
 
     settings = _settings()
@@ -415,15 +413,21 @@ def access_apply(
     now = dt.datetime.now(dt.UTC)
     try:
         with connect() as client, runtime.session_factory() as session:
-            settled = reconcile(session, client, now=now, channels=runtime.channels, actor=_actor())
+            fresh = fresh_plan(
+                session,
+                client,
+                mapping,
+                now=now,
+                notice_days=policy.notice_days,
+                channels=runtime.channels,
+                actor=_actor(),
+            )
+            settled, plan = fresh.settled, fresh.plan
             for item in settled.settled:
                 typer.echo(
-                    f"an interrupted run's {item.change.op.value} of {item.change.login} in {item.change.team}: {item.outcome}"
+                    f"an interrupted run's {item.change.op.value} of {item.change.login} in {item.change.team}: "
+                    f"{item.outcome}"
                 )
-            identities = Identities(session, now)
-            plan = plan_access(
-                session, mapping, client, now=now, notice_days=policy.notice_days, identities=identities
-            )
             for line in plan_lines(plan):
                 typer.echo(line)
             if reviewed is not None:
@@ -445,7 +449,7 @@ def access_apply(
                 now=now,
                 actor=_actor(),
                 channels=runtime.channels,
-                extra=identities.messages(runtime.channels),
+                extra=fresh.identity,
             )
             # Without a Slack token the admins' report stays queued for the scheduler's outbox_delivery.
             if settings.slack_configured:

@@ -18,8 +18,8 @@ from bot.services.access.apply import (
     ReviewedPlan,
     apply_plan,
     check_limits,
-    check_removals,
     check_unchanged,
+    fresh_plan,
     read_plan,
     reconcile,
     record_access,
@@ -31,7 +31,6 @@ from bot.services.access.drift import (
     DriftOutcome,
     apply_posted_plan,
     check_access_drift,
-    refused_messages,
 )
 from bot.services.access.plan import expand_rules, plan_access
 from bot.types.access import AccessPlan, ApplyReport, Change, TeamPlan
@@ -74,14 +73,13 @@ __all__ = [
     "apply_posted_plan",
     "check_access_drift",
     "check_limits",
-    "check_removals",
     "check_unchanged",
     "expand_rules",
+    "fresh_plan",
     "load_access_config",
     "plan_access",
     "read_plan",
     "reconcile",
     "record_access",
-    "refused_messages",
     "write_plan",
 ]

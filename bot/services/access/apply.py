@@ -18,11 +18,14 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.services.access.config import AccessConfig
 from bot.services.access.notices import notice_messages
+from bot.services.access.plan import plan_access
 from bot.services.admins import admin_messages
 from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.github_api import GitHubApi, GitHubError, GitHubNotFound
+from bot.services.identity import Identities
 from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit
 from bot.services.policy import Channels
@@ -154,11 +157,6 @@ def check_limits(plan: AccessPlan, *, max_additions: int, max_removals: int) -> 
                 f"the plan {verb} {len(changes)} memberships, more than {flag} {limit} ({worst}); nothing was "
                 f"changed. Check `ccbot access plan`, then run again with a higher {flag} if it is right"
             )
-
-
-def check_removals(plan: AccessPlan, *, max_removals: int) -> None:
-    """Refuse a plan that removes more than `max_removals` memberships (additions unlimited)."""
-    check_limits(plan, max_additions=len(plan.adds), max_removals=max_removals)
 
 
 def record_access(session: Session, plan: AccessPlan, *, now: dt.datetime) -> None:
@@ -332,3 +330,30 @@ def reconcile(
     text = views.reconciled_text(settled)
     messages = admin_messages(session, channels, Kind.ACCESS_INTERRUPTED, [f"{now:%Y%m%dT%H%M%S}"], text)
     return Reconciled(settled, commit(session, messages, now=now))
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """A plan made now, after settling what an interrupted run left: the plan, the settled run's message keys,
+    and the admins' messages about logins held by another account."""
+
+    plan: AccessPlan
+    settled: Reconciled
+    identity: list[Outgoing | None]
+
+
+def fresh_plan(
+    session: Session,
+    github: GitHubApi,
+    config: AccessConfig,
+    *,
+    now: dt.datetime,
+    notice_days: int,
+    channels: Channels,
+    actor: str,
+) -> Fresh:
+    """Reconcile an interrupted run's writes, then plan as of `now` (ids first seen kept in the session)."""
+    settled = reconcile(session, github, now=now, channels=channels, actor=actor)
+    identities = Identities(session, now)
+    plan = plan_access(session, config, github, now=now, notice_days=notice_days, identities=identities)
+    return Fresh(plan, settled, identities.messages(channels))

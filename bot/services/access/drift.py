@@ -12,23 +12,22 @@ from sqlmodel import Session
 
 from bot.services.access.apply import (
     Applied,
+    Fresh,
     PlanMoved,
     apply_plan,
     check_unchanged,
+    fresh_plan,
     plan_document,
     read_plan_text,
-    reconcile,
     record_access,
 )
 from bot.services.access.config import load_access_config
 from bot.services.access.notices import notice_messages
-from bot.services.access.plan import plan_access
 from bot.services.admins import admin_messages
 from bot.services.errors import UserError
-from bot.services.github_api import NOT_CONFIGURED, GitHubConnect
-from bot.services.identity import Identities
+from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect
 from bot.services.keys import Kind
-from bot.services.outbox import Outgoing, commit, dm
+from bot.services.outbox import Outgoing, commit
 from bot.services.policy import Channels, GitHubConfig
 from bot.types.access import AccessPlan
 from bot.views import access as views
@@ -70,30 +69,52 @@ def check_access_drift(
         return DriftOutcome(f"skipped: {path} not found (CCBOT_ACCESS_CONFIG)")
     mapping = load_access_config(path)
     with connect() as github:
-        settled = reconcile(session, github, now=now, channels=channels, actor=DRIFT_ACTOR)
-        identities = Identities(session, now)
-        plan = plan_access(
-            session, mapping, github, now=now, notice_days=config.notice_days, identities=identities
+        fresh = fresh_plan(
+            session,
+            github,
+            mapping,
+            now=now,
+            notice_days=config.notice_days,
+            channels=channels,
+            actor=DRIFT_ACTOR,
         )
-        found = identities.messages(channels)
+        plan, earlier = fresh.plan, fresh.settled.keys
         if config.auto_apply and plan.changes:
             try:
-                applied = apply_plan(
-                    session,
-                    plan,
-                    github,
-                    max_additions=config.max_additions,
-                    max_removals=config.max_removals,
-                    now=now,
-                    actor=DRIFT_ACTOR,
-                    channels=channels,
-                    extra=found,
+                applied = _apply(
+                    session, fresh, github, config, now=now, actor=DRIFT_ACTOR, channels=channels
                 )
             except UserError as exc:
                 session.rollback()
-                return _post_plan(session, plan, channels, now=now, refused=str(exc), earlier=settled.keys)
-            return DriftOutcome(f"applied: {applied.report.summary}", settled.keys + applied.keys)
-    return _post_plan(session, plan, channels, now=now, earlier=settled.keys, found=found)
+                return _post_plan(
+                    session, plan, channels, now=now, refused=str(exc), earlier=earlier, found=fresh.identity
+                )
+            return DriftOutcome(f"applied: {applied.report.summary}", earlier + applied.keys)
+    return _post_plan(session, plan, channels, now=now, earlier=earlier, found=fresh.identity)
+
+
+def _apply(
+    session: Session,
+    fresh: Fresh,
+    github: GitHubApi,
+    config: GitHubConfig,
+    *,
+    now: dt.datetime,
+    actor: str,
+    channels: Channels,
+) -> Applied:
+    """Apply a fresh plan within the configured caps, with the admins' identity messages."""
+    return apply_plan(
+        session,
+        fresh.plan,
+        github,
+        max_additions=config.max_additions,
+        max_removals=config.max_removals,
+        now=now,
+        actor=actor,
+        channels=channels,
+        extra=fresh.identity,
+    )
 
 
 def _post_plan(
@@ -139,7 +160,7 @@ def apply_posted_plan(
 ) -> Applied:
     """Apply the plan an admin reviewed in Slack, by its digest: exactly it, or a refusal saying what moved."""
     if not _may_apply(session, person, user_id, channels):
-        raise UserError("Only a program admin can apply a GitHub access plan.")
+        raise UserError("Only a program admin can apply a GitHub access plan; ask one of them to click it.")
     record = store.get_plan_record(session, digest)
     if record is None:
         raise UserError("That plan is not known here any more; the next daily check posts a fresh one.")
@@ -153,31 +174,19 @@ def apply_posted_plan(
     mapping = load_access_config(Path(config.access_config))
     actor = f"{person.github if person else user_id} (Slack)"
     with connect() as github:
-        settled = reconcile(session, github, now=now, channels=channels, actor=actor)
-        identities = Identities(session, now)
-        plan = plan_access(
-            session, mapping, github, now=now, notice_days=config.notice_days, identities=identities
+        fresh = fresh_plan(
+            session, github, mapping, now=now, notice_days=config.notice_days, channels=channels, actor=actor
         )
         try:
-            check_unchanged(reviewed, plan)
+            check_unchanged(reviewed, fresh.plan)
         except PlanMoved:
             session.rollback()
             raise
         if not store.claim_plan(session, digest, now=now, actor=actor):
             session.rollback()
-            raise UserError("Another admin is applying that plan right now.")
-        applied = apply_plan(
-            session,
-            plan,
-            github,
-            max_additions=config.max_additions,
-            max_removals=config.max_removals,
-            now=now,
-            actor=actor,
-            channels=channels,
-            extra=identities.messages(channels),
-        )
-    return Applied(applied.report, settled.keys + applied.keys)
+            raise UserError("Another admin is applying that plan right now; its report reaches every admin here.")
+        applied = _apply(session, fresh, github, config, now=now, actor=actor, channels=channels)
+    return Applied(applied.report, fresh.settled.keys + applied.keys)
 
 
 def _may_apply(session: Session, person: Person | None, user_id: str, channels: Channels) -> bool:
@@ -191,9 +200,3 @@ def _may_apply(session: Session, person: Person | None, user_id: str, channels: 
     ):
         return True
     return user_id in channels.admins
-
-
-def refused_messages(user_id: str, session: Session, reason: str, *, now: dt.datetime) -> tuple[str, ...]:
-    """Commit a DM telling the admin who clicked why the plan was not applied; return its key."""
-    message = dm(Kind.ACCESS_APPLY, [f"{now:%Y%m%dT%H%M%S}", "refused"], user_id, views.refused_text(reason))
-    return commit(session, [message], now=now)
