@@ -492,7 +492,8 @@ def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult
     ]
     results += [
         problem(
-            f"GitHub identities: {issue.login} is GitHub account {issue.seen_id}, not {issue.recorded_id} on record",
+            f"GitHub identities: {issue.login} is GitHub account {issue.seen_id}, "
+            f"not {issue.recorded_id or 'the one'} on record",
             "the login changed hands: put the person's new login on the roster",
         )
         for issue in found.issues

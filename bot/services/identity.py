@@ -92,6 +92,8 @@ class Identities:
                 return None, f"GitHub account {person.github_id} no longer exists"
             if account.login.lower() != person.github_key:
                 self._rename(person, account)
+            if account.login.lower() != person.github_key:
+                return None, f"GitHub account {account.id} is now {account.login}, on record for someone else"
             return account, ""
         account = github.get_user(person.github)
         if account is None:
@@ -127,7 +129,6 @@ class Identities:
 
     def _issue(self, person: Person, account: GitHubAccount, where: str) -> None:
         assert person.id is not None
-        assert person.github_id is not None
         issue = IdentityIssue(person.id, account.login, person.github_id, account.id, where)
         if issue not in self.issues:
             self.issues.append(issue)

@@ -94,7 +94,7 @@ class IdentityIssue:
 
     person_id: int
     login: str
-    recorded_id: int
+    recorded_id: int | None
     seen_id: int
     where: str
 

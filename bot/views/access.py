@@ -70,7 +70,8 @@ def plan_lines(plan: AccessPlan) -> list[str]:
             for login in team.not_committers
         ]
     lines += [
-        f"identity: `{issue.login}` is now GitHub account {issue.seen_id}, not {issue.recorded_id} on record: "
+        f"identity: `{issue.login}` is now GitHub account {issue.seen_id}, not "
+        f"{issue.recorded_id or 'the one'} on record: "
         "treated as a stranger"
         for issue in plan.identity
     ]

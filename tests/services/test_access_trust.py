@@ -86,6 +86,27 @@ def test_a_login_that_changed_hands_is_a_stranger_and_the_renamed_person_is_foll
     assert not any(w.path.endswith("/memberships/pdpinch") and w.method == "PUT" for w in github.writes())
 
 
+def test_a_login_whose_account_is_on_record_for_someone_else_is_not_added(
+    session: Session, github: GitHubStandIn, tmp_path: Path
+) -> None:
+    load_pilot(session)
+    github.add_team(EDX, members=["ziafazal"])
+    github.add_team(CORE, members=["ziafazal"])
+    # braden's record has no account id yet, but GitHub's account for his login is on record as someone else's.
+    zia = _person(session, "ziafazal")
+    zia.github_id = github.account_id("bradenmacdonald")
+    session.add(zia)
+    session.commit()
+    plan, identities = _plan(session, github, tmp_path)
+    assert not any(c.login == "bradenmacdonald" for c in plan.adds)
+    blocked = [problem for t in plan.teams for login, problem in t.blocked if login == "bradenmacdonald"]
+    assert blocked
+    assert all("on record as ziafazal" in problem for problem in blocked)
+    messages = [m for m in identities.messages(CHANNELS) if m is not None]
+    assert messages
+    assert "<" not in messages[0].text.replace("&lt;", "")
+
+
 def test_standing_is_worked_out_as_of_now_not_read_from_the_stored_status(
     session: Session, github: GitHubStandIn, tmp_path: Path
 ) -> None:

@@ -184,7 +184,9 @@ def apply_posted_plan(
             raise
         if not store.claim_plan(session, digest, now=now, actor=actor):
             session.rollback()
-            raise UserError("Another admin is applying that plan right now; its report reaches every admin here.")
+            raise UserError(
+                "Another admin is applying that plan right now; its report reaches every admin here."
+            )
         applied = _apply(session, fresh, github, config, now=now, actor=actor, channels=channels)
     return Applied(applied.report, fresh.settled.keys + applied.keys)
 
