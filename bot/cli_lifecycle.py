@@ -315,7 +315,7 @@ def activity_inactive() -> None:
 @friendly_errors
 def activity_show(handle: Annotated[str, typer.Argument(help="GitHub handle.")]) -> None:
     """Show a person's latest recorded activity."""
-    from bot.services.lifecycle import recent_activity
+    from bot.services.activity import recent_activity
 
     with _bot_session() as (_, session):
         person, entries = recent_activity(session, handle)

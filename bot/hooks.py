@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.logs import in_request
 from bot.runtime import Runtime
-from bot.services.deployments import PayloadError, parse_payload, record_deployment
 from bot.services.input_text import clean_tree
+from bot.services.notices import PayloadError, parse_payload, record_deployment
 
 logger = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from bot.assembly import Bot
 from bot.hooks import DeploymentHook, nesting_depth
 from bot.ids import Action
 from bot.runtime import Runtime
-from bot.services.deployments import parse_payload, payload_schema, record_deployment
 from bot.services.keys import Subject
+from bot.services.notices import parse_payload, payload_schema, record_deployment
 from bot.services.outbox import CLAIM_LEASE, Messenger, posting_of
-from bot.views import deployments as deployment_views
+from bot.views import notices as notice_views
 from storage.models import DeploymentEvent, DeploymentNotice, HookDelivery, OutboxMessage
 from tests.conftest import NOW, ROOT, WEBHOOK_SECRET, RunningBot, wait_until
-from tests.services.test_deployments import ESCAPED, LEAKS, LEAKY, SECRETS
+from tests.services.test_notices import ESCAPED, LEAKS, LEAKY, SECRETS
 
 ZIA, JBOWMAN, FEANIL = "U0PILOT01", "U0CHAMP01", "U0CHAMP02"
 
@@ -281,7 +281,7 @@ def test_a_committer_sees_structured_fields_only_in_the_dm_in_cc_and_in_app_home
 def test_a_failure_while_building_the_messages_keeps_nothing_and_the_retry_sends_once(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = deployment_views.notice_blocks
+    real = notice_views.notice_blocks
     calls: list[int] = []
 
     def fails_once(card: Any) -> Any:
@@ -290,7 +290,7 @@ def test_a_failure_while_building_the_messages_keeps_nothing_and_the_retry_sends
             raise RuntimeError("building the DM failed")
         return real(card)
 
-    monkeypatch.setattr(deployment_views, "notice_blocks", fails_once)
+    monkeypatch.setattr(notice_views, "notice_blocks", fails_once)
     huge = {**ESCAPED, "details": "<&>" * 6000}
     status, answer = _hook_call(bot.runtime, huge)
     assert status == 500

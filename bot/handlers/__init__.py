@@ -7,17 +7,17 @@ from bot.handlers import (
     admin,
     escalations,
     github,
+    home,
     lifecycle,
     nominations,
     notices,
     owners,
     questions,
     retros,
-    status,
 )
 
 HANDLER_MODULES = (
-    status,
+    home,
     questions,
     escalations,
     notices,

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.handlers.state import Deliver, button_id
 from bot.ids import Action
-from bot.services.deployments import answer_notice
+from bot.services.notices import answer_notice
 from storage.models import NoticeState, Person
 
 NOTICE_ANSWERS = {

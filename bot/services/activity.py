@@ -1,84 +1,54 @@
-"""What is open around a person: questions, escalations, deployments, GitHub work and access, their last activity."""
+"""Each person's activity in the program: one table of signs of activity that every feature writes to.
+
+`record_activity` is how a feature notes that someone did something: asked a question, voted, answered a
+retro, recommitted, and on GitHub merged or reviewed a pull request (webhooks, and once a backfill from
+GitHub's API). The latest sign is the one notion of a person's activity: the weekly inactivity review
+(`bot.services.membership`), `/cc` and App Home all read it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.access import AccessLine, access_of
-from bot.services.github import GitHubWork, github_work
-from bot.services.keys import Subject
-from bot.services.lifecycle import latest_activity
-from bot.services.outbox import postings_of
-from storage import deployments as deployment_store
-from storage import escalations as escalation_store
-from storage import models
-from storage import questions as question_store
+from bot.services.errors import UserError
+from bot.services.logins import LoginError, check_login
+from storage import lifecycle as store
 from storage import roster as roster_store
-from storage.models import DeploymentNotice, Escalation, Question
-
-RECENT_DEPLOYMENTS = dt.timedelta(days=14)
+from storage.models import Activity, ActivityKind, Person
 
 
-@dataclass
-class Activity:
-    """A person's open items; a committer sees only their own escalations."""
+def record_activity(session: Session, person_id: int, kind: ActivityKind, at: dt.datetime, ref: str) -> bool:
+    """Record one sign of a person's activity in the caller's transaction, once per (person, kind, ref).
 
-    asked: list[tuple[Question, str]] = field(default_factory=list)
-    waiting_on_me: list[tuple[Question, str]] = field(default_factory=list)
-    escalations: list[Escalation] = field(default_factory=list)
-    deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
-    github: GitHubWork | None = None
-    access: list[AccessLine] = field(default_factory=list)
-    # The latest sign of activity, with the bot or on GitHub: what the inactivity review counts from.
-    last_active: models.Activity | None = None
-    links: dict[str, str] = field(default_factory=dict)
-
-    def link(self, subject: str) -> str | None:
-        """Return the permalink of a posted question or escalation (by subject), or None."""
-        return self.links.get(subject)
-
-
-def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
-    named = []
-    for question in questions:
-        repo = roster_store.get_repo_by_id(session, question.repo_id) if question.repo_id else None
-        named.append((question, repo.full_name if repo else ""))
-    return named
-
-
-def get_activity(
-    session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
-) -> Activity:
-    """Return a person's open questions, questions waiting on them, their escalations and recent deployments.
-
-    `web_url` is GitHub's web address (GitHub Enterprise's, when configured), for the review asks' links.
+    `ref` is what it was about (`question:12`, `openedx/edx-platform#12`). Returns whether it was new.
     """
-    notices = deployment_store.list_recent_notices_of(session, person_id, since=now - RECENT_DEPLOYMENTS)
-    activity = Activity(
-        asked=_with_repo(session, question_store.list_open_questions_of(session, person_id)),
-        waiting_on_me=_with_repo(
-            session, question_store.list_open_questions_for_responder(session, person_id)
-        ),
-        escalations=escalation_store.list_escalations_of(session, person_id),
-        deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
-        github=github_work(session, person_id, now=now, web_url=web_url),
-        access=access_of(session, person_id),
-        last_active=latest_activity(session, person_id),
-    )
-    subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
-    subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]
-    activity.links = permalinks(session, subjects)
-    return activity
+    return store.add_activity(session, Activity(person_id=person_id, kind=kind, at=at, ref=str(ref)[:255]))
 
 
-def permalinks(session: Session, subjects: list[str]) -> dict[str, str]:
-    """Return the permalinks of these postings, by subject (those without one are absent)."""
-    return {subject: p.permalink for subject, p in postings_of(session, subjects).items() if p.permalink}
+def pull_request_ref(repo: str, number: int) -> str:
+    """Return how a pull request is named in the activity record: `org/repo#N`."""
+    return f"{repo}#{number}"
 
 
-def _repo_name(session: Session, repo_id: int | None) -> str:
-    repo = roster_store.get_repo_by_id(session, repo_id) if repo_id else None
-    return repo.full_name if repo else ""
+def last_activity(session: Session, person_id: int) -> dt.datetime | None:
+    """Return a person's latest recorded activity, or None when none is recorded."""
+    return store.last_activity_by_person(session, [person_id]).get(person_id)
+
+
+def latest_activity(session: Session, person_id: int) -> Activity | None:
+    """Return a person's latest sign of activity (what it was and when), or None."""
+    return next(iter(store.list_recent_activity(session, person_id, limit=1)), None)
+
+
+def recent_activity(session: Session, handle: str, *, limit: int = 20) -> tuple[Person, list[Activity]]:
+    """Return a person (by GitHub handle) and their latest signs of activity, newest first."""
+    try:
+        login = check_login(handle)
+    except LoginError as exc:
+        raise UserError(f"{handle[:100]!r}: {exc}") from None
+    person = roster_store.get_person_by_github(session, login)
+    if person is None:
+        raise UserError(f"{login} is not on the roster (give a GitHub handle)")
+    return person, store.list_recent_activity(session, person.id or 0, limit=limit)

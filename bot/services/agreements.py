@@ -21,7 +21,7 @@ from bot.services.errors import FieldErrors
 from bot.services.limits import REASON_MAX
 from bot.services.policy import Channels, current_policy
 from bot.services.roster import get_profile, person_by_handle
-from bot.services.status import is_valid
+from bot.services.standing import is_valid
 from bot.views import agreements as views
 from storage import lifecycle as store
 from storage import roster as roster_store

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.deployments import ALERT_EVENTS
 from bot.services.keys import Kind
+from bot.services.notices import ALERT_EVENTS
 from bot.services.outbox import Outgoing, commit, post
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps

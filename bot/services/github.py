@@ -14,20 +14,20 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session
 
+from bot.services.activity import pull_request_ref, record_activity
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import GitHubAccount
 from bot.services.identity import Identities
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import pull_request_ref, record_activity
 from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
 from bot.services.reminders import is_working_time
 from bot.views import github as views
 from storage import areas as area_store
-from storage import deployments as deployment_store
 from storage import github as store
+from storage import notices as notice_store
 from storage import questions as question_store
 from storage import roster as roster_store
 from storage.models import (
@@ -269,7 +269,7 @@ def act_on_delivery(
 
     A delivery id, or a signed body, seen before changes nothing: the outcome's status is then `duplicate`.
     """
-    if body_digest and not deployment_store.claim_deliveries(
+    if body_digest and not notice_store.claim_deliveries(
         session, [f"github-body:{body_digest}"], hook="github", now=now
     ):
         return GitHubOutcome(status="duplicate", detail="delivered before")

@@ -1,4 +1,5 @@
-"""What App Home shows each person, by role: their status, their queue, the week's numbers, roster health."""
+"""What `/cc` and App Home show each person: their status, their open items, and by role their queue, the
+week's numbers and roster health; and the answer to a message sent to the bot."""
 
 from __future__ import annotations
 
@@ -8,16 +9,88 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.activity import Activity, get_activity, permalinks
+from bot.services.access import AccessLine, access_of
+from bot.services.activity import latest_activity
 from bot.services.digest import Digest, Expiring, build_digest
-from bot.services.keys import Subject
+from bot.services.github import GitHubWork, github_work
+from bot.services.keys import Kind, Subject
+from bot.services.outbox import commit, post, postings_of
 from bot.services.policy import Policy
 from bot.services.reminders import OnboardingGaps
 from bot.services.roster import Profile, get_profile
 from bot.services.yearly import YearlyHome, yearly_home
+from bot.views import home as views
+from bot.views.text import blocks_to_text
 from storage import escalations as escalation_store
+from storage import models
+from storage import notices as notice_store
+from storage import questions as question_store
 from storage import roster as roster_store
-from storage.models import Escalation, Person, Role
+from storage.models import DeploymentNotice, Escalation, Person, Question, Role
+
+RECENT_DEPLOYMENTS = dt.timedelta(days=14)
+
+
+@dataclass
+class OpenItems:
+    """A person's open items; a committer sees only their own escalations."""
+
+    asked: list[tuple[Question, str]] = field(default_factory=list)
+    waiting_on_me: list[tuple[Question, str]] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
+    github: GitHubWork | None = None
+    access: list[AccessLine] = field(default_factory=list)
+    # The latest sign of activity, with the bot or on GitHub: what the inactivity review counts from.
+    last_active: models.Activity | None = None
+    links: dict[str, str] = field(default_factory=dict)
+
+    def link(self, subject: str) -> str | None:
+        """Return the permalink of a posted question or escalation (by subject), or None."""
+        return self.links.get(subject)
+
+
+def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
+    named = []
+    for question in questions:
+        repo = roster_store.get_repo_by_id(session, question.repo_id) if question.repo_id else None
+        named.append((question, repo.full_name if repo else ""))
+    return named
+
+
+def get_open_items(
+    session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
+) -> OpenItems:
+    """Return a person's open questions, questions waiting on them, their escalations and recent deployments.
+
+    `web_url` is GitHub's web address (GitHub Enterprise's, when configured), for the review asks' links.
+    """
+    notices = notice_store.list_recent_notices_of(session, person_id, since=now - RECENT_DEPLOYMENTS)
+    activity = OpenItems(
+        asked=_with_repo(session, question_store.list_open_questions_of(session, person_id)),
+        waiting_on_me=_with_repo(
+            session, question_store.list_open_questions_for_responder(session, person_id)
+        ),
+        escalations=escalation_store.list_escalations_of(session, person_id),
+        deployments=[(n, _repo_name(session, n.repo_id)) for n in notices],
+        github=github_work(session, person_id, now=now, web_url=web_url),
+        access=access_of(session, person_id),
+        last_active=latest_activity(session, person_id),
+    )
+    subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
+    subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]
+    activity.links = permalinks(session, subjects)
+    return activity
+
+
+def permalinks(session: Session, subjects: list[str]) -> dict[str, str]:
+    """Return the permalinks of these postings, by subject (those without one are absent)."""
+    return {subject: p.permalink for subject, p in postings_of(session, subjects).items() if p.permalink}
+
+
+def _repo_name(session: Session, repo_id: int | None) -> str:
+    repo = roster_store.get_repo_by_id(session, repo_id) if repo_id else None
+    return repo.full_name if repo else ""
 
 
 @dataclass
@@ -35,7 +108,7 @@ class HomeData:
     """Everything one person's App Home shows."""
 
     profile: Profile
-    activity: Activity
+    activity: OpenItems
     digest: Digest | None = None
     overdue: list[Escalation] = field(default_factory=list)
     health: RosterHealth | None = None
@@ -53,7 +126,7 @@ def build_home(
     """Return the App Home data for a person, with the sections their roles call for."""
     profile = get_profile(session, person_id, today=now.date())
     policy = policy or Policy()
-    activity = get_activity(session, person_id, now=now, web_url=policy.github.web_url)
+    activity = get_open_items(session, person_id, now=now, web_url=policy.github.web_url)
     data = HomeData(profile=profile, activity=activity)
     data.yearly = yearly_home(session, profile.person, now=now, policy=policy)
     roles = set(profile.roles)
@@ -69,3 +142,13 @@ def build_home(
         short = [(p, counts[p.id or 0]) for p in committers if counts[p.id or 0] < required]
         data.health = RosterHealth(data.digest.onboarding, data.digest.expiring, short, required)
     return data
+
+
+def answer_direct_message(session: Session, *, channel: str, ts: str, now: dt.datetime) -> tuple[str, ...]:
+    """Answer a message sent to the bot's DM with the list of commands (once per message); return the keys."""
+    blocks = views.help_blocks()
+    intro = "I answer slash commands rather than messages. Here is what I can do:"
+    message = post(
+        Kind.DM_HELP, [channel, ts], channel, f"{intro} {blocks_to_text(blocks)}", blocks=blocks
+    )
+    return commit(session, [message], now=now)

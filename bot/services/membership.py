@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.services.activity import latest_activity, pull_request_ref, record_activity
 from bot.services.admin import Decided, admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
 from bot.services.github_api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import latest_activity, pull_request_ref, record_activity
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins, person_by_handle

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.activity import record_activity
 from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
-from bot.services.lifecycle import record_activity
 from bot.services.limits import REASON_MAX
 from bot.services.logins import login_refusal
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply

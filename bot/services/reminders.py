@@ -14,7 +14,7 @@ from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Policy, current_policy
 from bot.services.quiet import reminder
 from bot.services.roster import get_profile, list_admins, refresh_statuses
-from bot.services.status import Gap
+from bot.services.standing import Gap
 from bot.views import reminders as views
 from storage import digest as digest_store
 from storage import roster as store

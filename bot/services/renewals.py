@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.services.activity import record_activity
 from bot.services.admin import Decided, admin_slack_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.keys import Kind, Subject, message_key
-from bot.services.lifecycle import record_activity
 from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import Channels, Policy

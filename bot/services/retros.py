@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from bot.services.activity import record_activity
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
-from bot.services.lifecycle import record_activity
 from bot.services.limits import FIELD_MAX
 from bot.services.outbox import Outgoing, dm, enqueue
 from bot.services.quiet import reminder

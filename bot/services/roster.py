@@ -24,7 +24,7 @@ from bot.services.roster_formats import (
     RosterError,
     gc_paused,
 )
-from bot.services.status import Standing, derive_standing, is_valid
+from bot.services.standing import Standing, derive_standing, is_valid
 from storage import roster as store
 from storage.audit import add_audit_entry
 from storage.models import (

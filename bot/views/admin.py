@@ -23,8 +23,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.views.inputs import checkbox_field, date_field, text_field
-from bot.views.status import AGREEMENT_NAMES
-from bot.views.text import escape, person_ref
+from bot.views.text import AGREEMENT_NAMES, escape, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
 if TYPE_CHECKING:

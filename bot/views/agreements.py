@@ -20,8 +20,7 @@ from slack_sdk.models.views import View
 from bot.ids import Input, ViewId
 from bot.views.admin import _modal
 from bot.views.inputs import date_field, text_field
-from bot.views.status import AGREEMENT_NAMES
-from bot.views.text import day, escape, person_ref, relative_days
+from bot.views.text import AGREEMENT_NAMES, day, escape, person_ref, relative_days
 from storage.models import AgreementAction, AgreementKind, Person
 
 if TYPE_CHECKING:

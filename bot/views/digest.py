@@ -16,9 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.views.questions import duration
-from bot.views.status import AGREEMENT_NAMES, gap_text
-from bot.views.text import day, escape, person_ref, spreadsheet_safe
+from bot.views.text import AGREEMENT_NAMES, day, duration, escape, gap_text, person_ref, spreadsheet_safe
 from bot.views.yearly import overview_blocks
 
 if TYPE_CHECKING:

@@ -24,8 +24,8 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.services.outbox import link_to_posting
-from bot.views.questions import URGENCY_LABELS, duration
-from bot.views.text import escape, person_ref, slack_date
+from bot.views.questions import URGENCY_LABELS
+from bot.views.text import duration, escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
 
 if TYPE_CHECKING:

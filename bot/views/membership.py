@@ -21,14 +21,13 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.views.admin import _modal
 from bot.views.inputs import text_field
-from bot.views.status import activity_text, gap_text
-from bot.views.text import day, escape, person_ref
+from bot.views.text import activity_text, day, escape, gap_text, person_ref
 from storage.models import Activity, InactivityDecision, InactivityProposal, Person
 
 if TYPE_CHECKING:
     from bot.services.membership import Inactive, InactivitySummary, ProposalRow
     from bot.services.policy import LifecyclePolicy, PhasePolicy
-    from bot.services.status import Gap
+    from bot.services.standing import Gap
 
 
 def _section(text: str) -> SectionBlock:

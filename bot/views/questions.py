@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -27,8 +26,7 @@ from bot.ids import Action, Input, ViewId
 from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import link_to_posting
 from bot.services.policy import Step
-from bot.views.status import gap_text
-from bot.views.text import escape, person_ref, slack_date
+from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
 if TYPE_CHECKING:
@@ -37,19 +35,6 @@ if TYPE_CHECKING:
 
 PR_URL_MAX = 500
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}
-
-
-def duration(delta: dt.timedelta) -> str:
-    """Return a span as '1h 20m', '3d 2h' or '45s'."""
-    seconds = max(0, int(delta.total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m" if minutes else f"{seconds}s"
 
 
 def _names(people: Sequence[Person]) -> str:

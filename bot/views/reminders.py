@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.views.status import AGREEMENT_NAMES, gap_text
-from bot.views.text import day, escape, person_ref
+from bot.views.text import AGREEMENT_NAMES, day, escape, gap_text, person_ref
 from storage.models import AgreementKind, Person
 
 if TYPE_CHECKING:

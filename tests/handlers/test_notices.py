@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from bot.ids import Action
-from bot.services.deployments import parse_payload, record_deployment
+from bot.services.notices import parse_payload, record_deployment
 from tests.conftest import RunningBot
-from tests.services.test_deployments import ESCAPED, REVERT
+from tests.services.test_notices import ESCAPED, REVERT
 from tests.slack_requests import block_action
 
 ZIA, JBOWMAN, COORDINATION = "U0PILOT01", "U0CHAMP01", "C0COORD01"

@@ -9,7 +9,6 @@ import pytest
 from sqlmodel import Session
 
 from bot.services.admin import check_admin, set_phase
-from bot.services.deployments import answer_notice, parse_payload, record_deployment
 from bot.services.errors import UserError
 from bot.services.escalations import (
     acknowledge_escalation,
@@ -18,6 +17,7 @@ from bot.services.escalations import (
     validate_escalation,
 )
 from bot.services.nominations import NominationRules, cast_vote, open_nomination
+from bot.services.notices import answer_notice, parse_payload, record_deployment
 from bot.services.policy import Channels
 from bot.services.questions import ask_question, claim_question, mark_answered, validate_question
 from storage.models import NoticeState, Person, Phase, Status

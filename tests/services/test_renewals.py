@@ -28,7 +28,7 @@ from bot.services.renewals import (
     scheduled_date,
     settle_due,
 )
-from bot.services.status import is_valid
+from bot.services.standing import is_valid
 from bot.views.digest import digest_blocks
 from storage.models import (
     AgreementAction,

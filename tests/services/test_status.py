@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.services.policy import policy_for
-from bot.services.status import Gap, derive_standing
+from bot.services.standing import Gap, derive_standing
 from storage.models import Agreement, AgreementKind, Organization, Phase, Status
 
 TODAY = dt.date(2026, 11, 26)

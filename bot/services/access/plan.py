@@ -18,7 +18,7 @@ from bot.services.access.config import AccessConfig, TeamRule
 from bot.services.github_api import GitHubAccount, GitHubApi, GitHubNotFound
 from bot.services.identity import Identities
 from bot.services.policy import current_policy
-from bot.services.status import Standing, derive_standing
+from bot.services.standing import Standing, derive_standing
 from bot.types.access import (
     NOTICE_CAUSES,
     AccessPlan,

@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.services.deployments import (
+from bot.services.errors import UserError
+from bot.services.keys import Subject
+from bot.services.notices import (
     DeploymentOutcome,
     PayloadError,
     answer_notice,
     parse_payload,
     record_deployment,
 )
-from bot.services.errors import UserError
-from bot.services.keys import Subject
 from bot.services.outbox import deliver_pending, posting_of
 from bot.services.policy import Channels
 from storage.models import DeploymentNotice, NoticeState, OutboxMessage

@@ -6,12 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
-
-from bot.services.keys import Kind
-from bot.services.outbox import commit, post
 from bot.services.policy import PhasePolicy
-from bot.views import status as views
 from storage.models import Agreement, AgreementKind, Organization, Role, Status
 
 
@@ -76,13 +71,3 @@ def derive_standing(
     if any(gap.is_expired_agreement for gap in gaps):
         return Standing(Status.LAPSED, gaps)
     return Standing(Status.ONBOARDING if gaps else Status.ACTIVE, gaps)
-
-
-def answer_direct_message(session: Session, *, channel: str, ts: str, now: dt.datetime) -> tuple[str, ...]:
-    """Answer a message sent to the bot's DM with the list of commands (once per message); return the keys."""
-    blocks = views.help_blocks()
-    intro = "I answer slash commands rather than messages. Here is what I can do:"
-    message = post(
-        Kind.DM_HELP, [channel, ts], channel, f"{intro} {views.blocks_to_text(blocks)}", blocks=blocks
-    )
-    return commit(session, [message], now=now)

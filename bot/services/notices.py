@@ -25,8 +25,8 @@ from bot.services.policy import Channels
 from bot.services.questions import canonical_pr_url, parse_pr_url
 from bot.services.redaction import clip, redact, redact_url
 from bot.services.roster import list_admins
-from bot.views import deployments as views
-from storage import deployments as store
+from bot.views import notices as views
+from storage import notices as store
 from storage import outbox as outbox_store
 from storage import questions as question_store
 from storage import roster as roster_store

@@ -13,13 +13,19 @@ from sqlmodel import Session
 
 from bot.handlers.state import Deliver
 from bot.ids import Action, Command, Event
-from bot.services import status
-from bot.services.activity import get_activity
-from bot.services.home import build_home
+from bot.services import home as home_service
+from bot.services.home import build_home, get_open_items
 from bot.services.policy import Channels, Policy
 from bot.services.roster import get_profile, list_admins
-from bot.views.home import home_blocks, paged_home
-from bot.views.status import admin_refs, blocks_to_text, help_blocks, not_on_roster_blocks, status_blocks
+from bot.views.home import (
+    admin_refs,
+    help_blocks,
+    home_blocks,
+    not_on_roster_blocks,
+    paged_home,
+    status_blocks,
+)
+from bot.views.text import blocks_to_text
 from storage.models import Person
 
 STATUS_WORDS = {"", "status", "me"}
@@ -45,7 +51,7 @@ def answer_cc_command(
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), channels.admins))
     else:
         profile = get_profile(session, person.id, today=now.date())
-        activity = get_activity(session, person.id, now=now, web_url=policy.github.web_url)
+        activity = get_open_items(session, person.id, now=now, web_url=policy.github.web_url)
         blocks = status_blocks(profile, today=now.date(), activity=activity)
     ack(text=blocks_to_text(blocks), blocks=blocks)
 
@@ -117,7 +123,9 @@ def answer_direct_message(
 ) -> None:
     """Answer a message sent to the bot with the list of commands (the messages tab is open to people)."""
     deliver(
-        status.answer_direct_message(session, channel=str(event["channel"]), ts=str(event["ts"]), now=now)
+        home_service.answer_direct_message(
+            session, channel=str(event["channel"]), ts=str(event["ts"]), now=now
+        )
     )
 
 
