@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from pydantic import SecretStr
 from sqlalchemy import DateTime, Engine, Float, event, text
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -190,3 +191,16 @@ def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) 
 def _seconds_between_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = list(element.clauses)
     return f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - {compiler.process(start, **kw)}))"
+
+
+def insert_once(session: Session, row: object) -> bool:
+    """Add a row unless a unique constraint says it is already there; return whether it was added.
+
+    The insert runs in a savepoint, so a duplicate leaves the rest of the transaction untouched.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

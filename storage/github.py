@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert_once
 from storage.models import (
     CommitGrant,
     GitHubActivity,
@@ -26,23 +26,14 @@ CHUNK = 900
 OPEN_ASK_STATES = (ReviewAskState.ASKED.value, ReviewAskState.TAKEN.value)
 
 
-def _insert_once(session: Session, row: object) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
 def add_delivery(session: Session, delivery: GitHubDelivery) -> bool:
     """Record a webhook delivery; False when its X-GitHub-Delivery id was recorded before."""
-    return _insert_once(session, delivery)
+    return insert_once(session, delivery)
 
 
 def add_activity(session: Session, activity: GitHubActivity) -> bool:
     """Record a committer's merge or review; False when that PR already counts for them (same kind)."""
-    return _insert_once(session, activity)
+    return insert_once(session, activity)
 
 
 def activity_counts(session: Session, person_id: int, *, since: dt.datetime) -> dict[str, int]:
@@ -88,7 +79,7 @@ def list_grant_holders(session: Session, repo_key: str) -> list[Person]:
 
 def add_review_ask(session: Session, ask: ReviewAsk) -> bool:
     """Insert a review ask; False when the pull request already has one."""
-    return _insert_once(session, ask)
+    return insert_once(session, ask)
 
 
 def get_review_ask(session: Session, ask_id: int) -> ReviewAsk | None:

@@ -7,15 +7,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from storage.db import insert_once
 from storage.models import OutboxMessage, OutboxStatus, SlackPosting
 
 
 def add_message(session: Session, message: OutboxMessage) -> bool:
     """Insert a message unless one with the same key exists; return whether it was inserted."""
-    return _insert_once(session, message)
+    return insert_once(session, message)
 
 
 def replace_message(session: Session, message: OutboxMessage) -> bool:
@@ -210,13 +210,4 @@ def list_postings(session: Session, subjects: Iterable[str]) -> dict[str, SlackP
 
 def add_posting(session: Session, posting: SlackPosting) -> bool:
     """Record where a subject was posted unless it already is; return whether it was recorded."""
-    return _insert_once(session, posting)
-
-
-def _insert_once(session: Session, row: OutboxMessage | SlackPosting) -> bool:
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
+    return insert_once(session, posting)

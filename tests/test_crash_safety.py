@@ -18,22 +18,22 @@ from sqlmodel import Session, select
 from bot.assembly import Bot
 from bot.services import (
     admin,
-    deployments,
     escalations,
     github,
     membership,
     nominations,
+    notices,
     owners,
     questions,
     quiet,
     reminders,
     renewals,
     retros,
-    sla,
 )
 from bot.services.digest import queue_weekly_digest
 from bot.services.outbox import Messenger, deliver_pending
 from bot.services.policy import Channels, Policy
+from bot.services.questions import nudges
 from bot.slack_standin import SlackStandIn
 from storage.models import (
     InactivityDecision,
@@ -75,7 +75,7 @@ def _hand_off(session: Session, slack: Messenger) -> object:
 def _nudge(session: Session, slack: Messenger) -> object:
     ask(session, "ziafazal", now=NOW, messenger=slack)
     later = NOW + dt.timedelta(days=3)
-    return sla.take_due_steps(session, now=later, policy=POLICY.sla, channels=CHANNELS)
+    return nudges.take_due_steps(session, now=later, policy=POLICY.sla, channels=CHANNELS)
 
 
 def _escalate(session: Session, slack: Messenger) -> object:
@@ -110,7 +110,7 @@ def _digest(session: Session, slack: Messenger) -> object:
 
 
 def _deployment(session: Session, slack: Messenger) -> object:
-    payload = deployments.parse_payload(
+    payload = notices.parse_payload(
         {
             "event": "escaped_issue",
             "environment": "production",
@@ -120,17 +120,15 @@ def _deployment(session: Session, slack: Messenger) -> object:
             "incident_id": "INC-7",
         }
     )
-    return deployments.record_deployment(session, payload, now=NOW, channels=CHANNELS)
+    return notices.record_deployment(session, payload, now=NOW, channels=CHANNELS)
 
 
 def _notice_answer(session: Session, slack: Messenger) -> object:
     outcome = _deployment(session, slack)
-    assert isinstance(outcome, deployments.DeploymentOutcome)
+    assert isinstance(outcome, notices.DeploymentOutcome)
     deliver_pending(session, slack, now=NOW, keys=outcome.keys)
     notice = outcome.to_notify[0]
-    return deployments.answer_notice(
-        session, notice.id, person(session, "ziafazal"), NoticeState.HELP, now=NOW
-    )
+    return notices.answer_notice(session, notice.id, person(session, "ziafazal"), NoticeState.HELP, now=NOW)
 
 
 def _intro(session: Session, slack: Messenger) -> object:

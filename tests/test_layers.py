@@ -29,7 +29,9 @@ def _imports(path: Path) -> set[str]:
 
 
 def _modules(folder: str) -> list[Path]:
-    return sorted(p for p in (ROOT / folder).glob("*.py") if p.name != "__init__.py")
+    return sorted(
+        p for p in (ROOT / folder).rglob("*.py") if p.name != "__init__.py" or p.parent != ROOT / folder
+    )
 
 
 @pytest.mark.parametrize("path", _modules("bot/services"), ids=lambda p: p.name)

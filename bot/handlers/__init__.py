@@ -8,11 +8,13 @@ from bot.handlers import (
     escalations,
     github,
     home,
-    lifecycle,
+    membership,
     nominations,
     notices,
     owners,
     questions,
+    quiet,
+    renewals,
     retros,
 )
 
@@ -27,5 +29,7 @@ HANDLER_MODULES = (
     admin,
     github,
     access,
-    lifecycle,
+    membership,
+    quiet,
+    renewals,
 )

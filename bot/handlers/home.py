@@ -129,6 +129,21 @@ def answer_direct_message(
     )
 
 
+def republish_home(
+    client: WebClient,
+    body: dict[str, Any],
+    session: Session,
+    person: Person,
+    now: dt.datetime,
+    policy: Policy,
+) -> None:
+    """Redraw the App Home of the person who clicked in it, so the tab shows what the click changed."""
+    user_id = (body.get("user") or {}).get("id")
+    if user_id and person.id is not None:
+        home = build_home(session, person.id, now=now, policy=policy)
+        client.views_publish(user_id=user_id, view=paged_home(home_blocks(home, now=now), 1))
+
+
 def register(app: App) -> None:
     """Register everything of the status feature."""
     app.command(Command.CC.value)(answer_cc_command)

@@ -9,18 +9,17 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.jobs.access_drift import access_drift
-from bot.jobs.agreement_expiry_reminders import agreement_expiry_reminders
-from bot.jobs.escalation_reminders import escalation_reminders
-from bot.jobs.github_owners_sync import github_owners_sync
-from bot.jobs.inactivity_review import inactivity_review
-from bot.jobs.nomination_results import nomination_results
-from bot.jobs.onboarding_reminders import onboarding_reminders
-from bot.jobs.outbox_delivery import outbox_delivery
-from bot.jobs.question_nudges import question_nudges
-from bot.jobs.renewal_reminders import renewal_reminders
-from bot.jobs.retro_reminders import retro_reminders
-from bot.jobs.weekly_digest import weekly_digest
+from bot.jobs.access import access_drift
+from bot.jobs.digest import weekly_digest
+from bot.jobs.escalations import escalation_reminders
+from bot.jobs.membership import inactivity_review
+from bot.jobs.nominations import nomination_results
+from bot.jobs.outbox import outbox_delivery
+from bot.jobs.owners import github_owners_sync
+from bot.jobs.questions import question_nudges
+from bot.jobs.reminders import agreement_expiry_reminders, onboarding_reminders
+from bot.jobs.renewals import renewal_reminders
+from bot.jobs.retros import retro_reminders
 from bot.metrics import timed_job
 from bot.runtime import JobContext
 from bot.settings import Settings

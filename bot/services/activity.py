@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.services.errors import UserError
 from bot.services.logins import LoginError, check_login
-from storage import lifecycle as store
+from storage import activity as store
 from storage import roster as roster_store
 from storage.models import Activity, ActivityKind, Person
 

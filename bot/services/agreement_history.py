@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from storage import lifecycle as store
+from storage import agreements as store
 from storage import roster as roster_store
 from storage.models import Agreement, AgreementAction, AgreementEvent, AgreementKind, Person
 

@@ -23,7 +23,7 @@ from bot.services.policy import Channels, current_policy
 from bot.services.roster import get_profile, person_by_handle
 from bot.services.standing import is_valid
 from bot.views import agreements as views
-from storage import lifecycle as store
+from storage import agreements as store
 from storage import roster as roster_store
 from storage.models import Agreement, AgreementAction, AgreementEvent, AgreementKind, Organization, Person
 

@@ -148,7 +148,5 @@ def answer_direct_message(session: Session, *, channel: str, ts: str, now: dt.da
     """Answer a message sent to the bot's DM with the list of commands (once per message); return the keys."""
     blocks = views.help_blocks()
     intro = "I answer slash commands rather than messages. Here is what I can do:"
-    message = post(
-        Kind.DM_HELP, [channel, ts], channel, f"{intro} {blocks_to_text(blocks)}", blocks=blocks
-    )
+    message = post(Kind.DM_HELP, [channel, ts], channel, f"{intro} {blocks_to_text(blocks)}", blocks=blocks)
     return commit(session, [message], now=now)

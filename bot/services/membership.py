@@ -25,7 +25,9 @@ from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins, person_by_handle
 from bot.views import membership as views
-from storage import lifecycle as store
+from storage import activity as activity_store
+from storage import membership as store
+from storage import renewals as renewal_store
 from storage import roster as roster_store
 from storage.models import (
     ActivityKind,
@@ -176,8 +178,8 @@ def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy
         return []
     committers = [p for p in roster_store.list_people_with_role(session, Role.COMMITTER.value) if p.id]
     ids = [p.id or 0 for p in committers]
-    last = store.last_activity_by_person(session, ids)
-    grants = store.latest_grant_dates(session, ids)
+    last = activity_store.last_activity_by_person(session, ids)
+    grants = activity_store.latest_grant_dates(session, ids)
     kept = store.kept_people(session, today=now.date())
     read = backfilled_people(session)
     limit = dt.timedelta(days=policy.inactive_days)
@@ -251,7 +253,7 @@ def admin_list_redraws(
     """Return the redraws of every posted copy of one admin list (subjects `prefix<chunk>:<admin>`)."""
     chunks = _chunks(rows)
     messages: list[Outgoing | None] = []
-    for posting in store.list_postings_with_prefix(session, prefix):
+    for posting in renewal_store.list_postings_with_prefix(session, prefix):
         index_text = posting.subject[len(prefix) :].split(":", 1)[0]
         if index_text.isdigit() and int(index_text) < len(chunks):
             text, blocks = render(chunks[int(index_text)], int(index_text), len(chunks))

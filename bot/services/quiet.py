@@ -22,7 +22,7 @@ from bot.services.keys import Kind, message_key
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import DEFAULT_HOURS
 from bot.views import quiet as views
-from storage import lifecycle as store
+from storage import quiet as store
 from storage.models import OutboxStatus, Person, ReminderHold, ReminderPreference
 from storage.outbox import get_message_by_key
 

@@ -32,7 +32,8 @@ from bot.services.quiet import reminder
 from bot.services.reminders import is_working_time
 from bot.services.roster import list_admins
 from bot.views import renewals as views
-from storage import lifecycle as store
+from storage import quiet as quiet_store
+from storage import renewals as store
 from storage import roster as roster_store
 from storage.models import (
     ActivityKind,
@@ -488,7 +489,7 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
             parts = [member.id, f"{member.deadline:%Y%m%d}", stage]
             due[message_key(Kind.RENEWAL_REMINDER, *parts)] = (member, stage)
     # Hourly runs meet the same due stage many times: only members not reminded yet are read in full.
-    for key in store.existing_keys(session, list(due)):
+    for key in quiet_store.existing_keys(session, list(due)):
         del due[key]
     if not due:
         return 0

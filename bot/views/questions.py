@@ -31,7 +31,7 @@ from storage.models import Person, QuestionState, Urgency
 
 if TYPE_CHECKING:
     from bot.services.questions import AskRefusal, QuestionCard
-    from bot.services.sla import DueStep
+    from bot.services.questions.nudges import DueStep
 
 PR_URL_MAX = 500
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}

@@ -24,7 +24,7 @@ from bot.services.membership import (
 from bot.services.nominations import cast_vote, open_nomination
 from bot.services.policy import Channels, LifecyclePolicy, NominationRules, Policy
 from bot.services.retros import Feedback, open_retro, submit_feedback
-from storage.lifecycle import add_proposals
+from storage.membership import add_proposals
 from storage.models import (
     Activity,
     ActivityKind,

@@ -15,6 +15,7 @@ from bot.services.escalations import take_due_escalation_steps
 from bot.services.keys import Kind, message_key
 from bot.services.outbox import commit, deliver_pending
 from bot.services.policy import Policy
+from bot.services.questions.nudges import take_due_steps
 from bot.services.quiet import (
     Quiet,
     SnoozeChoice,
@@ -28,7 +29,6 @@ from bot.services.quiet import (
 from bot.services.reminders import queue_expiry_reminders, queue_onboarding_reminders
 from bot.services.renewals import open_renewal
 from bot.services.retros import advance_retros, open_retro
-from bot.services.sla import take_due_steps
 from bot.slack_standin import SlackStandIn
 from storage.models import OutboxMessage, OutboxStatus, ReminderHold, RetroAudience
 from storage.outbox import get_message_by_key

@@ -6,7 +6,7 @@ import logging
 
 from bot.runtime import JobContext
 from bot.services.outbox import DeliveryReport
-from bot.services.sla import take_due_steps
+from bot.services.questions.nudges import take_due_steps
 
 logger = logging.getLogger(__name__)
 
