@@ -196,7 +196,7 @@ def _retro(session: Session, slack: Messenger) -> object:
         now=NOW,
         actor="test",
     )
-    return retros.advance_retros(session, now=NOW + dt.timedelta(days=9))
+    return retros.advance_retros(session, now=NOW + dt.timedelta(days=9), hours=POLICY.hours)
 
 
 def _delivery(session: Session, delivery_id: str, body: dict[str, object]) -> github.GitHubOutcome:

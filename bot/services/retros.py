@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.services.activity import record_activity
 from bot.services.audit import audit
+from bot.services.business_hours import WorkingHours, add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
 from bot.services.limits import FIELD_MAX
@@ -225,14 +226,33 @@ def mark_closed(session: Session, retro: Retro, *, now: dt.datetime) -> None:
     audit(session, now, "ccbot", "retro.closed", f"retro:{retro.id}")
 
 
-def stage_messages(session: Session, stage: RetroStage, *, now: dt.datetime) -> list[Outgoing | None]:
-    """Return a stage's invitation or reminder, one DM per participant it addresses (reminders with Snooze)."""
+def reminds_now(stage: RetroStage, person: Person, *, now: dt.datetime, hours: WorkingHours) -> bool:
+    """Whether a stage's reminder goes to `person` in this run: in their working hours, else not yet.
+
+    The last day's reminder goes at once, like an agreement's last expiry reminder, and so does one whose
+    recipient's working hours begin only after the retro closes: waiting, it would come too late to answer.
+    """
+    if stage.stage == "last_day":
+        return True
+    opens = add_working_time(now, dt.timedelta(0), tz=zone(person.timezone), hours=hours)
+    return opens <= now or opens >= stage.retro.closes_at
+
+
+def stage_messages(
+    session: Session, stage: RetroStage, *, now: dt.datetime, hours: WorkingHours
+) -> list[Outgoing | None]:
+    """Return a stage's invitation or reminder, one DM per participant it addresses now (reminders with Snooze,
+    in the participant's working hours)."""
     retro = stage.retro
     text, blocks = views.invitation_text(retro), views.invitation_blocks(retro, stage.stage)
     kind = f"{Kind.RETRO}-{stage.stage}"
     if stage.stage == "invite":
         return [dm(kind, [retro.id, p.id], p.slack_user_id, text, blocks=blocks) for p in stage.people]
-    return [reminder(session, kind, [retro.id, p.id], p, text, now=now, blocks=blocks) for p in stage.people]
+    return [
+        reminder(session, kind, [retro.id, p.id], p, text, now=now, blocks=blocks, hours=hours)
+        for p in stage.people
+        if reminds_now(stage, p, now=now, hours=hours)
+    ]
 
 
 def report_messages(session: Session, retro: Retro) -> list[Outgoing | None]:
@@ -245,11 +265,12 @@ def report_messages(session: Session, retro: Retro) -> list[Outgoing | None]:
     ]
 
 
-def advance_retros(session: Session, *, now: dt.datetime) -> RetroProgress:
-    """Queue each due invitation or reminder once per participant, and close due retros with their report."""
+def advance_retros(session: Session, *, now: dt.datetime, hours: WorkingHours) -> RetroProgress:
+    """Queue each due invitation or reminder once per participant (reminders in their working `hours`), and
+    close due retros with their report."""
     queued = 0
     for stage in due_stages(session, now=now):
-        queued += enqueue(session, stage_messages(session, stage, now=now), now=now)
+        queued += enqueue(session, stage_messages(session, stage, now=now, hours=hours), now=now)
         session.commit()
     due = list_retros_to_close(session, now=now)
     for retro in due:

@@ -12,12 +12,13 @@ from sqlmodel import Session, select
 
 from bot.assembly import Bot
 from bot.services.errors import UserError
+from bot.services.policy import DEFAULT_HOURS
 from bot.services.retros import Feedback, advance_retros, open_retro, submit_feedback
 from bot.slack_standin import SlackStandIn
 from storage.db import make_session_factory
 from storage.models import OutboxMessage, OutboxStatus, Retro, RetroAudience
 from storage.roster import get_person_by_github
-from tests.conftest import NOW, load_pilot, run_at
+from tests.conftest import NOW, load_pilot, make_bot, run_at
 
 OPENED = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
@@ -95,6 +96,34 @@ def test_invitations_reminders_and_the_report_each_once(
         submit_feedback(db, zia, retro.id or 0, Feedback(liked="late"), now=retro.closes_at)
 
 
+def test_a_halfway_reminder_due_at_night_waits_for_the_working_hours_of_its_recipient(
+    db: Session, db_url: str, slack: SlackStandIn
+) -> None:
+    bot = make_bot(db_url, slack, CCBOT_WORKING_HOURS="07:00-15:00")
+    try:
+        open_retro(
+            db,
+            name="pilot-2026",
+            closes_on=dt.date(2026, 12, 9),
+            audience=RetroAudience.CCS,
+            now=OPENED,
+            actor="test",
+        )
+        # Thursday 22:00 UTC, past the midpoint: 03:00 on Friday in Karachi, 09:00 in Sydney.
+        _run(bot, dt.datetime(2026, 12, 3, 22, 0, tzinfo=dt.UTC))
+        assert _retro_dms(slack, "U0PILOT03", "Halfway") == [], "03:00 in Karachi"
+        assert len(_retro_dms(slack, "U0PILOT04", "Halfway")) == 1, "09:00 in Sydney"
+        _run(bot, dt.datetime(2026, 12, 4, 1, 59, tzinfo=dt.UTC))
+        assert _retro_dms(slack, "U0PILOT03", "Halfway") == [], "06:59 in Karachi"
+        _run(bot, dt.datetime(2026, 12, 4, 2, 0, tzinfo=dt.UTC))
+        assert len(_retro_dms(slack, "U0PILOT03", "Halfway")) == 1, (
+            "07:00 in Karachi: CCBOT_WORKING_HOURS begin"
+        )
+        assert len(_retro_dms(slack, "U0PILOT04", "Halfway")) == 1
+    finally:
+        bot.close()
+
+
 def test_a_retro_closes_in_the_same_transaction_as_its_reports(
     db: Session, job_bot: Bot, slack: SlackStandIn
 ) -> None:
@@ -107,13 +136,15 @@ def test_a_retro_closes_in_the_same_transaction_as_its_reports(
 
     event.listen(db, "before_commit", die)
     with pytest.raises(RuntimeError):
-        advance_retros(db, now=retro.closes_at)
+        advance_retros(db, now=retro.closes_at, hours=DEFAULT_HOURS)
     event.remove(db, "before_commit", die)
     db.rollback()
     assert db.exec(select(Retro.closed_at)).one() is None
     assert db.exec(select(OutboxMessage).where(OutboxMessage.kind == "retro-report")).all() == []
 
-    progress = advance_retros(db, now=retro.closes_at)  # committed; the process "dies" before delivering
+    progress = advance_retros(
+        db, now=retro.closes_at, hours=DEFAULT_HOURS
+    )  # committed; the process "dies" before delivering
     assert progress.closed == 1
     queued = db.exec(select(OutboxMessage).where(OutboxMessage.kind == "retro-report")).all()
     assert {m.status for m in queued} == {OutboxStatus.PENDING.value}

@@ -222,7 +222,7 @@ def test_every_reminder_and_nudge_dm_carries_the_snooze_buttons(db: Session) -> 
     _retro, _ = open_retro(
         db, name="r", closes_on=dt.date(2026, 12, 9), audience=RetroAudience.CCS, now=NOW, actor="t"
     )
-    advance_retros(db, now=utc("2026-12-09T03:00"))  # past the midpoint, on the last day
+    advance_retros(db, now=utc("2026-12-09T03:00"), hours=policy.hours)  # past the midpoint, on the last day
     open_renewal(
         db, year=2027, who="individuals", closes_on=dt.date(2026, 12, 20), now=NOW, actor="t", policy=policy
     )
