@@ -23,11 +23,11 @@ from pathlib import Path
 from sqlalchemy import Engine, insert
 
 from bench.common import median, write_section
-from bot.assembly import build_github
+from bot.assembly import build_github, open_database
 from bot.github_standin import GitHubStandIn
 from bot.services.access import AccessPlan, load_access_config, plan_access
 from bot.settings import load_settings
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import upgrade
 from storage.models import Agreement, CommitGrant, Person, PersonRole, Repo
 
 TODAY = dt.date(2026, 12, 7)
@@ -131,7 +131,8 @@ def run_scale(committers: int, teams: int, runs: int) -> dict[str, float | int |
     repos = teams - 1
     github = GitHubStandIn()
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'access.db'}")
+        database = open_database(f"sqlite:///{Path(tmp) / 'access.db'}")
+        engine = database.engine
         upgrade(engine)
         wanted = load_roster(engine, committers=committers, repos=repos, rng=rng)
         arrange_github(github, wanted, rng)
@@ -145,12 +146,12 @@ def run_scale(committers: int, teams: int, runs: int) -> dict[str, float | int |
         for _ in range(runs):
             started = time.perf_counter()
             config = load_access_config(config_path)
-            with connect() as client, make_session_factory(engine)() as session:
+            with connect() as client, database.session() as session:
                 plan = plan_access(
                     session, config, client, now=dt.datetime.combine(TODAY, dt.time(12), tzinfo=dt.UTC)
                 )
             timings.append(time.perf_counter() - started)
-        engine.dispose()
+        database.close()
     pipe.send("stop")
     requests, later, writes = pipe.recv()
     child.join(timeout=10)

@@ -17,9 +17,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from starlette.applications import Starlette
 
+from bot.assembly import open_database, slack_client
 from bot.server import build_asgi
-from bot.slack import retry_handlers
-from storage.db import make_engine
+from bot.settings import load_settings
 
 MODAL = {
     "type": "modal",
@@ -37,14 +37,13 @@ MODAL = {
 
 
 def web_app() -> Starlette:
-    """Return the bare app's web app, built from the environment (one per worker process)."""
-    client = WebClient(
-        token=os.environ["SLACK_BOT_TOKEN"],
-        base_url=os.environ["SLACK_API_URL"],
-        retry_handlers=retry_handlers(),
-    )
+    """Return the bare app's web app, built from the environment (one per worker process).
+
+    Its Slack client and database are the bot's own (bot.assembly); only the listeners are bare.
+    """
+    settings = load_settings()
     app = App(
-        client=client,
+        client=slack_client(settings),
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=64),
@@ -55,7 +54,7 @@ def web_app() -> Starlette:
         client.views_open(trigger_id=command["trigger_id"], view=MODAL)
 
     app.command("/cc-ask")(open_modal)
-    return build_asgi(app, make_engine(os.environ["CCBOT_DATABASE_URL"]))
+    return build_asgi(app, open_database(settings.database_url).engine)
 
 
 def main() -> None:

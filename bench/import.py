@@ -24,9 +24,10 @@ import yaml
 from sqlalchemy import insert
 
 from bench.common import median, write_section
+from bot.assembly import open_database
 from bot.services.roster import import_roster
 from bot.services.roster_formats import read_roster
-from storage.db import make_engine, make_session_factory, upgrade
+from storage.db import upgrade
 from storage.models import Agreement, ChampionAssignment, CommitGrant, Organization, Person, PersonRole, Repo
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -81,17 +82,14 @@ def roster_text(people: int) -> str:
 
 def _fresh_database(folder: Path) -> str:
     url = f"sqlite:///{folder / 'ccbot.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    with open_database(url) as database:
+        upgrade(database.engine)
     return url
 
 
 def _import(url: str, path: Path) -> None:
-    engine = make_engine(url)
-    with make_session_factory(engine)() as session:
+    with open_database(url) as database, database.session() as session:
         import_roster(session, read_roster(path, as_of=NOW.date()), now=NOW, actor="bench")
-    engine.dispose()
 
 
 def _timed(work: Callable[[], object]) -> tuple[float, float]:
@@ -120,7 +118,8 @@ def one_change_reimport(folder: Path, path: Path) -> tuple[float, float]:
 def floor(folder: Path, path: Path) -> tuple[float, float]:
     """Parse with CSafeLoader and insert the same rows with one executemany per table: (wall, CPU)."""
     url = _fresh_database(folder)
-    engine = make_engine(url)
+    database = open_database(url)
+    engine = database.engine
     gc.disable()  # the floor gets the same help the importer takes: no collector passes while parsing
     start, cpu = time.perf_counter(), time.process_time()
     data = yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
@@ -201,7 +200,7 @@ def floor(folder: Path, path: Path) -> tuple[float, float]:
             db.execute(insert(model), rows[model])
     elapsed = time.perf_counter() - start, time.process_time() - cpu
     gc.enable()
-    engine.dispose()
+    database.close()
     return elapsed
 
 

@@ -22,16 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, inspect, text
+from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from bench.common import growth, timed_against, write_section
+from bot.assembly import open_database
 from bot.services.digest import build_digest
 from bot.services.home import build_home
 from bot.services.reminders import ExpiryNotice, list_expiry_notices
 from bot.views.home import home_blocks
-from storage.db import make_engine, make_session_factory, normalise_url, upgrade
+from storage.db import normalise_url, upgrade
 from storage.models import (
     Agreement,
     ChampionAssignment,
@@ -323,11 +324,11 @@ def prepare(database: Database, *, committers: int, questions: int) -> tuple[int
     """Make sure `database` holds this data at the newest migration; return (busy id, load seconds, reused)."""
     wanted = (committers, questions, GENERATOR)
     if database.exists():
-        engine = make_engine(database.url)
+        engine = open_database(database.url).engine
         marker = _marker(engine)
         engine.dispose()
         if marker is not None and marker[:3] == wanted:
-            engine = make_engine(database.url)
+            engine = open_database(database.url).engine
             upgrade(engine)
             if engine.dialect.name == "postgresql":
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
@@ -335,7 +336,7 @@ def prepare(database: Database, *, committers: int, questions: int) -> tuple[int
             engine.dispose()
             return marker[3], marker[4], True
     database.create()
-    engine = make_engine(database.url)
+    engine = open_database(database.url).engine
     upgrade(engine)
     started = time.perf_counter()
     busy = load(engine, committers=committers, questions=questions)
@@ -380,8 +381,8 @@ def measure(database: Database, *, scale: int, runs: int) -> Result:
     """Time each benchmark against its floor at one scale."""
     committers, questions = BASE_COMMITTERS * scale, BASE_QUESTIONS * scale
     busy, loaded, reused = prepare(database, committers=committers, questions=questions)
-    engine = make_engine(database.url)
-    factory = make_session_factory(engine)
+    opened = open_database(database.url)
+    engine, factory = opened.engine, opened.session_factory
 
     def with_session(fn: Callable[[Session], object]) -> Callable[[], object]:
         def run() -> object:
@@ -513,7 +514,7 @@ def main() -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         admin = None
         if args.postgres:
-            admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
+            admin = open_database(args.postgres).engine.execution_options(isolation_level="AUTOCOMMIT")
         results: dict[str, list[Result]] = {}
         databases: list[Database] = []
         try:

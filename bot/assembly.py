@@ -1,7 +1,8 @@
 """The one place the bot is put together: settings, database, Slack client, Bolt app, scheduler and web app.
 
-`ccbot serve`, `ccbot scheduler`, `ccbot jobs run`, the console, the tests and the benchmarks all
-build the bot here, so what runs in each is the same bot.
+Every `ccbot` command, the doctor, the console, the tests and the benchmarks open the database and
+build Slack clients here, so what runs in each is the same bot: the engine's options (kept secret
+parameters, pools, SQLite's pragmas) and the client's retries are set in one place.
 """
 
 from __future__ import annotations
@@ -12,14 +13,21 @@ import secrets
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from functools import cached_property
+from types import TracebackType
 from typing import TYPE_CHECKING
 
-from slack_bolt import App
+from pydantic import SecretStr
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
 
-from bot import errors, middleware
-from bot.handlers import HANDLER_MODULES
-from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.business_hours import WorkingHours
 from bot.services.github_api import GitHubApi, GitHubConnect
@@ -33,15 +41,95 @@ from bot.services.policy import (
     SlaPolicy,
 )
 from bot.settings import Settings
-from bot.slack import SlackDirectory, SlackMessenger, make_client
-from storage.db import make_engine, make_session_factory
+from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
+from storage.db import check_ready, make_engine, make_session_factory
 from storage.models import RenewalAudience
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
+    from slack_bolt import App
     from starlette.applications import Starlette
 
 LISTENER_THREADS = 64
+
+
+@dataclass
+class Database:
+    """One opened database: its engine and the factory of its sessions (closed with `close`, or as a context)."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    def session(self) -> Session:
+        """Return a new session (objects stay readable after commit)."""
+        return self.session_factory()
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def open_database(url: str | SecretStr, *, ready: bool = False) -> Database:
+    """Return the database at `url` (CCBOT_DATABASE_URL); with `ready`, DatabaseNotReady unless it answers at
+    the code's newest migration.
+
+    Its engine's options (errors without parameters, pools, SQLite's pragmas) are storage.db.make_engine's.
+    """
+    engine = make_engine(url)
+    if ready:
+        try:
+            check_ready(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+    return Database(engine=engine, session_factory=make_session_factory(engine))
+
+
+def retry_handlers() -> list[RetryHandler]:
+    """Return the retry policy the bot's Slack clients carry: 429s, 5xx and dropped connections."""
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=5),
+        ServerErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=3),
+    ]
+
+
+def slack_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+    """Return the bot's WebClient: the bot token, pointed at SLACK_API_URL, with retries and metrics."""
+    return InstrumentedWebClient(
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=retry_handlers(),
+    )
+
+
+def _quiet_logger() -> logging.Logger:
+    # The doctor reports a failed call itself, in one line; slack_sdk's own error line would repeat it.
+    quiet = logging.getLogger("ccbot.doctor.slack_sdk")
+    quiet.propagate = False
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    return quiet
+
+
+def probe_client(settings: Settings, *, timeout: int = 10) -> WebClient:
+    """Return a client for one-off checks: rate limits are waited out, a dead connection fails at once."""
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
+        base_url=settings.slack_api_url,
+        timeout=timeout,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
+        logger=_quiet_logger(),
+    )
 
 
 def build_policy(settings: Settings) -> Policy:
@@ -139,6 +227,11 @@ class Bot:
     @cached_property
     def app(self) -> App:
         """The Bolt app with the middleware, the error handler and every feature's listeners."""
+        # Bolt and the listeners are imported here: the commands that only open the database do without them.
+        from bot import errors, middleware
+        from bot.handlers import HANDLER_MODULES
+        from bot.logs import ContextThreadPoolExecutor
+
         settings = self.settings
         if not self.socket_mode:
             settings.require("slack_signing_secret")
@@ -204,14 +297,18 @@ def build_bot(
     socket_mode: bool = False,
     process_before_response: bool = False,
     verify_token: bool = True,
+    ready: bool = False,
 ) -> Bot:
-    """Return the bot for these settings (the Bolt app itself is built on first use)."""
-    client = client or make_client(settings)
-    engine = make_engine(settings.database_url)
+    """Return the bot for these settings (the Bolt app itself is built on first use).
+
+    With `ready`, DatabaseNotReady unless the database answers at the code's newest migration.
+    """
+    database = open_database(settings.database_url, ready=ready)
+    client = client or slack_client(settings)
     runtime = Runtime(
         settings=settings,
-        engine=engine,
-        session_factory=make_session_factory(engine),
+        engine=database.engine,
+        session_factory=database.session_factory,
         policy=build_policy(settings),
         channels=build_channels(settings),
         messenger=SlackMessenger(client),

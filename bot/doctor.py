@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,13 +14,13 @@ import yaml
 from pydantic import SecretStr
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.assembly import open_database, probe_client
 from bot.services.github_api import GitHubApi
 from bot.settings import ConfigError, Settings, without_userinfo
-from storage.db import describe_error, make_engine
+from storage.db import describe_error
 
 MANIFEST_NAME = "app_manifest.yml"
 # Errors with which Slack refuses the token itself, rather than one call.
@@ -117,26 +116,6 @@ class Deployment:
 
 
 Check = Callable[[Deployment], Iterable[CheckResult]]
-
-
-def _quiet_logger() -> logging.Logger:
-    # The checks report a failed call themselves, in one line; slack_sdk's own error line would repeat it.
-    quiet = logging.getLogger("ccbot.doctor.slack_sdk")
-    quiet.propagate = False
-    if not quiet.handlers:
-        quiet.addHandler(logging.NullHandler())
-    return quiet
-
-
-def probe_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """Return a client for one-off checks: rate limits are waited out, a dead connection fails at once."""
-    return WebClient(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
-        base_url=settings.slack_api_url,
-        timeout=timeout,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2)],
-        logger=_quiet_logger(),
-    )
 
 
 def slack_problem(exc: BaseException, settings: Settings) -> tuple[str, str]:
@@ -373,7 +352,8 @@ def check_database(deployment: Deployment) -> Iterable[CheckResult]:
 
     from storage.db import alembic_config, current_revision
 
-    engine = make_engine(deployment.settings.database_url)
+    database = open_database(deployment.settings.database_url)
+    engine = database.engine
     try:
         try:
             current = current_revision(engine)
@@ -400,7 +380,7 @@ def check_database(deployment: Deployment) -> Iterable[CheckResult]:
                 return
             yield problem(f"database: at revision {current}, the code needs {head}", "run `ccbot db upgrade`")
     finally:
-        engine.dispose()
+        database.close()
 
 
 def check_github(deployment: Deployment) -> Iterable[CheckResult]:
@@ -453,30 +433,26 @@ def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult
     """Record the GitHub account ids of roster people who have none yet, and report logins GitHub does not know."""
     from bot.services.identity import confirm_accounts
     from bot.services.policy import Channels
-    from storage.db import DatabaseNotReady, check_ready, make_session_factory
+    from storage.db import DatabaseNotReady
     from storage.roster import list_people
 
-    engine = make_engine(settings.database_url)
     try:
-        try:
-            check_ready(engine)
-        except (DatabaseNotReady, SQLAlchemyError):
-            return []  # the database check says what to do
-        with make_session_factory(engine)() as session:
-            people = [p for p in list_people(session) if p.removed_on is None and p.github_id is None]
-            if not people:
-                return [ok("GitHub identities: every current person's account id is recorded")]
-            found = confirm_accounts(
-                session,
-                client,
-                people,
-                now=dt.datetime.now(dt.UTC),
-                channels=Channels(admins=tuple(settings.admins)),
-                limit=IDENTITY_CHECKS,
-                where="ccbot doctor",
-            )
-    finally:
-        engine.dispose()
+        database = open_database(settings.database_url, ready=True)
+    except (DatabaseNotReady, SQLAlchemyError):
+        return []  # the database check says what to do
+    with database, database.session() as session:
+        people = [p for p in list_people(session) if p.removed_on is None and p.github_id is None]
+        if not people:
+            return [ok("GitHub identities: every current person's account id is recorded")]
+        found = confirm_accounts(
+            session,
+            client,
+            people,
+            now=dt.datetime.now(dt.UTC),
+            channels=Channels(admins=tuple(settings.admins)),
+            limit=IDENTITY_CHECKS,
+            where="ccbot doctor",
+        )
     results = [
         ok(
             f"GitHub identities: recorded the account ids of {len(found.filled)} people"

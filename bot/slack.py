@@ -1,4 +1,4 @@
-"""Slack Web API plumbing: the retrying WebClient and the directory lookups services use."""
+"""Slack Web API plumbing: the instrumented WebClient (built by bot.assembly), directory lookups, the messenger."""
 
 from __future__ import annotations
 
@@ -10,19 +10,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.web import SlackResponse
 
 from bot import metrics
 from bot.logs import slack_request_shape
 from bot.services.directory import SlackProfile
 from bot.services.outbox import DeliveryFailed, Posted
-from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +43,6 @@ PERMANENT_POST_ERRORS = {
     "token_revoked",
     "missing_scope",
 }
-
-
-def retry_handlers() -> list[RetryHandler]:
-    """Return the retry policy every WebClient carries: 429s, 5xx and dropped connections."""
-    return [
-        RateLimitErrorRetryHandler(max_retry_count=5),
-        ServerErrorRetryHandler(max_retry_count=3),
-        ConnectionErrorRetryHandler(max_retry_count=3),
-    ]
 
 
 class InstrumentedWebClient(WebClient):
@@ -123,16 +107,6 @@ def instrument(client: WebClient) -> WebClient:
         team_id=client.default_params.get("team_id"),
         logger=client.logger,
         retry_handlers=client.retry_handlers,
-    )
-
-
-def make_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """Return a WebClient for the bot token, pointed at SLACK_API_URL, with retries and metrics."""
-    return InstrumentedWebClient(
-        token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
-        base_url=settings.slack_api_url,
-        timeout=timeout,
-        retry_handlers=retry_handlers(),
     )
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.assembly import slack_client
 from bot.services.outbox import CLAIM_LEASE, Outgoing, deliver_pending, enqueue
 from bot.settings import load_settings
-from bot.slack import SlackMessenger, make_client
+from bot.slack import SlackMessenger
 from bot.slack_standin import SlackStandIn
 from storage.db import make_engine, make_session_factory
 from storage.models import OutboxMessage
@@ -33,7 +34,7 @@ def test_a_message_slack_took_before_the_worker_died_is_not_sent_again(
 ) -> None:
     settings = _settings(db_url, slack)
     engine = make_engine(db_url)
-    messenger = SlackMessenger(make_client(settings))
+    messenger = SlackMessenger(slack_client(settings))
     with make_session_factory(engine)() as session:
         enqueue(
             session,

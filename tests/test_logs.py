@@ -15,7 +15,7 @@ from slack_bolt import BoltRequest
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.assembly import build_bot
+from bot.assembly import build_bot, slack_client
 from bot.errors import user_message
 from bot.hooks import DeploymentHook
 from bot.logs import (
@@ -28,7 +28,6 @@ from bot.logs import (
 from bot.scheduler import run_scheduled_job
 from bot.services.outbox import DeliveryFailed, Outgoing, deliver_pending, enqueue
 from bot.settings import ConfigError, Settings, load_settings
-from bot.slack import make_client
 from bot.slack_standin import SlackStandIn
 from tests.conftest import NOW, WEBHOOK_SECRET, wait_until
 from tests.slack_requests import SIGNING_SECRET, command_body, signed_headers
@@ -277,7 +276,7 @@ def test_an_unexpected_slack_error_is_logged_with_the_payload_shape_only(
     restore_logging: None, settings: Settings, slack: SlackStandIn
 ) -> None:
     stream = _json_logs(restore_logging, settings)
-    client = make_client(settings)
+    client = slack_client(settings)
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": PRIVATE_WORDS}}] * 51
     with pytest.raises(SlackApiError) as refused:
         client.chat_postMessage(channel="C0ELSEWHERE", text=PRIVATE_WORDS, blocks=blocks)

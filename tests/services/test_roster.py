@@ -10,10 +10,11 @@ import pytest
 import yaml
 from sqlmodel import Session, col, func, select
 
+from bot.assembly import slack_client
 from bot.services.roster import export_agreement_rows, export_roster, get_profile, import_roster
 from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import load_settings
-from bot.slack import SlackDirectory, make_client
+from bot.slack import SlackDirectory
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import (
     Agreement,
@@ -244,7 +245,7 @@ def test_the_csv_wins_for_names_and_agreements(session: Session) -> None:
 
 def test_slack_ids_and_time_zones_are_resolved_by_email(session: Session, slack) -> None:
     slack.add_user("U0ALICE01", email="ALICE@example.org", tz="Europe/Berlin")
-    directory = SlackDirectory(make_client(load_settings(SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url)))
+    directory = SlackDirectory(slack_client(load_settings(SLACK_BOT_TOKEN="xoxb-t", SLACK_API_URL=slack.url)))
     doc = read_roster(OPENEDX / "people.yaml", as_of=NOW.date())
     report = import_roster(session, doc, now=NOW, actor="test", directory=directory)
     alice = get_person_by_github(session, "alice-cc")

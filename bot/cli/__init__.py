@@ -1,0 +1,49 @@
+"""The `ccbot` command line: one module per command group, put together here in the order `--help` lists them."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import (
+    access,
+    activity,
+    agreements,
+    areas,
+    console,
+    db,
+    doctor,
+    jobs,
+    membership,
+    owners,
+    renewals,
+    retros,
+    roster,
+    serve,
+)
+
+app = typer.Typer(
+    help="ccbot runs a Core Committer program in Slack.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("scheduler")(serve.scheduler)
+app.command("console")(console.console)
+app.command("doctor")(doctor.doctor)
+app.add_typer(db.app, name="db")
+app.add_typer(roster.app, name="roster")
+app.add_typer(owners.app, name="owners")
+app.add_typer(jobs.app, name="jobs")
+app.add_typer(retros.app, name="retro")
+app.add_typer(areas.app, name="areas")
+app.add_typer(access.app, name="access")
+app.add_typer(renewals.app, name="renewal")
+app.add_typer(agreements.app, name="agreements")
+app.add_typer(membership.app, name="alumni")
+app.add_typer(activity.app, name="activity")
+
+
+def main() -> None:
+    """Entry point of the `ccbot` console script."""
+    app()
