@@ -182,12 +182,6 @@ def in_job_run(func: Callable[Concatenate[str, P], T]) -> Callable[Concatenate[s
     return wrapper
 
 
-def current_ids() -> dict[str, str]:
-    """Return the request id and job run id of the work in progress (those that are set)."""
-    ids = {"request_id": REQUEST_ID.get(), "job_run_id": JOB_RUN_ID.get()}
-    return {key: value for key, value in ids.items() if value}
-
-
 class ContextThreadPoolExecutor(ThreadPoolExecutor):
     """A thread pool whose tasks run in a copy of the submitter's context, so their log lines keep its ids."""
 

@@ -153,12 +153,6 @@ def check_ready(engine: Engine) -> None:
         raise DatabaseNotReady(f"the database is {state}: run `ccbot db upgrade`")
 
 
-def ping(engine: Engine) -> None:
-    """Run a trivial query; raises when the database cannot be reached."""
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-
-
 def check_writable(engine: Engine) -> None:
     """Write a row and roll it back; raises when the database refuses writes (read-only, disk full)."""
     with engine.connect() as connection:

@@ -82,11 +82,6 @@ def add_review_ask(session: Session, ask: ReviewAsk) -> bool:
     return insert_once(session, ask)
 
 
-def get_review_ask(session: Session, ask_id: int) -> ReviewAsk | None:
-    """Return the review ask with this id."""
-    return session.get(ReviewAsk, ask_id)
-
-
 def get_review_ask_for_update(session: Session, ask_id: int) -> ReviewAsk | None:
     """Return the review ask with this id, locked for the rest of the transaction where the database can."""
     statement = select(ReviewAsk).where(ReviewAsk.id == ask_id).with_for_update()

@@ -17,11 +17,6 @@ def add_nomination(session: Session, nomination: Nomination) -> Nomination:
     return nomination
 
 
-def get_nomination(session: Session, nomination_id: int) -> Nomination | None:
-    """Return the nomination with this id."""
-    return session.get(Nomination, nomination_id)
-
-
 def get_nomination_for_update(session: Session, nomination_id: int) -> Nomination | None:
     """Return the nomination with this id, locked for the rest of the transaction where the database can."""
     # populate_existing: sessions keep objects across commits, and a locked read must see the latest state.
@@ -79,11 +74,3 @@ def list_due_nominations(session: Session, *, now: dt.datetime) -> list[Nominati
         Nomination.state == NominationState.OPEN.value, col(Nomination.closes_at) <= now
     )
     return list(session.exec(statement).all())
-
-
-def count_open_nominations(session: Session) -> int:
-    """Return how many nominations are open."""
-    statement = (
-        select(func.count()).select_from(Nomination).where(Nomination.state == NominationState.OPEN.value)
-    )
-    return int(session.exec(statement).one())

@@ -153,15 +153,6 @@ def refund_attempt(session: Session, message_id: int) -> None:
     )
 
 
-def list_waiting_for(session: Session, subject: str) -> list[OutboxMessage]:
-    """Return the unsent messages that wait for `subject` to be posted."""
-    statement = select(OutboxMessage).where(
-        OutboxMessage.after == subject,
-        col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
-    )
-    return list(session.exec(statement).all())
-
-
 def subject_failed(session: Session, subject: str) -> str | None:
     """Return why the post that was to create `subject` failed for good, or None when it has not."""
     statement = select(OutboxMessage).where(

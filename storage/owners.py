@@ -33,11 +33,6 @@ def add_intro(session: Session, intro: OwnerIntro) -> OwnerIntro:
     return intro
 
 
-def get_intro(session: Session, intro_id: int) -> OwnerIntro | None:
-    """Return the intro request with this id."""
-    return session.get(OwnerIntro, intro_id)
-
-
 def find_recent_intro(
     session: Session, *, committer_id: int, repo_id: int, path: str, since: dt.datetime
 ) -> OwnerIntro | None:
