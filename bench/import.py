@@ -24,8 +24,7 @@ import yaml
 from sqlalchemy import insert
 
 from bench.common import median, write_section
-from bot.services.roster import import_roster
-from bot.services.roster_formats import read_roster
+from bot.services.roster import import_roster, read_roster
 from storage.db import make_engine, make_session_factory, upgrade
 from storage.models import Agreement, ChampionAssignment, CommitGrant, Organization, Person, PersonRole, Repo
 

@@ -22,11 +22,14 @@ from bot.services.github_api import GITHUB_REQUIRED, GitHubConnect
 from bot.services.roster import (
     ConfirmationNeeded,
     ImportReport,
+    RosterError,
+    dump_agreements_csv,
+    dump_ccbot_yaml,
     export_agreement_rows,
     export_roster,
     import_roster,
+    read_roster,
 )
-from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import (
     DatabaseNotReady,

@@ -38,7 +38,7 @@ def find_open_nomination(session: Session, github: str) -> Nomination | None:
     """Return the open nomination of this GitHub handle, if any."""
     statement = select(Nomination).where(
         func.lower(Nomination.nominee_github) == github.lower(),
-        Nomination.state == NominationState.OPEN.value,
+        Nomination.state == NominationState.OPEN,
     )
     return session.exec(statement).first()
 
@@ -76,14 +76,12 @@ def tally(session: Session, nomination: Nomination) -> tuple[int, int, int]:
 def list_due_nominations(session: Session, *, now: dt.datetime) -> list[Nomination]:
     """Return open nominations whose comment period is over."""
     statement = select(Nomination).where(
-        Nomination.state == NominationState.OPEN.value, col(Nomination.closes_at) <= now
+        Nomination.state == NominationState.OPEN, col(Nomination.closes_at) <= now
     )
     return list(session.exec(statement).all())
 
 
 def count_open_nominations(session: Session) -> int:
     """Return how many nominations are open."""
-    statement = (
-        select(func.count()).select_from(Nomination).where(Nomination.state == NominationState.OPEN.value)
-    )
+    statement = select(func.count()).select_from(Nomination).where(Nomination.state == NominationState.OPEN)
     return int(session.exec(statement).one())

@@ -33,8 +33,7 @@ from bot.jobs.registry import JOBS
 from bot.runtime import utc_now
 from bot.services.access import load_access_config, plan_access
 from bot.services.errors import UserError
-from bot.services.roster import find_person, import_roster, list_roster
-from bot.services.roster_formats import read_roster
+from bot.services.roster import find_person, import_roster, list_roster, read_roster
 from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
 from storage.db import upgrade

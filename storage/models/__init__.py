@@ -3,7 +3,15 @@ registers every table on `SQLModel.metadata` (Alembic and the tests rely on it).
 
 from __future__ import annotations
 
-from storage.models.access import AccessChange, AccessNotice, AccessPlanRecord, GitHubAccess, TeamAccessState
+from storage.models.access import (
+    AccessCause,
+    AccessChange,
+    AccessNotice,
+    AccessOp,
+    AccessPlanRecord,
+    GitHubAccess,
+    TeamAccessState,
+)
 from storage.models.activity import GITHUB_KINDS, Activity, ActivityKind
 from storage.models.agreements import AgreementAction, AgreementEvent
 from storage.models.areas import AreaRepo, AreaResponder, RepoArea
@@ -44,8 +52,10 @@ from storage.models.roster import (
 
 __all__ = [
     "GITHUB_KINDS",
+    "AccessCause",
     "AccessChange",
     "AccessNotice",
+    "AccessOp",
     "AccessPlanRecord",
     "Activity",
     "ActivityKind",

@@ -5,10 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
+
+
+class AccessOp(enum.StrEnum):
+    """A write to GitHub team membership."""
+
+    ADD = "add"
+    REMOVE = "remove"
+
+
+class AccessCause(enum.StrEnum):
+    """Why a membership is added or removed; the causes in NOTICE_CAUSES are announced before a removal."""
+
+    GRANTED = "granted"
+    LAPSED = "lapsed"
+    INACTIVE = "inactive"
+    ALUMNI = "alumni"
+    REVOKED = "revoked"
+    ROLE_DROPPED = "role dropped"
+    ONBOARDING = "onboarding"
+    NO_GRANT = "no grant"
 
 
 class TeamAccessState(enum.StrEnum):
@@ -29,7 +49,7 @@ class GitHubAccess(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     )
     team: str = Field(primary_key=True, max_length=200)
-    state: TeamAccessState = Field(sa_column=Column(String(16), nullable=False))
+    state: TeamAccessState = Field(sa_column=enum_column(TeamAccessState))
     checked_at: dt.datetime = Field(sa_column=utc_column())
 
 
@@ -49,7 +69,7 @@ class AccessChange(SQLModel, table=True):
     login: str = Field(max_length=100)
     github_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     person_id: int | None = Field(default=None, sa_column=person_fk())
-    change: str = Field(max_length=16, description="add | remove")
+    change: AccessOp = Field(sa_column=enum_column(AccessOp))
     reason: str = Field(default="", max_length=300)
     result: str = Field(
         max_length=16,
@@ -69,7 +89,7 @@ class AccessNotice(SQLModel, table=True):
     person_id: int = Field(
         sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     )
-    cause: str = Field(max_length=16, description="lapsed | inactive")
+    cause: AccessCause = Field(sa_column=enum_column(AccessCause), description="lapsed | inactive")
     reason: str = Field(default="", max_length=300)
     teams: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     noticed_at: dt.datetime = Field(sa_column=utc_column())

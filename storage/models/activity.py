@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Column, Index, UniqueConstraint
-from sqlmodel import AutoString, Field, SQLModel
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 
 
 class ActivityKind(enum.StrEnum):
@@ -40,7 +40,7 @@ class Activity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=person_fk(nullable=False, ondelete="CASCADE"))
-    kind: ActivityKind = Field(sa_column=Column(AutoString(32), nullable=False))
+    kind: ActivityKind = Field(sa_column=enum_column(ActivityKind, length=32))
     at: dt.datetime = Field(sa_column=utc_column())
     ref: str = Field(
         max_length=255, description="what it was about, e.g. question:12 or openedx/edx-platform#12"

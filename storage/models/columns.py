@@ -16,13 +16,28 @@ def utc_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-def enum_column(enum_type: type[enum.StrEnum], *, nullable: bool = False) -> Any:
-    """Return a Column holding an enum by its value, as a plain string (no database enum type to migrate)."""
+def _values(kinds: type[enum.StrEnum]) -> list[str]:
+    return [kind.value for kind in kinds]
+
+
+def enum_column(
+    enum_type: type[enum.StrEnum],
+    *,
+    length: int = 16,
+    nullable: bool = False,
+    index: bool = False,
+    primary_key: bool = False,
+) -> Any:
+    """Return a Column holding an enum by its value in a VARCHAR(`length`), with no database enum type to migrate.
+
+    Rows come back as the enum. A string that is none of its values is written as it is (as the plain `str`
+    columns did), and reading it back raises LookupError naming it.
+    """
     return Column(
-        SAEnum(
-            enum_type, native_enum=False, length=16, values_callable=lambda kinds: [k.value for k in kinds]
-        ),
+        SAEnum(enum_type, native_enum=False, length=length, values_callable=_values),
         nullable=nullable,
+        index=index,
+        primary_key=primary_key,
     )
 
 

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 from storage.models.questions import Urgency
 
 
@@ -38,8 +38,8 @@ class Escalation(SQLModel, table=True):
     )
     pr_url: str | None = Field(default=None, max_length=500)
     source_url: str | None = Field(default=None, max_length=500, description="the Slack message it came from")
-    urgency: str = Field(default=Urgency.NORMAL.value, max_length=16)
-    state: str = Field(default=EscalationState.OPEN.value, max_length=16)
+    urgency: Urgency = Field(default=Urgency.NORMAL, sa_column=enum_column(Urgency))
+    state: EscalationState = Field(default=EscalationState.OPEN, sa_column=enum_column(EscalationState))
     opened_at: dt.datetime = Field(sa_column=utc_column())
     owner_id: int | None = Field(default=None, sa_column=person_fk(), description="the manager who has it")
     acknowledged_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

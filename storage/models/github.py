@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.activity import ActivityKind
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 
 
 class GitHubDelivery(SQLModel, table=True):
@@ -34,7 +34,7 @@ class GitHubActivity(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=person_fk(nullable=False, ondelete="CASCADE"))
-    kind: ActivityKind = Field(sa_column=Column(String(16), nullable=False))
+    kind: ActivityKind = Field(sa_column=enum_column(ActivityKind))
     repo_id: int = Field(sa_column=Column(Integer, ForeignKey("repo.id", ondelete="CASCADE"), nullable=False))
     pr_number: int
     at: dt.datetime = Field(sa_column=utc_column(index=True))
@@ -65,7 +65,7 @@ class ReviewAsk(SQLModel, table=True):
     title: str = Field(default="", max_length=300)
     author: str = Field(default="", max_length=100)
     person_id: int | None = Field(default=None, sa_column=person_fk())
-    state: ReviewAskState = Field(default=ReviewAskState.ASKED, sa_column=Column(String(16), nullable=False))
+    state: ReviewAskState = Field(default=ReviewAskState.ASKED, sa_column=enum_column(ReviewAskState))
     asked_at: dt.datetime = Field(sa_column=utc_column())
     answered_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     passed: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import JSON, Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 
 
 class NominationState(enum.StrEnum):
@@ -32,7 +32,7 @@ class Nomination(SQLModel, table=True):
     nominated_by_id: int | None = Field(default=None, sa_column=person_fk())
     opened_at: dt.datetime = Field(sa_column=utc_column())
     closes_at: dt.datetime = Field(sa_column=utc_column(index=True))
-    state: str = Field(default=NominationState.OPEN.value, max_length=16)
+    state: NominationState = Field(default=NominationState.OPEN, sa_column=enum_column(NominationState))
     closed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     expands_person_id: int | None = Field(
         default=None,

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 
 
 class DeploymentEventKind(enum.StrEnum):
@@ -38,7 +38,7 @@ class DeploymentEvent(SQLModel, table=True):
     __tablename__ = "deployment_event"
 
     id: int | None = Field(default=None, primary_key=True)
-    event: str = Field(max_length=32)
+    event: DeploymentEventKind = Field(sa_column=enum_column(DeploymentEventKind, length=32))
     environment: str = Field(default="", max_length=64)
     repo_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("repo.id", ondelete="SET NULL"))
@@ -64,7 +64,7 @@ class DeploymentNotice(SQLModel, table=True):
             Integer, ForeignKey("deployment_event.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    event: str = Field(max_length=32)
+    event: DeploymentEventKind = Field(sa_column=enum_column(DeploymentEventKind, length=32))
     repo_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("repo.id", ondelete="SET NULL"))
     )
@@ -77,7 +77,7 @@ class DeploymentNotice(SQLModel, table=True):
     )
     person_id: int | None = Field(default=None, sa_column=person_fk(index=True))
     matched_by: str = Field(default="unmatched", max_length=16)
-    state: str = Field(default=NoticeState.RECORDED.value, max_length=16)
+    state: NoticeState = Field(default=NoticeState.RECORDED, sa_column=enum_column(NoticeState))
     received_at: dt.datetime = Field(sa_column=utc_column(index=True))
     reverting_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     reverted_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import utc_column
+from storage.models.columns import enum_column, utc_column
 
 
 class OutboxOp(enum.StrEnum):
@@ -43,7 +43,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True, description="one message per key: kind, subject, recipient")
     kind: str = Field(max_length=32, index=True)
-    op: str = Field(default=OutboxOp.POST.value, max_length=16)
+    op: OutboxOp = Field(default=OutboxOp.POST, sa_column=enum_column(OutboxOp))
     channel: str = Field(max_length=32, description="a channel id, or a user id for a DM ('' for an update)")
     thread_ts: str | None = Field(default=None, max_length=32)
     subject: str | None = Field(default=None, max_length=100, index=True)
@@ -59,7 +59,7 @@ class OutboxMessage(SQLModel, table=True):
         sa_column=Column(JSON, nullable=True),
         description="sent instead when this fails for good",
     )
-    status: str = Field(default=OutboxStatus.PENDING.value, max_length=16)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_column=enum_column(OutboxStatus))
     version: int = Field(default=0, description="bumped when a redraw replaces the content before delivery")
     attempts: int = Field(default=0)
     created_at: dt.datetime = Field(sa_column=utc_column())

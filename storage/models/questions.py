@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 
 
 class Urgency(enum.StrEnum):
@@ -44,9 +44,9 @@ class Question(SQLModel, table=True):
     pr_url: str = Field(max_length=500)
     pr_number: int
     text: str = Field(sa_column=Column(Text, nullable=False))
-    urgency: str = Field(default=Urgency.NORMAL.value, max_length=16)
+    urgency: Urgency = Field(default=Urgency.NORMAL, sa_column=enum_column(Urgency))
     has_grant: bool = Field(default=True, description="whether the asker has commit rights on the repo")
-    state: str = Field(default=QuestionState.OPEN.value, max_length=16)
+    state: QuestionState = Field(default=QuestionState.OPEN, sa_column=enum_column(QuestionState))
     asked_at: dt.datetime = Field(sa_column=utc_column())
     claimed_by_id: int | None = Field(default=None, sa_column=person_fk())
     claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -8,7 +8,7 @@ import enum
 from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models.columns import person_fk, utc_column
+from storage.models.columns import enum_column, person_fk, utc_column
 
 
 class RetroAudience(enum.StrEnum):
@@ -24,7 +24,7 @@ class Retro(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
-    audience: str = Field(default=RetroAudience.ALL.value, max_length=16)
+    audience: RetroAudience = Field(default=RetroAudience.ALL, sa_column=enum_column(RetroAudience))
     opened_at: dt.datetime = Field(sa_column=utc_column())
     closes_at: dt.datetime = Field(sa_column=utc_column(index=True))
     opened_by: str = Field(default="", max_length=100)

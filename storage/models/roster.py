@@ -8,6 +8,8 @@ import enum
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
+from storage.models.columns import enum_column
+
 
 class Role(enum.StrEnum):
     """What a person does in the program; a person can hold several."""
@@ -76,7 +78,7 @@ class Person(SQLModel, table=True):
     manager_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("person.id", ondelete="SET NULL"))
     )
-    status: str = Field(default=Status.ACTIVE.value, max_length=16, index=True)
+    status: Status = Field(default=Status.ACTIVE, sa_column=enum_column(Status, index=True))
     removed_on: dt.date | None = None
     away_until: dt.date | None = Field(
         default=None, description="skipped by responder rotations until this date"
@@ -91,7 +93,7 @@ class PersonRole(SQLModel, table=True):
     person_id: int = Field(
         sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
     )
-    role: str = Field(max_length=16, primary_key=True, index=True)
+    role: Role = Field(sa_column=enum_column(Role, primary_key=True, index=True))
 
 
 class Repo(SQLModel, table=True):
@@ -154,7 +156,7 @@ class Agreement(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)
+    kind: AgreementKind = Field(sa_column=enum_column(AgreementKind))
     person_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("person.id", ondelete="CASCADE"), index=True)
     )
