@@ -23,6 +23,7 @@ from storage.models.github import GitHubActivity, GitHubDelivery, ReviewAsk, Rev
 from storage.models.membership import InactivityDecision, InactivityProposal
 from storage.models.nominations import Nomination, NominationState, NominationVote
 from storage.models.notices import DeploymentEvent, DeploymentEventKind, DeploymentNotice, NoticeState
+from storage.models.operations import JobRun
 from storage.models.outbox import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 from storage.models.owners import OwnerIntro, RepoOwnership
 from storage.models.program import Phase, ProgramSetting
@@ -80,6 +81,7 @@ __all__ = [
     "HookDelivery",
     "InactivityDecision",
     "InactivityProposal",
+    "JobRun",
     "Nomination",
     "NominationState",
     "NominationVote",
