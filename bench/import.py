@@ -25,8 +25,7 @@ from sqlalchemy import insert
 
 from bench.common import median, write_section
 from bot.assembly import open_database
-from bot.services.roster import import_roster
-from bot.services.roster_formats import read_roster
+from bot.services.roster import import_roster, read_roster
 from storage.db import upgrade
 from storage.models import Agreement, ChampionAssignment, CommitGrant, Organization, Person, PersonRole, Repo
 

@@ -16,7 +16,7 @@ from storage.models import (
 )
 
 # Unanswered states, listed so the state index serves the query.
-OPEN_STATES = (QuestionState.OPEN.value, QuestionState.CLAIMED.value)
+OPEN_STATES = (QuestionState.OPEN, QuestionState.CLAIMED)
 
 
 def get_area_by_name(session: Session, name: str) -> RepoArea | None:

@@ -28,6 +28,7 @@ from sqlmodel import select as model_select
 from storage.db import seconds_between
 from storage.models import (
     Agreement,
+    DeploymentEventKind,
     DeploymentNotice,
     Escalation,
     EscalationState,
@@ -49,7 +50,7 @@ from storage.roster import is_renewed
 OVERDUE_STEP = 50
 
 # Unanswered states, listed so the state index serves the query.
-OPEN_STATES = (QuestionState.OPEN.value, QuestionState.CLAIMED.value)
+OPEN_STATES = (QuestionState.OPEN, QuestionState.CLAIMED)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ def _week_statement() -> Select[Any]:
         select(func.count())
         .select_from(Escalation)
         .join(EscalationStep, col(EscalationStep.escalation_id) == col(Escalation.id))
-        .where(col(Escalation.state) == EscalationState.OPEN.value, col(EscalationStep.step) == OVERDUE_STEP)
+        .where(col(Escalation.state) == EscalationState.OPEN, col(EscalationStep.step) == OVERDUE_STEP)
         .scalar_subquery()
         .label("overdue"),
         count(DeploymentNotice, notices).label("notices"),
@@ -273,14 +274,16 @@ def _week_statement() -> Select[Any]:
         func.min(
             case((revert_ranked.c.rank == (revert_ranked.c.total + 1) // 2, revert_ranked.c.seconds))
         ).label("median_revert"),
-        count(Nomination, col(Nomination.state) == NominationState.OPEN.value).label("nominations"),
+        count(Nomination, col(Nomination.state) == NominationState.OPEN).label("nominations"),
         latest_retro.label("retro_id"),
         count(RetroResponse, col(RetroResponse.retro_id) == latest_retro).label("responses"),
         count(RetroParticipant, col(RetroParticipant.retro_id) == latest_retro).label("participants"),
     ).select_from(revert_ranked)
 
 
-def week_numbers(session: Session, *, start: dt.datetime, end: dt.datetime, events: list[str]) -> WeekNumbers:
+def week_numbers(
+    session: Session, *, start: dt.datetime, end: dt.datetime, events: list[DeploymentEventKind]
+) -> WeekNumbers:
     """Return escalations (opened, acknowledged, resolved in the window; overdue now), production notices sent to committers in the window (all, reverted, median seconds to revert), open nominations and the newest retro's response count, in one statement."""
     row = session.execute(_week_statement(), {"start": start, "end": end, "events": events}).one()
     retro = session.get(Retro, row.retro_id) if row.retro_id is not None else None

@@ -32,9 +32,7 @@ def list_unresolved_escalations(session: Session) -> list[Escalation]:
     """Return escalations posted and not yet resolved, oldest first."""
     statement = (
         select(Escalation)
-        .where(
-            col(Escalation.state) != EscalationState.RESOLVED.value, is_posted("escalation", Escalation.id)
-        )
+        .where(col(Escalation.state) != EscalationState.RESOLVED, is_posted("escalation", Escalation.id))
         .order_by(col(Escalation.opened_at))
     )
     return list(session.exec(statement).all())
@@ -72,7 +70,7 @@ def list_overdue_escalations(session: Session) -> list[Escalation]:
     overdue = select(EscalationStep.escalation_id).where(EscalationStep.step == OVERDUE_STEP)
     statement = (
         select(Escalation)
-        .where(col(Escalation.state) == EscalationState.OPEN.value, col(Escalation.id).in_(overdue))
+        .where(col(Escalation.state) == EscalationState.OPEN, col(Escalation.id).in_(overdue))
         .order_by(col(Escalation.opened_at))
     )
     return list(session.exec(statement).all())

@@ -23,7 +23,7 @@ from storage.models import (
 
 # IN lists are sent in chunks of this many ids (SQLite's bound-parameter limit is far above it).
 CHUNK = 900
-OPEN_ASK_STATES = (ReviewAskState.ASKED.value, ReviewAskState.TAKEN.value)
+OPEN_ASK_STATES = (ReviewAskState.ASKED, ReviewAskState.TAKEN)
 
 
 def add_delivery(session: Session, delivery: GitHubDelivery) -> bool:
@@ -68,8 +68,8 @@ def list_grant_holders(session: Session, repo_key: str) -> list[Person]:
             col(Repo.key).in_([repo_key, f"{org}/*"]),
             col(CommitGrant.revoked_on).is_(None),
             col(Person.removed_on).is_(None),
-            Person.status == Status.ACTIVE.value,
-            PersonRole.role == Role.COMMITTER.value,
+            Person.status == Status.ACTIVE,
+            PersonRole.role == Role.COMMITTER,
         )
         .distinct()
         .order_by(col(Person.github_key))

@@ -33,7 +33,7 @@ def find_open_nomination(session: Session, github: str) -> Nomination | None:
     """Return the open nomination of this GitHub handle, if any."""
     statement = select(Nomination).where(
         func.lower(Nomination.nominee_github) == github.lower(),
-        Nomination.state == NominationState.OPEN.value,
+        Nomination.state == NominationState.OPEN,
     )
     return session.exec(statement).first()
 
@@ -71,6 +71,6 @@ def tally(session: Session, nomination: Nomination) -> tuple[int, int, int]:
 def list_due_nominations(session: Session, *, now: dt.datetime) -> list[Nomination]:
     """Return open nominations whose comment period is over."""
     statement = select(Nomination).where(
-        Nomination.state == NominationState.OPEN.value, col(Nomination.closes_at) <= now
+        Nomination.state == NominationState.OPEN, col(Nomination.closes_at) <= now
     )
     return list(session.exec(statement).all())

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import DeploymentEvent, DeploymentNotice, HookDelivery
+from storage.models import DeploymentEvent, DeploymentEventKind, DeploymentNotice, HookDelivery
 
 
 def claim_deliveries(session: Session, keys: Sequence[str], *, hook: str, now: dt.datetime) -> bool:
@@ -63,7 +63,7 @@ def get_event(session: Session, event_id: int) -> DeploymentEvent | None:
 
 
 def list_open_notices_for_pr(
-    session: Session, repo_id: int, pr_number: int, events: list[str]
+    session: Session, repo_id: int, pr_number: int, events: list[DeploymentEventKind]
 ) -> list[DeploymentNotice]:
     """Return notices of these events about one PR that are not reverted yet."""
     statement = select(DeploymentNotice).where(

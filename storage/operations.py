@@ -78,7 +78,7 @@ def outbox_delay_buckets(session: Session, bounds: Sequence[float]) -> tuple[lis
         col(OutboxMessage.created_at),
         col(OutboxMessage.sent_at),
         bounds,
-        col(OutboxMessage.status) == OutboxStatus.SENT.value,
+        col(OutboxMessage.status) == OutboxStatus.SENT,
         col(OutboxMessage.sent_at).is_not(None),
     )
 
@@ -88,7 +88,7 @@ def oldest_due_message(session: Session, *, now: dt.datetime) -> dt.datetime | N
     due = (col(OutboxMessage.next_attempt_at).is_(None)) | (col(OutboxMessage.next_attempt_at) <= now)
     return session.exec(
         select(func.min(OutboxMessage.created_at)).where(
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING.value, OutboxStatus.SENDING.value]),
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
             col(OutboxMessage.created_at) <= now,
             due,
         )

@@ -34,8 +34,8 @@ def replace_message(session: Session, message: OutboxMessage) -> bool:
             next_attempt_at=None,
             # A redraw being sent keeps its claim; finishing it sees the new version and sends again.
             status=case(
-                (col(OutboxMessage.status) == OutboxStatus.SENDING.value, OutboxStatus.SENDING.value),
-                else_=OutboxStatus.PENDING.value,
+                (col(OutboxMessage.status) == OutboxStatus.SENDING, OutboxStatus.SENDING),
+                else_=OutboxStatus.PENDING,
             ),
         )
     )
@@ -48,10 +48,10 @@ def get_message_by_key(session: Session, key: str) -> OutboxMessage | None:
 
 
 def _deliverable(stale_before: dt.datetime, now: dt.datetime) -> object:
-    pending = (col(OutboxMessage.status) == OutboxStatus.PENDING.value) & (
+    pending = (col(OutboxMessage.status) == OutboxStatus.PENDING) & (
         col(OutboxMessage.next_attempt_at).is_(None) | (col(OutboxMessage.next_attempt_at) <= now)
     )
-    abandoned = (col(OutboxMessage.status) == OutboxStatus.SENDING.value) & (
+    abandoned = (col(OutboxMessage.status) == OutboxStatus.SENDING) & (
         col(OutboxMessage.claimed_at) < stale_before
     )
     return pending | abandoned
@@ -86,7 +86,7 @@ def claim_message(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id, _deliverable(stale_before, now))  # type: ignore[arg-type]
         .values(
-            status=OutboxStatus.SENDING.value,
+            status=OutboxStatus.SENDING,
             claimed_at=now,
             attempts=col(OutboxMessage.attempts) + 1,
         )
@@ -95,7 +95,7 @@ def claim_message(
         return None
     message = session.get(OutboxMessage, message_id, populate_existing=True)
     assert message is not None
-    return message, prior == OutboxStatus.SENDING.value
+    return message, prior == OutboxStatus.SENDING
 
 
 def finish_message(
@@ -107,8 +107,8 @@ def finish_message(
         .where(col(OutboxMessage.id) == message_id)
         .values(
             status=case(
-                (col(OutboxMessage.version) == version, OutboxStatus.SENT.value),
-                else_=OutboxStatus.PENDING.value,
+                (col(OutboxMessage.version) == version, OutboxStatus.SENT),
+                else_=OutboxStatus.PENDING,
             ),
             sent_at=sent_at,
             ts=ts,
@@ -117,7 +117,7 @@ def finish_message(
         )
     )
     status = session.exec(select(OutboxMessage.status).where(OutboxMessage.id == message_id)).first()
-    return status == OutboxStatus.SENT.value
+    return status == OutboxStatus.SENT
 
 
 def release_message(
@@ -128,7 +128,7 @@ def release_message(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
         .values(
-            status=OutboxStatus.PENDING.value,
+            status=OutboxStatus.PENDING,
             next_attempt_at=retry_at,
             error=error,
         )
@@ -140,7 +140,7 @@ def fail_message(session: Session, message_id: int, *, error: str) -> None:
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
-        .values(status=OutboxStatus.FAILED.value, error=error[:500], next_attempt_at=None)
+        .values(status=OutboxStatus.FAILED, error=error[:500], next_attempt_at=None)
     )
 
 
@@ -158,7 +158,7 @@ def subject_failed(session: Session, subject: str) -> str | None:
     statement = select(OutboxMessage).where(
         OutboxMessage.subject == subject,
         OutboxMessage.op == "post",
-        OutboxMessage.status == OutboxStatus.FAILED.value,
+        OutboxMessage.status == OutboxStatus.FAILED,
     )
     message = session.exec(statement).first()
     return (message.error or "failed") if message is not None else None

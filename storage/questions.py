@@ -9,7 +9,7 @@ from storage.models import Person, Question, QuestionNudge, QuestionReply, Quest
 from storage.outbox import is_posted
 
 # Unanswered states, listed so the state index serves the query.
-OPEN_STATES = (QuestionState.OPEN.value, QuestionState.CLAIMED.value)
+OPEN_STATES = (QuestionState.OPEN, QuestionState.CLAIMED)
 
 
 def add_question(session: Session, question: Question, responder_ids: list[int]) -> Question:

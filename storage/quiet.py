@@ -44,7 +44,7 @@ def list_held_messages(session: Session, person_id: int) -> list[tuple[ReminderH
     statement = (
         select(ReminderHold, OutboxMessage)
         .join(OutboxMessage, col(OutboxMessage.key) == col(ReminderHold.key))
-        .where(ReminderHold.person_id == person_id, OutboxMessage.status == OutboxStatus.PENDING.value)
+        .where(ReminderHold.person_id == person_id, OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
     )
     return [(hold, message) for hold, message in session.exec(statement).all()]
@@ -54,7 +54,7 @@ def reschedule_message(session: Session, key: str, *, at: dt.datetime) -> bool:
     """Move a pending outbox message to `at` (its retry window starting then); False when it is no longer pending."""
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.key) == key, col(OutboxMessage.status) == OutboxStatus.PENDING.value)
+        .where(col(OutboxMessage.key) == key, col(OutboxMessage.status) == OutboxStatus.PENDING)
         .values(next_attempt_at=at, created_at=at, attempts=0, error=None)
         .execution_options(synchronize_session=False)
     )

@@ -55,7 +55,7 @@ def list_people(session: Session, *, include_alumni: bool = True) -> list[Person
     return list(session.exec(statement).all())
 
 
-def list_people_with_role(session: Session, role: str) -> list[Person]:
+def list_people_with_role(session: Session, role: Role) -> list[Person]:
     """Return the current (not alumni) people holding `role`, ordered by handle."""
     statement = (
         select(Person)
@@ -74,31 +74,31 @@ def add_person(session: Session, *, github: str, name: str = "", **fields: Any) 
     return person
 
 
-def list_roles(session: Session, person_id: int) -> set[str]:
+def list_roles(session: Session, person_id: int) -> set[Role]:
     """Return the roles one person holds."""
     statement = select(PersonRole.role).where(PersonRole.person_id == person_id)
-    return set(session.exec(statement).all())
+    return {Role(role) for role in session.exec(statement).all()}
 
 
-def list_powers(session: Session, person_id: int) -> set[str]:
+def list_powers(session: Session, person_id: int) -> set[Role]:
     """Return the roles a person may act in: none at all once they are removed (alumni keep no power)."""
     statement = (
         select(PersonRole.role)
         .join(Person, col(Person.id) == col(PersonRole.person_id))
         .where(PersonRole.person_id == person_id, col(Person.removed_on).is_(None))
     )
-    return set(session.exec(statement).all())
+    return {Role(role) for role in session.exec(statement).all()}
 
 
-def roles_by_person(session: Session) -> dict[int, set[str]]:
+def roles_by_person(session: Session) -> dict[int, set[Role]]:
     """Return every person's roles, keyed by person id."""
-    grouped: dict[int, set[str]] = defaultdict(set)
+    grouped: dict[int, set[Role]] = defaultdict(set)
     for person_id, role in session.exec(select(PersonRole.person_id, PersonRole.role)).all():
-        grouped[person_id].add(role)
+        grouped[person_id].add(Role(role))
     return grouped
 
 
-def set_roles(session: Session, person_id: int, roles: Iterable[str]) -> None:
+def set_roles(session: Session, person_id: int, roles: Iterable[Role]) -> None:
     """Make `roles` exactly the roles this person holds."""
     wanted = set(roles)
     current = list(session.exec(select(PersonRole).where(PersonRole.person_id == person_id)).all())
@@ -413,7 +413,7 @@ _ended_for_holder = (
 _ACTIVE_COMMITTER = select(Person.id).where(
     col(Person.status) == bindparam("status"),
     col(Person.removed_on).is_(None),
-    exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == Role.COMMITTER.value),
+    exists().where(col(PersonRole.person_id) == col(Person.id), col(PersonRole.role) == Role.COMMITTER),
     ~_ended_for_holder,
 )
 _ACTIVE_COMMITTER_BY_SLACK = _ACTIVE_COMMITTER.where(col(Person.slack_user_id) == bindparam("key"))
@@ -463,7 +463,7 @@ class RosterSnapshot:
 
     people: list[dict[str, Any]]
     organizations: list[dict[str, Any]]
-    roles: list[tuple[int, str]]
+    roles: list[tuple[int, Role]]
     repos: list[dict[str, Any]]
     grants: list[dict[str, Any]]
     assignments: list[dict[str, Any]]
@@ -548,7 +548,7 @@ def delete_by_ids(session: Session, model: type[SQLModel], ids: Iterable[int]) -
         session.connection().execute(table.delete().where(table.c.id.in_(wanted[start : start + 500])))
 
 
-def delete_roles(session: Session, pairs: Iterable[tuple[int, str]]) -> None:
+def delete_roles(session: Session, pairs: Iterable[tuple[int, Role]]) -> None:
     """Delete (person id, role) rows with one executemany."""
     table = PersonRole.__table__  # type: ignore[attr-defined]
     rows = [{"_p": person_id, "_r": role} for person_id, role in pairs]

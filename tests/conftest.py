@@ -24,8 +24,7 @@ from sqlmodel import Session, SQLModel
 from bot.assembly import Bot, build_bot
 from bot.github_standin import GitHubStandIn
 from bot.runtime import Runtime
-from bot.services.roster import import_roster
-from bot.services.roster_formats import read_roster
+from bot.services.roster import import_roster, read_roster
 from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
 from storage.db import make_engine, make_session_factory, normalise_url, upgrade

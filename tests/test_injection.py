@@ -199,7 +199,7 @@ def test_the_scanner_finds_a_leak_when_there_is_one() -> None:
     "name", ['=HYPERLINK("https://evil.example","x")', "+cmd", "@SUM(A1)", "-1+1", "\t=1"]
 )
 def test_an_exported_csv_cell_never_starts_a_spreadsheet_formula(name: str) -> None:
-    from bot.services.roster_formats import CSV_COLUMNS, dump_agreements_csv
+    from bot.services.roster.formats.agreements_csv import CSV_COLUMNS, dump_agreements_csv
 
     row = dict.fromkeys(CSV_COLUMNS, "")
     row["First Name"], row["GitHub Username"] = name, "someone"

@@ -16,11 +16,13 @@ from bot.services.errors import UserError
 from bot.services.roster import (
     ConfirmationNeeded,
     ImportReport,
+    dump_agreements_csv,
+    dump_ccbot_yaml,
     export_agreement_rows,
     export_roster,
     import_roster,
+    read_roster,
 )
-from bot.services.roster_formats import dump_agreements_csv, dump_ccbot_yaml, read_roster
 from bot.settings import load_settings
 from bot.slack import SlackDirectory
 

@@ -5,60 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import json
 import re
 import secrets
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 from urllib.parse import urlencode
 
-from rich.cells import cell_len
-from rich.console import Console as RichConsole
 from rich.text import Text
-from slack_bolt import BoltRequest, BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
-from bot.assembly import build_bot
-from bot.console.demo import seed_demo_activity
-from bot.console.render import BOLD, DIM, Button, mrkdwn, render_blocks, with_emoji
+from bot.console.render import BOLD, render_blocks
+from bot.console.screen import Shown
+from bot.console.stage import STRANGER_ID, Stage
 from bot.github_hook import GitHubHook
 from bot.github_hook import sign as sign_github
-from bot.github_standin import GitHubStandIn
 from bot.hooks import DeploymentHook
 from bot.jobs.registry import JOBS
-from bot.runtime import utc_now
 from bot.services.access import load_access_config, plan_access
 from bot.services.errors import UserError
-from bot.services.roster import find_person, import_roster, list_roster
-from bot.services.roster_formats import read_roster
-from bot.settings import Settings, load_settings
-from bot.slack_standin import SlackStandIn
-from storage.db import upgrade
+from bot.services.roster import find_person
 
-STRANGER_ID = "U0STRANGER"
-DEFAULT_CHANNELS = {
-    "coordination_channel": ("C0COORDIN", "cc-coordination"),
-    "management_channel": ("C0MANAGEM", "cc-management"),
-    "digest_channel": ("C0DIGEST0", "cc-digest"),
-}
 DURATION = re.compile(r"^([+-]?)(\d+)([dhm])$")
 MAX_CLOCK_OFFSET = dt.timedelta(days=3660)
-PLAIN_WIDTH = 100
-# A line starting with a bullet or a number wraps under its text, not under the bullet.
-LIST_ITEM = re.compile(r"(?:[^\w\s]{1,2}|\d+[.)]|\[\d+\])\s+")
-FIELD_HINTS = {
-    "datepicker": "YYYY-MM-DD",
-    "static_select": "a number or a name",
-    "radio_buttons": "a number or a name",
-    "checkboxes": "numbers, like 1,3",
-    "multi_static_select": "numbers, like 1,3",
-    "users_select": "@handle",
-    "multi_users_select": "@handles",
-}
 PR_REF = re.compile(
     r"^(?:https://github\.com/)?([A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100})(?:#|/pull/)(\d{1,9})$"
 )
@@ -66,11 +35,6 @@ GITHUB_USAGE = (
     "Usage: github merged|label|review-requested|review @handle org/repo#N "
     "(e.g. `github merged @ziafazal openedx/edx-platform#4242`)"
 )
-# GitHub as the demo finds it: one stale membership, one stranger, a pending invitation.
-DEMO_TEAMS = {
-    "openedx/committers-edx-platform": (["ziafazal", "idegtiarov", "edx-mystery-user"], ["pdpinch"]),
-    "openedx/core-contributors": (["ziafazal", "bradenmacdonald", "regisb", "openedx-bot"], []),
-}
 HELP = """\
 Commands (you act as a roster member; the bot answers as it would in Slack):
   as @handle              act as this person (GitHub handle from the roster)
@@ -99,36 +63,6 @@ Commands (you act as a roster member; the bot answers as it would in Slack):
   quit                    leave (Ctrl-D works too)"""
 
 
-@dataclass
-class Shown:
-    """What the screen numbers: the last output's buttons [n], and messages #n until the next `read` or `dm`."""
-
-    buttons: list[Button] = field(default_factory=list)
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    numbers: dict[tuple[str, str], int] = field(default_factory=dict)
-
-    def number(self, message: dict[str, Any]) -> int:
-        """Return the message's number on this screen: the one it had, or the next (an edit keeps its number)."""
-        key = (str(message.get("channel")), str(message.get("ts")))
-        if key in self.numbers:
-            self.messages[self.numbers[key] - 1] = message
-        else:
-            self.messages.append(message)
-            self.numbers[key] = len(self.messages)
-        return self.numbers[key]
-
-    def message(self, text: str) -> dict[str, Any] | None:
-        """Return message #N (`text` is N or #N), or None when the screen has no such number."""
-        number = text.lstrip("#")
-        if not number.isdigit() or not 1 <= int(number) <= len(self.messages):
-            return None
-        return self.messages[int(number) - 1]
-
-
-class FormCancelled(Exception):
-    """The person closed the form (`cancel`, Ctrl-C or the end of input)."""
-
-
 def find_example_roster() -> Path | None:
     """Return examples/pilot-roster.yaml from the working directory or the source checkout."""
     for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
@@ -138,95 +72,10 @@ def find_example_roster() -> Path | None:
     return None
 
 
-class Console:
-    """A terminal front end to the real Bolt app, with Slack replaced by the in-process stand-in."""
+class Console(Stage):
+    """A terminal front end to the real Bolt app: the commands typed at the prompt."""
 
-    def __init__(
-        self, *, database_url: str, stdin: TextIO, stdout: TextIO, demo_roster: Path | None = None
-    ) -> None:
-        self.stdin = stdin
-        self.stdout = stdout
-        self.echo = not stdin.isatty()
-        self.out = screen_for(stdout)
-        self.slack = SlackStandIn().start()
-        self.github = GitHubStandIn().start()
-        self.access_config = demo_roster.parent / "access.yaml" if demo_roster is not None else None
-        self.secret = secrets.token_hex(16)
-        self.offset = dt.timedelta(0)
-        self.settings = self._settings(database_url)
-        # In the console each listener finishes before dispatch returns, so output is complete.
-        self.bot = build_bot(
-            self.settings, clock=lambda: utc_now() + self.offset, process_before_response=True
-        )
-        self.client = self.bot.client
-        self.runtime = self.bot.runtime
-        upgrade(self.runtime.engine)
-        if demo_roster is not None:
-            with self.runtime.session_factory() as session:
-                doc = read_roster(demo_roster, as_of=utc_now().date())
-                import_roster(session, doc, now=utc_now(), actor="console:demo")
-                seed_demo_activity(
-                    session,
-                    self.runtime,
-                    slack=self.slack,
-                    examples=demo_roster.parent,
-                    now=utc_now(),
-                )
-            for team, (members, pending) in DEMO_TEAMS.items():
-                self.github.add_team(team, members=members, pending=pending)
-        self.app = self.bot.app
-        self.names: dict[str, str] = {}
-        self._load_people()
-        self.user_id: str | None = None
-        self.handle = ""
-        self.shown = Shown()
-        # What the demo posted before the prompt is history: `read` and `dm` show it.
-        self.seen = {
-            "messages": len(self.slack.state.messages),
-            "ephemerals": len(self.slack.state.ephemerals),
-            "responses": 0,
-            "modals": 0,
-            "updates": len(self.slack.state.updates),
-        }
-        self._counter = itertools.count(1)
-
-    def _settings(self, database_url: str) -> Settings:
-        overrides: dict[str, Any] = {
-            "SLACK_BOT_TOKEN": "xoxb-console",
-            "SLACK_SIGNING_SECRET": self.secret,
-            "SLACK_API_URL": self.slack.url,
-            "CCBOT_DATABASE_URL": database_url,
-            "CCBOT_WEBHOOK_SECRET": self.secret,
-            "CCBOT_GITHUB_WEBHOOK_SECRET": self.secret,
-            "GITHUB_API_URL": self.github.url,
-            "CCBOT_GITHUB_TOKEN": self.github.token,
-        }
-        if self.access_config is not None and self.access_config.is_file():
-            overrides["CCBOT_ACCESS_CONFIG"] = str(self.access_config)
-        base = load_settings(**overrides)
-        for name, (channel_id, channel_name) in DEFAULT_CHANNELS.items():
-            current = getattr(base, name) or channel_id
-            overrides[Settings.model_fields[name].alias or name] = current
-            self.slack.add_channel(current, channel_name)
-        return load_settings(**overrides)
-
-    def _load_people(self) -> None:
-        with self.runtime.session_factory() as session:
-            for person in list_roster(session):
-                if person.slack_user_id:
-                    self.names[person.slack_user_id] = person.github
-                    self.slack.add_user(
-                        person.slack_user_id,
-                        email=person.email,
-                        tz=person.timezone or "UTC",
-                        name=person.name,
-                    )
-        self.names[STRANGER_ID] = "stranger"
-        self.names[self.slack.bot_user_id] = "ccbot"
-        for channel_id, name in self.slack.state.channels.items():
-            self.names[channel_id] = name
-
-    # -- the loop ---------------------------------------------------------------------------------
+    # -- the loop ----------------------------------------------------------------------------------
 
     def run(self) -> None:
         """Read commands until `quit` or end of input."""
@@ -259,37 +108,6 @@ class Console:
             first = str(exc).splitlines()[0] if str(exc) else ""
             self.say(f"! `{line}` failed: {exc.__class__.__name__}: {first}")
 
-    def read(self, prompt: str) -> str | None:
-        """Read one line, echoing it when input is piped so a transcript reads like a session."""
-        self.stdout.write(prompt)
-        self.stdout.flush()
-        line = self.stdin.readline()
-        if not line:
-            self.stdout.write("\n")
-            return None
-        if self.echo:
-            self.stdout.write(line if line.endswith("\n") else line + "\n")
-        return line.rstrip("\n")
-
-    def say(self, text: str | Text = "", *, prefix: str = "") -> None:
-        """Print text after `prefix`, wrapped to the screen, continuation lines indented under the text."""
-        text = Text(text) if isinstance(text, str) else text
-        width = max(20, self.out.width - len(prefix))
-        for line in text.split("\n", allow_blank=True):
-            plain = line.plain
-            start = len(plain) - len(plain.lstrip(" "))
-            bullet = LIST_ITEM.match(plain, start)
-            split = bullet.end() if bullet else start
-            # Continuation lines go under the text of a list item, else two columns in from the line.
-            hang = min(cell_len(plain[:split]) if bullet else start + 2, width // 2)
-            body = line[split:]
-            pieces = body.wrap(self.out, width - hang) if body.plain.strip() else [body]
-            for index, piece in enumerate(pieces):
-                piece.rstrip()
-                lead = line[:split] if index == 0 else Text(" " * hang)
-                self.out.print(Text(prefix).append_text(lead).append_text(piece), soft_wrap=True)
-        self.stdout.flush()
-
     def handle_line(self, line: str) -> None:
         """Run one console command."""
         word, _, rest = line.partition(" ")
@@ -318,7 +136,7 @@ class Console:
             return
         handler(rest.strip())
 
-    # -- acting ----------------------------------------------------------------------------------
+    # -- acting ------------------------------------------------------------------------------------
 
     def act_as(self, rest: str) -> None:
         """Become a roster member (or a stranger, for someone not on the roster)."""
@@ -336,10 +154,6 @@ class Console:
         else:
             self.user_id, self.handle = person.slack_user_id, person.github
             self.say(f"You are now {person.name} (@{person.github}).")
-
-    def new_output(self) -> None:
-        """Start a command's output: its buttons are numbered from [1]; the screen's messages keep their #n."""
-        self.shown.buttons = []
 
     def _need_user(self) -> bool:
         if self.user_id is None:
@@ -480,7 +294,7 @@ class Console:
             self.say(line, prefix="  ")
         self.show_new()
 
-    # -- looking around -------------------------------------------------------------------------
+    # -- looking around ----------------------------------------------------------------------------
 
     def list_channels(self, _rest: str) -> None:
         """List the channels and DMs that hold messages."""
@@ -653,278 +467,3 @@ class Console:
             self.say(line)
         self.say(f"plan only, nothing changed: {plan.summary}")
         self.say("(`run access_drift` tells the admins; `ccbot access apply` would make it so.)")
-
-    # -- plumbing -------------------------------------------------------------------------------
-
-    def dispatch(self, body: str, content_type: str) -> BoltResponse:
-        """Hand a request to the Bolt app exactly as Slack would, signed."""
-        timestamp = str(int(time.time()))
-        signature = SignatureVerifier(self.secret).generate_signature(timestamp=timestamp, body=body) or ""
-        headers: dict[str, str | Sequence[str]] = {
-            "content-type": [content_type],
-            "x-slack-request-timestamp": [timestamp],
-            "x-slack-signature": [signature],
-        }
-        return self.app.dispatch(BoltRequest(body=body, headers=headers))
-
-    def dispatch_event(self, event: dict[str, Any]) -> BoltResponse:
-        """Deliver an Events API event."""
-        body = {
-            "type": "event_callback",
-            "team_id": self.slack.team_id,
-            "api_app_id": "A0CONSOLE",
-            "event_id": f"EvConsole{next(self._counter):08d}",
-            "event_time": int(time.time()),
-            "event": event,
-        }
-        return self.dispatch(json.dumps(body), "application/json")
-
-    def _show_ack(self, response: BoltResponse) -> None:
-        if not response.body:
-            return
-        try:
-            body = json.loads(response.body)
-        except ValueError:
-            self.say(response.body)
-            return
-        self._print_private(body)
-
-    def _print_private(self, body: dict[str, Any]) -> None:
-        """Print a reply only the acting person sees (an ack, a response_url post, an ephemeral)."""
-        self.say(Text("── only visible to you ──", DIM))
-        message = {
-            "channel": body.get("channel") or "C0CONSOLE",
-            "ts": "0",
-            "text": body.get("text", ""),
-            "blocks": body.get("blocks") or [],
-        }
-        container = {"type": "message", "message": message}
-        lines = render_blocks(message["blocks"], self.names, self.shown.buttons, container)
-        if not lines and body.get("text"):
-            lines = [mrkdwn(str(body["text"]), self.names)]
-        for line in lines:
-            self.say(line, prefix="  ")
-
-    def show_new(self, *, everyone: bool = False) -> None:
-        """Print what the bot sent since the last command: messages, ephemerals, responses, modals."""
-        state = self.slack.state
-        with self.slack.lock:
-            messages = state.messages[self.seen["messages"] :]
-            ephemerals = [
-                e for e in state.ephemerals[self.seen["ephemerals"] :] if e.get("user") == self.user_id
-            ]
-            responses = state.responses[self.seen["responses"] :]
-            modals = list(state.modals.values())[self.seen["modals"] :]
-            fresh = {id(m) for m in messages}
-            updated = list(
-                {id(m): m for m in state.updates[self.seen["updates"] :] if id(m) not in fresh}.values()
-            )
-            self.seen.update(
-                messages=len(state.messages),
-                ephemerals=len(state.ephemerals),
-                responses=len(state.responses),
-                modals=len(state.modals),
-                updates=len(state.updates),
-            )
-        for private in [*responses, *ephemerals]:
-            self._print_private(private)
-        if updated:
-            self._show_messages(updated, title="updated")
-        self._show_messages([m for m in messages if everyone or m.get("user") != self.user_id])
-        for modal in modals:
-            self.fill_modal(modal)
-
-    def _show_messages(self, messages: list[dict[str, Any]], title: str | None = None) -> None:
-        if title:
-            self.say(Text(f"── {title} ──", BOLD))
-        for message in messages:
-            number = self.shown.number(message)
-            where = self._where(message["channel"])
-            thread = (
-                " (in a thread)" if message.get("thread_ts") and message["thread_ts"] != message["ts"] else ""
-            )
-            author = self.names.get(message.get("user") or "", "ccbot")
-            self.say(Text(f"── #{number} {where}{thread} · {author} ──", BOLD))
-            lines = render_blocks(
-                message.get("blocks") or [],
-                self.names,
-                self.shown.buttons,
-                {"type": "message", "message": message},
-            )
-            for line in lines or [mrkdwn(message.get("text") or "", self.names)]:
-                self.say(line, prefix="  ")
-
-    def _where(self, channel: str) -> str:
-        if channel.startswith("D"):
-            return f"DM to @{self.names.get('U' + channel[1:], channel)}"
-        return f"#{self.names.get(channel, channel)}"
-
-    def fill_modal(self, view: dict[str, Any]) -> None:
-        """Show a modal as a form, ask for each input in turn, and submit it."""
-        title = with_emoji(str((view.get("title") or {}).get("text") or "Form"))
-        self.say(f"┌─ {title} ─ (type `cancel` or press Ctrl-C at any field to close the form)")
-        values: dict[str, dict[str, Any]] = {}
-        inputs = [b for b in view.get("blocks") or [] if b.get("type") == "input"]
-        for line in render_blocks(
-            [b for b in view.get("blocks") or [] if b.get("type") != "input"],
-            self.names,
-            self.shown.buttons,
-            {"type": "view", "view": view},
-        ):
-            self.say(line, prefix="│ ")
-        pending = inputs
-        while pending:
-            try:
-                for block in pending:
-                    values[block["block_id"]] = {block["element"]["action_id"]: self._ask(block)}
-            except (FormCancelled, KeyboardInterrupt):
-                self.say("└─ form closed, nothing sent")
-                return
-            response = self._submit(view, values)
-            errors = (
-                (response or {}).get("errors")
-                if (response or {}).get("response_action") == "errors"
-                else None
-            )
-            if not errors:
-                self.say("└─ sent")
-                if response and response.get("response_action") in {"update", "push"}:
-                    self.fill_modal(response["view"])
-                self.show_new()
-                return
-            for _block_id, message in errors.items():
-                self.say(Text("! ").append_text(mrkdwn(message, self.names)), prefix="│ ")
-            pending = [b for b in inputs if b["block_id"] in errors]
-
-    def _ask(self, block: dict[str, Any]) -> dict[str, Any]:
-        """Ask for one input until the answer is one Slack's form would accept; raise FormCancelled to close."""
-        element = block.get("element") or {}
-        kind = element.get("type") or "plain_text_input"
-        label = with_emoji(str((block.get("label") or {}).get("text") or ""))
-        optional = bool(block.get("optional"))
-        initial = element.get("initial_value") or (element.get("initial_option") or {}).get("value")
-        initial = initial or element.get("initial_date") or element.get("initial_user")
-        options = element.get("options") or []
-        for number, option in enumerate(options, start=1):
-            self.say(f"│   {number}. {with_emoji(str(option['text']['text']))}")
-        hint = FIELD_HINTS.get(kind, "")
-        skip = ", Enter to skip" if optional else ""
-        extra = f" ({hint}{skip})" if hint else (" (optional, Enter to skip)" if optional else "")
-        initial_user = str(element.get("initial_user") or "")
-        shown = f"@{self.names[initial_user]}" if initial_user in self.names else initial
-        default = f" [{shown}]" if initial else ""
-        while True:
-            answer = self.read(f"│ {label}{extra}{default}: ")
-            if answer is None or answer.strip() == "cancel":
-                raise FormCancelled
-            answer = answer.strip() or str(initial or "")
-            if not answer and not optional:
-                self.say("│ ! This field is required (type `cancel` to close the form).")
-                continue
-            value, problem = self._parse_answer(kind, options, answer)
-            if problem is None:
-                return value
-            self.say(f"│ ! {problem}")
-
-    def _parse_answer(
-        self, kind: str, options: list[dict[str, Any]], answer: str
-    ) -> tuple[dict[str, Any], str | None]:
-        """Return the element's state for `answer`, or why the answer is not acceptable."""
-        if kind in {"static_select", "radio_buttons"}:
-            chosen = _choose(options, answer) if answer else None
-            if answer and chosen is None:
-                return (
-                    {},
-                    f"{answer!r} is not one of the choices: type its number (1-{len(options)}) or its name",
-                )
-            return {"type": kind, "selected_option": chosen}, None
-        if kind in {"checkboxes", "multi_static_select"}:
-            parts = [part.strip() for part in answer.split(",") if part.strip()]
-            picked = [_choose(options, part) for part in parts]
-            if any(option is None for option in picked):
-                return {}, f"choose among 1-{len(options)}, separated by commas (like 1,3)"
-            key = "selected_options"
-            return {"type": kind, key: picked}, None
-        if kind in {"users_select", "multi_users_select"}:
-            handles = [part for part in re.split(r"[\s,]+", answer) if part]
-            ids = [self._user_id(handle) for handle in handles]
-            unknown = [handle for handle, user_id in zip(handles, ids, strict=True) if user_id is None]
-            if unknown:
-                return (
-                    {},
-                    f"no one called {', '.join(unknown)} on the roster: type GitHub handles like @ziafazal",
-                )
-            if kind == "users_select":
-                if len(ids) > 1:
-                    return {}, "choose one person"
-                return {"type": kind, "selected_user": ids[0] if ids else None}, None
-            return {"type": kind, "selected_users": ids}, None
-        if kind == "datepicker":
-            if answer and not _is_date(answer):
-                return {}, f"{answer!r} is not a date: type it as YYYY-MM-DD, like 2026-12-18"
-            return {"type": kind, "selected_date": answer or None}, None
-        return {"type": kind, "value": answer or None}, None
-
-    def _user_id(self, text: str) -> str | None:
-        if text[:1] in "UW" and text in self.names:  # a pre-filled answer is a Slack user id
-            return text
-        handle = text.lstrip("@").lower()
-        return next(
-            (uid for uid, name in self.names.items() if uid[:1] in "UW" and name.lower() == handle), None
-        )
-
-    def _submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-        submitted = dict(view, state={"values": values})
-        payload = {
-            "type": "view_submission",
-            "user": {"id": self.user_id, "username": self.handle},
-            "api_app_id": "A0CONSOLE",
-            "team": {"id": self.slack.team_id},
-            "view": submitted,
-            "trigger_id": f"trigger.{next(self._counter)}",
-        }
-        response = self.dispatch(
-            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
-        )
-        if not response.body:
-            return None
-        try:
-            body = json.loads(response.body)
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
-
-
-def _is_date(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return False
-    try:
-        dt.date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def screen_for(stdout: TextIO) -> RichConsole:
-    """Return a rich console on `stdout`: styled on a terminal, plain text (and 100 columns) otherwise."""
-    try:
-        terminal = stdout.isatty()
-    except (AttributeError, ValueError):
-        terminal = False
-    return RichConsole(
-        file=stdout,
-        force_terminal=terminal,
-        width=None if terminal else PLAIN_WIDTH,
-        highlight=False,
-        markup=False,
-        emoji=False,
-    )
-
-
-def _choose(options: list[dict[str, Any]], answer: str) -> dict[str, Any] | None:
-    if answer.isdigit() and 1 <= int(answer) <= len(options):
-        return options[int(answer) - 1]
-    wanted = answer.strip().lower()
-    return next(
-        (o for o in options if wanted in (str(o.get("value")).lower(), o["text"]["text"].lower())), None
-    )

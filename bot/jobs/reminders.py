@@ -7,7 +7,8 @@ import logging
 
 from bot.runtime import JobContext
 from bot.services.outbox import DeliveryReport
-from bot.services.reminders import queue_expiry_reminders, queue_onboarding_reminders, queue_status_notices
+from bot.services.reminders import queue_expiry_reminders, queue_onboarding_reminders
+from bot.services.roster.statuses import queue_status_notices
 
 logger = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from bot.services.keys import Kind
 from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
-from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
 from bot.services.roster import list_admins, person_by_handle
+from bot.services.roster.statuses import status_change_messages
 from bot.views import admin as views
 from storage import roster as store
 from storage.models import (
@@ -66,11 +66,10 @@ def check_admin(session: Session, person: Person | None, bootstrap_ids: Iterable
     if person is None or person.id is None:
         raise NotOnRoster("`/cc-admin` is for program admins, and you are not on the roster.")
     if person.removed_on is None and (
-        Role.ADMIN.value in store.list_powers(session, person.id)
-        or person.slack_user_id in set(bootstrap_ids)
+        Role.ADMIN in store.list_powers(session, person.id) or person.slack_user_id in set(bootstrap_ids)
     ):
         return person
-    admins = ", ".join(p.name or p.github for p in store.list_people_with_role(session, Role.ADMIN.value))
+    admins = ", ".join(p.name or p.github for p in store.list_people_with_role(session, Role.ADMIN))
     raise UserError(
         "`/cc-admin` is for program admins. "
         + (
@@ -103,7 +102,7 @@ def set_phase(
     """Switch the program's phase (and the NDA requirement) and recompute standings, committed with the
     announcement in the coordination channel (none when it is not configured)."""
     old = current_policy(session).phase
-    set_program_setting(session, PHASE_KEY, phase.value)
+    set_program_setting(session, PHASE_KEY, phase)
     set_program_setting(session, NDA_REQUIRED_KEY, nda_required)
     set_program_setting(session, MILESTONES_KEY, milestones.strip()[:1000])
     # Turning the NDA requirement on can lapse people: each is told, committed with the change.
@@ -148,7 +147,7 @@ def record_agreement(
         agreement = store.add_agreement(
             session,
             Agreement(
-                kind=kind.value,
+                kind=kind,
                 organization_id=org.id,
                 signed_on=signed_on,
                 expires_on=expires_on,
@@ -160,7 +159,7 @@ def record_agreement(
         agreement = store.add_agreement(
             session,
             Agreement(
-                kind=kind.value,
+                kind=kind,
                 person_id=person.id,
                 signed_on=signed_on,
                 expires_on=expires_on,
@@ -171,7 +170,7 @@ def record_agreement(
     note_agreement(session, agreement, action=AgreementAction.RECORDED, actor=actor, now=now)
     # The committer whose standing this changes is told (and anyone else it moves), committed with the agreement.
     notices = status_change_messages(session, today=now.date())
-    audit(session, now, actor, "agreement.recorded", label, kind=kind.value, expires=str(expires_on or ""))
+    audit(session, now, actor, "agreement.recorded", label, kind=kind, expires=str(expires_on or ""))
     return Decided(views.agreement_done(label, person.status), commit(session, notices, now=now))
 
 
@@ -198,9 +197,9 @@ def assign_champions(
         assignment.ended_on = today
         session.add(assignment)
     for slot, champion in enumerate(chosen, start=1):
-        if Role.CHAMPION.value not in store.list_roles(session, champion.id or 0):
+        if Role.CHAMPION not in store.list_roles(session, champion.id or 0):
             store.set_roles(
-                session, champion.id or 0, {*store.list_roles(session, champion.id or 0), Role.CHAMPION.value}
+                session, champion.id or 0, {*store.list_roles(session, champion.id or 0), Role.CHAMPION}
             )
         store.add_assignment(
             session,
@@ -222,7 +221,7 @@ def remove_committer(
     person = _person(session, committer, "committer")
     if person.removed_on is not None:
         raise FieldErrors({"committer": f"{person.github} is already an alumnus."})
-    person.removed_on, person.status = now.date(), Status.ALUMNI.value
+    person.removed_on, person.status = now.date(), Status.ALUMNI
     session.add(person)
     audit(session, now, actor, "person.removed", person.github)
     return Decided(views.removed_done(person), commit(session, [], now=now))
@@ -248,6 +247,8 @@ def upsert_person(
         raise FieldErrors({"github": refused})
     if not roles:
         raise FieldErrors({"roles": "Choose at least one role."})
+    if not set(roles) <= set(Role):
+        raise FieldErrors({"roles": "Choose roles from the options offered."})
     org = None
     if organization and organization.strip():
         org = store.get_organization_by_name(session, organization.strip()) or store.add_organization(
@@ -261,7 +262,7 @@ def upsert_person(
     created = person is None
     if person is None:
         person = store.add_person(
-            session, github=handle, name=name.strip() or handle, status=Status.ONBOARDING.value
+            session, github=handle, name=name.strip() or handle, status=Status.ONBOARDING
         )
     elif name.strip():
         person.name = name.strip()
@@ -269,7 +270,7 @@ def upsert_person(
         person.slack_user_id = slack_user_id
     if org is not None:
         person.organization_id = org.id
-    store.set_roles(session, person.id or 0, roles)
+    store.set_roles(session, person.id or 0, {Role(role) for role in roles})
     held = {repo.key for _, repo in store.list_active_grants(session, person.id or 0) if repo is not None}
     for full_name in repos:
         repo = store.get_or_add_repo(session, full_name)

@@ -68,7 +68,7 @@ def end_agreements(
     for agreement in roster_store.list_agreements(
         session, person_id=person_id, organization_id=organization_id
     ):
-        if agreement.kind != kind.value or not _in_force_from(agreement, effective_on):
+        if agreement.kind != kind or not _in_force_from(agreement, effective_on):
             continue
         previous = agreement.expires_on
         agreement.expires_on = effective_on

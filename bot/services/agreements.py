@@ -92,7 +92,7 @@ def change_agreement(
         for a in roster_store.list_agreements(
             session, **{k: v for k, v in who.ids().items() if v is not None}
         )
-        if a.kind == kind.value
+        if a.kind == kind
     ]
     today = now.date()
     if action is AgreementAction.RENEWED:
@@ -103,9 +103,7 @@ def change_agreement(
         latest = max(agreements, key=lambda a: (a.expires_on or dt.date.max, a.id or 0), default=None)
         renewal = roster_store.add_agreement(
             session,
-            Agreement(
-                kind=kind.value, signed_on=signed_on, expires_on=expires_on, source="admin", **who.ids()
-            ),
+            Agreement(kind=kind, signed_on=signed_on, expires_on=expires_on, source="admin", **who.ids()),
         )
         note_agreement(
             session,
@@ -160,7 +158,7 @@ def change_agreement(
         actor,
         f"agreement.{action.value}",
         who.label,
-        kind=kind.value,
+        kind=kind,
         effective=str(effective),
         reason=reason.strip(),
     )
@@ -212,7 +210,7 @@ def my_agreements(session: Session, person_id: int, *, today: dt.date) -> list[A
         for a in (
             roster_store.list_agreements(session, organization_id=organization.id) if organization else []
         )
-        if a.kind == AgreementKind.ENTITY.value
+        if a.kind == AgreementKind.ENTITY
     ]
     events = store.list_agreement_events(session, person_id=person_id)
     if organization is not None:
@@ -220,12 +218,10 @@ def my_agreements(session: Session, person_id: int, *, today: dt.date) -> list[A
     required = current_policy(session).required_agreements(
         provider_employee=organization is not None and organization.is_provider
     )
-    kinds = list(required) + [
-        k for k in AgreementKind if k not in required and any(a.kind == k.value for a in own)
-    ]
+    kinds = list(required) + [k for k in AgreementKind if k not in required and any(a.kind == k for a in own)]
     lines = []
     for kind in kinds:
-        candidates = [a for a in own if a.kind == kind.value]
+        candidates = [a for a in own if a.kind == kind]
         org_name = None
         if kind is AgreementKind.ENTITY and organization is not None:
             candidates += org_entity

@@ -17,7 +17,7 @@ from bot.views import digest as views
 from storage import digest as store
 from storage import github as github_store
 from storage import roster as roster_store
-from storage.models import AgreementKind, Person, Retro, Status
+from storage.models import AgreementKind, Person, Retro, Role, Status
 
 WEEK = dt.timedelta(days=7)
 EXPIRY_HORIZON = dt.timedelta(days=30)
@@ -81,7 +81,7 @@ def build_digest(session: Session, *, now: dt.datetime, lifecycle: LifecyclePoli
     start = now - WEEK
     questions = store.question_numbers(session, start=start, end=now, percentiles=(0.5, 0.9))
     median, p90 = questions.percentiles
-    week = store.week_numbers(session, start=start, end=now, events=[e.value for e in ALERT_EVENTS])
+    week = store.week_numbers(session, start=start, end=now, events=list(ALERT_EVENTS))
     today = now.date()
     return Digest(
         start=start,
@@ -105,7 +105,7 @@ def build_digest(session: Session, *, now: dt.datetime, lifecycle: LifecyclePoli
                 session, after=today - dt.timedelta(days=1), until=today + EXPIRY_HORIZON
             )
         ],
-        lapsed=store.list_committers_with_status(session, Status.LAPSED.value),
+        lapsed=store.list_committers_with_status(session, Status.LAPSED),
         onboarding=list_onboarding_gaps(session, today=today),
         retro=week.retro,
         notices=week.notices,
@@ -123,7 +123,7 @@ def _seconds(value: float | None) -> dt.timedelta | None:
 
 def digest_recipients(session: Session) -> list[Person]:
     """Return the managers who get the digest by DM."""
-    return roster_store.list_people_with_role(session, "manager")
+    return roster_store.list_people_with_role(session, Role.MANAGER)
 
 
 def queue_weekly_digest(

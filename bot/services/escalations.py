@@ -38,7 +38,7 @@ from storage.models import (
 SLACK_PERMALINK = re.compile(
     r"^https://[a-z0-9-]+(?:\.enterprise)?\.slack\.com/archives/[A-Z0-9]+/p\d{10,20}(?:\?[A-Za-z0-9_.=&-]*)?$"
 )
-MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
+MANAGING_ROLES = {Role.MANAGER, Role.ADMIN}
 OVERDUE_STEP = 50
 RESOLVE_REMINDER_STEP = 100
 
@@ -108,15 +108,15 @@ def escalation_form(session: Session, person: Person | None) -> EscalationForm:
     if person is None or person.id is None:
         raise NotOnRoster("You are not on the Core Committer roster, so `/cc-escalate` is not open to you.")
     roles = roster_store.list_powers(session, person.id)
-    if person.status == Status.ALUMNI.value or person.removed_on is not None:
+    if person.status == Status.ALUMNI or person.removed_on is not None:
         raise UserError(
             "You are an alumnus of the program, so `/cc-escalate` is closed to you. If you are returning, ask a program admin."
         )
-    if Role.COMMITTER.value in roles:
+    if Role.COMMITTER in roles:
         return EscalationForm(committers=[person], own=True)
-    if Role.ADMIN.value in roles:
+    if Role.ADMIN in roles:
         return EscalationForm(committers=_current_committers(session), own=False)
-    if Role.CHAMPION.value in roles:
+    if Role.CHAMPION in roles:
         committers = roster_store.list_assigned_committers(session, person.id)
         if not committers:
             raise UserError(
@@ -130,7 +130,7 @@ def escalation_form(session: Session, person: Person | None) -> EscalationForm:
 
 
 def _current_committers(session: Session) -> list[Person]:
-    return roster_store.list_people_with_role(session, Role.COMMITTER.value)
+    return roster_store.list_people_with_role(session, Role.COMMITTER)
 
 
 def validate_escalation(
@@ -175,7 +175,7 @@ def validate_escalation(
                 "Give a pull request (https://github.com/org/repo/pull/1 or org/repo#1) or a repository (org/repo)."
             )
     try:
-        level = Urgency(urgency or Urgency.NORMAL.value)
+        level = Urgency(urgency or Urgency.NORMAL)
     except ValueError:
         errors["urgency"] = "Choose normal or urgent."
         level = Urgency.NORMAL
@@ -203,7 +203,7 @@ def validate_escalation(
 
 def manager_ladder(session: Session, committer: Person) -> list[Person]:
     """Return the managers an escalation about this committer goes to, in order: their own manager first."""
-    managers = roster_store.list_people_with_role(session, Role.MANAGER.value)
+    managers = roster_store.list_people_with_role(session, Role.MANAGER)
     own = next((m for m in managers if m.id == committer.manager_id), None)
     return ([own] if own else []) + [m for m in managers if m is not own]
 
@@ -241,13 +241,13 @@ def open_escalation(
             repo_id=repo.id if repo else None,
             pr_url=draft.pr_url,
             source_url=draft.source_url,
-            urgency=draft.urgency.value,
+            urgency=draft.urgency,
             opened_at=now,
             owner_id=ladder[0].id if ladder else None,
         ),
     )
     card = _card(session, escalation)
-    audit(session, now, person, "escalation.opened", card.subject, urgency=draft.urgency.value)
+    audit(session, now, person, "escalation.opened", card.subject, urgency=draft.urgency)
     return Decided(card, commit(session, opened_messages(card, channels.management), now=now))
 
 
@@ -379,9 +379,9 @@ def acknowledge_escalation(
     """Acknowledge an escalation: the clicker owns it from now on."""
     actor = _manager(session, person, "acknowledge")
     escalation = _locked(session, escalation_id)
-    if escalation.state != EscalationState.OPEN.value:
+    if escalation.state != EscalationState.OPEN:
         raise UserError(f"This escalation is already {escalation.state}; its post shows who has it.")
-    escalation.state, escalation.acknowledged_at = EscalationState.ACKNOWLEDGED.value, now
+    escalation.state, escalation.acknowledged_at = EscalationState.ACKNOWLEDGED, now
     escalation.acknowledged_by_id = escalation.owner_id = actor.id
     audit(session, now, actor, "escalation.acknowledged", Subject.escalation(escalation_id))
     return _changed(session, escalation, "acknowledged", now=now)
@@ -391,7 +391,7 @@ def check_can_resolve(session: Session, escalation_id: int, person: Person | Non
     """Return the card when this person may resolve the escalation; UserError otherwise."""
     _manager(session, person, "resolve")
     card = get_escalation_card(session, escalation_id)
-    if card.escalation.state == EscalationState.RESOLVED.value:
+    if card.escalation.state == EscalationState.RESOLVED:
         raise UserError(
             "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
         )
@@ -409,14 +409,14 @@ def resolve_escalation(
     if len(text) > RESOLUTION_MAX:
         raise FieldErrors({"resolution": f"Keep it under {RESOLUTION_MAX} characters."})
     escalation = _locked(session, escalation_id)
-    if escalation.state == EscalationState.RESOLVED.value:
+    if escalation.state == EscalationState.RESOLVED:
         raise FieldErrors(
             {
                 "resolution": "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
             }
         )
     escalation.state, escalation.resolved_at, escalation.resolved_by_id = (
-        EscalationState.RESOLVED.value,
+        EscalationState.RESOLVED,
         now,
         actor.id,
     )
@@ -434,7 +434,7 @@ def reassign_candidates(
     """Return the card and the managers it can be handed to; UserError when this person may not."""
     _manager(session, person, "reassign")
     card = get_escalation_card(session, escalation_id)
-    if card.escalation.state == EscalationState.RESOLVED.value:
+    if card.escalation.state == EscalationState.RESOLVED:
         raise UserError(
             "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
         )
@@ -468,7 +468,7 @@ def reassign_escalation(
             {"reassign_to": "That is you: to take it yourself, use Acknowledge on the post instead."}
         )
     escalation = _locked(session, escalation_id)
-    if escalation.state == EscalationState.RESOLVED.value:
+    if escalation.state == EscalationState.RESOLVED:
         raise FieldErrors(
             {
                 "reassign_to": "This escalation is already resolved; open a new one with `/cc-escalate` if the problem is back."
@@ -509,12 +509,12 @@ def escalation_ladder(
 ) -> list[tuple[int, dt.datetime, Person | None]]:
     """Return the steps of an escalation's ladder in its current state, with due instants and targets."""
     escalation = card.escalation
-    if escalation.state == EscalationState.ACKNOWLEDGED.value and escalation.acknowledged_at:
+    if escalation.state == EscalationState.ACKNOWLEDGED and escalation.acknowledged_at:
         return [(RESOLVE_REMINDER_STEP, escalation.acknowledged_at + policy.resolve_after, card.owner)]
-    if escalation.state != EscalationState.OPEN.value:
+    if escalation.state != EscalationState.OPEN:
         return []
     managers = card.managers
-    urgent = escalation.urgency == Urgency.URGENT.value
+    urgent = escalation.urgency == Urgency.URGENT
     steps: list[tuple[int, dt.datetime, Person | None]] = []
     due = escalation.opened_at
     for step in range(1, policy.renotify_limit + 2):

@@ -383,7 +383,7 @@ def _committer(session: Session, account: Account | None, ids: Identities) -> Pe
         person = roster_store.get_person_by_github(session, account.login)
     if person is None or person.removed_on is not None or person.id is None:
         return None
-    return person if Role.COMMITTER.value in roster_store.list_roles(session, person.id) else None
+    return person if Role.COMMITTER in roster_store.list_roles(session, person.id) else None
 
 
 def _pull_request(repo: Repo, data: PullRequestData, github: GitHubConfig) -> PullRequest:
@@ -757,8 +757,8 @@ def github_work(
         _ask_card(session, ask, web_url=web_url) for ask in store.list_open_review_asks_of(session, person_id)
     ]
     return GitHubWork(
-        merged=counts.get(ActivityKind.MERGED.value, 0),
-        authored=counts.get(ActivityKind.AUTHORED.value, 0),
-        reviewed=counts.get(ActivityKind.REVIEWED.value, 0),
+        merged=counts.get(ActivityKind.MERGED, 0),
+        authored=counts.get(ActivityKind.AUTHORED, 0),
+        reviewed=counts.get(ActivityKind.REVIEWED, 0),
         open_asks=asks,
     )

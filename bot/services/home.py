@@ -17,8 +17,9 @@ from bot.services.keys import Kind, Subject
 from bot.services.outbox import commit, post, postings_of
 from bot.services.policy import Policy
 from bot.services.reminders import OnboardingGaps
-from bot.services.roster import Profile, get_profile
+from bot.services.roster import get_profile
 from bot.services.yearly import YearlyHome, yearly_home
+from bot.types.roster import Profile
 from bot.views import home as views
 from bot.views.text import blocks_to_text
 from storage import escalations as escalation_store
@@ -130,15 +131,15 @@ def build_home(
     data = HomeData(profile=profile, activity=activity)
     data.yearly = yearly_home(session, profile.person, now=now, policy=policy)
     roles = set(profile.roles)
-    if roles & {Role.MANAGER.value, Role.ADMIN.value}:
+    if roles & {Role.MANAGER, Role.ADMIN}:
         data.digest = build_digest(session, now=now, lifecycle=policy.lifecycle)
         data.overdue = escalation_store.list_overdue_escalations(session)
         data.activity.links.update(permalinks(session, [Subject.escalation(e.id or 0) for e in data.overdue]))
-    if Role.ADMIN.value in roles:
+    if Role.ADMIN in roles:
         assert data.digest is not None
         required = profile.policy.champions_required
         counts = Counter(a.committer_id for a in roster_store.active_assignments(session))
-        committers = roster_store.list_people_with_role(session, Role.COMMITTER.value)
+        committers = roster_store.list_people_with_role(session, Role.COMMITTER)
         short = [(p, counts[p.id or 0]) for p in committers if counts[p.id or 0] < required]
         data.health = RosterHealth(data.digest.onboarding, data.digest.expiring, short, required)
     return data

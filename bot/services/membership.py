@@ -59,7 +59,7 @@ def move_to_alumni(
     session: Session, person: Person, *, now: dt.datetime, actor: Person | str, reason: str
 ) -> None:
     """Make a person an alumnus from today (audited, without committing); their roles stay, their power goes."""
-    person.removed_on, person.status = now.date(), Status.ALUMNI.value
+    person.removed_on, person.status = now.date(), Status.ALUMNI
     session.add(person)
     audit(session, now, actor, "person.removed", person.github, reason=reason)
 
@@ -98,7 +98,7 @@ def reinstate(
     session.add(person)
     session.flush()
     standing = get_profile(session, person.id or 0, today=now.date()).standing
-    person.status = standing.status.value
+    person.status = standing.status
     record_activity(
         session, person.id or 0, ActivityKind.REINSTATED, now, f"reinstated:{now:%Y-%m-%dT%H:%M:%S}"
     )
@@ -176,7 +176,7 @@ def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy
     since = tracked_since(session)
     if since is None:
         return []
-    committers = [p for p in roster_store.list_people_with_role(session, Role.COMMITTER.value) if p.id]
+    committers = [p for p in roster_store.list_people_with_role(session, Role.COMMITTER) if p.id]
     ids = [p.id or 0 for p in committers]
     last = activity_store.last_activity_by_person(session, ids)
     grants = activity_store.latest_grant_dates(session, ids)
@@ -292,7 +292,7 @@ def backfill_github_activity(
         return None
     committers = [
         p
-        for p in roster_store.list_people_with_role(session, Role.COMMITTER.value)
+        for p in roster_store.list_people_with_role(session, Role.COMMITTER)
         if p.id is not None and p.removed_on is None
     ]
     orgs = sorted(

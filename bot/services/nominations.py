@@ -21,7 +21,7 @@ from bot.services.logins import login_refusal
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
 from bot.services.policy import Channels, NominationRules, current_policy
-from bot.services.reminders import status_change_messages
+from bot.services.roster.statuses import status_change_messages
 from bot.views import nominations as views
 from storage import nominations as store
 from storage import roster as roster_store
@@ -115,9 +115,7 @@ class Decided:
 
 def _is_active_committer(session: Session, person: Person) -> bool:
     roles = roster_store.list_powers(session, person.id or 0)
-    return (
-        Role.COMMITTER.value in roles and person.status == Status.ACTIVE.value and person.removed_on is None
-    )
+    return Role.COMMITTER in roles and person.status == Status.ACTIVE and person.removed_on is None
 
 
 def check_can_nominate(session: Session, person: Person | None, *, channels: Channels) -> Person:
@@ -129,7 +127,7 @@ def check_can_nominate(session: Session, person: Person | None, *, channels: Cha
             "Nominations open in the program's *establish* phase; the program is still in its pilot. An admin moves the phase with `/cc-admin`."
         )
     roles = roster_store.list_powers(session, person.id)
-    if not (_is_active_committer(session, person) or roles & {Role.CHAMPION.value, Role.ADMIN.value}):
+    if not (_is_active_committer(session, person) or roles & {Role.CHAMPION, Role.ADMIN}):
         raise UserError(
             "Active core committers, champions and admins can nominate; ask one of them to nominate the person."
         )
@@ -300,7 +298,7 @@ def cast_vote(
     nomination = store.get_nomination_for_update(session, nomination_id)
     if nomination is None:
         raise UserError(GONE)
-    if nomination.state != NominationState.OPEN.value or nomination.closes_at <= now:
+    if nomination.state != NominationState.OPEN or nomination.closes_at <= now:
         raise UserError("Voting on this nomination has closed; the result is in its thread.")
     if person.github_key == nomination.nominee_github.lower():
         raise UserError("You cannot vote on your own nomination; the others vote until it closes.")
@@ -325,13 +323,11 @@ def close_due_nominations(
     for due in store.list_due_nominations(session, now=now):
         assert due.id is not None
         nomination = store.get_nomination_for_update(session, due.id)
-        if nomination is None or nomination.state != NominationState.OPEN.value:
+        if nomination is None or nomination.state != NominationState.OPEN:
             session.rollback()  # another run closed it first
             continue
         card = _card(session, nomination, rules)
-        nomination.state = (
-            NominationState.APPROVED if card.tally.approved else NominationState.REJECTED
-        ).value
+        nomination.state = NominationState.APPROVED if card.tally.approved else NominationState.REJECTED
         nomination.closed_at = now
         session.add(nomination)
         if card.tally.approved and card.is_expansion:
@@ -426,7 +422,7 @@ def _add_nominee(session: Session, nomination: Nomination, *, now: dt.datetime) 
         person.organization_id = (
             org or roster_store.add_organization(session, name=nomination.nominee_organization)
         ).id
-    roster_store.set_roles(session, person.id or 0, {Role.COMMITTER.value})
+    roster_store.set_roles(session, person.id or 0, {Role.COMMITTER})
     for full_name in nomination.repos:
         repo = roster_store.get_or_add_repo(session, full_name)
         roster_store.add_grant(

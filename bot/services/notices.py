@@ -232,16 +232,12 @@ class DeploymentOutcome:
     @property
     def to_notify(self) -> list[NoticeCard]:
         """Notices that DM a committer."""
-        return [c for c in self.new if c.notice.state == NoticeState.NOTIFIED.value]
+        return [c for c in self.new if c.notice.state == NoticeState.NOTIFIED]
 
     @property
     def unmatched(self) -> list[NoticeCard]:
         """Alert notices no committer could be found for (admins hear of them)."""
-        return [
-            c
-            for c in self.new
-            if c.notice.matched_by == "unmatched" and c.notice.event in {e.value for e in ALERT_EVENTS}
-        ]
+        return [c for c in self.new if c.notice.matched_by == "unmatched" and c.notice.event in ALERT_EVENTS]
 
 
 def _notice_key(payload: DeploymentPayload, pr: PullRequestRef) -> str:
@@ -272,7 +268,7 @@ def _committer(session: Session, handle: str | None) -> Person | None:
     person = roster_store.get_person_by_github(session, handle.lstrip("@"))
     if person is None or person.removed_on is not None or person.id is None:
         return None
-    return person if Role.COMMITTER.value in roster_store.list_powers(session, person.id) else None
+    return person if Role.COMMITTER in roster_store.list_powers(session, person.id) else None
 
 
 def _match(
@@ -317,7 +313,7 @@ def record_deployment(
     event = store.add_event(
         session,
         DeploymentEvent(
-            event=payload.event.value,
+            event=payload.event,
             environment=clip(redact(payload.environment), ENVIRONMENT_MAX),
             repo_id=repo.id,
             sha_range=clip(redact(payload.sha_range), SHA_RANGE_MAX) if payload.sha_range else None,
@@ -340,7 +336,7 @@ def record_deployment(
             DeploymentNotice(
                 key=keys[id(pr)],
                 event_id=event.id or 0,
-                event=payload.event.value,
+                event=payload.event,
                 repo_id=repo.id,
                 pr_number=number,
                 pr_url=canonical_pr_url(repo.full_name, number),
@@ -349,7 +345,7 @@ def record_deployment(
                 reverts=pr.reverts,
                 person_id=person.id if person else None,
                 matched_by=how,
-                state=state.value,
+                state=state,
                 received_at=now,
             ),
         )
@@ -418,11 +414,11 @@ def _record_revert(
         target = pr.number
     if target is None:
         return 0
-    earlier = [DeploymentEventKind.ESCAPED_ISSUE.value, DeploymentEventKind.DEPLOY_FAILED.value]
+    earlier = [DeploymentEventKind.ESCAPED_ISSUE, DeploymentEventKind.DEPLOY_FAILED]
     notices = store.list_open_notices_for_pr(session, repo_id, target, earlier)
     for notice in notices:
         notice.reverted_at = now
-        notice.state = NoticeState.REVERTED.value
+        notice.state = NoticeState.REVERTED
         session.add(notice)
     return len(notices)
 
@@ -464,9 +460,9 @@ def answer_notice(
         raise UserError(
             "Only the committer whose change this notice is about can answer it. To help, reply in its thread in the coordination channel."
         )
-    if notice.state == NoticeState.REVERTED.value:
+    if notice.state == NoticeState.REVERTED:
         raise UserError("The revert has already reached production; nothing more to do.")
-    notice.state = state.value
+    notice.state = state
     if state is NoticeState.REVERTING and notice.reverting_at is None:
         notice.reverting_at = now
     session.add(notice)

@@ -94,7 +94,7 @@ class Outgoing:
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
     file_name: str | None = None
-    op: str = OutboxOp.POST.value
+    op: OutboxOp = OutboxOp.POST
     subject: str | None = None
     after: str | None = None
     in_thread: bool = False
@@ -154,7 +154,7 @@ def post(
         subject=subject,
         fallback=fallback,
         file_name=file_name,
-        op=OutboxOp.UPLOAD.value if file_name else OutboxOp.POST.value,
+        op=OutboxOp.UPLOAD if file_name else OutboxOp.POST,
     )
 
 
@@ -173,7 +173,7 @@ def redraw(subject: str, text: str, blocks: Sequence[Any]) -> Outgoing:
         channel="",
         text=text,
         blocks=_blocks(blocks),
-        op=OutboxOp.UPDATE.value,
+        op=OutboxOp.UPDATE,
         subject=subject,
     )
 
@@ -237,7 +237,7 @@ def enqueue(session: Session, messages: Iterable[Outgoing | None], *, now: dt.da
         if message is None:
             continue
         row = _row(message, now)
-        if message.op == OutboxOp.UPDATE.value:
+        if message.op == OutboxOp.UPDATE:
             added += store.replace_message(session, row)
         else:
             added += store.add_message(session, row)
@@ -351,7 +351,7 @@ def _send(
 ) -> bool:
     """Deliver one claimed message and record the outcome; return True when it must be sent again."""
     assert message.id is not None
-    anchor = message.subject if message.op == OutboxOp.UPDATE.value else message.after
+    anchor = message.subject if message.op == OutboxOp.UPDATE else message.after
     posting = store.get_posting(session, anchor) if anchor else None
     if anchor and posting is None:
         failed = store.subject_failed(session, anchor)
@@ -370,7 +370,7 @@ def _send(
         _record_failure(session, message, exc, now=now, report=report)
         session.commit()
         return False
-    if message.subject and message.op == OutboxOp.POST.value and landed is not None:
+    if message.subject and message.op == OutboxOp.POST and landed is not None:
         store.add_posting(
             session,
             SlackPosting(
@@ -399,11 +399,11 @@ def _perform(
     abandoned: bool,
 ) -> Posted | None:
     text, blocks = _resolve_links(message.text, message.blocks, posting)
-    if message.op == OutboxOp.UPDATE.value:
+    if message.op == OutboxOp.UPDATE:
         assert posting is not None
         messenger.update(channel=posting.channel, ts=posting.ts, text=text, blocks=blocks)
         return Posted(posting.channel, posting.ts)
-    if message.op == OutboxOp.UPLOAD.value or message.file_name:
+    if message.op == OutboxOp.UPLOAD or message.file_name:
         file_id = messenger.upload(
             channel=message.channel, file_name=message.file_name or "file.txt", content=text, comment=""
         )
@@ -450,7 +450,7 @@ def _record_failure(
     if exc.uncertain:
         # Slack may have it: stay claimed until retry_at, then the abandoned-claim path looks before posting.
         message.status, message.claimed_at, message.error = (
-            OutboxStatus.SENDING.value,
+            OutboxStatus.SENDING,
             retry_at - CLAIM_LEASE,
             exc.reason[:500],
         )

@@ -52,7 +52,7 @@ def policy_for(phase: Phase, *, nda_required: bool | None = None) -> PhasePolicy
 
 def current_policy(session: Session) -> PhasePolicy:
     """Return the policy for the phase stored in the database (pilot by default)."""
-    phase = Phase(get_program_setting(session, PHASE_KEY, Phase.PILOT.value))
+    phase = Phase(get_program_setting(session, PHASE_KEY, Phase.PILOT))
     return policy_for(phase, nda_required=get_program_setting(session, NDA_REQUIRED_KEY))
 
 
@@ -74,7 +74,7 @@ class SlaPolicy:
 
     def allowance(self, urgency: str) -> dt.timedelta:
         """Return the working time allowed per step for a question of this urgency."""
-        return self.urgent if urgency == Urgency.URGENT.value else self.normal
+        return self.urgent if urgency == Urgency.URGENT else self.normal
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ def snooze(
     existing = get_message_by_key(session, copy_key)
     if existing is not None:
         hold = store.get_hold(session, copy_key)
-        if existing.status != OutboxStatus.PENDING.value or not store.reschedule_message(
+        if existing.status != OutboxStatus.PENDING or not store.reschedule_message(
             session, copy_key, at=release
         ):
             raise UserError(

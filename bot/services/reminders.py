@@ -1,19 +1,23 @@
-"""Who must hear about what, and when: agreement expiry, lapses and renewals, onboarding gaps."""
+"""Who must hear about what, and when: agreements close to their end, and committers still onboarding.
+
+Lapses and activations are told where standings are stored, in `bot.services.roster.statuses`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from bot.services.business_hours import WorkingHours, zone
 from bot.services.keys import Kind
-from bot.services.outbox import Outgoing, commit, dm
+from bot.services.outbox import Outgoing, commit
 from bot.services.policy import Policy, current_policy
 from bot.services.quiet import reminder
-from bot.services.roster import get_profile, list_admins, refresh_statuses
+from bot.services.roster.people import list_admins
+from bot.services.roster.profiles import get_profile
 from bot.services.standing import Gap
 from bot.views import reminders as views
 from storage import digest as digest_store
@@ -61,7 +65,7 @@ class Members(Collection[Person]):
         after: str | None = None
         while True:
             page = store.list_current_members(
-                self._session, self._organization_id, Role.COMMITTER.value, after=after, limit=self._page_size
+                self._session, self._organization_id, Role.COMMITTER, after=after, limit=self._page_size
             )
             if self._with_champions:
                 found = store.champions_by_committer(self._session, [p.id or 0 for p in page])
@@ -75,9 +79,7 @@ class Members(Collection[Person]):
 
     def __len__(self) -> int:
         if self._count is None:
-            self._count = store.count_current_members(
-                self._session, self._organization_id, Role.COMMITTER.value
-            )
+            self._count = store.count_current_members(self._session, self._organization_id, Role.COMMITTER)
         return self._count
 
     def __contains__(self, person: object) -> bool:
@@ -104,18 +106,6 @@ class MemberChampions(Mapping[int, list[Person]]):
 
     def __len__(self) -> int:
         return len(self._members)
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A committer whose standing changed in this run, with the people to tell."""
-
-    person: Person
-    old: str
-    new: str
-    gaps: list[Gap]
-    managers: list[Person]
-    admins: list[Person]
 
 
 @dataclass(frozen=True)
@@ -150,7 +140,7 @@ def list_expiry_notices(
         return []
     policy = current_policy(session)
     until = today + dt.timedelta(days=max(thresholds))
-    committer = Role.COMMITTER.value
+    committer = Role.COMMITTER
 
     # The smallest threshold at or above each number of days left, looked up once per agreement.
     by_days_left = {days: min(t for t in thresholds if days <= t) for days in range(max(thresholds) + 1)}
@@ -162,7 +152,7 @@ def list_expiry_notices(
         return champion_thresholds is None or threshold(agreement) in champion_thresholds
 
     def required(agreement: Agreement) -> bool:
-        return policy.nda_required or AgreementKind(agreement.kind) is not AgreementKind.NDA
+        return policy.nda_required or agreement.kind != AgreementKind.NDA
 
     people = [
         (agreement, holder)
@@ -187,7 +177,7 @@ def list_expiry_notices(
     for agreement, org, has_committers in store.list_expiring_organization_agreements(
         session, after=today, until=until, role=committer
     ):
-        entity = AgreementKind(agreement.kind) is AgreementKind.ENTITY
+        entity = agreement.kind == AgreementKind.ENTITY
         if not (has_committers and org.is_provider and entity and required(agreement)):
             continue
         members = Members(
@@ -219,40 +209,11 @@ def list_expiry_notices(
     return notices
 
 
-def _is_current_committer(session: Session, person: Person) -> bool:
-    return person.removed_on is None and Role.COMMITTER.value in store.list_roles(session, person.id or 0)
-
-
-def apply_status_changes(session: Session, *, today: dt.date) -> list[StatusChange]:
-    """Recompute standings (without committing) and return the committers who lapsed or became active."""
-    return tellable_changes(session, refresh_statuses(session, today=today), today=today)
-
-
-def tellable_changes(
-    session: Session, moved: Iterable[tuple[Person, str, str]], *, today: dt.date
-) -> list[StatusChange]:
-    """Return, of the stored standings that moved (person, old, new), the lapses and activations to tell."""
-    changes: list[StatusChange] = []
-    moved = list(moved)
-    if not moved:
-        return changes
-    managers = store.list_people_with_role(session, Role.MANAGER.value)
-    admins = store.list_people_with_role(session, Role.ADMIN.value)
-    for person, old, new in moved:
-        if new not in {Status.LAPSED.value, Status.ACTIVE.value} or old == Status.ALUMNI.value:
-            continue
-        if not _is_current_committer(session, person):
-            continue
-        gaps = get_profile(session, person.id or 0, today=today).standing.gaps
-        changes.append(StatusChange(person, old, new, gaps, managers, admins))
-    return changes
-
-
 def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[OnboardingGaps]:
     """Return every current committer still onboarding, with what they lack."""
     stuck = []
     # Only committers stored as onboarding can still be onboarding: the rest are not read.
-    for person in digest_store.list_committers_with_status(session, Status.ONBOARDING.value):
+    for person in digest_store.list_committers_with_status(session, Status.ONBOARDING):
         if person.id is None:
             continue
         profile = get_profile(session, person.id, today=today)
@@ -265,52 +226,6 @@ def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[Onboarding
 
 # Champions (and organisation contacts) hear only at these thresholds.
 CHAMPION_THRESHOLDS = {7, 1}
-
-
-def status_change_messages(session: Session, *, today: dt.date) -> list[Outgoing | None]:
-    """Recompute standings (uncommitted) and return the notices each lapse or activation implies."""
-    return status_notices(session, apply_status_changes(session, today=today), today=today)
-
-
-def status_notices(session: Session, changes: list[StatusChange], *, today: dt.date) -> list[Outgoing | None]:
-    """Return the notices these lapses and activations imply: the committer, and for a lapse managers and admins."""
-    admins = list_admins(session) if changes else []
-    messages: list[Outgoing | None] = []
-    for change in changes:
-        person = change.person
-        if change.new == Status.LAPSED.value:
-            messages.append(
-                dm(
-                    Kind.LAPSED,
-                    [person.id, today, person.id],
-                    person.slack_user_id,
-                    views.lapsed_to_committer(change, admins),
-                )
-            )
-            for recipient in {p.id: p for p in [*change.managers, *change.admins]}.values():
-                messages.append(
-                    dm(
-                        Kind.LAPSED,
-                        [person.id, today, recipient.id],
-                        recipient.slack_user_id,
-                        views.lapsed_to_manager(change),
-                    )
-                )
-        elif change.old == Status.LAPSED.value:
-            messages.append(
-                dm(Kind.ACTIVE_AGAIN, [person.id, today], person.slack_user_id, views.active_again(change))
-            )
-        elif change.old == Status.ONBOARDING.value:
-            messages.append(
-                dm(Kind.NOW_ACTIVE, [person.id, today], person.slack_user_id, views.now_active(change))
-            )
-    return messages
-
-
-def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
-    """Record lapses and renewals and commit them with their notices; return how many notices were queued."""
-    # Status changes and their notices commit together, so a notice is never lost or repeated.
-    return len(commit(session, status_change_messages(session, today=now.date()), now=now))
 
 
 def queue_expiry_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:

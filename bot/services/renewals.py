@@ -173,12 +173,12 @@ def _members(
 ) -> list[tuple[Person | None, Organization | None, Person | None]]:
     """Return who a new round asks, as (committer, organisation, contact)."""
     if audience is RenewalAudience.INDIVIDUALS:
-        committers = roster_store.list_people_with_role(session, Role.COMMITTER.value)
-        return [(p, None, p) for p in committers if p.status == Status.ACTIVE.value]
+        committers = roster_store.list_people_with_role(session, Role.COMMITTER)
+        return [(p, None, p) for p in committers if p.status == Status.ACTIVE]
     found: list[tuple[Person | None, Organization | None, Person | None]] = []
     for organization in roster_store.list_organizations(session):
         if organization.is_provider and roster_store.list_current_members(
-            session, organization.id or 0, Role.COMMITTER.value
+            session, organization.id or 0, Role.COMMITTER
         ):
             found.append((None, organization, _contact(session, organization)))
     return found
@@ -282,7 +282,7 @@ def open_renewal(
             "renewal.opened",
             f"renewal:{renewal.id}",
             year=year,
-            audience=audience.value,
+            audience=audience,
             asked=len(asked),
         )
         opened.rounds.append((renewal, len(asked)))
@@ -349,7 +349,7 @@ def _step_down_now(
         )
         member.outcome = RenewalOutcome.AGREEMENT_ENDED
         session.add(member)
-        affected = roster_store.list_current_members(session, card.organization.id or 0, Role.COMMITTER.value)
+        affected = roster_store.list_current_members(session, card.organization.id or 0, Role.COMMITTER)
         text = views.organization_ended_text(card, affected, ended=bool(ended))
         return [dm(Kind.RENEWAL_ENDED, [card.id], card.contact.slack_user_id if card.contact else None, text)]
     member.outcome = RenewalOutcome.ALUMNI
@@ -445,7 +445,7 @@ def answer_renewal(
         actor,
         "renewal.answered",
         f"renewal:{renewal.id}",
-        answer=answer.value,
+        answer=answer,
         member=views.member_label(card, plain=True),
         late=late,
     )

@@ -91,14 +91,14 @@ def open_retro(
         raise UserError(f"There is already a retro called {name!r}; choose another name.")
     people: dict[int, Person] = {}
     for role in AUDIENCE_ROLES[audience]:
-        for person in roster_store.list_people_with_role(session, role.value):
+        for person in roster_store.list_people_with_role(session, role):
             if person.id is not None:
                 people[person.id] = person
     if not people:
         raise UserError("Nobody on the roster is in that audience yet; import the roster first.")
     retro = store.add_retro(
         session,
-        Retro(name=name, audience=audience.value, opened_at=now, closes_at=closes_at, opened_by=actor),
+        Retro(name=name, audience=audience, opened_at=now, closes_at=closes_at, opened_by=actor),
         sorted(people),
     )
     audit(
@@ -214,7 +214,7 @@ def report_recipients(session: Session, retro: Retro) -> list[Person]:
     """Return who gets the report: managers, admins and participants, once each."""
     people = {p.id: p for p in store.list_participants(session, retro.id or 0)}
     for role in (Role.MANAGER, Role.ADMIN):
-        for person in roster_store.list_people_with_role(session, role.value):
+        for person in roster_store.list_people_with_role(session, role):
             people.setdefault(person.id, person)
     return list(people.values())
 

@@ -52,14 +52,14 @@ def derive_standing(
     """Return a person's standing as the product brief defines it."""
     if removed_on is not None and removed_on <= today:
         return Standing(Status.ALUMNI)
-    if Role.COMMITTER.value not in set(roles):
+    if Role.COMMITTER not in set(roles):
         return Standing(Status.ACTIVE)
     own = list(agreements)
-    org_entity = [a for a in organization_agreements if a.kind == AgreementKind.ENTITY.value]
+    org_entity = [a for a in organization_agreements if a.kind == AgreementKind.ENTITY]
     provider_employee = organization is not None and organization.is_provider
     gaps: list[Gap] = []
     for kind in policy.required_agreements(provider_employee=provider_employee):
-        candidates = [a for a in own if a.kind == kind.value]
+        candidates = [a for a in own if a.kind == kind]
         if kind is AgreementKind.ENTITY:
             candidates += org_entity
         if any(is_valid(a, today) for a in candidates):

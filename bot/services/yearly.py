@@ -50,7 +50,7 @@ def yearly_home(session: Session, person: Person, *, now: dt.datetime, policy: P
     assert person.id is not None
     roles = roster_store.list_powers(session, person.id)
     home = YearlyHome(admins=list_admins(session), to_answer=my_renewals(session, person, now=now))
-    if Role.COMMITTER.value in roles:
+    if Role.COMMITTER in roles:
         home.agreements = my_agreements(session, person.id, today=now.date())
     if person.removed_on is None:
         home.quiet = quiet_summary(session, person, now=now, hours=policy.hours)

@@ -3,36 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from storage.models import TeamAccessState
+from storage.models import AccessCause, AccessOp, TeamAccessState
 
-
-class Op(enum.StrEnum):
-    """A write to GitHub team membership."""
-
-    ADD = "add"
-    REMOVE = "remove"
-
-
-class Cause(enum.StrEnum):
-    """Why a membership is added or removed; the causes in NOTICE_CAUSES are announced before a removal."""
-
-    GRANTED = "granted"
-    LAPSED = "lapsed"
-    INACTIVE = "inactive"
-    ALUMNI = "alumni"
-    REVOKED = "revoked"
-    ROLE_DROPPED = "role dropped"
-    ONBOARDING = "onboarding"
-    NO_GRANT = "no grant"
-
-
-NOTICE_CAUSES = frozenset({Cause.LAPSED, Cause.INACTIVE})
+NOTICE_CAUSES = frozenset({AccessCause.LAPSED, AccessCause.INACTIVE})
 PLAN_FORMAT = "ccbot-access-plan/1"
 
 
@@ -45,8 +23,8 @@ class Change:
     person_id: int | None
     reason: str
     invitation: bool = False
-    op: Op = Op.ADD
-    cause: Cause = Cause.GRANTED
+    op: AccessOp = AccessOp.ADD
+    cause: AccessCause = AccessCause.GRANTED
     source: str = ""
     github_id: int | None = None
 
@@ -65,8 +43,8 @@ class Change:
             person_id=None if record.get("person_id") is None else int(record["person_id"]),
             reason=str(record["reason"]),
             invitation=bool(record.get("invitation", False)),
-            op=Op(record["op"]),
-            cause=Cause(record["cause"]),
+            op=AccessOp(record["op"]),
+            cause=AccessCause(record["cause"]),
             source=str(record.get("source", "")),
             github_id=None if record.get("github_id") is None else int(record["github_id"]),
         )
@@ -74,7 +52,7 @@ class Change:
     @property
     def line(self) -> str:
         """One line: `+ login to team: reason (source)`."""
-        sign, word = ("+", "to") if self.op is Op.ADD else ("-", "from")
+        sign, word = ("+", "to") if self.op is AccessOp.ADD else ("-", "from")
         extra = " (cancels the invitation)" if self.invitation else ""
         return f"{sign} {self.login} {word} {self.team}: {self.reason}{extra}"
 
@@ -136,7 +114,7 @@ class NoticeDue:
 
     person_id: int
     login: str
-    cause: Cause
+    cause: AccessCause
     reason: str
     teams: tuple[str, ...]
     remove_after: dt.datetime

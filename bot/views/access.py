@@ -15,8 +15,9 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.ids import Action
-from bot.types.access import AccessPlan, ApplyReport, Cause, Change, Held, NoticeDue, Op, Settled
+from bot.types.access import AccessPlan, ApplyReport, Change, Held, NoticeDue, Settled
 from bot.views.text import escape
+from storage.models import AccessCause, AccessOp
 
 SECTION_LIMIT = 2900
 
@@ -91,7 +92,7 @@ def _held(held: Held) -> str:
 def _change_lines(changes: Sequence[Change], limit: int) -> list[str]:
     shown = []
     for c in changes[:limit]:
-        sign, word = ("+", "to") if c.op is Op.ADD else ("-", "from")
+        sign, word = ("+", "to") if c.op is AccessOp.ADD else ("-", "from")
         shown.append(f"{sign} `{escape(c.login)}` {word} `{escape(c.team)}`: {escape(c.reason)}")
     if len(changes) > limit:
         shown.append(f"…and {len(changes) - limit} more")
@@ -195,7 +196,7 @@ def reconciled_text(settled: Sequence[Settled], *, limit: int = 20) -> str:
     ]
     for item in settled[:limit]:
         c = item.change
-        word = "to" if c.op is Op.ADD else "from"
+        word = "to" if c.op is AccessOp.ADD else "from"
         lines.append(
             f"• {c.op.value} `{escape(c.login)}` {word} `{escape(c.team)}` ({escape(c.reason)}): *{item.outcome}*"
         )
@@ -211,7 +212,7 @@ def notice_text(notice: NoticeDue, *, champion_of: str | None = None) -> str:
     if champion_of is not None:
         keep = (
             "A program admin can reinstate them."
-            if notice.cause is Cause.INACTIVE
+            if notice.cause is AccessCause.INACTIVE
             else "Renewing the agreement that ended keeps their access."
         )
         return (
@@ -220,7 +221,7 @@ def notice_text(notice: NoticeDue, *, champion_of: str | None = None) -> str:
         )
     keep = (
         "Ask a program admin to reinstate you if you want to stay a core contributor."
-        if notice.cause is Cause.INACTIVE
+        if notice.cause is AccessCause.INACTIVE
         else "Renew the agreement that ended (`/cc` lists your agreements and their dates) and access stays."
     )
     return (

@@ -39,7 +39,7 @@ def _people(people: Sequence[Person]) -> str:
 def escalate_modal(form: EscalationForm, prefill: Mapping[str, str | int] | None = None) -> View:
     """Return the escalate modal; a champion or admin also chooses which committer it is about."""
     values = dict(prefill or {})
-    urgency = Urgency(str(values.get("urgency") or Urgency.NORMAL.value))
+    urgency = Urgency(str(values.get("urgency") or Urgency.NORMAL))
     levels = [Option(value=level.value, text=URGENCY_LABELS[level]) for level in Urgency]
     blocks: list[Block] = []
     if not form.own:
@@ -114,13 +114,13 @@ def escalate_modal(form: EscalationForm, prefill: Mapping[str, str | int] | None
 def state_text(card: EscalationCard) -> str:
     """Return the escalation's state line."""
     escalation = card.escalation
-    if escalation.state == EscalationState.RESOLVED.value and escalation.resolved_at:
+    if escalation.state == EscalationState.RESOLVED and escalation.resolved_at:
         who = f" by {person_ref(card.resolved_by)}" if card.resolved_by else ""
         took = duration(escalation.resolved_at - escalation.opened_at)
         return f":white_check_mark: *Resolved*{who} after {took}: {escape(escalation.resolution or '')}"[
             :2900
         ]
-    if escalation.state == EscalationState.ACKNOWLEDGED.value and escalation.acknowledged_at:
+    if escalation.state == EscalationState.ACKNOWLEDGED and escalation.acknowledged_at:
         who = f" by {person_ref(card.acknowledged_by)}" if card.acknowledged_by else ""
         took = duration(escalation.acknowledged_at - escalation.opened_at)
         owner = f" · owner {person_ref(card.owner)}" if card.owner else ""
@@ -132,7 +132,7 @@ def state_text(card: EscalationCard) -> str:
 def escalation_blocks(card: EscalationCard) -> list[Block]:
     """Return the management-channel post: who is blocked, by what, and the buttons for managers."""
     escalation = card.escalation
-    badge = ":rotating_light: *URGENT* " if escalation.urgency == Urgency.URGENT.value else ""
+    badge = ":rotating_light: *URGENT* " if escalation.urgency == Urgency.URGENT else ""
     related = ""
     if escalation.pr_url:
         related = f"\n*Pull request:* <{escalation.pr_url}|{escape(card.pr_ref or escalation.pr_url)}>"
@@ -155,10 +155,10 @@ def escalation_blocks(card: EscalationCard) -> list[Block]:
         ),
         SectionBlock(text=MarkdownTextObject(text=state_text(card))),
     ]
-    if escalation.state != EscalationState.RESOLVED.value:
+    if escalation.state != EscalationState.RESOLVED:
         value = str(card.id)
         buttons = []
-        if escalation.state == EscalationState.OPEN.value:
+        if escalation.state == EscalationState.OPEN:
             buttons.append(
                 ButtonElement(
                     text="Acknowledge",
@@ -177,7 +177,7 @@ def escalation_blocks(card: EscalationCard) -> list[Block]:
 
 def escalation_text(card: EscalationCard) -> str:
     """Return the notification text of the management-channel post."""
-    urgent = "Urgent escalation" if card.escalation.urgency == Urgency.URGENT.value else "Escalation"
+    urgent = "Urgent escalation" if card.escalation.urgency == Urgency.URGENT else "Escalation"
     return (
         f"{urgent} #{card.id} for {escape(card.committer.name or card.committer.github)}: "
         f"{escape(card.escalation.summary)}"

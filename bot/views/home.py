@@ -43,13 +43,13 @@ from storage.models import Escalation, Person, Question, Status
 
 if TYPE_CHECKING:
     from bot.services.home import HomeData, OpenItems
-    from bot.services.roster import AgreementLine, Profile
+    from bot.types.roster import AgreementLine, Profile
 
 STATUS_BADGES = {
-    Status.ACTIVE.value: ":large_green_circle: active",
-    Status.ONBOARDING.value: ":large_yellow_circle: onboarding",
-    Status.LAPSED.value: ":red_circle: lapsed",
-    Status.ALUMNI.value: ":white_circle: alumni",
+    Status.ACTIVE: ":large_green_circle: active",
+    Status.ONBOARDING: ":large_yellow_circle: onboarding",
+    Status.LAPSED: ":red_circle: lapsed",
+    Status.ALUMNI: ":white_circle: alumni",
 }
 MAX_LISTED = 40
 
@@ -86,10 +86,8 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: OpenItems | Non
         f"*{escape(person.name or person.github)}* (`{escape(person.github)}`){org}",
         f"*Roles:* {', '.join(profile.roles) or 'none yet'}",
     ]
-    if "committer" in profile.roles or person.status == Status.ALUMNI.value:
-        lines.append(
-            f"*Status:* {STATUS_BADGES.get(profile.standing.status.value, profile.standing.status.value)}"
-        )
+    if "committer" in profile.roles or person.status == Status.ALUMNI:
+        lines.append(f"*Status:* {STATUS_BADGES[profile.standing.status]}")
     blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), _section("\n".join(lines))]
     if profile.standing.gaps:
         admin = "admin" in profile.roles

@@ -138,7 +138,7 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
             ]
         ),
     ]
-    if nomination.state == NominationState.OPEN.value:
+    if nomination.state == NominationState.OPEN:
         value = str(card.id)
         blocks.append(
             ActionsBlock(
@@ -152,7 +152,7 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
     else:
         verdict = (
             ":white_check_mark: *Approved*"
-            if nomination.state == NominationState.APPROVED.value
+            if nomination.state == NominationState.APPROVED
             else ":x: *Not approved*"
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{verdict}: voting closed.")))

@@ -26,20 +26,20 @@ if TYPE_CHECKING:
     from bot.services.notices import NoticeCard
 
 HEADLINES = {
-    DeploymentEventKind.ESCAPED_ISSUE.value: ":rotating_light: A production issue may come from your change",
-    DeploymentEventKind.DEPLOY_FAILED.value: ":x: A deployment with your change failed",
-    DeploymentEventKind.ROLLED_BACK.value: ":leftwards_arrow_with_hook: A deployment with your change was rolled back",
+    DeploymentEventKind.ESCAPED_ISSUE: ":rotating_light: A production issue may come from your change",
+    DeploymentEventKind.DEPLOY_FAILED: ":x: A deployment with your change failed",
+    DeploymentEventKind.ROLLED_BACK: ":leftwards_arrow_with_hook: A deployment with your change was rolled back",
 }
 THIRD_PERSON = {
-    DeploymentEventKind.ESCAPED_ISSUE.value: ":rotating_light: A production issue may come from",
-    DeploymentEventKind.DEPLOY_FAILED.value: ":x: A deployment failed with",
-    DeploymentEventKind.ROLLED_BACK.value: ":leftwards_arrow_with_hook: A deployment was rolled back with",
+    DeploymentEventKind.ESCAPED_ISSUE: ":rotating_light: A production issue may come from",
+    DeploymentEventKind.DEPLOY_FAILED: ":x: A deployment failed with",
+    DeploymentEventKind.ROLLED_BACK: ":leftwards_arrow_with_hook: A deployment was rolled back with",
 }
 ANSWERS = {
-    NoticeState.REVERTING.value: ":leftwards_arrow_with_hook: You are reverting it. Thank you!",
-    NoticeState.NOT_MINE.value: ":ballot_box_with_check: You said it is not your change; the champions will look.",
-    NoticeState.HELP.value: ":sos: You asked for help; your champions are in the thread.",
-    NoticeState.REVERTED.value: ":white_check_mark: The revert reached production.",
+    NoticeState.REVERTING: ":leftwards_arrow_with_hook: You are reverting it. Thank you!",
+    NoticeState.NOT_MINE: ":ballot_box_with_check: You said it is not your change; the champions will look.",
+    NoticeState.HELP: ":sos: You asked for help; your champions are in the thread.",
+    NoticeState.REVERTED: ":white_check_mark: The revert reached production.",
 }
 SECTION_MAX = 3000  # Slack's limit on a section's text
 # Budgets of escaped text: a section's fixed words, the PR link and these together stay under SECTION_MAX.
@@ -98,7 +98,7 @@ def notice_blocks(card: NoticeCard) -> list[Block]:
     answer = ANSWERS.get(card.notice.state)
     if answer:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=answer)]))
-    if card.notice.state in {NoticeState.NOTIFIED.value, NoticeState.HELP.value, NoticeState.NOT_MINE.value}:
+    if card.notice.state in {NoticeState.NOTIFIED, NoticeState.HELP, NoticeState.NOT_MINE}:
         value = str(card.id)
         blocks.append(
             ActionsBlock(
@@ -156,9 +156,9 @@ def answer_thread_text(card: NoticeCard) -> str:
     """Return the thread note for the committer's answer."""
     assert card.person is not None
     who = person_ref(card.person)
-    if card.notice.state == NoticeState.REVERTING.value:
+    if card.notice.state == NoticeState.REVERTING:
         return f":leftwards_arrow_with_hook: {who} is reverting {_pr(card)}."
-    if card.notice.state == NoticeState.NOT_MINE.value:
+    if card.notice.state == NoticeState.NOT_MINE:
         return f":ballot_box_with_check: {who} says {_pr(card)} is not the cause. Can someone look further?"
     champions = " ".join(person_ref(c) for c in card.champions) or "Champions"
     return f":sos: {champions}: {who} needs help with {_pr(card)}. Please reply here."
@@ -173,13 +173,13 @@ def unmatched_text(card: NoticeCard) -> str:
     )
 
 
-def deployment_line(card_event: str, repo: str, pr_number: int, received: dt.datetime) -> str:
+def deployment_line(card_event: DeploymentEventKind, repo: str, pr_number: int, received: dt.datetime) -> str:
     """Return one line of a committer's recent deployments for `/cc` and App Home."""
     where = {
-        DeploymentEventKind.DEPLOYED_PRODUCTION.value: "reached production",
-        DeploymentEventKind.DEPLOYED_STAGE.value: "reached stage",
-        DeploymentEventKind.DEPLOY_FAILED.value: "failed to deploy",
-        DeploymentEventKind.ROLLED_BACK.value: "was rolled back",
-        DeploymentEventKind.ESCAPED_ISSUE.value: "may have caused a production issue",
+        DeploymentEventKind.DEPLOYED_PRODUCTION: "reached production",
+        DeploymentEventKind.DEPLOYED_STAGE: "reached stage",
+        DeploymentEventKind.DEPLOY_FAILED: "failed to deploy",
+        DeploymentEventKind.ROLLED_BACK: "was rolled back",
+        DeploymentEventKind.ESCAPED_ISSUE: "may have caused a production issue",
     }.get(card_event, card_event)
     return f"• your PR {escape(repo)}#{pr_number} {where} {slack_date(received)}"

@@ -144,7 +144,7 @@ def state_text(card: QuestionCard) -> str:
         if question.first_response_at
         else ""
     )
-    if question.state == QuestionState.ANSWERED.value and question.answered_at:
+    if question.state == QuestionState.ANSWERED and question.answered_at:
         who = f" by {person_ref(card.answered_by)}" if card.answered_by else ""
         took = duration(question.answered_at - question.asked_at)
         return f":white_check_mark: *Answered*{who} in {took}{first}"
@@ -157,7 +157,7 @@ def state_text(card: QuestionCard) -> str:
 def question_blocks(card: QuestionCard) -> list[Block]:
     """Return the thread root for a question: who asks, about which PR, for whom, its state and buttons."""
     question = card.question
-    urgent = question.urgency == Urgency.URGENT.value
+    urgent = question.urgency == Urgency.URGENT
     badge = ":rotating_light: *URGENT* " if urgent else ""
     link = f"<{question.pr_url}|{escape(card.repo)}#{question.pr_number}>"
     quoted = "\n".join("> " + line for line in escape(question.text).splitlines() or [""])
@@ -182,7 +182,7 @@ def question_blocks(card: QuestionCard) -> list[Block]:
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
     blocks.append(SectionBlock(text=MarkdownTextObject(text=state_text(card))))
     value = str(card.id)
-    if question.state != QuestionState.ANSWERED.value:
+    if question.state != QuestionState.ANSWERED:
         buttons = []
         if card.claimed_by is None:
             buttons.append(ButtonElement(text="Claim", action_id=Action.CLAIM_QUESTION.value, value=value))
@@ -206,7 +206,7 @@ def question_blocks(card: QuestionCard) -> list[Block]:
 
 def question_text(card: QuestionCard) -> str:
     """Return the notification text of a thread root (what phones and screen readers show)."""
-    urgent = "Urgent question" if card.question.urgency == Urgency.URGENT.value else "Question"
+    urgent = "Urgent question" if card.question.urgency == Urgency.URGENT else "Question"
     who = escape(card.committer.name or card.committer.github)
     return f"{urgent} from {who} on {card.repo}#{card.question.pr_number}"
 
@@ -226,7 +226,7 @@ def ask_confirmation(card: QuestionCard) -> str:
     )
     urgent = (
         " and were sent a direct message, since it is urgent"
-        if card.question.urgency == Urgency.URGENT.value
+        if card.question.urgency == Urgency.URGENT
         else ""
     )
     return (

@@ -7,7 +7,7 @@ import io
 from rich.text import Text
 
 from bot.console.render import Button, emoji, mrkdwn, render_blocks, unmrkdwn, with_emoji
-from bot.console.shell import screen_for
+from bot.console.screen import screen_for
 
 NAMES = {"U0ZIA": "ziafazal", "C0COORD": "cc-coordination"}
 

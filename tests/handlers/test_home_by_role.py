@@ -15,8 +15,7 @@ from sqlmodel import Session
 from bot.ids import Action
 from bot.services.home import build_home
 from bot.services.questions import ask_question, validate_question
-from bot.services.roster import import_roster
-from bot.services.roster_formats import read_roster
+from bot.services.roster import import_roster, read_roster
 from bot.views.home import PAGE_BLOCKS, home_blocks, paged_home
 from storage.db import make_engine, make_session_factory
 from storage.roster import get_person_by_github

@@ -9,9 +9,7 @@ import yaml
 from sqlmodel import Session, select
 
 from bot.services.admin import set_phase, upsert_person
-from bot.services.reminders import queue_status_notices
-from bot.services.roster import import_roster
-from bot.services.roster_formats import read_roster
+from bot.services.roster import import_roster, queue_status_notices, read_roster
 from storage.models import Agreement, Person, Phase, Status
 from tests.conftest import NOW, PILOT_ROSTER
 from tests.flows import CHANNELS, FakeMessenger, deliver, person

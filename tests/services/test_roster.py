@@ -11,8 +11,16 @@ import yaml
 from sqlmodel import Session, col, func, select
 
 from bot.assembly import slack_client
-from bot.services.roster import export_agreement_rows, export_roster, get_profile, import_roster
-from bot.services.roster_formats import RosterError, dump_agreements_csv, dump_ccbot_yaml, read_roster
+from bot.services.roster import (
+    RosterError,
+    dump_agreements_csv,
+    dump_ccbot_yaml,
+    export_agreement_rows,
+    export_roster,
+    get_profile,
+    import_roster,
+    read_roster,
+)
 from bot.settings import load_settings
 from bot.slack import SlackDirectory
 from storage.db import make_engine, make_session_factory, upgrade

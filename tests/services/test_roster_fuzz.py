@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, func, select
 
-from bot.services.roster import import_roster
-from bot.services.roster_formats import RosterError, read_roster
+from bot.services.roster import RosterError, import_roster, read_roster
 from storage.models import Agreement, AuditEntry, Person
 from tests.conftest import NOW, load_pilot
 

@@ -15,8 +15,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 import storage.models  # noqa: F401 (registers every table)
-from bot.services.roster import export_roster, import_roster
-from bot.services.roster_formats import dump_ccbot_yaml, read_roster
+from bot.services.roster import dump_ccbot_yaml, export_roster, import_roster, read_roster
 from tests.conftest import NOW
 
 DATES = st.dates(min_value=dt.date(2014, 1, 1), max_value=dt.date(2030, 12, 31))

@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
-from bot.services.roster import ConfirmationNeeded, export_roster, import_roster
-from bot.services.roster_formats import RosterError, layer_as_of, read_roster
+from bot.services.roster import ConfirmationNeeded, RosterError, export_roster, import_roster, read_roster
+from bot.services.roster.formats.people_yaml import layer_as_of
 from storage.models import Agreement, AuditEntry, CommitGrant, Organization, Person
 from storage.roster import (
     get_organization_by_name,
@@ -39,8 +39,7 @@ def _counts(session: Session) -> tuple[int, ...]:
 
 def _pilot_csv(session: Session, tmp_path: Path, edit: dict[str, str]) -> Path:
     """The pilot roster as the CLA export, with some columns overwritten in every row."""
-    from bot.services.roster import export_agreement_rows
-    from bot.services.roster_formats import dump_agreements_csv
+    from bot.services.roster import dump_agreements_csv, export_agreement_rows
 
     rows = export_agreement_rows(session, today=NOW.date())
     for row in rows:

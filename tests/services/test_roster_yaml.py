@@ -10,7 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.services.roster_formats import RosterError, _load_yaml
+from bot.services.roster import RosterError
+from bot.services.roster.formats.yaml_lines import load_yaml
 
 SCALARS = st.one_of(
     st.none(),
@@ -36,7 +37,7 @@ def test_values_are_exactly_what_pyyaml_s_safe_loader_gives(
 ) -> None:
     path = tmp_path / "data.yaml"
     path.write_text(yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True))
-    assert _load_yaml(path) == yaml.safe_load(path.read_text())
+    assert load_yaml(path) == yaml.safe_load(path.read_text())
 
 
 def test_anchors_merges_and_explicit_tags(tmp_path: Path) -> None:
@@ -45,7 +46,7 @@ def test_anchors_merges_and_explicit_tags(tmp_path: Path) -> None:
         "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nl: &l [1, 2]\nk: *l\n'yes': '123'\n"
         "bin: !!binary aGVsbG8=\ns: !!str 12\nd: 2020-01-01\n"
     )
-    loaded = _load_yaml(path)
+    loaded = load_yaml(path)
     assert loaded == yaml.safe_load(path.read_text())
     assert loaded["m"] == {"x": 1, "y": 3}
     assert loaded["d"] == dt.date(2020, 1, 1)
@@ -69,7 +70,7 @@ def test_malformed_yaml_is_a_located_message(tmp_path: Path, text: str, message:
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(RosterError) as error:
-        _load_yaml(path)
+        load_yaml(path)
     assert error.value.problems[0].startswith(f"{path}:{message}")
 
 
@@ -78,5 +79,5 @@ def test_a_billion_laughs_shares_one_value(tmp_path: Path) -> None:
     lines += [f"a{i}: &a{i} [{', '.join(f'*a{i - 1}' for _ in range(10))}]" for i in range(1, 9)]
     path = tmp_path / "laughs.yaml"
     path.write_text("\n".join(lines) + "\n")
-    loaded = _load_yaml(path)
+    loaded = load_yaml(path)
     assert loaded["a8"][0] is loaded["a7"]

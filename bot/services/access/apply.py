@@ -29,10 +29,10 @@ from bot.services.identity import Identities
 from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit
 from bot.services.policy import Channels
-from bot.types.access import PLAN_FORMAT, AccessPlan, ApplyReport, Change, Op, Settled, changes_digest
+from bot.types.access import PLAN_FORMAT, AccessPlan, ApplyReport, Change, Settled, changes_digest
 from bot.views import access as views
 from storage import access as store
-from storage.models import AccessChange, GitHubAccess, TeamAccessState
+from storage.models import AccessChange, AccessOp, GitHubAccess, TeamAccessState
 
 PENDING = store.PENDING
 # A pending write younger than this may belong to a run still going: it is left for a later run to settle.
@@ -201,7 +201,7 @@ def apply_plan(
         row = _intend(session, change, now=now, actor=actor, digest=digest)
         org, _, slug = change.team.partition("/")
         try:
-            if change.op is Op.ADD:
+            if change.op is AccessOp.ADD:
                 state = github.add_team_member(org, slug, change.login)
             else:
                 # Already gone is the outcome wanted.
@@ -213,7 +213,7 @@ def apply_plan(
             report.failed.append((change, str(exc)))
             continue
         key = (change.person_id or 0, change.team)
-        if change.op is Op.ADD:
+        if change.op is AccessOp.ADD:
             invited = state == "pending"
             (report.invited if invited else report.added).append(change)
             plan.states[key] = TeamAccessState.PENDING if invited else TeamAccessState.MEMBER
@@ -257,7 +257,7 @@ def _intend(session: Session, change: Change, *, now: dt.datetime, actor: str, d
             login=change.login,
             github_id=change.github_id,
             person_id=change.person_id,
-            change=change.op.value,
+            change=change.op,
             reason=change.reason[:300],
             result=PENDING,
             plan=digest,
@@ -306,7 +306,7 @@ def reconcile(
             )
         members_keys, invited_keys = teams[row.team]
         who = row.github_id if row.github_id is not None else row.login.lower()
-        if row.change == Op.ADD.value:
+        if row.change == AccessOp.ADD:
             outcome = "added" if who in members_keys else "invited" if who in invited_keys else "not made"
         else:
             outcome = "not made" if who in members_keys or who in invited_keys else "removed"
@@ -319,7 +319,7 @@ def reconcile(
                     login=row.login,
                     person_id=row.person_id,
                     reason=row.reason,
-                    op=Op(row.change),
+                    op=AccessOp(row.change),
                     github_id=row.github_id,
                 ),
                 outcome,

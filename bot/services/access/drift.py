@@ -198,7 +198,7 @@ def _may_apply(session: Session, person: Person | None, user_id: str, channels: 
     if (
         person is not None
         and person.id is not None
-        and Role.ADMIN.value in roster_store.list_powers(session, person.id)
+        and Role.ADMIN in roster_store.list_powers(session, person.id)
     ):
         return True
     return user_id in channels.admins

@@ -28,7 +28,7 @@ def notice_messages(session: Session, plan: AccessPlan, *, now: dt.datetime) -> 
         [
             AccessNotice(
                 person_id=notice.person_id,
-                cause=notice.cause.value,
+                cause=notice.cause,
                 reason=notice.reason[:300],
                 teams=list(notice.teams),
                 noticed_at=now,

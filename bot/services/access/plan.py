@@ -19,19 +19,19 @@ from bot.services.github_api import GitHubAccount, GitHubApi, GitHubNotFound
 from bot.services.identity import Identities
 from bot.services.policy import current_policy
 from bot.services.standing import Standing, derive_standing
-from bot.types.access import (
-    NOTICE_CAUSES,
-    AccessPlan,
-    Cause,
-    Change,
-    Held,
-    NoticeDue,
-    Op,
-    TeamPlan,
-)
+from bot.types.access import NOTICE_CAUSES, AccessPlan, Change, Held, NoticeDue, TeamPlan
 from storage import access as store
 from storage import roster as roster_store
-from storage.models import AccessNotice, AgreementKind, Person, Role, Status, TeamAccessState
+from storage.models import (
+    AccessCause,
+    AccessNotice,
+    AccessOp,
+    AgreementKind,
+    Person,
+    Role,
+    Status,
+    TeamAccessState,
+)
 
 AGREEMENT_LABELS = {
     AgreementKind.INDIVIDUAL: "individual agreement",
@@ -47,7 +47,7 @@ class _Roster:
 
     people: list[Person]
     by_login: dict[str, Person]
-    roles: dict[int, set[str]]
+    roles: dict[int, set[Role]]
     grants: dict[int, list[tuple[int, str, str]]]
     revoked: dict[int, list[tuple[int, str, dt.date]]]
     standing: dict[int, Standing]
@@ -70,7 +70,7 @@ def _load_roster(session: Session, *, today: dt.date) -> _Roster:
     committers = [
         p
         for p in people
-        if p.id is not None and Role.COMMITTER.value in roles.get(p.id, set()) and not p.removed_on
+        if p.id is not None and Role.COMMITTER in roles.get(p.id, set()) and not p.removed_on
     ]
     ids = [p.id for p in committers if p.id is not None]
     org_ids = sorted({p.organization_id for p in committers if p.organization_id})
@@ -182,8 +182,8 @@ class _GrantIndex:
                         login=person.github,
                         person_id=person_id,
                         reason=f"granted {name}",
-                        op=Op.ADD,
-                        cause=Cause.GRANTED,
+                        op=AccessOp.ADD,
+                        cause=AccessCause.GRANTED,
                         source=f"commit grant #{grant_id} ({name})",
                         github_id=person.github_id,
                     )
@@ -193,7 +193,7 @@ class _GrantIndex:
 
 @dataclass(frozen=True)
 class _Why:
-    cause: Cause
+    cause: AccessCause
     reason: str
     source: str
 
@@ -209,23 +209,23 @@ class _Reasons:
         assert person.id is not None
         roles = self.roster.roles.get(person.id, set())
         record = f"person #{person.id} ({person.github})"
-        if person.removed_on is not None or person.status == Status.ALUMNI.value:
+        if person.removed_on is not None or person.status == Status.ALUMNI:
             since = f" since {person.removed_on}" if person.removed_on else ""
             if person.id in self.roster.inactive:
-                return _Why(Cause.INACTIVE, f"alumni{since}: inactive", record)
-            return _Why(Cause.ALUMNI, f"alumni{since}", record)
+                return _Why(AccessCause.INACTIVE, f"alumni{since}: inactive", record)
+            return _Why(AccessCause.ALUMNI, f"alumni{since}", record)
         had = self.roster.grants.get(person.id, []) or self.roster.revoked.get(person.id, [])
-        if Role.COMMITTER.value not in roles:
+        if Role.COMMITTER not in roles:
             if not had:
                 return None
             return _Why(
-                Cause.ROLE_DROPPED, "commit rights ended: no longer a committer on the roster", record
+                AccessCause.ROLE_DROPPED, "commit rights ended: no longer a committer on the roster", record
             )
         standing = self.roster.standing.get(person.id)
         if standing is not None and standing.status is Status.LAPSED:
             return self._lapse(person, standing)
         if standing is not None and standing.status is Status.ONBOARDING:
-            return _Why(Cause.ONBOARDING, "onboarding: " + _gaps(standing), record)
+            return _Why(AccessCause.ONBOARDING, "onboarding: " + _gaps(standing), record)
         revoked = [
             (on, repo, grant_id)
             for grant_id, repo, on in self.roster.revoked.get(person.id, [])
@@ -234,9 +234,9 @@ class _Reasons:
         if revoked:
             on, repo, grant_id = max(revoked)
             return _Why(
-                Cause.REVOKED, f"grant revoked on {on} ({repo})", f"commit grant #{grant_id} ({repo})"
+                AccessCause.REVOKED, f"grant revoked on {on} ({repo})", f"commit grant #{grant_id} ({repo})"
             )
-        return _Why(Cause.NO_GRANT, f"no grant on {', '.join(rule.repos)}", record)
+        return _Why(AccessCause.NO_GRANT, f"no grant on {', '.join(rule.repos)}", record)
 
     def _lapse(self, person: Person, standing: Standing) -> _Why:
         expired = [
@@ -246,10 +246,12 @@ class _Reasons:
         ]
         record = f"person #{person.id} ({person.github}) agreements"
         if not expired:
-            return _Why(Cause.LAPSED, "lapsed", record)
+            return _Why(AccessCause.LAPSED, "lapsed", record)
         ended_on, kind = max(expired)
         return _Why(
-            Cause.LAPSED, f"lapsed: {AGREEMENT_LABELS[kind]} ended on {ended_on}", f"{record}: {kind.value}"
+            AccessCause.LAPSED,
+            f"lapsed: {AGREEMENT_LABELS[kind]} ended on {ended_on}",
+            f"{record}: {kind.value}",
         )
 
 
@@ -332,7 +334,7 @@ def plan_access(
                 person_id=person_id,
                 reason=why.reason,
                 invitation=invitation,
-                op=Op.REMOVE,
+                op=AccessOp.REMOVE,
                 cause=why.cause,
                 source=why.source,
                 github_id=account.id,
@@ -397,7 +399,7 @@ def _verify_additions(
                 login=account.login,
                 person_id=change.person_id,
                 reason=change.reason,
-                op=Op.ADD,
+                op=AccessOp.ADD,
                 cause=change.cause,
                 source=change.source,
                 github_id=account.id,

@@ -38,8 +38,8 @@ PR_URL = re.compile(
     r"/pull/(?P<number>[1-9]\d{0,8})(?:/[A-Za-z0-9/._-]*)?/?(?:[?#]\S*)?$"
 )
 # People who answer questions besides those a question is routed to.
-RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
-MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
+RESPONDER_ROLES = {Role.CHAMPION, Role.MANAGER, Role.ADMIN, Role.OWNER}
+MANAGING_ROLES = {Role.MANAGER, Role.ADMIN}
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def validate_question(*, pr_url: str | None, text: str | None, urgency: str | No
     elif len(body) > QUESTION_MAX:
         errors["question"] = f"Keep the question under {QUESTION_MAX} characters (it has {len(body)})."
     try:
-        level = Urgency(urgency or Urgency.NORMAL.value)
+        level = Urgency(urgency or Urgency.NORMAL)
     except ValueError:
         errors["urgency"] = "Choose normal or urgent."
         level = Urgency.NORMAL
@@ -166,12 +166,10 @@ def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> A
         return AskRefusal("not_on_roster")
     # Fast path: the stored standing of an active committer (kept fresh by imports, admin changes and the
     # hourly expiry job); ask_question checks again in full when the question is submitted.
-    if roster_store.is_active_committer(
-        session, person_id=person.id, active=Status.ACTIVE.value, today=today
-    ):
+    if roster_store.is_active_committer(session, person_id=person.id, active=Status.ACTIVE, today=today):
         return None
     profile = get_profile(session, person.id, today=today)
-    if Role.COMMITTER.value not in profile.roles:
+    if Role.COMMITTER not in profile.roles:
         return AskRefusal("not_committer")
     status = profile.standing.status
     if status is Status.ACTIVE:
@@ -186,7 +184,7 @@ def may_ask_now(session: Session, slack_user_id: str, *, today: dt.date) -> bool
     checks the full standing again when the question is submitted.
     """
     return roster_store.is_active_committer(
-        session, slack_user_id=slack_user_id, active=Status.ACTIVE.value, today=today
+        session, slack_user_id=slack_user_id, active=Status.ACTIVE, today=today
     )
 
 
@@ -230,7 +228,7 @@ def ask_question(
             pr_url=draft.pr_url,
             pr_number=draft.pr_number,
             text=draft.text,
-            urgency=draft.urgency.value,
+            urgency=draft.urgency,
             has_grant=repo.key in granted or org_wide in granted,
             asked_at=now,
             area_id=route.area.id if route.area else None,
@@ -245,7 +243,7 @@ def ask_question(
         "question.asked",
         question_subject(question),
         pr=draft.pr_url,
-        urgency=draft.urgency.value,
+        urgency=draft.urgency,
     )
     card = _card(session, question)
     return Decided(card, commit(session, asked_messages(card, channel), now=now))
@@ -286,7 +284,7 @@ def asked_messages(card: QuestionCard, channel: str) -> list[Outgoing | None]:
             after=subject,
         ),
     ]
-    if card.question.urgency == Urgency.URGENT.value:
+    if card.question.urgency == Urgency.URGENT:
         messages += [
             dm(
                 Kind.QUESTION_URGENT,
@@ -337,7 +335,7 @@ def _card(session: Session, question: Question) -> QuestionCard:
     )
 
 
-def _roles(session: Session, person: Person) -> set[str]:
+def _roles(session: Session, person: Person) -> set[Role]:
     assert person.id is not None
     return roster_store.list_powers(session, person.id)
 
@@ -403,7 +401,7 @@ def claim_question(session: Session, question_id: int, person: Person | None, *,
         raise UserError(
             "Only the committer's champions (or another champion, a manager or an admin) can claim a question."
         )
-    if question.state == QuestionState.ANSWERED.value:
+    if question.state == QuestionState.ANSWERED:
         raise UserError("This question is already answered. If it needs more, reply in its thread.")
     if card.claimed_by is not None:
         if card.claimed_by.id == actor.id:
@@ -414,7 +412,7 @@ def claim_question(session: Session, question_id: int, person: Person | None, *,
             f"{card.claimed_by.name or card.claimed_by.github} has already claimed it. "
             "Ask them to use *Hand off* if you should take it."
         )
-    question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, actor.id, now
+    question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED, actor.id, now
     audit(session, now, actor, "question.claimed", card.subject)
     return _redrawn(session, question, now=now)
 
@@ -428,12 +426,12 @@ def mark_answered(session: Session, question_id: int, person: Person | None, *, 
         raise UserError(
             "Only the asker, their champions, a manager or an admin can mark this question answered."
         )
-    if question.state == QuestionState.ANSWERED.value:
+    if question.state == QuestionState.ANSWERED:
         raise UserError(
             "This question is already marked answered; a reply from the asker in its thread reopens it."
         )
     question.state, question.answered_at, question.answered_by_id = (
-        QuestionState.ANSWERED.value,
+        QuestionState.ANSWERED,
         now,
         actor.id,
     )
@@ -452,7 +450,7 @@ def hand_off(
     question = card.question
     if not _may_hand_off(session, actor, card):
         raise UserError(HAND_OFF_REFUSAL)
-    if question.state == QuestionState.ANSWERED.value:
+    if question.state == QuestionState.ANSWERED:
         raise UserError(
             "This question is already answered, so there is nothing to hand off; reply in its thread if it needs more."
         )
@@ -463,7 +461,7 @@ def hand_off(
         raise UserError("The asker cannot answer their own question; choose a champion or a technical owner.")
     if card.claimed_by is not None and card.claimed_by.id == target.id:
         raise UserError(f"{target.name or target.github} already has this question; choose someone else.")
-    question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED.value, target.id, now
+    question.state, question.claimed_by_id, question.claimed_at = QuestionState.CLAIMED, target.id, now
     audit(session, now, actor, "question.handed_off", card.subject, to=target.github)
     session.add(question)
     session.flush()
@@ -485,7 +483,7 @@ def hand_off_candidates(session: Session, question_id: int, person: Person | Non
         raise UserError(HAND_OFF_REFUSAL)
     excluded = {actor.id, card.committer.id, card.claimed_by.id if card.claimed_by else None}
     others = [p for p in card.responders if p.id not in excluded]
-    champions = roster_store.list_people_with_role(session, Role.CHAMPION.value)
+    champions = roster_store.list_people_with_role(session, Role.CHAMPION)
     return others + [p for p in champions if p.id not in excluded and p not in others]
 
 
@@ -520,10 +518,8 @@ def record_reply(
     card = _card(session, question)
     changed = False
     if author.id == card.committer.id:
-        if question.state == QuestionState.ANSWERED.value:
-            question.state = (
-                QuestionState.CLAIMED.value if question.claimed_by_id else QuestionState.OPEN.value
-            )
+        if question.state == QuestionState.ANSWERED:
+            question.state = QuestionState.CLAIMED if question.claimed_by_id else QuestionState.OPEN
             question.reopened_at, question.answered_at, question.answered_by_id = now, None, None
             audit(session, now, author, "question.reopened", card.subject, ts=ts)
             changed = True
@@ -532,9 +528,9 @@ def record_reply(
             question.first_response_at, question.first_responder_id = now, author.id
             changed = True
         answers = any(r.id == author.id for r in card.responders) or question.claimed_by_id == author.id
-        if answers and question.state != QuestionState.ANSWERED.value:
+        if answers and question.state != QuestionState.ANSWERED:
             question.state, question.answered_at, question.answered_by_id = (
-                QuestionState.ANSWERED.value,
+                QuestionState.ANSWERED,
                 now,
                 author.id,
             )

@@ -1,0 +1,132 @@
+"""A roster import: one transaction that applies a parsed file, reports what changed and tells whom it moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session
+
+from bot.services.directory import Directory
+from bot.services.outbox import Outgoing, commit
+from bot.services.roster.diff import RosterDiff
+from bot.services.roster.formats.document import RosterDocument, RosterError
+from bot.services.roster.formats.yaml_lines import gc_paused
+from bot.services.roster.statuses import status_notices, tellable_changes
+from bot.types.roster import ImportReport
+from storage import roster as store
+from storage.audit import add_audit_entry
+from storage.models import Status
+
+
+class ConfirmationNeeded(RosterError):
+    """The import would end or lapse many at once; nothing changed; its dry-run report is attached."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(
+            [
+                f"{report.source}: this import would end agreements, commit rights or standing of "
+                f"{len(report.ending)} people and organisations at once ({', '.join(report.ending[:8])}"
+                f"{', ...' if len(report.ending) > 8 else ''}); check the dry run above and re-run with --yes"
+            ]
+        )
+        self.report = report
+
+
+def import_roster(
+    session: Session,
+    doc: RosterDocument,
+    *,
+    now: dt.datetime,
+    actor: str,
+    directory: Directory | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    confirmed: bool = True,
+) -> ImportReport:
+    """Apply a parsed roster in one transaction; raise RosterError (changing nothing) on any problem.
+
+    With `confirmed=False`, an import that would end or lapse many at once changes nothing and
+    raises ConfirmationNeeded carrying the dry-run report.
+    """
+    report = ImportReport(source=doc.source, format=doc.format, dry_run=dry_run, warnings=list(doc.warnings))
+    try:
+        with gc_paused():
+            diff = RosterDiff(session, doc, report, today=now.date(), now=now, actor=actor)
+            diff.run(prune=prune)
+        if not dry_run and not confirmed and diff.is_mass_change():
+            report.dry_run = True
+            report.needs_confirmation = True
+            session.rollback()
+            session.expire_all()
+            raise ConfirmationNeeded(report)
+        if directory is not None and not dry_run:
+            _resolve_slack_ids(session, [p.github for p in diff.imported], directory, report)
+        add_audit_entry(
+            session,
+            at=now,
+            actor=actor,
+            action="roster.import",
+            subject=doc.source,
+            details={
+                "format": doc.format,
+                "added": report.added,
+                "changed": report.changed,
+                "removed": report.removed,
+            },
+        )
+    except ConfirmationNeeded:
+        raise
+    except BaseException:
+        session.rollback()
+        session.expire_all()
+        raise
+    if dry_run:
+        session.rollback()
+    else:
+        # Whoever the import lapses or makes active is told, committed with the import (never silently).
+        commit(session, _status_notices(session, diff.moved, today=now.date()), now=now)
+    session.expire_all()
+    return report
+
+
+def _status_notices(
+    session: Session, moved: list[tuple[int, Status, Status]], *, today: dt.date
+) -> list[Outgoing | None]:
+    people = store.list_people_by_ids(session, [pid for pid, _, _ in moved])
+    triples = [(people[pid], old, new) for pid, old, new in moved if pid in people]
+    return status_notices(session, tellable_changes(session, triples, today=today), today=today)
+
+
+def _resolve_slack_ids(
+    session: Session, handles: list[str], directory: Directory, report: ImportReport
+) -> None:
+    for handle in handles:
+        person = store.get_person_by_github(session, handle)
+        if person is None or (person.slack_user_id and person.timezone):
+            continue
+        profile = (
+            directory.user_info(person.slack_user_id)
+            if person.slack_user_id
+            else directory.lookup_by_email(person.email)
+            if person.email
+            else None
+        )
+        if profile is None:
+            if not person.slack_user_id:
+                report.warnings.append(
+                    f"person {handle}: no Slack user found for {person.email or 'no e-mail'}"
+                )
+            continue
+        holder = store.get_person_by_slack_id(session, profile.user_id)
+        if holder is not None and holder.id != person.id:
+            report.warnings.append(
+                f"person {handle}: Slack user {profile.user_id} already belongs to {holder.github}"
+            )
+            continue
+        if not person.slack_user_id:
+            person.slack_user_id = profile.user_id
+            report.changed.append(f"person {handle}: Slack id {profile.user_id} (found by e-mail)")
+        if not person.timezone and profile.timezone:
+            person.timezone = profile.timezone
+            report.changed.append(f"person {handle}: timezone {profile.timezone} (from Slack)")
+    session.flush()
