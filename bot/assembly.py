@@ -21,9 +21,10 @@ from bot import errors, middleware
 from bot.handlers import HANDLER_MODULES
 from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, JobContext, Runtime, utc_now
-from bot.services.business_hours import WorkingHours
 from bot.services.github_api import GitHubApi, GitHubConnect
-from bot.services.policy import (
+from bot.settings import Settings
+from bot.slack import SlackDirectory, SlackMessenger, make_client
+from bot.types.policy import (
     Channels,
     EscalationPolicy,
     GitHubConfig,
@@ -31,9 +32,8 @@ from bot.services.policy import (
     NominationRules,
     Policy,
     SlaPolicy,
+    WorkingHours,
 )
-from bot.settings import Settings
-from bot.slack import SlackDirectory, SlackMessenger, make_client
 from storage.db import make_engine, make_session_factory
 from storage.models import RenewalAudience
 

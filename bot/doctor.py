@@ -452,7 +452,7 @@ IDENTITY_CHECKS = 100
 def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult]:
     """Record the GitHub account ids of roster people who have none yet, and report logins GitHub does not know."""
     from bot.services.identity import confirm_accounts
-    from bot.services.policy import Channels
+    from bot.types.policy import Channels
     from storage.db import DatabaseNotReady, check_ready, make_session_factory
     from storage.roster import list_people
 

@@ -32,9 +32,9 @@ from bot.services import (
 )
 from bot.services.digest import queue_weekly_digest
 from bot.services.outbox import Messenger, deliver_pending
-from bot.services.policy import Channels, Policy
 from bot.services.questions import nudges
 from bot.slack_standin import SlackStandIn
+from bot.types.policy import Channels, Policy
 from storage.models import (
     InactivityDecision,
     InactivityProposal,

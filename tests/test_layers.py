@@ -50,8 +50,7 @@ def test_views_are_pure_builders(path: Path) -> None:
         or m in {"slack_sdk", "storage.db"}
         or (
             m.startswith("bot.services.")
-            and m
-            not in {"bot.services.limits", "bot.services.policy", "bot.services.keys", "bot.services.outbox"}
+            and m not in {"bot.types.limits", "bot.services.policy", "bot.types.keys", "bot.services.outbox"}
         )
     }
     assert bad == set(), f"{path.name} imports {bad} at run time"

@@ -27,7 +27,8 @@ from bot.services import admin as service
 from bot.services.agreements import change_agreement
 from bot.services.errors import FieldErrors, UserError
 from bot.services.membership import reinstate
-from bot.services.policy import Channels, PhasePolicy, current_policy
+from bot.services.policy import current_policy
+from bot.types.policy import Channels, PhasePolicy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views

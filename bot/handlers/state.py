@@ -16,7 +16,7 @@ from bot.ids import Input
 from bot.services.admin import Decided, check_admin
 from bot.services.errors import FieldErrors, UserError
 from bot.services.input_text import clean_text
-from bot.services.policy import Channels, Policy
+from bot.types.policy import Channels, Policy
 from storage.models import Person
 
 # What handlers get as `deliver`: send the outbox messages a decision committed, by key.

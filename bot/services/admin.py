@@ -16,13 +16,14 @@ from bot.services.agreement_history import note_agreement
 from bot.services.areas import set_away
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind
 from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
-from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
+from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
 from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
 from bot.services.roster import list_admins, person_by_handle
+from bot.types.keys import Kind
+from bot.types.policy import Channels
 from bot.views import admin as views
 from storage import roster as store
 from storage.models import (

@@ -18,10 +18,11 @@ from bot.services.admin import Decided
 from bot.services.agreement_history import end_agreements, note_agreement
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors
-from bot.services.limits import REASON_MAX
-from bot.services.policy import Channels, current_policy
+from bot.services.policy import current_policy
 from bot.services.roster import get_profile, person_by_handle
 from bot.services.standing import is_valid
+from bot.types.limits import REASON_MAX
+from bot.types.policy import Channels
 from bot.views import agreements as views
 from storage import agreements as store
 from storage import roster as roster_store

@@ -9,16 +9,16 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from bot.services.audit import audit
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
 from bot.services.ladders import next_due_rung, take_rung
-from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
-from bot.services.policy import Channels, EscalationPolicy
 from bot.services.questions import canonical_pr_url, get_card, parse_pr_url
 from bot.services.quiet import reminder
+from bot.types.keys import Kind, Subject
+from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
+from bot.types.policy import Channels, EscalationPolicy, WorkingHours
 from bot.views import escalations as views
 from storage import escalations as store
 from storage import questions as question_store

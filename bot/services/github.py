@@ -19,11 +19,12 @@ from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import GitHubAccount
 from bot.services.identity import Identities
-from bot.services.keys import Kind, Subject
 from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
-from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
+from bot.services.policy import current_policy
 from bot.services.reminders import is_working_time
+from bot.types.keys import Kind, Subject
+from bot.types.policy import Channels, GitHubConfig, Policy
 from bot.views import github as views
 from storage import areas as area_store
 from storage import github as store

@@ -20,10 +20,10 @@ from bot.services.admin import Decided, admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
 from bot.services.github_api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
-from bot.services.keys import Kind, Subject
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
-from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins, person_by_handle
+from bot.types.keys import Kind, Subject
+from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import membership as views
 from storage import activity as activity_store
 from storage import membership as store

@@ -15,13 +15,14 @@ from bot.services.activity import record_activity
 from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
-from bot.services.limits import REASON_MAX
 from bot.services.logins import login_refusal
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
-from bot.services.policy import Channels, NominationRules, current_policy
+from bot.services.policy import current_policy
 from bot.services.reminders import status_change_messages
+from bot.types.keys import Kind, Subject
+from bot.types.limits import REASON_MAX
+from bot.types.policy import Channels, NominationRules
 from bot.views import nominations as views
 from storage import nominations as store
 from storage import roster as roster_store

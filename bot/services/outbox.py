@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.services.keys import Kind, message_key, redraw_key
+from bot.types.keys import Kind, message_key, redraw_key
 from storage import outbox as store
 from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 

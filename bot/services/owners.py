@@ -17,9 +17,9 @@ from sqlmodel import Session
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
 from bot.services.identity import confirm_accounts
-from bot.services.keys import Kind, Subject
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
-from bot.services.policy import Channels
+from bot.types.keys import Kind, Subject
+from bot.types.policy import Channels
 from bot.views import owners as views
 from storage import owners as store
 from storage import roster as roster_store

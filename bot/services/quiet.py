@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, message_key
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.policy import DEFAULT_HOURS
+from bot.types.keys import Kind, message_key
+from bot.types.policy import DEFAULT_HOURS, WorkingHours
 from bot.views import quiet as views
 from storage import quiet as store
 from storage.models import OutboxStatus, Person, ReminderHold, ReminderPreference

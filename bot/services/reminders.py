@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, zone
-from bot.services.keys import Kind
+from bot.services.business_hours import zone
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.policy import Policy, current_policy
+from bot.services.policy import current_policy
 from bot.services.quiet import reminder
 from bot.services.roster import get_profile, list_admins, refresh_statuses
 from bot.services.standing import Gap
+from bot.types.keys import Kind
+from bot.types.policy import Policy, WorkingHours
 from bot.views import reminders as views
 from storage import digest as digest_store
 from storage import roster as store

@@ -24,13 +24,13 @@ from bot.services.admin import Decided, admin_slack_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.keys import Kind, Subject, message_key
 from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.policy import Channels, Policy
 from bot.services.quiet import reminder
 from bot.services.reminders import is_working_time
 from bot.services.roster import list_admins
+from bot.types.keys import Kind, Subject, message_key
+from bot.types.policy import Channels, Policy
 from bot.views import renewals as views
 from storage import quiet as quiet_store
 from storage import renewals as store

@@ -14,10 +14,10 @@ from sqlmodel import Session
 from bot.services.activity import record_activity
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind
-from bot.services.limits import FIELD_MAX
 from bot.services.outbox import Outgoing, dm, enqueue
 from bot.services.quiet import reminder
+from bot.types.keys import Kind
+from bot.types.limits import FIELD_MAX
 from bot.views import retros as views
 from storage import retros as store
 from storage import roster as roster_store

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.services.policy import PhasePolicy
+from bot.types.policy import PhasePolicy
 from storage.models import Agreement, AgreementKind, Organization, Role, Status
 
 

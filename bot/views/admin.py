@@ -28,7 +28,7 @@ from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, R
 
 if TYPE_CHECKING:
     from bot.services.admin import PhaseChange
-    from bot.services.policy import PhasePolicy
+    from bot.types.policy import PhasePolicy
 
 PHASE_LABELS = {
     Phase.PILOT: "1. Pilot: named champions",

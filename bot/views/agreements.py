@@ -25,7 +25,7 @@ from storage.models import AgreementAction, AgreementKind, Person
 
 if TYPE_CHECKING:
     from bot.services.agreements import AgreementStatus, History
-    from bot.services.policy import PhasePolicy
+    from bot.types.policy import PhasePolicy
 
 ACTION_LABELS = {
     AgreementAction.RENEWED: "Renewal (a new signing)",

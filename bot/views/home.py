@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import COMMAND_HELP, Action
-from bot.services.keys import Subject
+from bot.types.keys import Subject
 from bot.views.access import access_lines
 from bot.views.digest import digest_blocks
 from bot.views.github import pr_link

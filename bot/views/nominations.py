@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.limits import REASON_MAX
+from bot.types.limits import REASON_MAX
 from bot.views.inputs import text_field
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person

@@ -23,9 +23,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import link_to_posting
-from bot.services.policy import Step
+from bot.types.limits import QUESTION_MAX
+from bot.types.policy import Step
 from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 

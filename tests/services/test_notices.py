@@ -11,7 +11,6 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.services.errors import UserError
-from bot.services.keys import Subject
 from bot.services.notices import (
     DeploymentOutcome,
     PayloadError,
@@ -20,7 +19,8 @@ from bot.services.notices import (
     record_deployment,
 )
 from bot.services.outbox import deliver_pending, posting_of
-from bot.services.policy import Channels
+from bot.types.keys import Subject
+from bot.types.policy import Channels
 from storage.models import DeploymentNotice, NoticeState, OutboxMessage
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, COORDINATION, FakeMessenger, ask, person

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.keys import Kind, message_key
 from bot.services.outbox import (
     CLAIM_LEASE,
     REASON,
@@ -27,6 +26,7 @@ from bot.services.outbox import (
     redraw,
     reply,
 )
+from bot.types.keys import Kind, message_key
 from storage.db import make_session_factory
 from storage.models import OutboxMessage
 from tests.conftest import NOW

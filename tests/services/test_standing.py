@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.services.policy import policy_for
 from bot.services.standing import Gap, derive_standing
+from bot.types.policy import policy_for
 from storage.models import Agreement, AgreementKind, Organization, Phase, Status
 
 TODAY = dt.date(2026, 11, 26)

@@ -26,10 +26,10 @@ from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.github_api import GitHubApi, GitHubError, GitHubNotFound
 from bot.services.identity import Identities
-from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit
-from bot.services.policy import Channels
 from bot.types.access import PLAN_FORMAT, AccessPlan, ApplyReport, Change, Op, Settled, changes_digest
+from bot.types.keys import Kind
+from bot.types.policy import Channels
 from bot.views import access as views
 from storage import access as store
 from storage.models import AccessChange, GitHubAccess, TeamAccessState

@@ -12,12 +12,13 @@ from bot.services.activity import record_activity
 from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
-from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
-from bot.services.policy import Channels, PhasePolicy, current_policy
+from bot.services.policy import current_policy
 from bot.services.roster import get_profile
 from bot.services.standing import Gap
+from bot.types.keys import Kind, Subject
+from bot.types.limits import QUESTION_MAX
+from bot.types.policy import Channels, PhasePolicy
 from bot.views import questions as views
 from storage import questions as store
 from storage import roster as roster_store
