@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from bot.assembly import Bot, build_bot
 from bot.cli import _actor, _settings, app, friendly_errors
-from bot.services.admin import Decided
 from bot.services.errors import FieldErrors, UserError
+from bot.types.decided import Decided
 from storage.db import check_ready
 from storage.models import AgreementAction, AgreementKind
 
@@ -252,7 +252,7 @@ def agreements_invalidate(
     _change(handle, kind, AgreementAction.INVALIDATED, reason=reason)
 
 
-def _membership_change(change: Callable[..., Decided], handle: str, reason: str) -> None:
+def _membership_change(change: Callable[..., Decided[str]], handle: str, reason: str) -> None:
     now = dt.datetime.now(dt.UTC)
     with _bot_session() as (bot, session):
         try:

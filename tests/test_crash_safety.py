@@ -34,6 +34,7 @@ from bot.services.digest import queue_weekly_digest
 from bot.services.outbox import Messenger, deliver_pending
 from bot.services.questions import nudges
 from bot.slack_standin import SlackStandIn
+from bot.types.decided import Decided
 from bot.types.policy import Channels, Policy
 from storage.models import (
     InactivityDecision,
@@ -169,7 +170,7 @@ def _nominate(session: Session, slack: Messenger) -> object:
 
 def _close_nomination(session: Session, slack: Messenger) -> object:
     decided = _nominate(session, slack)
-    assert isinstance(decided, nominations.Decided)
+    assert isinstance(decided, Decided)
     deliver_pending(session, slack, now=NOW, keys=decided.keys)
     later = NOW + dt.timedelta(days=POLICY.nomination.days, minutes=1)
     return nominations.close_due_nominations(session, now=later, rules=POLICY.nomination, channels=CHANNELS)

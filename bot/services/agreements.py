@@ -14,13 +14,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.admin import Decided
 from bot.services.agreement_history import end_agreements, note_agreement
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors
 from bot.services.policy import current_policy
 from bot.services.roster import get_profile, person_by_handle
 from bot.services.standing import is_valid
+from bot.types.decided import Decided
 from bot.types.limits import REASON_MAX
 from bot.types.policy import Channels
 from bot.views import agreements as views
@@ -77,7 +77,7 @@ def change_agreement(
     reason: str,
     now: dt.datetime,
     channels: Channels | None = None,
-) -> Decided:
+) -> Decided[str]:
     """Record a renewal, a revocation or an invalidation with its date and reason; the past stays as it was."""
     if action not in CHANGES:
         raise FieldErrors({"agreement_action": "Choose renew, revoke or invalidate."})

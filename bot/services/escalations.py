@@ -16,6 +16,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, 
 from bot.services.owners import REPO_NAME
 from bot.services.questions import canonical_pr_url, get_card, parse_pr_url
 from bot.services.quiet import reminder
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
 from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.types.policy import Channels, EscalationPolicy, WorkingHours
@@ -208,17 +209,9 @@ def manager_ladder(session: Session, committer: Person) -> list[Person]:
     return ([own] if own else []) + [m for m in managers if m is not own]
 
 
-@dataclass(frozen=True)
-class Decided:
-    """An escalation as a decision left it, and the keys of the messages committed with that decision."""
-
-    card: EscalationCard
-    keys: tuple[str, ...] = ()
-
-
 def open_escalation(
     session: Session, person: Person, draft: EscalationDraft, *, now: dt.datetime, channels: Channels
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Store an escalation owned by the first manager of the ladder, with its post and notices (committed)."""
     if not channels.management:
         raise UserError(
@@ -279,7 +272,7 @@ def opened_messages(card: EscalationCard, channel: str) -> list[Outgoing | None]
 
 def _changed(
     session: Session, escalation: Escalation, change: str, *, now: dt.datetime, actor: Person | None = None
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Commit a change with the redraw of the post and a DM to the committer (and a new owner)."""
     session.add(escalation)
     session.flush()
@@ -375,7 +368,7 @@ def _locked(session: Session, escalation_id: int) -> Escalation:
 
 def acknowledge_escalation(
     session: Session, escalation_id: int, person: Person | None, *, now: dt.datetime
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Acknowledge an escalation: the clicker owns it from now on."""
     actor = _manager(session, person, "acknowledge")
     escalation = _locked(session, escalation_id)
@@ -400,7 +393,7 @@ def check_can_resolve(session: Session, escalation_id: int, person: Person | Non
 
 def resolve_escalation(
     session: Session, escalation_id: int, person: Person | None, note: str, *, now: dt.datetime
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Resolve an escalation with a note for the committer."""
     actor = _manager(session, person, "resolve")
     text = note.strip()
@@ -446,7 +439,7 @@ def reassign_candidates(
 
 def reassign_escalation(
     session: Session, escalation_id: int, person: Person | None, to: str, *, now: dt.datetime
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Give an escalation to another manager or admin, named by GitHub handle (`@handle` or `handle`)."""
     actor = _manager(session, person, "reassign")
     handle = to.strip().removeprefix("@").strip()

@@ -23,6 +23,7 @@ from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import current_policy
 from bot.services.reminders import is_working_time
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Channels, GitHubConfig, Policy
 from bot.views import github as views
@@ -226,14 +227,6 @@ class GitHubOutcome:
     requests: list[ReviewRequest] = field(default_factory=list)
     reviewed: list[ReviewAskCard] = field(default_factory=list)
     activity: int = 0
-    keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReviewDecided:
-    """A review ask as a Take it or Pass it on left it, and the keys of the messages committed with it."""
-
-    card: ReviewAskCard
     keys: tuple[str, ...] = ()
 
 
@@ -673,18 +666,18 @@ def take_review(
     *,
     now: dt.datetime,
     web_url: str = "https://github.com",
-) -> ReviewDecided:
+) -> Decided[ReviewAskCard]:
     """The asked committer takes the review: committed with the redraw of their DM; taking it twice changes nothing."""
     ask = _held_ask(session, ask_id, person)
     assert person is not None
     card = _ask_card(session, ask, web_url=web_url)
     if ask.state != ReviewAskState.ASKED:
         session.rollback()
-        return ReviewDecided(card)
+        return Decided(card)
     ask.state, ask.answered_at = ReviewAskState.TAKEN, now
     session.add(ask)
     _audit_ask(session, ask, "review.taken", person, now=now)
-    return ReviewDecided(card, commit(session, [_redraw_ask(card)], now=now))
+    return Decided(card, commit(session, [_redraw_ask(card)], now=now))
 
 
 def pass_review(
@@ -695,7 +688,7 @@ def pass_review(
     now: dt.datetime,
     channels: Channels,
     web_url: str = "https://github.com",
-) -> ReviewDecided:
+) -> Decided[ReviewAskCard]:
     """The asked committer passes the review on: the next committer by load is asked, else the coordination channel.
 
     The pass, the passer's redrawn DM and the next ask (or the channel's note) commit together.
@@ -725,7 +718,7 @@ def pass_review(
         ),
         _ask_message(card) if reviewer is not None else _unassigned_message(card, channels),
     ]
-    return ReviewDecided(card, commit(session, messages, now=now))
+    return Decided(card, commit(session, messages, now=now))
 
 
 def _audit_ask(

@@ -16,12 +16,13 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.services.activity import latest_activity, pull_request_ref, record_activity
-from bot.services.admin import Decided, admin_slack_ids
+from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
 from bot.services.github_api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.roster import get_profile, list_admins, person_by_handle
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import membership as views
@@ -88,7 +89,7 @@ def reinstate(
     reason: str = "",
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Bring an alumnus back: clear `removed_on`, recompute their standing from their agreements, welcome them."""
     person = _person(session, github, "github")
     if person.removed_on is None:
@@ -128,7 +129,7 @@ def retire(
     reason: str,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Move a current person to alumni with a reason, and tell them (the CLI's `alumni move`)."""
     person = _person(session, github, "github")
     if person.removed_on is not None:
@@ -393,7 +394,7 @@ def decide_inactive(
     now: dt.datetime,
     policy: LifecyclePolicy,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Keep a proposed committer (not proposed again for `keep_days`) or move them to alumni; redraw the lists."""
     proposal = store.get_proposal(session, proposal_id)
     if proposal is None:

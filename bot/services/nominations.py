@@ -16,12 +16,14 @@ from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.logins import login_refusal
-from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
 from bot.services.policy import current_policy
 from bot.services.reminders import status_change_messages
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
 from bot.types.limits import REASON_MAX
+from bot.types.outbox import REASON
 from bot.types.policy import Channels, NominationRules
 from bot.views import nominations as views
 from storage import nominations as store
@@ -106,14 +108,6 @@ class NominationCard:
         return self.posting.permalink if self.posting else None
 
 
-@dataclass(frozen=True)
-class Decided:
-    """A nomination as a decision left it, and the keys of the messages committed with that decision."""
-
-    card: NominationCard
-    keys: tuple[str, ...] = ()
-
-
 def _is_active_committer(session: Session, person: Person) -> bool:
     roles = roster_store.list_powers(session, person.id or 0)
     return (
@@ -152,7 +146,7 @@ def open_nomination(
     now: dt.datetime,
     rules: NominationRules,
     channels: Channels,
-) -> Decided:
+) -> Decided[NominationCard]:
     """Open a nomination for the comment period (the sponsor's own yes counts), committed with its post."""
     sponsor = check_can_nominate(session, person, channels=channels)
     handle = github.strip().lstrip("@")
@@ -293,7 +287,7 @@ def cast_vote(
     yes: bool,
     now: dt.datetime,
     rules: NominationRules,
-) -> Decided:
+) -> Decided[NominationCard]:
     """Record (or change) an active committer's vote while the nomination is open, with the post's redraw."""
     if person is None or person.id is None:
         raise NotOnRoster("Only core committers on the roster vote on nominations; `/cc` says how to join.")
@@ -316,7 +310,7 @@ def cast_vote(
 
 def close_due_nominations(
     session: Session, *, now: dt.datetime, rules: NominationRules, channels: Channels
-) -> list[Decided]:
+) -> list[Decided[NominationCard]]:
     """Close each nomination at the end of its period, committed with its result, redraw and checklists.
 
     An approved nominee joins the roster as onboarding; the admins (on the roster and CCBOT_ADMINS)

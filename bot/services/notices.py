@@ -23,6 +23,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, 
 from bot.services.questions import canonical_pr_url, parse_pr_url
 from bot.services.redaction import clip, redact, redact_url
 from bot.services.roster import list_admins
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject, message_key
 from bot.types.policy import Channels
 from bot.views import notices as views
@@ -203,14 +204,6 @@ class NoticeCard:
     def pipeline_link(self) -> str | None:
         """The pipeline run's link reduced to scheme, host and path, or None when there is no usable one."""
         return redact_url(self.event.pipeline_url)
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A notice as the committer's answer left it, and the keys of the messages committed with that answer."""
-
-    card: NoticeCard
-    keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -450,7 +443,7 @@ def get_notice_card(session: Session, notice_id: int) -> NoticeCard:
 
 def answer_notice(
     session: Session, notice_id: int, person: Person | None, state: NoticeState, *, now: dt.datetime
-) -> Decided:
+) -> Decided[NoticeCard]:
     """Record the committer's answer (reverting, not mine, need help) with its DM redraw and thread note."""
     if state not in CC_ACTIONS:
         raise UserError("That is not an answer to a production notice; use one of the buttons on it.")

@@ -17,8 +17,10 @@ from sqlmodel import Session
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
 from bot.services.identity import confirm_accounts
-from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
+from bot.types.outbox import REASON
 from bot.types.policy import Channels
 from bot.views import owners as views
 from storage import owners as store
@@ -275,14 +277,6 @@ class IntroCard:
         """The intro's post in the coordination channel, as the outbox and the postings name it."""
         assert self.intro.id is not None
         return Subject.intro(self.intro.id)
-
-
-@dataclass(frozen=True)
-class Decided:
-    """An intro request as it was decided, and the keys of the messages committed with it."""
-
-    card: IntroCard
-    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -619,7 +613,7 @@ def request_intro(
     *,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[IntroCard]:
     """Record a committer's request to meet a repository's owners with its post; a repeat within a week is not."""
     if person is None or person.id is None:
         raise NotOnRoster(

@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.services.activity import record_activity
-from bot.services.admin import Decided, admin_slack_ids
+from bot.services.admin import admin_slack_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
@@ -29,6 +29,7 @@ from bot.services.outbox import Outgoing, commit, dm
 from bot.services.quiet import reminder
 from bot.services.reminders import is_working_time
 from bot.services.roster import list_admins
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject, message_key
 from bot.types.policy import Channels, Policy
 from bot.views import renewals as views
@@ -416,7 +417,7 @@ def answer_renewal(
     answer: RenewalAnswer,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Record a member's answer (changeable until the deadline; after it, accepted until an admin acts).
 
     An alumnus no longer answers for an organisation: refused, and the admins are asked for a new contact.
@@ -683,7 +684,7 @@ def decide_listed(
     extend: bool,
     now: dt.datetime,
     policy: Policy,
-) -> Decided:
+) -> Decided[str]:
     """Move a member who did not answer to alumni (an organisation: end its agreement), or give them a month more."""
     member = store.get_member_for_update(session, member_id)
     if member is None:

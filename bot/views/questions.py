@@ -23,8 +23,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.outbox import link_to_posting
 from bot.types.limits import QUESTION_MAX
+from bot.types.outbox import link_to_posting
 from bot.types.policy import Step
 from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency

@@ -11,7 +11,6 @@ from sqlmodel import Session, select
 
 from bot.services.outbox import (
     CLAIM_LEASE,
-    REASON,
     RETRY_WINDOW,
     DeliveryFailed,
     Outgoing,
@@ -20,13 +19,13 @@ from bot.services.outbox import (
     deliver_pending,
     dm,
     enqueue,
-    link_to_posting,
     outbox_counts,
     post,
     redraw,
     reply,
 )
 from bot.types.keys import Kind, message_key
+from bot.types.outbox import REASON, link_to_posting
 from storage.db import make_session_factory
 from storage.models import OutboxMessage
 from tests.conftest import NOW

@@ -12,12 +12,14 @@ from bot.services.activity import record_activity
 from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import current_policy
 from bot.services.roster import get_profile
 from bot.services.standing import Gap
+from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
 from bot.types.limits import QUESTION_MAX
+from bot.types.outbox import REASON
 from bot.types.policy import Channels, PhasePolicy
 from bot.views import questions as views
 from storage import questions as store
@@ -83,14 +85,6 @@ class QuestionCard:
     def permalink(self) -> str | None:
         """The link to the question's thread, once it is posted."""
         return self.posting.permalink if self.posting else None
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A question as a decision left it, and the keys of the messages committed with that decision."""
-
-    card: QuestionCard
-    keys: tuple[str, ...] = ()
 
 
 PR_REF = re.compile(
@@ -204,7 +198,7 @@ def route_question(
 
 def ask_question(
     session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime, channels: Channels
-) -> Decided:
+) -> Decided[QuestionCard]:
     """Store a question routed to the asker's responders, with its thread root and notices (committed)."""
     assert person.id is not None
     standing = get_profile(session, person.id, today=now.date()).standing
@@ -387,7 +381,7 @@ def _locked_card(session: Session, question_id: int) -> QuestionCard:
     return _card(session, question)
 
 
-def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decided:
+def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decided[QuestionCard]:
     """Commit a change to a question together with the redraw of its thread root."""
     session.add(question)
     session.flush()
@@ -395,7 +389,9 @@ def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decid
     return Decided(card, commit(session, [redraw_question(card)], now=now))
 
 
-def claim_question(session: Session, question_id: int, person: Person | None, *, now: dt.datetime) -> Decided:
+def claim_question(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> Decided[QuestionCard]:
     """Make `person` the owner of a question; refuse the asker, other committers and taken questions."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -420,7 +416,9 @@ def claim_question(session: Session, question_id: int, person: Person | None, *,
     return _redrawn(session, question, now=now)
 
 
-def mark_answered(session: Session, question_id: int, person: Person | None, *, now: dt.datetime) -> Decided:
+def mark_answered(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> Decided[QuestionCard]:
     """Close a question as answered; the asker or anyone who may respond can do it."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -446,7 +444,7 @@ def mark_answered(session: Session, question_id: int, person: Person | None, *, 
 
 def hand_off(
     session: Session, question_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
-) -> Decided:
+) -> Decided[QuestionCard]:
     """Give a question to someone else to answer; they become its claimant."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -492,7 +490,7 @@ def hand_off_candidates(session: Session, question_id: int, person: Person | Non
 
 def record_reply(
     session: Session, *, channel: str, thread_ts: str, ts: str, slack_user_id: str, now: dt.datetime
-) -> Decided | None:
+) -> Decided[QuestionCard] | None:
     """Record a message in a question's thread and update the question; None when it is not a question thread.
 
     Only people on the roster move a question: a reply from anyone else is kept but neither answers
