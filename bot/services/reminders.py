@@ -13,9 +13,9 @@ from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import current_policy
 from bot.services.quiet import reminder
 from bot.services.roster import get_profile, list_admins, refresh_statuses
-from bot.services.standing import Gap
 from bot.types.keys import Kind
 from bot.types.policy import Policy, WorkingHours
+from bot.types.standing import Gap
 from bot.views import reminders as views
 from storage import digest as digest_store
 from storage import roster as store

@@ -26,8 +26,8 @@ from storage.models import Activity, InactivityDecision, InactivityProposal, Per
 
 if TYPE_CHECKING:
     from bot.services.membership import Inactive, InactivitySummary, ProposalRow
-    from bot.services.standing import Gap
     from bot.types.policy import LifecyclePolicy, PhasePolicy
+    from bot.types.standing import Gap
 
 
 def _section(text: str) -> SectionBlock:

@@ -30,8 +30,7 @@ from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
 if TYPE_CHECKING:
-    from bot.services.questions import AskRefusal, QuestionCard
-    from bot.services.questions.nudges import DueStep
+    from bot.types.questions import AskRefusal, DueStep, QuestionCard
 
 PR_URL_MAX = 500
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}

@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from bot.services.errors import FieldErrors, UserError
 from bot.services.questions import (
-    QuestionDraft,
     ask_question,
     ask_refusal,
     claim_question,
@@ -22,6 +21,7 @@ from bot.services.questions import (
     split_ask_text,
     validate_question,
 )
+from bot.types.questions import QuestionDraft
 from storage.roster import get_person_by_github, list_people
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, ask

@@ -18,7 +18,7 @@ from bot.services.access.config import AccessConfig, TeamRule
 from bot.services.github_api import GitHubAccount, GitHubApi, GitHubNotFound
 from bot.services.identity import Identities
 from bot.services.policy import current_policy
-from bot.services.standing import Standing, derive_standing
+from bot.services.standing import derive_standing
 from bot.types.access import (
     NOTICE_CAUSES,
     AccessPlan,
@@ -29,6 +29,7 @@ from bot.types.access import (
     Op,
     TeamPlan,
 )
+from bot.types.standing import Standing
 from storage import access as store
 from storage import roster as roster_store
 from storage.models import AccessNotice, AgreementKind, Person, Role, Status, TeamAccessState

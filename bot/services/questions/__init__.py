@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -15,12 +14,12 @@ from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import current_policy
 from bot.services.roster import get_profile
-from bot.services.standing import Gap
 from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
 from bot.types.limits import QUESTION_MAX
 from bot.types.outbox import REASON
 from bot.types.policy import Channels, PhasePolicy
+from bot.types.questions import AskRefusal, QuestionCard, QuestionDraft
 from bot.views import questions as views
 from storage import questions as store
 from storage import roster as roster_store
@@ -31,7 +30,6 @@ from storage.models import (
     QuestionReply,
     QuestionState,
     Role,
-    SlackPosting,
     Status,
     Urgency,
 )
@@ -43,48 +41,6 @@ PR_URL = re.compile(
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
 MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
-
-
-@dataclass(frozen=True)
-class QuestionDraft:
-    """A validated question, before it is stored."""
-
-    pr_url: str
-    repo: str
-    pr_number: int
-    text: str
-    urgency: Urgency
-
-
-@dataclass
-class QuestionCard:
-    """A question with the people around it: what its thread root and notices show."""
-
-    question: Question
-    committer: Person
-    repo: str
-    responders: list[Person]
-    claimed_by: Person | None
-    first_responder: Person | None
-    answered_by: Person | None
-    manager: Person | None
-    posting: SlackPosting | None = None
-
-    @property
-    def id(self) -> int:
-        """The question's id."""
-        assert self.question.id is not None
-        return self.question.id
-
-    @property
-    def subject(self) -> str:
-        """The question's thread root, as the outbox and the postings name it."""
-        return Subject.question(self.id)
-
-    @property
-    def permalink(self) -> str | None:
-        """The link to the question's thread, once it is posted."""
-        return self.posting.permalink if self.posting else None
 
 
 PR_REF = re.compile(
@@ -144,15 +100,6 @@ def validate_question(*, pr_url: str | None, text: str | None, urgency: str | No
     return QuestionDraft(
         pr_url=canonical_pr_url(repo, number), repo=repo, pr_number=number, text=body, urgency=level
     )
-
-
-@dataclass(frozen=True)
-class AskRefusal:
-    """Why a person may not ask: not on the roster, not a committer, alumni, or gaps in their standing."""
-
-    reason: str
-    status: Status | None = None
-    gaps: tuple[Gap, ...] = ()
 
 
 def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> AskRefusal | None:
