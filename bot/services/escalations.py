@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -14,9 +13,18 @@ from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.ladders import next_due_rung, take_rung
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
-from bot.services.questions import canonical_pr_url, get_card, parse_pr_url
+from bot.services.questions import get_card
 from bot.services.quiet import reminder
 from bot.types.decided import Decided
+from bot.types.escalations import (
+    OVERDUE_STEP,
+    RESOLVE_REMINDER_STEP,
+    DueEscalationStep,
+    EscalationCard,
+    EscalationDraft,
+    EscalationForm,
+)
+from bot.types.github import canonical_pr_url, parse_pr_url
 from bot.types.keys import Kind, Subject
 from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.types.policy import Channels, EscalationPolicy, WorkingHours
@@ -30,7 +38,6 @@ from storage.models import (
     EscalationStep,
     Person,
     Role,
-    SlackPosting,
     Status,
     Urgency,
 )
@@ -40,68 +47,6 @@ SLACK_PERMALINK = re.compile(
     r"^https://[a-z0-9-]+(?:\.enterprise)?\.slack\.com/archives/[A-Z0-9]+/p\d{10,20}(?:\?[A-Za-z0-9_.=&-]*)?$"
 )
 MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
-OVERDUE_STEP = 50
-RESOLVE_REMINDER_STEP = 100
-
-
-@dataclass(frozen=True)
-class EscalationDraft:
-    """A validated escalation, before it is stored."""
-
-    committer_id: int
-    summary: str
-    impact: str
-    urgency: Urgency
-    pr_url: str | None = None
-    repo: str | None = None
-    question_id: int | None = None
-    source_url: str | None = None
-
-
-@dataclass
-class EscalationCard:
-    """An escalation with the people around it: what its post and notices show."""
-
-    escalation: Escalation
-    committer: Person
-    champions: list[Person]
-    raised_by: Person | None
-    owner: Person | None
-    acknowledged_by: Person | None
-    resolved_by: Person | None
-    repo: str | None
-    managers: list[Person]
-    posting: SlackPosting | None = None
-
-    @property
-    def id(self) -> int:
-        """The escalation's id."""
-        assert self.escalation.id is not None
-        return self.escalation.id
-
-    @property
-    def subject(self) -> str:
-        """The escalation's post, as the outbox and the postings name it."""
-        return Subject.escalation(self.id)
-
-    @property
-    def permalink(self) -> str | None:
-        """The link to the escalation's post, once it is posted."""
-        return self.posting.permalink if self.posting else None
-
-    @property
-    def pr_ref(self) -> str | None:
-        """The pull request in the bot's own notation, `org/repo#N` (None when it names no pull request)."""
-        parsed = parse_pr_url(self.escalation.pr_url) if self.escalation.pr_url else None
-        return f"{parsed[0]}#{parsed[1]}" if parsed else None
-
-
-@dataclass(frozen=True)
-class EscalationForm:
-    """What the escalate modal offers: for a champion or admin, the committers it can be about."""
-
-    committers: list[Person]
-    own: bool
 
 
 def escalation_form(session: Session, person: Person | None) -> EscalationForm:
@@ -475,26 +420,6 @@ def reassign_escalation(
 
 
 # -- the acknowledgement ladder -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueEscalationStep:
-    """A ladder step due now for one escalation: re-notify (1..limit), overdue, or resolve reminder."""
-
-    card: EscalationCard
-    step: int
-    due_at: dt.datetime
-    target: Person | None
-
-    @property
-    def overdue(self) -> bool:
-        """Whether this is the step that reports the escalation as overdue in the digest channel."""
-        return self.step == OVERDUE_STEP
-
-    @property
-    def resolve_reminder(self) -> bool:
-        """Whether this step reminds the owner of an acknowledged, unresolved escalation."""
-        return self.step == RESOLVE_REMINDER_STEP
 
 
 def escalation_ladder(

@@ -20,10 +20,10 @@ from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
-from bot.services.questions import canonical_pr_url, parse_pr_url
 from bot.services.redaction import clip, redact, redact_url
 from bot.services.roster import list_admins
 from bot.types.decided import Decided
+from bot.types.github import canonical_pr_url, parse_pr_url
 from bot.types.keys import Kind, Subject, message_key
 from bot.types.policy import Channels
 from bot.views import notices as views

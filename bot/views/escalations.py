@@ -29,7 +29,7 @@ from bot.views.text import duration, escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
 
 if TYPE_CHECKING:
-    from bot.services.escalations import DueEscalationStep, EscalationCard, EscalationForm
+    from bot.types.escalations import DueEscalationStep, EscalationCard, EscalationForm
 
 
 def _people(people: Sequence[Person]) -> str:

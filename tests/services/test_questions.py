@@ -16,11 +16,11 @@ from bot.services.questions import (
     claim_question,
     mark_answered,
     may_ask_now,
-    parse_pr_url,
     record_reply,
     split_ask_text,
     validate_question,
 )
+from bot.types.github import parse_pr_url
 from bot.types.questions import QuestionDraft
 from storage.roster import get_person_by_github, list_people
 from tests.conftest import NOW, load_pilot

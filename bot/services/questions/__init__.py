@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from sqlmodel import Session
 
@@ -15,6 +14,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, 
 from bot.services.policy import current_policy
 from bot.services.roster import get_profile
 from bot.types.decided import Decided
+from bot.types.github import canonical_pr_url, parse_pr_url
 from bot.types.keys import Kind, Subject
 from bot.types.limits import QUESTION_MAX
 from bot.types.outbox import REASON
@@ -34,32 +34,9 @@ from storage.models import (
     Urgency,
 )
 
-PR_URL = re.compile(
-    r"^https://github\.com/(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})"
-    r"/pull/(?P<number>[1-9]\d{0,8})(?:/[A-Za-z0-9/._-]*)?/?(?:[?#]\S*)?$"
-)
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION.value, Role.MANAGER.value, Role.ADMIN.value, Role.OWNER.value}
 MANAGING_ROLES = {Role.MANAGER.value, Role.ADMIN.value}
-
-
-PR_REF = re.compile(
-    r"^(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})#(?P<number>[1-9]\d{0,8})$"
-)
-
-
-def parse_pr_url(url: str) -> tuple[str, int] | None:
-    """Return (`org/repo`, number) for a GitHub pull request URL or an `org/repo#N` reference, or None."""
-    text = url.strip()
-    match = PR_URL.match(text) or PR_REF.match(text)
-    if not match:
-        return None
-    return f"{match['org']}/{match['repo']}", int(match["number"])
-
-
-def canonical_pr_url(repo: str, number: int) -> str:
-    """Return the one form of a pull request link the bot ever posts: no query, fragment or extra path."""
-    return f"https://github.com/{repo}/pull/{number}"
 
 
 def split_ask_text(text: str) -> tuple[str, str]:
