@@ -260,7 +260,7 @@ def test_matching_agrees_with_the_regex_port_of_githubs_rules() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from bot.services.owners import CodeownersPattern
+    from bot.services.owners.codeowners import CodeownersPattern
 
     pieces = st.sampled_from(
         [
