@@ -25,7 +25,7 @@ from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person
 
 if TYPE_CHECKING:
-    from bot.services.nominations import NominationCard
+    from bot.types.nominations import NominationCard
 
 
 def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: str = "") -> View:

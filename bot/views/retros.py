@@ -27,7 +27,7 @@ from bot.views.text import escape, person_ref
 from storage.models import Retro
 
 if TYPE_CHECKING:
-    from bot.services.retros import Feedback, RetroReport
+    from bot.types.retros import Feedback, RetroReport
 
 LABELS = {
     Input.LIKED: ("Liked", "What went well?"),

@@ -22,8 +22,9 @@ from bot.services.membership import (
     review_inactive,
 )
 from bot.services.nominations import cast_vote, open_nomination
-from bot.services.retros import Feedback, open_retro, submit_feedback
+from bot.services.retros import open_retro, submit_feedback
 from bot.types.policy import Channels, LifecyclePolicy, NominationRules, Policy
+from bot.types.retros import Feedback
 from storage.membership import add_proposals
 from storage.models import (
     Activity,
