@@ -15,7 +15,6 @@ from bot.services.outbox import commit, deliver_pending
 from bot.services.questions.nudges import take_due_steps
 from bot.services.quiet import (
     Quiet,
-    SnoozeChoice,
     parse_hours,
     quiet_summary,
     reminder,
@@ -29,6 +28,7 @@ from bot.services.retros import advance_retros, open_retro
 from bot.slack_standin import SlackStandIn
 from bot.types.keys import Kind, message_key
 from bot.types.policy import Policy, WorkingHours
+from bot.types.quiet import SnoozeChoice
 from storage.models import OutboxMessage, OutboxStatus, ReminderHold, RetroAudience
 from storage.outbox import get_message_by_key
 from tests.conftest import NOW, load_pilot, make_bot
