@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -22,6 +21,7 @@ from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
 from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
 from bot.services.roster import list_admins, person_by_handle
+from bot.types.admin import PhaseChange
 from bot.types.decided import Decided
 from bot.types.keys import Kind
 from bot.types.policy import Channels
@@ -42,17 +42,6 @@ from storage.models import (
 from storage.program import set_program_setting
 
 MILESTONES_KEY = "phase_milestones"
-
-
-@dataclass(frozen=True)
-class PhaseChange:
-    """A phase switch, for the announcement."""
-
-    old: Phase
-    new: Phase
-    nda_required: bool
-    milestones: str
-    actor: Person
 
 
 def check_admin(session: Session, person: Person | None, bootstrap_ids: Iterable[str]) -> Person:

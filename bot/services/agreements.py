@@ -9,7 +9,6 @@ hourly job tells the committer and their managers when their standing changes as
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -20,13 +19,14 @@ from bot.services.errors import FieldErrors
 from bot.services.policy import current_policy
 from bot.services.roster import get_profile, person_by_handle
 from bot.services.standing import is_valid
+from bot.types.agreements import AgreementState, AgreementStatus, History
 from bot.types.decided import Decided
 from bot.types.limits import REASON_MAX
 from bot.types.policy import Channels
 from bot.views import agreements as views
 from storage import agreements as store
 from storage import roster as roster_store
-from storage.models import Agreement, AgreementAction, AgreementEvent, AgreementKind, Organization, Person
+from storage.models import Agreement, AgreementAction, AgreementKind, Organization, Person
 
 # An agreement ending within this many days needs attention.
 ATTENTION_DAYS = 30
@@ -174,32 +174,6 @@ def change_agreement(
 # -- a committer's own view ----------------------------------------------------------------------------
 
 
-class AgreementState(enum.StrEnum):
-    """How an agreement stands for its holder."""
-
-    VALID = "valid"
-    ATTENTION = "attention"
-    ENDED = "ended"
-
-
-@dataclass(frozen=True)
-class AgreementStatus:
-    """One kind of agreement as a committer sees it: its state, its dates, and its latest change."""
-
-    kind: AgreementKind
-    state: AgreementState
-    required: bool
-    organization: str | None = None
-    signed_on: dt.date | None = None
-    expires_on: dt.date | None = None
-    last_change: AgreementEvent | None = None
-
-    @property
-    def missing(self) -> bool:
-        """Whether a required agreement was never signed."""
-        return self.signed_on is None and self.expires_on is None and self.state is AgreementState.ATTENTION
-
-
 def my_agreements(session: Session, person_id: int, *, today: dt.date) -> list[AgreementStatus]:
     """Return each agreement kind a person needs or holds: valid, needs attention (ending or missing), or ended."""
     person = roster_store.get_person(session, person_id)
@@ -261,15 +235,6 @@ def my_agreements(session: Session, person_id: int, *, today: dt.date) -> list[A
         else:
             lines.append(AgreementStatus(kind, AgreementState.ATTENTION, True, org_name))
     return lines
-
-
-@dataclass(frozen=True)
-class History:
-    """A person's agreement history (their own and their organisation's), for the CLI."""
-
-    person: Person
-    organization: Organization | None
-    events: list[AgreementEvent]
 
 
 def agreement_history(session: Session, handle: str) -> History:

@@ -9,10 +9,11 @@ from sqlmodel import Session
 
 from bot.services.notices import ALERT_EVENTS
 from bot.services.outbox import Outgoing, commit, post
-from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
+from bot.services.reminders import list_onboarding_gaps
 from bot.services.yearly import YearlyOverview, yearly_overview
 from bot.types.keys import Kind
 from bot.types.policy import Channels, LifecyclePolicy
+from bot.types.reminders import OnboardingGaps
 from bot.views import digest as views
 from storage import digest as store
 from storage import github as github_store

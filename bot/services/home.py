@@ -14,11 +14,11 @@ from bot.services.activity import latest_activity
 from bot.services.digest import Digest, Expiring, build_digest
 from bot.services.github import GitHubWork, github_work
 from bot.services.outbox import commit, post, postings_of
-from bot.services.reminders import OnboardingGaps
 from bot.services.roster import Profile, get_profile
 from bot.services.yearly import YearlyHome, yearly_home
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Policy
+from bot.types.reminders import OnboardingGaps
 from bot.views import home as views
 from bot.views.text import blocks_to_text
 from storage import escalations as escalation_store

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -15,7 +14,7 @@ from bot.services.quiet import reminder
 from bot.services.roster import get_profile, list_admins, refresh_statuses
 from bot.types.keys import Kind
 from bot.types.policy import Policy, WorkingHours
-from bot.types.standing import Gap
+from bot.types.reminders import ExpiryNotice, OnboardingGaps, StatusChange
 from bot.views import reminders as views
 from storage import digest as digest_store
 from storage import roster as store
@@ -23,21 +22,6 @@ from storage.models import Agreement, AgreementKind, Organization, Person, Role,
 
 # Members of an organisation are read this many at a time, with their champions.
 MEMBER_PAGE = 500
-
-
-@dataclass(frozen=True)
-class ExpiryNotice:
-    """A required agreement close to its end, the threshold it crossed, and who is affected."""
-
-    agreement: Agreement
-    kind: AgreementKind
-    expires_on: dt.date
-    days_left: int
-    threshold: int
-    committers: Collection[Person]
-    organization: Organization | None
-    champions: Mapping[int, list[Person]]
-    org_contact: Person | None
 
 
 class Members(Collection[Person]):
@@ -105,26 +89,6 @@ class MemberChampions(Mapping[int, list[Person]]):
 
     def __len__(self) -> int:
         return len(self._members)
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A committer whose standing changed in this run, with the people to tell."""
-
-    person: Person
-    old: str
-    new: str
-    gaps: list[Gap]
-    managers: list[Person]
-    admins: list[Person]
-
-
-@dataclass(frozen=True)
-class OnboardingGaps:
-    """A committer still onboarding and exactly what they lack."""
-
-    person: Person
-    gaps: list[Gap]
 
 
 def is_working_time(instant: dt.datetime, person: Person, hours: WorkingHours) -> bool:

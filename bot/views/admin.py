@@ -27,7 +27,7 @@ from bot.views.text import AGREEMENT_NAMES, escape, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
 if TYPE_CHECKING:
-    from bot.services.admin import PhaseChange
+    from bot.types.admin import PhaseChange
     from bot.types.policy import PhasePolicy
 
 PHASE_LABELS = {

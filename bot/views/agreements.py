@@ -24,7 +24,7 @@ from bot.views.text import AGREEMENT_NAMES, day, escape, person_ref, relative_da
 from storage.models import AgreementAction, AgreementKind, Person
 
 if TYPE_CHECKING:
-    from bot.services.agreements import AgreementStatus, History
+    from bot.types.agreements import AgreementStatus, History
     from bot.types.policy import PhasePolicy
 
 ACTION_LABELS = {
