@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
@@ -24,6 +23,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.roster import get_profile, list_admins, person_by_handle
 from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
+from bot.types.membership import Backfill, Inactive, InactivitySummary, ProposalRow
 from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import membership as views
 from storage import activity as activity_store
@@ -144,16 +144,6 @@ def retire(
 # -- inactivity ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Inactive:
-    """A current committer with no sign of activity for longer than the program allows."""
-
-    person: Person
-    last_active_at: dt.datetime | None
-    counted_from: dt.datetime
-    days: int
-
-
 def tracked_since(session: Session) -> dt.datetime | None:
     """Return when activity began to be recorded (set by the first inactivity review), or None."""
     value = get_program_setting(session, ACTIVITY_SINCE_KEY)
@@ -204,14 +194,6 @@ def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy
 def _period(now: dt.datetime) -> str:
     year, week, _ = now.date().isocalendar()
     return f"{year}-W{week:02d}"
-
-
-@dataclass(frozen=True)
-class ProposalRow:
-    """One line of an inactivity list: the proposal and its committer."""
-
-    proposal: InactivityProposal
-    person: Person
 
 
 def _rows(session: Session, period: str) -> list[ProposalRow]:
@@ -269,15 +251,6 @@ def _inactivity_render(
         return views.inactivity_list(chunk, period=period, part=(index, total), policy=policy, now=now)
 
     return render
-
-
-@dataclass(frozen=True)
-class Backfill:
-    """What the backfill from GitHub's API did: whom it read, how many signs it recorded, or why it stopped."""
-
-    read: int = 0
-    recorded: int = 0
-    failed: str = ""
 
 
 def backfill_github_activity(
@@ -438,15 +411,6 @@ def decide_inactive(
         render=_inactivity_render(policy, proposal.period, now),
     )
     return Decided(confirmation, commit(session, messages, now=now))
-
-
-@dataclass(frozen=True)
-class InactivitySummary:
-    """What the admins' App Home and the digest show: who is inactive now, and the open proposals."""
-
-    inactive: list[Inactive]
-    undecided: int
-    days: int
 
 
 def inactivity_summary(session: Session, *, now: dt.datetime, policy: LifecyclePolicy) -> InactivitySummary:

@@ -25,7 +25,7 @@ from bot.views.text import activity_text, day, escape, gap_text, person_ref
 from storage.models import Activity, InactivityDecision, InactivityProposal, Person
 
 if TYPE_CHECKING:
-    from bot.services.membership import Inactive, InactivitySummary, ProposalRow
+    from bot.types.membership import Inactive, InactivitySummary, ProposalRow
     from bot.types.policy import LifecyclePolicy, PhasePolicy
     from bot.types.standing import Gap
 
