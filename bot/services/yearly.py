@@ -12,12 +12,13 @@ from sqlmodel import Session
 from bot.services.agreements import my_agreements
 from bot.services.membership import inactivity_summary
 from bot.services.quiet import quiet_summary
-from bot.services.renewals import MemberCard, RoundProgress, my_renewals, renewal_progress
+from bot.services.renewals import my_renewals, renewal_progress
 from bot.services.roster import list_admins
 from bot.types.agreements import AgreementStatus
 from bot.types.membership import InactivitySummary
 from bot.types.policy import LifecyclePolicy, Policy
 from bot.types.quiet import QuietSummary
+from bot.types.renewals import MemberCard, RoundProgress
 from storage import roster as roster_store
 from storage.models import Person, Role
 
