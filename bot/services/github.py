@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -24,6 +23,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import current_policy
 from bot.services.reminders import is_working_time
 from bot.types.decided import Decided
+from bot.types.github import GitHubOutcome, GitHubWork, MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Channels, GitHubConfig, Policy
 from bot.views import github as views
@@ -156,78 +156,6 @@ class ReviewEvent(BaseModel):
     review: ReviewData
     pull_request: PullRequestData
     repository: RepoRef
-
-
-@dataclass(frozen=True)
-class PullRequest:
-    """A pull request as ccbot shows it: the link is always rebuilt from the repository and number."""
-
-    repo: str
-    number: int
-    title: str
-    author: str | None
-    web_url: str = "https://github.com"
-
-    @property
-    def url(self) -> str:
-        """Return the canonical link, `https://github.com/org/repo/pull/N`."""
-        return f"{self.web_url}/{self.repo}/pull/{self.number}"
-
-
-@dataclass
-class MergeNotice:
-    """A committer's PR merged: who hears of it, where (its question's thread or a channel), whether off hours."""
-
-    pr: PullRequest
-    committer: Person
-    merged_by: str | None
-    champions: list[Person]
-    channel: str | None = None
-    question_id: int | None = None
-    off_hours: bool = False
-    merged_at: dt.datetime | None = None
-    area: str | None = None
-
-
-@dataclass
-class ReviewAskCard:
-    """A review ask with the people around it."""
-
-    ask: ReviewAsk
-    pr: PullRequest
-    reviewer: Person | None
-    passed_by: Person | None = None
-
-    @property
-    def id(self) -> int:
-        """The ask's id."""
-        assert self.ask.id is not None
-        return self.ask.id
-
-
-@dataclass(frozen=True)
-class ReviewRequest:
-    """Someone asked a committer, on GitHub, to review a pull request."""
-
-    pr: PullRequest
-    reviewer: Person
-    requested_by: str | None
-    delivery_id: str
-
-
-@dataclass
-class GitHubOutcome:
-    """What one delivery decided, and the keys of the messages committed with it."""
-
-    status: str
-    detail: str = ""
-    merge: MergeNotice | None = None
-    asks: list[ReviewAskCard] = field(default_factory=list)
-    unassigned: list[ReviewAskCard] = field(default_factory=list)
-    requests: list[ReviewRequest] = field(default_factory=list)
-    reviewed: list[ReviewAskCard] = field(default_factory=list)
-    activity: int = 0
-    keys: tuple[str, ...] = ()
 
 
 def is_used(event: str, action: str | None) -> bool:
@@ -727,16 +655,6 @@ def _audit_ask(
     repo = roster_store.get_repo_by_id(session, ask.repo_id)
     subject = f"{repo.full_name if repo else ask.repo_id}#{ask.pr_number}"
     audit(session, now, actor, action, subject, **details)
-
-
-@dataclass(frozen=True)
-class GitHubWork:
-    """A committer's recent work on GitHub, for `/cc` and App Home."""
-
-    merged: int
-    authored: int
-    reviewed: int
-    open_asks: list[ReviewAskCard]
 
 
 RECENT_WORK = dt.timedelta(days=30)

@@ -12,10 +12,11 @@ from sqlmodel import Session
 from bot.services.access import AccessLine, access_of
 from bot.services.activity import latest_activity
 from bot.services.digest import Digest, Expiring, build_digest
-from bot.services.github import GitHubWork, github_work
+from bot.services.github import github_work
 from bot.services.outbox import commit, post, postings_of
 from bot.services.roster import Profile, get_profile
 from bot.services.yearly import YearlyHome, yearly_home
+from bot.types.github import GitHubWork
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Policy
 from bot.types.reminders import OnboardingGaps
