@@ -21,7 +21,7 @@ from bot import errors, middleware
 from bot.handlers import HANDLER_MODULES
 from bot.logs import ContextThreadPoolExecutor
 from bot.runtime import Clock, JobContext, Runtime, utc_now
-from bot.services.github_api import GitHubApi, GitHubConnect
+from bot.services.github.api import GitHubApi, GitHubConnect
 from bot.settings import Settings
 from bot.slack import SlackDirectory, SlackMessenger, make_client
 from bot.types.policy import (

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import configure_logging, job_run_context
 from bot.services.errors import UserError
-from bot.services.github_api import GITHUB_REQUIRED, GitHubConnect
+from bot.services.github.api import GITHUB_REQUIRED, GitHubConnect
 from bot.services.roster import (
     ConfirmationNeeded,
     ImportReport,
@@ -316,7 +316,7 @@ def access_plan(
     """
     from bot.assembly import build_bot
     from bot.services.access import load_access_config, plan_access, write_plan
-    from bot.services.identity import Identities
+    from bot.services.github.identity import Identities
     from bot.services.outbox import commit
     from bot.views.access import plan_lines
 

@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.services.github_api import GitHubApi
+from bot.services.github.api import GitHubApi
 from bot.settings import ConfigError, Settings, without_userinfo
 from storage.db import describe_error, make_engine
 
@@ -425,7 +425,7 @@ def check_github(deployment: Deployment) -> Iterable[CheckResult]:
         )
         return
     from bot.github import make_github
-    from bot.services.github_api import GitHubError
+    from bot.services.github.api import GitHubError
 
     what = "CCBOT_GITHUB_TOKEN" if token else f"the GitHub App {settings.github_app_id}"
     identities: list[CheckResult] = []
@@ -451,7 +451,7 @@ IDENTITY_CHECKS = 100
 
 def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult]:
     """Record the GitHub account ids of roster people who have none yet, and report logins GitHub does not know."""
-    from bot.services.identity import confirm_accounts
+    from bot.services.github.identity import confirm_accounts
     from bot.types.policy import Channels
     from storage.db import DatabaseNotReady, check_ready, make_session_factory
     from storage.roster import list_people

@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.services.directory import Directory
-from bot.services.github_api import GitHubConnect
+from bot.services.github.api import GitHubConnect
 from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Messenger, deliver_pending
 from bot.settings import Settings
 from bot.types.policy import Channels, Policy

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.services.access import AccessLine, access_of
 from bot.services.activity import latest_activity
 from bot.services.digest import Digest, Expiring, build_digest
-from bot.services.github import github_work
+from bot.services.github.work import github_work
 from bot.services.outbox import commit, post, postings_of
 from bot.services.roster import Profile, get_profile
 from bot.services.yearly import YearlyHome, yearly_home

@@ -18,7 +18,7 @@ from bot.services.activity import latest_activity, pull_request_ref, record_acti
 from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
-from bot.services.github_api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
+from bot.services.github.api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.roster import get_profile, list_admins, person_by_handle
 from bot.types.decided import Decided

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.services.activity import last_activity, record_activity
 from bot.services.admin import set_phase
 from bot.services.errors import FieldErrors, UserError
-from bot.services.github import act_on_delivery, parse_event
+from bot.services.github.webhooks import act_on_delivery, parse_event
 from bot.services.membership import (
     decide_inactive,
     list_inactive,

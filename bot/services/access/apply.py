@@ -24,8 +24,8 @@ from bot.services.access.plan import plan_access
 from bot.services.admins import admin_messages
 from bot.services.audit import audit
 from bot.services.errors import UserError
-from bot.services.github_api import GitHubApi, GitHubError, GitHubNotFound
-from bot.services.identity import Identities
+from bot.services.github.api import GitHubApi, GitHubError, GitHubNotFound
+from bot.services.github.identity import Identities
 from bot.services.outbox import Outgoing, commit
 from bot.types.access import PLAN_FORMAT, AccessPlan, ApplyReport, Change, Op, Settled, changes_digest
 from bot.types.keys import Kind

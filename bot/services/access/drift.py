@@ -25,7 +25,7 @@ from bot.services.access.config import load_access_config
 from bot.services.access.notices import notice_messages
 from bot.services.admins import admin_messages
 from bot.services.errors import UserError
-from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect
+from bot.services.github.api import NOT_CONFIGURED, GitHubApi, GitHubConnect
 from bot.services.outbox import Outgoing, commit
 from bot.types.access import AccessPlan
 from bot.types.keys import Kind

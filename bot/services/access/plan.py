@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.services.access.config import AccessConfig, TeamRule
-from bot.services.github_api import GitHubAccount, GitHubApi, GitHubNotFound
-from bot.services.identity import Identities
+from bot.services.github.api import GitHubAccount, GitHubApi, GitHubNotFound
+from bot.services.github.identity import Identities
 from bot.services.policy import current_policy
 from bot.services.standing import derive_standing
 from bot.types.access import (

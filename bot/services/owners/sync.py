@@ -14,8 +14,8 @@ import yaml
 from sqlmodel import Session
 
 from bot.services.errors import UserError
-from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
-from bot.services.identity import confirm_accounts
+from bot.services.github.api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
+from bot.services.github.identity import confirm_accounts
 from bot.types.owners import SyncReport
 from bot.types.policy import Channels
 from storage import owners as store

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.services.admins import admin_messages
 from bot.services.audit import audit
-from bot.services.github_api import GitHubAccount, GitHubApi
+from bot.services.github.api import GitHubAccount, GitHubApi
 from bot.services.outbox import Outgoing, commit
 from bot.types.access import IdentityIssue, Rename
 from bot.types.keys import Kind
