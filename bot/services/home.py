@@ -9,17 +9,20 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.access import AccessLine, access_of
+from bot.services.access import access_of
 from bot.services.activity import latest_activity
-from bot.services.digest import Digest, Expiring, build_digest
+from bot.services.digest import build_digest
 from bot.services.github.work import github_work
 from bot.services.outbox import commit, post, postings_of
 from bot.services.roster import Profile, get_profile
-from bot.services.yearly import YearlyHome, yearly_home
+from bot.services.yearly import yearly_home
+from bot.types.access import AccessLine
+from bot.types.digest import Digest, Expiring
 from bot.types.github import GitHubWork
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Policy
 from bot.types.reminders import OnboardingGaps
+from bot.types.yearly import YearlyHome
 from bot.views import home as views
 from bot.views.text import blocks_to_text
 from storage import escalations as escalation_store
