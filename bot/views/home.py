@@ -42,8 +42,8 @@ from storage.models import Activity as Sign
 from storage.models import Escalation, Person, Question, Status
 
 if TYPE_CHECKING:
-    from bot.services.home import HomeData, OpenItems
     from bot.services.roster import AgreementLine, Profile
+    from bot.types.home import HomeData, OpenItems
 
 STATUS_BADGES = {
     Status.ACTIVE.value: ":large_green_circle: active",
