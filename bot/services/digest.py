@@ -6,12 +6,12 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.notices import ALERT_EVENTS
 from bot.services.outbox import Outgoing, commit, post
 from bot.services.reminders import list_onboarding_gaps
 from bot.services.yearly import yearly_overview
 from bot.types.digest import ChampionLoad, Digest, Expiring
 from bot.types.keys import Kind
+from bot.types.notices import ALERT_EVENTS
 from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import digest as views
 from storage import digest as store
