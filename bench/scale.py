@@ -30,7 +30,8 @@ from bench.common import growth, timed_against, write_section
 from bot.assembly import open_database
 from bot.services.digest import build_digest
 from bot.services.home import build_home
-from bot.services.reminders import ExpiryNotice, list_expiry_notices
+from bot.services.reminders import list_expiry_notices
+from bot.types.reminders import ExpiryNotice
 from bot.views.home import home_blocks
 from storage.db import normalise_url, upgrade
 from storage.models import (

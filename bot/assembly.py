@@ -29,9 +29,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.runtime import Clock, JobContext, Runtime, utc_now
-from bot.services.business_hours import WorkingHours
-from bot.services.github_api import GitHubApi, GitHubConnect
-from bot.services.policy import (
+from bot.services.github.api import GitHubApi, GitHubConnect
+from bot.settings import Settings
+from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
+from bot.types.policy import (
     Channels,
     EscalationPolicy,
     GitHubConfig,
@@ -39,9 +40,8 @@ from bot.services.policy import (
     NominationRules,
     Policy,
     SlaPolicy,
+    WorkingHours,
 )
-from bot.settings import Settings
-from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
 from storage.db import check_ready, make_engine, make_session_factory
 from storage.models import RenewalAudience
 

@@ -18,7 +18,7 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.assembly import open_database, probe_client
-from bot.services.github_api import GitHubApi
+from bot.services.github.api import GitHubApi
 from bot.settings import ConfigError, Settings, without_userinfo
 from storage.db import describe_error
 
@@ -405,7 +405,7 @@ def check_github(deployment: Deployment) -> Iterable[CheckResult]:
         )
         return
     from bot.github import make_github
-    from bot.services.github_api import GitHubError
+    from bot.services.github.api import GitHubError
 
     what = "CCBOT_GITHUB_TOKEN" if token else f"the GitHub App {settings.github_app_id}"
     identities: list[CheckResult] = []
@@ -431,8 +431,8 @@ IDENTITY_CHECKS = 100
 
 def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult]:
     """Record the GitHub account ids of roster people who have none yet, and report logins GitHub does not know."""
-    from bot.services.identity import confirm_accounts
-    from bot.services.policy import Channels
+    from bot.services.github.identity import confirm_accounts
+    from bot.types.policy import Channels
     from storage.db import DatabaseNotReady
     from storage.roster import list_people
 

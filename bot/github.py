@@ -1,4 +1,4 @@
-"""The GitHubApi of bot/services/github_api.py over githubkit: a token or a GitHub App, pagination, rate limits."""
+"""The GitHubApi of bot/services/github/api.py over githubkit: a token or a GitHub App, pagination, rate limits."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from githubkit.exception import (
 )
 from githubkit.retry import RetryOption
 
-from bot.services.github_api import (
+from bot.services.github.api import (
     GITHUB_REQUIRED,
     GitHubAccount,
     GitHubBadContent,

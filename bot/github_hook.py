@@ -13,7 +13,14 @@ from urllib.parse import parse_qs
 from bot.hooks import HookResponse, refused
 from bot.logs import in_request
 from bot.runtime import Runtime
-from bot.services.github import DELIVERY_ID, EVENT_NAME, PayloadError, act_on_delivery, is_used, parse_event
+from bot.services.github.webhooks import (
+    DELIVERY_ID,
+    EVENT_NAME,
+    PayloadError,
+    act_on_delivery,
+    is_used,
+    parse_event,
+)
 from bot.services.input_text import clean_tree
 
 logger = logging.getLogger(__name__)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.services.directory import Directory
-from bot.services.github_api import GitHubConnect
+from bot.services.github.api import GitHubConnect
 from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Messenger, deliver_pending
-from bot.services.policy import Channels, Policy
 from bot.settings import Settings
+from bot.types.policy import Channels, Policy
 
 Clock = Callable[[], dt.datetime]
 

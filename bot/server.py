@@ -28,12 +28,11 @@ from bot.github_hook import GitHubHook
 from bot.hooks import MAX_BODY as MAX_HOOK_BODY
 from bot.hooks import DeploymentHook
 from bot.metrics import surface_of
-from bot.services.business_hours import WorkingHours
 from bot.services.input_text import clean_tree
 from bot.services.operations import program_numbers
-from bot.services.policy import DEFAULT_HOURS
 from bot.slack_shapes import shape_problem
 from bot.types.operations import ProgramNumbers
+from bot.types.policy import DEFAULT_HOURS, WorkingHours
 from storage.db import DatabaseNotReady, check_ready, check_writable, make_session_factory
 
 logger = logging.getLogger(__name__)

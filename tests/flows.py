@@ -10,10 +10,12 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.ids import Input
-from bot.services.escalations import EscalationCard, get_escalation_card, open_escalation, validate_escalation
+from bot.services.escalations import get_escalation_card, open_escalation, validate_escalation
 from bot.services.outbox import DeliveryFailed, DeliveryReport, Messenger, Posted, deliver_pending
-from bot.services.policy import Channels
-from bot.services.questions import QuestionCard, ask_question, get_card, validate_question
+from bot.services.questions import ask_question, get_card, validate_question
+from bot.types.escalations import EscalationCard
+from bot.types.policy import Channels
+from bot.types.questions import QuestionCard
 from storage.models import Person, Question
 from storage.roster import get_person_by_github
 from tests.conftest import RunningBot, wait_until

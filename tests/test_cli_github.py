@@ -19,8 +19,8 @@ from bot.cli import app
 from bot.github import make_github
 from bot.github_standin import GitHubStandIn
 from bot.services.access import reconcile
-from bot.services.policy import Channels
 from bot.settings import load_settings
+from bot.types.policy import Channels
 from storage.db import make_engine, make_session_factory
 from storage.models import AccessChange, OutboxMessage, Person
 from tests.conftest import ROOT, load_pilot

@@ -19,7 +19,6 @@ from bot.assembly import Bot
 from bot.services import (
     admin,
     escalations,
-    github,
     membership,
     nominations,
     notices,
@@ -31,10 +30,16 @@ from bot.services import (
     retros,
 )
 from bot.services.digest import queue_weekly_digest
+from bot.services.github import webhooks, work
 from bot.services.outbox import Messenger, deliver_pending
-from bot.services.policy import Channels, Policy
 from bot.services.questions import nudges
 from bot.slack_standin import SlackStandIn
+from bot.types.decided import Decided
+from bot.types.github import GitHubOutcome
+from bot.types.notices import DeploymentOutcome
+from bot.types.policy import Channels, Policy
+from bot.types.quiet import SnoozeChoice
+from bot.types.renewals import Opened
 from storage.models import (
     InactivityDecision,
     InactivityProposal,
@@ -125,7 +130,7 @@ def _deployment(session: Session, slack: Messenger) -> object:
 
 def _notice_answer(session: Session, slack: Messenger) -> object:
     outcome = _deployment(session, slack)
-    assert isinstance(outcome, notices.DeploymentOutcome)
+    assert isinstance(outcome, DeploymentOutcome)
     deliver_pending(session, slack, now=NOW, keys=outcome.keys)
     notice = outcome.to_notify[0]
     return notices.answer_notice(session, notice.id, person(session, "ziafazal"), NoticeState.HELP, now=NOW)
@@ -169,7 +174,7 @@ def _nominate(session: Session, slack: Messenger) -> object:
 
 def _close_nomination(session: Session, slack: Messenger) -> object:
     decided = _nominate(session, slack)
-    assert isinstance(decided, nominations.Decided)
+    assert isinstance(decided, Decided)
     deliver_pending(session, slack, now=NOW, keys=decided.keys)
     later = NOW + dt.timedelta(days=POLICY.nomination.days, minutes=1)
     return nominations.close_due_nominations(session, now=later, rules=POLICY.nomination, channels=CHANNELS)
@@ -199,9 +204,9 @@ def _retro(session: Session, slack: Messenger) -> object:
     return retros.advance_retros(session, now=NOW + dt.timedelta(days=9), hours=POLICY.hours)
 
 
-def _delivery(session: Session, delivery_id: str, body: dict[str, object]) -> github.GitHubOutcome:
-    payload = github.parse_event("pull_request", body)
-    return github.act_on_delivery(
+def _delivery(session: Session, delivery_id: str, body: dict[str, object]) -> GitHubOutcome:
+    payload = webhooks.parse_event("pull_request", body)
+    return webhooks.act_on_delivery(
         session,
         payload,
         event="pull_request",
@@ -230,10 +235,10 @@ def _review_ask(session: Session, slack: Messenger) -> object:
 
 def _review_passed(session: Session, slack: Messenger) -> object:
     asked = _review_ask(session, slack)
-    assert isinstance(asked, github.GitHubOutcome)
+    assert isinstance(asked, GitHubOutcome)
     deliver_pending(session, slack, now=NOW, keys=asked.keys)
     [card] = asked.asks
-    return github.pass_review(session, card.id, card.reviewer, now=NOW, channels=CHANNELS)
+    return work.pass_review(session, card.id, card.reviewer, now=NOW, channels=CHANNELS)
 
 
 def _open_renewal(session: Session, slack: Messenger) -> object:
@@ -250,7 +255,7 @@ def _open_renewal(session: Session, slack: Messenger) -> object:
 
 def _renewal_deadline(session: Session, slack: Messenger) -> object:
     opened = _open_renewal(session, slack)
-    assert isinstance(opened, renewals.Opened)
+    assert isinstance(opened, Opened)
     deliver_pending(session, slack, now=NOW, keys=opened.keys)
     braden = person(session, "bradenmacdonald")
     member = next(m for m in session.exec(select(RenewalMember)).all() if m.person_id == braden.id)
@@ -314,7 +319,7 @@ def _snooze(session: Session, slack: Messenger) -> object:
     deliver_pending(session, slack, now=NOW)
     reminder = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "onboarding")).one()
     return quiet.snooze(
-        session, person(session, "idegtiarov"), key=reminder.key, choice=quiet.SnoozeChoice.MONDAY, now=NOW
+        session, person(session, "idegtiarov"), key=reminder.key, choice=SnoozeChoice.MONDAY, now=NOW
     )
 
 

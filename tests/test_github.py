@@ -10,7 +10,7 @@ from githubkit import TokenAuthStrategy
 
 from bot.github import GitHubClient
 from bot.github_standin import GitHubStandIn
-from bot.services.github_api import GitHubBadContent, GitHubError, GitHubNotFound
+from bot.services.github.api import GitHubBadContent, GitHubError, GitHubNotFound
 
 ATTACK = "x/../../../admins/memberships/mallory"
 

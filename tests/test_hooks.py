@@ -20,9 +20,9 @@ from bot.assembly import Bot
 from bot.hooks import DeploymentHook, nesting_depth
 from bot.ids import Action
 from bot.runtime import Runtime
-from bot.services.keys import Subject
 from bot.services.notices import parse_payload, payload_schema, record_deployment
 from bot.services.outbox import CLAIM_LEASE, Messenger, posting_of
+from bot.types.keys import Subject
 from bot.views import notices as notice_views
 from storage.models import DeploymentEvent, DeploymentNotice, HookDelivery, OutboxMessage
 from tests.conftest import NOW, ROOT, WEBHOOK_SECRET, RunningBot, wait_until

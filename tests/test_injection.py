@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from bot.ids import Action, Input
 from bot.services import admin, nominations, retros
+from bot.types.retros import Feedback
 from bot.views.text import escape
 from storage.models import Phase, RetroAudience
 from tests.conftest import NOW, SQLITE_ONLY, RunningBot, run_at
@@ -142,7 +143,7 @@ def _drive_services(bot: RunningBot, evil: str) -> None:
             session, name=evil[:100], closes_on=NOW.date() + dt.timedelta(days=3),
             audience=RetroAudience.ALL, now=NOW, actor="test",
         )  # fmt: skip
-        feedback = retros.Feedback(liked=evil, lacked=evil, learned=evil, longed_for=evil, anonymous=False)
+        feedback = Feedback(liked=evil, lacked=evil, learned=evil, longed_for=evil, anonymous=False)
         retros.submit_feedback(session, person(session, "ziafazal"), retro.id or 0, feedback, now=NOW)
     for days in (5, 20):
         for job in (

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from bot import metrics
 from bot.server import _program_numbers
 from bot.services.operations import program_numbers, record_job_run
-from bot.services.policy import DEFAULT_HOURS
+from bot.types.policy import DEFAULT_HOURS
 from storage.db import make_engine, make_session_factory
 from tests.conftest import NOW, RunningBot, wait_until
 from tests.flows import ask, escalate, person

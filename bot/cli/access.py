@@ -45,7 +45,7 @@ def access_plan(
     GitHub account ids first seen and renamed logins are recorded on the roster.
     """
     from bot.services.access import load_access_config, plan_access, write_plan
-    from bot.services.identity import Identities
+    from bot.services.github.identity import Identities
     from bot.services.outbox import commit
     from bot.views.access import plan_lines
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.assembly import Bot, build_bot, build_github
 from bot.services.errors import FieldErrors, UserError
-from bot.services.github_api import GITHUB_REQUIRED, GitHubConnect
+from bot.services.github.api import GITHUB_REQUIRED, GitHubConnect
 from bot.services.roster import RosterError
 from bot.settings import ConfigError, Settings, load_settings
 from storage.db import DatabaseNotReady

@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 
 from bot.cli.base import actor, bot_session, deliver, field_errors, friendly_errors
-from bot.services.admin import Decided
 from bot.services.errors import FieldErrors
+from bot.types.decided import Decided
 
 app = typer.Typer(help="Move people to alumni, and bring alumni back.", no_args_is_help=True)
 
 
-def _membership_change(change: Callable[..., Decided], handle: str, reason: str) -> None:
+def _membership_change(change: Callable[..., Decided[str]], handle: str, reason: str) -> None:
     now = dt.datetime.now(dt.UTC)
     with bot_session() as (bot, session):
         try:

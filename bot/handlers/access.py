@@ -18,8 +18,8 @@ from bot.handlers.state import Deliver
 from bot.ids import Action
 from bot.services.access import apply_posted_plan
 from bot.services.errors import UserError
-from bot.services.github_api import GitHubConnect
-from bot.services.policy import Channels, Policy
+from bot.services.github.api import GitHubConnect
+from bot.types.policy import Channels, Policy
 from storage.models import Person
 
 DIGEST = re.compile(r"^[0-9a-f]{64}$")

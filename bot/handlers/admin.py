@@ -27,7 +27,9 @@ from bot.services import admin as service
 from bot.services.agreements import change_agreement
 from bot.services.errors import FieldErrors, UserError
 from bot.services.membership import reinstate
-from bot.services.policy import Channels, PhasePolicy, current_policy
+from bot.services.policy import current_policy
+from bot.types.decided import Decided
+from bot.types.policy import Channels, PhasePolicy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
@@ -48,7 +50,7 @@ class AdminForm:
     label: str
     modal: Callable[[PhasePolicy], View]
     parse: Callable[[dict[str, Any]], Fields]
-    apply: Callable[..., service.Decided]
+    apply: Callable[..., Decided[str]]
 
 
 def _handles(view: dict[str, Any], block: Input) -> list[str]:

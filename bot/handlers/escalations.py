@@ -34,7 +34,7 @@ from bot.services.escalations import (
     resolve_escalation,
     validate_escalation,
 )
-from bot.services.policy import Channels
+from bot.types.policy import Channels
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
 from bot.views.questions import notice_modal
 from storage.models import Person

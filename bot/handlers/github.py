@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from bot.handlers.state import Deliver, button_id
 from bot.ids import Action
-from bot.services.github import pass_review, take_review
-from bot.services.policy import Channels, Policy
+from bot.services.github.work import pass_review, take_review
+from bot.types.policy import Channels, Policy
 from storage.models import Person
 
 

@@ -15,8 +15,8 @@ from bot.handlers.state import Deliver
 from bot.ids import Action, Command, Event
 from bot.services import home as home_service
 from bot.services.home import build_home, get_open_items
-from bot.services.policy import Channels, Policy
 from bot.services.roster import get_profile, list_admins
+from bot.types.policy import Channels, Policy
 from bot.views.home import (
     admin_refs,
     help_blocks,

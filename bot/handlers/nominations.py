@@ -15,7 +15,7 @@ from bot.handlers.state import Deliver, button_id, selected_user, text_value
 from bot.ids import Action, Command, Input, ViewId
 from bot.services.errors import FieldErrors
 from bot.services.nominations import cast_vote, check_can_nominate, expansion_candidate, open_nomination
-from bot.services.policy import Channels, Policy
+from bot.types.policy import Channels, Policy
 from bot.views.nominations import expansion_modal, nominate_modal
 from storage.models import Person
 

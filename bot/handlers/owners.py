@@ -15,7 +15,7 @@ from bot.ids import Action, Command
 from bot.services.errors import UserError
 from bot.services.outbox import posting_of
 from bot.services.owners import check_repo_name, find_owners, request_intro
-from bot.services.policy import Channels
+from bot.types.policy import Channels
 from bot.views.owners import intro_confirmation, owners_blocks
 from bot.views.text import blocks_to_text
 from storage.models import Person

@@ -19,9 +19,7 @@ from bot.handlers.state import Deliver, button_id, metadata_id, selected_user, s
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
 from bot.middleware import Caller, acks_first
 from bot.services.errors import FieldErrors, UserError
-from bot.services.policy import Channels
 from bot.services.questions import (
-    AskRefusal,
     ask_question,
     ask_refusal,
     claim_question,
@@ -35,6 +33,8 @@ from bot.services.questions import (
     validate_question,
 )
 from bot.services.roster import find_person_by_slack_id
+from bot.types.policy import Channels
+from bot.types.questions import AskRefusal
 from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, notice_modal, refusal_text
 from storage.models import Person
 

@@ -20,8 +20,9 @@ from bot.handlers.state import (
 )
 from bot.ids import Action, Input, ViewId
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.policy import Policy
-from bot.services.quiet import SnoozeChoice, parse_hours, quiet_summary, set_preferences, snooze
+from bot.services.quiet import parse_hours, quiet_summary, set_preferences, snooze
+from bot.types.policy import Policy
+from bot.types.quiet import SnoozeChoice
 from bot.views.admin import done_modal
 from bot.views.quiet import quiet_settings_modal
 from storage.models import Person

@@ -20,8 +20,8 @@ from bot.handlers.state import (
     tell,
 )
 from bot.ids import Action
-from bot.services.policy import Channels, Policy
 from bot.services.renewals import answer_renewal, decide_listed
+from bot.types.policy import Channels, Policy
 from storage.models import Person, RenewalAnswer
 
 

@@ -18,7 +18,8 @@ from bot.handlers.state import (
 )
 from bot.ids import Action, Command, Input, ViewId
 from bot.services.errors import FieldErrors
-from bot.services.retros import Feedback, feedback_form, submit_feedback
+from bot.services.retros import feedback_form, submit_feedback
+from bot.types.retros import Feedback
 from bot.views.questions import notice_modal
 from bot.views.retros import ANONYMOUS_VALUE, retro_modal
 from storage.models import Person

@@ -13,10 +13,11 @@ from slack_bolt import App
 from sqlmodel import Session
 
 from bot.ids import Input
-from bot.services.admin import Decided, check_admin
+from bot.services.admin import check_admin
 from bot.services.errors import FieldErrors, UserError
 from bot.services.input_text import clean_text
-from bot.services.policy import Channels, Policy
+from bot.types.decided import Decided
+from bot.types.policy import Channels, Policy
 from storage.models import Person
 
 # What handlers get as `deliver`: send the outbox messages a decision committed, by key.
@@ -117,7 +118,7 @@ def tell(respond: Callable[..., Any], body: dict[str, Any], text: str) -> None:
 
 
 # An admin's one-click decision: (session, the id the button carries, the admin, now, policy, channels).
-Decide = Callable[[Session, int, Person, dt.datetime, Policy, Channels], Decided]
+Decide = Callable[[Session, int, Person, dt.datetime, Policy, Channels], Decided[str]]
 
 
 def register_admin_decisions(app: App, decisions: dict[str, tuple[str, Decide]]) -> None:

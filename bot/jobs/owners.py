@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.runtime import JobContext
-from bot.services.owners import SyncReport, refresh_owners_from_github
+from bot.services.owners import refresh_owners_from_github
+from bot.types.owners import SyncReport
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -16,13 +15,16 @@ from bot.services.agreement_history import note_agreement
 from bot.services.areas import set_away
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind
 from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
-from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
+from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
 from bot.services.retros import open_retro
 from bot.services.roster import list_admins, person_by_handle
 from bot.services.roster.statuses import status_change_messages
+from bot.types.admin import PhaseChange
+from bot.types.decided import Decided
+from bot.types.keys import Kind
+from bot.types.policy import Channels
 from bot.views import admin as views
 from storage import roster as store
 from storage.models import (
@@ -40,25 +42,6 @@ from storage.models import (
 from storage.program import set_program_setting
 
 MILESTONES_KEY = "phase_milestones"
-
-
-@dataclass(frozen=True)
-class PhaseChange:
-    """A phase switch, for the announcement."""
-
-    old: Phase
-    new: Phase
-    nda_required: bool
-    milestones: str
-    actor: Person
-
-
-@dataclass(frozen=True)
-class Decided:
-    """An admin change as committed: what the admin is told, and the keys of the messages committed with it."""
-
-    confirmation: str
-    keys: tuple[str, ...] = ()
 
 
 def check_admin(session: Session, person: Person | None, bootstrap_ids: Iterable[str]) -> Person:
@@ -98,7 +81,7 @@ def set_phase(
     milestones: str,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Switch the program's phase (and the NDA requirement) and recompute standings, committed with the
     announcement in the coordination channel (none when it is not configured)."""
     old = current_policy(session).phase
@@ -135,7 +118,7 @@ def record_agreement(
     expires_on: dt.date | None,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Record an agreement for a person (or, for `entity`, their organisation); say their standing now."""
     if signed_on and expires_on and expires_on <= signed_on:
         raise FieldErrors({"expires": "The expiry must come after the signing date."})
@@ -182,7 +165,7 @@ def assign_champions(
     champions: list[str],
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Replace a committer's champions (in slot order)."""
     person = _person(session, committer, "committer")
     named = [_person(session, handle, "champions") for handle in champions if handle.strip()]
@@ -216,7 +199,7 @@ def assign_champions(
 
 def remove_committer(
     session: Session, actor: Person, *, committer: str, now: dt.datetime, channels: Channels
-) -> Decided:
+) -> Decided[str]:
     """Make a committer an alumnus from today."""
     person = _person(session, committer, "committer")
     if person.removed_on is not None:
@@ -239,7 +222,7 @@ def upsert_person(
     repos: list[str],
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Add a person or update one (roles, organisation, repos, Slack user)."""
     handle = github.strip().lstrip("@")
     refused = login_refusal(handle) if handle else "Give the person's GitHub handle."
@@ -294,7 +277,7 @@ def mark_away(
     until: dt.date | None,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Mark someone away until a date (None: back), so the rotations skip them."""
     away = _person(session, github, "github")
     set_away(session, away, until, now=now, actor=actor.github)
@@ -310,7 +293,7 @@ def open_retro_for(
     audience: RetroAudience,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Open a retro for an audience; its invitations go out with the next retro_reminders run."""
     try:
         retro, people = open_retro(

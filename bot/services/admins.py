@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, dm
-from bot.services.policy import Channels
 from bot.services.roster import list_admins
+from bot.types.keys import Kind
+from bot.types.policy import Channels
 
 
 def admin_ids(session: Session, channels: Channels) -> list[str]:

@@ -9,23 +9,24 @@ hourly job tells the committer and their managers when their standing changes as
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.admin import Decided
 from bot.services.agreement_history import end_agreements, note_agreement
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors
-from bot.services.limits import REASON_MAX
-from bot.services.policy import Channels, current_policy
+from bot.services.policy import current_policy
 from bot.services.roster import get_profile, person_by_handle
 from bot.services.standing import is_valid
+from bot.types.agreements import AgreementState, AgreementStatus, History
+from bot.types.decided import Decided
+from bot.types.limits import REASON_MAX
+from bot.types.policy import Channels
 from bot.views import agreements as views
 from storage import agreements as store
 from storage import roster as roster_store
-from storage.models import Agreement, AgreementAction, AgreementEvent, AgreementKind, Organization, Person
+from storage.models import Agreement, AgreementAction, AgreementKind, Organization, Person
 
 # An agreement ending within this many days needs attention.
 ATTENTION_DAYS = 30
@@ -76,7 +77,7 @@ def change_agreement(
     reason: str,
     now: dt.datetime,
     channels: Channels | None = None,
-) -> Decided:
+) -> Decided[str]:
     """Record a renewal, a revocation or an invalidation with its date and reason; the past stays as it was."""
     if action not in CHANGES:
         raise FieldErrors({"agreement_action": "Choose renew, revoke or invalidate."})
@@ -171,32 +172,6 @@ def change_agreement(
 # -- a committer's own view ----------------------------------------------------------------------------
 
 
-class AgreementState(enum.StrEnum):
-    """How an agreement stands for its holder."""
-
-    VALID = "valid"
-    ATTENTION = "attention"
-    ENDED = "ended"
-
-
-@dataclass(frozen=True)
-class AgreementStatus:
-    """One kind of agreement as a committer sees it: its state, its dates, and its latest change."""
-
-    kind: AgreementKind
-    state: AgreementState
-    required: bool
-    organization: str | None = None
-    signed_on: dt.date | None = None
-    expires_on: dt.date | None = None
-    last_change: AgreementEvent | None = None
-
-    @property
-    def missing(self) -> bool:
-        """Whether a required agreement was never signed."""
-        return self.signed_on is None and self.expires_on is None and self.state is AgreementState.ATTENTION
-
-
 def my_agreements(session: Session, person_id: int, *, today: dt.date) -> list[AgreementStatus]:
     """Return each agreement kind a person needs or holds: valid, needs attention (ending or missing), or ended."""
     person = roster_store.get_person(session, person_id)
@@ -256,15 +231,6 @@ def my_agreements(session: Session, person_id: int, *, today: dt.date) -> list[A
         else:
             lines.append(AgreementStatus(kind, AgreementState.ATTENTION, True, org_name))
     return lines
-
-
-@dataclass(frozen=True)
-class History:
-    """A person's agreement history (their own and their organisation's), for the CLI."""
-
-    person: Person
-    organization: Organization | None
-    events: list[AgreementEvent]
 
 
 def agreement_history(session: Session, handle: str) -> History:

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.types.policy import WorkingHours
+
 MAX_DAYS = 3660
-
-
-@dataclass(frozen=True)
-class WorkingHours:
-    """The working day (local start and end) and the working weekdays (Monday is 0)."""
-
-    start: dt.time = dt.time(9)
-    end: dt.time = dt.time(17)
-    weekdays: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
 
 
 def zone(name: str | None) -> ZoneInfo:

@@ -3,77 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.keys import Kind
-from bot.services.notices import ALERT_EVENTS
 from bot.services.outbox import Outgoing, commit, post
-from bot.services.policy import Channels, LifecyclePolicy
-from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
-from bot.services.yearly import YearlyOverview, yearly_overview
+from bot.services.reminders import list_onboarding_gaps
+from bot.services.yearly import yearly_overview
+from bot.types.digest import ChampionLoad, Digest, Expiring
+from bot.types.keys import Kind
+from bot.types.notices import ALERT_EVENTS
+from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import digest as views
 from storage import digest as store
 from storage import github as github_store
 from storage import roster as roster_store
-from storage.models import AgreementKind, Person, Retro, Role, Status
+from storage.models import AgreementKind, Person, Role, Status
 
 WEEK = dt.timedelta(days=7)
 EXPIRY_HORIZON = dt.timedelta(days=30)
-
-
-@dataclass(frozen=True)
-class ChampionLoad:
-    """One champion's (or responder's) open questions now and answers this week."""
-
-    person: Person
-    open: int
-    answered: int
-    median_first_response: dt.timedelta | None = None
-
-
-@dataclass(frozen=True)
-class Expiring:
-    """A required agreement ending within the horizon: whose, which kind, when."""
-
-    holder: str
-    kind: AgreementKind
-    expires_on: dt.date
-
-
-@dataclass
-class Digest:
-    """What the weekly digest reports for the week ending at `end`."""
-
-    start: dt.datetime
-    end: dt.datetime
-    asked: int
-    answered: int
-    still_open: int
-    first_response_median: dt.timedelta | None
-    first_response_p90: dt.timedelta | None
-    loads: list[ChampionLoad]
-    escalations_opened: int
-    escalations_acknowledged: int
-    escalations_resolved: int
-    escalations_overdue: int
-    expiring: list[Expiring] = field(default_factory=list)
-    lapsed: list[Person] = field(default_factory=list)
-    onboarding: list[OnboardingGaps] = field(default_factory=list)
-    retro: tuple[Retro, int, int] | None = None
-    notices: int = 0
-    pending_nominations: int = 0
-    reverted: int = 0
-    time_to_revert: dt.timedelta | None = None
-    github: dict[str, int] = field(default_factory=dict)
-    yearly: YearlyOverview | None = None
-
-    @property
-    def period(self) -> str:
-        """The ISO week the digest is for, as a key (`2026-W50`)."""
-        year, week, _ = self.end.date().isocalendar()
-        return f"{year}-W{week:02d}"
 
 
 def build_digest(session: Session, *, now: dt.datetime, lifecycle: LifecyclePolicy | None = None) -> Digest:

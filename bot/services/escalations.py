@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from bot.services.audit import audit
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
 from bot.services.ladders import next_due_rung, take_rung
-from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
-from bot.services.policy import Channels, EscalationPolicy
-from bot.services.questions import canonical_pr_url, get_card, parse_pr_url
+from bot.services.questions import get_card
 from bot.services.quiet import reminder
+from bot.types.decided import Decided
+from bot.types.escalations import (
+    OVERDUE_STEP,
+    RESOLVE_REMINDER_STEP,
+    DueEscalationStep,
+    EscalationCard,
+    EscalationDraft,
+    EscalationForm,
+)
+from bot.types.github import canonical_pr_url, parse_pr_url
+from bot.types.keys import Kind, Subject
+from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
+from bot.types.policy import Channels, EscalationPolicy, WorkingHours
 from bot.views import escalations as views
 from storage import escalations as store
 from storage import questions as question_store
@@ -29,7 +38,6 @@ from storage.models import (
     EscalationStep,
     Person,
     Role,
-    SlackPosting,
     Status,
     Urgency,
 )
@@ -39,68 +47,6 @@ SLACK_PERMALINK = re.compile(
     r"^https://[a-z0-9-]+(?:\.enterprise)?\.slack\.com/archives/[A-Z0-9]+/p\d{10,20}(?:\?[A-Za-z0-9_.=&-]*)?$"
 )
 MANAGING_ROLES = {Role.MANAGER, Role.ADMIN}
-OVERDUE_STEP = 50
-RESOLVE_REMINDER_STEP = 100
-
-
-@dataclass(frozen=True)
-class EscalationDraft:
-    """A validated escalation, before it is stored."""
-
-    committer_id: int
-    summary: str
-    impact: str
-    urgency: Urgency
-    pr_url: str | None = None
-    repo: str | None = None
-    question_id: int | None = None
-    source_url: str | None = None
-
-
-@dataclass
-class EscalationCard:
-    """An escalation with the people around it: what its post and notices show."""
-
-    escalation: Escalation
-    committer: Person
-    champions: list[Person]
-    raised_by: Person | None
-    owner: Person | None
-    acknowledged_by: Person | None
-    resolved_by: Person | None
-    repo: str | None
-    managers: list[Person]
-    posting: SlackPosting | None = None
-
-    @property
-    def id(self) -> int:
-        """The escalation's id."""
-        assert self.escalation.id is not None
-        return self.escalation.id
-
-    @property
-    def subject(self) -> str:
-        """The escalation's post, as the outbox and the postings name it."""
-        return Subject.escalation(self.id)
-
-    @property
-    def permalink(self) -> str | None:
-        """The link to the escalation's post, once it is posted."""
-        return self.posting.permalink if self.posting else None
-
-    @property
-    def pr_ref(self) -> str | None:
-        """The pull request in the bot's own notation, `org/repo#N` (None when it names no pull request)."""
-        parsed = parse_pr_url(self.escalation.pr_url) if self.escalation.pr_url else None
-        return f"{parsed[0]}#{parsed[1]}" if parsed else None
-
-
-@dataclass(frozen=True)
-class EscalationForm:
-    """What the escalate modal offers: for a champion or admin, the committers it can be about."""
-
-    committers: list[Person]
-    own: bool
 
 
 def escalation_form(session: Session, person: Person | None) -> EscalationForm:
@@ -208,17 +154,9 @@ def manager_ladder(session: Session, committer: Person) -> list[Person]:
     return ([own] if own else []) + [m for m in managers if m is not own]
 
 
-@dataclass(frozen=True)
-class Decided:
-    """An escalation as a decision left it, and the keys of the messages committed with that decision."""
-
-    card: EscalationCard
-    keys: tuple[str, ...] = ()
-
-
 def open_escalation(
     session: Session, person: Person, draft: EscalationDraft, *, now: dt.datetime, channels: Channels
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Store an escalation owned by the first manager of the ladder, with its post and notices (committed)."""
     if not channels.management:
         raise UserError(
@@ -279,7 +217,7 @@ def opened_messages(card: EscalationCard, channel: str) -> list[Outgoing | None]
 
 def _changed(
     session: Session, escalation: Escalation, change: str, *, now: dt.datetime, actor: Person | None = None
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Commit a change with the redraw of the post and a DM to the committer (and a new owner)."""
     session.add(escalation)
     session.flush()
@@ -375,7 +313,7 @@ def _locked(session: Session, escalation_id: int) -> Escalation:
 
 def acknowledge_escalation(
     session: Session, escalation_id: int, person: Person | None, *, now: dt.datetime
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Acknowledge an escalation: the clicker owns it from now on."""
     actor = _manager(session, person, "acknowledge")
     escalation = _locked(session, escalation_id)
@@ -400,7 +338,7 @@ def check_can_resolve(session: Session, escalation_id: int, person: Person | Non
 
 def resolve_escalation(
     session: Session, escalation_id: int, person: Person | None, note: str, *, now: dt.datetime
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Resolve an escalation with a note for the committer."""
     actor = _manager(session, person, "resolve")
     text = note.strip()
@@ -446,7 +384,7 @@ def reassign_candidates(
 
 def reassign_escalation(
     session: Session, escalation_id: int, person: Person | None, to: str, *, now: dt.datetime
-) -> Decided:
+) -> Decided[EscalationCard]:
     """Give an escalation to another manager or admin, named by GitHub handle (`@handle` or `handle`)."""
     actor = _manager(session, person, "reassign")
     handle = to.strip().removeprefix("@").strip()
@@ -482,26 +420,6 @@ def reassign_escalation(
 
 
 # -- the acknowledgement ladder -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueEscalationStep:
-    """A ladder step due now for one escalation: re-notify (1..limit), overdue, or resolve reminder."""
-
-    card: EscalationCard
-    step: int
-    due_at: dt.datetime
-    target: Person | None
-
-    @property
-    def overdue(self) -> bool:
-        """Whether this is the step that reports the escalation as overdue in the digest channel."""
-        return self.step == OVERDUE_STEP
-
-    @property
-    def resolve_reminder(self) -> bool:
-        """Whether this step reminds the owner of an acknowledged, unresolved escalation."""
-        return self.step == RESOLVE_REMINDER_STEP
 
 
 def escalation_ladder(

@@ -5,50 +5,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.access import AccessLine, access_of
+from bot.services.access import access_of
 from bot.services.activity import latest_activity
-from bot.services.digest import Digest, Expiring, build_digest
-from bot.services.github import GitHubWork, github_work
-from bot.services.keys import Kind, Subject
+from bot.services.digest import build_digest
+from bot.services.github.work import github_work
 from bot.services.outbox import commit, post, postings_of
-from bot.services.policy import Policy
-from bot.services.reminders import OnboardingGaps
 from bot.services.roster import get_profile
-from bot.services.yearly import YearlyHome, yearly_home
-from bot.types.roster import Profile
+from bot.services.yearly import yearly_home
+from bot.types.home import HomeData, OpenItems, RosterHealth
+from bot.types.keys import Kind, Subject
+from bot.types.policy import Policy
 from bot.views import home as views
 from bot.views.text import blocks_to_text
 from storage import escalations as escalation_store
-from storage import models
 from storage import notices as notice_store
 from storage import questions as question_store
 from storage import roster as roster_store
-from storage.models import DeploymentNotice, Escalation, Person, Question, Role
+from storage.models import Question, Role
 
 RECENT_DEPLOYMENTS = dt.timedelta(days=14)
-
-
-@dataclass
-class OpenItems:
-    """A person's open items; a committer sees only their own escalations."""
-
-    asked: list[tuple[Question, str]] = field(default_factory=list)
-    waiting_on_me: list[tuple[Question, str]] = field(default_factory=list)
-    escalations: list[Escalation] = field(default_factory=list)
-    deployments: list[tuple[DeploymentNotice, str]] = field(default_factory=list)
-    github: GitHubWork | None = None
-    access: list[AccessLine] = field(default_factory=list)
-    # The latest sign of activity, with the bot or on GitHub: what the inactivity review counts from.
-    last_active: models.Activity | None = None
-    links: dict[str, str] = field(default_factory=dict)
-
-    def link(self, subject: str) -> str | None:
-        """Return the permalink of a posted question or escalation (by subject), or None."""
-        return self.links.get(subject)
 
 
 def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
@@ -92,33 +70,6 @@ def permalinks(session: Session, subjects: list[str]) -> dict[str, str]:
 def _repo_name(session: Session, repo_id: int | None) -> str:
     repo = roster_store.get_repo_by_id(session, repo_id) if repo_id else None
     return repo.full_name if repo else ""
-
-
-@dataclass
-class RosterHealth:
-    """What an admin must fix: onboarding blockers, agreements ending soon, committers short of champions."""
-
-    onboarding: list[OnboardingGaps]
-    expiring: list[Expiring]
-    short_of_champions: list[tuple[Person, int]]
-    champions_required: int
-
-
-@dataclass
-class HomeData:
-    """Everything one person's App Home shows."""
-
-    profile: Profile
-    activity: OpenItems
-    digest: Digest | None = None
-    overdue: list[Escalation] = field(default_factory=list)
-    health: RosterHealth | None = None
-    yearly: YearlyHome | None = None
-
-    @property
-    def roles(self) -> set[str]:
-        """The person's roles."""
-        return set(self.profile.roles)
 
 
 def build_home(

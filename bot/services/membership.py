@@ -10,20 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.services.activity import latest_activity, pull_request_ref, record_activity
-from bot.services.admin import Decided, admin_slack_ids
+from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
-from bot.services.github_api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
-from bot.services.keys import Kind, Subject
+from bot.services.github.api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
-from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins, person_by_handle
+from bot.types.decided import Decided
+from bot.types.keys import Kind, Subject
+from bot.types.membership import Backfill, Inactive, InactivitySummary, ProposalRow
+from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import membership as views
 from storage import activity as activity_store
 from storage import membership as store
@@ -88,7 +89,7 @@ def reinstate(
     reason: str = "",
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Bring an alumnus back: clear `removed_on`, recompute their standing from their agreements, welcome them."""
     person = _person(session, github, "github")
     if person.removed_on is None:
@@ -128,7 +129,7 @@ def retire(
     reason: str,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Move a current person to alumni with a reason, and tell them (the CLI's `alumni move`)."""
     person = _person(session, github, "github")
     if person.removed_on is not None:
@@ -141,16 +142,6 @@ def retire(
 
 
 # -- inactivity ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Inactive:
-    """A current committer with no sign of activity for longer than the program allows."""
-
-    person: Person
-    last_active_at: dt.datetime | None
-    counted_from: dt.datetime
-    days: int
 
 
 def tracked_since(session: Session) -> dt.datetime | None:
@@ -203,14 +194,6 @@ def list_inactive(session: Session, *, now: dt.datetime, policy: LifecyclePolicy
 def _period(now: dt.datetime) -> str:
     year, week, _ = now.date().isocalendar()
     return f"{year}-W{week:02d}"
-
-
-@dataclass(frozen=True)
-class ProposalRow:
-    """One line of an inactivity list: the proposal and its committer."""
-
-    proposal: InactivityProposal
-    person: Person
 
 
 def _rows(session: Session, period: str) -> list[ProposalRow]:
@@ -268,15 +251,6 @@ def _inactivity_render(
         return views.inactivity_list(chunk, period=period, part=(index, total), policy=policy, now=now)
 
     return render
-
-
-@dataclass(frozen=True)
-class Backfill:
-    """What the backfill from GitHub's API did: whom it read, how many signs it recorded, or why it stopped."""
-
-    read: int = 0
-    recorded: int = 0
-    failed: str = ""
 
 
 def backfill_github_activity(
@@ -393,7 +367,7 @@ def decide_inactive(
     now: dt.datetime,
     policy: LifecyclePolicy,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Keep a proposed committer (not proposed again for `keep_days`) or move them to alumni; redraw the lists."""
     proposal = store.get_proposal(session, proposal_id)
     if proposal is None:
@@ -437,15 +411,6 @@ def decide_inactive(
         render=_inactivity_render(policy, proposal.period, now),
     )
     return Decided(confirmation, commit(session, messages, now=now))
-
-
-@dataclass(frozen=True)
-class InactivitySummary:
-    """What the admins' App Home and the digest show: who is inactive now, and the open proposals."""
-
-    inactive: list[Inactive]
-    undecided: int
-    days: int
 
 
 def inactivity_summary(session: Session, *, now: dt.datetime, policy: LifecyclePolicy) -> InactivitySummary:

@@ -7,7 +7,6 @@ redraw on each vote, and at closing the result in its thread, the redraw and the
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -15,13 +14,17 @@ from bot.services.activity import record_activity
 from bot.services.admin import admin_slack_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
-from bot.services.limits import REASON_MAX
 from bot.services.logins import login_refusal
-from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
-from bot.services.policy import Channels, NominationRules, current_policy
+from bot.services.policy import current_policy
 from bot.services.roster.statuses import status_change_messages
+from bot.types.decided import Decided
+from bot.types.keys import Kind, Subject
+from bot.types.limits import REASON_MAX
+from bot.types.nominations import NominationCard, Tally
+from bot.types.outbox import REASON
+from bot.types.policy import Channels, NominationRules
 from bot.views import nominations as views
 from storage import nominations as store
 from storage import roster as roster_store
@@ -33,7 +36,6 @@ from storage.models import (
     NominationVote,
     Person,
     Role,
-    SlackPosting,
     Status,
 )
 
@@ -42,75 +44,6 @@ NO_CHANNEL = (
     "(CCBOT_COORDINATION_CHANNEL). Tell a program admin."
 )
 GONE = "That nomination no longer exists; the coordination channel has the current ones."
-
-
-@dataclass(frozen=True)
-class Tally:
-    """The votes on a nomination and what they mean under the rules."""
-
-    yes: int
-    no: int
-    outside_yes: int
-    rules: NominationRules
-
-    @property
-    def approved(self) -> bool:
-        """Whether the nomination passes: enough yes, no `no`, and a yes from outside the nominee's organisation."""
-        return self.no == 0 and self.yes >= self.rules.min_yes and self.outside_yes >= self.rules.outside_yes
-
-    def missing(self) -> list[str]:
-        """Say what keeps the nomination from passing."""
-        reasons = []
-        if self.no:
-            reasons.append(f"{self.no} no vote{'s' if self.no != 1 else ''}")
-        if self.yes < self.rules.min_yes:
-            reasons.append(f"{self.yes} of {self.rules.min_yes} yes votes")
-        if self.outside_yes < self.rules.outside_yes:
-            reasons.append("no yes vote from outside the nominee's organisation")
-        return reasons
-
-
-@dataclass
-class NominationCard:
-    """A nomination with its nominator and tally."""
-
-    nomination: Nomination
-    nominated_by: Person | None
-    tally: Tally
-    created: Person | None = None
-    champions: list[Person] = field(default_factory=list)
-    posting: SlackPosting | None = None
-    expands: Person | None = None
-    granted: list[str] = field(default_factory=list)
-
-    @property
-    def is_expansion(self) -> bool:
-        """Whether this proposes more repositories for an existing committer rather than a new one."""
-        return self.nomination.expands_person_id is not None
-
-    @property
-    def id(self) -> int:
-        """The nomination's id."""
-        assert self.nomination.id is not None
-        return self.nomination.id
-
-    @property
-    def subject(self) -> str:
-        """The nomination's post with its vote buttons, as the outbox and the postings name it."""
-        return Subject.nomination(self.id)
-
-    @property
-    def permalink(self) -> str | None:
-        """The link to the nomination's post, once it is posted."""
-        return self.posting.permalink if self.posting else None
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A nomination as a decision left it, and the keys of the messages committed with that decision."""
-
-    card: NominationCard
-    keys: tuple[str, ...] = ()
 
 
 def _is_active_committer(session: Session, person: Person) -> bool:
@@ -149,7 +82,7 @@ def open_nomination(
     now: dt.datetime,
     rules: NominationRules,
     channels: Channels,
-) -> Decided:
+) -> Decided[NominationCard]:
     """Open a nomination for the comment period (the sponsor's own yes counts), committed with its post."""
     sponsor = check_can_nominate(session, person, channels=channels)
     handle = github.strip().lstrip("@")
@@ -290,7 +223,7 @@ def cast_vote(
     yes: bool,
     now: dt.datetime,
     rules: NominationRules,
-) -> Decided:
+) -> Decided[NominationCard]:
     """Record (or change) an active committer's vote while the nomination is open, with the post's redraw."""
     if person is None or person.id is None:
         raise NotOnRoster("Only core committers on the roster vote on nominations; `/cc` says how to join.")
@@ -313,7 +246,7 @@ def cast_vote(
 
 def close_due_nominations(
     session: Session, *, now: dt.datetime, rules: NominationRules, channels: Channels
-) -> list[Decided]:
+) -> list[Decided[NominationCard]]:
     """Close each nomination at the end of its period, committed with its result, redraw and checklists.
 
     An approved nominee joins the roster as onboarding; the admins (on the roster and CCBOT_ADMINS)

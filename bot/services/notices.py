@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -18,13 +17,15 @@ from sqlmodel import Session
 
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.keys import Kind, Subject, message_key
 from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
-from bot.services.policy import Channels
-from bot.services.questions import canonical_pr_url, parse_pr_url
 from bot.services.redaction import clip, redact, redact_url
 from bot.services.roster import list_admins
+from bot.types.decided import Decided
+from bot.types.github import canonical_pr_url, parse_pr_url
+from bot.types.keys import Kind, message_key
+from bot.types.notices import ALERT_EVENTS, DeploymentOutcome, NoticeCard
+from bot.types.policy import Channels
 from bot.views import notices as views
 from storage import notices as store
 from storage import outbox as outbox_store
@@ -37,12 +38,6 @@ HANDLE_PATTERN = r"^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$"
 NOTICE_KEY_MAX = 255
 # Column widths of the redacted fields (redaction may lengthen a value; it is clipped to fit).
 ENVIRONMENT_MAX, SHA_RANGE_MAX, INCIDENT_MAX = 64, 200, 100
-# Events that ask something of the committer; the others are recorded and shown, not sent.
-ALERT_EVENTS = {
-    DeploymentEventKind.ESCAPED_ISSUE,
-    DeploymentEventKind.DEPLOY_FAILED,
-    DeploymentEventKind.ROLLED_BACK,
-}
 CC_ACTIONS = {NoticeState.REVERTING, NoticeState.NOT_MINE, NoticeState.HELP}
 
 
@@ -166,78 +161,6 @@ def payload_schema() -> dict[str, Any]:
     }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
-
-
-@dataclass
-class NoticeCard:
-    """A notice with what its messages need: the event, the committer, their champions, the repo."""
-
-    notice: DeploymentNotice
-    event: DeploymentEvent
-    repo: str
-    person: Person | None
-    champions: list[Person] = field(default_factory=list)
-
-    @property
-    def id(self) -> int:
-        """The notice's id."""
-        assert self.notice.id is not None
-        return self.notice.id
-
-    @property
-    def subject(self) -> str:
-        """The committer's DM about the notice, as the outbox and the postings name it."""
-        return Subject.notice(self.id)
-
-    @property
-    def thread_subject(self) -> str:
-        """The champions' thread about the notice in the coordination channel."""
-        return Subject.notice_thread(self.id)
-
-    @property
-    def pr_link(self) -> str:
-        """The pull request's canonical link (never a stored URL's query, fragment or extra path)."""
-        return canonical_pr_url(self.repo, self.notice.pr_number)
-
-    @property
-    def pipeline_link(self) -> str | None:
-        """The pipeline run's link reduced to scheme, host and path, or None when there is no usable one."""
-        return redact_url(self.event.pipeline_url)
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A notice as the committer's answer left it, and the keys of the messages committed with that answer."""
-
-    card: NoticeCard
-    keys: tuple[str, ...] = ()
-
-
-@dataclass
-class DeploymentOutcome:
-    """What one webhook delivery did, and the keys of the messages committed with it."""
-
-    event_id: int | None
-    new: list[NoticeCard]
-    duplicates: int
-    reverted: int = 0
-    keys: tuple[str, ...] = ()
-    replayed: bool = False
-
-    @property
-    def duplicate(self) -> bool:
-        """Whether the whole delivery repeated one already recorded (the same delivery, or the same notices)."""
-        return self.event_id is None and (self.replayed or self.duplicates > 0)
-
-    @property
-    def to_notify(self) -> list[NoticeCard]:
-        """Notices that DM a committer."""
-        return [c for c in self.new if c.notice.state == NoticeState.NOTIFIED]
-
-    @property
-    def unmatched(self) -> list[NoticeCard]:
-        """Alert notices no committer could be found for (admins hear of them)."""
-        return [c for c in self.new if c.notice.matched_by == "unmatched" and c.notice.event in ALERT_EVENTS]
 
 
 def _notice_key(payload: DeploymentPayload, pr: PullRequestRef) -> str:
@@ -429,7 +352,14 @@ def _card(
     champions = (
         [c for _, c in roster_store.list_active_champions(session, person.id)] if person and person.id else []
     )
-    return NoticeCard(notice=notice, event=event, repo=repo, person=person, champions=champions)
+    return NoticeCard(
+        notice=notice,
+        event=event,
+        repo=repo,
+        person=person,
+        champions=champions,
+        pipeline_link=redact_url(event.pipeline_url),
+    )
 
 
 def get_notice_card(session: Session, notice_id: int) -> NoticeCard:
@@ -446,7 +376,7 @@ def get_notice_card(session: Session, notice_id: int) -> NoticeCard:
 
 def answer_notice(
     session: Session, notice_id: int, person: Person | None, state: NoticeState, *, now: dt.datetime
-) -> Decided:
+) -> Decided[NoticeCard]:
     """Record the committer's answer (reverting, not mine, need help) with its DM redraw and thread note."""
     if state not in CC_ACTIONS:
         raise UserError("That is not an answer to a production notice; use one of the buttons on it.")

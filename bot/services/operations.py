@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, working_time_between, zone
+from bot.services.business_hours import working_time_between, zone
 from bot.services.outbox import outbox_counts
 from bot.types.operations import (
     ESCALATION_ACK_BUCKETS,
@@ -20,6 +20,7 @@ from bot.types.operations import (
     JobRecord,
     ProgramNumbers,
 )
+from bot.types.policy import WorkingHours
 from storage import operations as store
 
 

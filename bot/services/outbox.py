@@ -13,7 +13,6 @@ import contextvars
 import datetime as dt
 import json
 import logging
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +21,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.services.keys import Kind, message_key, redraw_key
+from bot.types.keys import Kind, message_key, redraw_key
+from bot.types.outbox import LINK_TO_POSTING, PERMALINK, REASON
 from storage import outbox as store
 from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 
@@ -38,13 +38,6 @@ MAX_BACKOFF = dt.timedelta(minutes=30)
 RETRY_WINDOW = dt.timedelta(days=1)
 # How often one pass re-tries messages whose posting appeared during that pass.
 DEPENDENCY_PASSES = 3
-
-# In the text or blocks of a message with `after`: replaced by the posting's permalink at delivery.
-# User text is escaped before it meets mrkdwn, so a raw `<` never comes from anyone but the bot.
-PERMALINK = "ccbot:permalink"
-LINK_TO_POSTING = re.compile(r"<ccbot:permalink\|([^>]*)>")
-# In a fallback's text: replaced by the reason its message failed.
-REASON = "ccbot:reason"
 
 
 class DeliveryFailed(Exception):
@@ -176,11 +169,6 @@ def redraw(subject: str, text: str, blocks: Sequence[Any]) -> Outgoing:
         op=OutboxOp.UPDATE,
         subject=subject,
     )
-
-
-def link_to_posting(label: str) -> str:
-    """Return mrkdwn linking to the posting a message waits for (plain `label` when Slack gives no link)."""
-    return f"<{PERMALINK}|{label}>"
 
 
 @dataclass

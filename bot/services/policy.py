@@ -1,157 +1,18 @@
-"""The program's rules in one place: what each phase changes, and the allowances and channels set by settings."""
+"""The policy in force: the phase and NDA setting stored in the database, read as a `PhasePolicy`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-from dataclasses import dataclass, field
-
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours
-from storage.models import AgreementKind, Phase, RenewalAudience, Urgency
+from bot.types.policy import PhasePolicy, policy_for
+from storage.models import Phase
 from storage.program import get_program_setting
 
 PHASE_KEY = "phase"
 NDA_REQUIRED_KEY = "nda_required"
 
 
-@dataclass(frozen=True)
-class PhasePolicy:
-    """The rules in force during one phase of the program."""
-
-    phase: Phase
-    champions_required: int
-    nda_required: bool
-
-    @property
-    def routes_by_area(self) -> bool:
-        """Whether questions go to repository areas and their rotations instead of champions."""
-        return self.phase is Phase.SCALE
-
-    @property
-    def nominations_open(self) -> bool:
-        """Whether committers may nominate new committers (from the establish phase on)."""
-        return self.phase is not Phase.PILOT
-
-    def required_agreements(self, *, provider_employee: bool) -> list[AgreementKind]:
-        """Return the agreement kinds a committer needs, in the order they are explained."""
-        kinds = [AgreementKind.INDIVIDUAL]
-        if provider_employee:
-            kinds.append(AgreementKind.ENTITY)
-        if self.nda_required:
-            kinds.append(AgreementKind.NDA)
-        return kinds
-
-
-def policy_for(phase: Phase, *, nda_required: bool | None = None) -> PhasePolicy:
-    """Return the policy of `phase`; the NDA stays required unless switched off."""
-    champions = 0 if phase is Phase.SCALE else 2
-    return PhasePolicy(phase=phase, champions_required=champions, nda_required=nda_required is not False)
-
-
 def current_policy(session: Session) -> PhasePolicy:
     """Return the policy for the phase stored in the database (pilot by default)."""
     phase = Phase(get_program_setting(session, PHASE_KEY, Phase.PILOT))
     return policy_for(phase, nda_required=get_program_setting(session, NDA_REQUIRED_KEY))
-
-
-class Step(enum.IntEnum):
-    """The rungs of the ladder, in order; each is taken at most once per question."""
-
-    CHAMPIONS = 1
-    SECOND_CHAMPION = 2
-    MANAGEMENT = 3
-
-
-@dataclass(frozen=True)
-class SlaPolicy:
-    """How long a question may wait, in working time, before each next step."""
-
-    normal: dt.timedelta
-    urgent: dt.timedelta
-    hours: WorkingHours
-
-    def allowance(self, urgency: str) -> dt.timedelta:
-        """Return the working time allowed per step for a question of this urgency."""
-        return self.urgent if urgency == Urgency.URGENT else self.normal
-
-
-@dataclass(frozen=True)
-class EscalationPolicy:
-    """How long an escalation may wait for an acknowledgement, and for a resolution."""
-
-    ack_normal: dt.timedelta
-    ack_urgent: dt.timedelta
-    renotify_limit: int
-    resolve_after: dt.timedelta
-    hours: WorkingHours
-
-
-@dataclass(frozen=True)
-class NominationRules:
-    """OEP-54's rules, as settings: the comment period and the votes it needs."""
-
-    days: int = 14
-    min_yes: int = 5
-    outside_yes: int = 1
-    expansion_days: int = 7
-
-
-@dataclass(frozen=True)
-class LifecyclePolicy:
-    """The yearly cycle's allowances: when recommitment rounds open and how long they run, and inactivity."""
-
-    inactive_days: int = 183
-    keep_days: int = 90
-    renewal_days: int = 30
-    # (audience, month, day) of each round that opens by itself every year.
-    renewal_opens: tuple[tuple[RenewalAudience, int, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class GitHubConfig:
-    """GitHub as the settings describe it: the review label, the web address, access.yaml and its limits."""
-
-    review_label: str = "cc-review-please"
-    web_url: str = "https://github.com"
-    access_config: str = "access.yaml"
-    auto_apply: bool = False
-    max_removals: int = 5
-    max_additions: int = 10
-    notice_days: int = 7
-    owners: tuple[str, ...] = ()
-
-
-DEFAULT_HOURS = WorkingHours(start=dt.time(9), end=dt.time(17), weekdays=frozenset(range(5)))
-
-
-@dataclass(frozen=True)
-class Policy:
-    """The allowances the program runs by, built once from settings and passed to services and jobs."""
-
-    hours: WorkingHours = DEFAULT_HOURS
-    sla: SlaPolicy = SlaPolicy(
-        normal=dt.timedelta(hours=4), urgent=dt.timedelta(minutes=30), hours=DEFAULT_HOURS
-    )
-    escalation: EscalationPolicy = EscalationPolicy(
-        ack_normal=dt.timedelta(hours=4),
-        ack_urgent=dt.timedelta(minutes=15),
-        renotify_limit=3,
-        resolve_after=dt.timedelta(days=3),
-        hours=DEFAULT_HOURS,
-    )
-    nomination: NominationRules = NominationRules()
-    expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
-    github: GitHubConfig = GitHubConfig()
-    lifecycle: LifecyclePolicy = LifecyclePolicy()
-
-
-@dataclass(frozen=True)
-class Channels:
-    """Where the bot speaks: its channels, and the bootstrap admins' Slack ids (CCBOT_ADMINS)."""
-
-    coordination: str | None = None
-    management: str | None = None
-    digest: str | None = None
-    admins: tuple[str, ...] = field(default_factory=tuple)

@@ -9,18 +9,18 @@ The outbox delivers each once, when it falls due, so nothing is lost or sent twi
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, message_key
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.policy import DEFAULT_HOURS
+from bot.types.keys import Kind, message_key
+from bot.types.policy import DEFAULT_HOURS, WorkingHours
+from bot.types.quiet import PreferencesSaved, QuietSummary, SnoozeChoice, Snoozed
 from bot.views import quiet as views
 from storage import quiet as store
 from storage.models import OutboxStatus, Person, ReminderHold, ReminderPreference
@@ -28,14 +28,6 @@ from storage.outbox import get_message_by_key
 
 LONGEST_PAUSE = dt.timedelta(days=366)
 NOTHING = dt.timedelta(0)
-
-
-class SnoozeChoice(enum.StrEnum):
-    """How long a reminder is snoozed."""
-
-    DAY = "1d"
-    THREE_DAYS = "3d"
-    MONDAY = "monday"
 
 
 @dataclass(frozen=True)
@@ -120,15 +112,6 @@ def snooze_until(
     return add_working_time(midnight, NOTHING, tz=quiet.tz, hours=quiet.hours(program))
 
 
-@dataclass(frozen=True)
-class Snoozed:
-    """A snoozed reminder: when it comes back, and the key of the copy that will bring it."""
-
-    release: dt.datetime
-    key: str
-    text: str
-
-
 def snooze(
     session: Session,
     person: Person | None,
@@ -180,18 +163,6 @@ def snooze(
 # -- preferences ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QuietSummary:
-    """What App Home shows about a person's reminders: pause, hours, and what is held for them."""
-
-    paused_until: dt.date | None
-    own_hours: tuple[dt.time, dt.time] | None
-    program_hours: tuple[dt.time, dt.time]
-    timezone: str
-    held: int
-    next_release: dt.datetime | None
-
-
 def quiet_summary(
     session: Session, person: Person, *, now: dt.datetime, hours: WorkingHours = DEFAULT_HOURS
 ) -> QuietSummary:
@@ -225,15 +196,6 @@ def parse_hours(text: str) -> tuple[dt.time, dt.time] | None:
     if start >= end:
         raise FieldErrors({"own_hours": "Your day must end after it starts, like 08:00-16:00."})
     return start, end
-
-
-@dataclass(frozen=True)
-class PreferencesSaved:
-    """Preferences as saved, and the keys of held reminders now due (to deliver at once)."""
-
-    summary: QuietSummary
-    text: str
-    keys: tuple[str, ...] = ()
 
 
 def set_preferences(

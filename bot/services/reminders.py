@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, zone
-from bot.services.keys import Kind
+from bot.services.business_hours import zone
 from bot.services.outbox import Outgoing, commit
-from bot.services.policy import Policy, current_policy
+from bot.services.policy import current_policy
 from bot.services.quiet import reminder
 from bot.services.roster.people import list_admins
 from bot.services.roster.profiles import get_profile
-from bot.services.standing import Gap
+from bot.types.keys import Kind
+from bot.types.policy import Policy, WorkingHours
+from bot.types.reminders import ExpiryNotice, OnboardingGaps
 from bot.views import reminders as views
 from storage import digest as digest_store
 from storage import roster as store
@@ -26,21 +26,6 @@ from storage.models import Agreement, AgreementKind, Organization, Person, Role,
 
 # Members of an organisation are read this many at a time, with their champions.
 MEMBER_PAGE = 500
-
-
-@dataclass(frozen=True)
-class ExpiryNotice:
-    """A required agreement close to its end, the threshold it crossed, and who is affected."""
-
-    agreement: Agreement
-    kind: AgreementKind
-    expires_on: dt.date
-    days_left: int
-    threshold: int
-    committers: Collection[Person]
-    organization: Organization | None
-    champions: Mapping[int, list[Person]]
-    org_contact: Person | None
 
 
 class Members(Collection[Person]):
@@ -106,14 +91,6 @@ class MemberChampions(Mapping[int, list[Person]]):
 
     def __len__(self) -> int:
         return len(self._members)
-
-
-@dataclass(frozen=True)
-class OnboardingGaps:
-    """A committer still onboarding and exactly what they lack."""
-
-    person: Person
-    gaps: list[Gap]
 
 
 def is_working_time(instant: dt.datetime, person: Person, hours: WorkingHours) -> bool:

@@ -7,7 +7,6 @@ transaction as its report to each recipient.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -15,10 +14,11 @@ from bot.services.activity import record_activity
 from bot.services.audit import audit
 from bot.services.business_hours import WorkingHours, add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind
-from bot.services.limits import FIELD_MAX
 from bot.services.outbox import Outgoing, dm, enqueue
 from bot.services.quiet import reminder
+from bot.types.keys import Kind
+from bot.types.limits import FIELD_MAX
+from bot.types.retros import Feedback, RetroProgress, RetroReport, RetroStage
 from bot.views import retros as views
 from storage import retros as store
 from storage import roster as roster_store
@@ -30,49 +30,6 @@ AUDIENCE_ROLES = {
     RetroAudience.CCS: [Role.COMMITTER],
     RetroAudience.CHAMPIONS: [Role.CHAMPION],
 }
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """One participant's 4Ls, as typed."""
-
-    liked: str = ""
-    lacked: str = ""
-    learned: str = ""
-    longed_for: str = ""
-    anonymous: bool = False
-
-
-@dataclass
-class RetroReport:
-    """A closed retro: entries grouped by the four Ls, with authors unless anonymous, and the response rate."""
-
-    retro: Retro
-    participants: int
-    responses: int
-    entries: dict[str, list[tuple[Person | None, str]]] = field(default_factory=dict)
-
-    @property
-    def rate(self) -> float:
-        """Share of participants who responded."""
-        return self.responses / self.participants if self.participants else 0.0
-
-
-@dataclass(frozen=True)
-class RetroProgress:
-    """What one pass over the open retros did: messages newly queued, retros closed."""
-
-    queued: int
-    closed: int
-
-
-@dataclass(frozen=True)
-class RetroStage:
-    """A reminder stage due for a retro: who has not answered yet."""
-
-    retro: Retro
-    stage: str  # invite | midpoint | last_day
-    people: list[Person]
 
 
 def open_retro(

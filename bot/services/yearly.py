@@ -5,36 +5,18 @@ progress and who is inactive."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from bot.services.agreements import AgreementStatus, my_agreements
-from bot.services.membership import InactivitySummary, inactivity_summary
-from bot.services.policy import LifecyclePolicy, Policy
-from bot.services.quiet import QuietSummary, quiet_summary
-from bot.services.renewals import MemberCard, RoundProgress, my_renewals, renewal_progress
+from bot.services.agreements import my_agreements
+from bot.services.membership import inactivity_summary
+from bot.services.quiet import quiet_summary
+from bot.services.renewals import my_renewals, renewal_progress
 from bot.services.roster import list_admins
+from bot.types.policy import LifecyclePolicy, Policy
+from bot.types.yearly import YearlyHome, YearlyOverview
 from storage import roster as roster_store
 from storage.models import Person, Role
-
-
-@dataclass
-class YearlyHome:
-    """One person's share of the yearly cycle in App Home; the admins' overview when they are admins."""
-
-    agreements: list[AgreementStatus] = field(default_factory=list)
-    admins: list[Person] = field(default_factory=list)
-    quiet: QuietSummary | None = None
-    to_answer: list[MemberCard] = field(default_factory=list)
-
-
-@dataclass
-class YearlyOverview:
-    """The rounds in progress and the inactive committers, for admins (App Home) and managers (the digest)."""
-
-    rounds: list[RoundProgress]
-    inactivity: InactivitySummary
 
 
 def yearly_overview(session: Session, *, now: dt.datetime, policy: LifecyclePolicy) -> YearlyOverview:

@@ -1,4 +1,5 @@
-"""GitHub team access as a plan: the changes with their reasons and sources, team by team, and its digest."""
+"""GitHub team access as values: a plan (the changes with their reasons and sources, team by team) and its
+digest, the identity problems met on the way, what applying did, and one team as `/cc` shows a committer."""
 
 from __future__ import annotations
 
@@ -228,3 +229,12 @@ class Settled:
     change: Change
     outcome: str
     at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AccessLine:
+    """One team as `/cc` shows a committer: the team, their state in it, when it was checked."""
+
+    team: str
+    state: str
+    checked_on: dt.date

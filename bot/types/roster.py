@@ -7,11 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from storage.models import AgreementKind, Organization, Person, Role, Status
+from storage.models import AgreementKind, Organization, Person, Role
 
 if TYPE_CHECKING:
-    from bot.services.policy import PhasePolicy
-    from bot.services.standing import Gap, Standing
+    from bot.types.policy import PhasePolicy
+    from bot.types.standing import Standing
 
 
 @dataclass(frozen=True)
@@ -40,18 +40,6 @@ class Profile:
     agreements: list[AgreementLine]
     standing: Standing
     policy: PhasePolicy
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A committer whose standing changed in this run, with the people to tell."""
-
-    person: Person
-    old: Status
-    new: Status
-    gaps: list[Gap]
-    managers: list[Person]
-    admins: list[Person]
 
 
 @dataclass

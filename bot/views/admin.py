@@ -22,13 +22,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import checkbox_field, date_field, text_field
+from bot.views.inputs import checkbox_field, date_field, modal, text_field
 from bot.views.text import AGREEMENT_NAMES, escape, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
 if TYPE_CHECKING:
-    from bot.services.admin import PhaseChange
-    from bot.services.policy import PhasePolicy
+    from bot.types.admin import PhaseChange
+    from bot.types.policy import PhasePolicy
 
 PHASE_LABELS = {
     Phase.PILOT: "1. Pilot: named champions",
@@ -55,22 +55,11 @@ def admin_menu_blocks(policy: PhasePolicy, menu: Sequence[tuple[ViewId, str]]) -
     ]
 
 
-def _modal(view: ViewId, title: str, blocks: list[Block], submit: str = "Save") -> View:
-    return View(
-        type="modal",
-        callback_id=view.value,
-        title=PlainTextObject(text=title[:24]),
-        submit=PlainTextObject(text=submit),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-    )
-
-
 def phase_modal(policy: PhasePolicy) -> View:
     """Return the modal that sets the phase, the NDA requirement and the target milestones."""
     options = [Option(value=p.value, text=PHASE_LABELS[p]) for p in Phase]
     nda = Option(value=NDA_VALUE, text="The NDA / program agreement is required")
-    return _modal(
+    return modal(
         ViewId.ADMIN_PHASE,
         "Program phase",
         [
@@ -92,7 +81,7 @@ def phase_modal(policy: PhasePolicy) -> View:
 def agreement_modal(policy: PhasePolicy) -> View:
     """Return the modal that records a signed agreement."""
     kinds = [Option(value=k.value, text=AGREEMENT_NAMES[k]) for k in AgreementKind]
-    return _modal(
+    return modal(
         ViewId.ADMIN_AGREEMENT,
         "Record an agreement",
         [
@@ -110,7 +99,7 @@ def agreement_modal(policy: PhasePolicy) -> View:
 
 def champions_modal(policy: PhasePolicy) -> View:
     """Return the modal that assigns a committer's champions."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_CHAMPIONS,
         "Assign champions",
         [
@@ -123,7 +112,7 @@ def champions_modal(policy: PhasePolicy) -> View:
 def person_modal(policy: PhasePolicy) -> View:
     """Return the modal that adds or edits a person."""
     roles = [Option(value=r.value, text=r.value) for r in Role]
-    return _modal(
+    return modal(
         ViewId.ADMIN_PERSON,
         "Add or edit a person",
         [
@@ -148,7 +137,7 @@ def person_modal(policy: PhasePolicy) -> View:
 
 def remove_modal(policy: PhasePolicy) -> View:
     """Return the modal that makes a committer an alumnus."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_REMOVE,
         "Remove a committer",
         [text_field(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)")],
@@ -158,7 +147,7 @@ def remove_modal(policy: PhasePolicy) -> View:
 
 def away_modal(policy: PhasePolicy) -> View:
     """Return the modal that marks someone away (or back)."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_AWAY,
         "Mark someone away",
         [
@@ -171,7 +160,7 @@ def away_modal(policy: PhasePolicy) -> View:
 def open_retro_modal(policy: PhasePolicy) -> View:
     """Return the modal that opens a retro."""
     audiences = [Option(value=a.value, text=a.value) for a in RetroAudience]
-    return _modal(
+    return modal(
         ViewId.ADMIN_RETRO,
         "Open a retro",
         [

@@ -20,7 +20,7 @@ from bot.views.text import AGREEMENT_NAMES, day, duration, escape, gap_text, per
 from bot.views.yearly import overview_blocks
 
 if TYPE_CHECKING:
-    from bot.services.digest import Digest
+    from bot.types.digest import Digest
 
 # Rows of the champion-load table shown in the message; the rest go to the CSV upload.
 MAX_LOAD_ROWS = 15

@@ -22,14 +22,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
-from bot.services.outbox import link_to_posting
+from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
+from bot.types.outbox import link_to_posting
 from bot.views.questions import URGENCY_LABELS
 from bot.views.text import duration, escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
 
 if TYPE_CHECKING:
-    from bot.services.escalations import DueEscalationStep, EscalationCard, EscalationForm
+    from bot.types.escalations import DueEscalationStep, EscalationCard, EscalationForm
 
 
 def _people(people: Sequence[Person]) -> str:

@@ -18,7 +18,7 @@ from bot.views.text import escape, person_ref, slack_date
 from storage.models import ReviewAskState
 
 if TYPE_CHECKING:
-    from bot.services.github import MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
+    from bot.types.github import MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
 
 
 def pr_link(pr: PullRequest) -> str:

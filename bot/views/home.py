@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import COMMAND_HELP, Action
-from bot.services.keys import Subject
+from bot.types.keys import Subject
 from bot.views.access import access_lines
 from bot.views.digest import digest_blocks
 from bot.views.github import pr_link
@@ -42,7 +42,7 @@ from storage.models import Activity as Sign
 from storage.models import Escalation, Person, Question, Status
 
 if TYPE_CHECKING:
-    from bot.services.home import HomeData, OpenItems
+    from bot.types.home import HomeData, OpenItems
     from bot.types.roster import AgreementLine, Profile
 
 STATUS_BADGES = {

@@ -1,16 +1,20 @@
-"""Modal input blocks the features' forms share: a text field, a date picker and a single checkbox."""
+"""What the features' forms share: the modal around them, and its input blocks (a text field, a date picker and a
+single checkbox)."""
 
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
+    Block,
     CheckboxesElement,
     DatePickerElement,
     InputBlock,
     Option,
     PlainTextInputElement,
+    PlainTextObject,
 )
+from slack_sdk.models.views import View
 
-from bot.ids import Input
+from bot.ids import Input, ViewId
 
 
 def text_field(
@@ -49,4 +53,16 @@ def checkbox_field(block: Input, label: str, option: Option, *, checked: bool) -
         element=CheckboxesElement(
             action_id=block.value, options=[option], initial_options=[option] if checked else None
         ),
+    )
+
+
+def modal(view: ViewId, title: str, blocks: list[Block], submit: str = "Save") -> View:
+    """Return a form's modal: its callback id, a title cut to Slack's 24 characters, Save (or `submit`) and Cancel."""
+    return View(
+        type="modal",
+        callback_id=view.value,
+        title=PlainTextObject(text=title[:24]),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        blocks=blocks,
     )

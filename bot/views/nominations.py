@@ -19,13 +19,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.limits import REASON_MAX
+from bot.types.limits import REASON_MAX
 from bot.views.inputs import text_field
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person
 
 if TYPE_CHECKING:
-    from bot.services.nominations import NominationCard
+    from bot.types.nominations import NominationCard
 
 
 def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: str = "") -> View:

@@ -23,7 +23,7 @@ from bot.views.text import escape, escape_clipped, person_ref, slack_date
 from storage.models import DeploymentEventKind, NoticeState
 
 if TYPE_CHECKING:
-    from bot.services.notices import NoticeCard
+    from bot.types.notices import NoticeCard
 
 HEADLINES = {
     DeploymentEventKind.ESCAPED_ISSUE: ":rotating_light: A production issue may come from your change",

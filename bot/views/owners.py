@@ -18,7 +18,7 @@ from bot.ids import Action
 from bot.views.text import escape, person_ref
 
 if TYPE_CHECKING:
-    from bot.services.owners import IntroCard, Owner, OwnersAnswer
+    from bot.types.owners import IntroCard, Owner, OwnersAnswer
     from storage.models import SlackPosting
 
 

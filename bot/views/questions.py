@@ -23,15 +23,14 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.limits import QUESTION_MAX
-from bot.services.outbox import link_to_posting
-from bot.services.policy import Step
+from bot.types.limits import QUESTION_MAX
+from bot.types.outbox import link_to_posting
+from bot.types.policy import Step
 from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
 if TYPE_CHECKING:
-    from bot.services.questions import AskRefusal, QuestionCard
-    from bot.services.questions.nudges import DueStep
+    from bot.types.questions import AskRefusal, DueStep, QuestionCard
 
 PR_URL_MAX = 500
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}

@@ -23,7 +23,7 @@ from bot.views.inputs import date_field, text_field
 from bot.views.text import day, slack_date
 
 if TYPE_CHECKING:
-    from bot.services.quiet import QuietSummary
+    from bot.types.quiet import QuietSummary
 
 SNOOZE_BLOCK = "reminder-snooze"
 SNOOZED_NOTE_BLOCK = "reminder-snoozed-note"

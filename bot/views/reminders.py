@@ -9,8 +9,7 @@ from bot.views.text import AGREEMENT_NAMES, day, escape, gap_text, person_ref
 from storage.models import AgreementKind, Person
 
 if TYPE_CHECKING:
-    from bot.services.reminders import ExpiryNotice, OnboardingGaps
-    from bot.types.roster import StatusChange
+    from bot.types.reminders import ExpiryNotice, OnboardingGaps, StatusChange
 
 
 def _when(notice: ExpiryNotice) -> str:

@@ -22,7 +22,7 @@ from bot.views.text import day, escape, person_ref
 from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
 
 if TYPE_CHECKING:
-    from bot.services.renewals import MemberCard, RoundProgress
+    from bot.types.renewals import MemberCard, RoundProgress
 
 MAX_NAMES = 15
 

@@ -21,13 +21,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.services.limits import FIELD_MAX
+from bot.types.limits import FIELD_MAX
 from bot.views.inputs import checkbox_field
 from bot.views.text import escape, person_ref
 from storage.models import Retro
 
 if TYPE_CHECKING:
-    from bot.services.retros import Feedback, RetroReport
+    from bot.types.retros import Feedback, RetroReport
 
 LABELS = {
     Input.LIKED: ("Liked", "What went well?"),

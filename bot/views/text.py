@@ -13,7 +13,7 @@ from storage.models import Activity as Sign
 from storage.models import ActivityKind, AgreementKind, Person
 
 if TYPE_CHECKING:
-    from bot.services.standing import Gap
+    from bot.types.standing import Gap
 
 
 def escape(text: str) -> str:

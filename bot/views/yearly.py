@@ -14,7 +14,7 @@ from bot.views.quiet import quiet_home_blocks
 from bot.views.renewals import my_renewal_blocks, progress_text
 
 if TYPE_CHECKING:
-    from bot.services.yearly import YearlyHome, YearlyOverview
+    from bot.types.yearly import YearlyHome, YearlyOverview
 
 
 def _section(text: str) -> SectionBlock:

@@ -14,8 +14,8 @@ from bot.ids import Action
 from bot.services.admin import set_phase
 from bot.services.areas import import_areas
 from bot.services.digest import build_digest
-from bot.services.policy import Channels
 from bot.slack_standin import SlackStandIn
+from bot.types.policy import Channels
 from bot.views.digest import digest_blocks
 from storage.access import replace_access
 from storage.models import GitHubAccess, GitHubActivity, Phase, ReviewAsk

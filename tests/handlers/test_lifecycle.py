@@ -13,8 +13,8 @@ from bot.ids import Action, Input, ViewId
 from bot.services.admin import set_phase
 from bot.services.logins import LOGIN_RULE
 from bot.services.membership import retire, review_inactive
-from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.renewals import open_renewal, settle_due
+from bot.types.policy import Channels, LifecyclePolicy
 from storage.models import InactivityProposal, Phase, RenewalAnswer, RenewalMember
 from storage.roster import get_organization_by_name, get_person_by_github
 from tests.conftest import RunningBot, wait_until

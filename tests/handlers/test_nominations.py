@@ -15,7 +15,7 @@ from bot.ids import Action, Input
 from bot.jobs.registry import run_job
 from bot.services.admin import set_phase
 from bot.services.logins import LOGIN_RULE
-from bot.services.policy import Channels
+from bot.types.policy import Channels
 from storage.models import Nomination, Phase
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, RunningBot, wait_until

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.ids import Action, Input
 from bot.services.directory import SlackProfile
-from bot.services.limits import QUESTION_MAX
+from bot.types.limits import QUESTION_MAX
 from bot.views.questions import ask_modal
 from storage.models import Person, Question, QuestionReply, Urgency
 from tests.conftest import RunningBot, wait_until

@@ -9,8 +9,8 @@ from sqlmodel import Session
 
 from bot.services.admin import set_phase
 from bot.services.areas import import_areas, pick_responder
-from bot.services.policy import Channels
 from bot.services.questions import get_card
+from bot.types.policy import Channels
 from storage.areas import get_area_by_name
 from storage.models import Phase, Question
 from storage.questions import add_question

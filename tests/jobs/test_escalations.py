@@ -11,13 +11,13 @@ from sqlmodel import Session, select
 
 from bot.assembly import Bot
 from bot.services.escalations import (
-    EscalationCard,
     acknowledge_escalation,
     get_escalation_card,
     open_escalation,
     validate_escalation,
 )
 from bot.slack_standin import SlackStandIn
+from bot.types.escalations import EscalationCard
 from storage.db import make_session_factory
 from storage.models import EscalationStep
 from storage.roster import get_person_by_github

@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 
 from bot.assembly import Bot
 from bot.services.admin import set_phase
-from bot.services.keys import Kind
-from bot.services.nominations import NominationCard, cast_vote, close_due_nominations, open_nomination
-from bot.services.policy import Channels, NominationRules
+from bot.services.nominations import cast_vote, close_due_nominations, open_nomination
 from bot.slack_standin import SlackStandIn
+from bot.types.keys import Kind
+from bot.types.nominations import NominationCard
+from bot.types.policy import Channels, NominationRules
 from storage.db import make_session_factory
 from storage.models import Nomination, OutboxMessage, OutboxStatus, Phase
 from storage.roster import get_person_by_github

@@ -7,9 +7,9 @@ import datetime as dt
 from sqlmodel import Session
 
 from bot.assembly import Bot
-from bot.services.keys import Kind
 from bot.services.outbox import commit, post
 from bot.slack_standin import SlackStandIn
+from bot.types.keys import Kind
 from tests.conftest import NOW, load_pilot, run_at
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.github_standin import GitHubStandIn
-from bot.services.owners import SyncReport, find_owners
+from bot.services.owners import find_owners
 from bot.slack_standin import SlackStandIn
+from bot.types.owners import SyncReport
 from tests.conftest import NOW, load_pilot, make_bot
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.assembly import Bot
-from bot.services.questions import QuestionCard, ask_question, get_card, record_reply, validate_question
+from bot.services.questions import ask_question, get_card, record_reply, validate_question
 from bot.slack_standin import SlackStandIn
+from bot.types.questions import QuestionCard
 from storage.db import make_session_factory
 from storage.models import OutboxMessage, QuestionNudge, SlackPosting
 from storage.roster import get_person_by_github

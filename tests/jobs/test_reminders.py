@@ -10,9 +10,10 @@ from sqlalchemy import Engine, event
 from sqlmodel import Session
 
 from bot.assembly import Bot
-from bot.services.business_hours import WorkingHours
-from bot.services.reminders import ExpiryNotice, is_working_time, list_expiry_notices
+from bot.services.reminders import is_working_time, list_expiry_notices
 from bot.slack_standin import SlackStandIn
+from bot.types.policy import WorkingHours
+from bot.types.reminders import ExpiryNotice
 from storage.db import make_session_factory
 from storage.models import Agreement, ChampionAssignment, Organization, Person, PersonRole
 from storage.roster import add_assignment, add_person, get_organization_by_name, get_person_by_github

@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from bot.assembly import Bot
-from bot.services.policy import Policy
 from bot.services.renewals import answer_renewal, open_renewal
 from bot.slack_standin import SlackStandIn
+from bot.types.policy import Policy
 from storage.db import make_session_factory
 from storage.models import AuditEntry, OutboxMessage, Person, RenewalAnswer, RenewalMember, RenewalOutcome
 from storage.roster import get_organization_by_name, get_person_by_github

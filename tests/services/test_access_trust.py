@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot.github_standin import GitHubStandIn
 from bot.services.access import apply_plan, load_access_config, plan_access
-from bot.services.identity import Identities
+from bot.services.github.identity import Identities
 from bot.services.membership import reinstate
 from storage.models import Person, PersonRole
 from storage.roster import get_person_by_github, list_agreements

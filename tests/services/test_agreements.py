@@ -11,10 +11,11 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.services.admin import record_agreement, set_phase
-from bot.services.agreements import AgreementState, agreement_history, change_agreement, my_agreements
+from bot.services.agreements import agreement_history, change_agreement, my_agreements
 from bot.services.errors import FieldErrors
-from bot.services.policy import Channels
 from bot.services.roster import get_profile
+from bot.types.agreements import AgreementState
+from bot.types.policy import Channels
 from bot.views.agreements import history_lines, my_agreements_blocks
 from storage.db import make_engine, upgrade
 from storage.models import AgreementAction, AgreementEvent, AgreementKind, Phase, Status

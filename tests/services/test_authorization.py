@@ -16,10 +16,10 @@ from bot.services.escalations import (
     resolve_escalation,
     validate_escalation,
 )
-from bot.services.nominations import NominationRules, cast_vote, open_nomination
+from bot.services.nominations import cast_vote, open_nomination
 from bot.services.notices import answer_notice, parse_payload, record_deployment
-from bot.services.policy import Channels
 from bot.services.questions import ask_question, claim_question, mark_answered, validate_question
+from bot.types.policy import Channels, NominationRules
 from storage.models import NoticeState, Person, Phase, Status
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, SQLITE_ONLY

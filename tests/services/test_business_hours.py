@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.business_hours import WorkingHours, add_working_time, working_time_between, zone
+from bot.services.business_hours import add_working_time, working_time_between, zone
+from bot.types.policy import WorkingHours
 
 HOURS = WorkingHours()
 NEW_YORK = ZoneInfo("America/New_York")

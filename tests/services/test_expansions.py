@@ -10,8 +10,9 @@ from sqlmodel import Session
 
 from bot.services.admin import set_phase
 from bot.services.errors import FieldErrors, UserError
-from bot.services.nominations import NominationCard, cast_vote, close_due_nominations, open_nomination
-from bot.services.policy import Channels, NominationRules
+from bot.services.nominations import cast_vote, close_due_nominations, open_nomination
+from bot.types.nominations import NominationCard
+from bot.types.policy import Channels, NominationRules
 from storage.models import NominationState, Phase
 from storage.roster import list_active_grants, list_roles
 from tests.conftest import NOW, load_pilot

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from bot.services.activity import last_activity, record_activity
 from bot.services.admin import set_phase
 from bot.services.errors import FieldErrors, UserError
-from bot.services.github import act_on_delivery, parse_event
+from bot.services.github.webhooks import act_on_delivery, parse_event
 from bot.services.membership import (
     decide_inactive,
     list_inactive,
@@ -22,8 +22,9 @@ from bot.services.membership import (
     review_inactive,
 )
 from bot.services.nominations import cast_vote, open_nomination
-from bot.services.policy import Channels, LifecyclePolicy, NominationRules, Policy
-from bot.services.retros import Feedback, open_retro, submit_feedback
+from bot.services.retros import open_retro, submit_feedback
+from bot.types.policy import Channels, LifecyclePolicy, NominationRules, Policy
+from bot.types.retros import Feedback
 from storage.membership import add_proposals
 from storage.models import (
     Activity,

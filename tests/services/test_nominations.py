@@ -8,10 +8,11 @@ from sqlmodel import Session, select
 
 from bot.services.admin import set_phase
 from bot.services.errors import FieldErrors, UserError
-from bot.services.keys import Kind, Subject
-from bot.services.nominations import NominationCard, cast_vote, open_nomination
+from bot.services.nominations import cast_vote, open_nomination
 from bot.services.outbox import DeliveryFailed, posting_of
-from bot.services.policy import Channels, NominationRules
+from bot.types.keys import Kind, Subject
+from bot.types.nominations import NominationCard
+from bot.types.policy import Channels, NominationRules
 from storage.models import Nomination, OutboxMessage, OutboxStatus, Phase
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, COORDINATION, FakeMessenger, deliver, person

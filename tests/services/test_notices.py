@@ -11,16 +11,11 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.services.errors import UserError
-from bot.services.keys import Subject
-from bot.services.notices import (
-    DeploymentOutcome,
-    PayloadError,
-    answer_notice,
-    parse_payload,
-    record_deployment,
-)
+from bot.services.notices import PayloadError, answer_notice, parse_payload, record_deployment
 from bot.services.outbox import deliver_pending, posting_of
-from bot.services.policy import Channels
+from bot.types.keys import Subject
+from bot.types.notices import DeploymentOutcome
+from bot.types.policy import Channels
 from storage.models import DeploymentNotice, NoticeState, OutboxMessage
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, COORDINATION, FakeMessenger, ask, person

@@ -9,10 +9,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from bot.services.keys import Kind, message_key
 from bot.services.outbox import (
     CLAIM_LEASE,
-    REASON,
     RETRY_WINDOW,
     DeliveryFailed,
     Outgoing,
@@ -21,12 +19,13 @@ from bot.services.outbox import (
     deliver_pending,
     dm,
     enqueue,
-    link_to_posting,
     outbox_counts,
     post,
     redraw,
     reply,
 )
+from bot.types.keys import Kind, message_key
+from bot.types.outbox import REASON, link_to_posting
 from storage.db import make_session_factory
 from storage.models import OutboxMessage
 from tests.conftest import NOW

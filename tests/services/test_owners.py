@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.services.errors import UserError
 from bot.services.outbox import DeliveryFailed, deliver_pending, posting_of
 from bot.services.owners import check_repo_name, find_owners, request_intro, sync_owners
-from bot.services.policy import Channels
+from bot.types.policy import Channels
 from storage.roster import get_person_by_github
 from tests.conftest import NOW, ROOT, load_pilot
 from tests.flows import CHANNELS, COORDINATION, FakeMessenger
@@ -260,7 +260,7 @@ def test_matching_agrees_with_the_regex_port_of_githubs_rules() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from bot.services.owners import CodeownersPattern
+    from bot.services.owners.codeowners import CodeownersPattern
 
     pieces = st.sampled_from(
         [

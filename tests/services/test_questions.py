@@ -11,17 +11,17 @@ from sqlmodel import Session
 
 from bot.services.errors import FieldErrors, UserError
 from bot.services.questions import (
-    QuestionDraft,
     ask_question,
     ask_refusal,
     claim_question,
     mark_answered,
     may_ask_now,
-    parse_pr_url,
     record_reply,
     split_ask_text,
     validate_question,
 )
+from bot.types.github import parse_pr_url
+from bot.types.questions import QuestionDraft
 from storage.roster import get_person_by_github, list_people
 from tests.conftest import NOW, load_pilot
 from tests.flows import CHANNELS, ask

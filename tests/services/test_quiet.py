@@ -9,16 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session, select
 
-from bot.services.business_hours import WorkingHours
 from bot.services.errors import FieldErrors, UserError
 from bot.services.escalations import take_due_escalation_steps
-from bot.services.keys import Kind, message_key
 from bot.services.outbox import commit, deliver_pending
-from bot.services.policy import Policy
 from bot.services.questions.nudges import take_due_steps
 from bot.services.quiet import (
     Quiet,
-    SnoozeChoice,
     parse_hours,
     quiet_summary,
     reminder,
@@ -30,6 +26,9 @@ from bot.services.reminders import queue_expiry_reminders, queue_onboarding_remi
 from bot.services.renewals import open_renewal
 from bot.services.retros import advance_retros, open_retro
 from bot.slack_standin import SlackStandIn
+from bot.types.keys import Kind, message_key
+from bot.types.policy import Policy, WorkingHours
+from bot.types.quiet import SnoozeChoice
 from storage.models import OutboxMessage, OutboxStatus, ReminderHold, RetroAudience
 from storage.outbox import get_message_by_key
 from tests.conftest import NOW, load_pilot, make_bot

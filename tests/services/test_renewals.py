@@ -15,7 +15,6 @@ from bot.services.agreements import change_agreement
 from bot.services.digest import build_digest
 from bot.services.errors import UserError
 from bot.services.membership import retire
-from bot.services.policy import LifecyclePolicy, Policy
 from bot.services.renewals import (
     add_month,
     advance_renewals,
@@ -29,6 +28,7 @@ from bot.services.renewals import (
     settle_due,
 )
 from bot.services.standing import is_valid
+from bot.types.policy import LifecyclePolicy, Policy
 from bot.views.digest import digest_blocks
 from storage.models import (
     AgreementAction,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.services.policy import policy_for
-from bot.services.standing import Gap, derive_standing
+from bot.services.standing import derive_standing
+from bot.types.policy import policy_for
+from bot.types.standing import Gap
 from storage.models import Agreement, AgreementKind, Organization, Phase, Status
 
 TODAY = dt.date(2026, 11, 26)

@@ -7,9 +7,6 @@ when a run was cut short); `notices` announces removals; `drift` is the daily ch
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 from sqlmodel import Session
 
 from bot.services.access.apply import (
@@ -33,17 +30,8 @@ from bot.services.access.drift import (
     check_access_drift,
 )
 from bot.services.access.plan import expand_rules, plan_access
-from bot.types.access import AccessPlan, ApplyReport, Change, TeamPlan
+from bot.types.access import AccessLine, AccessPlan, ApplyReport, Change, TeamPlan
 from storage import access as store
-
-
-@dataclass(frozen=True)
-class AccessLine:
-    """One team as `/cc` shows a committer: the team, their state in it, when it was checked."""
-
-    team: str
-    state: str
-    checked_on: dt.date
 
 
 def access_of(session: Session, person_id: int) -> list[AccessLine]:
@@ -57,7 +45,6 @@ def access_of(session: Session, person_id: int) -> list[AccessLine]:
 __all__ = [
     "DRIFT_ACTOR",
     "AccessConfig",
-    "AccessLine",
     "AccessPlan",
     "Applied",
     "ApplyReport",

@@ -24,12 +24,12 @@ from bot.services.access.plan import plan_access
 from bot.services.admins import admin_messages
 from bot.services.audit import audit
 from bot.services.errors import UserError
-from bot.services.github_api import GitHubApi, GitHubError, GitHubNotFound
-from bot.services.identity import Identities
-from bot.services.keys import Kind
+from bot.services.github.api import GitHubApi, GitHubError, GitHubNotFound
+from bot.services.github.identity import Identities
 from bot.services.outbox import Outgoing, commit
-from bot.services.policy import Channels
 from bot.types.access import PLAN_FORMAT, AccessPlan, ApplyReport, Change, Settled, changes_digest
+from bot.types.keys import Kind
+from bot.types.policy import Channels
 from bot.views import access as views
 from storage import access as store
 from storage.models import AccessChange, AccessOp, GitHubAccess, TeamAccessState

@@ -25,11 +25,11 @@ from bot.services.access.config import load_access_config
 from bot.services.access.notices import notice_messages
 from bot.services.admins import admin_messages
 from bot.services.errors import UserError
-from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubConnect
-from bot.services.keys import Kind
+from bot.services.github.api import NOT_CONFIGURED, GitHubApi, GitHubConnect
 from bot.services.outbox import Outgoing, commit
-from bot.services.policy import Channels, GitHubConfig
 from bot.types.access import AccessPlan
+from bot.types.keys import Kind
+from bot.types.policy import Channels, GitHubConfig
 from bot.views import access as views
 from storage import access as store
 from storage import roster as roster_store

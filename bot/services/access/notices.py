@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, dm
 from bot.types.access import AccessPlan
+from bot.types.keys import Kind
 from bot.views import access as views
 from storage import access as store
 from storage import roster as roster_store

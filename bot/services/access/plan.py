@@ -15,11 +15,19 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from bot.services.access.config import AccessConfig, TeamRule
-from bot.services.github_api import GitHubAccount, GitHubApi, GitHubNotFound
-from bot.services.identity import Identities
+from bot.services.github.api import GitHubAccount, GitHubApi, GitHubNotFound
+from bot.services.github.identity import Identities
 from bot.services.policy import current_policy
-from bot.services.standing import Standing, derive_standing
-from bot.types.access import NOTICE_CAUSES, AccessPlan, Change, Held, NoticeDue, TeamPlan
+from bot.services.standing import derive_standing
+from bot.types.access import (
+    NOTICE_CAUSES,
+    AccessPlan,
+    Change,
+    Held,
+    NoticeDue,
+    TeamPlan,
+)
+from bot.types.standing import Standing
 from storage import access as store
 from storage import roster as roster_store
 from storage.models import (

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -12,12 +10,16 @@ from bot.services.activity import record_activity
 from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.keys import Kind, Subject
-from bot.services.limits import QUESTION_MAX
-from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
-from bot.services.policy import Channels, PhasePolicy, current_policy
+from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
+from bot.services.policy import current_policy
 from bot.services.roster import get_profile
-from bot.services.standing import Gap
+from bot.types.decided import Decided
+from bot.types.github import canonical_pr_url, parse_pr_url
+from bot.types.keys import Kind, Subject
+from bot.types.limits import QUESTION_MAX
+from bot.types.outbox import REASON
+from bot.types.policy import Channels, PhasePolicy
+from bot.types.questions import AskRefusal, QuestionCard, QuestionDraft
 from bot.views import questions as views
 from storage import questions as store
 from storage import roster as roster_store
@@ -28,87 +30,13 @@ from storage.models import (
     QuestionReply,
     QuestionState,
     Role,
-    SlackPosting,
     Status,
     Urgency,
 )
 
-PR_URL = re.compile(
-    r"^https://github\.com/(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})"
-    r"/pull/(?P<number>[1-9]\d{0,8})(?:/[A-Za-z0-9/._-]*)?/?(?:[?#]\S*)?$"
-)
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION, Role.MANAGER, Role.ADMIN, Role.OWNER}
 MANAGING_ROLES = {Role.MANAGER, Role.ADMIN}
-
-
-@dataclass(frozen=True)
-class QuestionDraft:
-    """A validated question, before it is stored."""
-
-    pr_url: str
-    repo: str
-    pr_number: int
-    text: str
-    urgency: Urgency
-
-
-@dataclass
-class QuestionCard:
-    """A question with the people around it: what its thread root and notices show."""
-
-    question: Question
-    committer: Person
-    repo: str
-    responders: list[Person]
-    claimed_by: Person | None
-    first_responder: Person | None
-    answered_by: Person | None
-    manager: Person | None
-    posting: SlackPosting | None = None
-
-    @property
-    def id(self) -> int:
-        """The question's id."""
-        assert self.question.id is not None
-        return self.question.id
-
-    @property
-    def subject(self) -> str:
-        """The question's thread root, as the outbox and the postings name it."""
-        return Subject.question(self.id)
-
-    @property
-    def permalink(self) -> str | None:
-        """The link to the question's thread, once it is posted."""
-        return self.posting.permalink if self.posting else None
-
-
-@dataclass(frozen=True)
-class Decided:
-    """A question as a decision left it, and the keys of the messages committed with that decision."""
-
-    card: QuestionCard
-    keys: tuple[str, ...] = ()
-
-
-PR_REF = re.compile(
-    r"^(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})#(?P<number>[1-9]\d{0,8})$"
-)
-
-
-def parse_pr_url(url: str) -> tuple[str, int] | None:
-    """Return (`org/repo`, number) for a GitHub pull request URL or an `org/repo#N` reference, or None."""
-    text = url.strip()
-    match = PR_URL.match(text) or PR_REF.match(text)
-    if not match:
-        return None
-    return f"{match['org']}/{match['repo']}", int(match["number"])
-
-
-def canonical_pr_url(repo: str, number: int) -> str:
-    """Return the one form of a pull request link the bot ever posts: no query, fragment or extra path."""
-    return f"https://github.com/{repo}/pull/{number}"
 
 
 def split_ask_text(text: str) -> tuple[str, str]:
@@ -149,15 +77,6 @@ def validate_question(*, pr_url: str | None, text: str | None, urgency: str | No
     return QuestionDraft(
         pr_url=canonical_pr_url(repo, number), repo=repo, pr_number=number, text=body, urgency=level
     )
-
-
-@dataclass(frozen=True)
-class AskRefusal:
-    """Why a person may not ask: not on the roster, not a committer, alumni, or gaps in their standing."""
-
-    reason: str
-    status: Status | None = None
-    gaps: tuple[Gap, ...] = ()
 
 
 def ask_refusal(session: Session, person: Person | None, *, today: dt.date) -> AskRefusal | None:
@@ -201,7 +120,7 @@ def route_question(
 
 def ask_question(
     session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime, channels: Channels
-) -> Decided:
+) -> Decided[QuestionCard]:
     """Store a question routed to the asker's responders, with its thread root and notices (committed)."""
     assert person.id is not None
     standing = get_profile(session, person.id, today=now.date()).standing
@@ -384,7 +303,7 @@ def _locked_card(session: Session, question_id: int) -> QuestionCard:
     return _card(session, question)
 
 
-def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decided:
+def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decided[QuestionCard]:
     """Commit a change to a question together with the redraw of its thread root."""
     session.add(question)
     session.flush()
@@ -392,7 +311,9 @@ def _redrawn(session: Session, question: Question, *, now: dt.datetime) -> Decid
     return Decided(card, commit(session, [redraw_question(card)], now=now))
 
 
-def claim_question(session: Session, question_id: int, person: Person | None, *, now: dt.datetime) -> Decided:
+def claim_question(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> Decided[QuestionCard]:
     """Make `person` the owner of a question; refuse the asker, other committers and taken questions."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -417,7 +338,9 @@ def claim_question(session: Session, question_id: int, person: Person | None, *,
     return _redrawn(session, question, now=now)
 
 
-def mark_answered(session: Session, question_id: int, person: Person | None, *, now: dt.datetime) -> Decided:
+def mark_answered(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> Decided[QuestionCard]:
     """Close a question as answered; the asker or anyone who may respond can do it."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -443,7 +366,7 @@ def mark_answered(session: Session, question_id: int, person: Person | None, *, 
 
 def hand_off(
     session: Session, question_id: int, person: Person | None, to_person_id: int, *, now: dt.datetime
-) -> Decided:
+) -> Decided[QuestionCard]:
     """Give a question to someone else to answer; they become its claimant."""
     actor = _actor(person)
     card = _locked_card(session, question_id)
@@ -489,7 +412,7 @@ def hand_off_candidates(session: Session, question_id: int, person: Person | Non
 
 def record_reply(
     session: Session, *, channel: str, thread_ts: str, ts: str, slack_user_id: str, now: dt.datetime
-) -> Decided | None:
+) -> Decided[QuestionCard] | None:
     """Record a message in a question's thread and update the question; None when it is not a question thread.
 
     Only people on the roster move a question: a reply from anyone else is kept but neither answers

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.services.business_hours import WorkingHours, add_working_time, zone
-from bot.services.keys import Kind
+from bot.services.business_hours import add_working_time, zone
 from bot.services.ladders import next_due_rung, take_rung
 from bot.services.outbox import Outgoing, post, reply
-from bot.services.policy import Channels, SlaPolicy, Step
-from bot.services.questions import QuestionCard, get_card
+from bot.services.questions import get_card
 from bot.services.quiet import reminder
+from bot.types.keys import Kind
+from bot.types.policy import Channels, SlaPolicy, Step, WorkingHours
+from bot.types.questions import DueStep, QuestionCard
 from bot.views.questions import management_post, nudge_texts
 from storage import questions as store
 from storage.models import Person, QuestionNudge
-
-
-@dataclass(frozen=True)
-class DueStep:
-    """A ladder step that is due now for one question."""
-
-    card: QuestionCard
-    step: Step
-    due_at: dt.datetime
-    targets: tuple[Person, ...]
 
 
 def ladder(card: QuestionCard, policy: SlaPolicy) -> list[tuple[Step, dt.datetime, tuple[Person, ...]]]:

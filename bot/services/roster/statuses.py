@@ -8,13 +8,13 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import current_policy
 from bot.services.roster.people import list_admins
 from bot.services.roster.profiles import get_profile
 from bot.services.standing import derive_standing
-from bot.types.roster import StatusChange
+from bot.types.keys import Kind
+from bot.types.reminders import StatusChange
 from bot.views import reminders as views
 from storage import roster as store
 from storage.models import Person, Role, Status

@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 from bot.services.admins import admin_messages
 from bot.services.audit import audit
-from bot.services.github_api import GitHubAccount, GitHubApi
-from bot.services.keys import Kind
+from bot.services.github.api import GitHubAccount, GitHubApi
 from bot.services.outbox import Outgoing, commit
-from bot.services.policy import Channels
 from bot.types.access import IdentityIssue, Rename
+from bot.types.keys import Kind
+from bot.types.policy import Channels
 from bot.views import identity as views
 from storage import access as access_store
 from storage import roster as roster_store

@@ -1,4 +1,5 @@
-"""GitHub deliveries: merges told to champions, review asks rotated among committers, review requests, activity.
+"""GitHub deliveries: the webhook's payloads checked, then merges told to champions, review asks made on the
+review label, review requests told, and committers' activity recorded.
 
 Each decision commits with the messages it implies (bot.services.outbox); the webhook and the review
 buttons then deliver them.
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -16,14 +16,17 @@ from sqlmodel import Session
 
 from bot.services.activity import pull_request_ref, record_activity
 from bot.services.audit import audit
-from bot.services.errors import NotOnRoster, UserError
-from bot.services.github_api import GitHubAccount
-from bot.services.identity import Identities
-from bot.services.keys import Kind, Subject
+from bot.services.errors import UserError
+from bot.services.github.api import GitHubAccount
+from bot.services.github.identity import Identities
+from bot.services.github.work import ask_card, ask_message, next_reviewer, redraw_ask, unassigned_message
 from bot.services.logins import not_a_login
-from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
-from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
+from bot.services.outbox import Outgoing, commit, dm, post, reply
+from bot.services.policy import current_policy
 from bot.services.reminders import is_working_time
+from bot.types.github import GitHubOutcome, MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
+from bot.types.keys import Kind, Subject
+from bot.types.policy import Channels, GitHubConfig, Policy
 from bot.views import github as views
 from storage import areas as area_store
 from storage import github as store
@@ -42,13 +45,23 @@ from storage.models import (
 )
 
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
+
+
 # Matched whole (`fullmatch`): a `$` would let a trailing newline through.
 DELIVERY_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
 # GitHub's event names: lower case, digits and underscores (`projects_v2_item`, `merge_group`).
 EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
 # C0 and C1 controls and DEL: PostgreSQL refuses a NUL in text, and none of them belongs in a title.
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 TITLE_LENGTH = 200
+
+
 # The events and actions ccbot acts on; every other delivery is answered and left alone.
 USED = {
     "pull_request": {"closed", "labeled", "review_requested"},
@@ -156,86 +169,6 @@ class ReviewEvent(BaseModel):
     repository: RepoRef
 
 
-@dataclass(frozen=True)
-class PullRequest:
-    """A pull request as ccbot shows it: the link is always rebuilt from the repository and number."""
-
-    repo: str
-    number: int
-    title: str
-    author: str | None
-    web_url: str = "https://github.com"
-
-    @property
-    def url(self) -> str:
-        """Return the canonical link, `https://github.com/org/repo/pull/N`."""
-        return f"{self.web_url}/{self.repo}/pull/{self.number}"
-
-
-@dataclass
-class MergeNotice:
-    """A committer's PR merged: who hears of it, where (its question's thread or a channel), whether off hours."""
-
-    pr: PullRequest
-    committer: Person
-    merged_by: str | None
-    champions: list[Person]
-    channel: str | None = None
-    question_id: int | None = None
-    off_hours: bool = False
-    merged_at: dt.datetime | None = None
-    area: str | None = None
-
-
-@dataclass
-class ReviewAskCard:
-    """A review ask with the people around it."""
-
-    ask: ReviewAsk
-    pr: PullRequest
-    reviewer: Person | None
-    passed_by: Person | None = None
-
-    @property
-    def id(self) -> int:
-        """The ask's id."""
-        assert self.ask.id is not None
-        return self.ask.id
-
-
-@dataclass(frozen=True)
-class ReviewRequest:
-    """Someone asked a committer, on GitHub, to review a pull request."""
-
-    pr: PullRequest
-    reviewer: Person
-    requested_by: str | None
-    delivery_id: str
-
-
-@dataclass
-class GitHubOutcome:
-    """What one delivery decided, and the keys of the messages committed with it."""
-
-    status: str
-    detail: str = ""
-    merge: MergeNotice | None = None
-    asks: list[ReviewAskCard] = field(default_factory=list)
-    unassigned: list[ReviewAskCard] = field(default_factory=list)
-    requests: list[ReviewRequest] = field(default_factory=list)
-    reviewed: list[ReviewAskCard] = field(default_factory=list)
-    activity: int = 0
-    keys: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ReviewDecided:
-    """A review ask as a Take it or Pass it on left it, and the keys of the messages committed with it."""
-
-    card: ReviewAskCard
-    keys: tuple[str, ...] = ()
-
-
 def is_used(event: str, action: str | None) -> bool:
     """Whether ccbot acts on this event and action at all."""
     return action in USED.get(event, set())
@@ -316,8 +249,8 @@ def _messages(outcome: GitHubOutcome, channels: Channels) -> list[Outgoing | Non
     messages: list[Outgoing | None] = []
     if outcome.merge is not None:
         messages.append(_merge_message(outcome.merge))
-    messages += [_ask_message(card) for card in outcome.asks]
-    messages += [_unassigned_message(card, channels) for card in outcome.unassigned]
+    messages += [ask_message(card) for card in outcome.asks]
+    messages += [unassigned_message(card, channels) for card in outcome.unassigned]
     messages += [
         dm(
             Kind.GITHUB_REVIEW_REQUESTED,
@@ -327,7 +260,7 @@ def _messages(outcome: GitHubOutcome, channels: Channels) -> list[Outgoing | Non
         )
         for request in outcome.requests
     ]
-    messages += [_redraw_ask(card) for card in outcome.reviewed]
+    messages += [redraw_ask(card) for card in outcome.reviewed]
     return messages
 
 
@@ -337,40 +270,6 @@ def _merge_message(notice: MergeNotice) -> Outgoing | None:
     if notice.question_id is not None:
         return reply(Kind.GITHUB_MERGED, parts, Subject.question(notice.question_id), text)
     return post(Kind.GITHUB_MERGED, parts, notice.channel, text)
-
-
-def _ask_message(card: ReviewAskCard) -> Outgoing | None:
-    reviewer = card.reviewer
-    if reviewer is None or reviewer.id is None:
-        return None
-    return dm(
-        Kind.GITHUB_REVIEW_ASK,
-        [card.id, reviewer.id],
-        reviewer.slack_user_id,
-        views.review_ask_text(card),
-        blocks=views.review_ask_blocks(card),
-        subject=Subject.review_ask(card.id, reviewer.id),
-    )
-
-
-def _unassigned_message(card: ReviewAskCard, channels: Channels) -> Outgoing | None:
-    return post(
-        Kind.GITHUB_REVIEW_NONE,
-        [card.id, len(card.ask.passed)],
-        channels.coordination,
-        views.unassigned_text(card),
-    )
-
-
-def _redraw_ask(card: ReviewAskCard) -> Outgoing | None:
-    """Return the redraw of the asked committer's DM in the ask's current state."""
-    if card.reviewer is None or card.reviewer.id is None:
-        return None
-    return redraw(
-        Subject.review_ask(card.id, card.reviewer.id),
-        views.review_ask_text(card),
-        views.review_ask_blocks(card),
-    )
 
 
 def _committer(session: Session, account: Account | None, ids: Identities) -> Person | None:
@@ -531,7 +430,7 @@ def _labeled(
     if store.find_review_ask(session, repo.id, data.number) is not None:
         return GitHubOutcome(status="accepted", detail="a committer was already asked to review it")
     pr = _pull_request(repo, data, github)
-    reviewer = _next_reviewer(session, repo, author=pr.author, skip=set(), today=now.date())
+    reviewer = next_reviewer(session, repo, author=pr.author, skip=set(), today=now.date())
     ask = ReviewAsk(
         repo_id=repo.id,
         pr_number=data.number,
@@ -555,30 +454,6 @@ def _labeled(
     if reviewer is None:
         return GitHubOutcome(status="accepted", detail="no committer free to review", unassigned=[card])
     return GitHubOutcome(status="accepted", detail=f"{reviewer.github} asked to review", asks=[card])
-
-
-def _next_reviewer(
-    session: Session, repo: Repo, *, author: str | None, skip: set[int], today: dt.date
-) -> Person | None:
-    """The committer with a grant on the repo holding the fewest open asks (then asked longest ago), not away."""
-    candidates = [
-        p
-        for p in store.list_grant_holders(session, repo.key)
-        if p.id is not None
-        and p.id not in skip
-        and p.slack_user_id
-        and (author is None or p.github_key != author.lower())
-        and (p.away_until is None or p.away_until < today)
-    ]
-    if not candidates:
-        return None
-    ids = [p.id or 0 for p in candidates]
-    loads = store.open_review_counts(session, ids)
-    last = store.last_review_asked(session, ids)
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return min(
-        candidates, key=lambda p: (loads.get(p.id or 0, 0), last.get(p.id or 0) or epoch, p.github_key)
-    )
 
 
 def _review_requested(
@@ -625,140 +500,10 @@ def _review_submitted(
         ask.state, ask.answered_at = ReviewAskState.REVIEWED, ask.answered_at or now
         session.add(ask)
         # The asked committer's DM loses its buttons: the review is done.
-        reviewed.append(_ask_card(session, ask, web_url=github.web_url))
+        reviewed.append(ask_card(session, ask, web_url=github.web_url))
     return GitHubOutcome(
         status="accepted",
         detail=f"review by {reviewer.github} recorded",
         activity=recorded,
         reviewed=reviewed,
-    )
-
-
-def _ask_card(
-    session: Session, ask: ReviewAsk, *, web_url: str, passed_by: Person | None = None
-) -> ReviewAskCard:
-    repo = roster_store.get_repo_by_id(session, ask.repo_id)
-    pr = PullRequest(
-        repo=repo.full_name if repo else "",
-        number=ask.pr_number,
-        title=ask.title,
-        author=ask.author or None,
-        web_url=web_url,
-    )
-    reviewer = roster_store.get_person(session, ask.person_id) if ask.person_id else None
-    if passed_by is None and reviewer is not None and ask.passed:
-        # The last to pass it handed it to the current reviewer: their DM keeps saying so.
-        passed_by = roster_store.get_person(session, ask.passed[-1])
-    return ReviewAskCard(ask=ask, pr=pr, reviewer=reviewer, passed_by=passed_by)
-
-
-def _held_ask(session: Session, ask_id: int, person: Person | None) -> ReviewAsk:
-    if person is None or person.id is None:
-        raise NotOnRoster(
-            "Only the committer asked to review can answer this. Ask a program admin to add you."
-        )
-    ask = store.get_review_ask_for_update(session, ask_id)
-    if ask is None:
-        raise UserError("That review request no longer exists.")
-    if ask.person_id != person.id:
-        raise UserError("This review request is no longer yours: it went to someone else. Nothing to do.")
-    return ask
-
-
-def take_review(
-    session: Session,
-    ask_id: int,
-    person: Person | None,
-    *,
-    now: dt.datetime,
-    web_url: str = "https://github.com",
-) -> ReviewDecided:
-    """The asked committer takes the review: committed with the redraw of their DM; taking it twice changes nothing."""
-    ask = _held_ask(session, ask_id, person)
-    assert person is not None
-    card = _ask_card(session, ask, web_url=web_url)
-    if ask.state != ReviewAskState.ASKED:
-        session.rollback()
-        return ReviewDecided(card)
-    ask.state, ask.answered_at = ReviewAskState.TAKEN, now
-    session.add(ask)
-    _audit_ask(session, ask, "review.taken", person, now=now)
-    return ReviewDecided(card, commit(session, [_redraw_ask(card)], now=now))
-
-
-def pass_review(
-    session: Session,
-    ask_id: int,
-    person: Person | None,
-    *,
-    now: dt.datetime,
-    channels: Channels,
-    web_url: str = "https://github.com",
-) -> ReviewDecided:
-    """The asked committer passes the review on: the next committer by load is asked, else the coordination channel.
-
-    The pass, the passer's redrawn DM and the next ask (or the channel's note) commit together.
-    """
-    ask = _held_ask(session, ask_id, person)
-    assert person is not None
-    assert person.id is not None
-    if ask.state != ReviewAskState.ASKED:
-        session.rollback()
-        raise UserError("You already took this review; it stays yours. Review it on GitHub when you can.")
-    repo = roster_store.get_repo_by_id(session, ask.repo_id)
-    assert repo is not None
-    passed = [*ask.passed, person.id]
-    reviewer = _next_reviewer(session, repo, author=ask.author or None, skip=set(passed), today=now.date())
-    ask.passed = passed
-    ask.person_id = reviewer.id if reviewer else None
-    ask.state = ReviewAskState.ASKED if reviewer else ReviewAskState.UNASSIGNED
-    ask.asked_at = now
-    session.add(ask)
-    _audit_ask(session, ask, "review.passed", person, now=now, to=reviewer.github if reviewer else "nobody")
-    card = _ask_card(session, ask, web_url=web_url, passed_by=person)
-    messages = [
-        redraw(
-            Subject.review_ask(card.id, person.id),
-            views.passed_text(card),
-            views.passed_blocks(card),
-        ),
-        _ask_message(card) if reviewer is not None else _unassigned_message(card, channels),
-    ]
-    return ReviewDecided(card, commit(session, messages, now=now))
-
-
-def _audit_ask(
-    session: Session, ask: ReviewAsk, action: str, actor: Person, *, now: dt.datetime, **details: object
-) -> None:
-    repo = roster_store.get_repo_by_id(session, ask.repo_id)
-    subject = f"{repo.full_name if repo else ask.repo_id}#{ask.pr_number}"
-    audit(session, now, actor, action, subject, **details)
-
-
-@dataclass(frozen=True)
-class GitHubWork:
-    """A committer's recent work on GitHub, for `/cc` and App Home."""
-
-    merged: int
-    authored: int
-    reviewed: int
-    open_asks: list[ReviewAskCard]
-
-
-RECENT_WORK = dt.timedelta(days=30)
-
-
-def github_work(
-    session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
-) -> GitHubWork:
-    """Return a person's merges and reviews of the last 30 days and their open review asks."""
-    counts = store.activity_counts(session, person_id, since=now - RECENT_WORK)
-    asks = [
-        _ask_card(session, ask, web_url=web_url) for ask in store.list_open_review_asks_of(session, person_id)
-    ]
-    return GitHubWork(
-        merged=counts.get(ActivityKind.MERGED, 0),
-        authored=counts.get(ActivityKind.AUTHORED, 0),
-        reviewed=counts.get(ActivityKind.REVIEWED, 0),
-        open_asks=asks,
     )

@@ -1,36 +1,39 @@
-"""The yearly recommitment (OEP-54: organisations in December, individuals in January): opening a round,
-the answers (Recommit for YEAR / Step down), the reminders, and what each deadline settles.
-
-Each committer (or each provider organisation's contact) is a member of the round with a deadline. At the
-deadline, those who stepped down become alumni (an organisation's entity agreement ends instead), those
-who recommitted are done, and those who did not answer are listed for the admins with Move to alumni
-and Extend a month. Every step commits with its messages and is taken once, whichever instance runs it.
-"""
+"""What moves a round of the yearly recommitment on: the members' answers, the reminders, the contacts handed
+over, what each deadline settles, and the admins' one-click decisions."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.services.activity import record_activity
-from bot.services.admin import Decided, admin_slack_ids
+from bot.services.admin import admin_slack_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.keys import Kind, Subject, message_key
 from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.policy import Channels, Policy
 from bot.services.quiet import reminder
 from bot.services.reminders import is_working_time
+from bot.services.renewals.rounds import (
+    LAST_REMINDER,
+    SETTLED_AWAY,
+    add_month,
+    invitation,
+    member_card,
+    member_cards,
+    open_scheduled,
+    organization_contact,
+)
 from bot.services.roster import list_admins
+from bot.types.decided import Decided
+from bot.types.keys import Kind, Subject, message_key
+from bot.types.policy import Channels, Policy
+from bot.types.renewals import MemberCard, RenewalRun
 from bot.views import renewals as views
 from storage import quiet as quiet_store
 from storage import renewals as store
@@ -38,288 +41,13 @@ from storage import roster as roster_store
 from storage.models import (
     ActivityKind,
     AgreementKind,
-    Organization,
     Person,
     Renewal,
     RenewalAnswer,
-    RenewalAudience,
     RenewalMember,
     RenewalOutcome,
     Role,
-    Status,
 )
-
-logger = logging.getLogger(__name__)
-
-ALL = "all"
-# A round must leave time for its reminders: the last one goes two days before the deadline.
-MIN_OPEN = dt.timedelta(days=3)
-LAST_REMINDER = dt.timedelta(days=2)
-# A scheduled round still opens this many days after its date (the bot may have been down that day).
-CATCH_UP_DAYS = 7
-# App Home and the digest keep showing a round this long after it closed.
-SHOWN_AFTER_CLOSING = dt.timedelta(days=45)
-SETTLED_AWAY = {RenewalOutcome.ALUMNI, RenewalOutcome.AGREEMENT_ENDED}
-
-
-def renewal_year(day: dt.date) -> int:
-    """Return the year a round opened on `day` recommits for: the coming year from July on."""
-    return day.year + 1 if day.month >= 7 else day.year
-
-
-def scheduled_date(year: int, month: int, day: int) -> dt.date:
-    """Return `month`-`day` of `year` (the 29th of February falls on the 28th outside leap years)."""
-    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
-def closing_instant(closes_on: dt.date) -> dt.datetime:
-    """Return when a round closing on `closes_on` closes: the end of that day, UTC."""
-    return dt.datetime.combine(closes_on + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-
-
-def add_month(instant: dt.datetime) -> dt.datetime:
-    """Return the same moment a month later (the 31st of January gives the last day of February)."""
-    year, month = (instant.year + 1, 1) if instant.month == 12 else (instant.year, instant.month + 1)
-    return instant.replace(year=year, month=month, day=min(instant.day, calendar.monthrange(year, month)[1]))
-
-
-@dataclass(frozen=True)
-class MemberCard:
-    """A member of a round with the people and organisation around it."""
-
-    member: RenewalMember
-    renewal: Renewal
-    person: Person | None
-    organization: Organization | None
-    contact: Person | None
-
-    @property
-    def id(self) -> int:
-        """The member's id."""
-        assert self.member.id is not None
-        return self.member.id
-
-    @property
-    def is_organization(self) -> bool:
-        """Whether the round asks an organisation (through its contact)."""
-        return self.organization is not None
-
-
-def _card(session: Session, member: RenewalMember, renewal: Renewal | None = None) -> MemberCard:
-    renewal = renewal or store.get_renewal(session, member.renewal_id)
-    assert renewal is not None
-
-    def person(person_id: int | None) -> Person | None:
-        return roster_store.get_person(session, person_id) if person_id else None
-
-    organization = (
-        roster_store.get_organization(session, member.organization_id) if member.organization_id else None
-    )
-    return MemberCard(member, renewal, person(member.person_id), organization, person(member.contact_id))
-
-
-def _cards(session: Session, renewal: Renewal, members: Sequence[RenewalMember]) -> list[MemberCard]:
-    """Return the cards of many members of one round, their people and organisations read at once."""
-    people = roster_store.list_people_by_ids(
-        session, [i for m in members for i in (m.person_id, m.contact_id) if i is not None]
-    )
-    organizations = (
-        {o.id: o for o in roster_store.list_organizations(session)}
-        if any(m.organization_id for m in members)
-        else {}
-    )
-    return [
-        MemberCard(
-            m,
-            renewal,
-            people.get(m.person_id) if m.person_id else None,
-            organizations.get(m.organization_id) if m.organization_id else None,
-            people.get(m.contact_id) if m.contact_id else None,
-        )
-        for m in members
-    ]
-
-
-# -- opening -------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Opened:
-    """What opening did: the rounds opened (with how many were asked), notes for the admin, the keys to deliver."""
-
-    rounds: list[tuple[Renewal, int]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    keys: tuple[str, ...] = ()
-
-
-def _audiences(who: str) -> list[RenewalAudience]:
-    if who == ALL:
-        return [RenewalAudience.ORGANIZATIONS, RenewalAudience.INDIVIDUALS]
-    try:
-        return [RenewalAudience(who)]
-    except ValueError:
-        raise UserError(f"--who must be individuals, organizations or all (not {who!r})") from None
-
-
-def _contact(session: Session, organization: Organization) -> Person | None:
-    if not organization.contact_email:
-        return None
-    people = roster_store.list_people_by_email(session, organization.contact_email)
-    return next((p for p in people if p.removed_on is None), None)
-
-
-def _members(
-    session: Session, audience: RenewalAudience
-) -> list[tuple[Person | None, Organization | None, Person | None]]:
-    """Return who a new round asks, as (committer, organisation, contact)."""
-    if audience is RenewalAudience.INDIVIDUALS:
-        committers = roster_store.list_people_with_role(session, Role.COMMITTER)
-        return [(p, None, p) for p in committers if p.status == Status.ACTIVE]
-    found: list[tuple[Person | None, Organization | None, Person | None]] = []
-    for organization in roster_store.list_organizations(session):
-        if organization.is_provider and roster_store.list_current_members(
-            session, organization.id or 0, Role.COMMITTER
-        ):
-            found.append((None, organization, _contact(session, organization)))
-    return found
-
-
-def invitation(
-    session: Session,
-    card: MemberCard,
-    admins: Sequence[Person],
-    *,
-    now: dt.datetime,
-    policy: Policy,
-    handed_over: bool = False,
-) -> Outgoing | None:
-    """Return the DM that asks a member for their answer, with Recommit and Step down (and Snooze).
-
-    A contact named after the round opened (`handed_over`) gets an invitation of their own.
-    """
-    if card.contact is None:
-        return None
-    text, blocks = views.invitation(card, admins)
-    return reminder(
-        session,
-        Kind.RENEWAL_INVITE,
-        [card.id, card.contact.id] if handed_over else [card.id],
-        card.contact,
-        text,
-        now=now,
-        blocks=blocks,
-        hours=policy.hours,
-    )
-
-
-def open_renewal(
-    session: Session,
-    *,
-    year: int,
-    who: str,
-    closes_on: dt.date | None,
-    now: dt.datetime,
-    actor: Person | str,
-    policy: Policy,
-) -> Opened:
-    """Open the year's round for individuals, organisations or both, committed with every invitation."""
-    today = now.date()
-    if not today.year - 1 <= year <= today.year + 1:
-        raise UserError(f"YEAR must be {today.year - 1}, {today.year} or {today.year + 1} (not {year})")
-    closes_on = closes_on or today + dt.timedelta(days=policy.lifecycle.renewal_days)
-    closes_at = closing_instant(closes_on)
-    if closes_at - now < MIN_OPEN:
-        raise UserError(
-            f"--closes must leave at least {MIN_OPEN.days} days for answers and reminders: "
-            f"choose {today + MIN_OPEN:%Y-%m-%d} or later"
-        )
-    opened = Opened()
-    messages: list[Outgoing | None] = []
-    admins = list_admins(session)
-    for audience in _audiences(who):
-        existing = store.find_renewal(session, year, audience)
-        if existing is not None:
-            opened.notes.append(
-                f"the {year} recommitment of {audience.value} is already open since {existing.opened_at:%Y-%m-%d}"
-            )
-            continue
-        asked = _members(session, audience)
-        if not asked:
-            opened.notes.append(f"no {audience.value} to ask: no round opened for them")
-            continue
-        renewal = Renewal(
-            year=year,
-            audience=audience,
-            opened_at=now,
-            closes_at=closes_at,
-            opened_by=actor if isinstance(actor, str) else actor.github,
-        )
-        if not store.add_renewal(session, renewal):
-            opened.notes.append(f"the {year} recommitment of {audience.value} was opened meanwhile")
-            continue
-        members = [
-            RenewalMember(
-                renewal_id=renewal.id or 0,
-                person_id=person.id if person else None,
-                organization_id=organization.id if organization else None,
-                contact_id=contact.id if contact else None,
-                invited_at=now,
-                deadline=closes_at,
-            )
-            for person, organization, contact in asked
-        ]
-        store.add_members(session, members)
-        for member, (person, organization, contact) in zip(members, asked, strict=True):
-            card = MemberCard(member, renewal, person, organization, contact)
-            message = invitation(session, card, admins, now=now, policy=policy)
-            if message is None:
-                opened.notes.append(views.unreachable_note(card))
-            messages.append(message)
-        audit(
-            session,
-            now,
-            actor,
-            "renewal.opened",
-            f"renewal:{renewal.id}",
-            year=year,
-            audience=audience,
-            asked=len(asked),
-        )
-        opened.rounds.append((renewal, len(asked)))
-    if not opened.rounds:
-        session.rollback()
-        raise UserError("; ".join(opened.notes) or "nothing to open")
-    opened.keys = commit(session, messages, now=now)
-    return opened
-
-
-def open_scheduled(session: Session, *, now: dt.datetime, policy: Policy) -> list[Opened]:
-    """Open each round the settings schedule for about now (within a week of its date), once."""
-    today = now.date()
-    opened = []
-    for audience, month, day in policy.lifecycle.renewal_opens:
-        when = scheduled_date(today.year, month, day)
-        if not when <= today < when + dt.timedelta(days=CATCH_UP_DAYS):
-            continue
-        year = renewal_year(when)
-        if store.find_renewal(session, year, audience) is not None:
-            continue
-        try:
-            opened.append(
-                open_renewal(
-                    session,
-                    year=year,
-                    who=audience.value,
-                    closes_on=None,
-                    now=now,
-                    actor="ccbot",
-                    policy=policy,
-                )
-            )
-        except UserError as exc:
-            logger.info("scheduled %s recommitment for %d not opened: %s", audience.value, year, exc)
-    return opened
-
 
 # -- answers -------------------------------------------------------------------------------------------
 
@@ -376,7 +104,7 @@ def _followup_subject(renewal_id: int, on: dt.date) -> Callable[[int, str], str]
 
 
 def _followup_rows(session: Session, renewal: Renewal, on: dt.date) -> list[MemberCard]:
-    return _cards(session, renewal, store.list_listed_members(session, renewal.id or 0, on))
+    return member_cards(session, renewal, store.list_listed_members(session, renewal.id or 0, on))
 
 
 def _followup_redraws(session: Session, card: MemberCard, *, now: dt.datetime) -> list[Outgoing | None]:
@@ -416,7 +144,7 @@ def answer_renewal(
     answer: RenewalAnswer,
     now: dt.datetime,
     channels: Channels,
-) -> Decided:
+) -> Decided[str]:
     """Record a member's answer (changeable until the deadline; after it, accepted until an admin acts).
 
     An alumnus no longer answers for an organisation: refused, and the admins are asked for a new contact.
@@ -424,7 +152,7 @@ def answer_renewal(
     member = store.get_member_for_update(session, member_id)
     if member is None:
         raise UserError("This recommitment no longer exists; ask a program admin.")
-    card = _card(session, member)
+    card = member_card(session, member)
     actor = _check_answerer(card, person)
     renewal = card.renewal
     if card.organization is not None and actor.removed_on is not None:
@@ -502,7 +230,7 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
         renewal = store.get_renewal(session, renewal_id)
         assert renewal is not None
         stages = {m.id: stage for m, stage in pending}
-        for card in _cards(session, renewal, [m for m, _ in pending]):
+        for card in member_cards(session, renewal, [m for m, _ in pending]):
             if card.contact is None or card.contact.removed_on is not None:
                 continue
             if not is_working_time(now, card.contact, policy.hours):
@@ -549,12 +277,12 @@ def hand_over_contacts(session: Session, *, now: dt.datetime, policy: Policy) ->
     handed = 0
     admins: list[Person] | None = None
     for member in store.list_unsettled_organization_members(session):
-        card = _card(session, member)
+        card = member_card(session, member)
         if card.organization is None or member.answer is RenewalAnswer.RECOMMITTED:
             continue
         if card.contact is not None and card.contact.removed_on is None:
             continue
-        contact = _contact(session, card.organization)
+        contact = organization_contact(session, card.organization)
         if contact is None or contact.id is None or contact.id == member.contact_id:
             continue
         member.contact_id = contact.id
@@ -598,7 +326,7 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
         ]
         taken = len(claimed)
         fresh = store.list_members_by_ids(session, claimed)
-        for card in _cards(session, renewal, fresh):
+        for card in member_cards(session, renewal, fresh):
             member = card.member
             if member.answer is RenewalAnswer.RECOMMITTED:
                 member.outcome = RenewalOutcome.RECOMMITTED
@@ -651,18 +379,6 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
     return settled
 
 
-@dataclass(frozen=True)
-class RenewalRun:
-    """What one pass of the renewal job did."""
-
-    opened: int
-    reminded: int
-    settled: int
-
-    def __str__(self) -> str:
-        return f"{self.opened} round(s) opened, {self.reminded} reminder(s) queued, {self.settled} member(s) settled"
-
-
 def advance_renewals(session: Session, *, now: dt.datetime, policy: Policy, channels: Channels) -> RenewalRun:
     """Open the scheduled rounds, ask organisations' new contacts, queue due reminders, settle passed deadlines."""
     opened = open_scheduled(session, now=now, policy=policy)
@@ -683,12 +399,12 @@ def decide_listed(
     extend: bool,
     now: dt.datetime,
     policy: Policy,
-) -> Decided:
+) -> Decided[str]:
     """Move a member who did not answer to alumni (an organisation: end its agreement), or give them a month more."""
     member = store.get_member_for_update(session, member_id)
     if member is None:
         raise UserError("This recommitment no longer exists.")
-    card = _card(session, member)
+    card = member_card(session, member)
     if member.outcome is not RenewalOutcome.LISTED:
         raise UserError(views.already_settled_text(card))
     messages: list[Outgoing | None] = []
@@ -736,63 +452,3 @@ def decide_listed(
     session.flush()
     messages += _followup_redraws(session, card, now=now)
     return Decided(confirmation, commit(session, messages, now=now))
-
-
-# -- progress ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class RoundProgress:
-    """Who answered what in one round, for the admins' App Home, the digest and `ccbot renewal status`."""
-
-    renewal: Renewal
-    recommitted: list[MemberCard] = field(default_factory=list)
-    stepped_down: list[MemberCard] = field(default_factory=list)
-    waiting: list[MemberCard] = field(default_factory=list)
-    listed: list[MemberCard] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        """How many the round asked."""
-        return len(self.recommitted) + len(self.stepped_down) + len(self.waiting) + len(self.listed)
-
-
-def round_progress(session: Session, renewal: Renewal) -> RoundProgress:
-    """Return who recommitted, stepped down, is still waiting, or awaits the admins in one round."""
-    progress = RoundProgress(renewal)
-    for card in _cards(session, renewal, store.list_members(session, renewal.id or 0)):
-        member = card.member
-        if member.answer is RenewalAnswer.RECOMMITTED:
-            progress.recommitted.append(card)
-        elif member.answer is RenewalAnswer.STEPPED_DOWN or member.outcome in SETTLED_AWAY:
-            progress.stepped_down.append(card)
-        elif member.outcome is RenewalOutcome.LISTED:
-            progress.listed.append(card)
-        else:
-            progress.waiting.append(card)
-    return progress
-
-
-def renewal_progress(session: Session, *, now: dt.datetime) -> list[RoundProgress]:
-    """Return the progress of the rounds open now or closed in the last weeks, newest first."""
-    return [
-        round_progress(session, r)
-        for r in store.list_current_renewals(session, since=now - SHOWN_AFTER_CLOSING)
-    ]
-
-
-def list_rounds(session: Session, *, year: int | None = None) -> list[RoundProgress]:
-    """Return the progress of every round (of one year, when given), newest first."""
-    return [round_progress(session, r) for r in store.list_renewals(session, year=year)]
-
-
-def my_renewals(session: Session, person: Person, *, now: dt.datetime) -> list[MemberCard]:
-    """Return the open recommitments this person is asked to answer (for App Home)."""
-    cards = []
-    for member in store.list_memberships(session, person_id=person.id or 0):
-        if member.contact_id != person.id or member.settled_at is not None:
-            continue
-        if member.organization_id is not None and person.removed_on is not None:
-            continue
-        cards.append(_card(session, member))
-    return cards

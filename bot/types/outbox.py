@@ -1,0 +1,17 @@
+"""What a message's text may hold for the outbox to fill in at delivery: the link to a posting, a failure's reason."""
+
+from __future__ import annotations
+
+import re
+
+# In the text or blocks of a message with `after`: replaced by the posting's permalink at delivery.
+# User text is escaped before it meets mrkdwn, so a raw `<` never comes from anyone but the bot.
+PERMALINK = "ccbot:permalink"
+LINK_TO_POSTING = re.compile(r"<ccbot:permalink\|([^>]*)>")
+# In a fallback's text: replaced by the reason its message failed.
+REASON = "ccbot:reason"
+
+
+def link_to_posting(label: str) -> str:
+    """Return mrkdwn linking to the posting a message waits for (plain `label` when Slack gives no link)."""
+    return f"<{PERMALINK}|{label}>"
