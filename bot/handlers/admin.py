@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
+from bot.handlers.answer import decides
 from bot.handlers.state import (
-    Deliver,
     checked_values,
     selected_choice,
     selected_date,
@@ -209,29 +209,22 @@ def handle_admin_open_action(
 
 
 def handle_admin_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    channels: Channels,
-    deliver: Deliver,
-) -> None:
-    """Apply one admin change (field errors in the ack), confirm it, and deliver what it committed."""
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
+) -> service.Decided:
+    """Apply one admin change (field errors in the ack); the modal confirms it."""
     actor = service.check_admin(session, person, channels.admins)
     form = FORMS[ViewId(str(view.get("callback_id")))]
-    try:
-        decided = form.apply(session, actor, now=now, channels=channels, **form.parse(view))
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack(response_action="update", view=views.done_modal(decided.confirmation))
-    deliver(decided.keys)
+    return form.apply(session, actor, now=now, channels=channels, **form.parse(view))
+
+
+def _done(decided: service.Decided) -> View:
+    return views.done_modal(decided.confirmation)
 
 
 def register(app: App) -> None:
     """Register everything of the admin feature."""
     app.command(Command.ADMIN.value)(answer_admin_command)
     app.action(re.compile(f"^{Action.ADMIN_OPEN.value}:"))(handle_admin_open_action)
+    submission = decides(handle_admin_submission, update=_done)
     for view_id in FORMS:
-        app.view(view_id.value)(handle_admin_submission)
+        app.view(view_id.value)(submission)

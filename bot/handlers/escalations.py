@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.handlers.answer import decides
 from bot.handlers.state import (
-    Deliver,
     button_id,
     metadata,
     metadata_id,
@@ -22,8 +22,9 @@ from bot.handlers.state import (
 )
 from bot.ids import Action, Command, Input, Shortcut, ViewId
 from bot.middleware import acks_first
-from bot.services.errors import FieldErrors, UserError
+from bot.services.errors import UserError
 from bot.services.escalations import (
+    Decided,
     acknowledge_escalation,
     check_can_resolve,
     escalation_form,
@@ -75,37 +76,25 @@ def open_escalate_modal_from_message(
 
 
 def handle_escalate_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    channels: Channels,
-    deliver: Deliver,
-) -> None:
-    """Validate the escalation in the ack (field errors), then store it with its post and notices."""
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
+) -> Decided:
+    """Validate the escalation (field errors in the ack), then store it with its post and notices."""
     extra = metadata(view)
     committer = selected_value(view, Input.ESCALATION_COMMITTER)
-    try:
-        draft = validate_escalation(
-            session,
-            person,
-            committer_id=int(committer) if committer and committer.isdigit() else None,
-            summary=text_value(view, Input.ESCALATION_SUMMARY),
-            impact=text_value(view, Input.ESCALATION_IMPACT),
-            related=text_value(view, Input.ESCALATION_RELATED),
-            urgency=selected_value(view, Input.URGENCY),
-            question_id=int(extra["question"]) if str(extra.get("question", "")).isdigit() else None,
-            source_url=str(extra.get("source") or "")[:500] or None,
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
+    draft = validate_escalation(
+        session,
+        person,
+        committer_id=int(committer) if committer and committer.isdigit() else None,
+        summary=text_value(view, Input.ESCALATION_SUMMARY),
+        impact=text_value(view, Input.ESCALATION_IMPACT),
+        related=text_value(view, Input.ESCALATION_RELATED),
+        urgency=selected_value(view, Input.URGENCY),
+        question_id=int(extra["question"]) if str(extra.get("question", "")).isdigit() else None,
+        source_url=str(extra.get("source") or "")[:500] or None,
+    )
     assert person is not None
     # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    decided = open_escalation(session, person, draft, now=now, channels=channels)
-    ack()
-    deliver(decided.keys)
+    return open_escalation(session, person, draft, now=now, channels=channels)
 
 
 def handle_escalate_question_action(
@@ -123,17 +112,10 @@ def handle_escalate_question_action(
 
 
 def handle_acknowledge_action(
-    ack: Callable[..., None],
-    action: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Acknowledge an escalation (managers and admins), redraw it and tell the committer."""
-    decided = acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
-    ack()
-    deliver(decided.keys)
+    return acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
 
 
 def handle_resolve_action(
@@ -151,27 +133,11 @@ def handle_resolve_action(
 
 
 def handle_resolve_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
-    """Resolve the escalation with the note, then redraw its post and tell the committer."""
-    try:
-        decided = resolve_escalation(
-            session,
-            metadata_id(view, "escalation", "an escalation"),
-            person,
-            text_value(view, Input.RESOLUTION),
-            now=now,
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack()
-    deliver(decided.keys)
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
+    """Resolve the escalation with the note (field errors in the ack), then redraw its post and tell the committer."""
+    escalation_id = metadata_id(view, "escalation", "an escalation")
+    return resolve_escalation(session, escalation_id, person, text_value(view, Input.RESOLUTION), now=now)
 
 
 def handle_reassign_action(
@@ -189,25 +155,13 @@ def handle_reassign_action(
 
 
 def handle_reassign_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Give the escalation to the chosen manager (a select, or `@handle` typed), then tell them and the committer."""
     # A select of managers when there are some to offer, a handle typed in otherwise.
     chosen = selected_value(view, Input.REASSIGN_TO) or text_value(view, Input.REASSIGN_TO)
-    try:
-        decided = reassign_escalation(
-            session, metadata_id(view, "escalation", "an escalation"), person, chosen, now=now
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack()
-    deliver(decided.keys)
+    escalation_id = metadata_id(view, "escalation", "an escalation")
+    return reassign_escalation(session, escalation_id, person, chosen, now=now)
 
 
 def message_permalink(client: WebClient, channel: str, ts: str) -> str | None:
@@ -222,10 +176,10 @@ def register(app: App) -> None:
     """Register everything of the escalations feature."""
     app.command(Command.ESCALATE.value)(open_escalate_modal)
     app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(acks_first(open_escalate_modal_from_message))
-    app.view(ViewId.ESCALATE.value)(handle_escalate_submission)
+    app.view(ViewId.ESCALATE.value)(decides(handle_escalate_submission))
     app.action(Action.ESCALATE_QUESTION.value)(handle_escalate_question_action)
-    app.action(Action.ACKNOWLEDGE_ESCALATION.value)(handle_acknowledge_action)
+    app.action(Action.ACKNOWLEDGE_ESCALATION.value)(decides(handle_acknowledge_action))
     app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
-    app.view(ViewId.RESOLVE_ESCALATION.value)(handle_resolve_submission)
+    app.view(ViewId.RESOLVE_ESCALATION.value)(decides(handle_resolve_submission))
     app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)
-    app.view(ViewId.REASSIGN_ESCALATION.value)(handle_reassign_submission)
+    app.view(ViewId.REASSIGN_ESCALATION.value)(decides(handle_reassign_submission))
