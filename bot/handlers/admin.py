@@ -31,6 +31,7 @@ from bot.services.policy import Channels, PhasePolicy, current_policy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
+from bot.views.inputs import notice_modal
 from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
 Fields = dict[str, Any]
@@ -218,7 +219,7 @@ def handle_admin_submission(
 
 
 def _done(decided: service.Decided) -> View:
-    return views.done_modal(decided.confirmation)
+    return notice_modal("Done", decided.confirmation)
 
 
 def register(app: App) -> None:

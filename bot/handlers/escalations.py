@@ -37,7 +37,7 @@ from bot.services.escalations import (
 )
 from bot.services.policy import Channels
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
-from bot.views.questions import notice_modal
+from bot.views.inputs import notice_modal
 from storage.models import Person
 
 

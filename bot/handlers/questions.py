@@ -37,7 +37,8 @@ from bot.services.questions import (
     validate_question,
 )
 from bot.services.roster import find_person_by_slack_id
-from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, notice_modal, refusal_text
+from bot.views.inputs import notice_modal
+from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, refusal_text
 from storage.models import Person
 
 # Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.

@@ -18,7 +18,7 @@ from bot.ids import Action, Input, ViewId
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.policy import Policy
 from bot.services.quiet import SnoozeChoice, Snoozed, parse_hours, quiet_summary, set_preferences, snooze
-from bot.views.admin import done_modal
+from bot.views.inputs import notice_modal
 from bot.views.quiet import quiet_settings_modal
 from storage.models import Person
 
@@ -76,7 +76,7 @@ def handle_quiet_settings_submission(
             now=now,
             hours=policy.hours,
         ),
-        update=lambda saved: done_modal(saved.text),
+        update=lambda saved: notice_modal("Done", saved.text),
     )
     if saved is not None and person is not None:
         republish_home(client, body, session, person, now, policy)

@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
     UserSelectElement,
@@ -22,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import checkbox_field, date_field, text_field
+from bot.views.inputs import checkbox_field, date_field, modal, text_field
 from bot.views.text import AGREEMENT_NAMES, escape, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
@@ -55,22 +54,11 @@ def admin_menu_blocks(policy: PhasePolicy, menu: Sequence[tuple[ViewId, str]]) -
     ]
 
 
-def _modal(view: ViewId, title: str, blocks: list[Block], submit: str = "Save") -> View:
-    return View(
-        type="modal",
-        callback_id=view.value,
-        title=PlainTextObject(text=title[:24]),
-        submit=PlainTextObject(text=submit),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
-    )
-
-
 def phase_modal(policy: PhasePolicy) -> View:
     """Return the modal that sets the phase, the NDA requirement and the target milestones."""
     options = [Option(value=p.value, text=PHASE_LABELS[p]) for p in Phase]
     nda = Option(value=NDA_VALUE, text="The NDA / program agreement is required")
-    return _modal(
+    return modal(
         ViewId.ADMIN_PHASE,
         "Program phase",
         [
@@ -92,7 +80,7 @@ def phase_modal(policy: PhasePolicy) -> View:
 def agreement_modal(policy: PhasePolicy) -> View:
     """Return the modal that records a signed agreement."""
     kinds = [Option(value=k.value, text=AGREEMENT_NAMES[k]) for k in AgreementKind]
-    return _modal(
+    return modal(
         ViewId.ADMIN_AGREEMENT,
         "Record an agreement",
         [
@@ -110,7 +98,7 @@ def agreement_modal(policy: PhasePolicy) -> View:
 
 def champions_modal(policy: PhasePolicy) -> View:
     """Return the modal that assigns a committer's champions."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_CHAMPIONS,
         "Assign champions",
         [
@@ -123,7 +111,7 @@ def champions_modal(policy: PhasePolicy) -> View:
 def person_modal(policy: PhasePolicy) -> View:
     """Return the modal that adds or edits a person."""
     roles = [Option(value=r.value, text=r.value) for r in Role]
-    return _modal(
+    return modal(
         ViewId.ADMIN_PERSON,
         "Add or edit a person",
         [
@@ -148,7 +136,7 @@ def person_modal(policy: PhasePolicy) -> View:
 
 def remove_modal(policy: PhasePolicy) -> View:
     """Return the modal that makes a committer an alumnus."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_REMOVE,
         "Remove a committer",
         [text_field(Input.ESCALATION_COMMITTER, "Committer (GitHub handle)")],
@@ -158,7 +146,7 @@ def remove_modal(policy: PhasePolicy) -> View:
 
 def away_modal(policy: PhasePolicy) -> View:
     """Return the modal that marks someone away (or back)."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_AWAY,
         "Mark someone away",
         [
@@ -171,7 +159,7 @@ def away_modal(policy: PhasePolicy) -> View:
 def open_retro_modal(policy: PhasePolicy) -> View:
     """Return the modal that opens a retro."""
     audiences = [Option(value=a.value, text=a.value) for a in RetroAudience]
-    return _modal(
+    return modal(
         ViewId.ADMIN_RETRO,
         "Open a retro",
         [
@@ -236,14 +224,4 @@ def retro_done(retro: Retro, participants: int) -> str:
     return (
         f"Retro “{escape(retro.name)}” is open for {participants} participants; "
         "invitations go out within the hour."
-    )
-
-
-def done_modal(text: str) -> View:
-    """Return the modal that confirms an admin change."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text="Done"),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))],
     )

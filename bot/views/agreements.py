@@ -18,8 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Input, ViewId
-from bot.views.admin import _modal
-from bot.views.inputs import date_field, text_field
+from bot.views.inputs import date_field, modal, text_field
 from bot.views.text import AGREEMENT_NAMES, day, escape, person_ref, relative_days
 from storage.models import AgreementAction, AgreementKind, Person
 
@@ -86,7 +85,7 @@ def change_modal(policy: PhasePolicy) -> View:
     """Return the admin modal that records a renewal, a revocation or an invalidation, with its reason."""
     actions = [Option(value=a.value, text=label) for a, label in ACTION_LABELS.items()]
     kinds = [Option(value=k.value, text=AGREEMENT_NAMES[k]) for k in AgreementKind]
-    return _modal(
+    return modal(
         ViewId.ADMIN_AGREEMENT_CHANGE,
         "Agreement history",
         [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
 )
@@ -24,6 +22,7 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.services.outbox import link_to_posting
+from bot.views.inputs import modal
 from bot.views.questions import URGENCY_LABELS
 from bot.views.text import duration, escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
@@ -100,14 +99,12 @@ def escalate_modal(form: EscalationForm, prefill: Mapping[str, str | int] | None
         ),
     ]
     metadata = {key: values[key] for key in ("question", "source") if values.get(key)}
-    return View(
-        type="modal",
-        callback_id=ViewId.ESCALATE.value,
-        private_metadata=json.dumps(metadata)[:3000],
-        title=PlainTextObject(text="Escalate to management"),
-        submit=PlainTextObject(text="Escalate"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
+    return modal(
+        ViewId.ESCALATE,
+        "Escalate to management",
+        blocks,
+        submit="Escalate",
+        metadata=metadata,
     )
 
 
@@ -186,14 +183,10 @@ def escalation_text(card: EscalationCard) -> str:
 
 def resolve_modal(card: EscalationCard) -> View:
     """Return the modal asking for a resolution note."""
-    return View(
-        type="modal",
-        callback_id=ViewId.RESOLVE_ESCALATION.value,
-        private_metadata=json.dumps({"escalation": card.id}),
-        title=PlainTextObject(text="Resolve escalation"),
-        submit=PlainTextObject(text="Resolve"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.RESOLVE_ESCALATION,
+        "Resolve escalation",
+        [
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
@@ -207,6 +200,8 @@ def resolve_modal(card: EscalationCard) -> View:
                 ),
             ),
         ],
+        submit="Resolve",
+        metadata={"escalation": card.id},
     )
 
 
@@ -227,14 +222,10 @@ def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
             placeholder="GitHub handle of a manager or admin, e.g. @jdoe",
         )
     )
-    return View(
-        type="modal",
-        callback_id=ViewId.REASSIGN_ESCALATION.value,
-        private_metadata=json.dumps({"escalation": card.id}),
-        title=PlainTextObject(text="Reassign escalation"),
-        submit=PlainTextObject(text="Reassign"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.REASSIGN_ESCALATION,
+        "Reassign escalation",
+        [
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
@@ -242,6 +233,8 @@ def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
             ),
             InputBlock(block_id=Input.REASSIGN_TO.value, label="Give it to", element=element),
         ],
+        submit="Reassign",
+        metadata={"escalation": card.id},
     )
 
 

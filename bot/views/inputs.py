@@ -1,16 +1,61 @@
-"""Modal input blocks the features' forms share: a text field, a date picker and a single checkbox."""
+"""Modals every feature builds: the modal skeleton, a modal that only tells, and the input blocks forms share
+(a text field, a date picker and a single checkbox)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+from typing import Any
+
 from slack_sdk.models.blocks import (
+    Block,
     CheckboxesElement,
     DatePickerElement,
     InputBlock,
+    MarkdownTextObject,
     Option,
     PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
 )
+from slack_sdk.models.views import View
 
-from bot.ids import Input
+from bot.ids import Input, ViewId
+
+# Slack's limits: a modal's title, its private_metadata, a section's text.
+TITLE_MAX = 24
+METADATA_MAX = 3000
+SECTION_MAX = 3000
+
+
+def modal(
+    view: ViewId,
+    title: str,
+    blocks: Sequence[Block],
+    *,
+    submit: str = "Save",
+    metadata: dict[str, Any] | None = None,
+) -> View:
+    """Return a form modal: its callback id, title, submit and Cancel buttons, and what it carries to its submission."""
+    return View(
+        type="modal",
+        callback_id=view.value,
+        private_metadata=json.dumps(metadata)[:METADATA_MAX] if metadata is not None else None,
+        title=PlainTextObject(text=title[:TITLE_MAX]),
+        submit=PlainTextObject(text=submit),
+        close=PlainTextObject(text="Cancel"),
+        blocks=list(blocks),
+    )
+
+
+def notice_modal(title: str, text: str) -> View:
+    """Return a modal that only tells the person something (a refusal, a setup problem, a change done)."""
+    return View(
+        type="modal",
+        title=PlainTextObject(text=title[:TITLE_MAX]),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:SECTION_MAX] or "Nothing to do."))],
+    )
 
 
 def text_field(

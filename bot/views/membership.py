@@ -19,8 +19,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.admin import _modal
-from bot.views.inputs import text_field
+from bot.views.inputs import modal, text_field
 from bot.views.text import activity_text, day, escape, gap_text, person_ref
 from storage.models import Activity, InactivityDecision, InactivityProposal, Person
 
@@ -187,7 +186,7 @@ def inactivity_summary_text(summary: InactivitySummary, limit: int = 10) -> str:
 
 def reinstate_modal(policy: PhasePolicy) -> View:
     """Return the admin modal that brings an alumnus back."""
-    return _modal(
+    return modal(
         ViewId.ADMIN_REINSTATE,
         "Reinstate an alumnus",
         [

@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     UserSelectElement,
 )
@@ -20,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import REASON_MAX
-from bot.views.inputs import text_field
+from bot.views.inputs import modal, text_field
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person
 
@@ -30,13 +29,10 @@ if TYPE_CHECKING:
 
 def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: str = "") -> View:
     """Return the nomination modal, pre-filled from `/cc-nominate @user repos... reason`."""
-    return View(
-        type="modal",
-        callback_id=ViewId.NOMINATE.value,
-        title=PlainTextObject(text="Nominate a committer"),
-        submit=PlainTextObject(text="Nominate"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.NOMINATE,
+        "Nominate a committer",
+        [
             InputBlock(
                 block_id=Input.SLACK_USER.value,
                 label="Who (in Slack)",
@@ -78,18 +74,16 @@ def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: st
                 ),
             ),
         ],
+        submit="Nominate",
     )
 
 
 def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> View:
     """Return the modal proposing more repositories for an existing committer (`/cc-nominate @committer ...`)."""
-    return View(
-        type="modal",
-        callback_id=ViewId.NOMINATE.value,
-        title=PlainTextObject(text="Propose more repos"),
-        submit=PlainTextObject(text="Propose"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.NOMINATE,
+        "Propose more repos",
+        [
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"{person_ref(person)} is already a core committer: this proposes rights on more "
@@ -102,6 +96,7 @@ def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> Vie
             ),
             text_field(Input.REASON, "Why", multiline=True, initial=reason or None, max_length=REASON_MAX),
         ],
+        submit="Propose",
     )
 
 

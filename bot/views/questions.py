@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,6 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
     UserSelectElement,
@@ -26,6 +24,7 @@ from bot.ids import Action, Input, ViewId
 from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import link_to_posting
 from bot.services.policy import Step
+from bot.views.inputs import modal
 from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
@@ -45,13 +44,10 @@ def _names(people: Sequence[Person]) -> str:
 def _ask_modal_template() -> dict[str, Any]:
     """Build and validate the `/cc-ask` modal without prefill, as the dict Slack receives."""
     options = [Option(value=level.value, text=URGENCY_LABELS[level]) for level in Urgency]
-    return View(
-        type="modal",
-        callback_id=ViewId.ASK.value,
-        title=PlainTextObject(text="Ask your champions"),
-        submit=PlainTextObject(text="Ask"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.ASK,
+        "Ask your champions",
+        [
             InputBlock(
                 block_id=Input.PR_URL.value,
                 label="Pull request",
@@ -75,6 +71,7 @@ def _ask_modal_template() -> dict[str, Any]:
                 element=StaticSelectElement(action_id=Input.URGENCY.value, options=options),
             ),
         ],
+        submit="Ask",
     ).to_dict()
 
 
@@ -103,16 +100,6 @@ NO_CHANNEL = (
     "The program has no coordination channel configured, so questions cannot be posted yet. "
     "Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
 )
-
-
-def notice_modal(title: str, text: str) -> View:
-    """Return a modal that only tells the person something (a refusal, a setup problem)."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text=title[:24]),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000] or "Nothing to do."))],
-    )
 
 
 def refusal_text(refusal: AskRefusal) -> str:
@@ -257,14 +244,10 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
     """Return the modal that asks whom to hand a question to, suggesting the other champion first."""
     first = next((p for p in candidates if p.slack_user_id), None)
     suggestions = ", ".join(person_ref(p) for p in candidates[:8]) or "any champion or technical owner"
-    return View(
-        type="modal",
-        callback_id=ViewId.HAND_OFF.value,
-        private_metadata=json.dumps({"question": card.id}),
-        title=PlainTextObject(text="Hand off question"),
-        submit=PlainTextObject(text="Hand off"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.HAND_OFF,
+        "Hand off question",
+        [
             SectionBlock(
                 text=MarkdownTextObject(
                     text=f"Question #{card.id} from {person_ref(card.committer)} on {escape(card.repo)}#{card.question.pr_number}."
@@ -281,6 +264,8 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
             ),
             ContextBlock(elements=[MarkdownTextObject(text=f"Suggested: {suggestions}")]),
         ],
+        submit="Hand off",
+        metadata={"question": card.id},
     )
 
 

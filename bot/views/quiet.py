@@ -13,13 +13,12 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import date_field, text_field
+from bot.views.inputs import date_field, modal, text_field
 from bot.views.text import day, slack_date
 
 if TYPE_CHECKING:
@@ -118,13 +117,10 @@ def quiet_settings_modal(summary: QuietSummary) -> View:
     pause = date_field(Input.PAUSE_UNTIL, "Pause all reminders until (empty: not paused)", optional=True)
     if summary.paused_until is not None:
         pause.element.initial_date = summary.paused_until.isoformat()  # type: ignore[union-attr]
-    return View(
-        type="modal",
-        callback_id=ViewId.QUIET_SETTINGS.value,
-        title=PlainTextObject(text="Your reminders"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.QUIET_SETTINGS,
+        "Your reminders",
+        [
             pause,
             text_field(
                 Input.OWN_HOURS,
@@ -134,6 +130,7 @@ def quiet_settings_modal(summary: QuietSummary) -> View:
                 max_length=20,
             ),
         ],
+        submit="Save",
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
@@ -15,14 +14,13 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import FIELD_MAX
-from bot.views.inputs import checkbox_field
+from bot.views.inputs import checkbox_field, modal
 from bot.views.text import escape, person_ref
 from storage.models import Retro
 
@@ -67,14 +65,12 @@ def retro_modal(retro: Retro, feedback: Feedback) -> View:
             )
         )
     blocks.append(checkbox_field(Input.ANONYMOUS, "Anonymity", anonymous, checked=feedback.anonymous))
-    return View(
-        type="modal",
-        callback_id=ViewId.RETRO.value,
-        private_metadata=json.dumps({"retro": retro.id}),
-        title=PlainTextObject(text="Retro feedback"),
-        submit=PlainTextObject(text="Share"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
+    return modal(
+        ViewId.RETRO,
+        "Retro feedback",
+        blocks,
+        submit="Share",
+        metadata={"retro": retro.id},
     )
 
 
