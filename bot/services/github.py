@@ -24,6 +24,7 @@ from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, redraw, reply
 from bot.services.policy import Channels, GitHubConfig, Policy, current_policy
 from bot.services.reminders import is_working_time
+from bot.services.rotation import least_loaded
 from bot.views import github as views
 from storage import areas as area_store
 from storage import github as store
@@ -568,16 +569,12 @@ def _next_reviewer(
         and p.id not in skip
         and p.slack_user_id
         and (author is None or p.github_key != author.lower())
-        and (p.away_until is None or p.away_until < today)
     ]
-    if not candidates:
-        return None
-    ids = [p.id or 0 for p in candidates]
-    loads = store.open_review_counts(session, ids)
-    last = store.last_review_asked(session, ids)
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return min(
-        candidates, key=lambda p: (loads.get(p.id or 0, 0), last.get(p.id or 0) or epoch, p.github_key)
+    return least_loaded(
+        candidates,
+        today=today,
+        loads=lambda ids: store.open_review_counts(session, ids),
+        last_given=lambda ids: store.last_review_asked(session, ids),
     )
 
 
