@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.services.admins import admin_ids
 from bot.services.business_hours import WorkingHours, zone
 from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.policy import Policy, current_policy
+from bot.services.policy import Channels, Policy, current_policy
 from bot.services.quiet import reminder
 from bot.services.roster import get_profile, list_admins, refresh_statuses
 from bot.services.standing import Gap
@@ -115,7 +116,6 @@ class StatusChange:
     new: str
     gaps: list[Gap]
     managers: list[Person]
-    admins: list[Person]
 
 
 @dataclass(frozen=True)
@@ -237,14 +237,13 @@ def tellable_changes(
     if not moved:
         return changes
     managers = store.list_people_with_role(session, Role.MANAGER.value)
-    admins = store.list_people_with_role(session, Role.ADMIN.value)
     for person, old, new in moved:
         if new not in {Status.LAPSED.value, Status.ACTIVE.value} or old == Status.ALUMNI.value:
             continue
         if not _is_current_committer(session, person):
             continue
         gaps = get_profile(session, person.id or 0, today=today).standing.gaps
-        changes.append(StatusChange(person, old, new, gaps, managers, admins))
+        changes.append(StatusChange(person, old, new, gaps, managers))
     return changes
 
 
@@ -267,14 +266,21 @@ def list_onboarding_gaps(session: Session, *, today: dt.date) -> list[Onboarding
 CHAMPION_THRESHOLDS = {7, 1}
 
 
-def status_change_messages(session: Session, *, today: dt.date) -> list[Outgoing | None]:
+def status_change_messages(
+    session: Session, *, today: dt.date, channels: Channels | None = None
+) -> list[Outgoing | None]:
     """Recompute standings (uncommitted) and return the notices each lapse or activation implies."""
-    return status_notices(session, apply_status_changes(session, today=today), today=today)
+    return status_notices(session, apply_status_changes(session, today=today), today=today, channels=channels)
 
 
-def status_notices(session: Session, changes: list[StatusChange], *, today: dt.date) -> list[Outgoing | None]:
-    """Return the notices these lapses and activations imply: the committer, and for a lapse managers and admins."""
+def status_notices(
+    session: Session, changes: list[StatusChange], *, today: dt.date, channels: Channels | None = None
+) -> list[Outgoing | None]:
+    """Return the notices these lapses and activations imply: the committer, and for a lapse managers and admins
+    (those on the roster, and CCBOT_ADMINS from `channels`)."""
     admins = list_admins(session) if changes else []
+    lapses = any(change.new == Status.LAPSED.value for change in changes)
+    told = admin_ids(session, channels or Channels()) if lapses else []
     messages: list[Outgoing | None] = []
     for change in changes:
         person = change.person
@@ -287,15 +293,18 @@ def status_notices(session: Session, changes: list[StatusChange], *, today: dt.d
                     views.lapsed_to_committer(change, admins),
                 )
             )
-            for recipient in {p.id: p for p in [*change.managers, *change.admins]}.values():
-                messages.append(
-                    dm(
-                        Kind.LAPSED,
-                        [person.id, today, recipient.id],
-                        recipient.slack_user_id,
-                        views.lapsed_to_manager(change),
+            managers = [p.slack_user_id for p in change.managers if p.slack_user_id]
+            # Each manager or admin once, by Slack id; the committer is told above, never twice.
+            for recipient in dict.fromkeys([*managers, *told]):
+                if recipient != person.slack_user_id:
+                    messages.append(
+                        dm(
+                            Kind.LAPSED,
+                            [person.id, today, recipient],
+                            recipient,
+                            views.lapsed_to_manager(change),
+                        )
                     )
-                )
         elif change.old == Status.LAPSED.value:
             messages.append(
                 dm(Kind.ACTIVE_AGAIN, [person.id, today], person.slack_user_id, views.active_again(change))
@@ -307,10 +316,10 @@ def status_notices(session: Session, changes: list[StatusChange], *, today: dt.d
     return messages
 
 
-def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
+def queue_status_notices(session: Session, *, now: dt.datetime, channels: Channels | None = None) -> int:
     """Record lapses and renewals and commit them with their notices; return how many notices were queued."""
     # Status changes and their notices commit together, so a notice is never lost or repeated.
-    return len(commit(session, status_change_messages(session, today=now.date()), now=now))
+    return len(commit(session, status_change_messages(session, today=now.date(), channels=channels), now=now))
 
 
 def queue_expiry_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
