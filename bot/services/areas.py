@@ -9,12 +9,12 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.rotation import least_loaded
 from bot.settings import SLACK_CHANNEL_ID
 from storage import areas as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import Person, RepoArea
 
 
@@ -73,14 +73,7 @@ def import_areas(session: Session, path: Path, *, now: dt.datetime, actor: str) 
             repos,
             [p.id for p in people if p.id is not None],
         )
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor,
-        action="areas.imported",
-        subject=str(path),
-        details={"areas": len(planned)},
-    )
+    audit(session, now, actor, "areas.imported", str(path), areas=len(planned))
     session.commit()
     return [name for name, *_ in planned]
 
@@ -116,12 +109,5 @@ def set_away(
     """Mark someone away until a date (None: back), so rotations skip them (committed)."""
     person.away_until = until
     session.add(person)
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor,
-        action="person.away",
-        subject=person.github,
-        details={"until": str(until or "")},
-    )
+    audit(session, now, actor, "person.away", person.github, until=until or "")
     session.commit()

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.github_api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
 from bot.services.identity import confirm_accounts
@@ -23,7 +24,6 @@ from bot.services.policy import Channels
 from bot.views import owners as views
 from storage import owners as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import OwnerIntro, Person, RepoOwnership
 from storage.program import get_program_setting, set_program_setting
 
@@ -491,13 +491,15 @@ def store_owners(
         known = get_program_setting(session, GROUPS_KEY, {}) or {}
         set_program_setting(session, GROUPS_KEY, {**known, **groups})
     report.groups = len(groups)
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=actor,
-        action="owners.synced",
-        subject=subject[:200],
-        details={"repos": len(report.repos), "groups": len(groups), "problems": len(report.problems)},
+        now,
+        actor,
+        "owners.synced",
+        subject[:200],
+        repos=len(report.repos),
+        groups=len(groups),
+        problems=len(report.problems),
     )
     session.commit()
     return report
@@ -647,13 +649,13 @@ def request_intro(
             committer_id=person.id, repo_id=repo.id, path=path, owners=answer.labels, requested_at=now
         ),
     )
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=person.github,
-        action="owners.intro_requested",
-        subject=f"{repo.full_name}:{path or '/'}",
-        details={"owners": answer.labels},
+        now,
+        person,
+        "owners.intro_requested",
+        f"{repo.full_name}:{path or '/'}",
+        owners=answer.labels,
     )
     card = IntroCard(intro, person, repo.full_name, answer, champions)
     return Decided(card, commit(session, [intro_post(card, channels.coordination)], now=now))
