@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.answer import decides
+from bot.handlers.answer import decides, opens
 from bot.handlers.state import (
     checked_values,
     selected_choice,
@@ -191,22 +190,15 @@ def answer_admin_command(
 
 
 def handle_admin_open_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-    channels: Channels,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, channels: Channels
+) -> View:
     """Open the modal of the admin change the button names."""
     service.check_admin(session, person, channels.admins)
     try:
         form = FORMS[ViewId(str(action.get("value")))]
     except (ValueError, KeyError):
         raise UserError("This admin button is out of date; run `/cc-admin` again.") from None
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=form.modal(current_policy(session)))
+    return form.modal(current_policy(session))
 
 
 def handle_admin_submission(
@@ -225,7 +217,7 @@ def _done(decided: service.Decided) -> View:
 def register(app: App) -> None:
     """Register everything of the admin feature."""
     app.command(Command.ADMIN.value)(answer_admin_command)
-    app.action(re.compile(f"^{Action.ADMIN_OPEN.value}:"))(handle_admin_open_action)
+    app.action(re.compile(f"^{Action.ADMIN_OPEN.value}:"))(opens(handle_admin_open_action))
     submission = decides(handle_admin_submission, update=_done)
     for view_id in FORMS:
         app.view(view_id.value)(submission)

@@ -1,9 +1,10 @@
 """Answering Slack once a handler has decided: field errors in the ack, else the ack (or the modal's next view),
-then delivery of the messages the decision committed, then an ephemeral word when there is one to say.
+then delivery of the messages the decision committed, then an ephemeral word when there is one to say; or, for a
+handler that opens a modal, the ack and then the modal.
 
-A handler that decides is a plain function returning the decision; `decides` makes it a Bolt listener. Any other
-refusal (a `UserError`) raised before the ack is left to the app's one error handler (bot/errors.py), which
-answers it in the ack: an ephemeral message for a click, a "Not saved" modal for a submission.
+Such handlers are plain functions returning the decision (`decides`) or the modal (`opens`), which make them Bolt
+listeners. Any other refusal (a `UserError`) raised before the ack is left to the app's one error handler
+(bot/errors.py), which answers it in the ack: an ephemeral message for a click, a "Not saved" modal for a submission.
 """
 
 from __future__ import annotations
@@ -28,8 +29,6 @@ Deliver = Callable[[Sequence[str]], None]
 Result = TypeVar("Result")
 # What a submission's modal becomes once decided (None: it closes).
 NextView = Callable[[Result], View | dict[str, Any] | None]
-
-_ANSWERING = ("ack", "body", "respond", "deliver")
 
 
 def tell(respond: Callable[..., Any], body: dict[str, Any], text: str) -> None:
@@ -76,35 +75,50 @@ def decides(
 ) -> Callable[..., None]:
     """Return the Bolt listener answering for `handler`, a function that returns a decision (see `answer`).
 
-    `confirm` says what the clicker is told, ephemerally, once the decision is delivered. The listener takes
-    the handler's arguments, which Bolt passes by name, and those it needs to answer.
+    `confirm` says what the clicker is told, ephemerally, once the decision is delivered.
     """
+
+    def settle(decide: Callable[[], Result], bolt: dict[str, Any]) -> None:
+        body = bolt["body"]
+        decided = answer(bolt["ack"], bolt["deliver"], body, decide, update=update)
+        if decided is not None and confirm is not None:
+            tell(bolt["respond"], body, confirm(decided))
+
+    return _listener(handler, ("ack", "body", "respond", "deliver"), settle)
+
+
+def opens(handler: Callable[..., View | dict[str, Any]]) -> Callable[..., None]:
+    """Return the Bolt listener for `handler`, which returns the modal to open: it runs before the ack, so a
+    refusal is answered in it, and the modal opens after."""
+
+    def show(build: Callable[[], View | dict[str, Any]], bolt: dict[str, Any]) -> None:
+        view = build()
+        bolt["ack"]()
+        bolt["client"].views_open(trigger_id=bolt["body"]["trigger_id"], view=view)
+
+    return _listener(handler, ("ack", "body", "client"), show)
+
+
+def _listener(
+    handler: Callable[..., Result],
+    answering: Sequence[str],
+    then: Callable[[Callable[[], Result], dict[str, Any]], None],
+) -> Callable[..., None]:
+    """Return a listener taking the handler's arguments, which Bolt passes by name, and those `then` needs to
+    answer; `then` gets the handler's call and them all."""
     signature = inspect.signature(handler)
     own = set(signature.parameters)
     parameters = list(signature.parameters.values()) + [
         inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        for name in _ANSWERING
+        for name in answering
         if name not in own
     ]
 
-    def listener(**kwargs: Any) -> None:
-        body = kwargs["body"]
-        decided = answer(
-            kwargs["ack"],
-            kwargs["deliver"],
-            body,
-            lambda: handler(**{name: value for name, value in kwargs.items() if name in own}),
-            update=update,
-        )
-        if decided is not None and confirm is not None:
-            tell(kwargs["respond"], body, confirm(decided))
+    def listener(**bolt: Any) -> None:
+        then(lambda: handler(**{name: value for name, value in bolt.items() if name in own}), bolt)
 
-    listener.__name__, listener.__qualname__, listener.__doc__ = (
-        handler.__name__,
-        handler.__qualname__,
-        handler.__doc__,
-    )
-    listener.__module__ = handler.__module__
+    listener.__name__, listener.__qualname__ = handler.__name__, handler.__qualname__
+    listener.__doc__, listener.__module__ = handler.__doc__, handler.__module__
     # Bolt passes a listener the arguments its signature names.
     listener.__signature__ = signature.replace(parameters=parameters, return_annotation=None)  # type: ignore[attr-defined]
     return listener

@@ -10,9 +10,10 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.answer import decides
+from bot.handlers.answer import decides, opens
 from bot.handlers.state import (
     button_id,
     metadata,
@@ -41,17 +42,9 @@ from bot.views.inputs import notice_modal
 from storage.models import Person
 
 
-def open_escalate_modal(
-    ack: Callable[..., None],
-    command: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def open_escalate_modal(session: Session, person: Person | None) -> View:
     """Open the escalate modal; a person who may not escalate is told why (before the ack)."""
-    form = escalation_form(session, person)
-    ack()
-    client.views_open(trigger_id=command["trigger_id"], view=escalate_modal(form))
+    return escalate_modal(escalation_form(session, person))
 
 
 def open_escalate_modal_from_message(
@@ -97,18 +90,10 @@ def handle_escalate_submission(
     return open_escalation(session, person, draft, now=now, channels=channels)
 
 
-def handle_escalate_question_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_escalate_question_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the escalate modal pre-filled from an unanswered question."""
     form, prefill = prefill_from_question(session, button_id(action, "a question"), person)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=escalate_modal(form, prefill))
+    return escalate_modal(form, prefill)
 
 
 def handle_acknowledge_action(
@@ -118,18 +103,9 @@ def handle_acknowledge_action(
     return acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
 
 
-def handle_resolve_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_resolve_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the resolution-note modal (managers and admins)."""
-    card = check_can_resolve(session, button_id(action, "an escalation"), person)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(card))
+    return resolve_modal(check_can_resolve(session, button_id(action, "an escalation"), person))
 
 
 def handle_resolve_submission(
@@ -140,18 +116,10 @@ def handle_resolve_submission(
     return resolve_escalation(session, escalation_id, person, text_value(view, Input.RESOLUTION), now=now)
 
 
-def handle_reassign_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_reassign_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the modal to choose the next owner (managers and admins)."""
     card, candidates = reassign_candidates(session, button_id(action, "an escalation"), person)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(card, candidates))
+    return reassign_modal(card, candidates)
 
 
 def handle_reassign_submission(
@@ -174,12 +142,12 @@ def message_permalink(client: WebClient, channel: str, ts: str) -> str | None:
 
 def register(app: App) -> None:
     """Register everything of the escalations feature."""
-    app.command(Command.ESCALATE.value)(open_escalate_modal)
+    app.command(Command.ESCALATE.value)(opens(open_escalate_modal))
     app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(acks_first(open_escalate_modal_from_message))
     app.view(ViewId.ESCALATE.value)(decides(handle_escalate_submission))
-    app.action(Action.ESCALATE_QUESTION.value)(handle_escalate_question_action)
+    app.action(Action.ESCALATE_QUESTION.value)(opens(handle_escalate_question_action))
     app.action(Action.ACKNOWLEDGE_ESCALATION.value)(decides(handle_acknowledge_action))
-    app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
+    app.action(Action.RESOLVE_ESCALATION.value)(opens(handle_resolve_action))
     app.view(ViewId.RESOLVE_ESCALATION.value)(decides(handle_resolve_submission))
-    app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)
+    app.action(Action.REASSIGN_ESCALATION.value)(opens(handle_reassign_action))
     app.view(ViewId.REASSIGN_ESCALATION.value)(decides(handle_reassign_submission))

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.answer import Deliver, decides
+from bot.handlers.answer import Deliver, decides, opens
 from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
 from bot.middleware import Caller, acks_first
@@ -132,20 +132,11 @@ def handle_answered_action(
     return mark_answered(session, button_id(action, "a question"), person, now=now)
 
 
-def handle_hand_off_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_hand_off_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the hand-off modal, suggesting the other champion."""
     question_id = button_id(action, "a question")
     candidates = hand_off_candidates(session, question_id, person)
-    card = get_card(session, question_id)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=hand_off_modal(card, candidates))
+    return hand_off_modal(get_card(session, question_id), candidates)
 
 
 def handle_hand_off_submission(
@@ -188,6 +179,6 @@ def register(app: App) -> None:
     app.view(ViewId.ASK.value)(decides(handle_ask_submission, update=_not_sent))
     app.action(Action.CLAIM_QUESTION.value)(decides(handle_claim_action))
     app.action(Action.ANSWER_QUESTION.value)(decides(handle_answered_action))
-    app.action(Action.HAND_OFF_QUESTION.value)(handle_hand_off_action)
+    app.action(Action.HAND_OFF_QUESTION.value)(opens(handle_hand_off_action))
     app.view(ViewId.HAND_OFF.value)(decides(handle_hand_off_submission))
     app.event(Event.MESSAGE.value)(record_thread_reply)

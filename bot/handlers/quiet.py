@@ -9,9 +9,10 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.answer import Deliver, answer, decides
+from bot.handlers.answer import Deliver, answer, decides, opens
 from bot.handlers.home import republish_home
 from bot.handlers.state import selected_date, text_value
 from bot.ids import Action, Input, ViewId
@@ -35,21 +36,11 @@ def handle_snooze_action(
     return snooze(session, person, key=key, choice=choice, now=now, hours=policy.hours)
 
 
-def open_quiet_settings(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    policy: Policy,
-) -> None:
+def open_quiet_settings(session: Session, person: Person | None, now: dt.datetime, policy: Policy) -> View:
     """Open the modal with the person's reminder pause and working hours."""
     if person is None or person.id is None:
         raise NotOnRoster("Only people on the Core Committer roster have reminders to set.")
-    summary = quiet_summary(session, person, now=now, hours=policy.hours)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=quiet_settings_modal(summary))
+    return quiet_settings_modal(quiet_summary(session, person, now=now, hours=policy.hours))
 
 
 def handle_quiet_settings_submission(
@@ -87,5 +78,5 @@ def register(app: App) -> None:
     app.action(re.compile(f"^{Action.SNOOZE.value}:"))(
         decides(handle_snooze_action, confirm=lambda s: s.text)
     )
-    app.action(Action.QUIET_SETTINGS.value)(open_quiet_settings)
+    app.action(Action.QUIET_SETTINGS.value)(opens(open_quiet_settings))
     app.view(ViewId.QUIET_SETTINGS.value)(handle_quiet_settings_submission)
