@@ -172,6 +172,7 @@ class Bot:
             hook=DeploymentHook(self.runtime),
             github_hook=GitHubHook(self.runtime),
             signing_secret=self.signing_secret,
+            hours=self.runtime.policy.hours,
         )
 
     def scheduler(self) -> BackgroundScheduler:

@@ -12,6 +12,7 @@ import inspect
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from sqlmodel import Session
 
 from bot.logs import request_context
+from bot.metrics import surface_of
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.input_text import clean_text, clean_tree
@@ -120,7 +122,18 @@ class TaggedApp(App):
             ):  # the ids Bolt took from the body before it was clean
                 if isinstance(value, str):
                     req.context[key] = clean_text(value)
-            return super().dispatch(req)
+            started = time.monotonic()
+            response = super().dispatch(req)
+            body = req.body if isinstance(req.body, dict) else {}
+            # One line per request: what, who (a Slack id), the answer and how long it took; the id is the line's.
+            logger.info(
+                "%s by %s: %s in %d ms",
+                surface_of(body),
+                req.context.get("user_id") or "-",
+                response.status,
+                (time.monotonic() - started) * 1000,
+            )
+            return response
 
 
 def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -25,9 +26,12 @@ from bot import metrics
 from bot.github_hook import GitHubHook
 from bot.hooks import DeploymentHook, SignedHook
 from bot.metrics import surface_of
+from bot.services.business_hours import WorkingHours
 from bot.services.input_text import clean_tree
-from bot.services.outbox import outbox_counts
+from bot.services.operations import program_numbers
+from bot.services.policy import DEFAULT_HOURS
 from bot.slack_shapes import shape_problem
+from bot.types.operations import ProgramNumbers
 from storage.db import DatabaseNotReady, check_ready, check_writable, make_session_factory
 
 logger = logging.getLogger(__name__)
@@ -45,6 +49,7 @@ def build_asgi(
     github_hook: GitHubHook | None = None,
     signing_secret: str | None = None,
     dispatch_threads: int = DISPATCH_THREADS,
+    hours: WorkingHours = DEFAULT_HOURS,
 ) -> Starlette:
     """Return the Starlette app; `bolt_app` is None in Socket Mode, where Slack does not POST to us.
 
@@ -103,7 +108,7 @@ def build_asgi(
         text = await anyio.to_thread.run_sync(metrics.render, registry, limiter=limiter)
         return Response(text, media_type=CONTENT_TYPE_LATEST)
 
-    registry = metrics.make_registry(lambda: _outbox_counts(engine))
+    registry = metrics.make_registry(lambda: _program_numbers(engine, hours))
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -184,6 +189,6 @@ def readiness_problem(engine: Engine) -> str | None:
     return None
 
 
-def _outbox_counts(engine: Engine) -> dict[str, int]:
+def _program_numbers(engine: Engine, hours: WorkingHours) -> ProgramNumbers:
     with make_session_factory(engine)() as session:
-        return outbox_counts(session)
+        return program_numbers(session, now=dt.datetime.now(dt.UTC), hours=hours)

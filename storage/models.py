@@ -268,6 +268,20 @@ class HookDelivery(SQLModel, table=True):
     received_at: dt.datetime = Field(sa_column=utc_column(index=True))
 
 
+class JobRun(SQLModel, table=True):
+    """How one scheduled job has fared, across every process that ran it: the numbers its alerts read."""
+
+    __tablename__ = "job_run"
+
+    name: str = Field(primary_key=True, max_length=64)
+    successes: int = Field(default=0)
+    failures: int = Field(default=0)
+    last_started_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    last_success_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    last_failure_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    last_seconds: float | None = Field(default=None, description="how long the latest run took")
+
+
 class ProgramSetting(SQLModel, table=True):
     """A program-wide setting changed at run time (the phase, for one)."""
 
