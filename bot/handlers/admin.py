@@ -30,7 +30,7 @@ from bot.services.policy import Channels, PhasePolicy, current_policy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
-from bot.views.inputs import notice_modal
+from bot.views.blocks import notice_modal
 from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
 Fields = dict[str, Any]

@@ -37,8 +37,8 @@ from bot.services.escalations import (
     validate_escalation,
 )
 from bot.services.policy import Channels
+from bot.views.blocks import notice_modal
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
-from bot.views.inputs import notice_modal
 from storage.models import Person
 
 

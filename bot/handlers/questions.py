@@ -37,7 +37,7 @@ from bot.services.questions import (
     validate_question,
 )
 from bot.services.roster import find_person_by_slack_id
-from bot.views.inputs import notice_modal
+from bot.views.blocks import notice_modal
 from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, refusal_text
 from storage.models import Person
 

@@ -19,7 +19,7 @@ from bot.ids import Action, Input, ViewId
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.policy import Policy
 from bot.services.quiet import SnoozeChoice, Snoozed, parse_hours, quiet_summary, set_preferences, snooze
-from bot.views.inputs import notice_modal
+from bot.views.blocks import notice_modal
 from bot.views.quiet import quiet_settings_modal
 from storage.models import Person
 

@@ -18,7 +18,7 @@ from bot.handlers.state import (
 )
 from bot.ids import Action, Command, Input, ViewId
 from bot.services.retros import Feedback, feedback_form, submit_feedback
-from bot.views.inputs import notice_modal
+from bot.views.blocks import notice_modal
 from bot.views.retros import ANONYMOUS_VALUE, retro_modal
 from storage.models import Person, Retro
 

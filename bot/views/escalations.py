@@ -9,12 +9,9 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -22,7 +19,7 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.services.outbox import link_to_posting
-from bot.views.inputs import modal
+from bot.views.blocks import context, modal, section
 from bot.views.questions import URGENCY_LABELS
 from bot.views.text import duration, escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
@@ -138,19 +135,13 @@ def escalation_blocks(card: EscalationCard) -> list[Block]:
     source = f" · <{escalation.source_url}|from this message>" if escalation.source_url else ""
     raised = f"raised by {person_ref(card.raised_by)}" if card.raised_by else "raised"
     blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=(
-                    f"{badge}*Escalation #{card.id}: {escape(escalation.summary)}*\n"
-                    f"*Committer:* {person_ref(card.committer)} · *Champions:* {_people(card.champions)}{related}\n"
-                    f"*Impact:* {escape(escalation.impact)}"
-                )[:3000]
-            )
+        section(
+            f"{badge}*Escalation #{card.id}: {escape(escalation.summary)}*\n"
+            f"*Committer:* {person_ref(card.committer)} · *Champions:* {_people(card.champions)}{related}\n"
+            f"*Impact:* {escape(escalation.impact)}"
         ),
-        ContextBlock(
-            elements=[MarkdownTextObject(text=f"{raised} {slack_date(escalation.opened_at)}{source}")]
-        ),
-        SectionBlock(text=MarkdownTextObject(text=state_text(card))),
+        context(f"{raised} {slack_date(escalation.opened_at)}{source}"),
+        section(state_text(card)),
     ]
     if escalation.state != EscalationState.RESOLVED.value:
         value = str(card.id)
@@ -187,11 +178,7 @@ def resolve_modal(card: EscalationCard) -> View:
         ViewId.RESOLVE_ESCALATION,
         "Resolve escalation",
         [
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
-                )
-            ),
+            section(f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"),
             InputBlock(
                 block_id=Input.RESOLUTION.value,
                 label="How was it resolved? (the committer reads this)",
@@ -226,11 +213,7 @@ def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
         ViewId.REASSIGN_ESCALATION,
         "Reassign escalation",
         [
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
-                )
-            ),
+            section(f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"),
             InputBlock(block_id=Input.REASSIGN_TO.value, label="Give it to", element=element),
         ],
         submit="Reassign",

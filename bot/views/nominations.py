@@ -8,18 +8,15 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     PlainTextInputElement,
-    SectionBlock,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import REASON_MAX
-from bot.views.inputs import modal, text_field
+from bot.views.blocks import context, modal, section, text_field
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person
 
@@ -84,11 +81,9 @@ def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> Vie
         ViewId.NOMINATE,
         "Propose more repos",
         [
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"{person_ref(person)} is already a core committer: this proposes rights on more "
-                    "repositories. Committers vote on it like on a nomination, over a shorter comment period."
-                )
+            section(
+                f"{person_ref(person)} is already a core committer: this proposes rights on more "
+                "repositories. Committers vote on it like on a nomination, over a shorter comment period."
             ),
             text_field(Input.GITHUB, "Their GitHub handle", initial=person.github, max_length=100),
             text_field(
@@ -120,17 +115,11 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
         f"for core committer rights on {repos}, nominated by {sponsor}."
     )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"{headline}\n> {escape(nomination.reason)}"[:3000])),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=(
-                        f"*{tally.yes} yes · {tally.no} no* ({tally.outside_yes} yes from outside their organisation). "
-                        f"Passes with at least {tally.rules.min_yes} yes, no `no`, and one yes from outside their "
-                        f"organisation. Voting closes {slack_date(nomination.closes_at)}."
-                    )
-                )
-            ]
+        section(f"{headline}\n> {escape(nomination.reason)}"),
+        context(
+            f"*{tally.yes} yes · {tally.no} no* ({tally.outside_yes} yes from outside their organisation). "
+            f"Passes with at least {tally.rules.min_yes} yes, no `no`, and one yes from outside their "
+            f"organisation. Voting closes {slack_date(nomination.closes_at)}."
         ),
     ]
     if nomination.state == NominationState.OPEN.value:
@@ -150,7 +139,7 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
             if nomination.state == NominationState.APPROVED.value
             else ":x: *Not approved*"
         )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{verdict}: voting closed.")))
+        blocks.append(section(f"{verdict}: voting closed."))
     return blocks
 
 

@@ -9,7 +9,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -24,7 +23,7 @@ from bot.ids import Action, Input, ViewId
 from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import link_to_posting
 from bot.services.policy import Step
-from bot.views.inputs import modal
+from bot.views.blocks import context, modal, section
 from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
@@ -160,14 +159,14 @@ def question_blocks(card: QuestionCard) -> list[Block]:
     holder = card.claimed_by
     # After a hand-off to someone it was not routed to, the root says who has it now, not only who it went to.
     handed = holder is not None and all(r.id != holder.id for r in card.responders)
-    context = [
+    notes = [
         f"Now with {person_ref(holder)} · first routed to {routed}" if handed and holder else f"For {routed}",
         f"question #{card.id}",
     ]
     if not question.has_grant:
-        context.append(f":warning: {person_ref(card.committer)} has no commit rights on {escape(card.repo)}")
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=state_text(card))))
+        notes.append(f":warning: {person_ref(card.committer)} has no commit rights on {escape(card.repo)}")
+    blocks.append(context(" · ".join(notes)))
+    blocks.append(section(state_text(card)))
     value = str(card.id)
     if question.state != QuestionState.ANSWERED.value:
         buttons = []
@@ -248,10 +247,8 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
         ViewId.HAND_OFF,
         "Hand off question",
         [
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"Question #{card.id} from {person_ref(card.committer)} on {escape(card.repo)}#{card.question.pr_number}."
-                )
+            section(
+                f"Question #{card.id} from {person_ref(card.committer)} on {escape(card.repo)}#{card.question.pr_number}."
             ),
             InputBlock(
                 block_id=Input.HAND_OFF_TO.value,
@@ -262,7 +259,7 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
                     placeholder="Choose a person",
                 ),
             ),
-            ContextBlock(elements=[MarkdownTextObject(text=f"Suggested: {suggestions}")]),
+            context(f"Suggested: {suggestions}"),
         ],
         submit="Hand off",
         metadata={"question": card.id},

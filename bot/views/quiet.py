@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import date_field, modal, text_field
+from bot.views.blocks import context, date_field, modal, section, text_field
 from bot.views.text import day, slack_date
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def reminder_blocks(text: str, blocks: Sequence[Any] | None, key: str) -> list[d
     if not shown:
         # With blocks present Slack shows them instead of the text, so the text becomes the blocks.
         shown = [
-            SectionBlock(text=MarkdownTextObject(text=text[start : start + SECTION_MAX])).to_dict()
+            section(text[start : start + SECTION_MAX]).to_dict()
             for start in range(0, max(len(text), 1), SECTION_MAX)
         ]
     return [*shown, snooze_actions(key).to_dict()]
@@ -101,13 +101,7 @@ def quiet_home_blocks(summary: QuietSummary) -> list[Block]:
             text=MarkdownTextObject(text="\n".join(lines)),
             accessory=ButtonElement(text="Change", action_id=Action.QUIET_SETTINGS.value, value="open"),
         ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Every reminder has Snooze buttons; a snoozed or paused reminder comes back once."
-                )
-            ]
-        ),
+        context("Every reminder has Snooze buttons; a snoozed or paused reminder comes back once."),
     ]
 
 

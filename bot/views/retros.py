@@ -8,19 +8,16 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import FIELD_MAX
-from bot.views.inputs import checkbox_field, modal
+from bot.views.blocks import checkbox_field, context, modal, section
 from bot.views.text import escape, person_ref
 from storage.models import Retro
 
@@ -42,11 +39,9 @@ def retro_modal(retro: Retro, feedback: Feedback) -> View:
     """Return the 4Ls modal, pre-filled with what the person already said."""
     anonymous = Option(value=ANONYMOUS_VALUE, text="Share anonymously (your name is left out of the report)")
     blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*Retro “{escape(retro.name)}”*, open until {retro.closes_at:%Y-%m-%d %H:%M} UTC. "
-                "Fill in any of the four; you can change your answers until it closes."
-            )
+        section(
+            f"*Retro “{escape(retro.name)}”*, open until {retro.closes_at:%Y-%m-%d %H:%M} UTC. "
+            "Fill in any of the four; you can change your answers until it closes."
         )
     ]
     for block, (label, hint) in LABELS.items():
@@ -82,7 +77,7 @@ def invitation_blocks(retro: Retro, stage: str) -> list[Block]:
         "last_day": f":hourglass: The retro *“{escape(retro.name)}”* closes in a day and your feedback is not in yet.",
     }[stage]
     return [
-        SectionBlock(text=MarkdownTextObject(text=f"{lead} It closes {retro.closes_at:%Y-%m-%d %H:%M} UTC.")),
+        section(f"{lead} It closes {retro.closes_at:%Y-%m-%d %H:%M} UTC."),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -93,9 +88,7 @@ def invitation_blocks(retro: Retro, stage: str) -> list[Block]:
                 )
             ]
         ),
-        ContextBlock(
-            elements=[MarkdownTextObject(text="`/cc-retro` opens the same form. You may answer anonymously.")]
-        ),
+        context("`/cc-retro` opens the same form. You may answer anonymously."),
     ]
 
 
@@ -109,11 +102,7 @@ def report_blocks(report: RetroReport) -> list[Block]:
     retro = report.retro
     blocks: list[Block] = [
         HeaderBlock(text=f"Retro “{retro.name}”: the results"[:150]),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"{report.responses} of {report.participants} participants responded ({report.rate:.0%})."
-            )
-        ),
+        section(f"{report.responses} of {report.participants} participants responded ({report.rate:.0%})."),
     ]
     for block, (label, _hint) in LABELS.items():
         entries = report.entries.get(block.value, [])
@@ -123,9 +112,7 @@ def report_blocks(report: RetroReport) -> list[Block]:
             lines.append(f"• {escape(text[:400])} ({who})")
         more = f"\n…and {len(entries) - MAX_ENTRIES} more" if len(entries) > MAX_ENTRIES else ""
         body = "\n".join(lines) or "nothing"
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"*{label}* ({len(entries)})\n{body}{more}"[:3000]))
-        )
+        blocks.append(section(f"*{label}* ({len(entries)})\n{body}{more}"))
     return blocks
 
 

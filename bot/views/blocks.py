@@ -1,5 +1,8 @@
-"""Modals every feature builds: the modal skeleton, a modal that only tells, and the input blocks forms share
-(a text field, a date picker and a single checkbox)."""
+"""The Block Kit builders every view shares: a section, a context line, the modal skeleton, a modal that only
+tells, and the input blocks forms share (a text field, a date picker and a single checkbox).
+
+Text helpers (escaping, mentions, dates) live in bot/views/text.py.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
+    ContextBlock,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -26,6 +30,16 @@ from bot.ids import Input, ViewId
 TITLE_MAX = 24
 METADATA_MAX = 3000
 SECTION_MAX = 3000
+
+
+def section(text: str) -> SectionBlock:
+    """Return a section of mrkdwn text, cut to Slack's limit."""
+    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_MAX]))
+
+
+def context(text: str) -> ContextBlock:
+    """Return a context line of mrkdwn text (the small grey print under a message)."""
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
 
 
 def modal(
@@ -54,7 +68,7 @@ def notice_modal(title: str, text: str) -> View:
         type="modal",
         title=PlainTextObject(text=title[:TITLE_MAX]),
         close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:SECTION_MAX] or "Nothing to do."))],
+        blocks=[section(text or "Nothing to do.")],
     )
 
 
