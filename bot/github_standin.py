@@ -16,9 +16,11 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
+
+from bot.standin_server import StandInServer
 
 STANDIN_TOKEN = "ghp-standin-token"  # noqa: S105 - the stand-in's own credential, not a secret
 STANDIN_LOGIN = "ccbot-standin"
@@ -103,7 +105,7 @@ class FakeOrg:
     teams: dict[str, FakeTeam] = field(default_factory=dict)
 
 
-class GitHubStandIn:
+class GitHubStandIn(StandInServer):
     """A fake GitHub REST API on 127.0.0.1 (port 0 by default) that answers like GitHub and records calls."""
 
     def __init__(self, *, token: str = STANDIN_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -125,54 +127,12 @@ class GitHubStandIn:
         # Every login has an account (made on first sight) except these, which GitHub answers 404 for.
         self.no_accounts: set[str] = set()
         self.stalls: list[tuple[str, str, threading.Event, threading.Event]] = []
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in two writes: without this, delayed ACKs add 40 ms per request.
-            disable_nagle_algorithm = True
-
-            def do_GET(self) -> None:
-                stand_in._handle(self, "GET")
-
-            def do_PUT(self) -> None:
-                stand_in._handle(self, "PUT")
-
-            def do_DELETE(self) -> None:
-                stand_in._handle(self, "DELETE")
-
-            def do_POST(self) -> None:
-                stand_in._handle(self, "POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.005},
-            name="github-stand-in",
-            daemon=True,
-        )
-
-    # -- running -----------------------------------------------------------------------------------
+        super().__init__(host, port, name="github-stand-in")
 
     @property
     def url(self) -> str:
         """Base URL to give ccbot (`GITHUB_API_URL`)."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/"
-
-    def start(self) -> GitHubStandIn:
-        """Start serving in a background thread."""
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.origin}/"
 
     # -- arranging ----------------------------------------------------------------------------------
 
@@ -333,7 +293,9 @@ class GitHubStandIn:
 
     # -- answering ----------------------------------------------------------------------------------
 
-    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one GitHub API call as GitHub would, recording it."""
+        method = request.command
         parsed = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""

@@ -9,9 +9,11 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from bot.standin_server import StandInServer
 
 JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata", "files"}
 # The bot scopes app_manifest.yml asks for (a test keeps the two in step): granted unless a test says otherwise.
@@ -70,7 +72,7 @@ class SlackState:
     calls: list[Call] = field(default_factory=list)
 
 
-class SlackStandIn:
+class SlackStandIn(StandInServer):
     """A fake Slack Web API on 127.0.0.1 (port 0 by default) that answers like Slack and records calls."""
 
     bot_user_id = "U0CCBOT00"
@@ -84,49 +86,16 @@ class SlackStandIn:
         self._counter = itertools.count(1)
         self._seen: dict[str, int] = defaultdict(int)
         self.delay = 0.0  # seconds each API call takes, to slow Slack down in fault tests
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                stand_in._handle(self)
-
-            def do_POST(self) -> None:
-                stand_in._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.005},
-            name="slack-stand-in",
-            daemon=True,
-        )
+        super().__init__(host, port, name="slack-stand-in")
 
     @property
     def url(self) -> str:
         """Base URL to give WebClient (`SLACK_API_URL`)."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/api/"
+        return f"{self.origin}/api/"
 
     def response_url(self, key: str = "r") -> str:
         """A response_url that records what is posted to it."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/response/{key}"
-
-    def start(self) -> SlackStandIn:
-        """Start serving in a background thread."""
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.origin}/response/{key}"
 
     def add_user(self, user_id: str, *, email: str | None = None, tz: str = "UTC", name: str = "") -> None:
         """Make a Slack user known to users.info and users.lookupByEmail."""
@@ -187,7 +156,8 @@ class SlackStandIn:
     def _dm_channel(self, user_id: str) -> str:
         return "D" + user_id[1:]
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one Web API call (or a response_url post) as Slack would, recording it."""
         parsed = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""

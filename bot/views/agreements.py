@@ -6,13 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    Block,
-    HeaderBlock,
-    InputBlock,
-    Option,
-    StaticSelectElement,
-)
+from slack_sdk.models.blocks import Block, HeaderBlock, InputBlock, Option, StaticSelectElement
 from slack_sdk.models.views import View
 
 from bot.ids import Input, ViewId

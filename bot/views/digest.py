@@ -7,11 +7,7 @@ import datetime as dt
 import io
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    Block,
-    DividerBlock,
-    HeaderBlock,
-)
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.views.blocks import context, section
 from bot.views.text import AGREEMENT_NAMES, day, duration, escape, gap_text, person_ref, spreadsheet_safe
