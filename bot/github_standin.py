@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import itertools
-import json
 import threading
 import time
 from collections.abc import Iterable
@@ -305,7 +304,7 @@ class GitHubStandIn(StandInServer):
             self.calls.append(GitHubCall(method, path, query))
             limit = self._next_limit(path)
         if limit is not None:
-            self._reply(
+            self.reply(
                 request, limit.status, {"message": "API rate limit exceeded"}, self._limit_headers(limit)
             )
             return
@@ -315,7 +314,7 @@ class GitHubStandIn(StandInServer):
             self._installation_token(request, path, credential)
             return
         if credential not in self.tokens:
-            self._reply(request, 401, {"message": "Bad credentials"})
+            self.reply(request, 401, {"message": "Bad credentials"})
             return
         try:
             with self.lock:
@@ -329,7 +328,7 @@ class GitHubStandIn(StandInServer):
         if stall is not None:
             stall[2].set()
             stall[3].wait(timeout=30)
-        self._reply(request, status, body, headers)
+        self.reply(request, status, body, headers)
 
     def _next_limit(self, path: str) -> Limit | None:
         for limit in self.limits:
@@ -350,22 +349,22 @@ class GitHubStandIn(StandInServer):
         import jwt
 
         if self.app is None:
-            self._reply(request, 404, {"message": "Not Found"})
+            self.reply(request, 404, {"message": "Not Found"})
             return
         app_id, public_key, installation_id = self.app
         try:
             claims = jwt.decode(credential, public_key, algorithms=["RS256"])
         except jwt.PyJWTError:
-            self._reply(request, 401, {"message": "A JSON web token could not be decoded"})
+            self.reply(request, 401, {"message": "A JSON web token could not be decoded"})
             return
         if str(claims.get("iss")) != app_id or path != f"/app/installations/{installation_id}/access_tokens":
-            self._reply(request, 404, {"message": "Not Found"})
+            self.reply(request, 404, {"message": "Not Found"})
             return
         token = f"ghs_installation{next(self._counter)}"
         with self.lock:
             self.tokens.add(token)
         expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._reply(request, 201, {"token": token, "expires_at": expires, "permissions": {}})
+        self.reply(request, 201, {"token": token, "expires_at": expires, "permissions": {}})
 
     def _route(
         self, method: str, path: str, query: dict[str, str], raw: bytes, credential: str = ""
@@ -529,18 +528,6 @@ class GitHubStandIn(StandInServer):
             "default_branch": repo.default_branch,
             "archived": repo.archived,
         }
-
-    def _reply(
-        self, request: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
-    ) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
 
 
 def _stamp(at: dt.datetime) -> str:

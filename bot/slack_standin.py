@@ -177,12 +177,12 @@ class SlackStandIn(StandInServer):
                 file = self.state.files.get(parsed.path.rsplit("/", 1)[1])
                 if file is not None:
                     file["content"] = raw.decode("utf-8", errors="replace")
-            self._reply(request, 200 if file is not None else 404, {"ok": file is not None})
+            self.reply(request, 200 if file is not None else 404, {"ok": file is not None})
             return
         if parsed.path.startswith("/response/"):
             with self.lock:
                 self.state.responses.append({"key": parsed.path.rsplit("/", 1)[1], **args})
-            self._reply(request, 200, {"ok": True})
+            self.reply(request, 200, {"ok": True})
             return
         method = parsed.path.removeprefix("/api/").strip("/")
         auth = request.headers.get("Authorization") or ""
@@ -193,24 +193,24 @@ class SlackStandIn(StandInServer):
             refused = token in self.state.refused_tokens
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
-            self._reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
+            self.reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
             return
         if not token:
-            self._reply(request, 200, {"ok": False, "error": "not_authed"})
+            self.reply(request, 200, {"ok": False, "error": "not_authed"})
             return
         if refused:
-            self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
+            self.reply(request, 200, {"ok": False, "error": "invalid_auth"})
             return
         if self.delay:
             time.sleep(self.delay)
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
-            self._reply(request, 200, {"ok": False, "error": "unknown_method"})
+            self.reply(request, 200, {"ok": False, "error": "unknown_method"})
             return
         with self.lock:
             result = handler(args)
             scopes = ",".join(sorted(self.state.scopes))
-        self._reply(request, 200, result, {"x-oauth-scopes": scopes})
+        self.reply(request, 200, result, {"x-oauth-scopes": scopes})
 
     def _next_fault(self, method: str) -> Fault | None:
         self._seen[method] += 1
@@ -225,22 +225,6 @@ class SlackStandIn(StandInServer):
         if fault.count <= 0:
             queue.pop(0)
         return fault
-
-    def _reply(
-        self,
-        request: BaseHTTPRequestHandler,
-        status: int,
-        body: dict[str, Any],
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
 
     def _ts(self) -> str:
         return f"{time.time():.0f}.{next(self._counter):06d}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -54,6 +55,19 @@ class StandInServer:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
+
+    def reply(
+        self, request: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer a request with `body` as JSON (None: no body) and any extra headers."""
+        data = b"" if body is None else json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         """Answer one request (its method is `request.command`)."""

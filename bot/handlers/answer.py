@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
@@ -132,16 +132,13 @@ def register_admin_decisions(app: App, decisions: dict[str, tuple[str, Decide]])
     """Register one-click admin buttons: each action id names what its value points at and what it decides."""
 
     def handle_admin_decision(
-        action: dict[str, Any],
-        session: Session,
-        person: Person | None,
-        now: dt.datetime,
-        policy: Policy,
-        channels: Channels,
+        action: dict[str, Any], session: Session, person: Person | None, context: BoltContext
     ) -> Decided:
+        channels: Channels = context["channels"]
         actor = check_admin(session, person, channels.admins)
         what, decide = decisions[str(action.get("action_id"))]
-        return decide(session, button_id(action, what), actor, now, policy, channels)
+        # Each decision gets the request's instant and the policy as the middleware put them in the context.
+        return decide(session, button_id(action, what), actor, context["now"], context["policy"], channels)
 
     listener = decides(handle_admin_decision, confirm=lambda decided: decided.confirmation)
     for action_id in decisions:
