@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import logging
 import re
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.hooks import HookResponse, refused
-from bot.logs import in_request
-from bot.runtime import Runtime
+from pydantic import SecretStr
+
+# `sign` is how tools and tests sign a delivery as GitHub does.
+from bot.hooks import HookResponse, SignedHook, hub_signature_problem
+from bot.hooks import sign as sign
 from bot.services.github.webhooks import (
     DELIVERY_ID,
     EVENT_NAME,
@@ -30,11 +31,6 @@ MAX_BODY = 2_000_000
 ACTION_NAME = re.compile(r"[a-z0-9_]{1,40}")
 
 
-def sign(secret: str, body: bytes) -> str:
-    """Return the X-Hub-Signature-256 value GitHub sends with `body`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def _decode(content_type: str, body: bytes) -> Any:
     """Return the delivery's JSON, sent as JSON or as a form's `payload` field, control characters removed from
     its text; ValueError when it is neither."""
@@ -47,38 +43,35 @@ def _decode(content_type: str, body: bytes) -> Any:
     return clean_tree(json.loads(text))
 
 
-class GitHubHook:
-    """Answers GitHub's deliveries (runs in a worker thread); the decisions and their messages commit together."""
+class GitHubHook(SignedHook):
+    """Answers GitHub's deliveries; the decisions and their messages commit together."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    name = "GitHub hook"
+    setting = "CCBOT_GITHUB_WEBHOOK_SECRET"
+    max_body = MAX_BODY
 
-    @in_request
-    def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
-        """Answer one delivery: 401 bad signature, 4xx bad input, 200 done, duplicate, pong or ignored."""
-        secret = self.runtime.settings.github_webhook_secret
-        if not secret:
-            return HookResponse(503, {"error": "CCBOT_GITHUB_WEBHOOK_SECRET is not set on this server"})
-        if len(body) > MAX_BODY:
-            return HookResponse(413, {"error": f"body larger than {MAX_BODY} bytes"})
-        signature = headers.get("x-hub-signature-256") or ""
-        if not signature:
-            return HookResponse(401, {"error": "missing X-Hub-Signature-256"})
-        if not hmac.compare_digest(signature, sign(secret.get_secret_value(), body)):
-            logger.warning("GitHub delivery refused: X-Hub-Signature-256 does not match")
-            return HookResponse(401, {"error": "X-Hub-Signature-256 does not match"})
+    def secret(self) -> SecretStr | None:
+        """Return CCBOT_GITHUB_WEBHOOK_SECRET."""
+        return self.runtime.settings.github_webhook_secret
+
+    def signature_problem(self, secret: str, headers: dict[str, str], body: bytes) -> str | None:
+        """Accept GitHub's X-Hub-Signature-256 only."""
+        return hub_signature_problem(secret, headers, body)
+
+    def accept(self, headers: dict[str, str], body: bytes) -> HookResponse:
+        """Answer a verified delivery: 400 bad input, 200 done, duplicate, pong or ignored."""
         event = headers.get("x-github-event") or ""
         delivery_id = headers.get("x-github-delivery") or ""
         if not EVENT_NAME.fullmatch(event):
-            return refused("missing or malformed X-GitHub-Event", "GitHub hook")
+            return self.refused("missing or malformed X-GitHub-Event")
         if not DELIVERY_ID.fullmatch(delivery_id):
-            return refused("missing or malformed X-GitHub-Delivery", "GitHub hook")
+            return self.refused("missing or malformed X-GitHub-Delivery")
         try:
             data = _decode(headers.get("content-type") or "application/json", body)
         except (ValueError, UnicodeDecodeError, RecursionError):
-            return refused("body is not JSON (nor a form with a JSON payload)", "GitHub hook")
+            return self.refused("body is not JSON (nor a form with a JSON payload)")
         if not isinstance(data, dict):
-            return refused("body is not a JSON object", "GitHub hook")
+            return self.refused("body is not a JSON object")
         if event == "ping":
             return HookResponse(200, {"status": "pong"})
         action = data.get("action") if isinstance(data.get("action"), str) else None
@@ -90,7 +83,7 @@ class GitHubHook:
         try:
             payload = parse_event(event, data)
         except PayloadError as exc:
-            return refused(str(exc), "GitHub hook")
+            return self.refused(str(exc))
         # The delivery id is not signed: the signed body itself is recorded too, so a captured delivery
         # replayed under a fresh id is still a duplicate.
         return self._act(event, delivery_id, payload, hashlib.sha256(body).hexdigest())

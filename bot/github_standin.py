@@ -11,14 +11,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import itertools
-import json
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlparse
+
+from bot.standin_server import StandInServer
 
 STANDIN_TOKEN = "ghp-standin-token"  # noqa: S105 - the stand-in's own credential, not a secret
 STANDIN_LOGIN = "ccbot-standin"
@@ -103,7 +104,7 @@ class FakeOrg:
     teams: dict[str, FakeTeam] = field(default_factory=dict)
 
 
-class GitHubStandIn:
+class GitHubStandIn(StandInServer):
     """A fake GitHub REST API on 127.0.0.1 (port 0 by default) that answers like GitHub and records calls."""
 
     def __init__(self, *, token: str = STANDIN_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -125,54 +126,12 @@ class GitHubStandIn:
         # Every login has an account (made on first sight) except these, which GitHub answers 404 for.
         self.no_accounts: set[str] = set()
         self.stalls: list[tuple[str, str, threading.Event, threading.Event]] = []
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # Headers and body go out in two writes: without this, delayed ACKs add 40 ms per request.
-            disable_nagle_algorithm = True
-
-            def do_GET(self) -> None:
-                stand_in._handle(self, "GET")
-
-            def do_PUT(self) -> None:
-                stand_in._handle(self, "PUT")
-
-            def do_DELETE(self) -> None:
-                stand_in._handle(self, "DELETE")
-
-            def do_POST(self) -> None:
-                stand_in._handle(self, "POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.005},
-            name="github-stand-in",
-            daemon=True,
-        )
-
-    # -- running -----------------------------------------------------------------------------------
+        super().__init__(host, port, name="github-stand-in")
 
     @property
     def url(self) -> str:
         """Base URL to give ccbot (`GITHUB_API_URL`)."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/"
-
-    def start(self) -> GitHubStandIn:
-        """Start serving in a background thread."""
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.origin}/"
 
     # -- arranging ----------------------------------------------------------------------------------
 
@@ -333,7 +292,9 @@ class GitHubStandIn:
 
     # -- answering ----------------------------------------------------------------------------------
 
-    def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one GitHub API call as GitHub would, recording it."""
+        method = request.command
         parsed = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
@@ -343,7 +304,7 @@ class GitHubStandIn:
             self.calls.append(GitHubCall(method, path, query))
             limit = self._next_limit(path)
         if limit is not None:
-            self._reply(
+            self.reply(
                 request, limit.status, {"message": "API rate limit exceeded"}, self._limit_headers(limit)
             )
             return
@@ -353,7 +314,7 @@ class GitHubStandIn:
             self._installation_token(request, path, credential)
             return
         if credential not in self.tokens:
-            self._reply(request, 401, {"message": "Bad credentials"})
+            self.reply(request, 401, {"message": "Bad credentials"})
             return
         try:
             with self.lock:
@@ -367,7 +328,7 @@ class GitHubStandIn:
         if stall is not None:
             stall[2].set()
             stall[3].wait(timeout=30)
-        self._reply(request, status, body, headers)
+        self.reply(request, status, body, headers)
 
     def _next_limit(self, path: str) -> Limit | None:
         for limit in self.limits:
@@ -388,22 +349,22 @@ class GitHubStandIn:
         import jwt
 
         if self.app is None:
-            self._reply(request, 404, {"message": "Not Found"})
+            self.reply(request, 404, {"message": "Not Found"})
             return
         app_id, public_key, installation_id = self.app
         try:
             claims = jwt.decode(credential, public_key, algorithms=["RS256"])
         except jwt.PyJWTError:
-            self._reply(request, 401, {"message": "A JSON web token could not be decoded"})
+            self.reply(request, 401, {"message": "A JSON web token could not be decoded"})
             return
         if str(claims.get("iss")) != app_id or path != f"/app/installations/{installation_id}/access_tokens":
-            self._reply(request, 404, {"message": "Not Found"})
+            self.reply(request, 404, {"message": "Not Found"})
             return
         token = f"ghs_installation{next(self._counter)}"
         with self.lock:
             self.tokens.add(token)
         expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self._reply(request, 201, {"token": token, "expires_at": expires, "permissions": {}})
+        self.reply(request, 201, {"token": token, "expires_at": expires, "permissions": {}})
 
     def _route(
         self, method: str, path: str, query: dict[str, str], raw: bytes, credential: str = ""
@@ -567,18 +528,6 @@ class GitHubStandIn:
             "default_branch": repo.default_branch,
             "archived": repo.archived,
         }
-
-    def _reply(
-        self, request: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
-    ) -> None:
-        data = b"" if body is None else json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
 
 
 def _stamp(at: dt.datetime) -> str:

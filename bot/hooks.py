@@ -1,7 +1,10 @@
-"""POST /hooks/deployments: the deployment pipeline's signed notices, verified, recorded with their messages, delivered.
+"""The webhooks' front door, and POST /hooks/deployments: the deployment pipeline's signed notices, verified,
+recorded with their messages, delivered.
 
-The body is read capped, its signature verified before anything parses it, its nesting bounded before JSON is
-decoded; a delivery is recorded once (by delivery id and signed body), together with its notices and messages.
+Every webhook (this one and bot/github_hook.py) goes through `SignedHook.handle`: its secret must be set, its body
+is read capped, and its signature verified before anything parses it; a malformed delivery is a 400. Here the
+nesting is bounded before JSON is decoded, and a delivery is recorded once (by delivery id and signed body),
+together with its notices and messages.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import SecretStr
 
 from bot.logs import in_request
 from bot.runtime import Runtime
@@ -40,23 +45,33 @@ class HookResponse:
     body: dict[str, Any]
 
 
+def sign(secret: str, body: bytes) -> str:
+    """Return the X-Hub-Signature-256 value GitHub (or a pipeline signing like it) sends with `body`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def hub_signature_problem(secret: str, headers: dict[str, str], body: bytes) -> str | None:
+    """Return why a delivery's X-Hub-Signature-256 is missing or wrong, or None when it is right."""
+    hub = headers.get("x-hub-signature-256")
+    if not hub:
+        return "missing X-Hub-Signature-256"
+    return None if hmac.compare_digest(hub, sign(secret, body)) else "X-Hub-Signature-256 does not match"
+
+
 def signature_problem(
     secret: str, headers: dict[str, str], body: bytes, *, now: float | None = None
 ) -> str | None:
-    """Return why a delivery's signature is not acceptable, or None when it is."""
+    """Return why a deployment notice's signature is not acceptable, or None when it is (GitHub-style, or
+    timestamped)."""
     now = time.time() if now is None else now
-    hub = headers.get("x-hub-signature-256")
-    if hub:
-        expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        return None if hmac.compare_digest(hub, expected) else "X-Hub-Signature-256 does not match"
+    if headers.get("x-hub-signature-256"):
+        return hub_signature_problem(secret, headers, body)
     timestamp, signature = headers.get("x-ccbot-timestamp"), headers.get("x-ccbot-signature")
     if not timestamp or not signature:
         return "missing X-Ccbot-Timestamp and X-Ccbot-Signature (or X-Hub-Signature-256)"
     if not timestamp.isdigit() or abs(now - int(timestamp)) > WINDOW_SECONDS:
         return "X-Ccbot-Timestamp is not within 5 minutes of now"
-    expected = (
-        "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    )
+    expected = sign(secret, timestamp.encode() + b"." + body)
     return None if hmac.compare_digest(signature, expected) else "X-Ccbot-Signature does not match"
 
 
@@ -105,38 +120,74 @@ def decode(body: bytes) -> tuple[Any, str | None]:
         return None, "body is not JSON"
 
 
-def refused(problem: str, hook: str) -> HookResponse:
-    """Return the 400 answering a signed delivery that is malformed, logging it once, as a warning."""
-    logger.warning("%s refused a malformed delivery: %s", hook, problem)
-    return HookResponse(400, {"error": problem})
+class SignedHook:
+    """A webhook's front door (runs in a worker thread): the secret is set, the body is not too large, the signature
+    is right; only then does `accept` read the delivery. Subclasses name the secret and the signature scheme."""
 
-
-class DeploymentHook:
-    """Verifies deployment notices, records each with its messages, then delivers them (runs in a worker thread)."""
+    name: ClassVar[str]  # as logs call it
+    setting: ClassVar[str]  # the setting holding the secret
+    max_body: ClassVar[int]
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
+    def secret(self) -> SecretStr | None:
+        """Return the shared secret deliveries are signed with (None: not configured)."""
+        raise NotImplementedError
+
+    def signature_problem(self, secret: str, headers: dict[str, str], body: bytes) -> str | None:
+        """Return why the delivery's signature is not acceptable, or None when it is."""
+        raise NotImplementedError
+
+    def accept(self, headers: dict[str, str], body: bytes) -> HookResponse:
+        """Answer a delivery whose signature is verified."""
+        raise NotImplementedError
+
     @in_request
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:
-        """Answer one delivery: 401 bad signature, 400 bad body, 413 too large, 200 accepted or duplicate."""
-        secret = self.runtime.settings.webhook_secret
+        """Answer one delivery: 503 no secret set, 413 too large, 401 bad signature, else what `accept` says."""
+        secret = self.secret()
         if not secret:
-            return HookResponse(503, {"error": "CCBOT_WEBHOOK_SECRET is not set on this server"})
-        if len(body) > MAX_BODY:
-            return HookResponse(413, {"error": f"body larger than {MAX_BODY} bytes"})
+            return HookResponse(503, {"error": f"{self.setting} is not set on this server"})
+        if len(body) > self.max_body:
+            return HookResponse(413, {"error": f"body larger than {self.max_body} bytes"})
         # Nothing parses the body before its signature is verified: unsigned junk is refused unread.
-        problem = signature_problem(secret.get_secret_value(), headers, body)
+        problem = self.signature_problem(secret.get_secret_value(), headers, body)
         if problem is not None:
-            logger.warning("deployment hook refused: %s", problem)
+            logger.warning("%s refused: %s", self.name, problem)
             return HookResponse(401, {"error": problem})
+        return self.accept(headers, body)
+
+    def refused(self, problem: str) -> HookResponse:
+        """Return the 400 answering a signed delivery that is malformed, logging it once, as a warning."""
+        logger.warning("%s refused a malformed delivery: %s", self.name, problem)
+        return HookResponse(400, {"error": problem})
+
+
+class DeploymentHook(SignedHook):
+    """Verifies deployment notices, records each with its messages, then delivers them."""
+
+    name = "deployment hook"
+    setting = "CCBOT_WEBHOOK_SECRET"
+    max_body = MAX_BODY
+
+    def secret(self) -> SecretStr | None:
+        """Return CCBOT_WEBHOOK_SECRET."""
+        return self.runtime.settings.webhook_secret
+
+    def signature_problem(self, secret: str, headers: dict[str, str], body: bytes) -> str | None:
+        """Accept a GitHub-style signature or a timestamped one (see `signature_problem`)."""
+        return signature_problem(secret, headers, body)
+
+    def accept(self, headers: dict[str, str], body: bytes) -> HookResponse:
+        """Answer a verified delivery: 400 bad body, 200 accepted or duplicate, 500 not recorded."""
         data, problem = decode(body)
         if problem is not None:
-            return refused(problem, "deployment hook")
+            return self.refused(problem)
         try:
             payload = parse_payload(data)
         except PayloadError as exc:
-            return refused(str(exc), "deployment hook")
+            return self.refused(str(exc))
         now = self.runtime.clock()
         with self.runtime.session_factory() as session:
             try:

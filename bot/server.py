@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import anyio
@@ -23,10 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import metrics
-from bot.github_hook import MAX_BODY as MAX_GITHUB_BODY
 from bot.github_hook import GitHubHook
-from bot.hooks import MAX_BODY as MAX_HOOK_BODY
-from bot.hooks import DeploymentHook
+from bot.hooks import DeploymentHook, SignedHook
 from bot.metrics import surface_of
 from bot.services.input_text import clean_tree
 from bot.services.operations import program_numbers
@@ -87,33 +85,23 @@ def build_asgi(
             return JSONResponse({"status": "error", "database": problem}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    async def deployments(request: Request) -> Response:
-        assert hook is not None
-        body = await read_capped(request, MAX_HOOK_BODY)
-        if body is None:
-            return JSONResponse({"error": f"body larger than {MAX_HOOK_BODY} bytes"}, status_code=413)
-        headers = {key.lower(): value for key, value in request.headers.items()}
-        started = time.monotonic()
-        answer = await anyio.to_thread.run_sync(hook.handle, headers, body, limiter=limiter)
-        metrics.REQUESTS.labels("hook:deployments", str(answer.status)).inc()
-        metrics.ACK_SECONDS.labels("hook:deployments").observe(time.monotonic() - started)
-        return JSONResponse(answer.body, status_code=answer.status)
+    def webhook(signed: SignedHook, surface: str) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            too_large = JSONResponse({"error": f"body larger than {signed.max_body} bytes"}, status_code=413)
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > signed.max_body:
+                return too_large
+            body = await read_capped(request, signed.max_body)
+            if body is None:
+                return too_large
+            headers = {key.lower(): value for key, value in request.headers.items()}
+            started = time.monotonic()
+            answer = await anyio.to_thread.run_sync(signed.handle, headers, body, limiter=limiter)
+            metrics.REQUESTS.labels(surface, str(answer.status)).inc()
+            metrics.ACK_SECONDS.labels(surface).observe(time.monotonic() - started)
+            return JSONResponse(answer.body, status_code=answer.status)
 
-    async def github(request: Request) -> Response:
-        assert github_hook is not None
-        too_large = JSONResponse({"error": f"body larger than {MAX_GITHUB_BODY} bytes"}, status_code=413)
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_GITHUB_BODY:
-            return too_large
-        body = await read_capped(request, MAX_GITHUB_BODY)
-        if body is None:
-            return too_large
-        headers = {key.lower(): value for key, value in request.headers.items()}
-        started = time.monotonic()
-        answer = await anyio.to_thread.run_sync(github_hook.handle, headers, body, limiter=limiter)
-        metrics.REQUESTS.labels("hook:github", str(answer.status)).inc()
-        metrics.ACK_SECONDS.labels("hook:github").observe(time.monotonic() - started)
-        return JSONResponse(answer.body, status_code=answer.status)
+        return endpoint
 
     async def metrics_endpoint(_request: Request) -> Response:
         text = await anyio.to_thread.run_sync(metrics.render, registry, limiter=limiter)
@@ -126,9 +114,9 @@ def build_asgi(
         Route("/metrics", metrics_endpoint, methods=["GET"]),
     ]
     if hook is not None:
-        routes.append(Route("/hooks/deployments", deployments, methods=["POST"]))
+        routes.append(Route("/hooks/deployments", webhook(hook, "hook:deployments"), methods=["POST"]))
     if github_hook is not None:
-        routes.append(Route("/hooks/github", github, methods=["POST"]))
+        routes.append(Route("/hooks/github", webhook(github_hook, "hook:github"), methods=["POST"]))
     if bolt_app is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)

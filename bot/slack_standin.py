@@ -9,9 +9,11 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
+
+from bot.standin_server import StandInServer
 
 JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata", "files"}
 # The bot scopes app_manifest.yml asks for (a test keeps the two in step): granted unless a test says otherwise.
@@ -70,7 +72,7 @@ class SlackState:
     calls: list[Call] = field(default_factory=list)
 
 
-class SlackStandIn:
+class SlackStandIn(StandInServer):
     """A fake Slack Web API on 127.0.0.1 (port 0 by default) that answers like Slack and records calls."""
 
     bot_user_id = "U0CCBOT00"
@@ -84,49 +86,16 @@ class SlackStandIn:
         self._counter = itertools.count(1)
         self._seen: dict[str, int] = defaultdict(int)
         self.delay = 0.0  # seconds each API call takes, to slow Slack down in fault tests
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                stand_in._handle(self)
-
-            def do_POST(self) -> None:
-                stand_in._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.005},
-            name="slack-stand-in",
-            daemon=True,
-        )
+        super().__init__(host, port, name="slack-stand-in")
 
     @property
     def url(self) -> str:
         """Base URL to give WebClient (`SLACK_API_URL`)."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/api/"
+        return f"{self.origin}/api/"
 
     def response_url(self, key: str = "r") -> str:
         """A response_url that records what is posted to it."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host!s}:{port}/response/{key}"
-
-    def start(self) -> SlackStandIn:
-        """Start serving in a background thread."""
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        return f"{self.origin}/response/{key}"
 
     def add_user(self, user_id: str, *, email: str | None = None, tz: str = "UTC", name: str = "") -> None:
         """Make a Slack user known to users.info and users.lookupByEmail."""
@@ -187,7 +156,8 @@ class SlackStandIn:
     def _dm_channel(self, user_id: str) -> str:
         return "D" + user_id[1:]
 
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        """Answer one Web API call (or a response_url post) as Slack would, recording it."""
         parsed = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
@@ -207,12 +177,12 @@ class SlackStandIn:
                 file = self.state.files.get(parsed.path.rsplit("/", 1)[1])
                 if file is not None:
                     file["content"] = raw.decode("utf-8", errors="replace")
-            self._reply(request, 200 if file is not None else 404, {"ok": file is not None})
+            self.reply(request, 200 if file is not None else 404, {"ok": file is not None})
             return
         if parsed.path.startswith("/response/"):
             with self.lock:
                 self.state.responses.append({"key": parsed.path.rsplit("/", 1)[1], **args})
-            self._reply(request, 200, {"ok": True})
+            self.reply(request, 200, {"ok": True})
             return
         method = parsed.path.removeprefix("/api/").strip("/")
         auth = request.headers.get("Authorization") or ""
@@ -223,24 +193,24 @@ class SlackStandIn:
             refused = token in self.state.refused_tokens
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
-            self._reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
+            self.reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
             return
         if not token:
-            self._reply(request, 200, {"ok": False, "error": "not_authed"})
+            self.reply(request, 200, {"ok": False, "error": "not_authed"})
             return
         if refused:
-            self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
+            self.reply(request, 200, {"ok": False, "error": "invalid_auth"})
             return
         if self.delay:
             time.sleep(self.delay)
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
-            self._reply(request, 200, {"ok": False, "error": "unknown_method"})
+            self.reply(request, 200, {"ok": False, "error": "unknown_method"})
             return
         with self.lock:
             result = handler(args)
             scopes = ",".join(sorted(self.state.scopes))
-        self._reply(request, 200, result, {"x-oauth-scopes": scopes})
+        self.reply(request, 200, result, {"x-oauth-scopes": scopes})
 
     def _next_fault(self, method: str) -> Fault | None:
         self._seen[method] += 1
@@ -255,22 +225,6 @@ class SlackStandIn:
         if fault.count <= 0:
             queue.pop(0)
         return fault
-
-    def _reply(
-        self,
-        request: BaseHTTPRequestHandler,
-        status: int,
-        body: dict[str, Any],
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        data = json.dumps(body).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
 
     def _ts(self) -> str:
         return f"{time.time():.0f}.{next(self._counter):06d}"

@@ -23,6 +23,7 @@ from storage.models import (
     Person,
     Repo,
 )
+from storage.roster import ByHolder, group_by_holder
 
 # IN lists are sent in chunks of this many ids (SQLite's bound-parameter limit is far above it).
 CHUNK = 900
@@ -55,12 +56,9 @@ def revoked_grants_by_person(session: Session) -> dict[int, list[tuple[CommitGra
     return grouped
 
 
-def agreements_of(
-    session: Session, person_ids: list[int], organization_ids: list[int]
-) -> tuple[dict[int, list[Agreement]], dict[int, list[Agreement]]]:
+def agreements_of(session: Session, person_ids: list[int], organization_ids: list[int]) -> ByHolder:
     """Return the agreements of some people and organisations, grouped by holder."""
-    by_person: dict[int, list[Agreement]] = defaultdict(list)
-    by_org: dict[int, list[Agreement]] = defaultdict(list)
+    found: list[Agreement] = []
     for start in range(0, max(len(person_ids), len(organization_ids)), CHUNK):
         people, orgs = person_ids[start : start + CHUNK], organization_ids[start : start + CHUNK]
         statement = (
@@ -68,12 +66,8 @@ def agreements_of(
             .where(col(Agreement.person_id).in_(people) | col(Agreement.organization_id).in_(orgs))
             .order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
         )
-        for agreement in session.exec(statement).all():
-            if agreement.person_id is not None:
-                by_person[agreement.person_id].append(agreement)
-            elif agreement.organization_id is not None:
-                by_org[agreement.organization_id].append(agreement)
-    return by_person, by_org
+        found += session.exec(statement).all()
+    return group_by_holder(found)
 
 
 def moved_for_inactivity(session: Session) -> set[int]:

@@ -237,17 +237,26 @@ def list_agreements(
     return list(session.exec(statement).all())
 
 
-def agreements_by_holder(session: Session) -> tuple[dict[int, list[Agreement]], dict[int, list[Agreement]]]:
-    """Return all agreements grouped by person id and by organisation id."""
+# Agreements by person id, and by organisation id.
+ByHolder = tuple[dict[int, list[Agreement]], dict[int, list[Agreement]]]
+
+
+def group_by_holder(agreements: Iterable[Agreement]) -> ByHolder:
+    """Return these agreements grouped by person id and by organisation id, in the order given."""
     by_person: dict[int, list[Agreement]] = defaultdict(list)
     by_org: dict[int, list[Agreement]] = defaultdict(list)
-    statement = select(Agreement).order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
-    for agreement in session.exec(statement).all():
+    for agreement in agreements:
         if agreement.person_id is not None:
             by_person[agreement.person_id].append(agreement)
         elif agreement.organization_id is not None:
             by_org[agreement.organization_id].append(agreement)
     return by_person, by_org
+
+
+def agreements_by_holder(session: Session) -> ByHolder:
+    """Return all agreements grouped by person id and by organisation id."""
+    statement = select(Agreement).order_by(col(Agreement.kind), col(Agreement.signed_on), col(Agreement.id))
+    return group_by_holder(session.exec(statement).all())
 
 
 def is_renewed(field: str) -> Any:

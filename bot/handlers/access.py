@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver
+from bot.handlers.answer import decides
 from bot.ids import Action
-from bot.services.access import apply_posted_plan
+from bot.middleware import acks_first
+from bot.services.access import Applied, apply_posted_plan
 from bot.services.errors import UserError
 from bot.services.github.api import GitHubConnect
 from bot.types.policy import Channels, Policy
@@ -26,7 +26,6 @@ DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 
 def handle_apply_plan_action(
-    ack: Callable[..., None],
     action: dict[str, Any],
     body: dict[str, Any],
     session: Session,
@@ -35,20 +34,17 @@ def handle_apply_plan_action(
     policy: Policy,
     channels: Channels,
     github: GitHubConnect | None,
-    deliver: Deliver,
-) -> None:
+) -> Applied:
     """An admin applies the posted plan: exactly the plan by its digest, or a refusal saying what moved."""
-    ack()
     digest = str(action.get("value") or "")
     if not DIGEST.match(digest):
         raise UserError("This button no longer points at a plan. The next daily check posts a fresh one.")
     user_id = str((body.get("user") or {}).get("id") or "")
-    applied = apply_posted_plan(
+    return apply_posted_plan(
         session, github, policy.github, digest, person, user_id=user_id, now=now, channels=channels
     )
-    deliver(applied.keys)
 
 
 def register(app: App) -> None:
     """Register the access plan's button."""
-    app.action(Action.APPLY_ACCESS_PLAN.value)(handle_apply_plan_action)
+    app.action(Action.APPLY_ACCESS_PLAN.value)(acks_first(decides(handle_apply_plan_action)))

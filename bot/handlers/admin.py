@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
+from bot.handlers.answer import decides, opens
 from bot.handlers.state import (
-    Deliver,
     checked_values,
     selected_choice,
     selected_date,
@@ -33,6 +32,7 @@ from bot.types.policy import Channels, PhasePolicy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
+from bot.views.blocks import notice_modal
 from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
 Fields = dict[str, Any]
@@ -192,48 +192,34 @@ def answer_admin_command(
 
 
 def handle_admin_open_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-    channels: Channels,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, channels: Channels
+) -> View:
     """Open the modal of the admin change the button names."""
     service.check_admin(session, person, channels.admins)
     try:
         form = FORMS[ViewId(str(action.get("value")))]
     except (ValueError, KeyError):
         raise UserError("This admin button is out of date; run `/cc-admin` again.") from None
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=form.modal(current_policy(session)))
+    return form.modal(current_policy(session))
 
 
 def handle_admin_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    channels: Channels,
-    deliver: Deliver,
-) -> None:
-    """Apply one admin change (field errors in the ack), confirm it, and deliver what it committed."""
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
+) -> service.Decided:
+    """Apply one admin change (field errors in the ack); the modal confirms it."""
     actor = service.check_admin(session, person, channels.admins)
     form = FORMS[ViewId(str(view.get("callback_id")))]
-    try:
-        decided = form.apply(session, actor, now=now, channels=channels, **form.parse(view))
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack(response_action="update", view=views.done_modal(decided.confirmation))
-    deliver(decided.keys)
+    return form.apply(session, actor, now=now, channels=channels, **form.parse(view))
+
+
+def _done(decided: service.Decided) -> View:
+    return notice_modal("Done", decided.confirmation)
 
 
 def register(app: App) -> None:
     """Register everything of the admin feature."""
     app.command(Command.ADMIN.value)(answer_admin_command)
-    app.action(re.compile(f"^{Action.ADMIN_OPEN.value}:"))(handle_admin_open_action)
+    app.action(re.compile(f"^{Action.ADMIN_OPEN.value}:"))(opens(handle_admin_open_action))
+    submission = decides(handle_admin_submission, update=_done)
     for view_id in FORMS:
-        app.view(view_id.value)(handle_admin_submission)
+        app.view(view_id.value)(submission)

@@ -10,10 +10,11 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
+from bot.handlers.answer import decides, opens
 from bot.handlers.state import (
-    Deliver,
     button_id,
     metadata,
     metadata_id,
@@ -22,8 +23,9 @@ from bot.handlers.state import (
 )
 from bot.ids import Action, Command, Input, Shortcut, ViewId
 from bot.middleware import acks_first
-from bot.services.errors import FieldErrors, UserError
+from bot.services.errors import UserError
 from bot.services.escalations import (
+    Decided,
     acknowledge_escalation,
     check_can_resolve,
     escalation_form,
@@ -35,22 +37,14 @@ from bot.services.escalations import (
     validate_escalation,
 )
 from bot.types.policy import Channels
+from bot.views.blocks import notice_modal
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
-from bot.views.questions import notice_modal
 from storage.models import Person
 
 
-def open_escalate_modal(
-    ack: Callable[..., None],
-    command: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def open_escalate_modal(session: Session, person: Person | None) -> View:
     """Open the escalate modal; a person who may not escalate is told why (before the ack)."""
-    form = escalation_form(session, person)
-    ack()
-    client.views_open(trigger_id=command["trigger_id"], view=escalate_modal(form))
+    return escalate_modal(escalation_form(session, person))
 
 
 def open_escalate_modal_from_message(
@@ -75,139 +69,67 @@ def open_escalate_modal_from_message(
 
 
 def handle_escalate_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    channels: Channels,
-    deliver: Deliver,
-) -> None:
-    """Validate the escalation in the ack (field errors), then store it with its post and notices."""
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
+) -> Decided:
+    """Validate the escalation (field errors in the ack), then store it with its post and notices."""
     extra = metadata(view)
     committer = selected_value(view, Input.ESCALATION_COMMITTER)
-    try:
-        draft = validate_escalation(
-            session,
-            person,
-            committer_id=int(committer) if committer and committer.isdigit() else None,
-            summary=text_value(view, Input.ESCALATION_SUMMARY),
-            impact=text_value(view, Input.ESCALATION_IMPACT),
-            related=text_value(view, Input.ESCALATION_RELATED),
-            urgency=selected_value(view, Input.URGENCY),
-            question_id=int(extra["question"]) if str(extra.get("question", "")).isdigit() else None,
-            source_url=str(extra.get("source") or "")[:500] or None,
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
+    draft = validate_escalation(
+        session,
+        person,
+        committer_id=int(committer) if committer and committer.isdigit() else None,
+        summary=text_value(view, Input.ESCALATION_SUMMARY),
+        impact=text_value(view, Input.ESCALATION_IMPACT),
+        related=text_value(view, Input.ESCALATION_RELATED),
+        urgency=selected_value(view, Input.URGENCY),
+        question_id=int(extra["question"]) if str(extra.get("question", "")).isdigit() else None,
+        source_url=str(extra.get("source") or "")[:500] or None,
+    )
     assert person is not None
     # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    decided = open_escalation(session, person, draft, now=now, channels=channels)
-    ack()
-    deliver(decided.keys)
+    return open_escalation(session, person, draft, now=now, channels=channels)
 
 
-def handle_escalate_question_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_escalate_question_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the escalate modal pre-filled from an unanswered question."""
     form, prefill = prefill_from_question(session, button_id(action, "a question"), person)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=escalate_modal(form, prefill))
+    return escalate_modal(form, prefill)
 
 
 def handle_acknowledge_action(
-    ack: Callable[..., None],
-    action: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Acknowledge an escalation (managers and admins), redraw it and tell the committer."""
-    decided = acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
-    ack()
-    deliver(decided.keys)
+    return acknowledge_escalation(session, button_id(action, "an escalation"), person, now=now)
 
 
-def handle_resolve_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_resolve_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the resolution-note modal (managers and admins)."""
-    card = check_can_resolve(session, button_id(action, "an escalation"), person)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=resolve_modal(card))
+    return resolve_modal(check_can_resolve(session, button_id(action, "an escalation"), person))
 
 
 def handle_resolve_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
-    """Resolve the escalation with the note, then redraw its post and tell the committer."""
-    try:
-        decided = resolve_escalation(
-            session,
-            metadata_id(view, "escalation", "an escalation"),
-            person,
-            text_value(view, Input.RESOLUTION),
-            now=now,
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack()
-    deliver(decided.keys)
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
+    """Resolve the escalation with the note (field errors in the ack), then redraw its post and tell the committer."""
+    escalation_id = metadata_id(view, "escalation", "an escalation")
+    return resolve_escalation(session, escalation_id, person, text_value(view, Input.RESOLUTION), now=now)
 
 
-def handle_reassign_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_reassign_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the modal to choose the next owner (managers and admins)."""
     card, candidates = reassign_candidates(session, button_id(action, "an escalation"), person)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=reassign_modal(card, candidates))
+    return reassign_modal(card, candidates)
 
 
 def handle_reassign_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Give the escalation to the chosen manager (a select, or `@handle` typed), then tell them and the committer."""
     # A select of managers when there are some to offer, a handle typed in otherwise.
     chosen = selected_value(view, Input.REASSIGN_TO) or text_value(view, Input.REASSIGN_TO)
-    try:
-        decided = reassign_escalation(
-            session, metadata_id(view, "escalation", "an escalation"), person, chosen, now=now
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack()
-    deliver(decided.keys)
+    escalation_id = metadata_id(view, "escalation", "an escalation")
+    return reassign_escalation(session, escalation_id, person, chosen, now=now)
 
 
 def message_permalink(client: WebClient, channel: str, ts: str) -> str | None:
@@ -220,12 +142,12 @@ def message_permalink(client: WebClient, channel: str, ts: str) -> str | None:
 
 def register(app: App) -> None:
     """Register everything of the escalations feature."""
-    app.command(Command.ESCALATE.value)(open_escalate_modal)
+    app.command(Command.ESCALATE.value)(opens(open_escalate_modal))
     app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(acks_first(open_escalate_modal_from_message))
-    app.view(ViewId.ESCALATE.value)(handle_escalate_submission)
-    app.action(Action.ESCALATE_QUESTION.value)(handle_escalate_question_action)
-    app.action(Action.ACKNOWLEDGE_ESCALATION.value)(handle_acknowledge_action)
-    app.action(Action.RESOLVE_ESCALATION.value)(handle_resolve_action)
-    app.view(ViewId.RESOLVE_ESCALATION.value)(handle_resolve_submission)
-    app.action(Action.REASSIGN_ESCALATION.value)(handle_reassign_action)
-    app.view(ViewId.REASSIGN_ESCALATION.value)(handle_reassign_submission)
+    app.view(ViewId.ESCALATE.value)(decides(handle_escalate_submission))
+    app.action(Action.ESCALATE_QUESTION.value)(opens(handle_escalate_question_action))
+    app.action(Action.ACKNOWLEDGE_ESCALATION.value)(decides(handle_acknowledge_action))
+    app.action(Action.RESOLVE_ESCALATION.value)(opens(handle_resolve_action))
+    app.view(ViewId.RESOLVE_ESCALATION.value)(decides(handle_resolve_submission))
+    app.action(Action.REASSIGN_ESCALATION.value)(opens(handle_reassign_action))
+    app.view(ViewId.REASSIGN_ESCALATION.value)(decides(handle_reassign_submission))

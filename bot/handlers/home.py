@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver
+from bot.handlers.answer import Deliver
 from bot.ids import Action, Command, Event
 from bot.services import home as home_service
 from bot.services.home import build_home, get_open_items

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.handlers.state import (
-    Decide,
-    register_admin_decisions,
-)
+from bot.handlers.answer import Decide, register_admin_decisions
 from bot.ids import Action
 from bot.services.membership import decide_inactive
 from storage.models import InactivityDecision

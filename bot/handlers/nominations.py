@@ -11,10 +11,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver, button_id, selected_user, text_value
+from bot.handlers.answer import decides
+from bot.handlers.state import button_id, selected_user, text_value
 from bot.ids import Action, Command, Input, ViewId
-from bot.services.errors import FieldErrors
-from bot.services.nominations import cast_vote, check_can_nominate, expansion_candidate, open_nomination
+from bot.services.nominations import (
+    Decided,
+    cast_vote,
+    check_can_nominate,
+    expansion_candidate,
+    open_nomination,
+)
 from bot.types.policy import Channels, Policy
 from bot.views.nominations import expansion_modal, nominate_modal
 from storage.models import Person
@@ -60,62 +66,42 @@ def open_nominate_modal(
 
 
 def handle_nominate_submission(
-    ack: Callable[..., None],
     view: dict[str, Any],
     session: Session,
     person: Person | None,
     now: dt.datetime,
     policy: Policy,
     channels: Channels,
-    deliver: Deliver,
-) -> None:
+) -> Decided:
     """Open the nomination (field errors in the ack), then deliver its post for voting."""
-    try:
-        decided = open_nomination(
-            session,
-            person,
-            github=text_value(view, Input.GITHUB),
-            name=text_value(view, Input.NAME),
-            slack_user_id=selected_user(view, Input.SLACK_USER),
-            organization=text_value(view, Input.ORGANIZATION),
-            repos=text_value(view, Input.REPOS).replace(",", " ").split(),
-            reason=text_value(view, Input.REASON),
-            now=now,
-            rules=policy.nomination,
-            channels=channels,
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack()
-    deliver(decided.keys)
+    return open_nomination(
+        session,
+        person,
+        github=text_value(view, Input.GITHUB),
+        name=text_value(view, Input.NAME),
+        slack_user_id=selected_user(view, Input.SLACK_USER),
+        organization=text_value(view, Input.ORGANIZATION),
+        repos=text_value(view, Input.REPOS).replace(",", " ").split(),
+        reason=text_value(view, Input.REASON),
+        now=now,
+        rules=policy.nomination,
+        channels=channels,
+    )
 
 
 def handle_vote_action(
-    ack: Callable[..., None],
-    action: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    policy: Policy,
-    deliver: Deliver,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, policy: Policy
+) -> Decided:
     """Record an active committer's vote (changeable until close) and redraw the tally."""
-    decided = cast_vote(
-        session,
-        button_id(action, "a nomination"),
-        person,
-        yes=action.get("action_id") == Action.VOTE_YES.value,
-        now=now,
-        rules=policy.nomination,
-    )
-    ack()
-    deliver(decided.keys)
+    yes = action.get("action_id") == Action.VOTE_YES.value
+    nomination_id = button_id(action, "a nomination")
+    return cast_vote(session, nomination_id, person, yes=yes, now=now, rules=policy.nomination)
 
 
 def register(app: App) -> None:
     """Register everything of the nominations feature."""
     app.command(Command.NOMINATE.value)(open_nominate_modal)
-    app.view(ViewId.NOMINATE.value)(handle_nominate_submission)
-    app.action(Action.VOTE_YES.value)(handle_vote_action)
-    app.action(Action.VOTE_NO.value)(handle_vote_action)
+    app.view(ViewId.NOMINATE.value)(decides(handle_nominate_submission))
+    vote = decides(handle_vote_action)
+    app.action(Action.VOTE_YES.value)(vote)
+    app.action(Action.VOTE_NO.value)(vote)

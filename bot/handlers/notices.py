@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver, button_id
+from bot.handlers.answer import decides
+from bot.handlers.state import button_id
 from bot.ids import Action
-from bot.services.notices import answer_notice
+from bot.services.notices import Decided, answer_notice
 from storage.models import NoticeState, Person
 
 NOTICE_ANSWERS = {
@@ -22,21 +22,15 @@ NOTICE_ANSWERS = {
 
 
 def handle_notice_action(
-    ack: Callable[..., None],
-    action: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Record the committer's answer to a production notice, then redraw the DM and tell the champions' thread."""
     notice_id = button_id(action, "a production notice")
-    decided = answer_notice(session, notice_id, person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
-    ack()
-    deliver(decided.keys)
+    return answer_notice(session, notice_id, person, NOTICE_ANSWERS[str(action.get("action_id"))], now=now)
 
 
 def register(app: App) -> None:
     """Register everything of the notices feature."""
+    listener = decides(handle_notice_action)
     for action_id in NOTICE_ANSWERS:
-        app.action(action_id)(handle_notice_action)
+        app.action(action_id)(listener)

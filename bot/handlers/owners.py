@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver
+from bot.handlers.answer import Deliver, answer
 from bot.ids import Action, Command
 from bot.services.errors import UserError
 from bot.services.outbox import posting_of
@@ -30,6 +30,7 @@ def answer_owners_command(ack: Callable[..., None], command: dict[str, Any], ses
 
 def handle_request_intro_action(
     ack: Callable[..., None],
+    body: dict[str, Any],
     action: dict[str, Any],
     respond: Callable[..., Any],
     session: Session,
@@ -45,14 +46,15 @@ def handle_request_intro_action(
         target = {}
     if not isinstance(target, dict) or not target.get("repo"):
         raise UserError("This button no longer points at a repository. Run `/cc-owners` again.")
-    decided = request_intro(
-        session, person, str(target["repo"]), str(target.get("path") or ""), now=now, channels=channels
+    repo, path = str(target["repo"]), str(target.get("path") or "")
+    decided = answer(
+        ack, deliver, body, lambda: request_intro(session, person, repo, path, now=now, channels=channels)
     )
-    ack()
-    deliver(decided.keys)
-    # Read after delivery: the permalink when the post went out, else the intro is still queued.
-    posting = posting_of(session, decided.card.subject)
-    respond(text=intro_confirmation(decided.card, posting), response_type="ephemeral", replace_original=False)
+    if decided is not None:
+        # Read after delivery: the permalink when the post went out, else the intro is still queued.
+        posting = posting_of(session, decided.card.subject)
+        text = intro_confirmation(decided.card, posting)
+        respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App) -> None:

@@ -15,7 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver, button_id, metadata_id, selected_user, selected_value, text_value
+from bot.handlers.answer import Deliver, decides, opens
+from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
 from bot.middleware import Caller, acks_first
 from bot.services.errors import FieldErrors, UserError
@@ -33,9 +34,11 @@ from bot.services.questions import (
     validate_question,
 )
 from bot.services.roster import find_person_by_slack_id
+from bot.types.decided import Decided
 from bot.types.policy import Channels
 from bot.types.questions import AskRefusal
-from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, notice_modal, refusal_text
+from bot.views.blocks import notice_modal
+from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, refusal_text
 from storage.models import Person
 
 # Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.
@@ -95,102 +98,59 @@ def open_ask_modal_from_shortcut(
 
 
 def handle_ask_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    channels: Channels,
-    deliver: Deliver,
-) -> None:
-    """Validate the question in the ack (field errors), then store it with its thread root and notices."""
-    try:
-        draft = validate_question(
-            pr_url=text_value(view, Input.PR_URL),
-            text=text_value(view, Input.QUESTION),
-            urgency=selected_value(view, Input.URGENCY),
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
+) -> Decided | AskRefusal:
+    """Validate the question (field errors in the ack), then store it with its thread root and notices; a person
+    who may not ask is told why in the modal."""
+    draft = validate_question(
+        pr_url=text_value(view, Input.PR_URL),
+        text=text_value(view, Input.QUESTION),
+        urgency=selected_value(view, Input.URGENCY),
+    )
     refusal = ask_refusal(session, person, today=now.date())
     if refusal is not None or person is None:
-        ack(response_action="update", view=notice_modal("Not sent", refusal_text(refusal) if refusal else ""))
-        return
+        return refusal or AskRefusal("not_on_roster")
     # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    decided = ask_question(session, person, draft, now=now, channels=channels)
-    ack()
-    deliver(decided.keys)
+    return ask_question(session, person, draft, now=now, channels=channels)
+
+
+def _not_sent(result: Decided | AskRefusal) -> View | None:
+    return notice_modal("Not sent", refusal_text(result)) if isinstance(result, AskRefusal) else None
 
 
 def handle_claim_action(
-    ack: Callable[..., None],
-    action: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Claim a question for the clicker and redraw its thread root."""
-    decided = claim_question(session, button_id(action, "a question"), person, now=now)
-    ack()
-    deliver(decided.keys)
+    return claim_question(session, button_id(action, "a question"), person, now=now)
 
 
 def handle_answered_action(
-    ack: Callable[..., None],
-    action: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
     """Close a question as answered and redraw its thread root."""
-    decided = mark_answered(session, button_id(action, "a question"), person, now=now)
-    ack()
-    deliver(decided.keys)
+    return mark_answered(session, button_id(action, "a question"), person, now=now)
 
 
-def handle_hand_off_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-) -> None:
+def handle_hand_off_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the hand-off modal, suggesting the other champion."""
     question_id = button_id(action, "a question")
     candidates = hand_off_candidates(session, question_id, person)
-    card = get_card(session, question_id)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=hand_off_modal(card, candidates))
+    return hand_off_modal(get_card(session, question_id), candidates)
 
 
 def handle_hand_off_submission(
-    ack: Callable[..., None],
-    view: dict[str, Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    deliver: Deliver,
-) -> None:
-    """Hand a question to the chosen person, then redraw its thread root and tell them in the thread."""
+    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
+    """Hand a question to the chosen person (a refusal beside the field), redraw its thread root and tell them."""
     question_id = metadata_id(view, "question", "a question")
     target = find_person_by_slack_id(session, selected_user(view, Input.HAND_OFF_TO) or "")
     if target is None or target.id is None:
-        ack(
-            response_action="errors",
-            errors={Input.HAND_OFF_TO.value: "Choose someone on the Core Committer roster."},
-        )
-        return
+        raise FieldErrors({Input.HAND_OFF_TO.value: "Choose someone on the Core Committer roster."})
     try:
-        decided = hand_off(session, question_id, person, target.id, now=now)
+        return hand_off(session, question_id, person, target.id, now=now)
     except UserError as exc:
-        ack(response_action="errors", errors={Input.HAND_OFF_TO.value: str(exc)})
-        return
-    ack()
-    deliver(decided.keys)
+        raise FieldErrors({Input.HAND_OFF_TO.value: str(exc)}) from None
 
 
 def record_thread_reply(event: dict[str, Any], session: Session, now: dt.datetime, deliver: Deliver) -> None:
@@ -216,9 +176,9 @@ def register(app: App) -> None:
     """Register everything of the questions feature."""
     app.command(Command.ASK.value)(acks_first(open_ask_modal))
     app.shortcut(Shortcut.ASK_CHAMPIONS.value)(acks_first(open_ask_modal_from_shortcut))
-    app.view(ViewId.ASK.value)(handle_ask_submission)
-    app.action(Action.CLAIM_QUESTION.value)(handle_claim_action)
-    app.action(Action.ANSWER_QUESTION.value)(handle_answered_action)
-    app.action(Action.HAND_OFF_QUESTION.value)(handle_hand_off_action)
-    app.view(ViewId.HAND_OFF.value)(handle_hand_off_submission)
+    app.view(ViewId.ASK.value)(decides(handle_ask_submission, update=_not_sent))
+    app.action(Action.CLAIM_QUESTION.value)(decides(handle_claim_action))
+    app.action(Action.ANSWER_QUESTION.value)(decides(handle_answered_action))
+    app.action(Action.HAND_OFF_QUESTION.value)(opens(handle_hand_off_action))
+    app.view(ViewId.HAND_OFF.value)(decides(handle_hand_off_submission))
     app.event(Event.MESSAGE.value)(record_thread_reply)

@@ -9,62 +9,39 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 from sqlmodel import Session
 
+from bot.handlers.answer import Deliver, answer, decides, opens
 from bot.handlers.home import republish_home
-from bot.handlers.state import (
-    Deliver,
-    selected_date,
-    tell,
-    text_value,
-)
+from bot.handlers.state import selected_date, text_value
 from bot.ids import Action, Input, ViewId
-from bot.services.errors import FieldErrors, NotOnRoster, UserError
-from bot.services.quiet import parse_hours, quiet_summary, set_preferences, snooze
+from bot.services.errors import NotOnRoster, UserError
+from bot.services.quiet import Snoozed, parse_hours, quiet_summary, set_preferences, snooze
 from bot.types.policy import Policy
 from bot.types.quiet import SnoozeChoice
-from bot.views.admin import done_modal
+from bot.views.blocks import notice_modal
 from bot.views.quiet import quiet_settings_modal
 from storage.models import Person
 
 
 def handle_snooze_action(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Callable[..., Any],
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    policy: Policy,
-) -> None:
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, policy: Policy
+) -> Snoozed:
     """Snooze the reminder the button sits on: it comes back once, a day or three later or on Monday."""
     try:
         choice = SnoozeChoice(str(action.get("action_id", "")).split(":", 1)[1])
     except (IndexError, ValueError):
         raise UserError("This Snooze button is out of date; use the one on the latest reminder.") from None
-    snoozed = snooze(
-        session, person, key=str(action.get("value") or ""), choice=choice, now=now, hours=policy.hours
-    )
-    ack()
-    tell(respond, body, snoozed.text)
+    key = str(action.get("value") or "")
+    return snooze(session, person, key=key, choice=choice, now=now, hours=policy.hours)
 
 
-def open_quiet_settings(
-    ack: Callable[..., None],
-    body: dict[str, Any],
-    client: WebClient,
-    session: Session,
-    person: Person | None,
-    now: dt.datetime,
-    policy: Policy,
-) -> None:
+def open_quiet_settings(session: Session, person: Person | None, now: dt.datetime, policy: Policy) -> View:
     """Open the modal with the person's reminder pause and working hours."""
     if person is None or person.id is None:
         raise NotOnRoster("Only people on the Core Committer roster have reminders to set.")
-    summary = quiet_summary(session, person, now=now, hours=policy.hours)
-    ack()
-    client.views_open(trigger_id=body["trigger_id"], view=quiet_settings_modal(summary))
+    return quiet_settings_modal(quiet_summary(session, person, now=now, hours=policy.hours))
 
 
 def handle_quiet_settings_submission(
@@ -79,26 +56,28 @@ def handle_quiet_settings_submission(
     deliver: Deliver,
 ) -> None:
     """Save the pause and working hours (field errors in the ack), move held reminders, refresh App Home."""
-    try:
-        saved = set_preferences(
+    saved = answer(
+        ack,
+        deliver,
+        body,
+        lambda: set_preferences(
             session,
             person,
             paused_until=selected_date(view, Input.PAUSE_UNTIL),
             own_hours=parse_hours(text_value(view, Input.OWN_HOURS)),
             now=now,
             hours=policy.hours,
-        )
-    except FieldErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    ack(response_action="update", view=done_modal(saved.text))
-    deliver(saved.keys)
-    assert person is not None
-    republish_home(client, body, session, person, now, policy)
+        ),
+        update=lambda saved: notice_modal("Done", saved.text),
+    )
+    if saved is not None and person is not None:
+        republish_home(client, body, session, person, now, policy)
 
 
 def register(app: App) -> None:
     """Register the Snooze buttons and the reminder preferences."""
-    app.action(re.compile(f"^{Action.SNOOZE.value}:"))(handle_snooze_action)
-    app.action(Action.QUIET_SETTINGS.value)(open_quiet_settings)
+    app.action(re.compile(f"^{Action.SNOOZE.value}:"))(
+        decides(handle_snooze_action, confirm=lambda s: s.text)
+    )
+    app.action(Action.QUIET_SETTINGS.value)(opens(open_quiet_settings))
     app.view(ViewId.QUIET_SETTINGS.value)(handle_quiet_settings_submission)

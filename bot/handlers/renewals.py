@@ -11,14 +11,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
+from bot.handlers.answer import Decide, Deliver, answer, register_admin_decisions, tell
 from bot.handlers.home import republish_home
-from bot.handlers.state import (
-    Decide,
-    Deliver,
-    button_id,
-    register_admin_decisions,
-    tell,
-)
+from bot.handlers.state import button_id
 from bot.ids import Action
 from bot.services.renewals import answer_renewal, decide_listed
 from bot.types.policy import Channels, Policy
@@ -40,16 +35,16 @@ def handle_renewal_answer(
 ) -> None:
     """Record a Recommit for YEAR or Step down, and confirm it to the person (or say why it is refused)."""
     recommit = action.get("action_id") == Action.RENEWAL_RECOMMIT.value
-    decided = answer_renewal(
-        session,
-        button_id(action, "a recommitment"),
-        person,
-        answer=RenewalAnswer.RECOMMITTED if recommit else RenewalAnswer.STEPPED_DOWN,
-        now=now,
-        channels=channels,
+    member_id = button_id(action, "a recommitment")
+    answer_given = RenewalAnswer.RECOMMITTED if recommit else RenewalAnswer.STEPPED_DOWN
+    decided = answer(
+        ack,
+        deliver,
+        body,
+        lambda: answer_renewal(session, member_id, person, answer=answer_given, now=now, channels=channels),
     )
-    ack()
-    deliver(decided.keys)
+    if decided is None:
+        return
     tell(respond, body, decided.confirmation)
     if (body.get("container") or {}).get("type") == "view" and person is not None:
         republish_home(client, body, session, person, now, policy)

@@ -1,27 +1,15 @@
-"""Reading what Slack sends back (modal state values by input block, the ids buttons carry) and answering a
-click: an ephemeral word, and the admins' one-click decisions."""
+"""Reading what Slack sends back: modal state values by input block, private metadata, the ids buttons carry."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 import json
-from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from slack_bolt import App
-from sqlmodel import Session
-
 from bot.ids import Input
-from bot.services.admin import check_admin
 from bot.services.errors import FieldErrors, UserError
 from bot.services.input_text import clean_text
-from bot.types.decided import Decided
-from bot.types.policy import Channels, Policy
-from storage.models import Person
-
-# What handlers get as `deliver`: send the outbox messages a decision committed, by key.
-Deliver = Callable[[Sequence[str]], None]
 
 
 def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:
@@ -108,40 +96,3 @@ def metadata_id(view: dict[str, Any], key: str, what: str) -> int:
             f"This form no longer points at {what}. Close it and start again from the latest message."
         )
     return int(value)
-
-
-def tell(respond: Callable[..., Any], body: dict[str, Any], text: str) -> None:
-    """Answer a click with an ephemeral word; clicks in App Home carry no response_url, and the republished tab
-    shows the outcome there."""
-    if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-# An admin's one-click decision: (session, the id the button carries, the admin, now, policy, channels).
-Decide = Callable[[Session, int, Person, dt.datetime, Policy, Channels], Decided[str]]
-
-
-def register_admin_decisions(app: App, decisions: dict[str, tuple[str, Decide]]) -> None:
-    """Register one-click admin buttons: each action id names what its value points at and what it decides."""
-
-    def handle_admin_decision(
-        ack: Callable[..., None],
-        body: dict[str, Any],
-        action: dict[str, Any],
-        respond: Callable[..., Any],
-        session: Session,
-        person: Person | None,
-        now: dt.datetime,
-        policy: Policy,
-        channels: Channels,
-        deliver: Deliver,
-    ) -> None:
-        actor = check_admin(session, person, channels.admins)
-        what, decide = decisions[str(action.get("action_id"))]
-        decided = decide(session, button_id(action, what), actor, now, policy, channels)
-        ack()
-        deliver(decided.keys)
-        tell(respond, body, decided.confirmation)
-
-    for action_id in decisions:
-        app.action(action_id)(handle_admin_decision)

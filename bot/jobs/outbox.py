@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.runtime import JobContext
-from bot.services.admin import admin_slack_ids
+from bot.services.admins import admin_ids
 from bot.services.outbox import DeliveryReport, queue_failure_notice
 
 logger = logging.getLogger(__name__)
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 def outbox_delivery(ctx: JobContext) -> DeliveryReport:
     """Deliver every message that is due, and tell the admins about any that had to be given up."""
     report = ctx.deliver()
-    admins = admin_slack_ids(ctx.session, ctx.channels.admins)
+    admins = admin_ids(ctx.session, ctx.channels)
     if queue_failure_notice(ctx.session, report.failed, now=ctx.now, admins=admins):
         ctx.deliver()
     if report.sent or report.failed:

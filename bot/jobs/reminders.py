@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def agreement_expiry_reminders(ctx: JobContext) -> DeliveryReport:
     """Record lapses and renewals with their notices, queue due expiry reminders, and deliver."""
-    queued = queue_status_notices(ctx.session, now=ctx.now)
+    queued = queue_status_notices(ctx.session, now=ctx.now, channels=ctx.channels)
     queued += queue_expiry_reminders(ctx.session, now=ctx.now, policy=ctx.policy)
     report = ctx.deliver()
     logger.info("agreement_expiry_reminders: %d queued; %s", queued, report)

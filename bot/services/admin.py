@@ -19,7 +19,7 @@ from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
 from bot.services.retros import open_retro
-from bot.services.roster import list_admins, person_by_handle
+from bot.services.roster import person_by_handle
 from bot.services.roster.statuses import status_change_messages
 from bot.types.admin import PhaseChange
 from bot.types.decided import Decided
@@ -63,11 +63,6 @@ def check_admin(session: Session, person: Person | None, bootstrap_ids: Iterable
     )
 
 
-def admin_slack_ids(session: Session, bootstrap_ids: Iterable[str]) -> list[str]:
-    """Return the Slack ids of every admin, on the roster or bootstrapped by CCBOT_ADMINS, once each and sorted."""
-    return sorted({p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(bootstrap_ids))
-
-
 def _person(session: Session, handle: str, field: str) -> Person:
     return person_by_handle(session, handle, field=field)
 
@@ -89,7 +84,7 @@ def set_phase(
     set_program_setting(session, NDA_REQUIRED_KEY, nda_required)
     set_program_setting(session, MILESTONES_KEY, milestones.strip()[:1000])
     # Turning the NDA requirement on can lapse people: each is told, committed with the change.
-    notices = status_change_messages(session, today=now.date())
+    notices = status_change_messages(session, today=now.date(), channels=channels)
     audit(
         session,
         now,
@@ -152,7 +147,7 @@ def record_agreement(
         label = person.github
     note_agreement(session, agreement, action=AgreementAction.RECORDED, actor=actor, now=now)
     # The committer whose standing this changes is told (and anyone else it moves), committed with the agreement.
-    notices = status_change_messages(session, today=now.date())
+    notices = status_change_messages(session, today=now.date(), channels=channels)
     audit(session, now, actor, "agreement.recorded", label, kind=kind, expires=str(expires_on or ""))
     return Decided(views.agreement_done(label, person.status), commit(session, notices, now=now))
 
@@ -190,7 +185,7 @@ def assign_champions(
                 committer_id=person.id or 0, champion_id=champion.id or 0, slot=slot, started_on=today
             ),
         )
-    notices = status_change_messages(session, today=today)
+    notices = status_change_messages(session, today=today, channels=channels)
     audit(
         session, now, actor, "champions.assigned", person.github, champions=",".join(c.github for c in chosen)
     )
@@ -263,7 +258,7 @@ def upsert_person(
                 CommitGrant(person_id=person.id or 0, repo_id=repo.id, granted_on=now.date(), source="admin"),
             )
     # A new role or organisation can lapse or activate someone: they are told, committed with the change.
-    notices = status_change_messages(session, today=now.date())
+    notices = status_change_messages(session, today=now.date(), channels=channels)
     action = "person.added" if created else "person.updated"
     audit(session, now, actor, action, handle, roles=",".join(roles))
     return Decided(views.person_done(person, created=created), commit(session, notices, now=now))

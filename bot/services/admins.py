@@ -1,4 +1,7 @@
-"""The program's admins as recipients: everyone with the admin role on the roster, and the bootstrap CCBOT_ADMINS."""
+"""The program's admins as recipients: everyone with the admin role on the roster, and the bootstrap CCBOT_ADMINS.
+
+Whatever tells "the admins" asks here, so no list of them leaves either kind out.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +17,8 @@ from bot.types.policy import Channels
 
 
 def admin_ids(session: Session, channels: Channels) -> list[str]:
-    """Return the Slack ids of every admin: the roster's current admins, then CCBOT_ADMINS not among them."""
-    recipients = [p.slack_user_id for p in list_admins(session) if p.slack_user_id]
-    return recipients + [user_id for user_id in channels.admins if user_id not in recipients]
+    """Return the Slack ids of every admin, the roster's current admins and CCBOT_ADMINS, once each and sorted."""
+    return sorted({p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(channels.admins))
 
 
 def admin_messages(

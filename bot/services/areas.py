@@ -9,11 +9,12 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import UserError
+from bot.services.rotation import least_loaded
 from bot.settings import SLACK_CHANNEL_ID
 from storage import areas as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import Person, RepoArea
 
 
@@ -72,33 +73,18 @@ def import_areas(session: Session, path: Path, *, now: dt.datetime, actor: str) 
             repos,
             [p.id for p in people if p.id is not None],
         )
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor,
-        action="areas.imported",
-        subject=str(path),
-        details={"areas": len(planned)},
-    )
+    audit(session, now, actor, "areas.imported", str(path), areas=len(planned))
     session.commit()
     return [name for name, *_ in planned]
 
 
 def pick_responder(session: Session, area: RepoArea, *, today: dt.date) -> Person | None:
     """Return the on-duty responder: fewest open questions, then longest since last given one; away people skipped."""
-    candidates = [
-        p
-        for p in store.list_area_responders(session, area.id or 0)
-        if p.away_until is None or p.away_until < today
-    ]
-    if not candidates:
-        return None
-    ids = [p.id or 0 for p in candidates]
-    loads = store.open_question_counts(session, ids)
-    last = store.last_routed_at(session, ids)
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return min(
-        candidates, key=lambda p: (loads.get(p.id or 0, 0), last.get(p.id or 0) or epoch, p.github_key)
+    return least_loaded(
+        store.list_area_responders(session, area.id or 0),
+        today=today,
+        loads=lambda ids: store.open_question_counts(session, ids),
+        last_given=lambda ids: store.last_routed_at(session, ids),
     )
 
 
@@ -123,12 +109,5 @@ def set_away(
     """Mark someone away until a date (None: back), so rotations skip them (committed)."""
     person.away_until = until
     session.add(person)
-    add_audit_entry(
-        session,
-        at=now,
-        actor=actor,
-        action="person.away",
-        subject=person.github,
-        details={"until": str(until or "")},
-    )
+    audit(session, now, actor, "person.away", person.github, until=until or "")
     session.commit()

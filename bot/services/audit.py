@@ -21,7 +21,14 @@ def audit(
         actor=name,
         action=action,
         subject=subject,
-        details={
-            key: value if isinstance(value, int | bool) else str(value) for key, value in details.items()
-        },
+        details={key: _detail(value) for key, value in details.items()},
     )
+
+
+def _detail(value: object) -> object:
+    """Numbers and flags stay as they are, a list keeps its items as text, anything else is text."""
+    if isinstance(value, int | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return str(value)

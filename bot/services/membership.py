@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.services.activity import latest_activity, pull_request_ref, record_activity
-from bot.services.admin import admin_slack_ids
+from bot.services.admins import admin_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, UserError
 from bot.services.github.api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
@@ -218,7 +218,7 @@ def admin_list_messages(
     """Return one admin list as posts: each admin gets every chunk of rows, each chunk a posting to redraw."""
     chunks = _chunks(rows)
     messages: list[Outgoing | None] = []
-    for admin in admin_slack_ids(session, channels.admins):
+    for admin in admin_ids(session, channels):
         for index, chunk in enumerate(chunks):
             text, blocks = render(chunk, index, len(chunks))
             name = subject(index, admin)

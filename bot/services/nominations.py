@@ -11,7 +11,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from bot.services.activity import record_activity
-from bot.services.admin import admin_slack_ids
+from bot.services.admins import admin_ids
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.logins import login_refusal
@@ -278,7 +278,7 @@ def close_due_nominations(
         )
         messages = closed_messages(session, card, channels=channels)
         # The new committer's standing is computed, and anyone whose standing moved is told.
-        messages += status_change_messages(session, today=now.date())
+        messages += status_change_messages(session, today=now.date(), channels=channels)
         closed.append(Decided(card, commit(session, messages, now=now)))
     return closed
 
@@ -293,7 +293,7 @@ def closed_messages(session: Session, card: NominationCard, *, channels: Channel
         text = views.expansion_checklist_text(card)
         messages += [
             dm(Kind.NOMINATION_CHECKLIST, [card.id, admin], admin, text)
-            for admin in admin_slack_ids(session, channels.admins)
+            for admin in admin_ids(session, channels)
         ]
         if card.expands is not None:
             messages.append(
@@ -308,7 +308,7 @@ def closed_messages(session: Session, card: NominationCard, *, channels: Channel
         text = views.checklist_text(card, champions_needed=current_policy(session).champions_required)
         messages += [
             dm(Kind.NOMINATION_CHECKLIST, [card.id, admin], admin, text)
-            for admin in admin_slack_ids(session, channels.admins)
+            for admin in admin_ids(session, channels)
         ]
     return messages
 

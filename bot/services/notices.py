@@ -15,12 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlmodel import Session
 
+from bot.services.admins import admin_ids
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.redaction import clip, redact, redact_url
-from bot.services.roster import list_admins
 from bot.types.decided import Decided
 from bot.types.github import canonical_pr_url, parse_pr_url
 from bot.types.keys import Kind, message_key
@@ -317,11 +317,11 @@ def deployment_messages(
         ]
     unmatched = outcome.unmatched
     if unmatched:
-        admins = {p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(channels.admins)
+        admins = admin_ids(session, channels)
         messages += [
             dm(Kind.NOTICE_UNMATCHED, [card.id, admin], admin, views.unmatched_text(card))
             for card in unmatched
-            for admin in sorted(admins)
+            for admin in admins
         ]
     return messages
 

@@ -34,7 +34,6 @@ class StatusChange:
     new: Status
     gaps: list[Gap]
     managers: list[Person]
-    admins: list[Person]
 
 
 @dataclass(frozen=True)

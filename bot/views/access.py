@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
 from bot.types.access import AccessPlan, ApplyReport, Change, Held, NoticeDue, Settled
+from bot.views.blocks import context, section
 from bot.views.text import escape
 from storage.models import AccessCause, AccessOp
 
@@ -124,7 +118,7 @@ def drift_text(plan: AccessPlan, *, limit: int = 15) -> str:
 
 def plan_blocks(plan: AccessPlan, digest: str) -> list[Block]:
     """Return the admins' plan with its "Apply this plan" button, which carries the plan's digest."""
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=_clip(drift_text(plan), SECTION_LIMIT)))]
+    blocks: list[Block] = [section(_clip(drift_text(plan), SECTION_LIMIT))]
     if plan.changes:
         blocks.append(
             ActionsBlock(
@@ -139,13 +133,9 @@ def plan_blocks(plan: AccessPlan, digest: str) -> list[Block]:
             )
         )
     blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Plan `{digest[:12]}`. The button applies exactly these changes, and refuses if the roster "
-                    "or GitHub has moved since. `ccbot access plan` shows every reason."
-                )
-            ]
+        context(
+            f"Plan `{digest[:12]}`. The button applies exactly these changes, and refuses if the roster "
+            "or GitHub has moved since. `ccbot access plan` shows every reason."
         )
     )
     return blocks
@@ -180,7 +170,7 @@ def applied_text(report: ApplyReport, actor: str = "", *, limit: int = 15) -> st
 
 def refused_block(reason: str) -> Block:
     """Return a section saying why an automatic apply was refused."""
-    return SectionBlock(text=MarkdownTextObject(text=_clip(refused_text(reason), SECTION_LIMIT)))
+    return section(_clip(refused_text(reason), SECTION_LIMIT))
 
 
 def refused_text(reason: str) -> str:

@@ -12,17 +12,14 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     CheckboxesElement,
     InputBlock,
-    MarkdownTextObject,
     Option,
-    PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import checkbox_field, date_field, modal, text_field
+from bot.views.blocks import checkbox_field, date_field, modal, section, text_field
 from bot.views.text import AGREEMENT_NAMES, escape, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
@@ -45,10 +42,8 @@ def admin_menu_blocks(policy: PhasePolicy, menu: Sequence[tuple[ViewId, str]]) -
         for view, label in menu
     ]
     return [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*Program admin* · phase *{policy.phase.value}* · NDA {'required' if policy.nda_required else 'not required'}"
-            )
+        section(
+            f"*Program admin* · phase *{policy.phase.value}* · NDA {'required' if policy.nda_required else 'not required'}"
         ),
         ActionsBlock(block_id="admin-menu-1", elements=buttons[:4]),
         ActionsBlock(block_id="admin-menu-2", elements=buttons[4:]),
@@ -225,14 +220,4 @@ def retro_done(retro: Retro, participants: int) -> str:
     return (
         f"Retro “{escape(retro.name)}” is open for {participants} participants; "
         "invitations go out within the hour."
-    )
-
-
-def done_modal(text: str) -> View:
-    """Return the modal that confirms an admin change."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text="Done"),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))],
     )

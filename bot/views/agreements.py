@@ -6,19 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    Block,
-    HeaderBlock,
-    InputBlock,
-    MarkdownTextObject,
-    Option,
-    SectionBlock,
-    StaticSelectElement,
-)
+from slack_sdk.models.blocks import Block, HeaderBlock, InputBlock, Option, StaticSelectElement
 from slack_sdk.models.views import View
 
 from bot.ids import Input, ViewId
-from bot.views.inputs import date_field, modal, text_field
+from bot.views.blocks import date_field, modal, section, text_field
 from bot.views.text import AGREEMENT_NAMES, day, escape, person_ref, relative_days
 from storage.models import AgreementAction, AgreementKind, Person
 
@@ -78,7 +70,7 @@ def my_agreements_blocks(
         + f": {_todo(line, admins, today)}"
         for line in lines
     )
-    return [HeaderBlock(text="My agreements"), SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    return [HeaderBlock(text="My agreements"), section(text)]
 
 
 def change_modal(policy: PhasePolicy) -> View:

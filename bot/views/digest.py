@@ -7,15 +7,9 @@ import datetime as dt
 import io
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
+from bot.views.blocks import context, section
 from bot.views.text import AGREEMENT_NAMES, day, duration, escape, gap_text, person_ref, spreadsheet_safe
 from bot.views.yearly import overview_blocks
 
@@ -31,10 +25,6 @@ def _span(value: dt.timedelta | None) -> str:
     return duration(value) if value is not None else "—"
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-
-
 def _more(total: int, shown: int) -> str:
     return f"\n…and {total - shown} more" if total > shown else ""
 
@@ -44,10 +34,8 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
     week = f"{digest.start:%Y-%m-%d} to {digest.end:%Y-%m-%d}"
     blocks: list[Block] = [
         HeaderBlock(text=f"Core Committer weekly digest ({digest.period})"),
-        ContextBlock(
-            elements=[MarkdownTextObject(text=f"The seven days to {digest.end:%Y-%m-%d %H:%M} UTC ({week})")]
-        ),
-        _section(
+        context(f"The seven days to {digest.end:%Y-%m-%d %H:%M} UTC ({week})"),
+        section(
             f"*Questions:* {digest.asked} asked · {digest.answered} answered · {digest.still_open} still open\n"
             f"*Time to first response:* median {_span(digest.first_response_median)} · "
             f"90th percentile {_span(digest.first_response_p90)}"
@@ -68,21 +56,21 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
             if len(digest.loads) > MAX_LOAD_ROWS
             else ""
         )
-        blocks.append(_section("*Champion load:*\n" + "\n".join(rows) + note))
+        blocks.append(section("*Champion load:*\n" + "\n".join(rows) + note))
     blocks.append(
-        _section(
+        section(
             f"*Escalations:* {digest.escalations_opened} opened · {digest.escalations_acknowledged} acknowledged · "
             f"{digest.escalations_resolved} resolved · {digest.escalations_overdue} overdue now"
         )
     )
     blocks.append(
-        _section(
+        section(
             f"*Production notices:* {digest.notices} sent to committers · {digest.reverted} reverted · "
             f"median time to revert {_span(digest.time_to_revert)}"
         )
     )
     blocks.append(
-        _section(
+        section(
             f"*On GitHub:* {digest.github.get('merged', 0)} merges and "
             f"{digest.github.get('reviewed', 0)} reviews by committers"
         )
@@ -94,34 +82,34 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
             for e in digest.expiring[:MAX_LIST]
         ]
         blocks.append(
-            _section(
+            section(
                 "*Agreements ending in the next 30 days:*\n"
                 + "\n".join(lines)
                 + _more(len(digest.expiring), MAX_LIST)
             )
         )
     else:
-        blocks.append(_section("*Agreements ending in the next 30 days:* none"))
+        blocks.append(section("*Agreements ending in the next 30 days:* none"))
     lapsed = ", ".join(person_ref(p) for p in digest.lapsed[:MAX_LIST]) or "none"
-    blocks.append(_section(f"*Lapsed committers:* {lapsed}{_more(len(digest.lapsed), MAX_LIST)}"))
+    blocks.append(section(f"*Lapsed committers:* {lapsed}{_more(len(digest.lapsed), MAX_LIST)}"))
     if onboarding and digest.onboarding:
         lines = [
             f"• {person_ref(s.person)}: {'; '.join(gap_text(g) for g in s.gaps)}"
             for s in digest.onboarding[:MAX_LIST]
         ]
         blocks.append(
-            _section("*Onboarding blockers:*\n" + "\n".join(lines) + _more(len(digest.onboarding), MAX_LIST))
+            section("*Onboarding blockers:*\n" + "\n".join(lines) + _more(len(digest.onboarding), MAX_LIST))
         )
     elif onboarding:
-        blocks.append(_section("*Onboarding blockers:* none"))
+        blocks.append(section("*Onboarding blockers:* none"))
     if digest.pending_nominations:
-        blocks.append(_section(f"*Pending nominations:* {digest.pending_nominations} open for votes"))
+        blocks.append(section(f"*Pending nominations:* {digest.pending_nominations} open for votes"))
     if digest.retro is not None:
         retro, responses, participants = digest.retro
         rate = f"{responses / participants:.0%}" if participants else "—"
         state = "closed" if retro.closed_at else f"open until {retro.closes_at:%Y-%m-%d}"
         blocks.append(
-            _section(
+            section(
                 f"*Retro “{escape(retro.name)}”* ({state}): {responses} of {participants} responded ({rate})"
             )
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -10,13 +9,9 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -24,6 +19,7 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
 from bot.types.outbox import link_to_posting
+from bot.views.blocks import context, modal, section
 from bot.views.questions import URGENCY_LABELS
 from bot.views.text import duration, escape, person_ref, slack_date
 from storage.models import EscalationState, Person, Urgency
@@ -100,14 +96,12 @@ def escalate_modal(form: EscalationForm, prefill: Mapping[str, str | int] | None
         ),
     ]
     metadata = {key: values[key] for key in ("question", "source") if values.get(key)}
-    return View(
-        type="modal",
-        callback_id=ViewId.ESCALATE.value,
-        private_metadata=json.dumps(metadata)[:3000],
-        title=PlainTextObject(text="Escalate to management"),
-        submit=PlainTextObject(text="Escalate"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
+    return modal(
+        ViewId.ESCALATE,
+        "Escalate to management",
+        blocks,
+        submit="Escalate",
+        metadata=metadata,
     )
 
 
@@ -141,19 +135,13 @@ def escalation_blocks(card: EscalationCard) -> list[Block]:
     source = f" · <{escalation.source_url}|from this message>" if escalation.source_url else ""
     raised = f"raised by {person_ref(card.raised_by)}" if card.raised_by else "raised"
     blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=(
-                    f"{badge}*Escalation #{card.id}: {escape(escalation.summary)}*\n"
-                    f"*Committer:* {person_ref(card.committer)} · *Champions:* {_people(card.champions)}{related}\n"
-                    f"*Impact:* {escape(escalation.impact)}"
-                )[:3000]
-            )
+        section(
+            f"{badge}*Escalation #{card.id}: {escape(escalation.summary)}*\n"
+            f"*Committer:* {person_ref(card.committer)} · *Champions:* {_people(card.champions)}{related}\n"
+            f"*Impact:* {escape(escalation.impact)}"
         ),
-        ContextBlock(
-            elements=[MarkdownTextObject(text=f"{raised} {slack_date(escalation.opened_at)}{source}")]
-        ),
-        SectionBlock(text=MarkdownTextObject(text=state_text(card))),
+        context(f"{raised} {slack_date(escalation.opened_at)}{source}"),
+        section(state_text(card)),
     ]
     if escalation.state != EscalationState.RESOLVED:
         value = str(card.id)
@@ -186,19 +174,11 @@ def escalation_text(card: EscalationCard) -> str:
 
 def resolve_modal(card: EscalationCard) -> View:
     """Return the modal asking for a resolution note."""
-    return View(
-        type="modal",
-        callback_id=ViewId.RESOLVE_ESCALATION.value,
-        private_metadata=json.dumps({"escalation": card.id}),
-        title=PlainTextObject(text="Resolve escalation"),
-        submit=PlainTextObject(text="Resolve"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
-                )
-            ),
+    return modal(
+        ViewId.RESOLVE_ESCALATION,
+        "Resolve escalation",
+        [
+            section(f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"),
             InputBlock(
                 block_id=Input.RESOLUTION.value,
                 label="How was it resolved? (the committer reads this)",
@@ -207,6 +187,8 @@ def resolve_modal(card: EscalationCard) -> View:
                 ),
             ),
         ],
+        submit="Resolve",
+        metadata={"escalation": card.id},
     )
 
 
@@ -227,21 +209,15 @@ def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
             placeholder="GitHub handle of a manager or admin, e.g. @jdoe",
         )
     )
-    return View(
-        type="modal",
-        callback_id=ViewId.REASSIGN_ESCALATION.value,
-        private_metadata=json.dumps({"escalation": card.id}),
-        title=PlainTextObject(text="Reassign escalation"),
-        submit=PlainTextObject(text="Reassign"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"
-                )
-            ),
+    return modal(
+        ViewId.REASSIGN_ESCALATION,
+        "Reassign escalation",
+        [
+            section(f"*#{card.id}: {escape(card.escalation.summary)}* for {person_ref(card.committer)}"),
             InputBlock(block_id=Input.REASSIGN_TO.value, label="Give it to", element=element),
         ],
+        submit="Reassign",
+        metadata={"escalation": card.id},
     )
 
 

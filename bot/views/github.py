@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
+from bot.views.blocks import context, section
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import ReviewAskState
 
@@ -77,7 +71,7 @@ def review_ask_blocks(card: ReviewAskCard) -> list[Block]:
     ]
     if card.passed_by is not None:
         lines.append(f"{person_ref(card.passed_by)} passed it on to you.")
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)[:3000]))]
+    blocks: list[Block] = [section("\n".join(lines))]
     state = card.ask.state
     if state == ReviewAskState.ASKED:
         value = str(card.id)
@@ -93,13 +87,9 @@ def review_ask_blocks(card: ReviewAskCard) -> list[Block]:
             )
         )
     elif state == ReviewAskState.TAKEN:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=":white_check_mark: You took it. Thank you!")])
-        )
+        blocks.append(context(":white_check_mark: You took it. Thank you!"))
     elif state == ReviewAskState.REVIEWED:
-        blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=":white_check_mark: Reviewed. Thank you!")])
-        )
+        blocks.append(context(":white_check_mark: Reviewed. Thank you!"))
     return blocks
 
 
@@ -116,8 +106,8 @@ def passed_blocks(card: ReviewAskCard) -> list[Block]:
     else:
         outcome = "You passed it on; no other committer is free, so the coordination channel was told."
     return [
-        SectionBlock(text=MarkdownTextObject(text=f"Review of {pr_link(pr)}{_title(pr)}"[:3000])),
-        ContextBlock(elements=[MarkdownTextObject(text=f":arrow_right: {outcome}")]),
+        section(f"Review of {pr_link(pr)}{_title(pr)}"),
+        context(f":arrow_right: {outcome}"),
     ]
 
 

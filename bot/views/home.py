@@ -8,21 +8,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.ids import COMMAND_HELP, Action
 from bot.types.keys import Subject
 from bot.views.access import access_lines
+from bot.views.blocks import context, section
 from bot.views.digest import digest_blocks
 from bot.views.github import pr_link
 from bot.views.notices import deployment_line
@@ -52,10 +44,6 @@ STATUS_BADGES = {
     Status.ALUMNI: ":white_circle: alumni",
 }
 MAX_LISTED = 40
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
 
 
 def _listing(items: Sequence[str], empty: str = "none") -> str:
@@ -88,11 +76,11 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: OpenItems | Non
     ]
     if "committer" in profile.roles or person.status == Status.ALUMNI:
         lines.append(f"*Status:* {STATUS_BADGES[profile.standing.status]}")
-    blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), _section("\n".join(lines))]
+    blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), section("\n".join(lines))]
     if profile.standing.gaps:
         admin = "admin" in profile.roles
         missing = "\n".join(f"• {gap_text(gap, for_admin=admin)}" for gap in profile.standing.gaps)
-        blocks.append(_section(f"*What is missing before you are active:*\n{missing}"))
+        blocks.append(section(f"*What is missing before you are active:*\n{missing}"))
     if "committer" in profile.roles:
         champions = _listing([person_ref(c) for c in profile.champions], "none assigned yet")
         repos = _listing([f"`{escape(r)}`" for r in profile.repos])
@@ -101,24 +89,16 @@ def status_blocks(profile: Profile, *, today: dt.date, activity: OpenItems | Non
             text += f"\n*Branches:* {_listing([f'`{escape(b)}`' for b in profile.branches])}"
         if profile.manager:
             text += f"\n*Escalates to:* {person_ref(profile.manager)}"
-        blocks.append(_section(text))
+        blocks.append(section(text))
         agreements = "\n".join(_agreement_text(line, today) for line in profile.agreements) or "none recorded"
-        blocks.append(_section(f"*Agreements:*\n{agreements}"))
+        blocks.append(section(f"*Agreements:*\n{agreements}"))
         if activity is not None:
-            blocks.append(_section(_last_active_text(activity.last_active)))
+            blocks.append(section(_last_active_text(activity.last_active)))
     if profile.committers:
-        blocks.append(_section(f"*You champion:* {_listing([person_ref(c) for c in profile.committers])}"))
+        blocks.append(section(f"*You champion:* {_listing([person_ref(c) for c in profile.committers])}"))
     if activity is not None:
         blocks += activity_blocks(activity)
-    blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Program phase: {profile.policy.phase.value} · `/cc help` lists the commands"
-                )
-            ]
-        )
-    )
+    blocks.append(context(f"Program phase: {profile.policy.phase.value} · `/cc help` lists the commands"))
     return blocks
 
 
@@ -147,7 +127,7 @@ def activity_blocks(activity: OpenItems) -> list[Block]:
             _question_line(q, repo, activity.link(Subject.question(q.id or 0)))
             for q, repo in activity.asked[:MAX_ITEMS]
         )
-        blocks.append(_section(f"*Your open questions:*\n{lines}"))
+        blocks.append(section(f"*Your open questions:*\n{lines}"))
     if activity.waiting_on_me:
         lines = "\n".join(
             _question_line(q, repo, activity.link(Subject.question(q.id or 0)))
@@ -155,7 +135,7 @@ def activity_blocks(activity: OpenItems) -> list[Block]:
         )
         more = len(activity.waiting_on_me) - MAX_ITEMS
         blocks.append(
-            _section(f"*Questions waiting on you:*\n{lines}" + (f"\n…and {more} more" if more > 0 else ""))
+            section(f"*Questions waiting on you:*\n{lines}" + (f"\n…and {more} more" if more > 0 else ""))
         )
     if activity.escalations:
         entries: list[str] = []
@@ -164,13 +144,13 @@ def activity_blocks(activity: OpenItems) -> list[Block]:
             permalink = activity.link(Subject.escalation(escalation.id or 0))
             link = f"<{permalink}|#{escalation.id} {title}>" if permalink else f"#{escalation.id} {title}"
             entries.append(f"• {link} ({escalation.state})")
-        blocks.append(_section("*Your escalations:*\n" + "\n".join(entries)))
+        blocks.append(section("*Your escalations:*\n" + "\n".join(entries)))
     if activity.deployments:
         lines = "\n".join(
             deployment_line(n.event, repo, n.pr_number, n.received_at)
             for n, repo in activity.deployments[:MAX_ITEMS]
         )
-        blocks.append(_section(f"*Your recent deployments:*\n{lines}"))
+        blocks.append(section(f"*Your recent deployments:*\n{lines}"))
     blocks += github_blocks(activity)
     return blocks
 
@@ -186,10 +166,10 @@ def github_blocks(activity: OpenItems) -> list[Block]:
         )
         for card in work.open_asks[:MAX_ITEMS]:
             text += f"\n• review {pr_link(card.pr)} ({card.ask.state})"
-        blocks.append(_section(text))
+        blocks.append(section(text))
     if activity.access:
         lines = access_lines([(a.team, a.state, day(a.checked_on)) for a in activity.access[:MAX_ITEMS]])
-        blocks.append(_section(f"*GitHub access:*\n{lines}"))
+        blocks.append(section(f"*GitHub access:*\n{lines}"))
     return blocks
 
 
@@ -197,16 +177,14 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     """Return the list of commands, one line each (after a note when the subcommand was unknown)."""
     blocks: list[Block] = []
     if unknown:
-        blocks.append(_section(f"`/cc {escape(unknown)}` is not something I know. Here is what I do:"))
+        blocks.append(section(f"`/cc {escape(unknown)}` is not something I know. Here is what I do:"))
     lines = [
         f"`{command.value} {usage}`: {text}".replace(" `:", "`:")
         for command, (usage, text) in COMMAND_HELP.items()
     ]
     blocks.append(HeaderBlock(text="Core Committer bot"))
-    blocks.append(_section("\n".join(lines)))
-    blocks.append(
-        ContextBlock(elements=[MarkdownTextObject(text="Open the bot's *Home* tab for your dashboard.")])
-    )
+    blocks.append(section("\n".join(lines)))
+    blocks.append(context("Open the bot's *Home* tab for your dashboard."))
     return blocks
 
 
@@ -214,7 +192,7 @@ def not_on_roster_blocks(admin_refs: Sequence[str]) -> list[Block]:
     """Return the answer for someone who is not on the roster: how to get added."""
     who = _listing(list(admin_refs), "a program admin")
     return [
-        _section(
+        section(
             "You are not on the Core Committer roster yet, so I have no status to show you.\n"
             f"• To join, ask {who} to add you to the roster.\n"
             "• If you are on the roster, check that your Slack e-mail matches the one the program has for you."
@@ -235,11 +213,11 @@ LIST_CHUNK = 10
 
 def _chunked(title: str, lines: Sequence[str], empty: str) -> list[Block]:
     if not lines:
-        return [_section(f"*{title}:* {empty}")]
+        return [section(f"*{title}:* {empty}")]
     blocks: list[Block] = []
     for start in range(0, len(lines), LIST_CHUNK):
         head = f"*{title}* ({len(lines)}):\n" if start == 0 else ""
-        blocks.append(_section(head + "\n".join(lines[start : start + LIST_CHUNK])))
+        blocks.append(section(head + "\n".join(lines[start : start + LIST_CHUNK])))
     return blocks
 
 
@@ -321,7 +299,7 @@ def paged_home(blocks: list[Block], page: int) -> View:
             )
         shown = [
             *shown,
-            ContextBlock(elements=[MarkdownTextObject(text=f"Page {page} of {pages}")]),
+            context(f"Page {page} of {pages}"),
             ActionsBlock(block_id="home-pages", elements=buttons),
         ]
     return View(type="home", blocks=shown)

@@ -6,20 +6,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import modal, text_field
+from bot.views.blocks import context, modal, section, text_field
 from bot.views.text import activity_text, day, escape, gap_text, person_ref
 from storage.models import Activity, InactivityDecision, InactivityProposal, Person
 
@@ -27,10 +18,6 @@ if TYPE_CHECKING:
     from bot.types.membership import Inactive, InactivitySummary, ProposalRow
     from bot.types.policy import LifecyclePolicy, PhasePolicy
     from bot.types.standing import Gap
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
 
 
 def _admins(admins: Sequence[Person]) -> str:
@@ -114,19 +101,15 @@ def inactivity_list(
     title = f"Inactive committers, {period}" + (f" ({index + 1}/{total})" if total > 1 else "")
     blocks: list[Block] = [
         HeaderBlock(text=title[:150]),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"No recorded activity (questions, votes, retro answers, merges, reviews) for more than "
-                    f"{policy.inactive_days} days. *Keep* stops proposing them for {policy.keep_days} days; "
-                    "*Move to alumni* takes every power away (`/cc-admin` → Reinstate brings them back)."
-                )
-            ]
+        context(
+            f"No recorded activity (questions, votes, retro answers, merges, reviews) for more than "
+            f"{policy.inactive_days} days. *Keep* stops proposing them for {policy.keep_days} days; "
+            "*Move to alumni* takes every power away (`/cc-admin` → Reinstate brings them back)."
         ),
     ]
     for row in rows:
         person, proposal = row.person, row.proposal
-        blocks.append(_section(f"{person_ref(person)} (`{escape(person.github)}`): {_since(row, now)}"))
+        blocks.append(section(f"{person_ref(person)} (`{escape(person.github)}`): {_since(row, now)}"))
         if proposal.decision is None and person.removed_on is None:
             blocks.append(
                 ActionsBlock(
@@ -151,7 +134,7 @@ def inactivity_list(
                 )
             )
         else:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_decision(proposal, person))]))
+            blocks.append(context(_decision(proposal, person)))
     text = f"{len(rows)} committer(s) inactive for more than {policy.inactive_days} days ({period})"
     return text, blocks
 

@@ -8,19 +8,15 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
-    MarkdownTextObject,
     PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
     UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import REASON_MAX
-from bot.views.inputs import text_field
+from bot.views.blocks import context, modal, section, text_field
 from bot.views.text import escape, person_ref, slack_date
 from storage.models import NominationState, Person
 
@@ -30,13 +26,10 @@ if TYPE_CHECKING:
 
 def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: str = "") -> View:
     """Return the nomination modal, pre-filled from `/cc-nominate @user repos... reason`."""
-    return View(
-        type="modal",
-        callback_id=ViewId.NOMINATE.value,
-        title=PlainTextObject(text="Nominate a committer"),
-        submit=PlainTextObject(text="Nominate"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.NOMINATE,
+        "Nominate a committer",
+        [
             InputBlock(
                 block_id=Input.SLACK_USER.value,
                 label="Who (in Slack)",
@@ -78,23 +71,19 @@ def nominate_modal(*, slack_user: str | None = None, repos: str = "", reason: st
                 ),
             ),
         ],
+        submit="Nominate",
     )
 
 
 def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> View:
     """Return the modal proposing more repositories for an existing committer (`/cc-nominate @committer ...`)."""
-    return View(
-        type="modal",
-        callback_id=ViewId.NOMINATE.value,
-        title=PlainTextObject(text="Propose more repos"),
-        submit=PlainTextObject(text="Propose"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"{person_ref(person)} is already a core committer: this proposes rights on more "
-                    "repositories. Committers vote on it like on a nomination, over a shorter comment period."
-                )
+    return modal(
+        ViewId.NOMINATE,
+        "Propose more repos",
+        [
+            section(
+                f"{person_ref(person)} is already a core committer: this proposes rights on more "
+                "repositories. Committers vote on it like on a nomination, over a shorter comment period."
             ),
             text_field(Input.GITHUB, "Their GitHub handle", initial=person.github, max_length=100),
             text_field(
@@ -102,6 +91,7 @@ def expansion_modal(person: Person, *, repos: str = "", reason: str = "") -> Vie
             ),
             text_field(Input.REASON, "Why", multiline=True, initial=reason or None, max_length=REASON_MAX),
         ],
+        submit="Propose",
     )
 
 
@@ -125,17 +115,11 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
         f"for core committer rights on {repos}, nominated by {sponsor}."
     )
     blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=f"{headline}\n> {escape(nomination.reason)}"[:3000])),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=(
-                        f"*{tally.yes} yes · {tally.no} no* ({tally.outside_yes} yes from outside their organisation). "
-                        f"Passes with at least {tally.rules.min_yes} yes, no `no`, and one yes from outside their "
-                        f"organisation. Voting closes {slack_date(nomination.closes_at)}."
-                    )
-                )
-            ]
+        section(f"{headline}\n> {escape(nomination.reason)}"),
+        context(
+            f"*{tally.yes} yes · {tally.no} no* ({tally.outside_yes} yes from outside their organisation). "
+            f"Passes with at least {tally.rules.min_yes} yes, no `no`, and one yes from outside their "
+            f"organisation. Voting closes {slack_date(nomination.closes_at)}."
         ),
     ]
     if nomination.state == NominationState.OPEN:
@@ -155,7 +139,7 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
             if nomination.state == NominationState.APPROVED
             else ":x: *Not approved*"
         )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{verdict}: voting closed.")))
+        blocks.append(section(f"{verdict}: voting closed."))
     return blocks
 
 

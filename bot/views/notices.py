@@ -9,16 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
+from bot.views.blocks import context, section
 from bot.views.text import escape, escape_clipped, person_ref, slack_date
 from storage.models import DeploymentEventKind, NoticeState
 
@@ -82,22 +76,18 @@ def notice_blocks(card: NoticeCard) -> list[Block]:
     lines = [
         f"*{HEADLINES.get(card.notice.event, 'Deployment notice')}*: {_pr(card)} in {_environment(card)}."
     ]
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines + _facts(card))))]
+    blocks: list[Block] = [section("\n".join(lines + _facts(card)))]
     pipeline = _pipeline(card)
     blocks.append(
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=(
-                    f"*What to do:* open {_pr(card)} on GitHub and use *Revert*; merge the revert pull request and CD "
-                    f"deploys it. Details are in {pipeline}. Production data stays with the operators: ask your "
-                    "champions if you need more than this."
-                )
-            )
+        section(
+            f"*What to do:* open {_pr(card)} on GitHub and use *Revert*; merge the revert pull request and CD "
+            f"deploys it. Details are in {pipeline}. Production data stays with the operators: ask your "
+            "champions if you need more than this."
         )
     )
     answer = ANSWERS.get(card.notice.state)
     if answer:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=answer)]))
+        blocks.append(context(answer))
     if card.notice.state in {NoticeState.NOTIFIED, NoticeState.HELP, NoticeState.NOT_MINE}:
         value = str(card.id)
         blocks.append(
@@ -132,22 +122,16 @@ def champion_thread_text(card: NoticeCard) -> str:
 
 def champion_thread_blocks(card: NoticeCard) -> list[Block]:
     """Return the champions' post: who and what, the incident and summary, and the redacted monitoring details."""
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=champion_thread_text(card)))]
+    blocks: list[Block] = [section(champion_thread_text(card))]
     facts = _facts(card)
     if facts:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(facts))))
+        blocks.append(section("\n".join(facts)))
     if card.event.details:
         # A fence inside the details would end the code block early and the rest would be read as mrkdwn.
         details = escape_clipped(card.event.details.replace(FENCE, FENCE_STANDIN), DETAILS_MAX)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"{FENCE}{details}{FENCE}")))
+        blocks.append(section(f"{FENCE}{details}{FENCE}"))
     blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Details are redacted and shown to champions only; the full record is in {_pipeline(card)}."
-                )
-            ]
-        )
+        context(f"Details are redacted and shown to champions only; the full record is in {_pipeline(card)}.")
     )
     return blocks
 

@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
+from bot.views.blocks import context, section
 from bot.views.text import escape, person_ref
 
 if TYPE_CHECKING:
@@ -59,17 +53,11 @@ def owners_blocks(answer: OwnersAnswer) -> list[Block]:
         lines.append(f"• Repository owner (catalog-info.yaml): {owner_text(answer.catalog_owner)}{lifecycle}")
     if not lines:
         lines.append("• No owner is recorded for this repository.")
-    blocks: list[Block] = [
-        SectionBlock(text=MarkdownTextObject(text=(title + "\n" + "\n".join(lines))[:3000]))
-    ]
+    blocks: list[Block] = [section(title + "\n" + "\n".join(lines))]
     blocks.append(
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"From repository metadata synced {answer.synced_at:%Y-%m-%d}. "
-                    "An intro posts in the coordination channel with the owners, you and your champions."
-                )
-            ]
+        context(
+            f"From repository metadata synced {answer.synced_at:%Y-%m-%d}. "
+            "An intro posts in the coordination channel with the owners, you and your champions."
         )
     )
     if answer.labels:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -10,12 +9,10 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     SectionBlock,
     StaticSelectElement,
     UserSelectElement,
@@ -26,6 +23,7 @@ from bot.ids import Action, Input, ViewId
 from bot.types.limits import QUESTION_MAX
 from bot.types.outbox import link_to_posting
 from bot.types.policy import Step
+from bot.views.blocks import context, modal, section
 from bot.views.text import duration, escape, gap_text, person_ref, slack_date
 from storage.models import Person, QuestionState, Urgency
 
@@ -44,13 +42,10 @@ def _names(people: Sequence[Person]) -> str:
 def _ask_modal_template() -> dict[str, Any]:
     """Build and validate the `/cc-ask` modal without prefill, as the dict Slack receives."""
     options = [Option(value=level.value, text=URGENCY_LABELS[level]) for level in Urgency]
-    return View(
-        type="modal",
-        callback_id=ViewId.ASK.value,
-        title=PlainTextObject(text="Ask your champions"),
-        submit=PlainTextObject(text="Ask"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.ASK,
+        "Ask your champions",
+        [
             InputBlock(
                 block_id=Input.PR_URL.value,
                 label="Pull request",
@@ -74,6 +69,7 @@ def _ask_modal_template() -> dict[str, Any]:
                 element=StaticSelectElement(action_id=Input.URGENCY.value, options=options),
             ),
         ],
+        submit="Ask",
     ).to_dict()
 
 
@@ -102,16 +98,6 @@ NO_CHANNEL = (
     "The program has no coordination channel configured, so questions cannot be posted yet. "
     "Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
 )
-
-
-def notice_modal(title: str, text: str) -> View:
-    """Return a modal that only tells the person something (a refusal, a setup problem)."""
-    return View(
-        type="modal",
-        title=PlainTextObject(text=title[:24]),
-        close=PlainTextObject(text="Close"),
-        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000] or "Nothing to do."))],
-    )
 
 
 def refusal_text(refusal: AskRefusal) -> str:
@@ -172,14 +158,14 @@ def question_blocks(card: QuestionCard) -> list[Block]:
     holder = card.claimed_by
     # After a hand-off to someone it was not routed to, the root says who has it now, not only who it went to.
     handed = holder is not None and all(r.id != holder.id for r in card.responders)
-    context = [
+    notes = [
         f"Now with {person_ref(holder)} · first routed to {routed}" if handed and holder else f"For {routed}",
         f"question #{card.id}",
     ]
     if not question.has_grant:
-        context.append(f":warning: {person_ref(card.committer)} has no commit rights on {escape(card.repo)}")
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=" · ".join(context))]))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=state_text(card))))
+        notes.append(f":warning: {person_ref(card.committer)} has no commit rights on {escape(card.repo)}")
+    blocks.append(context(" · ".join(notes)))
+    blocks.append(section(state_text(card)))
     value = str(card.id)
     if question.state != QuestionState.ANSWERED:
         buttons = []
@@ -256,18 +242,12 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
     """Return the modal that asks whom to hand a question to, suggesting the other champion first."""
     first = next((p for p in candidates if p.slack_user_id), None)
     suggestions = ", ".join(person_ref(p) for p in candidates[:8]) or "any champion or technical owner"
-    return View(
-        type="modal",
-        callback_id=ViewId.HAND_OFF.value,
-        private_metadata=json.dumps({"question": card.id}),
-        title=PlainTextObject(text="Hand off question"),
-        submit=PlainTextObject(text="Hand off"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=f"Question #{card.id} from {person_ref(card.committer)} on {escape(card.repo)}#{card.question.pr_number}."
-                )
+    return modal(
+        ViewId.HAND_OFF,
+        "Hand off question",
+        [
+            section(
+                f"Question #{card.id} from {person_ref(card.committer)} on {escape(card.repo)}#{card.question.pr_number}."
             ),
             InputBlock(
                 block_id=Input.HAND_OFF_TO.value,
@@ -278,8 +258,10 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
                     placeholder="Choose a person",
                 ),
             ),
-            ContextBlock(elements=[MarkdownTextObject(text=f"Suggested: {suggestions}")]),
+            context(f"Suggested: {suggestions}"),
         ],
+        submit="Hand off",
+        metadata={"question": card.id},
     )
 
 

@@ -13,13 +13,12 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
-    PlainTextObject,
     SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.inputs import date_field, text_field
+from bot.views.blocks import context, date_field, modal, section, text_field
 from bot.views.text import day, slack_date
 
 if TYPE_CHECKING:
@@ -52,7 +51,7 @@ def reminder_blocks(text: str, blocks: Sequence[Any] | None, key: str) -> list[d
     if not shown:
         # With blocks present Slack shows them instead of the text, so the text becomes the blocks.
         shown = [
-            SectionBlock(text=MarkdownTextObject(text=text[start : start + SECTION_MAX])).to_dict()
+            section(text[start : start + SECTION_MAX]).to_dict()
             for start in range(0, max(len(text), 1), SECTION_MAX)
         ]
     return [*shown, snooze_actions(key).to_dict()]
@@ -102,13 +101,7 @@ def quiet_home_blocks(summary: QuietSummary) -> list[Block]:
             text=MarkdownTextObject(text="\n".join(lines)),
             accessory=ButtonElement(text="Change", action_id=Action.QUIET_SETTINGS.value, value="open"),
         ),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text="Every reminder has Snooze buttons; a snoozed or paused reminder comes back once."
-                )
-            ]
-        ),
+        context("Every reminder has Snooze buttons; a snoozed or paused reminder comes back once."),
     ]
 
 
@@ -118,13 +111,10 @@ def quiet_settings_modal(summary: QuietSummary) -> View:
     pause = date_field(Input.PAUSE_UNTIL, "Pause all reminders until (empty: not paused)", optional=True)
     if summary.paused_until is not None:
         pause.element.initial_date = summary.paused_until.isoformat()  # type: ignore[union-attr]
-    return View(
-        type="modal",
-        callback_id=ViewId.QUIET_SETTINGS.value,
-        title=PlainTextObject(text="Your reminders"),
-        submit=PlainTextObject(text="Save"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=[
+    return modal(
+        ViewId.QUIET_SETTINGS,
+        "Your reminders",
+        [
             pause,
             text_field(
                 Input.OWN_HOURS,
@@ -134,6 +124,7 @@ def quiet_settings_modal(summary: QuietSummary) -> View:
                 max_length=20,
             ),
         ],
+        submit="Save",
     )
 
 

@@ -6,18 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, HeaderBlock
 
 from bot.ids import Action
+from bot.views.blocks import context, section
 from bot.views.text import day, escape, person_ref
 from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
 
@@ -25,10 +17,6 @@ if TYPE_CHECKING:
     from bot.types.renewals import MemberCard, RoundProgress
 
 MAX_NAMES = 15
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
 
 
 def _admins(admins: Sequence[Person]) -> str:
@@ -107,7 +95,7 @@ def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[An
     text = f":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {day(last_day(card.member.deadline))}"
     blocks: list[Block] = [
         HeaderBlock(text=f"Recommitment for {year}"),
-        _section(_ask_text(card, admins)),
+        section(_ask_text(card, admins)),
         answer_actions(card),
     ]
     return text, blocks
@@ -123,7 +111,7 @@ def reminder(
         if stage == "last"
         else f":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by})."
     )
-    blocks: list[Block] = [_section(lead), _section(_ask_text(card, admins)), answer_actions(card)]
+    blocks: list[Block] = [section(lead), section(_ask_text(card, admins)), answer_actions(card)]
     return lead, blocks
 
 
@@ -131,7 +119,7 @@ def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[Any]
     """Return the DM telling a member the admins gave them a month more to answer."""
     by = day(last_day(card.member.deadline))
     lead = f":spiral_calendar_pad: You have until {by} to answer the {card.renewal.year} recommitment."
-    return lead, [_section(lead), _section(_ask_text(card, admins)), answer_actions(card)]
+    return lead, [section(lead), section(_ask_text(card, admins)), answer_actions(card)]
 
 
 def unreachable_note(card: MemberCard) -> str:
@@ -264,25 +252,21 @@ def followup_list(
     move = "End agreement" if organizations else "Move to alumni"
     blocks: list[Block] = [
         HeaderBlock(text=title[:150]),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"These did not answer by their deadline. *{move}* settles them now"
-                    + (
-                        " (the organisation's entity agreement ends)"
-                        if organizations
-                        else " (they keep their history)"
-                    )
-                    + "; *Extend a month* asks them again with a new deadline."
-                )
-            ]
+        context(
+            f"These did not answer by their deadline. *{move}* settles them now"
+            + (
+                " (the organisation's entity agreement ends)"
+                if organizations
+                else " (they keep their history)"
+            )
+            + "; *Extend a month* asks them again with a new deadline."
         ),
     ]
     for card in rows:
         member = card.member
         contact = f" (contact {person_ref(card.contact)})" if organizations and card.contact else ""
         blocks.append(
-            _section(
+            section(
                 f"{member_label(card)}{contact}: asked {day(member.invited_at.date())}, "
                 f"deadline {day(last_day(member.deadline))}"
             )
@@ -311,7 +295,7 @@ def followup_list(
                 )
             )
         else:
-            blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_state(card) or "settled")]))
+            blocks.append(context(_state(card) or "settled"))
     text = f"{len(rows)} did not answer the {renewal.year} recommitment ({_audience(renewal)})"
     return text, blocks
 
@@ -372,7 +356,7 @@ def my_renewal_blocks(cards: Sequence[MemberCard]) -> list[Block]:
             else f"Your answer: *{'recommit' if answer is RenewalAnswer.RECOMMITTED else 'step down'}* (you can change it)."
         )
         blocks.append(
-            _section(
+            section(
                 f":spiral_calendar_pad: *Recommitment for {card.renewal.year}*"
                 + (f" ({escape(card.organization.name)})" if card.organization else "")
                 + f": answer by {day(last_day(card.member.deadline))}. {said}"

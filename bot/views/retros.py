@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
 )
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import FIELD_MAX
-from bot.views.inputs import checkbox_field
+from bot.views.blocks import checkbox_field, context, modal, section
 from bot.views.text import escape, person_ref
 from storage.models import Retro
 
@@ -44,11 +39,9 @@ def retro_modal(retro: Retro, feedback: Feedback) -> View:
     """Return the 4Ls modal, pre-filled with what the person already said."""
     anonymous = Option(value=ANONYMOUS_VALUE, text="Share anonymously (your name is left out of the report)")
     blocks: list[Block] = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*Retro “{escape(retro.name)}”*, open until {retro.closes_at:%Y-%m-%d %H:%M} UTC. "
-                "Fill in any of the four; you can change your answers until it closes."
-            )
+        section(
+            f"*Retro “{escape(retro.name)}”*, open until {retro.closes_at:%Y-%m-%d %H:%M} UTC. "
+            "Fill in any of the four; you can change your answers until it closes."
         )
     ]
     for block, (label, hint) in LABELS.items():
@@ -67,14 +60,12 @@ def retro_modal(retro: Retro, feedback: Feedback) -> View:
             )
         )
     blocks.append(checkbox_field(Input.ANONYMOUS, "Anonymity", anonymous, checked=feedback.anonymous))
-    return View(
-        type="modal",
-        callback_id=ViewId.RETRO.value,
-        private_metadata=json.dumps({"retro": retro.id}),
-        title=PlainTextObject(text="Retro feedback"),
-        submit=PlainTextObject(text="Share"),
-        close=PlainTextObject(text="Cancel"),
-        blocks=blocks,
+    return modal(
+        ViewId.RETRO,
+        "Retro feedback",
+        blocks,
+        submit="Share",
+        metadata={"retro": retro.id},
     )
 
 
@@ -86,7 +77,7 @@ def invitation_blocks(retro: Retro, stage: str) -> list[Block]:
         "last_day": f":hourglass: The retro *“{escape(retro.name)}”* closes in a day and your feedback is not in yet.",
     }[stage]
     return [
-        SectionBlock(text=MarkdownTextObject(text=f"{lead} It closes {retro.closes_at:%Y-%m-%d %H:%M} UTC.")),
+        section(f"{lead} It closes {retro.closes_at:%Y-%m-%d %H:%M} UTC."),
         ActionsBlock(
             elements=[
                 ButtonElement(
@@ -97,9 +88,7 @@ def invitation_blocks(retro: Retro, stage: str) -> list[Block]:
                 )
             ]
         ),
-        ContextBlock(
-            elements=[MarkdownTextObject(text="`/cc-retro` opens the same form. You may answer anonymously.")]
-        ),
+        context("`/cc-retro` opens the same form. You may answer anonymously."),
     ]
 
 
@@ -113,11 +102,7 @@ def report_blocks(report: RetroReport) -> list[Block]:
     retro = report.retro
     blocks: list[Block] = [
         HeaderBlock(text=f"Retro “{retro.name}”: the results"[:150]),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"{report.responses} of {report.participants} participants responded ({report.rate:.0%})."
-            )
-        ),
+        section(f"{report.responses} of {report.participants} participants responded ({report.rate:.0%})."),
     ]
     for block, (label, _hint) in LABELS.items():
         entries = report.entries.get(block.value, [])
@@ -127,9 +112,7 @@ def report_blocks(report: RetroReport) -> list[Block]:
             lines.append(f"• {escape(text[:400])} ({who})")
         more = f"\n…and {len(entries) - MAX_ENTRIES} more" if len(entries) > MAX_ENTRIES else ""
         body = "\n".join(lines) or "nothing"
-        blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"*{label}* ({len(entries)})\n{body}{more}"[:3000]))
-        )
+        blocks.append(section(f"*{label}* ({len(entries)})\n{body}{more}"))
     return blocks
 
 

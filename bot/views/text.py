@@ -1,5 +1,8 @@
-"""The helpers every view shares: escaping user text, mentions, dates and spans, agreement names, gaps,
-signs of activity, and a notification's fallback text."""
+"""The text helpers every view shares: escaping user text, mentions, dates and spans, agreement names, gaps,
+signs of activity, and a notification's fallback text.
+
+Block Kit builders (a section, a context line, modals, input fields) live in bot/views/blocks.py.
+"""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block
 
 from bot.views.agreements import my_agreements_blocks
+from bot.views.blocks import section
 from bot.views.membership import inactivity_summary_text
 from bot.views.quiet import quiet_home_blocks
 from bot.views.renewals import my_renewal_blocks, progress_text
@@ -17,16 +18,12 @@ if TYPE_CHECKING:
     from bot.types.yearly import YearlyHome, YearlyOverview
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
-
-
 def overview_blocks(overview: YearlyOverview) -> list[Block]:
     """Return the rounds' progress (who answered what) and the inactive committers, for admins and the digest."""
-    blocks: list[Block] = [_section(progress_text(progress)) for progress in overview.rounds]
+    blocks: list[Block] = [section(progress_text(progress)) for progress in overview.rounds]
     if not overview.rounds:
-        blocks.append(_section("*Recommitment:* no round open (`ccbot renewal open YEAR` opens one)."))
-    blocks.append(_section(inactivity_summary_text(overview.inactivity)))
+        blocks.append(section("*Recommitment:* no round open (`ccbot renewal open YEAR` opens one)."))
+    blocks.append(section(inactivity_summary_text(overview.inactivity)))
     return blocks
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
+from bot.services.rotation import least_loaded
 from bot.types.decided import Decided
 from bot.types.github import GitHubWork, PullRequest, ReviewAskCard
 from bot.types.keys import Kind, Subject
@@ -67,16 +68,12 @@ def next_reviewer(
         and p.id not in skip
         and p.slack_user_id
         and (author is None or p.github_key != author.lower())
-        and (p.away_until is None or p.away_until < today)
     ]
-    if not candidates:
-        return None
-    ids = [p.id or 0 for p in candidates]
-    loads = store.open_review_counts(session, ids)
-    last = store.last_review_asked(session, ids)
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
-    return min(
-        candidates, key=lambda p: (loads.get(p.id or 0, 0), last.get(p.id or 0) or epoch, p.github_key)
+    return least_loaded(
+        candidates,
+        today=today,
+        loads=lambda ids: store.open_review_counts(session, ids),
+        last_given=lambda ids: store.last_review_asked(session, ids),
     )
 
 

@@ -8,6 +8,7 @@ import urllib.parse
 
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of
 from bot.services.owners.codeowners import match_codeowners, parse_codeowners
@@ -26,7 +27,6 @@ from bot.types.policy import Channels
 from bot.views import owners as views
 from storage import owners as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import OwnerIntro, Person
 from storage.program import get_program_setting
 
@@ -178,13 +178,13 @@ def request_intro(
             committer_id=person.id, repo_id=repo.id, path=path, owners=answer.labels, requested_at=now
         ),
     )
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=person.github,
-        action="owners.intro_requested",
-        subject=f"{repo.full_name}:{path or '/'}",
-        details={"owners": answer.labels},
+        now,
+        person,
+        "owners.intro_requested",
+        f"{repo.full_name}:{path or '/'}",
+        owners=answer.labels,
     )
     card = IntroCard(intro, person, repo.full_name, answer, champions)
     return Decided(card, commit(session, [intro_post(card, channels.coordination)], now=now))

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.github.api import NOT_CONFIGURED, GitHubApi, GitHubBadContent, GitHubConnect, GitHubNotFound
 from bot.services.github.identity import confirm_accounts
@@ -20,7 +21,6 @@ from bot.types.owners import SyncReport
 from bot.types.policy import Channels
 from storage import owners as store
 from storage import roster as roster_store
-from storage.audit import add_audit_entry
 from storage.models import RepoOwnership
 from storage.program import get_program_setting, set_program_setting
 
@@ -234,13 +234,15 @@ def store_owners(
         known = get_program_setting(session, GROUPS_KEY, {}) or {}
         set_program_setting(session, GROUPS_KEY, {**known, **groups})
     report.groups = len(groups)
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=actor,
-        action="owners.synced",
-        subject=subject[:200],
-        details={"repos": len(report.repos), "groups": len(groups), "problems": len(report.problems)},
+        now,
+        actor,
+        "owners.synced",
+        subject[:200],
+        repos=len(report.repos),
+        groups=len(groups),
+        problems=len(report.problems),
     )
     session.commit()
     return report

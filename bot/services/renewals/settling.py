@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.services.activity import record_activity
-from bot.services.admin import admin_slack_ids
+from bot.services.admins import admin_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
@@ -132,7 +132,7 @@ def _new_contact_asks(
     text = views.new_contact_needed_text(card, alumnus, set_aside=set_aside)
     return [
         dm(Kind.RENEWAL_CONTACT, [card.id, alumnus.id, admin], admin, text)
-        for admin in admin_slack_ids(session, channels.admins)
+        for admin in admin_ids(session, channels)
     ]
 
 

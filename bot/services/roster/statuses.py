@@ -8,12 +8,14 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
+from bot.services.admins import admin_ids
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import current_policy
 from bot.services.roster.people import list_admins
 from bot.services.roster.profiles import get_profile
 from bot.services.standing import derive_standing
 from bot.types.keys import Kind
+from bot.types.policy import Channels
 from bot.types.reminders import StatusChange
 from bot.views import reminders as views
 from storage import roster as store
@@ -66,25 +68,31 @@ def tellable_changes(
     if not moved:
         return changes
     managers = store.list_people_with_role(session, Role.MANAGER)
-    admins = store.list_people_with_role(session, Role.ADMIN)
     for person, old, new in moved:
         if new not in {Status.LAPSED, Status.ACTIVE} or old == Status.ALUMNI:
             continue
         if not _is_current_committer(session, person):
             continue
         gaps = get_profile(session, person.id or 0, today=today).standing.gaps
-        changes.append(StatusChange(person, old, new, gaps, managers, admins))
+        changes.append(StatusChange(person, old, new, gaps, managers))
     return changes
 
 
-def status_change_messages(session: Session, *, today: dt.date) -> list[Outgoing | None]:
+def status_change_messages(
+    session: Session, *, today: dt.date, channels: Channels | None = None
+) -> list[Outgoing | None]:
     """Recompute standings (uncommitted) and return the notices each lapse or activation implies."""
-    return status_notices(session, apply_status_changes(session, today=today), today=today)
+    return status_notices(session, apply_status_changes(session, today=today), today=today, channels=channels)
 
 
-def status_notices(session: Session, changes: list[StatusChange], *, today: dt.date) -> list[Outgoing | None]:
-    """Return the notices these lapses and activations imply: the committer, and for a lapse managers and admins."""
+def status_notices(
+    session: Session, changes: list[StatusChange], *, today: dt.date, channels: Channels | None = None
+) -> list[Outgoing | None]:
+    """Return the notices these lapses and activations imply: the committer, and for a lapse managers and admins
+    (those on the roster, and CCBOT_ADMINS from `channels`)."""
     admins = list_admins(session) if changes else []
+    lapses = any(change.new == Status.LAPSED for change in changes)
+    told = admin_ids(session, channels or Channels()) if lapses else []
     messages: list[Outgoing | None] = []
     for change in changes:
         person = change.person
@@ -97,15 +105,18 @@ def status_notices(session: Session, changes: list[StatusChange], *, today: dt.d
                     views.lapsed_to_committer(change, admins),
                 )
             )
-            for recipient in {p.id: p for p in [*change.managers, *change.admins]}.values():
-                messages.append(
-                    dm(
-                        Kind.LAPSED,
-                        [person.id, today, recipient.id],
-                        recipient.slack_user_id,
-                        views.lapsed_to_manager(change),
+            managers = [p.slack_user_id for p in change.managers if p.slack_user_id]
+            # Each manager or admin once, by Slack id; the committer is told above, never twice.
+            for recipient in dict.fromkeys([*managers, *told]):
+                if recipient != person.slack_user_id:
+                    messages.append(
+                        dm(
+                            Kind.LAPSED,
+                            [person.id, today, recipient],
+                            recipient,
+                            views.lapsed_to_manager(change),
+                        )
                     )
-                )
         elif change.old == Status.LAPSED:
             messages.append(
                 dm(Kind.ACTIVE_AGAIN, [person.id, today], person.slack_user_id, views.active_again(change))
@@ -117,7 +128,7 @@ def status_notices(session: Session, changes: list[StatusChange], *, today: dt.d
     return messages
 
 
-def queue_status_notices(session: Session, *, now: dt.datetime) -> int:
+def queue_status_notices(session: Session, *, now: dt.datetime, channels: Channels | None = None) -> int:
     """Record lapses and renewals and commit them with their notices; return how many notices were queued."""
     # Status changes and their notices commit together, so a notice is never lost or repeated.
-    return len(commit(session, status_change_messages(session, today=now.date()), now=now))
+    return len(commit(session, status_change_messages(session, today=now.date(), channels=channels), now=now))
