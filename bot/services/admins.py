@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.services.outbox import Outgoing, dm
-from bot.services.roster import list_admins
+from bot.services.roster.people import list_admins
 from bot.types.keys import Kind
 from bot.types.policy import Channels
 

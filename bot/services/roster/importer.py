@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.directory import Directory
 from bot.services.outbox import Outgoing, commit
 from bot.services.roster.diff import RosterDiff
@@ -14,7 +15,6 @@ from bot.services.roster.formats.yaml_lines import gc_paused
 from bot.services.roster.statuses import status_notices, tellable_changes
 from bot.types.roster import ImportReport
 from storage import roster as store
-from storage.audit import add_audit_entry
 from storage.models import Status
 
 
@@ -61,18 +61,16 @@ def import_roster(
             raise ConfirmationNeeded(report)
         if directory is not None and not dry_run:
             _resolve_slack_ids(session, [p.github for p in diff.imported], directory, report)
-        add_audit_entry(
+        audit(
             session,
-            at=now,
-            actor=actor,
-            action="roster.import",
-            subject=doc.source,
-            details={
-                "format": doc.format,
-                "added": report.added,
-                "changed": report.changed,
-                "removed": report.removed,
-            },
+            now,
+            actor,
+            "roster.import",
+            doc.source,
+            format=doc.format,
+            added=report.added,
+            changed=report.changed,
+            removed=report.removed,
         )
     except ConfirmationNeeded:
         raise

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from bot.services.audit import audit
 from bot.services.directory import Directory, SlackProfile
 from bot.services.errors import FieldErrors
 from bot.services.logins import login_refusal
 from storage import roster as store
-from storage.audit import add_audit_entry
 from storage.models import Person, Role
 
 
@@ -68,13 +68,14 @@ def _link(session: Session, profile: SlackProfile, *, now: dt.datetime) -> Perso
     person.slack_user_id = profile.user_id
     if not person.timezone and profile.timezone:
         person.timezone = profile.timezone
-    add_audit_entry(
+    audit(
         session,
-        at=now,
-        actor=profile.user_id,
-        action="person.link_slack",
-        subject=person.github,
-        details={"slack_user_id": profile.user_id, "by": "email"},
+        now,
+        profile.user_id,
+        "person.link_slack",
+        person.github,
+        slack_user_id=profile.user_id,
+        by="email",
     )
     session.commit()
     return person
