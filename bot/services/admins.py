@@ -11,14 +11,18 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.services.outbox import Outgoing, dm
-from bot.services.roster.people import list_admins
 from bot.types.keys import Kind
 from bot.types.policy import Channels
+from storage import roster as roster_store
+from storage.models import Role
 
 
 def admin_ids(session: Session, channels: Channels) -> list[str]:
     """Return the Slack ids of every admin, the roster's current admins and CCBOT_ADMINS, once each and sorted."""
-    return sorted({p.slack_user_id for p in list_admins(session) if p.slack_user_id} | set(channels.admins))
+    return sorted(
+        {p.slack_user_id for p in roster_store.list_people_with_role(session, Role.ADMIN) if p.slack_user_id}
+        | set(channels.admins)
+    )
 
 
 def admin_messages(
