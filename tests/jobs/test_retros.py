@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from bot.assembly import Bot
 from bot.services.errors import UserError
-from bot.services.policy import DEFAULT_HOURS
 from bot.services.retros import advance_retros, open_retro, submit_feedback
 from bot.slack_standin import SlackStandIn
+from bot.types.policy import DEFAULT_HOURS
 from bot.types.retros import Feedback
 from storage.db import make_session_factory
 from storage.models import OutboxMessage, OutboxStatus, Retro, RetroAudience

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from bot.services.keys import Kind
 from sqlmodel import Session, select
 
 from bot.services.admin import set_phase
 from bot.services.admins import admin_ids, admin_messages
 from bot.services.outbox import queue_failure_notice
+from bot.types.keys import Kind
 from storage.models import Agreement, Phase, Status
 from tests.conftest import NOW
 from tests.flows import CHANNELS, FakeMessenger, deliver, person
