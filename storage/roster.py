@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -370,13 +370,6 @@ def add_agreement(session: Session, agreement: Agreement) -> Agreement:
     return agreement
 
 
-def delete_rows(session: Session, rows: Sequence[object]) -> None:
-    """Delete roster rows (agreements, role rows) that an import no longer lists."""
-    for row in rows:
-        session.delete(row)
-    session.flush()
-
-
 def list_people_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Person]:
     """Return the people with these ids, keyed by id."""
     wanted = list(set(ids))
@@ -458,17 +451,6 @@ def champions_by_committer(session: Session, committer_ids: Iterable[int]) -> di
     )
     for committer_id, champion in session.exec(statement).all():
         grouped[committer_id].append(champion)
-    return grouped
-
-
-def roles_of(session: Session, person_ids: Iterable[int]) -> dict[int, set[Role]]:
-    """Return the roles of many people at once."""
-    ids = list(set(person_ids))
-    grouped: dict[int, set[Role]] = defaultdict(set)
-    if ids:
-        statement = select(PersonRole.person_id, PersonRole.role).where(col(PersonRole.person_id).in_(ids))
-        for person_id, role in session.exec(statement).all():
-            grouped[person_id].add(Role(role))
     return grouped
 
 
