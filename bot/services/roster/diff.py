@@ -56,8 +56,6 @@ class _Who:
     champions: list[dict[str, Any]] = field(default_factory=list)
     agreements: list[dict[str, Any]] = field(default_factory=list)
     new: bool = False
-    old_status: Status | None = None
-    old_roles: frozenset[Role] = frozenset()
 
 
 class RosterDiff:
@@ -96,13 +94,11 @@ class RosterDiff:
         self.people: dict[str, _Who] = {}
         self.by_id: dict[int, _Who] = {}
         for row in snapshot.people:
-            who = _Who(row, old_status=row["status"])
+            who = _Who(row)
             self.people[row["github_key"]] = who
             self.by_id[row["id"]] = who
         for person_id, role in snapshot.roles:
             self.by_id[person_id].roles.add(role)
-        for who in self.people.values():
-            who.old_roles = frozenset(who.roles)
         self.repos: dict[str, dict[str, Any]] = {row["key"]: row for row in snapshot.repos}
         self.repo_by_id = {row["id"]: row for row in snapshot.repos}
         for row in snapshot.grants:
@@ -138,6 +134,7 @@ class RosterDiff:
     # --- the run -------------------------------------------------------------------------
 
     def run(self, *, prune: bool) -> None:
+        """Diff the document against the roster and write the difference (nothing is committed here)."""
         specs = self._relevant_people()
         self._check_references(specs)
         if self.doc.phase is not None:
@@ -273,7 +270,7 @@ class RosterDiff:
             status = Status.ONBOARDING if Role.COMMITTER in spec.roles else Status.ACTIVE
             row = {"id": None, "github": spec.github, "github_key": key, "name": spec.name or spec.github}
             row.update({"status": status, "removed_on": None, "organization_id": None, "manager_id": None})
-            who = _Who(row, new=True, old_status=status)
+            who = _Who(row, new=True)
             self.people[key] = who
             self.report.added.append(f"person {spec.github} ({row['name']})")
         values: dict[str, Any] = {

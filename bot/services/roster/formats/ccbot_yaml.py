@@ -31,7 +31,6 @@ from bot.services.roster.formats.fields import (
     read_contact,
     string_list,
 )
-from bot.services.roster.formats.yaml_lines import load_yaml
 from storage.models import AgreementKind, Phase, Role
 
 ROLES = frozenset(Role)
@@ -58,12 +57,8 @@ ORG_KEYS = {"name", "alias", "is_provider", "agreements", "contact", "contact2"}
 AGREEMENT_KEYS = {"kind", "signed", "expires"}
 
 
-def read_ccbot_yaml(path: Path) -> RosterDocument:
-    """Parse ccbot's own roster YAML (the format `ccbot roster export` writes)."""
-    return read_ccbot(path, load_yaml(path))
-
-
 def read_ccbot(path: Path, data: Any) -> RosterDocument:
+    """Read ccbot's roster YAML, already parsed, into a document; RosterError lists every problem."""
     problems = Problems(path)
     doc = RosterDocument(source=str(path), format="ccbot")
     if data is None:

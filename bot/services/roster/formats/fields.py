@@ -19,10 +19,12 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def line_of(value: Any, fallback: int = 0) -> int:
+    """Return the line a parsed value starts on, or `fallback` when it does not say."""
     return getattr(value, "line", fallback) or fallback
 
 
 def key_line(mapping: Any, key: Any, fallback: int) -> int:
+    """Return the line of `key` in a parsed mapping, or `fallback`."""
     lines = getattr(mapping, "key_lines", None)
     return lines.get(key, fallback) if lines else fallback
 
@@ -35,14 +37,17 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, line: int, message: str) -> None:
+        """Note a problem on a line of the file."""
         self.items.append(f"{self.path}:{line}: {message}")
 
     def raise_if_any(self) -> None:
+        """Raise RosterError with every problem noted, if any."""
         if self.items:
             raise RosterError(self.items)
 
 
 def as_date(value: Any, what: str = "date") -> dt.date | None:
+    """Return a file's value as a date (None when empty); FieldProblem when it is no date."""
     if value is None or value == "":
         return None
     if isinstance(value, BadScalar):
@@ -60,6 +65,7 @@ def as_date(value: Any, what: str = "date") -> dt.date | None:
 
 
 def string_list(value: Any, what: str) -> list[str]:
+    """Return a name or a list of names as a list of stripped strings; FieldProblem otherwise."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -77,6 +83,7 @@ def string_list(value: Any, what: str) -> list[str]:
 def read_contact(
     raw: Any, problems: Problems, line: int, owner: str, key: str
 ) -> tuple[str | None, str | None]:
+    """Return a contact mapping's (name, e-mail), noting a problem and returning Nones when it is malformed."""
     if raw is None:
         return None, None
     if not isinstance(raw, dict) or set(raw) - {"name", "email"}:
@@ -90,6 +97,7 @@ def read_contact(
 
 
 def known_timezone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this system knows."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
@@ -100,6 +108,7 @@ def known_timezone(name: str) -> bool:
 
 
 def check_unique(doc: RosterDocument, problems: Problems) -> None:
+    """Note people listed twice, Slack ids held twice, and names or aliases given to two organisations."""
     seen: dict[str, str] = {}
     slack_seen: dict[str, str] = {}
     for person in doc.people:

@@ -18,6 +18,7 @@ class OrgIndex:
     specs: dict[str, OrgSpec] = field(default_factory=dict)
 
     def resolve(self, name: str) -> OrgSpec | None:
+        """Return the organisation a key or alias names (any case), or None."""
         return self.specs.get(name) or self.specs.get(name.casefold())
 
 

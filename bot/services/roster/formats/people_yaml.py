@@ -25,7 +25,7 @@ from bot.services.roster.formats.fields import (
     upstream_handle,
 )
 from bot.services.roster.formats.orgs_yaml import OrgIndex, read_orgs_yaml
-from bot.services.roster.formats.yaml_lines import BadScalar, load_yaml
+from bot.services.roster.formats.yaml_lines import BadScalar
 from storage.models import AgreementKind, Role
 
 PEOPLE_AGREEMENTS = {"individual", "institution", "none"}
@@ -96,12 +96,8 @@ def _agreement_end(record: dict[str, Any], as_of: dt.date) -> dt.date | None:
     return None
 
 
-def read_people_yaml(path: Path, *, orgs_path: Path | None, as_of: dt.date) -> RosterDocument:
-    """Parse Open edX's people.yaml (and orgs.yaml beside it) as of a date."""
-    return read_people(path, load_yaml(path), orgs_path=orgs_path, as_of=as_of)
-
-
 def read_people(path: Path, data: Any, *, orgs_path: Path | None, as_of: dt.date) -> RosterDocument:
+    """Read people.yaml, already parsed, (with orgs.yaml beside it) as of `as_of` into a document."""
     problems = Problems(path)
     doc = RosterDocument(source=str(path), format="people.yaml", as_of=as_of)
     if data is None:

@@ -84,6 +84,7 @@ class _Builder:
         return value
 
     def value(self, event: Any) -> Any:
+        """Return the value an event starts (a scalar, a mapping, a sequence or an alias's target)."""
         kind = event.__class__
         if kind is ScalarEvent:
             value = self._scalar(event)
