@@ -1,6 +1,8 @@
-"""Errors that services raise with a message meant for the person who acted."""
+"""Errors that services raise with a message meant for the person who acted, and the field checks forms share."""
 
 from __future__ import annotations
+
+from storage.models import Urgency
 
 
 class UserError(Exception):
@@ -17,3 +19,12 @@ class FieldErrors(UserError):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+
+
+def urgency_field(value: str | None, errors: dict[str, str]) -> Urgency:
+    """Return the urgency a form chose (normal when none); a forged value is a field error, read as normal."""
+    try:
+        return Urgency(value or Urgency.NORMAL)
+    except ValueError:
+        errors["urgency"] = "Choose normal or urgent."
+        return Urgency.NORMAL

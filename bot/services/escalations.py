@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.services.audit import audit
 from bot.services.business_hours import add_working_time, zone
-from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.errors import FieldErrors, NotOnRoster, UserError, urgency_field
 from bot.services.ladders import next_due_rung, take_rung
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
@@ -120,11 +120,7 @@ def validate_escalation(
             errors["related"] = (
                 "Give a pull request (https://github.com/org/repo/pull/1 or org/repo#1) or a repository (org/repo)."
             )
-    try:
-        level = Urgency(urgency or Urgency.NORMAL)
-    except ValueError:
-        errors["urgency"] = "Choose normal or urgent."
-        level = Urgency.NORMAL
+    level = urgency_field(urgency, errors)
     if errors:
         raise FieldErrors(errors)
     assert chosen is not None

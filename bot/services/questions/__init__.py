@@ -9,7 +9,7 @@ from sqlmodel import Session
 from bot.services.activity import record_activity
 from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
-from bot.services.errors import FieldErrors, NotOnRoster, UserError
+from bot.services.errors import FieldErrors, NotOnRoster, UserError, urgency_field
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import current_policy
 from bot.services.roster import get_profile
@@ -65,11 +65,7 @@ def validate_question(*, pr_url: str | None, text: str | None, urgency: str | No
         errors["question"] = "Write your question for the champions."
     elif len(body) > QUESTION_MAX:
         errors["question"] = f"Keep the question under {QUESTION_MAX} characters (it has {len(body)})."
-    try:
-        level = Urgency(urgency or Urgency.NORMAL)
-    except ValueError:
-        errors["urgency"] = "Choose normal or urgent."
-        level = Urgency.NORMAL
+    level = urgency_field(urgency, errors)
     if errors:
         raise FieldErrors(errors)
     assert parsed is not None
