@@ -1,4 +1,5 @@
-"""Repository functions for GitHub: deliveries, committers' activity, review asks, team access and its changes."""
+"""Repository functions for GitHub: deliveries, committers' GitHub activity, grant holders and review asks (team
+access is in storage/access.py)."""
 
 from __future__ import annotations
 
