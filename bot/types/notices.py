@@ -70,7 +70,7 @@ class DeploymentOutcome:
     @property
     def to_notify(self) -> list[NoticeCard]:
         """Notices that DM a committer."""
-        return [c for c in self.new if c.notice.state == NoticeState.NOTIFIED.value]
+        return [c for c in self.new if c.notice.state == NoticeState.NOTIFIED]
 
     @property
     def unmatched(self) -> list[NoticeCard]:

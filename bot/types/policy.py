@@ -71,7 +71,7 @@ class SlaPolicy:
 
     def allowance(self, urgency: str) -> dt.timedelta:
         """Return the working time allowed per step for a question of this urgency."""
-        return self.urgent if urgency == Urgency.URGENT.value else self.normal
+        return self.urgent if urgency == Urgency.URGENT else self.normal
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def _members(
     found: list[tuple[Person | None, Organization | None, Person | None]] = []
     for organization in roster_store.list_organizations(session):
         if organization.is_provider and roster_store.list_current_members(
-            session, organization.id or 0, Role.COMMITTER.value
+            session, organization.id or 0, Role.COMMITTER
         ):
             found.append((None, organization, organization_contact(session, organization)))
     return found
