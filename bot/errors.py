@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.services.errors import UserError
@@ -39,8 +39,13 @@ def handle_error(
     body: dict[str, Any],
     response: BoltResponse | None,
     respond: Callable[..., Any] | None,
+    context: BoltContext | None = None,
 ) -> BoltResponse | None:
-    """Answer a failed request: in the HTTP response if not yet acknowledged, else via response_url."""
+    """Answer a failed request: in the HTTP response if not yet acknowledged, else via response_url.
+
+    A modal submission that failed after its ack (the modal is closed, and there is no response_url) is told
+    to its submitter in a direct message.
+    """
     message = user_message(error)
     payload_type = body.get("type")
     if response is not None:
@@ -70,7 +75,18 @@ def handle_error(
             )
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
         _respond(respond, message)
+    elif payload_type == "view_submission" and context is not None and callable(context.get("tell")):
+        _tell_submitter(context["tell"], str((body.get("user") or {}).get("id") or ""), message)
     return None
+
+
+def _tell_submitter(tell: Callable[[str, str], None], user_id: str, message: str) -> None:
+    if not user_id:
+        return
+    try:
+        tell(user_id, message)
+    except Exception:
+        logger.exception("could not tell the submitter about an error")
 
 
 def _respond(respond: Callable[..., Any], message: str) -> None:

@@ -1,6 +1,8 @@
 """Questions: `/cc-ask` and the `ask_champions` shortcut, the ask modal, the thread root's buttons, thread replies.
 
-Buttons do their database work before the ack, so a refusal is answered before Slack's response goes
+The ask modal's submission is answered at once and its question stored after the ack: a burst of submissions
+must not hold Slack's 3 s past their ack (a late ack shows an error, and the natural retry would ask twice,
+which the submission's identity keys turn into one question). Buttons do their database work before the ack, so a refusal is answered before Slack's response goes
 out (Bolt drops the response of a listener that fails right after acking).
 """
 
@@ -17,14 +19,15 @@ from sqlmodel import Session
 
 from bot.handlers.state import Deliver, button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
-from bot.middleware import Caller, acks_first
-from bot.services.errors import FieldErrors, UserError
+from bot.middleware import Caller, Later, acks_first, identifies_later
+from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.policy import Channels
 from bot.services.questions import (
     AskRefusal,
     ask_question,
     ask_refusal,
     claim_question,
+    earlier_question,
     get_card,
     hand_off,
     hand_off_candidates,
@@ -32,10 +35,18 @@ from bot.services.questions import (
     may_ask_now,
     record_reply,
     split_ask_text,
+    submission_keys,
     validate_question,
 )
 from bot.services.roster import find_person_by_slack_id
-from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, notice_modal, refusal_text
+from bot.views.questions import (
+    NO_CHANNEL,
+    already_asked_modal,
+    ask_modal,
+    hand_off_modal,
+    notice_modal,
+    refusal_text,
+)
 from storage.models import Person
 
 # Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.
@@ -94,16 +105,19 @@ def open_ask_modal_from_shortcut(
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
+@identifies_later
 def handle_ask_submission(
     ack: Callable[..., None],
     view: dict[str, Any],
     session: Session,
-    person: Person | None,
+    caller: Caller | None,
     now: dt.datetime,
     channels: Channels,
     deliver: Deliver,
+    later: Later,
 ) -> None:
-    """Validate the question in the ack (field errors), then store it with its thread root and notices."""
+    """Answer in the ack what can be told at once (field errors, a refusal, the question this repeats), then store
+    the question with its thread root and notices after the ack, off the threads that ack the next requests."""
     try:
         draft = validate_question(
             pr_url=text_value(view, Input.PR_URL),
@@ -113,14 +127,32 @@ def handle_ask_submission(
     except FieldErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
-    refusal = ask_refusal(session, person, today=now.date())
-    if refusal is not None or person is None:
-        ack(response_action="update", view=notice_modal("Not sent", refusal_text(refusal) if refusal else ""))
+    user_id = caller.user_id if caller else ""
+    keys = submission_keys(user_id, draft, view_id=str(view.get("id") or "") or None, now=now)
+    # Slack's retry of a submission whose ack came late, or the same question sent again: one question.
+    earlier = earlier_question(session, keys)
+    if earlier is not None:
+        ack(response_action="update", view=already_asked_modal(earlier))
         return
-    # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    decided = ask_question(session, person, draft, now=now, channels=channels)
+    if caller is None or not may_ask_now(session, user_id, today=now.date()):
+        refusal = ask_refusal(session, caller.identify() if caller else None, today=now.date())
+        if refusal is not None or caller is None:
+            text = refusal_text(refusal) if refusal else ""
+            ack(response_action="update", view=notice_modal("Not sent", text))
+            return
+    asker: Caller = caller
+    session.close()  # the connection goes back to the pool while the work waits for its thread
     ack()
-    deliver(decided.keys)
+
+    def ask() -> None:
+        # A failure from here on is told to the asker in a DM (bot/errors.py): the modal is closed.
+        person = asker.identify()
+        if person is None:
+            raise NotOnRoster("You are not on the Core Committer roster, so your question was not sent.")
+        decided = ask_question(session, person, draft, now=now, channels=channels, submission=keys)
+        deliver(decided.keys)
+
+    later(ask)
 
 
 def handle_claim_action(

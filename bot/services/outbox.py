@@ -10,6 +10,7 @@ go into its thread or link to it.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import datetime as dt
 import json
 import logging
@@ -489,6 +490,12 @@ def subject_at(session: Session, channel: str, ts: str) -> str | None:
     """Return the subject posted as message `ts` in `channel` (a question's thread root, say), or None."""
     posting = store.get_posting_by_message(session, channel, ts)
     return posting.subject if posting else None
+
+
+def tell_user(session: Session, user_id: str, text: str, *, now: dt.datetime) -> tuple[str, ...]:
+    """Queue and commit a DM telling someone what became of something they did; return its key to deliver."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return commit(session, [dm(Kind.TOLD, [user_id, f"{now:%Y%m%d%H%M%S%f}", digest], user_id, text)], now=now)
 
 
 def queue_failure_notice(

@@ -250,6 +250,24 @@ def ask_confirmation(card: QuestionCard) -> str:
     )
 
 
+def repeated_notice(card: QuestionCard, *, in_modal: bool = False) -> str:
+    """Tell an asker who submitted a question again where the first one is: one question, one thread."""
+    if card.permalink or not in_modal:
+        thread = thread_link(card, "open its thread")
+    else:
+        thread = "it is on its way to the coordination channel"
+    return (
+        f":speech_balloon: You asked this {slack_date(card.question.asked_at)}: it is question #{card.id} on "
+        f"{escape(card.repo)}#{card.question.pr_number}, thread: {thread}. "
+        "I did not post it again; anything to add goes in that thread."
+    )
+
+
+def already_asked_modal(card: QuestionCard) -> View:
+    """Return the modal a repeated ask-modal submission is answered with: the earlier question and its thread."""
+    return notice_modal("Already asked", repeated_notice(card, in_modal=True))
+
+
 def urgent_notice(card: QuestionCard) -> str:
     """Return the DM a champion gets for an urgent question."""
     link = thread_link(card, "the thread")
