@@ -214,7 +214,9 @@ def _run_after_ack(
 ) -> None:
     try:
         work()
-    except Exception as exc:  # Slack has its ack: the error goes to the app's one error handler, as Bolt's would
+    except (
+        Exception
+    ) as exc:  # Slack has its ack: the error goes to the app's one error handler, as Bolt's would
         if on_error is None:
             raise
         on_error(exc, request)

@@ -30,24 +30,42 @@ def find_submission(session: Session, keys: Keys) -> Submission | None:
 def claim_submission(session: Session, keys: Keys, *, now: dt.datetime) -> Submission | None:
     """Take every key for a new submission in this transaction; return the earlier submission holding one instead.
 
-    A key another transaction is inserting makes this one wait (PostgreSQL's unique index, SQLite's write lock)
-    and then fail, so of two concurrent submissions only one takes it. A key held past its window is taken over.
-    On a non-None answer the caller rolls back: the keys taken before the clash go with it.
+    The claim is the transaction's first write. A key another transaction is inserting makes this one wait
+    (PostgreSQL's unique index, SQLite's write lock) and then fail, so of two concurrent submissions only one
+    takes it; the other rolls back and finds the first. A key held past its window is taken over. No savepoint:
+    on SQLite a savepoint opened outside a transaction commits when released, which would publish the keys
+    before the submission they stand for.
     """
-    for key, since in keys.items():
+    for _ in range(3):
+        rows = session.exec(select(Submission).where(col(Submission.key).in_(list(keys)))).all()
+        held = {row.key: row for row in rows}
+        earlier = next((row for row in rows if _counts(row, keys[row.key])), None)
+        if earlier is not None:
+            return earlier
         try:
-            with session.begin_nested():
-                session.add(Submission(key=key, subject="", submitted_at=now))
-            continue
-        except IntegrityError:
-            pass
-        held = session.exec(select(Submission).where(Submission.key == key).with_for_update()).one()
-        if _counts(held, since):
-            return held
-        held.subject, held.submitted_at = "", now
-        session.add(held)
-        session.flush()
-    return None
+            for key in keys:
+                if key in held:  # past its window: take it over, unless another claim did since it was read
+                    taken = session.execute(
+                        update(Submission)
+                        .where(
+                            col(Submission.key) == key,
+                            col(Submission.submitted_at) == held[key].submitted_at,
+                        )
+                        .values(subject="", submitted_at=now)
+                    )
+                    if taken.rowcount != 1:  # type: ignore[attr-defined]
+                        raise _Overtaken(key)
+                else:
+                    session.add(Submission(key=key, subject="", submitted_at=now))
+            session.flush()
+            return None
+        except (IntegrityError, _Overtaken):
+            session.rollback()
+    raise _Overtaken("the submission's keys kept changing hands")
+
+
+class _Overtaken(Exception):
+    """Another claim took a key between reading it and taking it over."""
 
 
 def name_submission(session: Session, keys: Keys, subject: str) -> None:

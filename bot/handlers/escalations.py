@@ -26,16 +26,18 @@ from bot.services.errors import FieldErrors, UserError
 from bot.services.escalations import (
     acknowledge_escalation,
     check_can_resolve,
+    earlier_escalation,
     escalation_form,
     open_escalation,
     prefill_from_question,
     reassign_candidates,
     reassign_escalation,
     resolve_escalation,
+    submission_keys,
     validate_escalation,
 )
 from bot.services.policy import Channels
-from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
+from bot.views.escalations import already_raised_modal, escalate_modal, reassign_modal, resolve_modal
 from bot.views.questions import notice_modal
 from storage.models import Person
 
@@ -76,6 +78,7 @@ def open_escalate_modal_from_message(
 
 def handle_escalate_submission(
     ack: Callable[..., None],
+    body: dict[str, Any],
     view: dict[str, Any],
     session: Session,
     person: Person | None,
@@ -83,7 +86,8 @@ def handle_escalate_submission(
     channels: Channels,
     deliver: Deliver,
 ) -> None:
-    """Validate the escalation in the ack (field errors), then store it with its post and notices."""
+    """Validate the escalation in the ack (field errors), then store it with its post and notices; a submission
+    that repeats an earlier one (Slack's retry, or the same escalation sent again) shows that one instead."""
     extra = metadata(view)
     committer = selected_value(view, Input.ESCALATION_COMMITTER)
     try:
@@ -102,8 +106,17 @@ def handle_escalate_submission(
         ack(response_action="errors", errors=exc.errors)
         return
     assert person is not None
+    user_id = str((body.get("user") or {}).get("id") or "")
+    keys = submission_keys(user_id, draft, view_id=str(view.get("id") or "") or None, now=now)
+    earlier = earlier_escalation(session, keys)
+    if earlier is not None:
+        ack(response_action="update", view=already_raised_modal(earlier))
+        return
     # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    decided = open_escalation(session, person, draft, now=now, channels=channels)
+    decided = open_escalation(session, person, draft, now=now, channels=channels, submission=keys)
+    if decided.repeated:
+        ack(response_action="update", view=already_raised_modal(decided.card))
+        return
     ack()
     deliver(decided.keys)
 

@@ -10,8 +10,8 @@ go into its thread or link to it.
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
@@ -285,7 +285,9 @@ def deliver_pending(
         report.retrying += this_pass.retrying
         report.failed.extend(this_pass.failed)
         report.waiting = this_pass.waiting
-        if not this_pass.waiting or not this_pass.sent:
+        # Another pass when this one posted something: messages waiting for those postings (some decided by
+        # other requests meanwhile) can go now.
+        if not this_pass.sent:
             break
     return report
 
@@ -362,6 +364,10 @@ def _send(
             # Its posting is still on its way: wait without spending an attempt.
             store.refund_attempt(session, message.id)
             store.release_message(session, message.id, retry_at=None, error=None)
+            session.commit()
+            # Posted while this claim held it (the poster's pass skipped a claimed message): go again at once.
+            if store.get_posting(session, anchor) is not None:
+                return True
             report.waiting += 1
         session.commit()
         return False
@@ -495,7 +501,9 @@ def subject_at(session: Session, channel: str, ts: str) -> str | None:
 def tell_user(session: Session, user_id: str, text: str, *, now: dt.datetime) -> tuple[str, ...]:
     """Queue and commit a DM telling someone what became of something they did; return its key to deliver."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return commit(session, [dm(Kind.TOLD, [user_id, f"{now:%Y%m%d%H%M%S%f}", digest], user_id, text)], now=now)
+    return commit(
+        session, [dm(Kind.TOLD, [user_id, f"{now:%Y%m%d%H%M%S%f}", digest], user_id, text)], now=now
+    )
 
 
 def queue_failure_notice(

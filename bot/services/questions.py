@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.services import submissions
 from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
@@ -17,12 +18,10 @@ from bot.services.limits import QUESTION_MAX
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import Channels, PhasePolicy, current_policy
 from bot.services.roster import get_profile
-from bot.services import submissions
 from bot.services.status import Gap
 from bot.views import questions as views
 from storage import questions as store
 from storage import roster as roster_store
-from storage.submissions import Keys
 from storage.models import (
     ActivityKind,
     Person,
@@ -34,6 +33,7 @@ from storage.models import (
     Status,
     Urgency,
 )
+from storage.submissions import Keys
 
 PR_URL = re.compile(
     r"^https://github\.com/(?P<org>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/(?P<repo>[A-Za-z0-9._-]{1,100})"
@@ -249,7 +249,7 @@ def ask_question(
     # The first write: a concurrent submission with the same identity waits here, then finds this one.
     earlier = submissions.claim(session, submission, now=now) if submission else None
     if earlier is not None:
-        return _repeated(session, person, earlier, now=now)
+        return _repeated(session, person, earlier, submission or {}, now=now)
     repo = roster_store.get_or_add_repo(session, draft.repo)
     granted = {
         (grant_repo.key if grant_repo else "")
@@ -294,14 +294,16 @@ def ask_question(
     return Decided(card, commit(session, asked_messages(card, channel), now=now))
 
 
-def _repeated(session: Session, person: Person, subject: str, *, now: dt.datetime) -> Decided:
+def _repeated(
+    session: Session, person: Person, subject: str, submission: Keys, *, now: dt.datetime
+) -> Decided:
     """Tell the asker that a submission repeats an earlier question: a DM linking that question's thread."""
     card = _subject_card(session, subject)
     if card is None:
         raise UserError("You asked this a moment ago, but that question no longer exists; ask again.")
     notice = dm(
         Kind.QUESTION_REPEATED,
-        [card.id, person.id, f"{now:%Y%m%d%H%M%S%f}"],
+        [card.id, person.id, f"{now:%Y%m%d%H%M%S%f}", *sorted(submission)],
         person.slack_user_id,
         views.repeated_notice(card),
         after=card.subject,

@@ -250,6 +250,26 @@ def _link(card: EscalationCard) -> str:
     return f"<{card.permalink}|{label}>" if card.permalink else link_to_posting(label)
 
 
+def already_raised_modal(card: EscalationCard) -> View:
+    """Return the modal a repeated escalation submission is answered with: the earlier escalation and its post."""
+    post = (
+        f"<{card.permalink}|open its post>"
+        if card.permalink
+        else "it is on its way to the management channel"
+    )
+    text = (
+        f":rotating_light: You raised this {slack_date(card.escalation.opened_at)}: it is escalation #{card.id} "
+        f"(“{escape(card.escalation.summary)}”), post: {post}. I did not raise it again; "
+        "you will hear when it is acknowledged and resolved."
+    )
+    return View(
+        type="modal",
+        title=PlainTextObject(text="Already raised"),
+        close=PlainTextObject(text="Close"),
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))],
+    )
+
+
 def opened_notice(card: EscalationCard, recipient: Person) -> str:
     """Tell the committer, the champions or whoever raised it that an escalation is with management."""
     about = "you" if recipient.id == card.committer.id else person_ref(card.committer)
