@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from typing import Any
 
 from sqlmodel import select
@@ -181,3 +182,29 @@ def test_a_retry_and_a_double_submission_racing_the_first_over_http_make_one_que
     with bot.runtime.session_factory() as session:
         keys = session.exec(select(Submission)).all()
     assert {k.subject for k in keys} == {f"question:{question.id}"}
+
+
+def test_the_ask_modal_is_acked_before_its_question_is_written(served_bot: RunningBot) -> None:
+    """While another writer holds the database, a submission still acks at once; its question follows."""
+    bot = served_bot
+    view = _ask_view(bot, "V0LOCKED1")
+    with bot.runtime.engine.connect() as blocker:
+        if blocker.dialect.name == "sqlite":
+            blocker.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            blocker.exec_driver_sql("BEGIN")
+            blocker.exec_driver_sql("LOCK TABLE question IN EXCLUSIVE MODE")
+        started = time.monotonic()
+        answer = bot.sender.interaction(_ask_payload(view))
+        acked = time.monotonic() - started
+        assert answer.status_code == 200
+        assert not answer.content
+        assert _questions_unlocked(bot, blocker) == 0
+        blocker.exec_driver_sql("ROLLBACK")
+    assert acked < 1.0, f"the ack waited {acked:.2f} s for the database"
+    wait_until(lambda: len(_roots(bot)) == 1, what="the question, once the database is free", timeout=20)
+
+
+def _questions_unlocked(bot: RunningBot, blocker: Any) -> int:
+    """Count questions through the connection holding the lock (any other would wait for it)."""
+    return int(blocker.exec_driver_sql("SELECT COUNT(*) FROM question").scalar_one())
