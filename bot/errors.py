@@ -11,26 +11,28 @@ from typing import Any
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from bot.handlers.state import reply_privately
 from bot.services.errors import UserError
 from bot.slack import slack_error_details
-from bot.views.text import escape
+from bot.views.text import Mrkdwn, escape, mrkdwn
 
 logger = logging.getLogger("ccbot.errors")
 # Interactive payloads answered with an empty 200; what went wrong goes to the response_url when there is one.
 INTERACTIONS = {"block_actions", "shortcut", "message_action", "block_suggestion", "view_closed"}
 
 
-def user_message(error: Exception) -> str:
+def user_message(error: Exception) -> Mrkdwn:
     """Return what the user is told about an error (never the internals of an unexpected one)."""
     if isinstance(error, UserError):
-        # Refusals quote names and text people typed: escaped, they cannot mention or link.
+        # Refusals are plain text and quote names and text people typed: escaped, they cannot mention or link.
         return escape(str(error))
     error_id = secrets.token_hex(4)
     extra = slack_error_details(error) if isinstance(error, SlackApiError) else {}
     logger.error("error %s: %s", error_id, error.__class__.__name__, exc_info=error, extra=extra)
-    return (
-        f"Sorry, something went wrong on my side (error id `{error_id}`). Nothing was changed. "
-        "Try again in a minute; if it keeps happening, give the error id to a program admin."
+    return mrkdwn(
+        "Sorry, something went wrong on my side (error id `{error_id}`). Nothing was changed. "
+        "Try again in a minute; if it keeps happening, give the error id to a program admin.",
+        error_id=error_id,
     )
 
 
@@ -80,7 +82,7 @@ def handle_error(
     return None
 
 
-def _tell_submitter(tell: Callable[[str, str], None], user_id: str, message: str) -> None:
+def _tell_submitter(tell: Callable[[str, Mrkdwn], None], user_id: str, message: Mrkdwn) -> None:
     if not user_id:
         return
     try:
@@ -89,8 +91,8 @@ def _tell_submitter(tell: Callable[[str, str], None], user_id: str, message: str
         logger.exception("could not tell the submitter about an error")
 
 
-def _respond(respond: Callable[..., Any], message: str) -> None:
+def _respond(respond: Callable[..., Any], message: Mrkdwn) -> None:
     try:
-        respond(text=message, response_type="ephemeral", replace_original=False)
+        reply_privately(respond, message, replace_original=False)
     except Exception:
         logger.exception("could not tell the user about an error")

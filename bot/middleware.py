@@ -33,6 +33,7 @@ from bot.services.outbox import tell_user
 from bot.services.roster import identify_slack_user
 from bot.slack import instrument
 from bot.slack_shapes import shape_problem
+from bot.views.text import Mrkdwn
 from storage.models import Person
 
 logger = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ def make_context_middleware(
 
         context["later"] = later
 
-        def tell(user_id: str, text: str) -> None:
+        def tell(user_id: str, text: Mrkdwn) -> None:
             # What went wrong after an ack with nothing left to answer in (a closed modal): a DM, via the outbox.
             with runtime.session_factory() as own:
                 runtime.deliver(own, tell_user(own, user_id, text, now=now), now=now)

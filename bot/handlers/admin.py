@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.handlers.state import (
     Deliver,
+    answer_command,
     checked_values,
     selected_choice,
     selected_date,
@@ -31,6 +32,7 @@ from bot.services.policy import Channels, PhasePolicy, current_policy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
+from bot.views.text import mrkdwn
 from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
 Fields = dict[str, Any]
@@ -186,7 +188,7 @@ def answer_admin_command(
     service.check_admin(session, person, channels.admins)
     menu = [(form.view, form.label) for form in FORMS.values()]
     blocks = views.admin_menu_blocks(current_policy(session), menu)
-    ack(text="Program admin", blocks=blocks, response_type="ephemeral")
+    answer_command(ack, mrkdwn("Program admin"), blocks, response_type="ephemeral")
 
 
 def handle_admin_open_action(

@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver, button_id, selected_date, text_value
+from bot.handlers.state import Deliver, button_id, reply_privately, selected_date, text_value
 from bot.ids import Action, Input, ViewId
 from bot.services.admin import Decided, check_admin
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
@@ -27,13 +27,14 @@ from bot.services.renewals import answer_renewal, decide_listed
 from bot.views.admin import done_modal
 from bot.views.home import home_blocks, paged_home
 from bot.views.quiet import quiet_settings_modal
+from bot.views.text import Mrkdwn
 from storage.models import InactivityDecision, Person, RenewalAnswer
 
 
-def _tell(respond: Callable[..., Any], body: dict[str, Any], text: str) -> None:
+def _tell(respond: Callable[..., Any], body: dict[str, Any], text: Mrkdwn) -> None:
     # Clicks in App Home carry no response_url: the republished tab shows the outcome there.
     if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        reply_privately(respond, text, replace_original=False)
 
 
 def _republish_home(

@@ -17,7 +17,15 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.state import Deliver, button_id, metadata_id, selected_user, selected_value, text_value
+from bot.handlers.state import (
+    Deliver,
+    button_id,
+    metadata_id,
+    reply_privately,
+    selected_user,
+    selected_value,
+    text_value,
+)
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
 from bot.middleware import Caller, Later, acks_first, identifies_later
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
@@ -76,7 +84,7 @@ def open_ask_modal(
     refusal = _refusal(session, caller, today=now.date())
     session.close()  # the connection goes back to the pool before the call to Slack
     if refusal is not None or not channels.coordination:
-        respond(text=refusal_text(refusal) if refusal else NO_CHANNEL, response_type="ephemeral")
+        reply_privately(respond, refusal_text(refusal) if refusal else NO_CHANNEL)
         return
     pr_url, question = split_ask_text(command.get("text") or "")
     client.views_open(trigger_id=command["trigger_id"], view=ask_modal(pr_url=pr_url, question=question))

@@ -11,9 +11,22 @@ from typing import Any, TypeVar
 from bot.ids import Input
 from bot.services.errors import FieldErrors, UserError
 from bot.services.input_text import clean_text
+from bot.views.text import Mrkdwn
 
 # What handlers get as `deliver`: send the outbox messages a decision committed, by key.
 Deliver = Callable[[Sequence[str]], None]
+
+
+def answer_command(
+    ack: Callable[..., None], text: Mrkdwn, blocks: Sequence[Any] | None = None, **options: Any
+) -> None:
+    """Answer a slash command in its ack; `text` is the notification text (the whole answer without blocks)."""
+    ack(text=text, blocks=blocks, **options) if blocks is not None else ack(text=text, **options)
+
+
+def reply_privately(respond: Callable[..., Any], text: Mrkdwn, **options: Any) -> None:
+    """Tell the person who clicked or typed, and only them, through the request's response_url."""
+    respond(text=text, response_type="ephemeral", **options)
 
 
 def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:

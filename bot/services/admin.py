@@ -24,6 +24,7 @@ from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
 from bot.services.roster import list_admins, person_by_handle
 from bot.views import admin as views
+from bot.views.text import Mrkdwn
 from storage import roster as store
 from storage.models import (
     Agreement,
@@ -57,7 +58,7 @@ class PhaseChange:
 class Decided:
     """An admin change as committed: what the admin is told, and the keys of the messages committed with it."""
 
-    confirmation: str
+    confirmation: Mrkdwn
     keys: tuple[str, ...] = ()
 
 

@@ -11,6 +11,7 @@ from bot.services.keys import Kind
 from bot.services.outbox import Outgoing, dm
 from bot.services.policy import Channels
 from bot.services.roster import list_admins
+from bot.views.text import Mrkdwn
 
 
 def admin_ids(session: Session, channels: Channels) -> list[str]:
@@ -24,7 +25,7 @@ def admin_messages(
     channels: Channels,
     kind: Kind,
     parts: Sequence[object],
-    text: str,
+    text: Mrkdwn,
     *,
     blocks: Sequence[Any] | None = None,
 ) -> list[Outgoing | None]:

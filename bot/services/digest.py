@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.services.deployments import ALERT_EVENTS
 from bot.services.keys import Kind
-from bot.services.outbox import Outgoing, commit, post
+from bot.services.outbox import Outgoing, commit, post, upload
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.reminders import OnboardingGaps, list_onboarding_gaps
 from bot.services.yearly import YearlyOverview, yearly_overview
@@ -141,12 +141,12 @@ def queue_weekly_digest(
         messages.append(post(Kind.DIGEST, [digest.period, recipient], channel, text, blocks=blocks))
         if len(digest.loads) > views.MAX_LOAD_ROWS:
             messages.append(
-                post(
+                upload(
                     Kind.DIGEST,
                     [digest.period, recipient, "csv"],
                     channel,
+                    f"champion-load-{digest.period}.csv",
                     views.load_csv(digest),
-                    file_name=f"champion-load-{digest.period}.csv",
                 )
             )
     return digest.period, len(commit(session, messages, now=now))

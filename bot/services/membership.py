@@ -25,6 +25,7 @@ from bot.services.outbox import Outgoing, commit, dm, post, redraw
 from bot.services.policy import Channels, LifecyclePolicy
 from bot.services.roster import get_profile, list_admins, person_by_handle
 from bot.views import membership as views
+from bot.views.text import Mrkdwn
 from storage import lifecycle as store
 from storage import roster as roster_store
 from storage.models import (
@@ -227,7 +228,7 @@ def admin_list_messages(
     kind: Kind,
     rows: Sequence[Any],
     subject: Callable[[int, str], str],
-    render: Callable[[Sequence[Any], int, int], tuple[str, list[Any]]],
+    render: Callable[[Sequence[Any], int, int], tuple[Mrkdwn, list[Any]]],
     channels: Channels,
 ) -> list[Outgoing | None]:
     """Return one admin list as posts: each admin gets every chunk of rows, each chunk a posting to redraw."""
@@ -246,7 +247,7 @@ def admin_list_redraws(
     *,
     prefix: str,
     rows: Sequence[Any],
-    render: Callable[[Sequence[Any], int, int], tuple[str, list[Any]]],
+    render: Callable[[Sequence[Any], int, int], tuple[Mrkdwn, list[Any]]],
 ) -> list[Outgoing | None]:
     """Return the redraws of every posted copy of one admin list (subjects `prefix<chunk>:<admin>`)."""
     chunks = _chunks(rows)
@@ -261,8 +262,8 @@ def admin_list_redraws(
 
 def _inactivity_render(
     policy: LifecyclePolicy, period: str, now: dt.datetime
-) -> Callable[..., tuple[str, list[Any]]]:
-    def render(chunk: Sequence[ProposalRow], index: int, total: int) -> tuple[str, list[Any]]:
+) -> Callable[..., tuple[Mrkdwn, list[Any]]]:
+    def render(chunk: Sequence[ProposalRow], index: int, total: int) -> tuple[Mrkdwn, list[Any]]:
         return views.inactivity_list(chunk, period=period, part=(index, total), policy=policy, now=now)
 
     return render

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.services.keys import Kind, message_key, redraw_key
+from bot.views.text import Mrkdwn, escape, join, link, mrkdwn, stored
 from storage import outbox as store
 from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 
@@ -46,6 +47,12 @@ PERMALINK = "ccbot:permalink"
 LINK_TO_POSTING = re.compile(r"<ccbot:permalink\|([^>]*)>")
 # In a fallback's text: replaced by the reason its message failed.
 REASON = "ccbot:reason"
+
+
+class FileContent(str):
+    """The content of a file the outbox uploads: plain text, never read as mrkdwn (so never escaped)."""
+
+    __slots__ = ()
 
 
 class DeliveryFailed(Exception):
@@ -86,12 +93,16 @@ class Messenger(Protocol):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to send: `key` makes it unique (kind, subject, recipient, period)."""
+    """A message to send: `key` makes it unique (kind, subject, recipient, period).
+
+    `text` is the notification text, built by `bot.views.text.mrkdwn` from escaped parts; for an upload it is
+    the file's content (`FileContent`), which nobody reads as mrkdwn.
+    """
 
     key: str
     kind: str
     channel: str
-    text: str
+    text: Mrkdwn | FileContent
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
     file_name: str | None = None
@@ -112,7 +123,7 @@ def dm(
     kind: Kind | str,
     parts: Sequence[object],
     user_id: str | None,
-    text: str,
+    text: Mrkdwn,
     *,
     blocks: Sequence[Any] | None = None,
     after: str | None = None,
@@ -136,12 +147,11 @@ def post(
     kind: Kind | str,
     parts: Sequence[object],
     channel: str | None,
-    text: str,
+    text: Mrkdwn,
     *,
     blocks: Sequence[Any] | None = None,
     subject: str | None = None,
     fallback: Outgoing | None = None,
-    file_name: str | None = None,
 ) -> Outgoing | None:
     """Return a post in a channel (None when the channel is not configured); with `subject`, it becomes a posting."""
     if not channel:
@@ -154,19 +164,33 @@ def post(
         blocks=_blocks(blocks),
         subject=subject,
         fallback=fallback,
-        file_name=file_name,
-        op=OutboxOp.UPLOAD.value if file_name else OutboxOp.POST.value,
     )
 
 
-def reply(kind: Kind | str, parts: Sequence[object], subject: str, text: str) -> Outgoing:
+def upload(
+    kind: Kind | str, parts: Sequence[object], channel: str | None, file_name: str, content: str
+) -> Outgoing | None:
+    """Return a file to upload to a channel (None when the channel is not configured); its content is plain text."""
+    if not channel:
+        return None
+    return Outgoing(
+        key=message_key(kind, *parts),
+        kind=str(kind),
+        channel=channel,
+        text=FileContent(content),
+        file_name=file_name,
+        op=OutboxOp.UPLOAD.value,
+    )
+
+
+def reply(kind: Kind | str, parts: Sequence[object], subject: str, text: Mrkdwn) -> Outgoing:
     """Return a message in the thread of a posting (sent once the posting exists)."""
     return Outgoing(
         key=message_key(kind, *parts), kind=str(kind), channel="", text=text, after=subject, in_thread=True
     )
 
 
-def redraw(subject: str, text: str, blocks: Sequence[Any]) -> Outgoing:
+def redraw(subject: str, text: Mrkdwn, blocks: Sequence[Any]) -> Outgoing:
     """Return the redraw of a posting; a later redraw of the same posting replaces one not yet sent."""
     return Outgoing(
         key=redraw_key(subject),
@@ -179,9 +203,9 @@ def redraw(subject: str, text: str, blocks: Sequence[Any]) -> Outgoing:
     )
 
 
-def link_to_posting(label: str) -> str:
+def link_to_posting(label: Mrkdwn | str) -> Mrkdwn:
     """Return mrkdwn linking to the posting a message waits for (plain `label` when Slack gives no link)."""
-    return f"<{PERMALINK}|{label}>"
+    return link(PERMALINK, label)
 
 
 @dataclass
@@ -472,7 +496,8 @@ def _enqueue_fallback(session: Session, message: OutboxMessage, reason: str, *, 
     if not message.fallback:
         return
     data = dict(message.fallback)
-    data["text"] = str(data.get("text") or "").replace(REASON, reason)
+    # The stored fallback was Mrkdwn when it was decided; Slack's reason is not the bot's text: escaped.
+    data["text"] = stored(str(data.get("text") or "").replace(REASON, escape(reason)))
     enqueue(session, [Outgoing(**data)], now=now)
 
 
@@ -498,7 +523,7 @@ def subject_at(session: Session, channel: str, ts: str) -> str | None:
     return posting.subject if posting else None
 
 
-def tell_user(session: Session, user_id: str, text: str, *, now: dt.datetime) -> tuple[str, ...]:
+def tell_user(session: Session, user_id: str, text: Mrkdwn, *, now: dt.datetime) -> tuple[str, ...]:
     """Queue and commit a DM telling someone what became of something they did; return its key to deliver."""
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     return commit(
@@ -513,11 +538,16 @@ def queue_failure_notice(
     given_up = [(key, reason) for key, reason in failed if not key.startswith(str(Kind.DELIVERY_FAILED))]
     if not given_up or not admins:
         return ()
-    lines = "\n".join(f"• `{key}`: {reason}" for key, reason in given_up[:15])
-    more = f"\n…and {len(given_up) - 15} more" if len(given_up) > 15 else ""
-    text = (
-        f":warning: {len(given_up)} message(s) could not be delivered and were given up:\n{lines}{more}\n"
-        "`ccbot doctor` checks the token, scopes and channels; the outbox table keeps each message and its error."
+    lines = join(
+        "\n", [mrkdwn("• `{key}`: {reason}", key=key, reason=reason) for key, reason in given_up[:15]]
+    )
+    more = mrkdwn("\n…and {count} more", count=len(given_up) - 15) if len(given_up) > 15 else ""
+    text = mrkdwn(
+        ":warning: {count} message(s) could not be delivered and were given up:\n{lines}{more}\n"
+        "`ccbot doctor` checks the token, scopes and channels; the outbox table keeps each message and its error.",
+        count=len(given_up),
+        lines=lines,
+        more=more,
     )
     stamp = f"{now:%Y%m%dT%H%M}"
     first = given_up[0][0]

@@ -22,6 +22,7 @@ from bot.services.keys import Kind, message_key
 from bot.services.outbox import Outgoing, commit, dm
 from bot.services.policy import DEFAULT_HOURS
 from bot.views import quiet as views
+from bot.views.text import Mrkdwn, stored
 from storage import lifecycle as store
 from storage.models import OutboxStatus, Person, ReminderHold, ReminderPreference
 from storage.outbox import get_message_by_key
@@ -84,7 +85,7 @@ def reminder(
     kind: Kind | str,
     parts: list[Any],
     person: Person,
-    text: str,
+    text: Mrkdwn,
     *,
     now: dt.datetime,
     blocks: list[Any] | None = None,
@@ -126,7 +127,7 @@ class Snoozed:
 
     release: dt.datetime
     key: str
-    text: str
+    text: Mrkdwn
 
 
 def snooze(
@@ -166,7 +167,7 @@ def snooze(
         key=copy_key,
         kind=str(Kind.SNOOZED),
         channel=person.slack_user_id,
-        text=original.text,
+        text=stored(original.text),
         blocks=views.snoozed_copy_blocks(original.blocks, copy_key, now),
         not_before=release,
     )
@@ -232,7 +233,7 @@ class PreferencesSaved:
     """Preferences as saved, and the keys of held reminders now due (to deliver at once)."""
 
     summary: QuietSummary
-    text: str
+    text: Mrkdwn
     keys: tuple[str, ...] = ()
 
 

@@ -12,6 +12,7 @@ from bot.services.keys import Kind
 from bot.services.outbox import commit, post
 from bot.services.policy import PhasePolicy
 from bot.views import status as views
+from bot.views.text import mrkdwn
 from storage.models import Agreement, AgreementKind, Organization, Role, Status
 
 
@@ -81,8 +82,9 @@ def derive_standing(
 def answer_direct_message(session: Session, *, channel: str, ts: str, now: dt.datetime) -> tuple[str, ...]:
     """Answer a message sent to the bot's DM with the list of commands (once per message); return the keys."""
     blocks = views.help_blocks()
-    intro = "I answer slash commands rather than messages. Here is what I can do:"
-    message = post(
-        Kind.DM_HELP, [channel, ts], channel, f"{intro} {views.blocks_to_text(blocks)}", blocks=blocks
+    text = mrkdwn(
+        "I answer slash commands rather than messages. Here is what I can do: {commands}",
+        commands=views.blocks_to_text(blocks),
     )
+    message = post(Kind.DM_HELP, [channel, ts], channel, text, blocks=blocks)
     return commit(session, [message], now=now)

@@ -21,7 +21,7 @@ from bot.ids import Input, ViewId
 from bot.views.admin import _modal
 from bot.views.inputs import date_field, text_field
 from bot.views.status import AGREEMENT_NAMES
-from bot.views.text import day, escape, person_ref, relative_days
+from bot.views.text import Mrkdwn, day, escape, mrkdwn, person_ref, relative_days
 from storage.models import AgreementAction, AgreementKind, Person
 
 if TYPE_CHECKING:
@@ -118,17 +118,22 @@ def change_done(
     action: AgreementAction,
     effective: dt.date,
     status: object,
-) -> str:
+) -> Mrkdwn:
     """Return the admin's confirmation of an agreement change, with the standing it leads to."""
     verb = {
         AgreementAction.RENEWED: "renewed from",
         AgreementAction.REVOKED: "revoked as of",
         AgreementAction.INVALIDATED: "invalidated (void from)",
     }[action]
-    return (
-        f"Recorded: {escape(label)}'s {AGREEMENT_NAMES[kind]} {verb} {day(effective)}. "
-        f"{escape(person.github)}'s standing is now *{status}*; when it changes, they and their managers are told "
-        "within the hour."
+    return mrkdwn(
+        "Recorded: {label}'s {name} {verb} {effective}. "
+        "{github}'s standing is now *{status}*; when it changes, they and their managers are told within the hour.",
+        label=label,
+        name=AGREEMENT_NAMES[kind],
+        verb=verb,
+        effective=day(effective),
+        github=person.github,
+        status=status,
     )
 
 

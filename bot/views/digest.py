@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.views.questions import duration
 from bot.views.status import AGREEMENT_NAMES, gap_text
-from bot.views.text import day, escape, person_ref, spreadsheet_safe
+from bot.views.text import Mrkdwn, day, escape, mrkdwn, person_ref, spreadsheet_safe
 from bot.views.yearly import overview_blocks
 
 if TYPE_CHECKING:
@@ -132,11 +132,14 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
     return blocks
 
 
-def digest_text(digest: Digest) -> str:
+def digest_text(digest: Digest) -> Mrkdwn:
     """Return the notification text of the digest."""
-    return (
-        f"Weekly digest {digest.period}: {digest.asked} questions asked, {digest.answered} answered, "
-        f"{digest.escalations_opened} escalations opened"
+    return mrkdwn(
+        "Weekly digest {period}: {asked} questions asked, {answered} answered, {opened} escalations opened",
+        period=digest.period,
+        asked=digest.asked,
+        answered=digest.answered,
+        opened=digest.escalations_opened,
     )
 
 
