@@ -217,7 +217,12 @@ def handle_hand_off_submission(
 ) -> None:
     """Hand a question to the chosen person, then redraw its thread root and tell them in the thread."""
     question_id = metadata_id(view, "question", "a question")
-    target = find_person_by_slack_id(session, selected_user(view, Input.HAND_OFF_TO) or "")
+    try:
+        chosen = selected_user(view, Input.HAND_OFF_TO)
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    target = find_person_by_slack_id(session, chosen or "")
     if target is None or target.id is None:
         ack(
             response_action="errors",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -12,6 +13,9 @@ from bot.ids import Input
 from bot.services.errors import FieldErrors, UserError
 from bot.services.input_text import clean_text
 from bot.views.text import Mrkdwn
+
+# What a users select sends: a Slack user id, nothing else.
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,40}$")
 
 # What handlers get as `deliver`: send the outbox messages a decision committed, by key.
 Deliver = Callable[[Sequence[str]], None]
@@ -51,9 +55,13 @@ def selected_value(view: dict[str, Any], block: Input) -> str | None:
 
 
 def selected_user(view: dict[str, Any], block: Input) -> str | None:
-    """Return the Slack user id chosen in a users select."""
+    """Return the Slack user id chosen in a users select; anything else (a forged value) is a field error."""
     user = _element(view, block).get("selected_user")
-    return str(user) if user else None
+    if not user:
+        return None
+    if not SLACK_USER_ID.match(str(user)):
+        raise FieldErrors({block.value: "Choose a person in the picker."})
+    return str(user)
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

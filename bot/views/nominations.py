@@ -22,7 +22,7 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.services.limits import REASON_MAX
 from bot.views.inputs import text_field
-from bot.views.text import Mrkdwn, escape, join, mrkdwn, person_ref, slack_date
+from bot.views.text import Mrkdwn, escape, join, mention, mrkdwn, person_ref, slack_date
 from storage.models import NominationState, Person
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
     """Return the coordination-channel post: who, for which repos, why, the tally and the vote buttons."""
     nomination = card.nomination
     who = (
-        f"<@{nomination.nominee_slack_id}>"
+        mention(nomination.nominee_slack_id)
         if nomination.nominee_slack_id
         else escape(nomination.nominee_name)
     )
