@@ -17,12 +17,14 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.handlers.state import selected_user
+from bot.ids import Action
 from bot.services.errors import FieldErrors
 from bot.services.outbox import DeliveryFailed, Outgoing, deliver_pending, queue_failure_notice
 from bot.views.text import Mrkdwn, clip, escape, join, link, mention, mrkdwn, person_ref
 from storage.models import OutboxMessage, Person
-from tests.conftest import NOW, SQLITE_ONLY, load_pilot
-from tests.flows import FakeMessenger, ask
+from tests.conftest import NOW, SQLITE_ONLY, RunningBot, load_pilot, run_at
+from tests.flows import FakeMessenger, ask, ask_in_slack
+from tests.slack_requests import block_action
 from tests.test_injection import CORPUS, HOSTILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,3 +170,23 @@ def test_a_users_select_holding_anything_but_a_user_id_is_a_field_error(forged: 
     assert Input.SLACK_USER.value in refused.value.errors
     ok = {"state": {"values": {"slack": {"slack": {"type": "users_select", "selected_user": "U0PILOT01"}}}}}
     assert selected_user(ok, Input.SLACK_USER) == "U0PILOT01"
+
+
+@SQLITE_ONLY
+def test_plain_words_come_out_as_typed_never_escaped_twice(bot: RunningBot) -> None:
+    """Escaping happens once: text without `&`, `<` or `>` reaches Slack without a single entity."""
+    ask_in_slack(
+        bot, "U0PILOT01", question="Does the grades page need a backfill? It's slow.", urgency="urgent"
+    )
+    root = bot.slack.messages("C0COORD01")[0]
+    bot.sender.interaction(block_action(Action.CLAIM_QUESTION, root["blocks"][-1]["elements"][0]["value"],
+                                        user_id="U0CHAMP01", message=root))  # fmt: skip
+    for days in (1, 3, 8):
+        run_at(bot.bot, "question_nudges", NOW + dt.timedelta(days=days))
+        run_at(bot.bot, "weekly_digest", NOW + dt.timedelta(days=days))
+    texts = [
+        str(call.args.get("text") or "") for call in bot.slack.calls() if call.method.startswith("chat.")
+    ]
+    assert texts, "the flow sent messages"
+    assert [t for t in texts if "&amp;" in t or "&lt;" in t or "&gt;" in t] == []
+    assert any("<@U0CHAMP01>" in t for t in texts), "mentions the bot makes stay mentions"
