@@ -31,7 +31,7 @@ from bot.settings import load_settings
 from storage.models import Escalation, Phase, Question, RetroAudience
 from tests.conftest import NOW, PILOT_ROSTER, RunningBot, run_at, wait_until
 from tests.flows import CHANNELS, PR, ask_in_slack, open_modal, person
-from tests.slack_requests import block_action
+from tests.slack_requests import block_action, view_submission
 from tests.test_injection import HOSTILE, _mrkdwn
 
 ZIA, JBOWMAN, FEANIL, NIMISHA, ADMIN = "U0PILOT01", "U0CHAMP01", "U0CHAMP02", "U0MGR0001", "U0ADMIN01"
@@ -114,19 +114,13 @@ def checked(*values: str) -> dict[str, Any]:
 
 def submission(view: dict[str, Any], values: dict[str, dict[str, Any]], user_id: str) -> dict[str, Any]:
     """Return a view_submission carrying `values` under each input's own block and action ids."""
-    state = {
+    payload = view_submission(view, {}, user_id=user_id)
+    payload["view"]["state"]["values"] = {
         block["block_id"]: {block["element"]["action_id"]: values[block["block_id"]]}
         for block in inputs(view)
         if block["block_id"] in values
     }
-    return {
-        "type": "view_submission",
-        "team": {"id": "T0CCBOT00"},
-        "user": {"id": user_id, "username": user_id.lower(), "team_id": "T0CCBOT00"},
-        "api_app_id": "A0CCBOT00",
-        "trigger_id": "1337.42.submit",
-        "view": {**view, "state": {"values": state}},
-    }
+    return payload
 
 
 # -- how each form is opened, and what it holds when filled in properly ----------------------------------

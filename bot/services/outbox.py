@@ -132,15 +132,7 @@ def dm(
     """Return a direct message (None when the person has no Slack id); `after` waits for, and may link to, a posting."""
     if not user_id:
         return None
-    return Outgoing(
-        key=message_key(kind, *parts),
-        kind=str(kind),
-        channel=user_id,
-        text=text,
-        blocks=_blocks(blocks),
-        after=after,
-        subject=subject,
-    )
+    return _message(kind, parts, user_id, text, blocks=_blocks(blocks), after=after, subject=subject)
 
 
 def post(
@@ -156,15 +148,7 @@ def post(
     """Return a post in a channel (None when the channel is not configured); with `subject`, it becomes a posting."""
     if not channel:
         return None
-    return Outgoing(
-        key=message_key(kind, *parts),
-        kind=str(kind),
-        channel=channel,
-        text=text,
-        blocks=_blocks(blocks),
-        subject=subject,
-        fallback=fallback,
-    )
+    return _message(kind, parts, channel, text, blocks=_blocks(blocks), subject=subject, fallback=fallback)
 
 
 def upload(
@@ -173,14 +157,13 @@ def upload(
     """Return a file to upload to a channel (None when the channel is not configured); its content is plain text."""
     if not channel:
         return None
-    return Outgoing(
-        key=message_key(kind, *parts),
-        kind=str(kind),
-        channel=channel,
-        text=FileContent(content),
-        file_name=file_name,
-        op=OutboxOp.UPLOAD.value,
-    )
+    return _message(kind, parts, channel, FileContent(content), file_name=file_name, op=OutboxOp.UPLOAD.value)
+
+
+def _message(
+    kind: Kind | str, parts: Sequence[object], channel: str, text: Mrkdwn | FileContent, **fields: Any
+) -> Outgoing:
+    return Outgoing(key=message_key(kind, *parts), kind=str(kind), channel=channel, text=text, **fields)
 
 
 def reply(kind: Kind | str, parts: Sequence[object], subject: str, text: Mrkdwn) -> Outgoing:
