@@ -26,6 +26,7 @@ from bot.types.decided import Decided
 from bot.types.keys import Kind
 from bot.types.policy import Channels
 from bot.views import admin as views
+from bot.views.text import Mrkdwn
 from storage import roster as store
 from storage.models import (
     Agreement,
@@ -76,7 +77,7 @@ def set_phase(
     milestones: str,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Switch the program's phase (and the NDA requirement) and recompute standings, committed with the
     announcement in the coordination channel (none when it is not configured)."""
     old = current_policy(session).phase
@@ -113,7 +114,7 @@ def record_agreement(
     expires_on: dt.date | None,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Record an agreement for a person (or, for `entity`, their organisation); say their standing now."""
     if signed_on and expires_on and expires_on <= signed_on:
         raise FieldErrors({"expires": "The expiry must come after the signing date."})
@@ -160,7 +161,7 @@ def assign_champions(
     champions: list[str],
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Replace a committer's champions (in slot order)."""
     person = _person(session, committer, "committer")
     named = [_person(session, handle, "champions") for handle in champions if handle.strip()]
@@ -194,7 +195,7 @@ def assign_champions(
 
 def remove_committer(
     session: Session, actor: Person, *, committer: str, now: dt.datetime, channels: Channels
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Make a committer an alumnus from today."""
     person = _person(session, committer, "committer")
     if person.removed_on is not None:
@@ -217,7 +218,7 @@ def upsert_person(
     repos: list[str],
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Add a person or update one (roles, organisation, repos, Slack user)."""
     handle = github.strip().lstrip("@")
     refused = login_refusal(handle) if handle else "Give the person's GitHub handle."
@@ -272,7 +273,7 @@ def mark_away(
     until: dt.date | None,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Mark someone away until a date (None: back), so the rotations skip them."""
     away = _person(session, github, "github")
     set_away(session, away, until, now=now, actor=actor.github)
@@ -288,7 +289,7 @@ def open_retro_for(
     audience: RetroAudience,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Open a retro for an audience; its invitations go out with the next retro_reminders run."""
     try:
         retro, people = open_retro(
