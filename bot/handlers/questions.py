@@ -2,8 +2,9 @@
 
 The ask modal's submission is answered at once and its question stored after the ack: a burst of submissions
 must not hold Slack's 3 s past their ack (a late ack shows an error, and the natural retry would ask twice,
-which the submission's identity keys turn into one question). Buttons do their database work before the ack, so a refusal is answered before Slack's response goes
-out (Bolt drops the response of a listener that fails right after acking).
+which the submission's identity keys turn into one question). Buttons do their database work before the ack,
+so a refusal is answered before Slack's response goes out (Bolt drops the response of a listener that fails
+right after acking).
 """
 
 from __future__ import annotations
