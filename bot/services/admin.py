@@ -17,8 +17,10 @@ from bot.services.areas import set_away
 from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind
+from bot.services.limits import NAME_MAX
 from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
+from bot.services.owners import REPO_NAME
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, Channels, current_policy
 from bot.services.reminders import status_change_messages
 from bot.services.retros import open_retro
@@ -249,6 +251,18 @@ def upsert_person(
         raise FieldErrors({"github": refused})
     if not roles:
         raise FieldErrors({"roles": "Choose at least one role."})
+    if not set(roles) <= {role.value for role in Role}:
+        raise FieldErrors({"roles": "Choose among the roles offered."})
+    too_long = {
+        field: f"Keep it under {NAME_MAX} characters."
+        for field, value in (("name", name), ("organization", organization or ""))
+        if len(value.strip()) > NAME_MAX
+    }
+    if too_long:
+        raise FieldErrors(too_long)
+    bad = [r for r in repos if not REPO_NAME.match(r)]
+    if bad:
+        raise FieldErrors({"repos": f"{', '.join(bad[:3])[:200]}: write repositories as org/repo."})
     org = None
     if organization and organization.strip():
         org = store.get_organization_by_name(session, organization.strip()) or store.add_organization(

@@ -16,7 +16,7 @@ from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.keys import Kind, Subject
 from bot.services.lifecycle import record_activity
-from bot.services.limits import REASON_MAX
+from bot.services.limits import NAME_MAX, REASON_MAX
 from bot.services.logins import login_refusal
 from bot.services.outbox import REASON, Outgoing, commit, dm, post, posting_of, redraw, reply
 from bot.services.owners import REPO_NAME
@@ -195,6 +195,9 @@ def open_nomination(
             errors["repos"] = (
                 f"{expands.github} already holds rights on {', '.join(already[:3])}: name other repositories."
             )
+    for name_field, value in (("name", name), ("organization", organization or "")):
+        if len(value.strip()) > NAME_MAX:
+            errors[name_field] = f"Keep it under {NAME_MAX} characters."
     text = reason.strip()
     if not text:
         errors["reason"] = "Say why: contributions, reviews, commitment."
