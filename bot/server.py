@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -27,6 +28,7 @@ from bot.github_hook import GitHubHook
 from bot.hooks import MAX_BODY as MAX_HOOK_BODY
 from bot.hooks import DeploymentHook
 from bot.metrics import surface_of
+from bot.middleware import AckGate
 from bot.services.input_text import clean_tree
 from bot.services.outbox import outbox_counts
 from bot.slack_shapes import shape_problem
@@ -53,6 +55,7 @@ def build_asgi(
     With `signing_secret`, a Slack request's signature is verified before its body is parsed.
     """
     limiter = CapacityLimiter(dispatch_threads)
+    gate: AckGate | None = getattr(bolt_app, "ack_gate", None)
 
     async def slack_events(request: Request) -> Response:
         assert bolt_app is not None
@@ -65,8 +68,10 @@ def build_asgi(
         bolt_request = _parsed(request, body)
         if bolt_request is None:
             return JSONResponse({"error": "body is not a Slack request"}, status_code=400)
-        # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop.
-        bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
+        # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop. Counted as
+        # waiting for its ack from here, while it may still wait for a thread.
+        with gate.pending() if gate is not None else contextlib.nullcontext():
+            bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         surface = surface_of(bolt_request.body if isinstance(bolt_request.body, dict) else {})
         metrics.REQUESTS.labels(surface, str(bolt_response.status)).inc()
         metrics.ACK_SECONDS.labels(surface).observe(time.monotonic() - started)
