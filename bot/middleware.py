@@ -9,13 +9,14 @@ that work never holds the listener threads the next requests need to ack.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
@@ -47,6 +48,8 @@ HANDED_OVER = "session_handed_over"  # context flag: `later` closes the session 
 # Work handed to `later` runs on this many threads: enough to keep Slack and the database busy, few enough that
 # the threads acking the next requests are not starved of the interpreter (a burst of 200 submissions).
 AFTER_ACK_THREADS = 4
+# How long work after an ack lets requests still waiting for theirs go first, at most.
+AFTER_ACK_PATIENCE = 2.0
 AFTER_ACK = "identify_after_ack"  # context flag: the listener identifies its caller itself, after acking
 
 
@@ -106,6 +109,37 @@ class SignallingAck(Ack):
             self.acked.set()
 
 
+class AckGate:
+    """Counts the requests still waiting for their ack, so work after an ack can let them go first.
+
+    Python runs one thread at a time: a burst of submissions would otherwise share the interpreter with the
+    work their predecessors left for after the ack, and the last acks would come late. `pending` may be entered
+    more than once for one request (the server counts it from its arrival, the app from its dispatch).
+    """
+
+    def __init__(self) -> None:
+        self._waiting = 0
+        self._idle = threading.Condition()
+
+    @contextlib.contextmanager
+    def pending(self) -> Iterator[None]:
+        """Count one request waiting for its ack while the block runs."""
+        with self._idle:
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._waiting -= 1
+                if not self._waiting:
+                    self._idle.notify_all()
+
+    def wait_idle(self, patience: float) -> None:
+        """Wait until no request waits for its ack, or `patience` seconds (work after an ack never starves)."""
+        with self._idle:
+            self._idle.wait_for(lambda: not self._waiting, timeout=patience)
+
+
 class TaggedApp(App):
     """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack.
 
@@ -113,8 +147,16 @@ class TaggedApp(App):
     characters are removed from all its text, over HTTP, in Socket Mode and in the console alike.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ack_gate = AckGate()
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch `req` with a fresh request id (Bolt runs listeners after the middleware, so not there)."""
+        with self.ack_gate.pending():
+            return self._dispatch(req)
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         req.context["ack"] = SignallingAck()
         with request_context():
             # Signatures are checked on the raw body; everything Bolt and the listeners read is clean.
@@ -154,6 +196,7 @@ def make_context_middleware(
     *,
     after_ack: Executor | None = None,
     on_error: Callable[[Exception, BoltRequest], None] | None = None,
+    gate: AckGate | None = None,
 ) -> Callable[..., Any]:
     """Return the one middleware of the app (one step per request, as Bolt runs each middleware by reflection).
 
@@ -199,7 +242,7 @@ def make_context_middleware(
                 work()
                 return
             context[HANDED_OVER] = True
-            after_ack.submit(_run_after_ack, work, session, request, on_error)
+            after_ack.submit(_run_after_ack, work, session, request, on_error, gate)
 
         context["later"] = later
 
@@ -225,8 +268,11 @@ def _run_after_ack(
     session: Session,
     request: BoltRequest,
     on_error: Callable[[Exception, BoltRequest], None] | None,
+    gate: AckGate | None,
 ) -> None:
     try:
+        if gate is not None:
+            gate.wait_idle(AFTER_ACK_PATIENCE)
         work()
     except (
         Exception
@@ -376,7 +422,8 @@ def install(app: App, runtime: Runtime) -> None:
         if runner.process_before_response
         else ContextThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
     )
-    app.use(make_context_middleware(runtime, after_ack=after_ack, on_error=on_error))
+    gate = app.ack_gate if isinstance(app, TaggedApp) else None
+    app.use(make_context_middleware(runtime, after_ack=after_ack, on_error=on_error, gate=gate))
     # Same runner, one step more; Bolt reads it from this attribute when dispatching.
     app._listener_runner = IdentifyingRunner(
         logger=runner.logger,

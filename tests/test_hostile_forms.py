@@ -26,8 +26,10 @@ from sqlmodel import select
 from bot.console.shell import Console
 from bot.ids import Action, Input, ViewId
 from bot.logs import configure_logging
-from bot.services import admin, retros
+from bot.services import admin, nominations, retros
+from bot.services.errors import FieldErrors
 from bot.settings import load_settings
+from bot.types.policy import NominationRules
 from storage.models import Escalation, Phase, Question, RetroAudience
 from tests.conftest import NOW, PILOT_ROSTER, RunningBot, run_at, wait_until
 from tests.flows import CHANNELS, PR, ask_in_slack, open_modal, person
@@ -495,3 +497,51 @@ def test_the_console_shows_hostile_text_as_typed_never_as_a_ping_or_a_link(tmp_p
     assert "<https://evil.example|Sign in>" in screen
     assert "@channel" not in screen, "never shown as a channel ping"
     assert "Sign in (https://evil.example)" not in screen, "never shown as a link"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("roles", ["committer", "x" * 5000]),
+        ("name", "n" * 5000),
+        ("organization", "o" * 5000),
+        ("repos", ["<!channel>"]),
+    ],
+)
+def test_an_admin_form_value_the_database_cannot_hold_is_a_field_error(
+    pilot_session: Any, field: str, value: Any
+) -> None:
+    """On PostgreSQL these answered with the generic error (a column too short); SQLite stored them."""
+    fields: dict[str, Any] = {
+        "github": "new-person",
+        "name": "New Person",
+        "slack_user_id": None,
+        "organization": None,
+        "roles": ["committer"],
+        "repos": ["openedx/edx-platform"],
+        field: value,
+    }
+    with pytest.raises(FieldErrors) as refused:
+        admin.upsert_person(
+            pilot_session, person(pilot_session, "cc-coordinator"), now=NOW, channels=CHANNELS, **fields
+        )
+    assert field in refused.value.errors
+
+
+@pytest.mark.parametrize("field", ["name", "organization"])
+def test_a_nominee_name_or_organisation_the_database_cannot_hold_is_a_field_error(
+    pilot_session: Any, field: str
+) -> None:
+    coordinator = person(pilot_session, "cc-coordinator")
+    admin.set_phase(
+        pilot_session, coordinator, phase=Phase.ESTABLISH, nda_required=True, milestones="", now=NOW,
+        channels=CHANNELS,
+    )  # fmt: skip
+    fields: dict[str, Any] = {"name": "New Person", "organization": "OpenCraft", field: "x" * 5000}
+    with pytest.raises(FieldErrors) as refused:
+        nominations.open_nomination(
+            pilot_session, person(pilot_session, "ziafazal"), github="brand-new", slack_user_id=None,
+            repos=["openedx/edx-platform"], reason="Great reviews.", now=NOW,
+            rules=NominationRules(), channels=CHANNELS, **fields,
+        )  # fmt: skip
+    assert field in refused.value.errors

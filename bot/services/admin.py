@@ -17,6 +17,7 @@ from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
+from bot.services.owners import REPO_NAME
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
 from bot.services.retros import open_retro
 from bot.services.roster import person_by_handle
@@ -24,6 +25,7 @@ from bot.services.roster.statuses import status_change_messages
 from bot.types.admin import PhaseChange
 from bot.types.decided import Decided
 from bot.types.keys import Kind
+from bot.types.limits import NAME_MAX
 from bot.types.policy import Channels
 from bot.views import admin as views
 from bot.views.text import Mrkdwn
@@ -228,6 +230,16 @@ def upsert_person(
         raise FieldErrors({"roles": "Choose at least one role."})
     if not set(roles) <= set(Role):
         raise FieldErrors({"roles": "Choose roles from the options offered."})
+    too_long = {
+        field: f"Keep it under {NAME_MAX} characters."
+        for field, value in (("name", name), ("organization", organization or ""))
+        if len(value.strip()) > NAME_MAX
+    }
+    if too_long:
+        raise FieldErrors(too_long)
+    bad = [r for r in repos if not REPO_NAME.match(r)]
+    if bad:
+        raise FieldErrors({"repos": f"{', '.join(bad[:3])[:200]}: write repositories as org/repo."})
     org = None
     if organization and organization.strip():
         org = store.get_organization_by_name(session, organization.strip()) or store.add_organization(
