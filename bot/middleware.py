@@ -48,8 +48,8 @@ HANDED_OVER = "session_handed_over"  # context flag: `later` closes the session 
 # Work handed to `later` runs on this many threads: enough to keep Slack and the database busy, few enough that
 # the threads acking the next requests are not starved of the interpreter (a burst of 200 submissions).
 AFTER_ACK_THREADS = 4
-# How long work after an ack lets requests still waiting for theirs go first, at most.
-AFTER_ACK_PATIENCE = 2.0
+# How long work after an ack lets earlier requests still waiting for theirs go first, at most: Slack's 3 s.
+AFTER_ACK_PATIENCE = 3.0
 AFTER_ACK = "identify_after_ack"  # context flag: the listener identifies its caller itself, after acking
 
 
@@ -110,34 +110,37 @@ class SignallingAck(Ack):
 
 
 class AckGate:
-    """Counts the requests still waiting for their ack, so work after an ack can let them go first.
+    """Tracks the requests still waiting for their ack, so work after an ack can let them go first.
 
     Python runs one thread at a time: a burst of submissions would otherwise share the interpreter with the
-    work their predecessors left for after the ack, and the last acks would come late. `pending` may be entered
-    more than once for one request (the server counts it from its arrival, the app from its dispatch).
+    work their predecessors left for after the ack, and the last acks would come late. Work waits only for the
+    requests that arrived before it started waiting, so a steady stream of new ones never starves it. A request
+    may be counted more than once (the server counts it from its arrival, the app from its dispatch).
     """
 
     def __init__(self) -> None:
-        self._waiting = 0
-        self._idle = threading.Condition()
+        self._next = 0
+        self._waiting: set[int] = set()
+        self._changed = threading.Condition()
 
     @contextlib.contextmanager
     def pending(self) -> Iterator[None]:
         """Count one request waiting for its ack while the block runs."""
-        with self._idle:
-            self._waiting += 1
+        with self._changed:
+            ticket, self._next = self._next, self._next + 1
+            self._waiting.add(ticket)
         try:
             yield
         finally:
-            with self._idle:
-                self._waiting -= 1
-                if not self._waiting:
-                    self._idle.notify_all()
+            with self._changed:
+                self._waiting.discard(ticket)
+                self._changed.notify_all()
 
-    def wait_idle(self, patience: float) -> None:
-        """Wait until no request waits for its ack, or `patience` seconds (work after an ack never starves)."""
-        with self._idle:
-            self._idle.wait_for(lambda: not self._waiting, timeout=patience)
+    def wait_for_earlier(self, patience: float) -> None:
+        """Wait until every request that arrived before now has its ack, or `patience` seconds."""
+        with self._changed:
+            now = self._next
+            self._changed.wait_for(lambda: min(self._waiting, default=now) >= now, timeout=patience)
 
 
 class TaggedApp(App):
@@ -272,7 +275,7 @@ def _run_after_ack(
 ) -> None:
     try:
         if gate is not None:
-            gate.wait_idle(AFTER_ACK_PATIENCE)
+            gate.wait_for_earlier(AFTER_ACK_PATIENCE)
         work()
     except (
         Exception
