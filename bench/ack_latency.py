@@ -137,7 +137,7 @@ SubmissionStats = tuple[float, float, float, int, int, float]
 
 
 def measure_submissions(
-    ports: dict[str, int], count: int, rounds: int, posted: Callable[[], int]
+    ports: dict[str, int], count: int, rounds: int, posted: Callable[[], int], *, tag: str = ""
 ) -> dict[str, list[SubmissionStats]]:
     """Submit `count` ask modals at once to each app, `rounds` times, alternating which goes first.
 
@@ -149,7 +149,9 @@ def measure_submissions(
         for name in names:
             before = posted()
             started = time.perf_counter()
-            latencies = fire_submissions(f"http://127.0.0.1:{ports[name]}", count, f"{round_}{name[0]}")
+            # Each submission is a new question: the same one twice would be shown the first (one question).
+            run = f"{tag}{round_}{name[0]}"
+            latencies = fire_submissions(f"http://127.0.0.1:{ports[name]}", count, run)
             late = sum(1 for latency in latencies if latency > SLACK_LIMIT)
             done, drained = 0, 0.0
             if name == "ccbot":
@@ -351,7 +353,11 @@ def main() -> None:
                         commands[workers] = measure(ports, args.requests, args.rounds)
                     if args.only != "commands":
                         submissions[workers] = measure_submissions(
-                            ports, args.submissions, args.rounds, lambda: len(slack.messages("C0COORD01"))
+                            ports,
+                            args.submissions,
+                            args.rounds,
+                            lambda: len(slack.messages("C0COORD01")),
+                            tag=f"w{workers}",
                         )
                     memory.append(
                         f"{workers} worker(s): {idle:.0f} MiB idle, "
