@@ -1,4 +1,5 @@
-"""The floor for ack latency: a bare Bolt app on ccbot's server stack that acks `/cc-ask` and opens a fixed modal.
+"""The floor for ack latency: a bare Bolt app on ccbot's server stack that acks `/cc-ask` and opens a fixed modal,
+and acks the ask modal's submission without doing anything else.
 
 Run: python -m bench.bare_bolt [--workers N] (port from CCBOT_PORT); N > 1 serves through uvicorn's
 worker processes, each building the app from the import string `bench.bare_bolt:web_app`, as
@@ -53,7 +54,11 @@ def web_app() -> Starlette:
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=MODAL)
 
+    def take_submission(ack: Any) -> None:
+        ack()
+
     app.command("/cc-ask")(open_modal)
+    app.view("ask_question")(take_submission)
     return build_asgi(app, open_database(settings.database_url).engine)
 
 

@@ -38,7 +38,7 @@ def start(args: list[str], env: dict[str, str], *, health: str) -> subprocess.Po
     process = subprocess.Popen(
         args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a loaded machine starts workers slowly (a minute and more)
     while time.monotonic() < deadline:
         try:
             if httpx.get(health, timeout=1).status_code == 200:

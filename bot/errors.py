@@ -8,29 +8,31 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
+from bot.handlers.answer import reply_privately
 from bot.services.errors import UserError
 from bot.slack import slack_error_details
-from bot.views.text import escape
+from bot.views.text import Mrkdwn, escape, mrkdwn
 
 logger = logging.getLogger("ccbot.errors")
 # Interactive payloads answered with an empty 200; what went wrong goes to the response_url when there is one.
 INTERACTIONS = {"block_actions", "shortcut", "message_action", "block_suggestion", "view_closed"}
 
 
-def user_message(error: Exception) -> str:
+def user_message(error: Exception) -> Mrkdwn:
     """Return what the user is told about an error (never the internals of an unexpected one)."""
     if isinstance(error, UserError):
-        # Refusals quote names and text people typed: escaped, they cannot mention or link.
+        # Refusals are plain text and quote names and text people typed: escaped, they cannot mention or link.
         return escape(str(error))
     error_id = secrets.token_hex(4)
     extra = slack_error_details(error) if isinstance(error, SlackApiError) else {}
     logger.error("error %s: %s", error_id, error.__class__.__name__, exc_info=error, extra=extra)
-    return (
-        f"Sorry, something went wrong on my side (error id `{error_id}`). Nothing was changed. "
-        "Try again in a minute; if it keeps happening, give the error id to a program admin."
+    return mrkdwn(
+        "Sorry, something went wrong on my side (error id `{error_id}`). Nothing was changed. "
+        "Try again in a minute; if it keeps happening, give the error id to a program admin.",
+        error_id=error_id,
     )
 
 
@@ -39,8 +41,13 @@ def handle_error(
     body: dict[str, Any],
     response: BoltResponse | None,
     respond: Callable[..., Any] | None,
+    context: BoltContext | None = None,
 ) -> BoltResponse | None:
-    """Answer a failed request: in the HTTP response if not yet acknowledged, else via response_url."""
+    """Answer a failed request: in the HTTP response if not yet acknowledged, else via response_url.
+
+    A modal submission that failed after its ack (the modal is closed, and there is no response_url) is told
+    to its submitter in a direct message.
+    """
     message = user_message(error)
     payload_type = body.get("type")
     if response is not None:
@@ -70,11 +77,22 @@ def handle_error(
             )
     if respond is not None and (body.get("response_url") or body.get("response_urls")):
         _respond(respond, message)
+    elif payload_type == "view_submission" and context is not None and callable(context.get("tell")):
+        _tell_submitter(context["tell"], str((body.get("user") or {}).get("id") or ""), message)
     return None
 
 
-def _respond(respond: Callable[..., Any], message: str) -> None:
+def _tell_submitter(tell: Callable[[str, Mrkdwn], None], user_id: str, message: Mrkdwn) -> None:
+    if not user_id:
+        return
     try:
-        respond(text=message, response_type="ephemeral", replace_original=False)
+        tell(user_id, message)
+    except Exception:
+        logger.exception("could not tell the submitter about an error")
+
+
+def _respond(respond: Callable[..., Any], message: Mrkdwn) -> None:
+    try:
+        reply_privately(respond, message, replace_original=False)
     except Exception:
         logger.exception("could not tell the user about an error")

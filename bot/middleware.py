@@ -1,19 +1,23 @@
 """Bolt middleware: the session, the clock, the caller's roster record and delivery in `context`; event dedup.
 
 Nothing here touches the database or Slack before a listener that acks first has acked: the caller is
-identified in the listener's thread, after the ack for listeners marked `acks_first` and for events
-(Bolt acks those itself), right before the listener for the rest (whose ack may carry a refusal).
+identified in the listener's thread, after the ack for listeners marked `acks_first` or `identifies_later`
+and for events (Bolt acks those itself), right before the listener for the rest (whose ack may carry a
+refusal). A listener can hand the rest of its work, after its ack, to `later`: a small pool of its own, so
+that work never holds the listener threads the next requests need to ack.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
@@ -23,20 +27,29 @@ from slack_bolt.listener.listener_start_handler import ListenerStartHandler
 from slack_bolt.listener.thread_runner import ThreadListenerRunner
 from sqlmodel import Session
 
-from bot.logs import request_context
+from bot.logs import ContextThreadPoolExecutor, request_context
 from bot.metrics import surface_of
 from bot.runtime import Runtime
 from bot.services.events import first_delivery
 from bot.services.input_text import clean_text, clean_tree
+from bot.services.outbox import tell_user
 from bot.services.roster import identify_slack_user
 from bot.slack import instrument
 from bot.slack_shapes import shape_problem
+from bot.views.text import Mrkdwn
 from storage.models import Person
 
 logger = logging.getLogger(__name__)
 
 ListenerFn = TypeVar("ListenerFn", bound=Callable[..., Any])
 ACKS_FIRST = "_ccbot_acks_first"
+IDENTIFIES_LATER = "_ccbot_identifies_later"
+HANDED_OVER = "session_handed_over"  # context flag: `later` closes the session when its work is done
+# Work handed to `later` runs on this many threads: enough to keep Slack and the database busy, few enough that
+# the threads acking the next requests are not starved of the interpreter (a burst of 200 submissions).
+AFTER_ACK_THREADS = 4
+# How long work after an ack lets earlier requests still waiting for theirs go first, at most: Slack's 3 s.
+AFTER_ACK_PATIENCE = 3.0
 AFTER_ACK = "identify_after_ack"  # context flag: the listener identifies its caller itself, after acking
 
 
@@ -96,6 +109,40 @@ class SignallingAck(Ack):
             self.acked.set()
 
 
+class AckGate:
+    """Tracks the requests still waiting for their ack, so work after an ack can let them go first.
+
+    Python runs one thread at a time: a burst of submissions would otherwise share the interpreter with the
+    work their predecessors left for after the ack, and the last acks would come late. Work waits only for the
+    requests that arrived before it started waiting, so a steady stream of new ones never starves it. A request
+    may be counted more than once (the server counts it from its arrival, the app from its dispatch).
+    """
+
+    def __init__(self) -> None:
+        self._next = 0
+        self._waiting: set[int] = set()
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def pending(self) -> Iterator[None]:
+        """Count one request waiting for its ack while the block runs."""
+        with self._changed:
+            ticket, self._next = self._next, self._next + 1
+            self._waiting.add(ticket)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._waiting.discard(ticket)
+                self._changed.notify_all()
+
+    def wait_for_earlier(self, patience: float) -> None:
+        """Wait until every request that arrived before now has its ack, or `patience` seconds."""
+        with self._changed:
+            now = self._next
+            self._changed.wait_for(lambda: min(self._waiting, default=now) >= now, timeout=patience)
+
+
 class TaggedApp(App):
     """A Bolt app whose every request logs under an id of its own, kept by the listener run after the ack.
 
@@ -103,8 +150,16 @@ class TaggedApp(App):
     characters are removed from all its text, over HTTP, in Socket Mode and in the console alike.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ack_gate = AckGate()
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         """Dispatch `req` with a fresh request id (Bolt runs listeners after the middleware, so not there)."""
+        with self.ack_gate.pending():
+            return self._dispatch(req)
+
+    def _dispatch(self, req: BoltRequest) -> BoltResponse:
         req.context["ack"] = SignallingAck()
         with request_context():
             # Signatures are checked on the raw body; everything Bolt and the listeners read is clean.
@@ -136,11 +191,21 @@ class TaggedApp(App):
             return response
 
 
-def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
+Later = Callable[[Callable[[], None]], None]
+
+
+def make_context_middleware(
+    runtime: Runtime,
+    *,
+    after_ack: Executor | None = None,
+    on_error: Callable[[Exception, BoltRequest], None] | None = None,
+    gate: AckGate | None = None,
+) -> Callable[..., Any]:
     """Return the one middleware of the app (one step per request, as Bolt runs each middleware by reflection).
 
-    It puts `session`, `now`, `policy`, `channels`, `github`, `person`, `caller` and `deliver` into the context and
-    drops an Events API delivery whose event_id was already handled.
+    It puts `session`, `now`, `policy`, `channels`, `github`, `person`, `caller`, `deliver` and `later` into the
+    context and drops an Events API delivery whose event_id was already handled. Without `after_ack` (each
+    listener runs to its end before Slack is answered), `later` runs its work at once.
     """
 
     def attach_context(
@@ -173,6 +238,23 @@ def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
             runtime.deliver(session, keys, now=now)
 
         context["deliver"] = deliver
+
+        def later(work: Callable[[], None]) -> None:
+            # The listener has acked: its remaining work, and its session, go to the after-ack pool.
+            if after_ack is None:
+                work()
+                return
+            context[HANDED_OVER] = True
+            after_ack.submit(_run_after_ack, work, session, request, on_error, gate)
+
+        context["later"] = later
+
+        def tell(user_id: str, text: Mrkdwn) -> None:
+            # What went wrong after an ack with nothing left to answer in (a closed modal): a DM, via the outbox.
+            with runtime.session_factory() as own:
+                runtime.deliver(own, tell_user(own, user_id, text, now=now), now=now)
+
+        context["tell"] = tell
         user_id = context.user_id
         # Identified later, in the listener's thread (IdentifyingRunner, acks_first): no query here.
         context["caller"] = (
@@ -182,6 +264,33 @@ def make_context_middleware(runtime: Runtime) -> Callable[..., Any]:
         return None
 
     return attach_context
+
+
+def _run_after_ack(
+    work: Callable[[], None],
+    session: Session,
+    request: BoltRequest,
+    on_error: Callable[[Exception, BoltRequest], None] | None,
+    gate: AckGate | None,
+) -> None:
+    try:
+        if gate is not None:
+            gate.wait_for_earlier(AFTER_ACK_PATIENCE)
+        work()
+    except (
+        Exception
+    ) as exc:  # Slack has its ack: the error goes to the app's one error handler, as Bolt's would
+        if on_error is None:
+            raise
+        on_error(exc, request)
+    finally:
+        session.close()
+
+
+def identifies_later(listener: ListenerFn) -> ListenerFn:
+    """Mark a listener that acks on its own terms and identifies its caller itself (`caller.identify()`), if at all."""
+    setattr(listener, IDENTIFIES_LATER, True)
+    return listener
 
 
 def acks_first(listener: ListenerFn) -> ListenerFn:
@@ -228,7 +337,9 @@ class IdentifyingRunner(ThreadListenerRunner):
     ) -> BoltResponse | None:
         """Flag `acks_first` listeners, then run the listener in a thread and return its ack the moment it comes."""
         ack_function = getattr(listener, "ack_function", None)
-        request.context[AFTER_ACK] = bool(getattr(ack_function, ACKS_FIRST, False))
+        request.context[AFTER_ACK] = bool(
+            getattr(ack_function, ACKS_FIRST, False) or getattr(ack_function, IDENTIFIES_LATER, False)
+        )
         ack = request.context.ack
         if (
             self.process_before_response
@@ -293,7 +404,7 @@ class CloseSession(ListenerCompletionHandler):
 
     def handle(self, request: BoltRequest, response: BoltResponse | None) -> None:
         session = request.context.get("session")
-        if session is not None:
+        if session is not None and not request.context.get(HANDED_OVER):
             session.close()
 
 
@@ -304,8 +415,18 @@ def _from_bot(body: dict[str, Any]) -> bool:
 
 def install(app: App, runtime: Runtime) -> None:
     """Add the middleware to the app and close sessions when listeners complete."""
-    app.use(make_context_middleware(runtime))
     runner = app.listener_runner
+
+    def on_error(exc: Exception, request: BoltRequest) -> None:
+        app._listener_runner.listener_error_handler.handle(error=exc, request=request, response=None)
+
+    after_ack = (
+        None
+        if runner.process_before_response
+        else ContextThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
+    )
+    gate = app.ack_gate if isinstance(app, TaggedApp) else None
+    app.use(make_context_middleware(runtime, after_ack=after_ack, on_error=on_error, gate=gate))
     # Same runner, one step more; Bolt reads it from this attribute when dispatching.
     app._listener_runner = IdentifyingRunner(
         logger=runner.logger,

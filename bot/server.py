@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -26,6 +27,7 @@ from bot import metrics
 from bot.github_hook import GitHubHook
 from bot.hooks import DeploymentHook, SignedHook
 from bot.metrics import surface_of
+from bot.middleware import AckGate
 from bot.services.input_text import clean_tree
 from bot.services.operations import program_numbers
 from bot.slack_shapes import shape_problem
@@ -55,6 +57,7 @@ def build_asgi(
     With `signing_secret`, a Slack request's signature is verified before its body is parsed.
     """
     limiter = CapacityLimiter(dispatch_threads)
+    gate: AckGate | None = getattr(bolt_app, "ack_gate", None)
 
     async def slack_events(request: Request) -> Response:
         assert bolt_app is not None
@@ -67,8 +70,10 @@ def build_asgi(
         bolt_request = _parsed(request, body)
         if bolt_request is None:
             return JSONResponse({"error": "body is not a Slack request"}, status_code=400)
-        # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop.
-        bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
+        # Bolt's dispatch is synchronous and may wait on the database: never run it on the event loop. Counted as
+        # waiting for its ack from here, while it may still wait for a thread.
+        with gate.pending() if gate is not None else contextlib.nullcontext():
+            bolt_response = await anyio.to_thread.run_sync(bolt_app.dispatch, bolt_request, limiter=limiter)
         surface = surface_of(bolt_request.body if isinstance(bolt_request.body, dict) else {})
         metrics.REQUESTS.labels(surface, str(bolt_response.status)).inc()
         metrics.ACK_SECONDS.labels(surface).observe(time.monotonic() - started)

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal,
 from sqlmodel import Session, col, select
 
 from storage.db import insert_once
-from storage.models import OutboxMessage, OutboxStatus, SlackPosting
+from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 
 
 def add_message(session: Session, message: OutboxMessage) -> bool:
@@ -65,7 +65,11 @@ def list_deliverable_ids(
     limit: int,
     keys: list[str] | None = None,
 ) -> list[int]:
-    """Return ids of pending messages due now, and of claims abandoned before `stale_before`, oldest first."""
+    """Return ids of pending messages due now, and of claims abandoned before `stale_before`, oldest first.
+
+    With `keys`, those messages and any other waiting for a posting one of them makes (a repeat's DM that links
+    a thread root still on its way, decided by another request).
+    """
     statement = (
         select(OutboxMessage.id)
         .where(_deliverable(stale_before, now))  # type: ignore[arg-type]
@@ -73,7 +77,12 @@ def list_deliverable_ids(
         .limit(limit)
     )
     if keys is not None:
-        statement = statement.where(col(OutboxMessage.key).in_(keys))
+        posts = select(OutboxMessage.subject).where(
+            col(OutboxMessage.key).in_(keys),
+            col(OutboxMessage.subject).is_not(None),
+            OutboxMessage.op == OutboxOp.POST,
+        )
+        statement = statement.where(col(OutboxMessage.key).in_(keys) | col(OutboxMessage.after).in_(posts))
     return [message_id for message_id in session.exec(statement).all() if message_id is not None]
 
 

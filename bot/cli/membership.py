@@ -11,11 +11,12 @@ import typer
 from bot.cli.base import actor, bot_session, deliver, field_errors, friendly_errors
 from bot.services.errors import FieldErrors
 from bot.types.decided import Decided
+from bot.types.mrkdwn import Mrkdwn
 
 app = typer.Typer(help="Move people to alumni, and bring alumni back.", no_args_is_help=True)
 
 
-def _membership_change(change: Callable[..., Decided[str]], handle: str, reason: str) -> None:
+def _membership_change(change: Callable[..., Decided[Mrkdwn]], handle: str, reason: str) -> None:
     now = dt.datetime.now(dt.UTC)
     with bot_session() as (bot, session):
         try:

@@ -13,7 +13,7 @@ from slack_bolt import App
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.answer import decides, opens
+from bot.handlers.answer import answer_command, decides, opens
 from bot.handlers.state import (
     checked_values,
     selected_choice,
@@ -28,11 +28,13 @@ from bot.services.errors import FieldErrors, UserError
 from bot.services.membership import reinstate
 from bot.services.policy import current_policy
 from bot.types.decided import Decided
+from bot.types.mrkdwn import Mrkdwn
 from bot.types.policy import Channels, PhasePolicy
 from bot.views import admin as views
 from bot.views import agreements as agreement_views
 from bot.views import membership as membership_views
 from bot.views.blocks import notice_modal
+from bot.views.text import mrkdwn
 from storage.models import AgreementAction, AgreementKind, Person, Phase, RetroAudience
 
 Fields = dict[str, Any]
@@ -50,7 +52,7 @@ class AdminForm:
     label: str
     modal: Callable[[PhasePolicy], View]
     parse: Callable[[dict[str, Any]], Fields]
-    apply: Callable[..., Decided[str]]
+    apply: Callable[..., Decided[Mrkdwn]]
 
 
 def _handles(view: dict[str, Any], block: Input) -> list[str]:
@@ -188,7 +190,7 @@ def answer_admin_command(
     service.check_admin(session, person, channels.admins)
     menu = [(form.view, form.label) for form in FORMS.values()]
     blocks = views.admin_menu_blocks(current_policy(session), menu)
-    ack(text="Program admin", blocks=blocks, response_type="ephemeral")
+    answer_command(ack, mrkdwn("Program admin"), blocks, response_type="ephemeral")
 
 
 def handle_admin_open_action(

@@ -23,6 +23,7 @@ from bot.services.admin import check_admin
 from bot.services.errors import FieldErrors
 from bot.types.decided import Decided
 from bot.types.policy import Channels, Policy
+from bot.views.text import Mrkdwn
 from storage.models import Person
 
 # What handlers get as `deliver`: send the outbox messages a decision committed, by key.
@@ -32,11 +33,23 @@ Result = TypeVar("Result")
 NextView = Callable[[Result], View | dict[str, Any] | None]
 
 
-def tell(respond: Callable[..., Any], body: dict[str, Any], text: str) -> None:
+def answer_command(
+    ack: Callable[..., None], text: Mrkdwn, blocks: Sequence[Any] | None = None, **options: Any
+) -> None:
+    """Answer a slash command in its ack; `text` is the notification text (the whole answer without blocks)."""
+    ack(text=text, blocks=blocks, **options) if blocks is not None else ack(text=text, **options)
+
+
+def reply_privately(respond: Callable[..., Any], text: Mrkdwn, **options: Any) -> None:
+    """Tell the person who clicked or typed, and only them, through the request's response_url."""
+    respond(text=text, response_type="ephemeral", **options)
+
+
+def tell(respond: Callable[..., Any], body: dict[str, Any], text: Mrkdwn) -> None:
     """Answer a click with an ephemeral word; clicks in App Home carry no response_url, and the republished tab
     shows the outcome there."""
     if body.get("response_url"):
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        reply_privately(respond, text, replace_original=False)
 
 
 def answer(
@@ -72,7 +85,7 @@ def decides(
     handler: Callable[..., Result],
     *,
     update: NextView[Result] | None = None,
-    confirm: Callable[[Result], str] | None = None,
+    confirm: Callable[[Result], Mrkdwn] | None = None,
 ) -> Callable[..., None]:
     """Return the Bolt listener answering for `handler`, a function that returns a decision (see `answer`).
 

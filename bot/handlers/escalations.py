@@ -28,17 +28,19 @@ from bot.services.escalations import (
     Decided,
     acknowledge_escalation,
     check_can_resolve,
+    earlier_escalation,
     escalation_form,
     open_escalation,
     prefill_from_question,
     reassign_candidates,
     reassign_escalation,
     resolve_escalation,
+    submission_keys,
     validate_escalation,
 )
 from bot.types.policy import Channels
 from bot.views.blocks import notice_modal
-from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
+from bot.views.escalations import already_raised_modal, escalate_modal, reassign_modal, resolve_modal
 from storage.models import Person
 
 
@@ -69,9 +71,15 @@ def open_escalate_modal_from_message(
 
 
 def handle_escalate_submission(
-    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
+    body: dict[str, Any],
+    view: dict[str, Any],
+    session: Session,
+    person: Person | None,
+    now: dt.datetime,
+    channels: Channels,
 ) -> Decided:
-    """Validate the escalation (field errors in the ack), then store it with its post and notices."""
+    """Validate the escalation (field errors in the ack), then store it with its post and notices; a submission
+    that repeats an earlier one (Slack's retry, or the same escalation sent again) shows that one instead."""
     extra = metadata(view)
     committer = selected_value(view, Input.ESCALATION_COMMITTER)
     draft = validate_escalation(
@@ -86,8 +94,17 @@ def handle_escalate_submission(
         source_url=str(extra.get("source") or "")[:500] or None,
     )
     assert person is not None
+    user_id = str((body.get("user") or {}).get("id") or "")
+    keys = submission_keys(user_id, draft, view_id=str(view.get("id") or "") or None, now=now)
+    earlier = earlier_escalation(session, keys)
+    if earlier is not None:
+        return Decided(earlier, repeated=True)
     # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    return open_escalation(session, person, draft, now=now, channels=channels)
+    return open_escalation(session, person, draft, now=now, channels=channels, submission=keys)
+
+
+def _already_raised(decided: Decided) -> View | None:
+    return already_raised_modal(decided.card) if decided.repeated else None
 
 
 def handle_escalate_question_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
@@ -144,7 +161,7 @@ def register(app: App) -> None:
     """Register everything of the escalations feature."""
     app.command(Command.ESCALATE.value)(opens(open_escalate_modal))
     app.shortcut(Shortcut.ESCALATE_MESSAGE.value)(acks_first(open_escalate_modal_from_message))
-    app.view(ViewId.ESCALATE.value)(decides(handle_escalate_submission))
+    app.view(ViewId.ESCALATE.value)(decides(handle_escalate_submission, update=_already_raised))
     app.action(Action.ESCALATE_QUESTION.value)(opens(handle_escalate_question_action))
     app.action(Action.ACKNOWLEDGE_ESCALATION.value)(decides(handle_acknowledge_action))
     app.action(Action.RESOLVE_ESCALATION.value)(opens(handle_resolve_action))

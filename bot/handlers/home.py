@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot.handlers.answer import Deliver
+from bot.handlers.answer import Deliver, answer_command
 from bot.ids import Action, Command, Event
 from bot.services import home as home_service
 from bot.services.home import build_home, get_open_items
@@ -53,7 +53,7 @@ def answer_cc_command(
         profile = get_profile(session, person.id, today=now.date())
         activity = get_open_items(session, person.id, now=now, web_url=policy.github.web_url)
         blocks = status_blocks(profile, today=now.date(), activity=activity)
-    ack(text=blocks_to_text(blocks), blocks=blocks)
+    answer_command(ack, blocks_to_text(blocks), blocks)
 
 
 def _publish(

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App
 from sqlmodel import Session
 
-from bot.handlers.answer import Deliver, answer
+from bot.handlers.answer import Deliver, answer, answer_command, reply_privately
 from bot.ids import Action, Command
 from bot.services.errors import UserError
 from bot.services.outbox import posting_of
@@ -25,7 +25,7 @@ def answer_owners_command(ack: Callable[..., None], command: dict[str, Any], ses
     """Answer `/cc-owners org/repo [path]` with the owners and an intro button."""
     repo, path = check_repo_name(command.get("text") or "")
     blocks = owners_blocks(find_owners(session, repo, path))
-    ack(text=blocks_to_text(blocks), blocks=blocks)
+    answer_command(ack, blocks_to_text(blocks), blocks)
 
 
 def handle_request_intro_action(
@@ -53,8 +53,7 @@ def handle_request_intro_action(
     if decided is not None:
         # Read after delivery: the permalink when the post went out, else the intro is still queued.
         posting = posting_of(session, decided.card.subject)
-        text = intro_confirmation(decided.card, posting)
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        reply_privately(respond, intro_confirmation(decided.card, posting), replace_original=False)
 
 
 def register(app: App) -> None:

@@ -1,7 +1,10 @@
 """Questions: `/cc-ask` and the `ask_champions` shortcut, the ask modal, the thread root's buttons, thread replies.
 
-Buttons do their database work before the ack, so a refusal is answered before Slack's response goes
-out (Bolt drops the response of a listener that fails right after acking).
+The ask modal's submission is answered at once and its question stored after the ack: a burst of submissions
+must not hold Slack's 3 s past their ack (a late ack shows an error, and the natural retry would ask twice,
+which the submission's identity keys turn into one question). Buttons do their database work before the ack,
+so a refusal is answered before Slack's response goes out (Bolt drops the response of a listener that fails
+right after acking).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 from sqlmodel import Session
 
-from bot.handlers.answer import Deliver, decides, opens
+from bot.handlers.answer import Deliver, decides, opens, reply_privately
 from bot.handlers.state import button_id, metadata_id, selected_user, selected_value, text_value
 from bot.ids import Action, Command, Event, Input, Shortcut, ViewId
-from bot.middleware import Caller, acks_first
-from bot.services.errors import FieldErrors, UserError
+from bot.middleware import Caller, Later, acks_first, identifies_later
+from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.questions import (
     ask_question,
     ask_refusal,
     claim_question,
+    earlier_question,
     get_card,
     hand_off,
     hand_off_candidates,
@@ -31,6 +35,7 @@ from bot.services.questions import (
     may_ask_now,
     record_reply,
     split_ask_text,
+    submission_keys,
     validate_question,
 )
 from bot.services.roster import find_person_by_slack_id
@@ -38,7 +43,7 @@ from bot.types.decided import Decided
 from bot.types.policy import Channels
 from bot.types.questions import AskRefusal
 from bot.views.blocks import notice_modal
-from bot.views.questions import NO_CHANNEL, ask_modal, hand_off_modal, refusal_text
+from bot.views.questions import NO_CHANNEL, already_asked_modal, ask_modal, hand_off_modal, refusal_text
 from storage.models import Person
 
 # Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.
@@ -68,7 +73,7 @@ def open_ask_modal(
     refusal = _refusal(session, caller, today=now.date())
     session.close()  # the connection goes back to the pool before the call to Slack
     if refusal is not None or not channels.coordination:
-        respond(text=refusal_text(refusal) if refusal else NO_CHANNEL, response_type="ephemeral")
+        reply_privately(respond, refusal_text(refusal) if refusal else NO_CHANNEL)
         return
     pr_url, question = split_ask_text(command.get("text") or "")
     client.views_open(trigger_id=command["trigger_id"], view=ask_modal(pr_url=pr_url, question=question))
@@ -97,25 +102,54 @@ def open_ask_modal_from_shortcut(
     client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
 
+@identifies_later
 def handle_ask_submission(
-    view: dict[str, Any], session: Session, person: Person | None, now: dt.datetime, channels: Channels
-) -> Decided | AskRefusal:
-    """Validate the question (field errors in the ack), then store it with its thread root and notices; a person
-    who may not ask is told why in the modal."""
-    draft = validate_question(
-        pr_url=text_value(view, Input.PR_URL),
-        text=text_value(view, Input.QUESTION),
-        urgency=selected_value(view, Input.URGENCY),
-    )
-    refusal = ask_refusal(session, person, today=now.date())
-    if refusal is not None or person is None:
-        return refusal or AskRefusal("not_on_roster")
-    # Written before the ack: a write that fails is told in the modal instead of being lost after it closed.
-    return ask_question(session, person, draft, now=now, channels=channels)
+    ack: Callable[..., None],
+    view: dict[str, Any],
+    session: Session,
+    caller: Caller | None,
+    now: dt.datetime,
+    channels: Channels,
+    deliver: Deliver,
+    later: Later,
+) -> None:
+    """Answer in the ack what can be told at once (field errors, a refusal, the question this repeats), then store
+    the question with its thread root and notices after the ack, off the threads that ack the next requests."""
+    try:
+        draft = validate_question(
+            pr_url=text_value(view, Input.PR_URL),
+            text=text_value(view, Input.QUESTION),
+            urgency=selected_value(view, Input.URGENCY),
+        )
+    except FieldErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    user_id = caller.user_id if caller else ""
+    keys = submission_keys(user_id, draft, view_id=str(view.get("id") or "") or None, now=now)
+    # Slack's retry of a submission whose ack came late, or the same question sent again: one question.
+    earlier = earlier_question(session, keys)
+    if earlier is not None:
+        ack(response_action="update", view=already_asked_modal(earlier))
+        return
+    if caller is None or not may_ask_now(session, user_id, today=now.date()):
+        refusal = ask_refusal(session, caller.identify() if caller else None, today=now.date())
+        if refusal is not None or caller is None:
+            text = refusal_text(refusal) if refusal else ""
+            ack(response_action="update", view=notice_modal("Not sent", text))
+            return
+    asker: Caller = caller
+    session.close()  # the connection goes back to the pool while the work waits for its thread
+    ack()
 
+    def ask() -> None:
+        # A failure from here on is told to the asker in a DM (bot/errors.py): the modal is closed.
+        person = asker.identify()
+        if person is None:
+            raise NotOnRoster("You are not on the Core Committer roster, so your question was not sent.")
+        decided = ask_question(session, person, draft, now=now, channels=channels, submission=keys)
+        deliver(decided.keys)
 
-def _not_sent(result: Decided | AskRefusal) -> View | None:
-    return notice_modal("Not sent", refusal_text(result)) if isinstance(result, AskRefusal) else None
+    later(ask)
 
 
 def handle_claim_action(
@@ -176,7 +210,7 @@ def register(app: App) -> None:
     """Register everything of the questions feature."""
     app.command(Command.ASK.value)(acks_first(open_ask_modal))
     app.shortcut(Shortcut.ASK_CHAMPIONS.value)(acks_first(open_ask_modal_from_shortcut))
-    app.view(ViewId.ASK.value)(decides(handle_ask_submission, update=_not_sent))
+    app.view(ViewId.ASK.value)(handle_ask_submission)
     app.action(Action.CLAIM_QUESTION.value)(decides(handle_claim_action))
     app.action(Action.ANSWER_QUESTION.value)(decides(handle_answered_action))
     app.action(Action.HAND_OFF_QUESTION.value)(opens(handle_hand_off_action))

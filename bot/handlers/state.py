@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import re
 from typing import Any, TypeVar
 
 from bot.ids import Input
 from bot.services.errors import FieldErrors, UserError
 from bot.services.input_text import clean_text
+
+# What a users select sends: a Slack user id, nothing else.
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,40}$")
 
 
 def _element(view: dict[str, Any], block: Input) -> dict[str, Any]:
@@ -34,9 +38,13 @@ def selected_value(view: dict[str, Any], block: Input) -> str | None:
 
 
 def selected_user(view: dict[str, Any], block: Input) -> str | None:
-    """Return the Slack user id chosen in a users select."""
+    """Return the Slack user id chosen in a users select; anything else (a forged value) is a field error."""
     user = _element(view, block).get("selected_user")
-    return str(user) if user else None
+    if not user:
+        return None
+    if not SLACK_USER_ID.match(str(user)):
+        raise FieldErrors({block.value: "Choose a person in the picker."})
+    return str(user)
 
 
 def metadata(view: dict[str, Any]) -> dict[str, Any]:

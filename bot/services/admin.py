@@ -17,6 +17,7 @@ from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.logins import login_refusal
 from bot.services.outbox import commit, post
+from bot.services.owners import REPO_NAME
 from bot.services.policy import NDA_REQUIRED_KEY, PHASE_KEY, current_policy
 from bot.services.retros import open_retro
 from bot.services.roster import person_by_handle
@@ -24,8 +25,10 @@ from bot.services.roster.statuses import status_change_messages
 from bot.types.admin import PhaseChange
 from bot.types.decided import Decided
 from bot.types.keys import Kind
+from bot.types.limits import NAME_MAX
 from bot.types.policy import Channels
 from bot.views import admin as views
+from bot.views.text import Mrkdwn
 from storage import roster as store
 from storage.models import (
     Agreement,
@@ -76,7 +79,7 @@ def set_phase(
     milestones: str,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Switch the program's phase (and the NDA requirement) and recompute standings, committed with the
     announcement in the coordination channel (none when it is not configured)."""
     old = current_policy(session).phase
@@ -113,7 +116,7 @@ def record_agreement(
     expires_on: dt.date | None,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Record an agreement for a person (or, for `entity`, their organisation); say their standing now."""
     if signed_on and expires_on and expires_on <= signed_on:
         raise FieldErrors({"expires": "The expiry must come after the signing date."})
@@ -160,7 +163,7 @@ def assign_champions(
     champions: list[str],
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Replace a committer's champions (in slot order)."""
     person = _person(session, committer, "committer")
     named = [_person(session, handle, "champions") for handle in champions if handle.strip()]
@@ -194,7 +197,7 @@ def assign_champions(
 
 def remove_committer(
     session: Session, actor: Person, *, committer: str, now: dt.datetime, channels: Channels
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Make a committer an alumnus from today."""
     person = _person(session, committer, "committer")
     if person.removed_on is not None:
@@ -217,7 +220,7 @@ def upsert_person(
     repos: list[str],
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Add a person or update one (roles, organisation, repos, Slack user)."""
     handle = github.strip().lstrip("@")
     refused = login_refusal(handle) if handle else "Give the person's GitHub handle."
@@ -227,6 +230,16 @@ def upsert_person(
         raise FieldErrors({"roles": "Choose at least one role."})
     if not set(roles) <= set(Role):
         raise FieldErrors({"roles": "Choose roles from the options offered."})
+    too_long = {
+        field: f"Keep it under {NAME_MAX} characters."
+        for field, value in (("name", name), ("organization", organization or ""))
+        if len(value.strip()) > NAME_MAX
+    }
+    if too_long:
+        raise FieldErrors(too_long)
+    bad = [r for r in repos if not REPO_NAME.match(r)]
+    if bad:
+        raise FieldErrors({"repos": f"{', '.join(bad[:3])[:200]}: write repositories as org/repo."})
     org = None
     if organization and organization.strip():
         org = store.get_organization_by_name(session, organization.strip()) or store.add_organization(
@@ -272,7 +285,7 @@ def mark_away(
     until: dt.date | None,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Mark someone away until a date (None: back), so the rotations skip them."""
     away = _person(session, github, "github")
     set_away(session, away, until, now=now, actor=actor.github)
@@ -288,7 +301,7 @@ def open_retro_for(
     audience: RetroAudience,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Open a retro for an audience; its invitations go out with the next retro_reminders run."""
     try:
         retro, people = open_retro(

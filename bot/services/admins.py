@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.services.outbox import Outgoing, dm
 from bot.types.keys import Kind
 from bot.types.policy import Channels
+from bot.views.text import Mrkdwn
 from storage import roster as roster_store
 from storage.models import Role
 
@@ -30,7 +31,7 @@ def admin_messages(
     channels: Channels,
     kind: Kind,
     parts: Sequence[object],
-    text: str,
+    text: Mrkdwn,
     *,
     blocks: Sequence[Any] | None = None,
 ) -> list[Outgoing | None]:

@@ -22,6 +22,7 @@ from bot.services.standing import is_valid
 from bot.types.agreements import AgreementState, AgreementStatus, History
 from bot.types.decided import Decided
 from bot.types.limits import REASON_MAX
+from bot.types.mrkdwn import Mrkdwn
 from bot.types.policy import Channels
 from bot.views import agreements as views
 from storage import agreements as store
@@ -77,7 +78,7 @@ def change_agreement(
     reason: str,
     now: dt.datetime,
     channels: Channels | None = None,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Record a renewal, a revocation or an invalidation with its date and reason; the past stays as it was."""
     if action not in CHANGES:
         raise FieldErrors({"agreement_action": "Choose renew, revoke or invalidate."})

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.outbox import Outgoing, commit, post
+from bot.services.outbox import Outgoing, commit, post, upload
 from bot.services.reminders import list_onboarding_gaps
 from bot.services.yearly import yearly_overview
 from bot.types.digest import ChampionLoad, Digest, Expiring
@@ -88,12 +88,12 @@ def queue_weekly_digest(
         messages.append(post(Kind.DIGEST, [digest.period, recipient], channel, text, blocks=blocks))
         if len(digest.loads) > views.MAX_LOAD_ROWS:
             messages.append(
-                post(
+                upload(
                     Kind.DIGEST,
                     [digest.period, recipient, "csv"],
                     channel,
+                    f"champion-load-{digest.period}.csv",
                     views.load_csv(digest),
-                    file_name=f"champion-load-{digest.period}.csv",
                 )
             )
     return digest.period, len(commit(session, messages, now=now))

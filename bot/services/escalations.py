@@ -7,6 +7,7 @@ import re
 
 from sqlmodel import Session
 
+from bot.services import submissions
 from bot.services.audit import audit
 from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError, urgency_field
@@ -41,6 +42,7 @@ from storage.models import (
     Status,
     Urgency,
 )
+from storage.submissions import Keys
 
 # What the message shortcut puts in the modal: a Slack permalink and nothing else.
 SLACK_PERMALINK = re.compile(
@@ -150,10 +152,42 @@ def manager_ladder(session: Session, committer: Person) -> list[Person]:
     return ([own] if own else []) + [m for m in managers if m is not own]
 
 
+def submission_keys(
+    user_id: str, draft: EscalationDraft, *, view_id: str | None, now: dt.datetime
+) -> dict[str, dt.datetime | None]:
+    """Return the identity of an escalate-modal submission: its view, and its raiser, committer and content."""
+    content = [str(draft.committer_id), draft.summary, draft.impact, draft.pr_url or draft.repo or ""]
+    return submissions.submission_keys("escalation", user_id, content, view_id=view_id, now=now)
+
+
+def earlier_escalation(session: Session, keys: Keys) -> EscalationCard | None:
+    """Return the escalation an earlier submission with one of these keys raised (one read when none), or None."""
+    subject = submissions.earlier_subject(session, keys)
+    return _subject_card(session, subject) if subject else None
+
+
+def _subject_card(session: Session, subject: str) -> EscalationCard | None:
+    kind, _, number = subject.partition(":")
+    escalation = (
+        store.get_escalation(session, int(number)) if kind == "escalation" and number.isdigit() else None
+    )
+    return _card(session, escalation) if escalation is not None else None
+
+
 def open_escalation(
-    session: Session, person: Person, draft: EscalationDraft, *, now: dt.datetime, channels: Channels
+    session: Session,
+    person: Person,
+    draft: EscalationDraft,
+    *,
+    now: dt.datetime,
+    channels: Channels,
+    submission: Keys | None = None,
 ) -> Decided[EscalationCard]:
-    """Store an escalation owned by the first manager of the ladder, with its post and notices (committed)."""
+    """Store an escalation owned by the first manager of the ladder, with its post and notices (committed).
+
+    With `submission` (its identity keys), a submission that repeats an earlier one raises nothing and sends
+    nothing: the answer is the earlier escalation (`repeated`), for the modal to show.
+    """
     if not channels.management:
         raise UserError(
             "Escalations cannot be posted: the management channel is not configured "
@@ -162,6 +196,15 @@ def open_escalation(
     committer = roster_store.get_person(session, draft.committer_id)
     if committer is None:
         raise UserError("That committer is no longer on the roster; choose another, or ask a program admin.")
+    # The first write: a concurrent submission with the same identity waits here, then finds this one.
+    earlier = submissions.claim(session, submission, now=now) if submission else None
+    if earlier is not None:
+        card = _subject_card(session, earlier)
+        if card is None:
+            raise UserError(
+                "You raised this a moment ago, but that escalation no longer exists; raise it again."
+            )
+        return Decided(card, repeated=True)
     ladder = manager_ladder(session, committer)
     repo = roster_store.get_or_add_repo(session, draft.repo) if draft.repo else None
     escalation = store.add_escalation(
@@ -181,6 +224,8 @@ def open_escalation(
         ),
     )
     card = _card(session, escalation)
+    if submission:
+        submissions.record(session, submission, card.subject)
     audit(session, now, person, "escalation.opened", card.subject, urgency=draft.urgency)
     return Decided(card, commit(session, opened_messages(card, channels.management), now=now))
 

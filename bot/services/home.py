@@ -19,7 +19,7 @@ from bot.types.home import HomeData, OpenItems, RosterHealth
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Policy
 from bot.views import home as views
-from bot.views.text import blocks_to_text
+from bot.views.text import blocks_to_text, mrkdwn
 from storage import escalations as escalation_store
 from storage import notices as notice_store
 from storage import questions as question_store
@@ -99,6 +99,9 @@ def build_home(
 def answer_direct_message(session: Session, *, channel: str, ts: str, now: dt.datetime) -> tuple[str, ...]:
     """Answer a message sent to the bot's DM with the list of commands (once per message); return the keys."""
     blocks = views.help_blocks()
-    intro = "I answer slash commands rather than messages. Here is what I can do:"
-    message = post(Kind.DM_HELP, [channel, ts], channel, f"{intro} {blocks_to_text(blocks)}", blocks=blocks)
+    text = mrkdwn(
+        "I answer slash commands rather than messages. Here is what I can do: {commands}",
+        commands=blocks_to_text(blocks),
+    )
+    message = post(Kind.DM_HELP, [channel, ts], channel, text, blocks=blocks)
     return commit(session, [message], now=now)

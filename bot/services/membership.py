@@ -26,6 +26,7 @@ from bot.types.keys import Kind, Subject
 from bot.types.membership import Backfill, Inactive, InactivitySummary, ProposalRow
 from bot.types.policy import Channels, LifecyclePolicy
 from bot.views import membership as views
+from bot.views.text import Mrkdwn
 from storage import activity as activity_store
 from storage import membership as store
 from storage import renewals as renewal_store
@@ -89,7 +90,7 @@ def reinstate(
     reason: str = "",
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Bring an alumnus back: clear `removed_on`, recompute their standing from their agreements, welcome them."""
     person = _person(session, github, "github")
     if person.removed_on is None:
@@ -129,7 +130,7 @@ def retire(
     reason: str,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Move a current person to alumni with a reason, and tell them (the CLI's `alumni move`)."""
     person = _person(session, github, "github")
     if person.removed_on is not None:
@@ -212,7 +213,7 @@ def admin_list_messages(
     kind: Kind,
     rows: Sequence[Any],
     subject: Callable[[int, str], str],
-    render: Callable[[Sequence[Any], int, int], tuple[str, list[Any]]],
+    render: Callable[[Sequence[Any], int, int], tuple[Mrkdwn, list[Any]]],
     channels: Channels,
 ) -> list[Outgoing | None]:
     """Return one admin list as posts: each admin gets every chunk of rows, each chunk a posting to redraw."""
@@ -231,7 +232,7 @@ def admin_list_redraws(
     *,
     prefix: str,
     rows: Sequence[Any],
-    render: Callable[[Sequence[Any], int, int], tuple[str, list[Any]]],
+    render: Callable[[Sequence[Any], int, int], tuple[Mrkdwn, list[Any]]],
 ) -> list[Outgoing | None]:
     """Return the redraws of every posted copy of one admin list (subjects `prefix<chunk>:<admin>`)."""
     chunks = _chunks(rows)
@@ -246,8 +247,8 @@ def admin_list_redraws(
 
 def _inactivity_render(
     policy: LifecyclePolicy, period: str, now: dt.datetime
-) -> Callable[..., tuple[str, list[Any]]]:
-    def render(chunk: Sequence[ProposalRow], index: int, total: int) -> tuple[str, list[Any]]:
+) -> Callable[..., tuple[Mrkdwn, list[Any]]]:
+    def render(chunk: Sequence[ProposalRow], index: int, total: int) -> tuple[Mrkdwn, list[Any]]:
         return views.inactivity_list(chunk, period=period, part=(index, total), policy=policy, now=now)
 
     return render
@@ -367,7 +368,7 @@ def decide_inactive(
     now: dt.datetime,
     policy: LifecyclePolicy,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Keep a proposed committer (not proposed again for `keep_days`) or move them to alumni; redraw the lists."""
     proposal = store.get_proposal(session, proposal_id)
     if proposal is None:

@@ -21,7 +21,7 @@ from bot.services.policy import current_policy
 from bot.services.roster.statuses import status_change_messages
 from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject
-from bot.types.limits import REASON_MAX
+from bot.types.limits import NAME_MAX, REASON_MAX
 from bot.types.nominations import NominationCard, Tally
 from bot.types.outbox import REASON
 from bot.types.policy import Channels, NominationRules
@@ -126,6 +126,9 @@ def open_nomination(
             errors["repos"] = (
                 f"{expands.github} already holds rights on {', '.join(already[:3])}: name other repositories."
             )
+    for name_field, value in (("name", name), ("organization", organization or "")):
+        if len(value.strip()) > NAME_MAX:
+            errors[name_field] = f"Keep it under {NAME_MAX} characters."
     text = reason.strip()
     if not text:
         errors["reason"] = "Say why: contributions, reviews, commitment."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import hashlib
 import json
 import logging
 import threading
@@ -23,6 +24,7 @@ from sqlmodel import Session
 
 from bot.types.keys import Kind, message_key, redraw_key
 from bot.types.outbox import LINK_TO_POSTING, PERMALINK, REASON
+from bot.views.text import Mrkdwn, escape, join, mrkdwn, stored
 from storage import outbox as store
 from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 
@@ -38,6 +40,12 @@ MAX_BACKOFF = dt.timedelta(minutes=30)
 RETRY_WINDOW = dt.timedelta(days=1)
 # How often one pass re-tries messages whose posting appeared during that pass.
 DEPENDENCY_PASSES = 3
+
+
+class FileContent(str):
+    """The content of a file the outbox uploads: plain text, never read as mrkdwn (so never escaped)."""
+
+    __slots__ = ()
 
 
 class DeliveryFailed(Exception):
@@ -78,12 +86,16 @@ class Messenger(Protocol):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to send: `key` makes it unique (kind, subject, recipient, period)."""
+    """A message to send: `key` makes it unique (kind, subject, recipient, period).
+
+    `text` is the notification text, built by `bot.views.text.mrkdwn` from escaped parts; for an upload it is
+    the file's content (`FileContent`), which nobody reads as mrkdwn.
+    """
 
     key: str
     kind: str
     channel: str
-    text: str
+    text: Mrkdwn | FileContent
     blocks: list[dict[str, Any]] = field(default_factory=list)
     thread_ts: str | None = None
     file_name: str | None = None
@@ -104,7 +116,7 @@ def dm(
     kind: Kind | str,
     parts: Sequence[object],
     user_id: str | None,
-    text: str,
+    text: Mrkdwn,
     *,
     blocks: Sequence[Any] | None = None,
     after: str | None = None,
@@ -113,52 +125,48 @@ def dm(
     """Return a direct message (None when the person has no Slack id); `after` waits for, and may link to, a posting."""
     if not user_id:
         return None
-    return Outgoing(
-        key=message_key(kind, *parts),
-        kind=str(kind),
-        channel=user_id,
-        text=text,
-        blocks=_blocks(blocks),
-        after=after,
-        subject=subject,
-    )
+    return _message(kind, parts, user_id, text, blocks=_blocks(blocks), after=after, subject=subject)
 
 
 def post(
     kind: Kind | str,
     parts: Sequence[object],
     channel: str | None,
-    text: str,
+    text: Mrkdwn,
     *,
     blocks: Sequence[Any] | None = None,
     subject: str | None = None,
     fallback: Outgoing | None = None,
-    file_name: str | None = None,
 ) -> Outgoing | None:
     """Return a post in a channel (None when the channel is not configured); with `subject`, it becomes a posting."""
     if not channel:
         return None
-    return Outgoing(
-        key=message_key(kind, *parts),
-        kind=str(kind),
-        channel=channel,
-        text=text,
-        blocks=_blocks(blocks),
-        subject=subject,
-        fallback=fallback,
-        file_name=file_name,
-        op=OutboxOp.UPLOAD if file_name else OutboxOp.POST,
-    )
+    return _message(kind, parts, channel, text, blocks=_blocks(blocks), subject=subject, fallback=fallback)
 
 
-def reply(kind: Kind | str, parts: Sequence[object], subject: str, text: str) -> Outgoing:
+def upload(
+    kind: Kind | str, parts: Sequence[object], channel: str | None, file_name: str, content: str
+) -> Outgoing | None:
+    """Return a file to upload to a channel (None when the channel is not configured); its content is plain text."""
+    if not channel:
+        return None
+    return _message(kind, parts, channel, FileContent(content), file_name=file_name, op=OutboxOp.UPLOAD)
+
+
+def _message(
+    kind: Kind | str, parts: Sequence[object], channel: str, text: Mrkdwn | FileContent, **fields: Any
+) -> Outgoing:
+    return Outgoing(key=message_key(kind, *parts), kind=str(kind), channel=channel, text=text, **fields)
+
+
+def reply(kind: Kind | str, parts: Sequence[object], subject: str, text: Mrkdwn) -> Outgoing:
     """Return a message in the thread of a posting (sent once the posting exists)."""
     return Outgoing(
         key=message_key(kind, *parts), kind=str(kind), channel="", text=text, after=subject, in_thread=True
     )
 
 
-def redraw(subject: str, text: str, blocks: Sequence[Any]) -> Outgoing:
+def redraw(subject: str, text: Mrkdwn, blocks: Sequence[Any]) -> Outgoing:
     """Return the redraw of a posting; a later redraw of the same posting replaces one not yet sent."""
     return Outgoing(
         key=redraw_key(subject),
@@ -272,7 +280,9 @@ def deliver_pending(
         report.retrying += this_pass.retrying
         report.failed.extend(this_pass.failed)
         report.waiting = this_pass.waiting
-        if not this_pass.waiting or not this_pass.sent:
+        # Another pass when this one posted something: messages waiting for those postings (some decided by
+        # other requests meanwhile) can go now.
+        if not this_pass.sent:
             break
     return report
 
@@ -349,6 +359,10 @@ def _send(
             # Its posting is still on its way: wait without spending an attempt.
             store.refund_attempt(session, message.id)
             store.release_message(session, message.id, retry_at=None, error=None)
+            session.commit()
+            # Posted while this claim held it (the poster's pass skipped a claimed message): go again at once.
+            if store.get_posting(session, anchor) is not None:
+                return True
             report.waiting += 1
         session.commit()
         return False
@@ -453,7 +467,8 @@ def _enqueue_fallback(session: Session, message: OutboxMessage, reason: str, *, 
     if not message.fallback:
         return
     data = dict(message.fallback)
-    data["text"] = str(data.get("text") or "").replace(REASON, reason)
+    # The stored fallback was Mrkdwn when it was decided; Slack's reason is not the bot's text: escaped.
+    data["text"] = stored(str(data.get("text") or "").replace(REASON, escape(reason)))
     enqueue(session, [Outgoing(**data)], now=now)
 
 
@@ -479,6 +494,14 @@ def subject_at(session: Session, channel: str, ts: str) -> str | None:
     return posting.subject if posting else None
 
 
+def tell_user(session: Session, user_id: str, text: Mrkdwn, *, now: dt.datetime) -> tuple[str, ...]:
+    """Queue and commit a DM telling someone what became of something they did; return its key to deliver."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return commit(
+        session, [dm(Kind.TOLD, [user_id, f"{now:%Y%m%d%H%M%S%f}", digest], user_id, text)], now=now
+    )
+
+
 def queue_failure_notice(
     session: Session, failed: Sequence[tuple[str, str]], *, now: dt.datetime, admins: Sequence[str]
 ) -> tuple[str, ...]:
@@ -486,11 +509,16 @@ def queue_failure_notice(
     given_up = [(key, reason) for key, reason in failed if not key.startswith(str(Kind.DELIVERY_FAILED))]
     if not given_up or not admins:
         return ()
-    lines = "\n".join(f"• `{key}`: {reason}" for key, reason in given_up[:15])
-    more = f"\n…and {len(given_up) - 15} more" if len(given_up) > 15 else ""
-    text = (
-        f":warning: {len(given_up)} message(s) could not be delivered and were given up:\n{lines}{more}\n"
-        "`ccbot doctor` checks the token, scopes and channels; the outbox table keeps each message and its error."
+    lines = join(
+        "\n", [mrkdwn("• `{key}`: {reason}", key=key, reason=reason) for key, reason in given_up[:15]]
+    )
+    more = mrkdwn("\n…and {count} more", count=len(given_up) - 15) if len(given_up) > 15 else ""
+    text = mrkdwn(
+        ":warning: {count} message(s) could not be delivered and were given up:\n{lines}{more}\n"
+        "`ccbot doctor` checks the token, scopes and channels; the outbox table keeps each message and its error.",
+        count=len(given_up),
+        lines=lines,
+        more=more,
     )
     stamp = f"{now:%Y%m%dT%H%M}"
     first = given_up[0][0]

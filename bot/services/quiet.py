@@ -22,6 +22,7 @@ from bot.types.keys import Kind, message_key
 from bot.types.policy import DEFAULT_HOURS, WorkingHours
 from bot.types.quiet import PreferencesSaved, QuietSummary, SnoozeChoice, Snoozed
 from bot.views import quiet as views
+from bot.views.text import Mrkdwn, stored
 from storage import quiet as store
 from storage.models import OutboxStatus, Person, ReminderHold, ReminderPreference
 from storage.outbox import get_message_by_key
@@ -76,7 +77,7 @@ def reminder(
     kind: Kind | str,
     parts: list[Any],
     person: Person,
-    text: str,
+    text: Mrkdwn,
     *,
     now: dt.datetime,
     blocks: list[Any] | None = None,
@@ -149,7 +150,7 @@ def snooze(
         key=copy_key,
         kind=str(Kind.SNOOZED),
         channel=person.slack_user_id,
-        text=original.text,
+        text=stored(original.text),
         blocks=views.snoozed_copy_blocks(original.blocks, copy_key, now),
         not_before=release,
     )

@@ -10,10 +10,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Decided(Generic[T]):
-    """What a decision left, and the keys of the messages committed with it (empty when it changed nothing)."""
+    """What a decision left, and the keys of the messages committed with it (empty when it changed nothing).
+
+    `repeated`: the submission repeated an earlier one, which `result` is; nothing new was stored or sent.
+    """
 
     result: T
     keys: tuple[str, ...] = ()
+    repeated: bool = False
 
     @property
     def card(self) -> T:

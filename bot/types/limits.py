@@ -8,3 +8,4 @@ IMPACT_MAX = 2000
 RESOLUTION_MAX = 2000
 REASON_MAX = 2000
 FIELD_MAX = 2000
+NAME_MAX = 200  # a person's or an organisation's name, as the roster stores it

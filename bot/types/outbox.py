@@ -10,8 +10,3 @@ PERMALINK = "ccbot:permalink"
 LINK_TO_POSTING = re.compile(r"<ccbot:permalink\|([^>]*)>")
 # In a fallback's text: replaced by the reason its message failed.
 REASON = "ccbot:reason"
-
-
-def link_to_posting(label: str) -> str:
-    """Return mrkdwn linking to the posting a message waits for (plain `label` when Slack gives no link)."""
-    return f"<{PERMALINK}|{label}>"

@@ -6,6 +6,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from bot.types.mrkdwn import Mrkdwn
+
 
 class SnoozeChoice(enum.StrEnum):
     """How long a reminder is snoozed."""
@@ -21,7 +23,7 @@ class Snoozed:
 
     release: dt.datetime
     key: str
-    text: str
+    text: Mrkdwn
 
 
 @dataclass(frozen=True)
@@ -41,5 +43,5 @@ class PreferencesSaved:
     """Preferences as saved, and the keys of held reminders now due (to deliver at once)."""
 
     summary: QuietSummary
-    text: str
+    text: Mrkdwn
     keys: tuple[str, ...] = ()

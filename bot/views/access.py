@@ -10,13 +10,13 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 from bot.ids import Action
 from bot.types.access import AccessPlan, ApplyReport, Change, Held, NoticeDue, Settled
 from bot.views.blocks import context, section
-from bot.views.text import escape
+from bot.views.text import Mrkdwn, cut_lines, join, mrkdwn
 from storage.models import AccessCause, AccessOp
 
 SECTION_LIMIT = 2900
 
 
-def access_lines(lines: Sequence[tuple[str, str, str]]) -> str:
+def access_lines(lines: Sequence[tuple[str, str, str]]) -> Mrkdwn:
     """Return `/cc`'s GitHub access lines from (team, state, when) tuples."""
     marks = {
         "member": (":white_check_mark:", "member of"),
@@ -27,15 +27,22 @@ def access_lines(lines: Sequence[tuple[str, str, str]]) -> str:
     out = []
     for team, state, when in lines:
         mark, words = marks.get(state, (":grey_question:", state))
-        line = f"{mark} {words} `{escape(team)}`"
-        if state == "pending":
-            line += ": accept the invitation GitHub e-mailed you"
-        elif state == "missing":
-            line += ": the admins have been told"
-        elif state == "extra":
-            line += ": your commit rights there have ended, so it will be removed"
-        out.append(f"{line} (checked {when})")
-    return "\n".join(out)
+        extra = {
+            "pending": ": accept the invitation GitHub e-mailed you",
+            "missing": ": the admins have been told",
+            "extra": ": your commit rights there have ended, so it will be removed",
+        }.get(state, "")
+        out.append(
+            mrkdwn(
+                "{mark} {words} `{team}`{extra} (checked {when})",
+                mark=mark,
+                words=words,
+                team=team,
+                extra=extra,
+                when=when,
+            )
+        )
+    return join("\n", out)
 
 
 def plan_lines(plan: AccessPlan) -> list[str]:
@@ -83,37 +90,61 @@ def _held(held: Held) -> str:
     return f"noticed on {held.noticed_at:%Y-%m-%d}; removed from {held.remove_after:%Y-%m-%d}"
 
 
-def _change_lines(changes: Sequence[Change], limit: int) -> list[str]:
+def _change_lines(changes: Sequence[Change], limit: int) -> list[Mrkdwn]:
     shown = []
     for c in changes[:limit]:
         sign, word = ("+", "to") if c.op is AccessOp.ADD else ("-", "from")
-        shown.append(f"{sign} `{escape(c.login)}` {word} `{escape(c.team)}`: {escape(c.reason)}")
+        shown.append(
+            mrkdwn(
+                "{sign} `{login}` {word} `{team}`: {reason}",
+                sign=sign,
+                login=c.login,
+                word=word,
+                team=c.team,
+                reason=c.reason,
+            )
+        )
     if len(changes) > limit:
-        shown.append(f"…and {len(changes) - limit} more")
+        shown.append(mrkdwn("…and {count} more", count=len(changes) - limit))
     return shown
 
 
-def drift_text(plan: AccessPlan, *, limit: int = 15) -> str:
+def drift_text(plan: AccessPlan, *, limit: int = 15) -> Mrkdwn:
     """Return the admins' report of GitHub team access that differs from the roster."""
     unknown = [(t.team, login) for t in plan.teams for login in t.unknown]
     missing = [t.team for t in plan.teams if t.missing]
     blocked = [(t.team, login, problem) for t in plan.teams for login, problem in t.blocked]
-    lines = [f":busts_in_silhouette: *GitHub team access differs from the roster:* {escape(plan.summary)}."]
+    lines = [
+        mrkdwn(
+            ":busts_in_silhouette: *GitHub team access differs from the roster:* {summary}.",
+            summary=plan.summary,
+        )
+    ]
     lines += _change_lines(plan.adds, limit)
     lines += _change_lines(plan.removals, limit)
     lines += [
-        f"! `{escape(h.change.login)}` from `{escape(h.change.team)}`: {escape(h.change.reason)}; {_held(h)}"
+        mrkdwn(
+            "! `{login}` from `{team}`: {reason}; {held}",
+            login=h.change.login,
+            team=h.change.team,
+            reason=h.change.reason,
+            held=_held(h),
+        )
         for h in plan.held[:limit]
     ]
     lines += [
-        f"x `{escape(login)}` for `{escape(team)}`: {escape(problem)}"
+        mrkdwn("x `{login}` for `{team}`: {problem}", login=login, team=team, problem=problem)
         for team, login, problem in blocked[:limit]
     ]
     lines += [
-        f"? `{escape(login)}` in `{escape(team)}` is not on the roster" for team, login in unknown[:limit]
+        mrkdwn("? `{login}` in `{team}` is not on the roster", login=login, team=team)
+        for team, login in unknown[:limit]
     ]
-    lines += [f":warning: `{escape(team)}` does not exist on GitHub: create it" for team in missing[:limit]]
-    return "\n".join(lines)
+    lines += [
+        mrkdwn(":warning: `{team}` does not exist on GitHub: create it", team=team)
+        for team in missing[:limit]
+    ]
+    return join("\n", lines)
 
 
 def plan_blocks(plan: AccessPlan, digest: str) -> list[Block]:
@@ -141,31 +172,39 @@ def plan_blocks(plan: AccessPlan, digest: str) -> list[Block]:
     return blocks
 
 
-def _clip(text: str, limit: int) -> str:
-    """Cut already escaped text at a line break so it fits one section."""
-    if len(text) <= limit:
-        return text
-    return text[: text.rfind("\n", 0, limit - 20)] + "\n…and more: `ccbot access plan` lists it all"
+def _clip(text: Mrkdwn, limit: int) -> Mrkdwn:
+    """Cut text at a line break so it fits one section."""
+    return cut_lines(text, limit, mrkdwn("…and more: `ccbot access plan` lists it all"))
 
 
-def plan_text(plan: AccessPlan, digest: str) -> str:
+def plan_text(plan: AccessPlan, digest: str) -> Mrkdwn:
     """Return the notification text of the admins' plan."""
-    return f"GitHub team access differs from the roster ({plan.summary}); plan {digest[:12]}"
+    return mrkdwn(
+        "GitHub team access differs from the roster ({summary}); plan {digest}",
+        summary=plan.summary,
+        digest=digest[:12],
+    )
 
 
-def applied_text(report: ApplyReport, actor: str = "", *, limit: int = 15) -> str:
+def applied_text(report: ApplyReport, actor: str = "", *, limit: int = 15) -> Mrkdwn:
     """Return the admins' report of what applying a plan changed on GitHub."""
-    by = f" by {escape(actor)}" if actor else ""
-    lines = [f":busts_in_silhouette: *GitHub team access applied{by}:* {escape(report.summary)}."]
+    by = mrkdwn(" by {actor}", actor=actor) if actor else ""
+    lines = [
+        mrkdwn(
+            ":busts_in_silhouette: *GitHub team access applied{by}:* {summary}.",
+            by=by,
+            summary=report.summary,
+        )
+    ]
     lines += _change_lines([*report.added, *report.invited], limit)
     lines += _change_lines(report.removed, limit)
     lines += [
-        f":x: `{escape(c.login)}` in `{escape(c.team)}`: {escape(error[:200])}"
+        mrkdwn(":x: `{login}` in `{team}`: {error}", login=c.login, team=c.team, error=error[:200])
         for c, error in report.failed[:limit]
     ]
     if report.invited:
-        lines.append("Invited people join once they accept GitHub's e-mailed invitation.")
-    return "\n".join(lines)
+        lines.append(mrkdwn("Invited people join once they accept GitHub's e-mailed invitation."))
+    return join("\n", lines)
 
 
 def refused_block(reason: str) -> Block:
@@ -173,31 +212,45 @@ def refused_block(reason: str) -> Block:
     return section(_clip(refused_text(reason), SECTION_LIMIT))
 
 
-def refused_text(reason: str) -> str:
+def refused_text(reason: str) -> Mrkdwn:
     """Return the note that applying a plan was refused."""
-    return f":octagonal_sign: *GitHub team access was not changed:* {escape(reason)}"
+    return mrkdwn(":octagonal_sign: *GitHub team access was not changed:* {reason}", reason=reason)
 
 
-def reconciled_text(settled: Sequence[Settled], *, limit: int = 20) -> str:
+def reconciled_text(settled: Sequence[Settled], *, limit: int = 20) -> Mrkdwn:
     """Return the admins' report of the writes an interrupted run left unrecorded, as GitHub shows them now."""
     lines = [
-        f":warning: *An access run was interrupted* before it recorded {len(settled)} "
-        f"GitHub write{'' if len(settled) == 1 else 's'}. GitHub shows:"
+        mrkdwn(
+            ":warning: *An access run was interrupted* before it recorded {count} GitHub write{s}. GitHub shows:",
+            count=len(settled),
+            s="" if len(settled) == 1 else "s",
+        )
     ]
     for item in settled[:limit]:
         c = item.change
-        word = "to" if c.op is AccessOp.ADD else "from"
         lines.append(
-            f"• {c.op.value} `{escape(c.login)}` {word} `{escape(c.team)}` ({escape(c.reason)}): *{item.outcome}*"
+            mrkdwn(
+                "• {op} `{login}` {word} `{team}` ({reason}): *{outcome}*",
+                op=c.op.value,
+                login=c.login,
+                word="to" if c.op is AccessOp.ADD else "from",
+                team=c.team,
+                reason=c.reason,
+                outcome=item.outcome,
+            )
         )
     if len(settled) > limit:
-        lines.append(f"…and {len(settled) - limit} more (`ccbot access plan` shows where things stand)")
-    return "\n".join(lines)
+        lines.append(
+            mrkdwn(
+                "…and {count} more (`ccbot access plan` shows where things stand)", count=len(settled) - limit
+            )
+        )
+    return join("\n", lines)
 
 
-def notice_text(notice: NoticeDue, *, champion_of: str | None = None) -> str:
+def notice_text(notice: NoticeDue, *, champion_of: str | None = None) -> Mrkdwn:
     """Return the notice before a removal from GitHub teams: why, when, and what keeps access."""
-    teams = ", ".join(f"`{escape(t)}`" for t in notice.teams)
+    teams = join(", ", [mrkdwn("`{team}`", team=t) for t in notice.teams])
     when = f"{notice.remove_after:%A %d %B %Y}"
     if champion_of is not None:
         keep = (
@@ -205,16 +258,23 @@ def notice_text(notice: NoticeDue, *, champion_of: str | None = None) -> str:
             if notice.cause is AccessCause.INACTIVE
             else "Renewing the agreement that ended keeps their access."
         )
-        return (
-            f":hourglass: *{escape(champion_of)} loses GitHub team access on {when}* "
-            f"({escape(notice.reason)}): {teams}. {keep}"
+        return mrkdwn(
+            ":hourglass: *{who} loses GitHub team access on {when}* ({reason}): {teams}. {keep}",
+            who=champion_of,
+            when=when,
+            reason=notice.reason,
+            teams=teams,
+            keep=keep,
         )
     keep = (
         "Ask a program admin to reinstate you if you want to stay a core contributor."
         if notice.cause is AccessCause.INACTIVE
         else "Renew the agreement that ended (`/cc` lists your agreements and their dates) and access stays."
     )
-    return (
-        f":hourglass: *Your GitHub team access ends on {when}* ({escape(notice.reason)}): ccbot will remove you "
-        f"from {teams}. {keep}"
+    return mrkdwn(
+        ":hourglass: *Your GitHub team access ends on {when}* ({reason}): ccbot will remove you from {teams}. {keep}",
+        when=when,
+        reason=notice.reason,
+        teams=teams,
+        keep=keep,
     )

@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.views.blocks import checkbox_field, date_field, modal, section, text_field
-from bot.views.text import AGREEMENT_NAMES, escape, person_ref
+from bot.views.text import AGREEMENT_NAMES, Mrkdwn, join, mrkdwn, person_ref
 from storage.models import AgreementKind, Person, Phase, Retro, RetroAudience, Role
 
 if TYPE_CHECKING:
@@ -173,51 +173,66 @@ def open_retro_modal(policy: PhasePolicy) -> View:
     )
 
 
-def phase_announcement(change: PhaseChange) -> str:
+def phase_announcement(change: PhaseChange) -> Mrkdwn:
     """Return the coordination-channel announcement of a phase change."""
     nda = "required" if change.nda_required else "no longer required"
-    milestones = f"\nTarget milestones: {escape(change.milestones)}" if change.milestones else ""
-    return (
-        f":mega: {person_ref(change.actor)} moved the Core Committer program from *{change.old.value}* to "
-        f"*{change.new.value}*. The NDA / program agreement is {nda}.{milestones}"
+    milestones = mrkdwn("\nTarget milestones: {m}", m=change.milestones) if change.milestones else ""
+    return mrkdwn(
+        ":mega: {actor} moved the Core Committer program from *{old}* to "
+        "*{new}*. The NDA / program agreement is {nda}.{milestones}",
+        actor=person_ref(change.actor),
+        old=change.old.value,
+        new=change.new.value,
+        nda=nda,
+        milestones=milestones,
     )
 
 
-def phase_done(change: PhaseChange) -> str:
+def phase_done(change: PhaseChange) -> Mrkdwn:
     """Return the confirmation of a phase change."""
-    return f"The program is now in the *{change.new.value}* phase."
+    return mrkdwn("The program is now in the *{phase}* phase.", phase=change.new.value)
 
 
-def agreement_done(holder: str, status: str) -> str:
+def agreement_done(holder: str, status: str) -> Mrkdwn:
     """Return the confirmation of a recorded agreement, with the holder's standing now."""
-    return f"Recorded for {escape(holder)}; their standing is now *{status}*."
+    return mrkdwn("Recorded for {holder}; their standing is now *{status}*.", holder=holder, status=status)
 
 
-def champions_done(committer: Person, champions: Sequence[Person]) -> str:
+def champions_done(committer: Person, champions: Sequence[Person]) -> Mrkdwn:
     """Return the confirmation of a champions assignment."""
-    return f"{escape(committer.github)}'s champions: {', '.join(escape(c.github) for c in champions)}."
+    return mrkdwn(
+        "{github}'s champions: {champions}.",
+        github=committer.github,
+        champions=join(", ", [c.github for c in champions]),
+    )
 
 
-def person_done(person: Person, *, created: bool) -> str:
+def person_done(person: Person, *, created: bool) -> Mrkdwn:
     """Return the confirmation of a person added or updated, with their standing."""
-    return f"{'Added' if created else 'Updated'} {escape(person.github)} ({person.status})."
+    return mrkdwn(
+        "{verb} {github} ({status}).",
+        verb="Added" if created else "Updated",
+        github=person.github,
+        status=person.status,
+    )
 
 
-def removed_done(person: Person) -> str:
+def removed_done(person: Person) -> Mrkdwn:
     """Return the confirmation of a removal."""
-    return f"{escape(person.github)} is now an alumnus."
+    return mrkdwn("{github} is now an alumnus.", github=person.github)
 
 
-def away_done(person: Person, until: dt.date | None) -> str:
+def away_done(person: Person, until: dt.date | None) -> Mrkdwn:
     """Return the confirmation of an away date (or of a return)."""
     if until:
-        return f"{escape(person.github)} is away until {until}."
-    return f"{escape(person.github)} is back in the rotations."
+        return mrkdwn("{github} is away until {until}.", github=person.github, until=until)
+    return mrkdwn("{github} is back in the rotations.", github=person.github)
 
 
-def retro_done(retro: Retro, participants: int) -> str:
+def retro_done(retro: Retro, participants: int) -> Mrkdwn:
     """Return the confirmation of a retro opened."""
-    return (
-        f"Retro “{escape(retro.name)}” is open for {participants} participants; "
-        "invitations go out within the hour."
+    return mrkdwn(
+        "Retro “{name}” is open for {participants} participants; invitations go out within the hour.",
+        name=retro.name,
+        participants=participants,
     )

@@ -11,7 +11,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Input, ViewId
 from bot.views.blocks import date_field, modal, section, text_field
-from bot.views.text import AGREEMENT_NAMES, day, escape, person_ref, relative_days
+from bot.views.text import AGREEMENT_NAMES, Mrkdwn, day, escape, mrkdwn, person_ref, relative_days
 from storage.models import AgreementAction, AgreementKind, Person
 
 if TYPE_CHECKING:
@@ -108,17 +108,22 @@ def change_done(
     action: AgreementAction,
     effective: dt.date,
     status: object,
-) -> str:
+) -> Mrkdwn:
     """Return the admin's confirmation of an agreement change, with the standing it leads to."""
     verb = {
         AgreementAction.RENEWED: "renewed from",
         AgreementAction.REVOKED: "revoked as of",
         AgreementAction.INVALIDATED: "invalidated (void from)",
     }[action]
-    return (
-        f"Recorded: {escape(label)}'s {AGREEMENT_NAMES[kind]} {verb} {day(effective)}. "
-        f"{escape(person.github)}'s standing is now *{status}*; when it changes, they and their managers are told "
-        "within the hour."
+    return mrkdwn(
+        "Recorded: {label}'s {name} {verb} {effective}. "
+        "{github}'s standing is now *{status}*; when it changes, they and their managers are told within the hour.",
+        label=label,
+        name=AGREEMENT_NAMES[kind],
+        verb=verb,
+        effective=day(effective),
+        github=person.github,
+        status=status,
     )
 
 

@@ -25,6 +25,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Input, ViewId
+from bot.types.mrkdwn import Mrkdwn
+from bot.views.text import clip
 
 # Slack's limits: a modal's title, its private_metadata, a section's text.
 TITLE_MAX = 24
@@ -33,8 +35,9 @@ SECTION_MAX = 3000
 
 
 def section(text: str) -> SectionBlock:
-    """Return a section of mrkdwn text, cut to Slack's limit."""
-    return SectionBlock(text=MarkdownTextObject(text=text[:SECTION_MAX]))
+    """Return a section of mrkdwn text, cut to Slack's limit (`Mrkdwn` never inside an entity or a token)."""
+    cut = clip(text, SECTION_MAX) if isinstance(text, Mrkdwn) else text[:SECTION_MAX]
+    return SectionBlock(text=MarkdownTextObject(text=cut))
 
 
 def context(text: str) -> ContextBlock:

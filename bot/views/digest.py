@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 
 from bot.views.blocks import context, section
-from bot.views.text import AGREEMENT_NAMES, day, duration, escape, gap_text, person_ref, spreadsheet_safe
+from bot.views.text import (
+    AGREEMENT_NAMES,
+    Mrkdwn,
+    day,
+    duration,
+    escape,
+    gap_text,
+    mrkdwn,
+    person_ref,
+    spreadsheet_safe,
+)
 from bot.views.yearly import overview_blocks
 
 if TYPE_CHECKING:
@@ -118,11 +128,14 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
     return blocks
 
 
-def digest_text(digest: Digest) -> str:
+def digest_text(digest: Digest) -> Mrkdwn:
     """Return the notification text of the digest."""
-    return (
-        f"Weekly digest {digest.period}: {digest.asked} questions asked, {digest.answered} answered, "
-        f"{digest.escalations_opened} escalations opened"
+    return mrkdwn(
+        "Weekly digest {period}: {asked} questions asked, {answered} answered, {opened} escalations opened",
+        period=digest.period,
+        asked=digest.asked,
+        answered=digest.answered,
+        opened=digest.escalations_opened,
     )
 
 

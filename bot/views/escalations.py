@@ -18,10 +18,18 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import IMPACT_MAX, RESOLUTION_MAX, SUMMARY_MAX
-from bot.types.outbox import link_to_posting
-from bot.views.blocks import context, modal, section
+from bot.views.blocks import context, modal, notice_modal, section
 from bot.views.questions import URGENCY_LABELS
-from bot.views.text import duration, escape, person_ref, slack_date
+from bot.views.text import (
+    Mrkdwn,
+    duration,
+    escape,
+    link,
+    link_to_posting,
+    mrkdwn,
+    person_ref,
+    slack_date,
+)
 from storage.models import EscalationState, Person, Urgency
 
 if TYPE_CHECKING:
@@ -163,12 +171,15 @@ def escalation_blocks(card: EscalationCard) -> list[Block]:
     return blocks
 
 
-def escalation_text(card: EscalationCard) -> str:
+def escalation_text(card: EscalationCard) -> Mrkdwn:
     """Return the notification text of the management-channel post."""
     urgent = "Urgent escalation" if card.escalation.urgency == Urgency.URGENT else "Escalation"
-    return (
-        f"{urgent} #{card.id} for {escape(card.committer.name or card.committer.github)}: "
-        f"{escape(card.escalation.summary)}"
+    return mrkdwn(
+        "{urgent} #{id} for {who}: {summary}",
+        urgent=urgent,
+        id=card.id,
+        who=card.committer.name or card.committer.github,
+        summary=card.escalation.summary,
     )
 
 
@@ -221,66 +232,121 @@ def reassign_modal(card: EscalationCard, candidates: Sequence[Person]) -> View:
     )
 
 
-def _link(card: EscalationCard) -> str:
-    label = f"escalation #{card.id}"
-    return f"<{card.permalink}|{label}>" if card.permalink else link_to_posting(label)
+def _link(card: EscalationCard) -> Mrkdwn:
+    label = mrkdwn("escalation #{id}", id=card.id)
+    return link(card.permalink, label) if card.permalink else link_to_posting(label)
 
 
-def opened_notice(card: EscalationCard, recipient: Person) -> str:
+def already_raised_modal(card: EscalationCard) -> View:
+    """Return the modal a repeated escalation submission is answered with: the earlier escalation and its post."""
+    where = (
+        link(card.permalink, "open its post")
+        if card.permalink
+        else mrkdwn("it is on its way to the management channel")
+    )
+    text = mrkdwn(
+        ":rotating_light: You raised this {when}: it is escalation #{id} (“{summary}”), post: {where}. "
+        "I did not raise it again; you will hear when it is acknowledged and resolved.",
+        when=slack_date(card.escalation.opened_at),
+        id=card.id,
+        summary=card.escalation.summary,
+        where=where,
+    )
+    return notice_modal("Already raised", text)
+
+
+def opened_notice(card: EscalationCard, recipient: Person) -> Mrkdwn:
     """Tell the committer, the champions or whoever raised it that an escalation is with management."""
-    about = "you" if recipient.id == card.committer.id else person_ref(card.committer)
-    return (
-        f":rotating_light: {_link(card)} (“{escape(card.escalation.summary)}”, about {about}) is with engineering management"
-        + (f"; {person_ref(card.owner)} has it first" if card.owner else "")
-        + ". You will hear here when it is acknowledged and resolved."
+    about = mrkdwn("you") if recipient.id == card.committer.id else person_ref(card.committer)
+    first = mrkdwn("; {owner} has it first", owner=person_ref(card.owner)) if card.owner else ""
+    return mrkdwn(
+        ":rotating_light: {link} (“{summary}”, about {about}) is with engineering management{first}. "
+        "You will hear here when it is acknowledged and resolved.",
+        link=_link(card),
+        summary=card.escalation.summary,
+        about=about,
+        first=first,
     )
 
 
-def change_notice(card: EscalationCard, change: str) -> str:
+def change_notice(card: EscalationCard, change: str) -> Mrkdwn:
     """Tell the committer what happened to their escalation."""
     escalation = card.escalation
     if change == "acknowledged":
-        return f":eyes: {_link(card)} was acknowledged by {person_ref(card.acknowledged_by) if card.acknowledged_by else 'a manager'}, who owns it now."
+        who = person_ref(card.acknowledged_by) if card.acknowledged_by else "a manager"
+        return mrkdwn(":eyes: {link} was acknowledged by {who}, who owns it now.", link=_link(card), who=who)
     if change == "resolved":
         who = person_ref(card.resolved_by) if card.resolved_by else "a manager"
-        return (
-            f":white_check_mark: {_link(card)} was resolved by {who}: {escape(escalation.resolution or '')}"
+        return mrkdwn(
+            ":white_check_mark: {link} was resolved by {who}: {note}",
+            link=_link(card),
+            who=who,
+            note=escalation.resolution or "",
         )
-    return f":arrows_counterclockwise: {_link(card)} now belongs to {person_ref(card.owner) if card.owner else 'another manager'}."
+    owner = person_ref(card.owner) if card.owner else "another manager"
+    return mrkdwn(":arrows_counterclockwise: {link} now belongs to {owner}.", link=_link(card), owner=owner)
 
 
-def reassigned_dm(card: EscalationCard, actor: Person) -> str:
+def reassigned_dm(card: EscalationCard, actor: Person) -> Mrkdwn:
     """Tell the new owner an escalation was handed to them."""
-    return f":rotating_light: {person_ref(actor)} gave you {_link(card)}: “{escape(card.escalation.summary)}” for {person_ref(card.committer)}."
+    return mrkdwn(
+        ":rotating_light: {actor} gave you {link}: “{summary}” for {committer}.",
+        actor=person_ref(actor),
+        link=_link(card),
+        summary=card.escalation.summary,
+        committer=person_ref(card.committer),
+    )
 
 
-def ladder_texts(due: DueEscalationStep) -> tuple[str, str | None]:
+def ladder_texts(due: DueEscalationStep) -> tuple[Mrkdwn, Mrkdwn | None]:
     """Return the thread text of a ladder step and the DM for its target (None when nobody is DMed)."""
     card = due.card
     waited = duration(due.due_at - card.escalation.opened_at)
+    summary = card.escalation.summary
     if due.resolve_reminder:
         return (
-            f":hourglass: Acknowledged but still unresolved after {waited}.",
-            f":hourglass: {_link(card)} (“{escape(card.escalation.summary)}”) is acknowledged but unresolved after {waited}. "
-            "Resolve it with a note for the committer, or reassign it.",
+            mrkdwn(":hourglass: Acknowledged but still unresolved after {waited}.", waited=waited),
+            mrkdwn(
+                ":hourglass: {link} (“{summary}”) is acknowledged but unresolved after {waited}. "
+                "Resolve it with a note for the committer, or reassign it.",
+                link=_link(card),
+                summary=summary,
+                waited=waited,
+            ),
         )
     if due.overdue:
         return (
-            f":red_circle: Nobody has acknowledged this after {waited}; reported as overdue in the digest.",
+            mrkdwn(
+                ":red_circle: Nobody has acknowledged this after {waited}; reported as overdue in the digest.",
+                waited=waited,
+            ),
             None,
         )
     target = person_ref(due.target) if due.target else "a manager"
     return (
-        f":rotating_light: Not acknowledged after {waited}. {target}, can you take it?",
-        f":rotating_light: {_link(card)} for {person_ref(card.committer)} has waited {waited} without an acknowledgement: "
-        f"“{escape(card.escalation.summary)}”. Please acknowledge it or reassign it.",
+        mrkdwn(
+            ":rotating_light: Not acknowledged after {waited}. {target}, can you take it?",
+            waited=waited,
+            target=target,
+        ),
+        mrkdwn(
+            ":rotating_light: {link} for {committer} has waited {waited} without an acknowledgement: "
+            "“{summary}”. Please acknowledge it or reassign it.",
+            link=_link(card),
+            committer=person_ref(card.committer),
+            waited=waited,
+            summary=summary,
+        ),
     )
 
 
-def overdue_post(due: DueEscalationStep) -> str:
+def overdue_post(due: DueEscalationStep) -> Mrkdwn:
     """Return the digest-channel post for an escalation nobody acknowledged."""
     card = due.card
-    return (
-        f":red_circle: *Overdue:* {_link(card)} for {person_ref(card.committer)} (“{escape(card.escalation.summary)}”) "
-        f"has not been acknowledged after {duration(due.due_at - card.escalation.opened_at)}."
+    return mrkdwn(
+        ":red_circle: *Overdue:* {link} for {committer} (“{summary}”) has not been acknowledged after {waited}.",
+        link=_link(card),
+        committer=person_ref(card.committer),
+        summary=card.escalation.summary,
+        waited=duration(due.due_at - card.escalation.opened_at),
     )

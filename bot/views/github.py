@@ -8,57 +8,66 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
 from bot.views.blocks import context, section
-from bot.views.text import escape, person_ref, slack_date
+from bot.views.text import Mrkdwn, escape, join, link, mrkdwn, person_ref, slack_date
 from storage.models import ReviewAskState
 
 if TYPE_CHECKING:
     from bot.types.github import MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
 
 
-def pr_link(pr: PullRequest) -> str:
+def pr_link(pr: PullRequest) -> Mrkdwn:
     """Return a link to the pull request: the canonical URL, named `org/repo#N`."""
-    return f"<{pr.url}|{escape(pr.repo)}#{pr.number}>"
+    return link(pr.url, mrkdwn("{repo}#{number}", repo=pr.repo, number=pr.number))
 
 
-def _title(pr: PullRequest) -> str:
-    return f" “{escape(pr.title)}”" if pr.title else ""
+def _title(pr: PullRequest) -> Mrkdwn:
+    return mrkdwn(" “{title}”", title=pr.title) if pr.title else mrkdwn("")
 
 
-def _login(login: str | None) -> str:
-    return f"`{escape(login)}`" if login else "someone"
+def _login(login: str | None) -> Mrkdwn:
+    return mrkdwn("`{login}`", login=login) if login else mrkdwn("someone")
 
 
-def merge_text(notice: MergeNotice) -> str:
+def merge_text(notice: MergeNotice) -> Mrkdwn:
     """Return the merge notice: who merged what, the champions to tell, and a mark when none was around."""
     pr, committer = notice.pr, notice.committer
     if notice.merged_by and notice.merged_by.lower() == committer.github_key:
-        what = f"{person_ref(committer)} merged {pr_link(pr)}{_title(pr)}"
+        what = mrkdwn("{who} merged {pr}{title}", who=person_ref(committer), pr=pr_link(pr), title=_title(pr))
         if pr.author and pr.author.lower() != committer.github_key:
-            what += f" by {_login(pr.author)}"
+            what = mrkdwn("{what} by {author}", what=what, author=_login(pr.author))
     else:
-        what = (
-            f"{pr_link(pr)}{_title(pr)} by {person_ref(committer)} was merged by {_login(notice.merged_by)}"
+        what = mrkdwn(
+            "{pr}{title} by {who} was merged by {merger}",
+            pr=pr_link(pr),
+            title=_title(pr),
+            who=person_ref(committer),
+            merger=_login(notice.merged_by),
         )
-    lines = [f":twisted_rightwards_arrows: {what}."]
+    lines = [mrkdwn(":twisted_rightwards_arrows: {what}.", what=what)]
     if notice.champions:
-        lines.append("Champions: " + ", ".join(person_ref(c) for c in notice.champions))
+        lines.append(
+            mrkdwn("Champions: {names}", names=join(", ", [person_ref(c) for c in notice.champions]))
+        )
     if notice.off_hours and notice.merged_at is not None:
         lines.append(
-            f":crescent_moon: Merged {slack_date(notice.merged_at)}, outside both champions' working hours: "
-            "the pilot's rule is to merge while a champion is around, so please take a look now."
+            mrkdwn(
+                ":crescent_moon: Merged {when}, outside both champions' working hours: "
+                "the pilot's rule is to merge while a champion is around, so please take a look now.",
+                when=slack_date(notice.merged_at),
+            )
         )
-    return "\n".join(lines)
+    return join("\n", lines)
 
 
-def merge_fallback(notice: MergeNotice) -> str:
+def merge_fallback(notice: MergeNotice) -> Mrkdwn:
     """Return the notification text of a merge notice."""
     mark = " (outside the champions' working hours)" if notice.off_hours else ""
-    return f"{escape(notice.pr.repo)}#{notice.pr.number} merged{mark}"
+    return mrkdwn("{repo}#{number} merged{mark}", repo=notice.pr.repo, number=notice.pr.number, mark=mark)
 
 
-def review_ask_text(card: ReviewAskCard) -> str:
+def review_ask_text(card: ReviewAskCard) -> Mrkdwn:
     """Return the notification text of a review ask."""
-    return f"Could you review {escape(card.pr.repo)}#{card.pr.number}?"
+    return mrkdwn("Could you review {repo}#{number}?", repo=card.pr.repo, number=card.pr.number)
 
 
 def review_ask_blocks(card: ReviewAskCard) -> list[Block]:
@@ -93,9 +102,9 @@ def review_ask_blocks(card: ReviewAskCard) -> list[Block]:
     return blocks
 
 
-def passed_text(card: ReviewAskCard) -> str:
+def passed_text(card: ReviewAskCard) -> Mrkdwn:
     """Return the notification text of the passer's DM once they passed the review on."""
-    return f"You passed the review of {escape(card.pr.repo)}#{card.pr.number} on"
+    return mrkdwn("You passed the review of {repo}#{number} on", repo=card.pr.repo, number=card.pr.number)
 
 
 def passed_blocks(card: ReviewAskCard) -> list[Block]:
@@ -111,7 +120,7 @@ def passed_blocks(card: ReviewAskCard) -> list[Block]:
     ]
 
 
-def unassigned_text(card: ReviewAskCard) -> str:
+def unassigned_text(card: ReviewAskCard) -> Mrkdwn:
     """Return the coordination-channel note when no committer is free to review a labelled PR."""
     pr = card.pr
     why = (
@@ -119,15 +128,21 @@ def unassigned_text(card: ReviewAskCard) -> str:
         if card.ask.passed
         else "nobody with commit rights on it is free"
     )
-    return (
-        f":warning: {pr_link(pr)}{_title(pr)} asks for a core committer's review, but {why} "
-        "(away, the author, or not linked to Slack). Please find a reviewer."
+    return mrkdwn(
+        ":warning: {pr}{title} asks for a core committer's review, but {why} "
+        "(away, the author, or not linked to Slack). Please find a reviewer.",
+        pr=pr_link(pr),
+        title=_title(pr),
+        why=why,
     )
 
 
-def review_request_text(request: ReviewRequest) -> str:
+def review_request_text(request: ReviewRequest) -> Mrkdwn:
     """Return the DM telling a committer that their review was requested on GitHub."""
     pr = request.pr
-    return (
-        f":mag: {_login(request.requested_by)} asked for your review of {pr_link(pr)}{_title(pr)} on GitHub."
+    return mrkdwn(
+        ":mag: {who} asked for your review of {pr}{title} on GitHub.",
+        who=_login(request.requested_by),
+        pr=pr_link(pr),
+        title=_title(pr),
     )

@@ -20,11 +20,16 @@ from bot.views.github import pr_link
 from bot.views.notices import deployment_line
 from bot.views.text import (
     AGREEMENT_NAMES,
+    Mrkdwn,
+    TextSection,
     activity_text,
     day,
     duration,
     escape,
     gap_text,
+    join,
+    mention,
+    mrkdwn,
     person_ref,
     relative_days,
     slack_date,
@@ -46,12 +51,14 @@ STATUS_BADGES = {
 MAX_LISTED = 40
 
 
-def _listing(items: Sequence[str], empty: str = "none") -> str:
+def _listing(items: Sequence[Mrkdwn], empty: str = "none") -> Mrkdwn:
     if not items:
-        return empty
+        return mrkdwn("{empty}", empty=empty)
     shown = list(items[:MAX_LISTED])
     more = len(items) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    return mrkdwn(
+        "{shown}{more}", shown=join(", ", shown), more=mrkdwn(" and {n} more", n=more) if more > 0 else ""
+    )
 
 
 def _agreement_text(line: AgreementLine, today: dt.date) -> str:
@@ -69,24 +76,26 @@ def _agreement_text(line: AgreementLine, today: dt.date) -> str:
 def status_blocks(profile: Profile, *, today: dt.date, activity: OpenItems | None = None) -> list[Block]:
     """Return the blocks of a person's own status (for `/cc` and App Home)."""
     person = profile.person
-    org = f" · {escape(profile.organization.name)}" if profile.organization else ""
+    org = mrkdwn(" · {org}", org=profile.organization.name) if profile.organization else ""
     lines = [
-        f"*{escape(person.name or person.github)}* (`{escape(person.github)}`){org}",
-        f"*Roles:* {', '.join(profile.roles) or 'none yet'}",
+        mrkdwn(
+            "*{name}* (`{github}`){org}", name=person.name or person.github, github=person.github, org=org
+        ),
+        mrkdwn("*Roles:* {roles}", roles=", ".join(profile.roles) or "none yet"),
     ]
     if "committer" in profile.roles or person.status == Status.ALUMNI:
-        lines.append(f"*Status:* {STATUS_BADGES[profile.standing.status]}")
-    blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), section("\n".join(lines))]
+        lines.append(mrkdwn("*Status:* {badge}", badge=STATUS_BADGES[profile.standing.status]))
+    blocks: list[Block] = [HeaderBlock(text="Your Core Committer status"), TextSection(join("\n", lines))]
     if profile.standing.gaps:
         admin = "admin" in profile.roles
         missing = "\n".join(f"• {gap_text(gap, for_admin=admin)}" for gap in profile.standing.gaps)
         blocks.append(section(f"*What is missing before you are active:*\n{missing}"))
     if "committer" in profile.roles:
         champions = _listing([person_ref(c) for c in profile.champions], "none assigned yet")
-        repos = _listing([f"`{escape(r)}`" for r in profile.repos])
+        repos = _listing([mrkdwn("`{r}`", r=r) for r in profile.repos])
         text = f"*Champions:* {champions}\n*Repos:* {repos}"
         if profile.branches:
-            text += f"\n*Branches:* {_listing([f'`{escape(b)}`' for b in profile.branches])}"
+            text += f"\n*Branches:* {_listing([mrkdwn('`{b}`', b=b) for b in profile.branches])}"
         if profile.manager:
             text += f"\n*Escalates to:* {person_ref(profile.manager)}"
         blocks.append(section(text))
@@ -177,33 +186,42 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     """Return the list of commands, one line each (after a note when the subcommand was unknown)."""
     blocks: list[Block] = []
     if unknown:
-        blocks.append(section(f"`/cc {escape(unknown)}` is not something I know. Here is what I do:"))
+        blocks.append(
+            TextSection(
+                mrkdwn("`/cc {unknown}` is not something I know. Here is what I do:", unknown=unknown)
+            )
+        )
     lines = [
-        f"`{command.value} {usage}`: {text}".replace(" `:", "`:")
+        mrkdwn(
+            "`{command}{usage}`: {text}", command=command.value, usage=f" {usage}" if usage else "", text=text
+        )
         for command, (usage, text) in COMMAND_HELP.items()
     ]
     blocks.append(HeaderBlock(text="Core Committer bot"))
-    blocks.append(section("\n".join(lines)))
+    blocks.append(TextSection(join("\n", lines)))
     blocks.append(context("Open the bot's *Home* tab for your dashboard."))
     return blocks
 
 
-def not_on_roster_blocks(admin_refs: Sequence[str]) -> list[Block]:
+def not_on_roster_blocks(admin_refs: Sequence[Mrkdwn]) -> list[Block]:
     """Return the answer for someone who is not on the roster: how to get added."""
     who = _listing(list(admin_refs), "a program admin")
     return [
-        section(
-            "You are not on the Core Committer roster yet, so I have no status to show you.\n"
-            f"• To join, ask {who} to add you to the roster.\n"
-            "• If you are on the roster, check that your Slack e-mail matches the one the program has for you."
+        TextSection(
+            mrkdwn(
+                "You are not on the Core Committer roster yet, so I have no status to show you.\n"
+                "• To join, ask {who} to add you to the roster.\n"
+                "• If you are on the roster, check that your Slack e-mail matches the one the program has for you.",
+                who=who,
+            )
         )
     ]
 
 
-def admin_refs(admins: Sequence[Person], bootstrap_ids: Sequence[str]) -> list[str]:
+def admin_refs(admins: Sequence[Person], bootstrap_ids: Sequence[str]) -> list[Mrkdwn]:
     """Return mentions of the program admins: those on the roster and the bootstrap ids from settings."""
     linked = {p.slack_user_id for p in admins if p.slack_user_id}
-    return [person_ref(p) for p in admins] + [f"<@{uid}>" for uid in bootstrap_ids if uid not in linked]
+    return [person_ref(p) for p in admins] + [mention(uid) for uid in bootstrap_ids if uid not in linked]
 
 
 # Slack allows 100 blocks in a Home tab; one page keeps room for the navigation.

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from bot.types.access import IdentityIssue
-from bot.views.text import escape
+from bot.views.text import Mrkdwn, mrkdwn
 
 
-def impostor_text(issue: IdentityIssue) -> str:
+def impostor_text(issue: IdentityIssue) -> Mrkdwn:
     """Return the admins' warning about a login that arrived with another GitHub account id than on record."""
-    return (
-        f":warning: *The GitHub login `{escape(issue.login)}` now belongs to another account.* On record it is "
-        f"{_recorded(issue)}; {escape(issue.where)} showed account {issue.seen_id}. ccbot treats it as "
+    return mrkdwn(
+        ":warning: *The GitHub login `{login}` now belongs to another account.* On record it is "
+        "{recorded}; {where} showed account {seen}. ccbot treats it as "
         "a stranger: nothing is credited to it and no team access is given. If the person renamed their "
-        "account, edit their GitHub handle on the roster (`/cc-admin` → Edit person) to their new login."
+        "account, edit their GitHub handle on the roster (`/cc-admin` → Edit person) to their new login.",
+        login=issue.login,
+        recorded=_recorded(issue),
+        where=issue.where,
+        seen=issue.seen_id,
     )
 
 

@@ -11,7 +11,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.views.blocks import context, modal, section, text_field
-from bot.views.text import activity_text, day, escape, gap_text, person_ref
+from bot.views.text import Mrkdwn, activity_text, day, escape, gap_text, join, mrkdwn, person_ref
 from storage.models import Activity, InactivityDecision, InactivityProposal, Person
 
 if TYPE_CHECKING:
@@ -20,52 +20,68 @@ if TYPE_CHECKING:
     from bot.types.standing import Gap
 
 
-def _admins(admins: Sequence[Person]) -> str:
-    return ", ".join(person_ref(a) for a in admins) or "a program admin"
+def _admins(admins: Sequence[Person]) -> Mrkdwn:
+    return join(", ", [person_ref(a) for a in admins]) or mrkdwn("a program admin")
 
 
-def alumni_text(person: Person, reason: str, admins: Sequence[Person]) -> str:
+def alumni_text(person: Person, reason: str, admins: Sequence[Person]) -> Mrkdwn:
     """Tell someone they are now an alumnus, why, with thanks, and how to come back."""
-    return (
-        f":wave: {escape(person.name or person.github)}, you are now an alumnus of the Core Committer program "
-        f"({escape(reason)}). Thank you for everything you contributed! Your roles and history are kept: "
-        f"to come back, ask {_admins(admins)}, who can reinstate you."
+    return mrkdwn(
+        ":wave: {name}, you are now an alumnus of the Core Committer program "
+        "({reason}). Thank you for everything you contributed! Your roles and history are kept: "
+        "to come back, ask {admins}, who can reinstate you.",
+        name=person.name or person.github,
+        reason=reason,
+        admins=_admins(admins),
     )
 
 
-def _gaps(gaps: Sequence[Gap]) -> str:
-    return "\n".join(f"• {gap_text(g)}" for g in gaps)
+def _gaps(gaps: Sequence[Gap]) -> Mrkdwn:
+    return join("\n", [mrkdwn("• {gap}", gap=gap_text(g)) for g in gaps])
 
 
-def welcome_back_text(person: Person, gaps: Sequence[Gap]) -> str:
+def welcome_back_text(person: Person, gaps: Sequence[Gap]) -> Mrkdwn:
     """Welcome a reinstated alumnus and say what their standing needs, if anything."""
     if not gaps:
-        return ":tada: Welcome back to the Core Committer program! Your standing is *active* again; `/cc` shows it."
-    return (
+        return mrkdwn(
+            ":tada: Welcome back to the Core Committer program! Your standing is *active* again; `/cc` shows it."
+        )
+    return mrkdwn(
         ":tada: Welcome back to the Core Committer program! Before your standing is active again:\n"
-        f"{_gaps(gaps)}\n`/cc` shows your status."
+        "{gaps}\n`/cc` shows your status.",
+        gaps=_gaps(gaps),
     )
 
 
-def reinstated_done(person: Person, gaps: Sequence[Gap]) -> str:
+def reinstated_done(person: Person, gaps: Sequence[Gap]) -> Mrkdwn:
     """Return the admin's confirmation of a reinstatement, with the standing recomputed."""
-    status = f"standing *{person.status}*"
-    missing = f":\n{_gaps(gaps)}" if gaps else "."
-    return f"{escape(person.github)} is back on the roster, {status}{missing}"
+    missing = mrkdwn(":\n{gaps}", gaps=_gaps(gaps)) if gaps else "."
+    return mrkdwn(
+        "{github} is back on the roster, standing *{status}*{missing}",
+        github=person.github,
+        status=person.status,
+        missing=missing,
+    )
 
 
-def moved_done(person: Person) -> str:
+def moved_done(person: Person) -> Mrkdwn:
     """Return the confirmation of a move to alumni."""
-    return f"{escape(person.github)} is now an alumnus; `/cc-admin` → Reinstate brings them back."
+    return mrkdwn(
+        "{github} is now an alumnus; `/cc-admin` → Reinstate brings them back.", github=person.github
+    )
 
 
-def kept_done(person: Person, until: dt.date | None) -> str:
+def kept_done(person: Person, until: dt.date | None) -> Mrkdwn:
     """Return the confirmation of keeping a committer proposed as inactive."""
-    return f"Kept {escape(person.github)}; they are not proposed as inactive again before {day(until)}."
+    return mrkdwn(
+        "Kept {github}; they are not proposed as inactive again before {until}.",
+        github=person.github,
+        until=day(until),
+    )
 
 
 def already_decided(proposal: InactivityProposal) -> str:
-    """Say that another admin decided a proposal first, and what they decided."""
+    """Say that another admin decided a proposal first, and what they decided (plain text: refusals are escaped)."""
     what = "kept" if proposal.decision == InactivityDecision.KEPT else "moved to alumni"
     return f"{proposal.decided_by or 'Another admin'} already {what} this committer ({day(proposal.decided_at and proposal.decided_at.date())})."
 
@@ -95,7 +111,7 @@ def inactivity_list(
     part: tuple[int, int],
     policy: LifecyclePolicy,
     now: dt.datetime,
-) -> tuple[str, list[Any]]:
+) -> tuple[Mrkdwn, list[Any]]:
     """Return one admin's inactivity list for a week: each committer with Keep and Move to alumni, or the decision."""
     index, total = part
     title = f"Inactive committers, {period}" + (f" ({index + 1}/{total})" if total > 1 else "")
@@ -135,7 +151,12 @@ def inactivity_list(
             )
         else:
             blocks.append(context(_decision(proposal, person)))
-    text = f"{len(rows)} committer(s) inactive for more than {policy.inactive_days} days ({period})"
+    text = mrkdwn(
+        "{count} committer(s) inactive for more than {days} days ({period})",
+        count=len(rows),
+        days=policy.inactive_days,
+        period=period,
+    )
     return text, blocks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
@@ -17,7 +18,7 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import REASON_MAX
 from bot.views.blocks import context, modal, section, text_field
-from bot.views.text import escape, person_ref, slack_date
+from bot.views.text import Mrkdwn, escape, join, mention, mrkdwn, person_ref, slack_date
 from storage.models import NominationState, Person
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
     """Return the coordination-channel post: who, for which repos, why, the tally and the vote buttons."""
     nomination = card.nomination
     who = (
-        f"<@{nomination.nominee_slack_id}>"
+        mention(nomination.nominee_slack_id)
         if nomination.nominee_slack_id
         else escape(nomination.nominee_name)
     )
@@ -143,69 +144,101 @@ def nomination_blocks(card: NominationCard) -> list[Block]:
     return blocks
 
 
-def nomination_text(card: NominationCard) -> str:
+def nomination_text(card: NominationCard) -> Mrkdwn:
     """Return the notification text of the nomination post."""
     what = "Rights expansion" if card.is_expansion else "Nomination"
-    return f"{what} #{card.id}: {card.nomination.nominee_github} for {', '.join(card.nomination.repos)}"
-
-
-def post_failed_notice(card: NominationCard, reason: str) -> str:
-    """Tell the nominator their nomination was saved but Slack refused its post, so nobody can vote yet."""
-    return (
-        f":warning: I saved your nomination of `{escape(card.nomination.nominee_github)}` (#{card.id}) but could "
-        f"not post it to the coordination channel (`{escape(reason)}`), so nobody can vote on it yet. "
-        "Ask a program admin to check that the bot is in that channel."
+    return mrkdwn(
+        "{what} #{id}: {who} for {repos}",
+        what=what,
+        id=card.id,
+        who=card.nomination.nominee_github,
+        repos=join(", ", card.nomination.repos),
     )
 
 
-def result_text(card: NominationCard) -> str:
+def post_failed_notice(card: NominationCard, reason: str) -> Mrkdwn:
+    """Tell the nominator their nomination was saved but Slack refused its post, so nobody can vote yet."""
+    return mrkdwn(
+        ":warning: I saved your nomination of `{who}` (#{id}) but could "
+        "not post it to the coordination channel (`{reason}`), so nobody can vote on it yet. "
+        "Ask a program admin to check that the bot is in that channel.",
+        who=card.nomination.nominee_github,
+        id=card.id,
+        reason=reason,
+    )
+
+
+def _code_list(names: Sequence[str]) -> Mrkdwn:
+    return join(", ", [mrkdwn("`{name}`", name=name) for name in names])
+
+
+def _nominee(card: NominationCard) -> Mrkdwn:
+    return person_ref(card.expands) if card.expands else mrkdwn("`{who}`", who=card.nomination.nominee_github)
+
+
+def result_text(card: NominationCard) -> Mrkdwn:
     """Return the thread note with the result."""
     tally = card.tally
     if card.is_expansion and tally.approved:
-        who = person_ref(card.expands) if card.expands else f"`{escape(card.nomination.nominee_github)}`"
+        who = _nominee(card)
         if not card.granted:
-            return f":information_source: Approved, but {who} is no longer an active committer: nothing was granted."
-        return (
-            f":tada: Approved with {tally.yes} yes and no `no`. {who} now holds rights on "
-            f"{', '.join(f'`{escape(r)}`' for r in card.granted)} too; the admins have the checklist."
+            return mrkdwn(
+                ":information_source: Approved, but {who} is no longer an active committer: nothing was granted.",
+                who=who,
+            )
+        return mrkdwn(
+            ":tada: Approved with {yes} yes and no `no`. {who} now holds rights on "
+            "{repos} too; the admins have the checklist.",
+            yes=tally.yes,
+            who=who,
+            repos=_code_list(card.granted),
         )
     if card.created is not None:
-        return (
-            f":tada: Approved with {tally.yes} yes and no `no`. {person_ref(card.created)} joins the roster as "
-            "*onboarding*; the admins have the checklist."
+        return mrkdwn(
+            ":tada: Approved with {yes} yes and no `no`. {who} joins the roster as "
+            "*onboarding*; the admins have the checklist.",
+            yes=tally.yes,
+            who=person_ref(card.created),
         )
-    return f":x: Not approved: {'; '.join(tally.missing())}."
+    return mrkdwn(":x: Not approved: {missing}.", missing=join("; ", tally.missing()))
 
 
-def checklist_text(card: NominationCard, *, champions_needed: int) -> str:
+def checklist_text(card: NominationCard, *, champions_needed: int) -> Mrkdwn:
     """Return the onboarding checklist the admins get for an approved nominee."""
     assert card.created is not None
     steps = [
-        "• Collect the individual contributor agreement (and the entity agreement if their employer is a provider)",
-        "• Collect the NDA / program agreement, if the program requires it",
-        f"• Grant commit access on GitHub to {', '.join(f'`{escape(r)}`' for r in card.nomination.repos)}",
+        mrkdwn(
+            "• Collect the individual contributor agreement (and the entity agreement if their employer is a provider)"
+        ),
+        mrkdwn("• Collect the NDA / program agreement, if the program requires it"),
+        mrkdwn("• Grant commit access on GitHub to {repos}", repos=_code_list(card.nomination.repos)),
     ]
     if champions_needed:
-        steps.insert(2, f"• Assign {champions_needed} champions (`/cc-admin` → Assign champions)")
+        steps.insert(2, mrkdwn("• Assign {n} champions (`/cc-admin` → Assign champions)", n=champions_needed))
     if not card.created.slack_user_id:
-        steps.append("• Link their Slack account (`/cc-admin` → Add or edit a person)")
-    return (
-        f":clipboard: Onboarding checklist for {person_ref(card.created)} (nomination #{card.id}):\n"
-        + "\n".join(steps)
+        steps.append(mrkdwn("• Link their Slack account (`/cc-admin` → Add or edit a person)"))
+    return mrkdwn(
+        ":clipboard: Onboarding checklist for {who} (nomination #{id}):\n{steps}",
+        who=person_ref(card.created),
+        id=card.id,
+        steps=join("\n", steps),
     )
 
 
-def expansion_checklist_text(card: NominationCard) -> str:
+def expansion_checklist_text(card: NominationCard) -> Mrkdwn:
     """Return the checklist the admins get for an approved rights expansion."""
-    who = person_ref(card.expands) if card.expands else f"`{escape(card.nomination.nominee_github)}`"
-    repos = ", ".join(f"`{escape(r)}`" for r in card.granted)
-    return (
-        f":clipboard: Rights expansion #{card.id} approved for {who}: {repos} recorded as grants.\n"
-        "• Grant them commit access on GitHub (`ccbot access plan` lists what the roster now calls for)"
+    return mrkdwn(
+        ":clipboard: Rights expansion #{id} approved for {who}: {repos} recorded as grants.\n"
+        "• Grant them commit access on GitHub (`ccbot access plan` lists what the roster now calls for)",
+        id=card.id,
+        who=_nominee(card),
+        repos=_code_list(card.granted),
     )
 
 
-def expansion_granted_text(card: NominationCard) -> str:
+def expansion_granted_text(card: NominationCard) -> Mrkdwn:
     """Tell the committer their rights now cover more repositories."""
-    repos = ", ".join(f"`{escape(r)}`" for r in card.granted)
-    return f":tada: The committers approved rights on {repos} for you; `/cc` lists your repositories."
+    return mrkdwn(
+        ":tada: The committers approved rights on {repos} for you; `/cc` lists your repositories.",
+        repos=_code_list(card.granted),
+    )

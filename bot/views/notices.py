@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
 from bot.views.blocks import context, section
-from bot.views.text import escape, escape_clipped, person_ref, slack_date
+from bot.views.text import Mrkdwn, escape, escape_clipped, join, link, mrkdwn, person_ref, slack_date
 from storage.models import DeploymentEventKind, NoticeState
 
 if TYPE_CHECKING:
@@ -43,12 +43,12 @@ DETAILS_MAX = SECTION_MAX - 200
 FENCE, FENCE_STANDIN = "```", "'''"
 
 
-def _pr(card: NoticeCard) -> str:
-    return f"<{card.pr_link}|{escape(card.repo)}#{card.notice.pr_number}>"
+def _pr(card: NoticeCard) -> Mrkdwn:
+    return link(card.pr_link, mrkdwn("{repo}#{number}", repo=card.repo, number=card.notice.pr_number))
 
 
-def _environment(card: NoticeCard) -> str:
-    return f"*{escape_clipped(card.event.environment, FIELD_MAX)}*"
+def _environment(card: NoticeCard) -> Mrkdwn:
+    return mrkdwn("*{environment}*", environment=escape_clipped(card.event.environment, FIELD_MAX))
 
 
 def _facts(card: NoticeCard) -> list[str]:
@@ -61,14 +61,19 @@ def _facts(card: NoticeCard) -> list[str]:
     return lines
 
 
-def _pipeline(card: NoticeCard) -> str:
-    link = card.pipeline_link
-    return f"<{link}|the pipeline run>" if link else "the pipeline"
+def _pipeline(card: NoticeCard) -> Mrkdwn:
+    pipeline = card.pipeline_link
+    return link(pipeline, "the pipeline run") if pipeline else mrkdwn("the pipeline")
 
 
-def notice_text(card: NoticeCard) -> str:
+def notice_text(card: NoticeCard) -> Mrkdwn:
     """Return the notification text of a committer's notice."""
-    return f"{HEADLINES.get(card.notice.event, 'Deployment notice')}: {card.repo}#{card.notice.pr_number}"
+    return mrkdwn(
+        "{headline}: {repo}#{number}",
+        headline=HEADLINES.get(card.notice.event, "Deployment notice"),
+        repo=card.repo,
+        number=card.notice.pr_number,
+    )
 
 
 def notice_blocks(card: NoticeCard) -> list[Block]:
@@ -108,15 +113,20 @@ def notice_blocks(card: NoticeCard) -> list[Block]:
     return blocks
 
 
-def champion_thread_text(card: NoticeCard) -> str:
+def champion_thread_text(card: NoticeCard) -> Mrkdwn:
     """Return the coordination-channel post that tells the champions about a notice (its notification text)."""
     assert card.person is not None
-    champions = ", ".join(person_ref(c) for c in card.champions)
-    to = f"{champions}: " if champions else ""
+    champions = join(", ", [person_ref(c) for c in card.champions])
+    to = mrkdwn("{champions}: ", champions=champions) if champions else ""
     lead = THIRD_PERSON.get(card.notice.event, "A deployment notice names")
-    return (
-        f"{to}{lead} {person_ref(card.person)}'s {_pr(card)} in {_environment(card)}. "
-        "They have the revert guidance; their answers appear in this thread."
+    return mrkdwn(
+        "{to}{lead} {who}'s {pr} in {environment}. "
+        "They have the revert guidance; their answers appear in this thread.",
+        to=to,
+        lead=lead,
+        who=person_ref(card.person),
+        pr=_pr(card),
+        environment=_environment(card),
     )
 
 
@@ -136,24 +146,36 @@ def champion_thread_blocks(card: NoticeCard) -> list[Block]:
     return blocks
 
 
-def answer_thread_text(card: NoticeCard) -> str:
+def answer_thread_text(card: NoticeCard) -> Mrkdwn:
     """Return the thread note for the committer's answer."""
     assert card.person is not None
     who = person_ref(card.person)
     if card.notice.state == NoticeState.REVERTING:
-        return f":leftwards_arrow_with_hook: {who} is reverting {_pr(card)}."
+        return mrkdwn(":leftwards_arrow_with_hook: {who} is reverting {pr}.", who=who, pr=_pr(card))
     if card.notice.state == NoticeState.NOT_MINE:
-        return f":ballot_box_with_check: {who} says {_pr(card)} is not the cause. Can someone look further?"
-    champions = " ".join(person_ref(c) for c in card.champions) or "Champions"
-    return f":sos: {champions}: {who} needs help with {_pr(card)}. Please reply here."
+        return mrkdwn(
+            ":ballot_box_with_check: {who} says {pr} is not the cause. Can someone look further?",
+            who=who,
+            pr=_pr(card),
+        )
+    champions = join(" ", [person_ref(c) for c in card.champions]) or "Champions"
+    return mrkdwn(
+        ":sos: {champions}: {who} needs help with {pr}. Please reply here.",
+        champions=champions,
+        who=who,
+        pr=_pr(card),
+    )
 
 
-def unmatched_text(card: NoticeCard) -> str:
+def unmatched_text(card: NoticeCard) -> Mrkdwn:
     """Tell admins a notice named a PR no committer could be matched to."""
-    author = f" by `{escape(card.notice.author)}`" if card.notice.author else ""
-    return (
-        f":grey_question: A `{card.notice.event}` notice names {_pr(card)}{author}, and I could not match it to a "
-        "committer (no author or merger on the roster, no question about it). It is recorded, not sent."
+    author = mrkdwn(" by `{author}`", author=card.notice.author) if card.notice.author else ""
+    return mrkdwn(
+        ":grey_question: A `{event}` notice names {pr}{author}, and I could not match it to a "
+        "committer (no author or merger on the roster, no question about it). It is recorded, not sent.",
+        event=card.notice.event,
+        pr=_pr(card),
+        author=author,
     )
 
 

@@ -8,52 +8,61 @@ from typing import TYPE_CHECKING
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
-from bot.views.blocks import context, section
-from bot.views.text import escape, person_ref
+from bot.views.blocks import context
+from bot.views.text import Mrkdwn, TextSection, join, link, mrkdwn, person_ref
 
 if TYPE_CHECKING:
     from bot.types.owners import IntroCard, Owner, OwnersAnswer
     from storage.models import SlackPosting
 
 
-def owner_text(owner: Owner) -> str:
+def owner_text(owner: Owner) -> Mrkdwn:
     """Return an owner as a mention when the roster knows them, else as written in the metadata."""
     written = (
-        f"`{escape(owner.name)}`"
+        mrkdwn("`{name}`", name=owner.name)
         if owner.kind == "email"
-        else f"`{'@' if owner.kind != 'group' else 'group:'}{escape(owner.name)}`"
+        else mrkdwn("`{sign}{name}`", sign="@" if owner.kind != "group" else "group:", name=owner.name)
     )
     if not owner.people:
         return written
-    people = ", ".join(person_ref(p) for p in owner.people[:10])
-    return people if owner.kind == "user" else f"{written} ({people})"
+    people = join(", ", [person_ref(p) for p in owner.people[:10]])
+    return people if owner.kind == "user" else mrkdwn("{written} ({people})", written=written, people=people)
 
 
 def owners_blocks(answer: OwnersAnswer) -> list[Block]:
     """Return the answer to `/cc-owners`: catalog owner, path owners by CODEOWNERS, and the intro button."""
-    title = f"*Technical owners of {escape(answer.repo)}*" + (
-        f" `{escape(answer.path)}`" if answer.path else ""
-    )
+    path = mrkdwn(" `{path}`", path=answer.path) if answer.path else ""
+    title = mrkdwn("*Technical owners of {repo}*{path}", repo=answer.repo, path=path)
     lines = []
     if answer.path or answer.rule:
-        rule = f"CODEOWNERS line {answer.rule_line}: `{escape(answer.rule or '')}`"
+        rule = mrkdwn("CODEOWNERS line {line}: `{rule}`", line=answer.rule_line, rule=answer.rule or "")
         if answer.coverage == "owned":
-            lines.append(f"• Path owners: {', '.join(owner_text(o) for o in answer.path_owners)} ({rule})")
+            owners = join(", ", [owner_text(o) for o in answer.path_owners])
+            lines.append(mrkdwn("• Path owners: {owners} ({rule})", owners=owners, rule=rule))
         elif answer.coverage == "ownerless":
             lines.append(
-                f"• Path owners: none, on purpose: {rule} names no owners, so anyone with write access "
-                "may approve changes here"
+                mrkdwn(
+                    "• Path owners: none, on purpose: {rule} names no owners, so anyone with write access "
+                    "may approve changes here",
+                    rule=rule,
+                )
             )
         elif answer.coverage == "uncovered":
-            lines.append("• Path owners: no CODEOWNERS rule covers this path")
+            lines.append(mrkdwn("• Path owners: no CODEOWNERS rule covers this path"))
         else:
-            lines.append("• Path owners: this repository has no CODEOWNERS file")
+            lines.append(mrkdwn("• Path owners: this repository has no CODEOWNERS file"))
     if answer.catalog_owner is not None:
-        lifecycle = f" · {escape(answer.lifecycle)}" if answer.lifecycle else ""
-        lines.append(f"• Repository owner (catalog-info.yaml): {owner_text(answer.catalog_owner)}{lifecycle}")
+        lifecycle = mrkdwn(" · {lifecycle}", lifecycle=answer.lifecycle) if answer.lifecycle else ""
+        lines.append(
+            mrkdwn(
+                "• Repository owner (catalog-info.yaml): {owner}{lifecycle}",
+                owner=owner_text(answer.catalog_owner),
+                lifecycle=lifecycle,
+            )
+        )
     if not lines:
-        lines.append("• No owner is recorded for this repository.")
-    blocks: list[Block] = [section(title + "\n" + "\n".join(lines))]
+        lines.append(mrkdwn("• No owner is recorded for this repository."))
+    blocks: list[Block] = [TextSection(mrkdwn("{title}\n{lines}", title=title, lines=join("\n", lines)))]
     blocks.append(
         context(
             f"From repository metadata synced {answer.synced_at:%Y-%m-%d}. "
@@ -74,48 +83,60 @@ def owners_blocks(answer: OwnersAnswer) -> list[Block]:
     return blocks
 
 
-def intro_text(card: IntroCard) -> str:
+def intro_text(card: IntroCard) -> Mrkdwn:
     """Return the intro posted in the coordination channel."""
-    owners = ", ".join(person_ref(p) for p in card.owners.people) or ", ".join(
-        f"`{escape(label)}`" for label in card.owners.labels
+    owners = join(", ", [person_ref(p) for p in card.owners.people]) or join(
+        ", ", [mrkdwn("`{label}`", label=label) for label in card.owners.labels]
     )
-    where = escape(card.repo) + (f" `{escape(card.owners.path)}`" if card.owners.path else "")
+    path = mrkdwn(" `{path}`", path=card.owners.path) if card.owners.path else ""
     champions = (
-        f" Their champions {', '.join(person_ref(c) for c in card.champions)} are here to help."
+        mrkdwn(
+            " Their champions {names} are here to help.",
+            names=join(", ", [person_ref(c) for c in card.champions]),
+        )
         if card.champions
         else ""
     )
-    return (
-        f":wave: {owners}: meet {person_ref(card.committer)}, a core committer who would like an introduction "
-        f"about {where}, as the review process asks.{champions} Reply in this thread to connect."
+    return mrkdwn(
+        ":wave: {owners}: meet {committer}, a core committer who would like an introduction "
+        "about {repo}{path}, as the review process asks.{champions} Reply in this thread to connect.",
+        owners=owners,
+        committer=person_ref(card.committer),
+        repo=card.repo,
+        path=path,
+        champions=champions,
     )
 
 
-def intro_confirmation(card: IntroCard, posting: SlackPosting | None) -> str:
+def intro_confirmation(card: IntroCard, posting: SlackPosting | None) -> Mrkdwn:
     """Tell the committer where their intro is, that it was already requested, or that it is on its way."""
+    asked = f"{card.intro.requested_at:%Y-%m-%d}"
     if posting is None:
         if card.repeated:
-            return (
-                f"You already asked for this intro on {card.intro.requested_at:%Y-%m-%d}; "
-                "it is queued for the coordination channel and will appear there shortly."
+            return mrkdwn(
+                "You already asked for this intro on {asked}; "
+                "it is queued for the coordination channel and will appear there shortly.",
+                asked=asked,
             )
-        return (
-            f":wave: Your intro to the owners of {escape(card.repo)} is queued; "
-            "it will appear in the coordination channel shortly."
+        return mrkdwn(
+            ":wave: Your intro to the owners of {repo} is queued; it will appear in the coordination channel shortly.",
+            repo=card.repo,
         )
     where = (
-        f"<{posting.permalink}|in the coordination channel>"
+        link(posting.permalink, "in the coordination channel")
         if posting.permalink
-        else "in the coordination channel"
+        else mrkdwn("in the coordination channel")
     )
     if card.repeated:
-        return f"You already asked for this intro on {card.intro.requested_at:%Y-%m-%d}; it is {where}."
-    return f":wave: I posted your intro to the owners of {escape(card.repo)} {where}."
+        return mrkdwn("You already asked for this intro on {asked}; it is {where}.", asked=asked, where=where)
+    return mrkdwn(":wave: I posted your intro to the owners of {repo} {where}.", repo=card.repo, where=where)
 
 
-def intro_failed_text(card: IntroCard, reason: str) -> str:
+def intro_failed_text(card: IntroCard, reason: str) -> Mrkdwn:
     """Tell the committer Slack refused their intro's post for good (the request itself is saved)."""
-    return (
-        f":warning: I saved your intro request for {escape(card.repo)} but could not post it in the coordination "
-        f"channel (`{escape(reason)}`). A program admin can check that the bot is in that channel."
+    return mrkdwn(
+        ":warning: I saved your intro request for {repo} but could not post it in the coordination "
+        "channel (`{reason}`). A program admin can check that the bot is in that channel.",
+        repo=card.repo,
+        reason=reason,
     )

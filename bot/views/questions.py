@@ -21,10 +21,21 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import QUESTION_MAX
-from bot.types.outbox import link_to_posting
 from bot.types.policy import Step
-from bot.views.blocks import context, modal, section
-from bot.views.text import duration, escape, gap_text, person_ref, slack_date
+from bot.views.blocks import context, modal, notice_modal, section
+from bot.views.text import (
+    Mrkdwn,
+    channel_ref,
+    duration,
+    escape,
+    gap_text,
+    join,
+    link,
+    link_to_posting,
+    mrkdwn,
+    person_ref,
+    slack_date,
+)
 from storage.models import Person, QuestionState, Urgency
 
 if TYPE_CHECKING:
@@ -34,9 +45,9 @@ PR_URL_MAX = 500
 URGENCY_LABELS = {Urgency.NORMAL: "Normal: within a working day", Urgency.URGENT: "Urgent: blocking me now"}
 
 
-def _names(people: Sequence[Person]) -> str:
+def _names(people: Sequence[Person]) -> Mrkdwn:
     refs = [person_ref(p) for p in people]
-    return " and ".join([", ".join(refs[:-1]), refs[-1]]) if len(refs) > 1 else "".join(refs)
+    return join(" and ", [join(", ", refs[:-1]), refs[-1]]) if len(refs) > 1 else join("", refs)
 
 
 def _ask_modal_template() -> dict[str, Any]:
@@ -94,49 +105,66 @@ def ask_modal(*, pr_url: str = "", question: str = "", urgency: Urgency = Urgenc
     return {**_ASK_MODAL, "blocks": blocks}
 
 
-NO_CHANNEL = (
+NO_CHANNEL = mrkdwn(
     "The program has no coordination channel configured, so questions cannot be posted yet. "
     "Ask a program admin to set CCBOT_COORDINATION_CHANNEL."
 )
 
 
-def refusal_text(refusal: AskRefusal) -> str:
+def refusal_text(refusal: AskRefusal) -> Mrkdwn:
     """Say why `/cc-ask` is closed to this person and what to do."""
     if refusal.reason == "not_on_roster":
-        return "You are not on the Core Committer roster, so `/cc-ask` is not open to you. `/cc` says how to join."
+        return mrkdwn(
+            "You are not on the Core Committer roster, so `/cc-ask` is not open to you. `/cc` says how to join."
+        )
     if refusal.reason == "not_committer":
-        return (
+        return mrkdwn(
             "`/cc-ask` is for core committers asking their champions. "
             "Champions answer in the threads of the coordination channel."
         )
     status = refusal.status.value if refusal.status else "unknown"
     if status == "alumni":
-        return "You are an alumnus of the program, so `/cc-ask` is closed to you. Thank you for your work!"
-    lines = "\n".join(f"• {gap_text(gap)}" for gap in refusal.gaps)
-    return (
-        f"You cannot ask yet: your standing is *{status}*. What is missing:\n{lines}\n"
-        "Once that is in place `/cc-ask` opens for you; `/cc` shows your status."
+        return mrkdwn(
+            "You are an alumnus of the program, so `/cc-ask` is closed to you. Thank you for your work!"
+        )
+    lines = join("\n", [mrkdwn("• {gap}", gap=gap_text(gap)) for gap in refusal.gaps])
+    return mrkdwn(
+        "You cannot ask yet: your standing is *{status}*. What is missing:\n{lines}\n"
+        "Once that is in place `/cc-ask` opens for you; `/cc` shows your status.",
+        status=status,
+        lines=lines,
     )
 
 
-def state_text(card: QuestionCard) -> str:
+def state_text(card: QuestionCard) -> Mrkdwn:
     """Return the question's state line: open, claimed by X, answered by X in 1h 20m."""
     question = card.question
     # An absolute date: a message's text does not age the way "2h ago" would.
-    waited = f"asked {slack_date(question.asked_at)}"
+    waited = mrkdwn("asked {when}", when=slack_date(question.asked_at))
     first = (
-        f" · first response in {duration(question.first_response_at - question.asked_at)}"
+        mrkdwn(" · first response in {took}", took=duration(question.first_response_at - question.asked_at))
         if question.first_response_at
-        else ""
+        else mrkdwn("")
     )
     if question.state == QuestionState.ANSWERED and question.answered_at:
-        who = f" by {person_ref(card.answered_by)}" if card.answered_by else ""
+        who = mrkdwn(" by {who}", who=person_ref(card.answered_by)) if card.answered_by else mrkdwn("")
         took = duration(question.answered_at - question.asked_at)
-        return f":white_check_mark: *Answered*{who} in {took}{first}"
-    reopened = " (reopened)" if question.reopened_at else ""
+        return mrkdwn(":white_check_mark: *Answered*{who} in {took}{first}", who=who, took=took, first=first)
+    reopened = mrkdwn(" (reopened)") if question.reopened_at else mrkdwn("")
     if card.claimed_by is not None:
-        return f":raising_hand: *Claimed* by {person_ref(card.claimed_by)}{reopened} · {waited}{first}"
-    return f":hourglass_flowing_sand: *Open*{reopened} · {waited}{first}"
+        return mrkdwn(
+            ":raising_hand: *Claimed* by {who}{reopened} · {waited}{first}",
+            who=person_ref(card.claimed_by),
+            reopened=reopened,
+            waited=waited,
+            first=first,
+        )
+    return mrkdwn(
+        ":hourglass_flowing_sand: *Open*{reopened} · {waited}{first}",
+        reopened=reopened,
+        waited=waited,
+        first=first,
+    )
 
 
 def question_blocks(card: QuestionCard) -> list[Block]:
@@ -189,52 +217,90 @@ def question_blocks(card: QuestionCard) -> list[Block]:
     return blocks
 
 
-def question_text(card: QuestionCard) -> str:
+def question_text(card: QuestionCard) -> Mrkdwn:
     """Return the notification text of a thread root (what phones and screen readers show)."""
     urgent = "Urgent question" if card.question.urgency == Urgency.URGENT else "Question"
-    who = escape(card.committer.name or card.committer.github)
-    return f"{urgent} from {who} on {card.repo}#{card.question.pr_number}"
+    return mrkdwn(
+        "{urgent} from {who} on {repo}#{number}",
+        urgent=urgent,
+        who=card.committer.name or card.committer.github,
+        repo=card.repo,
+        number=card.question.pr_number,
+    )
 
 
-def thread_link(card: QuestionCard, label: str) -> str:
+def thread_link(card: QuestionCard, label: str) -> Mrkdwn:
     """Return a link to the question's thread: its permalink, or one filled in when the root is posted."""
-    return f"<{card.permalink}|{label}>" if card.permalink else link_to_posting(label)
+    return link(card.permalink, label) if card.permalink else link_to_posting(label)
 
 
-def ask_confirmation(card: QuestionCard) -> str:
+def _pr(card: QuestionCard) -> Mrkdwn:
+    return mrkdwn("{repo}#{number}", repo=card.repo, number=card.question.pr_number)
+
+
+def ask_confirmation(card: QuestionCard) -> Mrkdwn:
     """Tell the asker where their question is and who was told."""
     where = thread_link(card, "in the coordination channel")
     who = (
-        f"{_names(card.responders)} will see it there"
+        mrkdwn("{names} will see it there", names=_names(card.responders))
         if card.responders
-        else "The champions on duty will see it there"
+        else mrkdwn("The champions on duty will see it there")
     )
     urgent = (
         " and were sent a direct message, since it is urgent"
         if card.question.urgency == Urgency.URGENT
         else ""
     )
-    return (
-        f":speech_balloon: Your question on {escape(card.repo)}#{card.question.pr_number} is {where}. "
-        f"{who}{urgent}. Answers come in its thread; reply there if you have more to add."
+    return mrkdwn(
+        ":speech_balloon: Your question on {pr} is {where}. "
+        "{who}{urgent}. Answers come in its thread; reply there if you have more to add.",
+        pr=_pr(card),
+        where=where,
+        who=who,
+        urgent=urgent,
     )
 
 
-def urgent_notice(card: QuestionCard) -> str:
+def repeated_notice(card: QuestionCard, *, in_modal: bool = False) -> Mrkdwn:
+    """Tell an asker who submitted a question again where the first one is: one question, one thread."""
+    if card.permalink or not in_modal:
+        thread = thread_link(card, "open its thread")
+    else:
+        thread = mrkdwn("it is on its way to the coordination channel")
+    return mrkdwn(
+        ":speech_balloon: You asked this {when}: it is question #{id} on {pr}, thread: {thread}. "
+        "I did not post it again; anything to add goes in that thread.",
+        when=slack_date(card.question.asked_at),
+        id=card.id,
+        pr=_pr(card),
+        thread=thread,
+    )
+
+
+def already_asked_modal(card: QuestionCard) -> View:
+    """Return the modal a repeated ask-modal submission is answered with: the earlier question and its thread."""
+    return notice_modal("Already asked", repeated_notice(card, in_modal=True))
+
+
+def urgent_notice(card: QuestionCard) -> Mrkdwn:
     """Return the DM a champion gets for an urgent question."""
-    link = thread_link(card, "the thread")
-    return (
-        f":rotating_light: {person_ref(card.committer)} has an *urgent* question on "
-        f"<{card.question.pr_url}|{escape(card.repo)}#{card.question.pr_number}>. Please look at {link}."
+    return mrkdwn(
+        ":rotating_light: {who} has an *urgent* question on {pr}. Please look at {thread}.",
+        who=person_ref(card.committer),
+        pr=link(card.question.pr_url, _pr(card)),
+        thread=thread_link(card, "the thread"),
     )
 
 
-def post_failed_notice(card: QuestionCard, reason: str) -> str:
+def post_failed_notice(card: QuestionCard, reason: str) -> Mrkdwn:
     """Tell the asker their question was saved but Slack refused the post (the bot retries)."""
-    return (
-        f":warning: I saved your question on {escape(card.repo)}#{card.question.pr_number} (#{card.id}) but could not "
-        f"post it to the coordination channel yet (`{escape(reason)}`). I will keep trying; "
-        "a program admin can check that the bot is in that channel."
+    return mrkdwn(
+        ":warning: I saved your question on {pr} (#{id}) but could not "
+        "post it to the coordination channel yet (`{reason}`). I will keep trying; "
+        "a program admin can check that the bot is in that channel.",
+        pr=_pr(card),
+        id=card.id,
+        reason=reason,
     )
 
 
@@ -265,45 +331,68 @@ def hand_off_modal(card: QuestionCard, candidates: Sequence[Person]) -> View:
     )
 
 
-def handed_off_text(card: QuestionCard, actor: Person) -> str:
+def handed_off_text(card: QuestionCard, actor: Person) -> Mrkdwn:
     """Return the thread note that tells the new owner a question was handed to them."""
     assert card.claimed_by is not None
-    return f"{person_ref(actor)} handed this question to {person_ref(card.claimed_by)}. Over to you!"
+    return mrkdwn(
+        "{actor} handed this question to {holder}. Over to you!",
+        actor=person_ref(actor),
+        holder=person_ref(card.claimed_by),
+    )
 
 
-def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[str, str | None]:
+def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[Mrkdwn, Mrkdwn | None]:
     """Return the thread text of a ladder step and, when someone is DMed, the DM text."""
     card = due.card
     waited = duration(due.due_at - card.question.asked_at)
-    link = thread_link(card, "this question")
-    about = f"{person_ref(card.committer)}'s question on {escape(card.repo)}#{card.question.pr_number}"
+    thread = thread_link(card, "this question")
+    about = mrkdwn("{who}'s question on {pr}", who=person_ref(card.committer), pr=_pr(card))
+    names = _names(due.targets)
     if due.step is Step.CHAMPIONS:
         return (
-            f":alarm_clock: {_names(due.targets)}: this question has no answer after its allowance of working time. "
-            "Can one of you pick it up? *Claim* it so the others know.",
+            mrkdwn(
+                ":alarm_clock: {names}: this question has no answer after its allowance of working time. "
+                "Can one of you pick it up? *Claim* it so the others know.",
+                names=names,
+            ),
             None,
         )
     if due.step is Step.SECOND_CHAMPION:
         return (
-            f":alarm_clock: Still no answer. {_names(due.targets)}, could you take this one?",
-            f":alarm_clock: {about} is still unanswered ({waited} since it was asked). Could you take {link}?",
+            mrkdwn(":alarm_clock: Still no answer. {names}, could you take this one?", names=names),
+            mrkdwn(
+                ":alarm_clock: {about} is still unanswered ({waited} since it was asked). Could you take {thread}?",
+                about=about,
+                waited=waited,
+                thread=thread,
+            ),
         )
     if due.targets:
         return (
-            f":rotating_light: Still no answer, so I have told {_names(due.targets)} (the committer's manager).",
-            f":rotating_light: {about} has had no answer from the champions ({waited} since it was asked). "
-            f"Could you find someone for {link}?",
+            mrkdwn(
+                ":rotating_light: Still no answer, so I have told {names} (the committer's manager).",
+                names=names,
+            ),
+            mrkdwn(
+                ":rotating_light: {about} has had no answer from the champions ({waited} since it was asked). "
+                "Could you find someone for {thread}?",
+                about=about,
+                waited=waited,
+                thread=thread,
+            ),
         )
-    where = f"<#{management_channel}>" if management_channel else "the program admins"
-    return (f":rotating_light: Still no answer, so I have raised it with {where}.", None)
+    where = channel_ref(management_channel) if management_channel else "the program admins"
+    return (mrkdwn(":rotating_light: Still no answer, so I have raised it with {where}.", where=where), None)
 
 
-def management_post(due: DueStep) -> str:
+def management_post(due: DueStep) -> Mrkdwn:
     """Return the management-channel post for a question no champion answered."""
     card = due.card
-    link = thread_link(card, "the thread")
-    return (
-        f":rotating_light: {person_ref(card.committer)}'s question on "
-        f"<{card.question.pr_url}|{escape(card.repo)}#{card.question.pr_number}> has had no answer from the champions "
-        f"for {duration(due.due_at - card.question.asked_at)}. Could someone pick up {link}?"
+    return mrkdwn(
+        ":rotating_light: {who}'s question on {pr} has had no answer from the champions "
+        "for {waited}. Could someone pick up {thread}?",
+        who=person_ref(card.committer),
+        pr=link(card.question.pr_url, _pr(card)),
+        waited=duration(due.due_at - card.question.asked_at),
+        thread=thread_link(card, "the thread"),
     )

@@ -19,7 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
 from bot.views.blocks import context, date_field, modal, section, text_field
-from bot.views.text import day, slack_date
+from bot.views.text import Mrkdwn, day, mrkdwn, slack_date
 
 if TYPE_CHECKING:
     from bot.types.quiet import QuietSummary
@@ -69,9 +69,9 @@ def snoozed_copy_blocks(
     return [note.to_dict(), *content, snooze_actions(key).to_dict()]
 
 
-def snoozed_confirmation(release: dt.datetime) -> str:
+def snoozed_confirmation(release: dt.datetime) -> Mrkdwn:
     """Tell the person when the snoozed reminder comes back."""
-    return f":zzz: Snoozed. It comes back {slack_date(release)}, once."
+    return mrkdwn(":zzz: Snoozed. It comes back {when}, once.", when=slack_date(release))
 
 
 def _hours_text(summary: QuietSummary) -> str:
@@ -128,11 +128,11 @@ def quiet_settings_modal(summary: QuietSummary) -> View:
     )
 
 
-def quiet_saved(summary: QuietSummary) -> str:
+def quiet_saved(summary: QuietSummary) -> Mrkdwn:
     """Return the confirmation of saved reminder preferences."""
     paused = (
         f"Reminders are paused until {day(summary.paused_until)}; whatever falls due meanwhile comes then, once."
         if summary.paused_until
         else "Reminders are on."
     )
-    return f"{paused} Working hours for reminders: {_hours_text(summary)}."
+    return mrkdwn("{paused} Working hours for reminders: {hours}.", paused=paused, hours=_hours_text(summary))

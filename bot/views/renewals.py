@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 
 from bot.ids import Action
 from bot.views.blocks import context, section
-from bot.views.text import day, escape, person_ref
+from bot.views.text import Mrkdwn, day, escape, join, mrkdwn, person_ref
 from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
 
 if TYPE_CHECKING:
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 MAX_NAMES = 15
 
 
-def _admins(admins: Sequence[Person]) -> str:
-    return ", ".join(person_ref(a) for a in admins) or "a program admin"
+def _admins(admins: Sequence[Person]) -> Mrkdwn:
+    return join(", ", [person_ref(a) for a in admins]) or mrkdwn("a program admin")
 
 
 def _admin_names(admins: Sequence[Person]) -> str:
@@ -34,9 +34,9 @@ def last_day(deadline: dt.datetime) -> dt.date:
 
 
 def member_label(card: MemberCard, *, plain: bool = False) -> str:
-    """Return who a member is: the committer, or the organisation (with its contact)."""
+    """Return who a member is: the committer, or the organisation (plain text with `plain`, else mrkdwn)."""
     if card.organization is not None:
-        return card.organization.name if plain else f"*{escape(card.organization.name)}*"
+        return card.organization.name if plain else mrkdwn("*{name}*", name=card.organization.name)
     assert card.person is not None
     return card.person.github if plain else person_ref(card.person)
 
@@ -73,26 +73,36 @@ def answer_actions(card: MemberCard) -> ActionsBlock:
     )
 
 
-def _ask_text(card: MemberCard, admins: Sequence[Person]) -> str:
+def _ask_text(card: MemberCard, admins: Sequence[Person]) -> Mrkdwn:
     year, by = card.renewal.year, day(last_day(card.member.deadline))
     if card.organization is not None:
-        name = escape(card.organization.name)
-        return (
-            f"As {name}'s contact for the Core Committer program: does *{name}* recommit to the program for "
-            f"*{year}*? Its core committers keep their standing through its entity agreement. Please answer by "
-            f"*{by}*. If {name} steps down, its entity agreement ends at the deadline. Questions: {_admins(admins)}."
+        return mrkdwn(
+            "As {name}'s contact for the Core Committer program: does *{name}* recommit to the program for "
+            "*{year}*? Its core committers keep their standing through its entity agreement. Please answer by "
+            "*{by}*. If {name} steps down, its entity agreement ends at the deadline. Questions: {admins}.",
+            name=card.organization.name,
+            year=year,
+            by=by,
+            admins=_admins(admins),
         )
-    return (
-        f"Each year the program asks its core committers whether they continue (OEP-54). Do you recommit "
-        f"as a core committer for *{year}*? Please answer by *{by}*. If you step down you become an alumnus "
-        f"at the deadline, thanked and with your history kept; {_admins(admins)} can reinstate you any time."
+    return mrkdwn(
+        "Each year the program asks its core committers whether they continue (OEP-54). Do you recommit "
+        "as a core committer for *{year}*? Please answer by *{by}*. If you step down you become an alumnus "
+        "at the deadline, thanked and with your history kept; {admins} can reinstate you any time.",
+        year=year,
+        by=by,
+        admins=_admins(admins),
     )
 
 
-def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[Any]]:
+def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:
     """Return the DM that opens a member's recommitment, with its answer buttons."""
     year = card.renewal.year
-    text = f":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {day(last_day(card.member.deadline))}"
+    text = mrkdwn(
+        ":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {by}",
+        year=year,
+        by=day(last_day(card.member.deadline)),
+    )
     blocks: list[Block] = [
         HeaderBlock(text=f"Recommitment for {year}"),
         section(_ask_text(card, admins)),
@@ -103,22 +113,34 @@ def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[An
 
 def reminder(
     card: MemberCard, stage: str, admins: Sequence[Person], *, now: dt.datetime
-) -> tuple[str, list[Any]]:
+) -> tuple[Mrkdwn, list[Any]]:
     """Return a reminder to a member who has not answered: at the midpoint, or two days before the deadline."""
     year, by = card.renewal.year, day(last_day(card.member.deadline))
     lead = (
-        f":hourglass_flowing_sand: Two days left: the {year} recommitment closes at the end of {by}."
+        mrkdwn(
+            ":hourglass_flowing_sand: Two days left: the {year} recommitment closes at the end of {by}.",
+            year=year,
+            by=by,
+        )
         if stage == "last"
-        else f":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by})."
+        else mrkdwn(
+            ":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by}).",
+            year=year,
+            by=by,
+        )
     )
     blocks: list[Block] = [section(lead), section(_ask_text(card, admins)), answer_actions(card)]
     return lead, blocks
 
 
-def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[str, list[Any]]:
+def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:
     """Return the DM telling a member the admins gave them a month more to answer."""
     by = day(last_day(card.member.deadline))
-    lead = f":spiral_calendar_pad: You have until {by} to answer the {card.renewal.year} recommitment."
+    lead = mrkdwn(
+        ":spiral_calendar_pad: You have until {by} to answer the {year} recommitment.",
+        by=by,
+        year=card.renewal.year,
+    )
     return lead, [section(lead), section(_ask_text(card, admins)), answer_actions(card)]
 
 
@@ -135,25 +157,37 @@ def unreachable_note(card: MemberCard) -> str:
 
 def answer_confirmation(
     card: MemberCard, answer: RenewalAnswer, *, final: bool, changeable: bool | None = None
-) -> str:
+) -> Mrkdwn:
     """Return the confirmation the person who answered sees (`final`: it took effect now)."""
     year = card.renewal.year
-    who = escape(card.organization.name) if card.organization is not None else "you"
+    who = card.organization.name if card.organization is not None else "you"
     if answer is RenewalAnswer.RECOMMITTED:
-        head = f":white_check_mark: Thank you! Recorded: {who} recommit{'s' if card.organization else ''} for {year}."
+        head = mrkdwn(
+            ":white_check_mark: Thank you! Recorded: {who} recommit{s} for {year}.",
+            who=who,
+            s="s" if card.organization else "",
+            year=year,
+        )
     elif card.organization is not None:
-        head = f":wave: Recorded: {who} steps down; its entity agreement ends " + (
-            "today." if final else "when the round closes."
+        head = mrkdwn(
+            ":wave: Recorded: {who} steps down; its entity agreement ends {when}",
+            who=who,
+            when="today." if final else "when the round closes.",
         )
     else:
-        head = ":wave: Recorded: you step down. " + (
-            "You are now an alumnus: thank you for everything!"
+        head = mrkdwn(
+            ":wave: Recorded: you step down. {what}",
+            what="You are now an alumnus: thank you for everything!"
             if final
-            else "You become an alumnus when the round closes."
+            else "You become an alumnus when the round closes.",
         )
     if final or changeable is False:
         return head
-    return f"{head} You can change your answer until the end of {day(last_day(card.member.deadline))}."
+    return mrkdwn(
+        "{head} You can change your answer until the end of {by}.",
+        head=head,
+        by=day(last_day(card.member.deadline)),
+    )
 
 
 def step_down_reason(card: MemberCard) -> str:
@@ -179,28 +213,35 @@ def settled_away_text(card: MemberCard, admins: Sequence[Person]) -> str:
     )
 
 
-def no_longer_contact_text(card: MemberCard, alumnus: Person) -> str:
+def no_longer_contact_text(card: MemberCard, alumnus: Person) -> Mrkdwn:
     """Refuse an alumnus's answer for the organisation they were the contact of."""
     assert card.organization is not None
-    return (
-        f"You are no longer {escape(card.organization.name)}'s contact for the Core Committer program: you have "
-        f"been an alumnus since {day(alumnus.removed_on)}, so your answer is not recorded. The program admins "
-        "are asked to name a new contact."
+    return mrkdwn(
+        "You are no longer {name}'s contact for the Core Committer program: you have "
+        "been an alumnus since {since}, so your answer is not recorded. The program admins "
+        "are asked to name a new contact.",
+        name=card.organization.name,
+        since=day(alumnus.removed_on),
     )
 
 
-def new_contact_needed_text(card: MemberCard, alumnus: Person, *, set_aside: RenewalAnswer | None) -> str:
+def new_contact_needed_text(card: MemberCard, alumnus: Person, *, set_aside: RenewalAnswer | None) -> Mrkdwn:
     """Ask the admins to name a new contact for an organisation whose contact is an alumnus."""
     assert card.organization is not None
-    name = escape(card.organization.name)
     aside = f", and their answer ({_ANSWERS[set_aside]}) was set aside" if set_aside is not None else ""
-    return (
-        f":warning: {name} needs a new contact for the {card.renewal.year} recommitment: "
-        f"{person_ref(alumnus)} (`{escape(alumnus.github)}`) has been an alumnus since {day(alumnus.removed_on)} "
-        f"and no longer answers for it{aside}. Name a new contact (the organisation's `contact` in the roster "
-        f"file, then `ccbot roster import`): they are asked within the hour. Without an answer by "
-        f"{day(last_day(card.member.deadline))}, {name} is listed for you to decide (end its agreement or "
-        "extend a month)."
+    return mrkdwn(
+        ":warning: {name} needs a new contact for the {year} recommitment: "
+        "{who} (`{github}`) has been an alumnus since {since} "
+        "and no longer answers for it{aside}. Name a new contact (the organisation's `contact` in the roster "
+        "file, then `ccbot roster import`): they are asked within the hour. Without an answer by "
+        "{by}, {name} is listed for you to decide (end its agreement or extend a month).",
+        name=card.organization.name,
+        year=card.renewal.year,
+        who=person_ref(alumnus),
+        github=alumnus.github,
+        since=day(alumnus.removed_on),
+        aside=aside,
+        by=day(last_day(card.member.deadline)),
     )
 
 
@@ -215,15 +256,18 @@ def final_text(card: MemberCard, admins: Sequence[Person]) -> str:
     )
 
 
-def organization_ended_text(card: MemberCard, affected: Sequence[Person], *, ended: bool) -> str:
+def organization_ended_text(card: MemberCard, affected: Sequence[Person], *, ended: bool) -> Mrkdwn:
     """Tell an organisation's contact that its entity agreement ended as it stepped down."""
     assert card.organization is not None
-    name = escape(card.organization.name)
-    who = ", ".join(person_ref(p) for p in affected) or "none at the moment"
+    who = join(", ", [person_ref(p) for p in affected]) or "none at the moment"
     what = "its entity agreement has ended" if ended else "it had no entity agreement in force to end"
-    return (
-        f":wave: {name} stepped down from the Core Committer program for {card.renewal.year}: {what}. "
-        f"Its core committers ({who}) need an entity agreement to stay active. Thank you for your support!"
+    return mrkdwn(
+        ":wave: {name} stepped down from the Core Committer program for {year}: {what}. "
+        "Its core committers ({who}) need an entity agreement to stay active. Thank you for your support!",
+        name=card.organization.name,
+        year=card.renewal.year,
+        what=what,
+        who=who,
     )
 
 
@@ -242,7 +286,7 @@ def _state(card: MemberCard) -> str:
 
 def followup_list(
     rows: Sequence[MemberCard], *, renewal: Renewal, on: dt.date, part: tuple[int, int], now: dt.datetime
-) -> tuple[str, list[Any]]:
+) -> tuple[Mrkdwn, list[Any]]:
     """Return one admin's list of a round's members with no answer by a deadline, each with its two buttons."""
     index, total = part
     organizations = renewal.audience is RenewalAudience.ORGANIZATIONS
@@ -296,20 +340,35 @@ def followup_list(
             )
         else:
             blocks.append(context(_state(card) or "settled"))
-    text = f"{len(rows)} did not answer the {renewal.year} recommitment ({_audience(renewal)})"
+    text = mrkdwn(
+        "{count} did not answer the {year} recommitment ({audience})",
+        count=len(rows),
+        year=renewal.year,
+        audience=_audience(renewal),
+    )
     return text, blocks
 
 
-def extended_done(card: MemberCard) -> str:
+def extended_done(card: MemberCard) -> Mrkdwn:
     """Return the admin's confirmation of an extension."""
-    return f"{escape(member_label(card, plain=True))} has until {day(last_day(card.member.deadline))} to answer; they were told."
+    return mrkdwn(
+        "{who} has until {by} to answer; they were told.",
+        who=member_label(card, plain=True),
+        by=day(last_day(card.member.deadline)),
+    )
 
 
-def moved_done(card: MemberCard) -> str:
+def moved_done(card: MemberCard) -> Mrkdwn:
     """Return the admin's confirmation of settling a member who did not answer."""
     if card.organization is not None:
-        return f"{escape(card.organization.name)}'s entity agreement has ended; its committers lapse unless covered."
-    return f"{escape(member_label(card, plain=True))} is now an alumnus; `/cc-admin` → Reinstate brings them back."
+        return mrkdwn(
+            "{name}'s entity agreement has ended; its committers lapse unless covered.",
+            name=card.organization.name,
+        )
+    return mrkdwn(
+        "{who} is now an alumnus; `/cc-admin` → Reinstate brings them back.",
+        who=member_label(card, plain=True),
+    )
 
 
 def already_settled_text(card: MemberCard) -> str:

@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from bot.ids import Action, Input, ViewId
 from bot.types.limits import FIELD_MAX
 from bot.views.blocks import checkbox_field, context, modal, section
-from bot.views.text import escape, person_ref
+from bot.views.text import Mrkdwn, escape, mrkdwn, person_ref
 from storage.models import Retro
 
 if TYPE_CHECKING:
@@ -92,9 +92,9 @@ def invitation_blocks(retro: Retro, stage: str) -> list[Block]:
     ]
 
 
-def invitation_text(retro: Retro) -> str:
+def invitation_text(retro: Retro) -> Mrkdwn:
     """Return the notification text of an invitation or reminder."""
-    return f"Retro “{escape(retro.name)}”: share your feedback"
+    return mrkdwn("Retro “{name}”: share your feedback", name=retro.name)
 
 
 def report_blocks(report: RetroReport) -> list[Block]:
@@ -116,8 +116,11 @@ def report_blocks(report: RetroReport) -> list[Block]:
     return blocks
 
 
-def report_text(report: RetroReport) -> str:
+def report_text(report: RetroReport) -> Mrkdwn:
     """Return the notification text of the report."""
-    return (
-        f"Retro “{escape(report.retro.name)}” closed: {report.responses} of {report.participants} responded"
+    return mrkdwn(
+        "Retro “{name}” closed: {responses} of {participants} responded",
+        name=report.retro.name,
+        responses=report.responses,
+        participants=report.participants,
     )

@@ -50,6 +50,7 @@ from storage.models.roster import (
     Role,
     Status,
 )
+from storage.models.submissions import Submission
 
 __all__ = [
     "GITHUB_KINDS",
@@ -120,6 +121,7 @@ __all__ = [
     "SlackEvent",
     "SlackPosting",
     "Status",
+    "Submission",
     "TeamAccessState",
     "Urgency",
     "enum_column",

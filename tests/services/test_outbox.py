@@ -25,7 +25,8 @@ from bot.services.outbox import (
     reply,
 )
 from bot.types.keys import Kind, message_key
-from bot.types.outbox import REASON, link_to_posting
+from bot.types.outbox import REASON
+from bot.views.text import link_to_posting
 from storage.db import make_session_factory
 from storage.models import OutboxMessage
 from tests.conftest import NOW

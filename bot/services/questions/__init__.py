@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
+from bot.services import submissions
 from bot.services.activity import record_activity
 from bot.services.areas import Route, area_manager, route_by_area
 from bot.services.audit import audit
@@ -33,6 +34,7 @@ from storage.models import (
     Status,
     Urgency,
 )
+from storage.submissions import Keys
 
 # People who answer questions besides those a question is routed to.
 RESPONDER_ROLES = {Role.CHAMPION, Role.MANAGER, Role.ADMIN, Role.OWNER}
@@ -114,14 +116,49 @@ def route_question(
     )
 
 
+def submission_keys(
+    user_id: str, draft: QuestionDraft, *, view_id: str | None, now: dt.datetime
+) -> dict[str, dt.datetime | None]:
+    """Return the identity of an ask-modal submission: its view, and its asker, pull request and text."""
+    return submissions.submission_keys(
+        "question", user_id, [draft.pr_url, draft.text], view_id=view_id, now=now
+    )
+
+
+def earlier_question(session: Session, keys: Keys) -> QuestionCard | None:
+    """Return the question an earlier submission with one of these keys asked (one read when none), or None."""
+    subject = submissions.earlier_subject(session, keys)
+    return _subject_card(session, subject) if subject else None
+
+
+def _subject_card(session: Session, subject: str) -> QuestionCard | None:
+    kind, _, number = subject.partition(":")
+    question = store.get_question(session, int(number)) if kind == "question" and number.isdigit() else None
+    return _card(session, question) if question is not None else None
+
+
 def ask_question(
-    session: Session, person: Person, draft: QuestionDraft, *, now: dt.datetime, channels: Channels
+    session: Session,
+    person: Person,
+    draft: QuestionDraft,
+    *,
+    now: dt.datetime,
+    channels: Channels,
+    submission: Keys | None = None,
 ) -> Decided[QuestionCard]:
-    """Store a question routed to the asker's responders, with its thread root and notices (committed)."""
+    """Store a question routed to the asker's responders, with its thread root and notices (committed).
+
+    With `submission` (its identity keys), a submission that repeats an earlier one asks nothing: the asker
+    is sent the earlier question's thread instead (`repeated`).
+    """
     assert person.id is not None
     standing = get_profile(session, person.id, today=now.date()).standing
     if standing.status is not Status.ACTIVE:
         raise UserError("You cannot ask right now: `/cc` shows what is missing from your standing.")
+    # The first write: a concurrent submission with the same identity waits here, then finds this one.
+    earlier = submissions.claim(session, submission, now=now) if submission else None
+    if earlier is not None:
+        return _repeated(session, person, earlier, submission or {}, now=now)
     repo = roster_store.get_or_add_repo(session, draft.repo)
     granted = {
         (grant_repo.key if grant_repo else "")
@@ -150,6 +187,8 @@ def ask_question(
         ),
         [p.id for p in responders if p.id is not None],
     )
+    if submission:
+        submissions.record(session, submission, question_subject(question))
     record_activity(session, person.id, ActivityKind.QUESTION, now, question_subject(question))
     audit(
         session,
@@ -162,6 +201,23 @@ def ask_question(
     )
     card = _card(session, question)
     return Decided(card, commit(session, asked_messages(card, channel), now=now))
+
+
+def _repeated(
+    session: Session, person: Person, subject: str, submission: Keys, *, now: dt.datetime
+) -> Decided[QuestionCard]:
+    """Tell the asker that a submission repeats an earlier question: a DM linking that question's thread."""
+    card = _subject_card(session, subject)
+    if card is None:
+        raise UserError("You asked this a moment ago, but that question no longer exists; ask again.")
+    notice = dm(
+        Kind.QUESTION_REPEATED,
+        [card.id, person.id, f"{now:%Y%m%d%H%M%S%f}", *sorted(submission)],
+        person.slack_user_id,
+        views.repeated_notice(card),
+        after=card.subject,
+    )
+    return Decided(card, commit(session, [notice], now=now), repeated=True)
 
 
 NO_CHANNEL = (

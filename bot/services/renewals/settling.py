@@ -32,6 +32,7 @@ from bot.services.renewals.rounds import (
 from bot.services.roster import list_admins
 from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject, message_key
+from bot.types.mrkdwn import Mrkdwn
 from bot.types.policy import Channels, Policy
 from bot.types.renewals import MemberCard, RenewalRun
 from bot.views import renewals as views
@@ -144,7 +145,7 @@ def answer_renewal(
     answer: RenewalAnswer,
     now: dt.datetime,
     channels: Channels,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Record a member's answer (changeable until the deadline; after it, accepted until an admin acts).
 
     An alumnus no longer answers for an organisation: refused, and the admins are asked for a new contact.
@@ -399,7 +400,7 @@ def decide_listed(
     extend: bool,
     now: dt.datetime,
     policy: Policy,
-) -> Decided[str]:
+) -> Decided[Mrkdwn]:
     """Move a member who did not answer to alumni (an organisation: end its agreement), or give them a month more."""
     member = store.get_member_for_update(session, member_id)
     if member is None:
