@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -120,7 +121,7 @@ def decode(body: bytes) -> tuple[Any, str | None]:
         return None, "body is not JSON"
 
 
-class SignedHook:
+class SignedHook(ABC):
     """A webhook's front door (runs in a worker thread): the secret is set, the body is not too large, the signature
     is right; only then does `accept` read the delivery. Subclasses name the secret and the signature scheme."""
 
@@ -131,17 +132,17 @@ class SignedHook:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
+    @abstractmethod
     def secret(self) -> SecretStr | None:
         """Return the shared secret deliveries are signed with (None: not configured)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def signature_problem(self, secret: str, headers: dict[str, str], body: bytes) -> str | None:
         """Return why the delivery's signature is not acceptable, or None when it is."""
-        raise NotImplementedError
 
+    @abstractmethod
     def accept(self, headers: dict[str, str], body: bytes) -> HookResponse:
         """Answer a delivery whose signature is verified."""
-        raise NotImplementedError
 
     @in_request
     def handle(self, headers: dict[str, str], body: bytes) -> HookResponse:

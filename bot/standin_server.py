@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 
 
-class StandInServer:
+class StandInServer(ABC):
     """Serves every request on a local port (port 0: any free one) to `handle`, each in a thread of its own."""
 
     def __init__(self, host: str, port: int, *, name: str) -> None:
@@ -69,6 +70,6 @@ class StandInServer:
         request.end_headers()
         request.wfile.write(data)
 
+    @abstractmethod
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         """Answer one request (its method is `request.command`)."""
-        raise NotImplementedError
