@@ -234,6 +234,8 @@ def shape_problem(body: Any) -> str | None:
             problem = _field_problem(value, spec, f"{name}.")
             if problem:
                 return problem
+    if "view" in body and not isinstance(body["view"], dict):
+        return "view is not an object"
     if isinstance(body.get("view"), dict):
         problem = _view_problem(body["view"], "view.")
         if problem:

@@ -546,3 +546,13 @@ def test_control_characters_in_slack_requests_are_removed_the_same_on_either_dat
     with runtime.session_factory() as session:
         stored = session.exec(select(Question).where(Question.pr_number == 77)).one()
     assert stored.text == "Does this need a migration?\tYes."
+
+
+@pytest.mark.parametrize("kind", ["view_submission", "view_closed"])
+def test_a_null_type_and_view_is_refused_not_an_error(world: Any, kind: str) -> None:
+    # Found by the fuzz case above: Bolt's own warning for an unhandled request read the null view and raised.
+    app, _runtime, _slack = world
+    base, content_type = WELL_FORMED[kind]
+    payload = {**copy.deepcopy(base), "type": None, "view": None}
+    response, records = _logged(lambda: _dispatch(app, _body(payload, content_type), content_type))
+    _no_error_and_one_warning_at_most(response, records, json.dumps(payload)[:300])
