@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -20,10 +21,17 @@ def _counts(row: Submission, since: dt.datetime | None) -> bool:
 
 
 def find_submission(session: Session, keys: Keys) -> Submission | None:
-    """Return the earlier submission holding one of these keys within its window, or None (one read)."""
+    """Return the earlier submission holding one of these keys within its window, or None (one read).
+
+    It runs before a modal's ack, so it reads plain rows (SQLAlchemy Core), without building ORM objects.
+    """
     if not keys:
         return None
-    rows = session.exec(select(Submission).where(col(Submission.key).in_(list(keys)))).all()
+    table = Submission.__table__  # type: ignore[attr-defined]
+    statement = sa_select(table.c.key, table.c.subject, table.c.submitted_at).where(
+        table.c.key.in_(list(keys))
+    )
+    rows = [Submission(key=k, subject=s, submitted_at=at) for k, s, at in session.execute(statement).all()]
     return next((row for row in rows if _counts(row, keys[row.key])), None)
 
 
