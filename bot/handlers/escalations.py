@@ -25,7 +25,6 @@ from bot.ids import Action, Command, Input, Shortcut, ViewId
 from bot.middleware import acks_first
 from bot.services.errors import UserError
 from bot.services.escalations import (
-    Decided,
     acknowledge_escalation,
     check_can_resolve,
     escalation_form,
@@ -36,6 +35,7 @@ from bot.services.escalations import (
     resolve_escalation,
     validate_escalation,
 )
+from bot.types.decided import Decided
 from bot.types.policy import Channels
 from bot.views.blocks import notice_modal
 from bot.views.escalations import escalate_modal, reassign_modal, resolve_modal
