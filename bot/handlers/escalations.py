@@ -25,7 +25,6 @@ from bot.ids import Action, Command, Input, Shortcut, ViewId
 from bot.middleware import acks_first
 from bot.services.errors import UserError
 from bot.services.escalations import (
-    Decided,
     acknowledge_escalation,
     check_can_resolve,
     earlier_escalation,
@@ -38,6 +37,7 @@ from bot.services.escalations import (
     submission_keys,
     validate_escalation,
 )
+from bot.types.decided import Decided
 from bot.types.policy import Channels
 from bot.views.blocks import notice_modal
 from bot.views.escalations import already_raised_modal, escalate_modal, reassign_modal, resolve_modal

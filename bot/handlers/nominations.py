@@ -14,13 +14,8 @@ from sqlmodel import Session
 from bot.handlers.answer import decides
 from bot.handlers.state import button_id, selected_user, text_value
 from bot.ids import Action, Command, Input, ViewId
-from bot.services.nominations import (
-    Decided,
-    cast_vote,
-    check_can_nominate,
-    expansion_candidate,
-    open_nomination,
-)
+from bot.services.nominations import cast_vote, check_can_nominate, expansion_candidate, open_nomination
+from bot.types.decided import Decided
 from bot.types.policy import Channels, Policy
 from bot.views.nominations import expansion_modal, nominate_modal
 from storage.models import Person

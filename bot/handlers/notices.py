@@ -11,7 +11,8 @@ from sqlmodel import Session
 from bot.handlers.answer import decides
 from bot.handlers.state import button_id
 from bot.ids import Action
-from bot.services.notices import Decided, answer_notice
+from bot.services.notices import answer_notice
+from bot.types.decided import Decided
 from storage.models import NoticeState, Person
 
 NOTICE_ANSWERS = {

@@ -17,9 +17,9 @@ from bot.handlers.home import republish_home
 from bot.handlers.state import selected_date, text_value
 from bot.ids import Action, Input, ViewId
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.quiet import Snoozed, parse_hours, quiet_summary, set_preferences, snooze
+from bot.services.quiet import parse_hours, quiet_summary, set_preferences, snooze
 from bot.types.policy import Policy
-from bot.types.quiet import SnoozeChoice
+from bot.types.quiet import SnoozeChoice, Snoozed
 from bot.views.blocks import notice_modal
 from bot.views.quiet import quiet_settings_modal
 from storage.models import Person

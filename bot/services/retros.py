@@ -12,12 +12,13 @@ from sqlmodel import Session
 
 from bot.services.activity import record_activity
 from bot.services.audit import audit
-from bot.services.business_hours import WorkingHours, add_working_time, zone
+from bot.services.business_hours import add_working_time, zone
 from bot.services.errors import FieldErrors, NotOnRoster, UserError
 from bot.services.outbox import Outgoing, dm, enqueue
 from bot.services.quiet import reminder
 from bot.types.keys import Kind
 from bot.types.limits import FIELD_MAX
+from bot.types.policy import WorkingHours
 from bot.types.retros import Feedback, RetroProgress, RetroReport, RetroStage
 from bot.views import retros as views
 from storage import retros as store
