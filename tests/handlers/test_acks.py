@@ -95,3 +95,30 @@ def test_a_listener_that_never_acks_is_given_up_on_at_its_ack_timeout(
 
 def _refuse_to_poll(_seconds: float) -> None:
     raise AssertionError("the runner polled for the ack")
+
+
+def test_work_after_an_ack_waits_for_earlier_acks_and_never_for_later_ones() -> None:
+    from bot.middleware import AckGate
+
+    gate = AckGate()
+    started: list[float] = []
+    earlier = gate.pending()
+    earlier.__enter__()
+
+    def work() -> None:
+        gate.wait_for_earlier(5.0)
+        started.append(time.monotonic())
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.2)
+    assert started == [], "an earlier request still waits for its ack"
+    with gate.pending():  # a later request does not hold the work back
+        released = time.monotonic()
+        earlier.__exit__(None, None, None)
+        worker.join(2)
+        assert started, "the work went on while a later request still waited"
+    assert started[0] - released < 1.0
+    before = time.monotonic()
+    gate.wait_for_earlier(0.2)
+    assert time.monotonic() - before < 0.1, "nothing pending: no wait"
