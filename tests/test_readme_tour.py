@@ -91,9 +91,12 @@ def unmatched(expected: list[str], printed: list[str]) -> str | None:
 def test_the_tour_is_read_from_the_readme() -> None:
     steps = parse_tour(tour_block((ROOT / "README.md").read_text(encoding="utf-8")))
     commands = [step.command for step in steps]
-    assert commands[0] == "as @ziafazal" and "run weekly_digest" in commands
+    assert commands[0] == "as @ziafazal"
+    assert "run weekly_digest" in commands
     assert any(command.startswith("/cc-ask ") for command in commands)
-    assert all(step.expected for step in steps if step.command.startswith("/")), "every slash command shows output"
+    assert all(step.expected for step in steps if step.command.startswith("/")), (
+        "every slash command shows output"
+    )
 
 
 def test_matching_follows_order_placeholders_and_ellipses() -> None:
