@@ -21,7 +21,7 @@ def console(
         bool, typer.Option("--demo", help="Start from a fresh database with the pilot roster.")
     ] = False,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: CCBOT_DATABASE_URL).")
+        str | None, typer.Option("--db", metavar="URL", help="Database URL (default: CCBOT_DATABASE_URL).")
     ] = None,
 ) -> None:
     """Try the bot in the terminal: the real app, with Slack replaced by a local stand-in."""

@@ -19,8 +19,10 @@ logger = logging.getLogger("ccbot")
 
 @friendly_errors
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
-    port: Annotated[int | None, typer.Option(help="Port (default: CCBOT_PORT, else 3000).")] = None,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="Port (default: CCBOT_PORT, else 3000).")
+    ] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (SLACK_APP_TOKEN).")] = False,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Do not run the scheduled jobs in this process.")
@@ -28,6 +30,7 @@ def serve(
     workers: Annotated[
         int,
         typer.Option(
+            metavar="N",
             min=1,
             max=64,
             help="Server processes behind the one port (the scheduler runs once, in the parent).",
