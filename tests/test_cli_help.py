@@ -7,12 +7,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli.console import NEEDS_DATABASE
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -63,3 +66,23 @@ def test_version_prints_the_installed_version() -> None:
         [sys.executable, "-m", "bot", "--version"], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert (run.returncode, run.stdout, run.stderr) == (0, f"ccbot {version('ccbot')}\n", "")
+
+
+def test_the_console_refuses_the_configured_database_unless_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    production = tmp_path / "production.db"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CCBOT_DATABASE_URL", f"sqlite:///{production}")
+    refused = runner.invoke(app, ["console"], input="quit\n")
+    assert refused.exit_code == 2
+    assert refused.output.splitlines() == [f"ccbot: {NEEDS_DATABASE}"]
+    assert "--demo" in refused.output
+    assert "--db URL" in refused.output
+    assert list(tmp_path.iterdir()) == [], "nothing was created, let alone written"
+    named = tmp_path / "named.db"
+    result = runner.invoke(app, ["console", "--db", f"sqlite:///{named}"], input="quit\n")
+    assert result.exit_code == 0, result.output
+    assert "ccbot console: the real bot" in result.output
+    assert named.exists()
+    assert not production.exists()
