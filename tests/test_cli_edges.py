@@ -104,3 +104,13 @@ def test_a_real_process_prints_no_traceback(env: Path) -> None:
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert PASSWORD not in result.stderr
+
+
+def test_doctor_in_an_empty_folder_creates_nothing(env: Path) -> None:
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1
+    assert (
+        "✘ database: ccbot.db does not exist → point CCBOT_DATABASE_URL at the bot's database, "
+        "or create it with `ccbot db upgrade`"
+    ) in result.output.splitlines()
+    assert list(env.iterdir()) == [], "no ccbot.db, no -wal, no -shm"
