@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.assembly import open_database
+from bot.assembly import Bot, open_database
 from bot.cli import app
 from bot.settings import ConfigError
 from tests.conftest import ROOT
@@ -114,3 +115,34 @@ def test_doctor_in_an_empty_folder_creates_nothing(env: Path) -> None:
         "or create it with `ccbot db upgrade`"
     ) in result.output.splitlines()
     assert list(env.iterdir()) == [], "no ccbot.db, no -wal, no -shm"
+
+
+def test_a_second_serve_on_a_busy_port_stops_with_one_line_before_anything_starts(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.cli.serve as serve_command
+
+    started: list[str] = []
+    monkeypatch.setattr(serve_command, "build_bot", lambda *a, **k: started.append("bot"))
+    monkeypatch.setattr(serve_command, "configure_logging", lambda *a, **k: started.append("logging"))
+    monkeypatch.setattr(Bot, "scheduler", lambda self: started.append("scheduler"))
+    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    try:
+        result = runner.invoke(
+            app,
+            ["serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s" * 32},
+        )
+    finally:
+        busy.close()
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        f"ccbot: port {port} on 127.0.0.1 is in use (another ccbot serve?): stop it, or choose another port "
+        "with --port or CCBOT_PORT"
+    ]
+    assert started == [], "no logging set up, no bot built (no database opened), no scheduler"
+    assert list(env.iterdir()) == []
