@@ -459,3 +459,28 @@ def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path:
     assert "  - idegtiarov               onboarding: NDA missing" in out
     assert "  ? edx-mystery-user         not on the roster: left alone" in out
     assert "plan only, nothing changed" in out
+
+
+def test_after_moving_the_clock_reminders_say_how_long_things_have_really_waited(tmp_path: Path) -> None:
+    console, out = _console(
+        tmp_path,
+        "\n".join(
+            [
+                "as @ziafazal",
+                "/cc-escalate",
+                "No reviewer for the grades PR",
+                "Blocked for three weeks",
+                "",
+                "2",  # urgent: the first reminder falls due after 15 minutes
+                "time +2d",
+                "run escalation_reminders",
+                "quit",
+            ]
+        ),
+    )
+    console.run()
+    text = " ".join(out.getvalue().split())  # reminders may wrap
+    ran = text.split("run escalation_reminders")[1]
+    assert "Not acknowledged after 2d." in ran
+    assert "has waited 2d without an acknowledgement" in ran
+    assert "15m" not in ran
