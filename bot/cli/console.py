@@ -61,5 +61,5 @@ def console(
             url = f"sqlite:///{fresh}"
     assert url is not None
     # Only errors reach the console's screen, each on one line: the bot's replies are the output.
-    configure_logging(load_settings(), level=logging.ERROR, tracebacks=False)
+    configure_logging(load_settings(CCBOT_DATABASE_URL=url), level=logging.ERROR, tracebacks=False)
     Console(database_url=url, stdin=sys.stdin, stdout=sys.stdout, demo_roster=roster).run()
