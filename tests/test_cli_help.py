@@ -72,6 +72,8 @@ def test_the_console_refuses_the_configured_database_unless_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     production = tmp_path / "production.db"
+    # The console sets the process's logging to ERROR; other tests in this process need theirs.
+    monkeypatch.setattr("bot.cli.console.configure_logging", lambda *_args, **_kwargs: "text")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CCBOT_DATABASE_URL", f"sqlite:///{production}")
     refused = runner.invoke(app, ["console"], input="quit\n")
