@@ -643,7 +643,13 @@ class Templates:
             opened = open_database(self.states[step].url)
             with opened.session_factory() as session:
                 open_renewal(
-                    session, year=YEAR, who="all", closes_on=CLOSES_ON, now=OPEN_AT, actor="bench", policy=Policy()
+                    session,
+                    year=YEAR,
+                    who="all",
+                    closes_on=CLOSES_ON,
+                    now=OPEN_AT,
+                    actor="bench",
+                    policy=Policy(),
                 )
             answer_some(opened.engine, recommitted=recommitted, stepped_down=stepped_down)
             _settle_files(opened.engine)
@@ -744,8 +750,10 @@ def _floor(url: str, step: str) -> float:
             renewal = db.execute(text("SELECT max(id) FROM renewal")).scalar_one()
             db.execute(text(OPEN_FLOOR_MEMBERS), {"renewal": renewal, "now": OPEN_AT, "deadline": SETTLE_AT})
             rows = db.execute(
-                text("SELECT m.id, p.slack_user_id FROM renewal_member m JOIN person p ON p.id = m.contact_id "
-                     "WHERE m.renewal_id = :r"),
+                text(
+                    "SELECT m.id, p.slack_user_id FROM renewal_member m JOIN person p ON p.id = m.contact_id "
+                    "WHERE m.renewal_id = :r"
+                ),
                 {"r": renewal},
             ).all()
             now = OPEN_AT
@@ -850,7 +858,9 @@ def report_cycle(results: dict[str, list[CycleResult]], runs: int, load: str) ->
             ratios = ", ".join(f"{n / f:.1f}x" for n, f in zip(now, floors, strict=True))
             before = ", ".join(_ms(b) for b in befores if b is not None) or "-"
             cells = " | ".join(_ms(t) for t in now)
-            lines.append(f"| {label} | {RENEWAL_NAMES[step]} | {cells} | {growth(now)} | {ratios} | {before} |")
+            lines.append(
+                f"| {label} | {RENEWAL_NAMES[step]} | {cells} | {growth(now)} | {ratios} | {before} |"
+            )
             cells = " | ".join(_ms(t) for t in floors)
             lines.append(f"| {label} | floor | {cells} | {growth(floors)} |  |  |")
     return "\n".join(lines)
@@ -867,7 +877,11 @@ def cycle(args: argparse.Namespace, scales: list[int]) -> None:
         results: dict[str, list[CycleResult]] = {}
         try:
             for scale in scales:
-                targets = [] if args.no_sqlite else [Database("SQLite", f"sqlite:///{data_dir / f'cycle-x{scale}.db'}")]
+                targets = (
+                    []
+                    if args.no_sqlite
+                    else [Database("SQLite", f"sqlite:///{data_dir / f'cycle-x{scale}.db'}")]
+                )
                 if admin is not None:
                     base = normalise_url(args.postgres).rsplit("/", 1)[0]
                     targets.append(Database("PostgreSQL", f"{base}/ccbot_bench_cycle_x{scale}", admin))

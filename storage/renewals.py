@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
-from storage.db import insert_once
+from storage.db import INSERT_BATCH, insert_once
 from storage.models import (
     Renewal,
     RenewalAnswer,
@@ -51,10 +52,17 @@ def list_current_renewals(session: Session, *, since: dt.datetime) -> list[Renew
     return list(session.exec(statement).all())
 
 
-def add_members(session: Session, members: list[RenewalMember]) -> None:
-    """Insert the members of a round just opened (in its transaction, so none can be there already)."""
-    session.add_all(members)
+def add_members(session: Session, rows: list[dict[str, Any]]) -> list[RenewalMember]:
+    """Insert the members of a round just opened (in its transaction, so none can be there already) in a few
+    statements; return them, in the order of `rows` (each a member's column values, every row the same columns)."""
+    table = RenewalMember.__table__  # type: ignore[attr-defined]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     session.flush()
+    ids: list[int] = []
+    for start in range(0, len(rows), INSERT_BATCH):
+        ids += session.execute(statement, rows[start : start + INSERT_BATCH]).scalars().all()
+    found = {m.id: m for m in list_members_by_ids(session, ids)}
+    return [found[i] for i in ids]
 
 
 def get_member_for_update(session: Session, member_id: int) -> RenewalMember | None:
@@ -110,30 +118,30 @@ def list_unsettled_organization_members(session: Session) -> list[RenewalMember]
     return list(session.exec(statement).all())
 
 
-def list_due_members(session: Session, *, now: dt.datetime) -> list[RenewalMember]:
-    """Return the members whose deadline has passed and was not settled yet, by round."""
+def list_due_renewal_ids(session: Session, *, now: dt.datetime) -> list[int]:
+    """Return the rounds with members whose deadline has passed and was not settled yet, by id."""
     statement = (
-        select(RenewalMember)
+        select(RenewalMember.renewal_id)
         .where(col(RenewalMember.settled_at).is_(None), col(RenewalMember.deadline) <= now)
-        .order_by(col(RenewalMember.renewal_id), col(RenewalMember.id))
+        .distinct()
+        .order_by(col(RenewalMember.renewal_id))
     )
     return list(session.exec(statement).all())
 
 
-def claim_settlement(session: Session, member_id: int, *, deadline: dt.datetime, now: dt.datetime) -> bool:
-    """Mark a member's deadline settled unless another run did (or its deadline moved); return whether claimed."""
-    result = session.execute(
-        update(RenewalMember)
-        .where(
-            col(RenewalMember.id) == member_id,
-            col(RenewalMember.settled_at).is_(None),
-            col(RenewalMember.deadline) == deadline,
-        )
+def claim_due_members(session: Session, renewal_id: int, *, now: dt.datetime) -> list[int]:
+    """Mark settled every member of a round whose deadline passed and was not settled; return their ids, in order.
+
+    One conditional update: a member another run settled first, or whose deadline an admin moved, is not taken.
+    """
+    table = RenewalMember.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.renewal_id == renewal_id, table.c.settled_at.is_(None), table.c.deadline <= now)
         .values(settled_at=now)
-        # Not matched against every object in the session: a round of thousands would make it quadratic.
-        .execution_options(synchronize_session=False)
+        .returning(table.c.id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return sorted(session.execute(statement).scalars().all())
 
 
 def list_listed_members(session: Session, renewal_id: int, on: dt.date) -> list[RenewalMember]:

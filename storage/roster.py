@@ -47,6 +47,21 @@ def list_people_by_email(session: Session, email: str) -> list[Person]:
     return list(session.exec(statement).all())
 
 
+def list_people_by_emails(session: Session, emails: Iterable[str]) -> list[Person]:
+    """Return the people whose e-mail is one of these (given lower-cased), matched case-insensitively, by id."""
+    wanted = sorted(set(emails))
+    found: list[Person] = []
+    for start in range(0, len(wanted), 500):
+        statement = (
+            select(Person)
+            .where(func.lower(Person.email).in_(wanted[start : start + 500]))
+            .order_by(col(Person.id))
+        )
+        found += session.exec(statement).all()
+    found.sort(key=lambda p: p.id or 0)
+    return found
+
+
 def list_people(session: Session, *, include_alumni: bool = True) -> list[Person]:
     """Return everyone on the roster, ordered by GitHub handle."""
     statement = select(Person).order_by(col(Person.github_key))
@@ -359,6 +374,19 @@ def list_current_members(
         statement = statement.where(col(Person.github_key) > after)
     if limit is not None:
         statement = statement.limit(limit)
+    return list(session.exec(statement).all())
+
+
+def list_providers_with_members(session: Session, role: str) -> list[Organization]:
+    """Return the provider organisations with at least one current person holding `role`, by name."""
+    statement = (
+        select(Organization)
+        .where(
+            col(Organization.is_provider).is_(True),
+            exists().where(col(Person.organization_id) == col(Organization.id), _current_with_role(role)),
+        )
+        .order_by(col(Organization.name))
+    )
     return list(session.exec(statement).all())
 
 

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, HeaderBlock
 
 from bot.ids import Action
-from bot.views.blocks import context, section
+from bot.views.blocks import (
+    actions_json,
+    button_json,
+    confirm_json,
+    context,
+    header_json,
+    section,
+    section_json,
+)
 from bot.views.text import Mrkdwn, day, escape, join, mrkdwn, person_ref
 from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
 
@@ -19,8 +28,18 @@ if TYPE_CHECKING:
 MAX_NAMES = 15
 
 
+# The admins named in a round's thousands of DMs, built once per set of admins.
+_ADMIN_REFS: dict[tuple[tuple[str | None, str, str], ...], Mrkdwn] = {}
+
+
 def _admins(admins: Sequence[Person]) -> Mrkdwn:
-    return join(", ", [person_ref(a) for a in admins]) or mrkdwn("a program admin")
+    key = tuple((a.slack_user_id, a.name, a.github) for a in admins)
+    found = _ADMIN_REFS.get(key)
+    if found is None:
+        if len(_ADMIN_REFS) >= 64:
+            _ADMIN_REFS.clear()
+        found = _ADMIN_REFS[key] = join(", ", [person_ref(a) for a in admins]) or mrkdwn("a program admin")
+    return found
 
 
 def _admin_names(admins: Sequence[Person]) -> str:
@@ -48,11 +67,7 @@ def _audience(renewal: Renewal) -> str:
 def answer_actions(card: MemberCard) -> ActionsBlock:
     """Return the Recommit for YEAR and Step down buttons of a member."""
     year, value = card.renewal.year, str(card.id)
-    leaving = (
-        f"{escape(card.organization.name)}'s entity agreement ends at the deadline."
-        if card.organization is not None
-        else "You become an alumnus at the deadline; you can be reinstated later."
-    )
+    leaving = _leaving(card)
     return ActionsBlock(
         block_id=f"renewal-{card.id}",
         elements=[
@@ -73,17 +88,51 @@ def answer_actions(card: MemberCard) -> ActionsBlock:
     )
 
 
+def _leaving(card: MemberCard) -> str:
+    return (
+        f"{escape(card.organization.name)}'s entity agreement ends at the deadline."
+        if card.organization is not None
+        else "You become an alumnus at the deadline; you can be reinstated later."
+    )
+
+
+def answer_actions_json(card: MemberCard) -> dict[str, Any]:
+    """Return `answer_actions(card).to_dict()`, built directly (a round's DMs carry thousands of them)."""
+    year, value = card.renewal.year, str(card.id)
+    return actions_json(
+        f"renewal-{card.id}",
+        [
+            button_json(f"Recommit for {year}", Action.RENEWAL_RECOMMIT.value, value, style="primary"),
+            button_json(
+                "Step down",
+                Action.RENEWAL_STEP_DOWN.value,
+                value,
+                style="danger",
+                confirm=confirm_json(
+                    title="Step down?", text=_leaving(card), confirm="Step down", deny="Cancel"
+                ),
+            ),
+        ],
+    )
+
+
 def _ask_text(card: MemberCard, admins: Sequence[Person]) -> Mrkdwn:
-    year, by = card.renewal.year, day(last_day(card.member.deadline))
-    if card.organization is not None:
+    name = card.organization.name if card.organization is not None else None
+    return _ask(name, card.renewal.year, day(last_day(card.member.deadline)), _admins(admins))
+
+
+@functools.lru_cache(maxsize=256)
+def _ask(name: str | None, year: int, by: str, admins: Mrkdwn) -> Mrkdwn:
+    """The question itself: the same for every committer of a round (a round's DMs build it thousands of times)."""
+    if name is not None:
         return mrkdwn(
             "As {name}'s contact for the Core Committer program: does *{name}* recommit to the program for "
             "*{year}*? Its core committers keep their standing through its entity agreement. Please answer by "
             "*{by}*. If {name} steps down, its entity agreement ends at the deadline. Questions: {admins}.",
-            name=card.organization.name,
+            name=name,
             year=year,
             by=by,
-            admins=_admins(admins),
+            admins=admins,
         )
     return mrkdwn(
         "Each year the program asks its core committers whether they continue (OEP-54). Do you recommit "
@@ -91,7 +140,7 @@ def _ask_text(card: MemberCard, admins: Sequence[Person]) -> Mrkdwn:
         "at the deadline, thanked and with your history kept; {admins} can reinstate you any time.",
         year=year,
         by=by,
-        admins=_admins(admins),
+        admins=admins,
     )
 
 
@@ -103,10 +152,10 @@ def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list
         year=year,
         by=day(last_day(card.member.deadline)),
     )
-    blocks: list[Block] = [
-        HeaderBlock(text=f"Recommitment for {year}"),
-        section(_ask_text(card, admins)),
-        answer_actions(card),
+    blocks = [
+        header_json(f"Recommitment for {year}"),
+        section_json(_ask_text(card, admins)),
+        answer_actions_json(card),
     ]
     return text, blocks
 
@@ -129,8 +178,7 @@ def reminder(
             by=by,
         )
     )
-    blocks: list[Block] = [section(lead), section(_ask_text(card, admins)), answer_actions(card)]
-    return lead, blocks
+    return lead, [section_json(lead), section_json(_ask_text(card, admins)), answer_actions_json(card)]
 
 
 def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:

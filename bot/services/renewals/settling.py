@@ -15,9 +15,15 @@ from bot.services.admins import admin_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
+from bot.services.membership import (
+    admin_list_messages,
+    admin_list_redraws,
+    alumni_notice,
+    move_all_to_alumni,
+    move_to_alumni,
+)
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.quiet import reminder
+from bot.services.quiet import Wanted, reminder, reminders
 from bot.services.reminders import is_working_time
 from bot.services.renewals.rounds import (
     LAST_REMINDER,
@@ -223,7 +229,7 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
     if not due:
         return 0
     admins = list_admins(session)
-    messages: list[Outgoing | None] = []
+    wanted: list[Wanted] = []
     by_round: dict[int, list[tuple[RenewalMember, str]]] = defaultdict(list)
     for member, stage in due.values():
         by_round[member.renewal_id].append((member, stage))
@@ -238,18 +244,9 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
                 continue
             stage = stages[card.id]
             text, blocks = views.reminder(card, stage, admins, now=now)
-            messages.append(
-                reminder(
-                    session,
-                    Kind.RENEWAL_REMINDER,
-                    [card.id, f"{card.member.deadline:%Y%m%d}", stage],
-                    card.contact,
-                    text,
-                    now=now,
-                    blocks=blocks,
-                    hours=policy.hours,
-                )
-            )
+            parts: list[Any] = [card.id, f"{card.member.deadline:%Y%m%d}", stage]
+            wanted.append(Wanted(Kind.RENEWAL_REMINDER, parts, card.contact, text, blocks))
+    messages = reminders(session, wanted, now=now, hours=policy.hours)
     return len(commit(session, messages, now=now))
 
 
@@ -310,24 +307,21 @@ def hand_over_contacts(session: Session, *, now: dt.datetime, policy: Policy) ->
 
 def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int:
     """Settle every member whose deadline passed (each once), round by round; list non-answerers for the admins."""
-    by_round: dict[int, list[RenewalMember]] = defaultdict(list)
-    for due_member in store.list_due_members(session, now=now):
-        by_round[due_member.renewal_id].append(due_member)
     settled = 0
-    for renewal_id, members in by_round.items():
+    admins: list[Person] | None = None
+    for renewal_id in store.list_due_renewal_ids(session, now=now):
         renewal = store.get_renewal(session, renewal_id)
         assert renewal is not None
         messages: list[Outgoing | None] = []
         listed: set[dt.date] = set()
-        # Claimed first, each with its own conditional update: what another run claimed is left to it.
-        claimed = [
-            due.id
-            for due in members
-            if due.id is not None and store.claim_settlement(session, due.id, deadline=due.deadline, now=now)
-        ]
+        # Claimed in one conditional update: what another run claimed (or an admin extended) is left to it.
+        claimed = store.claim_due_members(session, renewal_id, now=now)
+        if not claimed:
+            session.rollback()
+            continue
         taken = len(claimed)
-        fresh = store.list_members_by_ids(session, claimed)
-        for card in member_cards(session, renewal, fresh):
+        leaving: list[MemberCard] = []
+        for card in member_cards(session, renewal, store.list_members_by_ids(session, claimed)):
             member = card.member
             if member.answer is RenewalAnswer.RECOMMITTED:
                 member.outcome = RenewalOutcome.RECOMMITTED
@@ -350,6 +344,10 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
                     member=views.member_label(card, plain=True),
                     answered_by=alumnus.github,
                 )
+            elif member.answer is RenewalAnswer.STEPPED_DOWN and card.organization is None:
+                # Committers who step down leave together, below (a round asks committers or organisations).
+                member.outcome = RenewalOutcome.ALUMNI
+                leaving.append(card)
             elif member.answer is RenewalAnswer.STEPPED_DOWN:
                 messages += _step_down_now(
                     session, card, now=now, actor="ccbot", reason=views.step_down_reason(card)
@@ -357,10 +355,9 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
             else:
                 member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
                 listed.add(member.deadline.date())
-            session.add(member)
-        if not taken:
-            session.rollback()
-            continue
+        if leaving:
+            admins = admins if admins is not None else list_admins(session)
+            messages += _committers_leave(session, leaving, now=now, admins=admins)
         session.flush()
         for on in sorted(listed):
             messages += admin_list_messages(
@@ -378,6 +375,23 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
         commit(session, messages, now=now)
         settled += taken
     return settled
+
+
+def _committers_leave(
+    session: Session, cards: Sequence[MemberCard], *, now: dt.datetime, admins: Sequence[Person]
+) -> list[Outgoing | None]:
+    """Make the committers who stepped down alumni (those who are not already) and thank each: what
+    `_step_down_now` does for one, for a round's worth at once."""
+    staying = [c for c in cards if c.person is not None and c.person.removed_on is None]
+    if not staying:
+        return []
+    reason = views.step_down_reason(staying[0])
+    people = [c.person for c in staying if c.person is not None]
+    move_all_to_alumni(session, people, now=now, actor="ccbot", reason=reason)
+    return [
+        alumni_notice(session, person, Kind.RENEWAL_THANKS, reason, parts=[c.id], admins=admins)
+        for c, person in zip(staying, people, strict=True)
+    ]
 
 
 def advance_renewals(session: Session, *, now: dt.datetime, policy: Policy, channels: Channels) -> RenewalRun:
