@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from storage.db import INSERT_BATCH, insert_once
@@ -14,6 +15,7 @@ from storage.models import (
     RenewalAnswer,
     RenewalAudience,
     RenewalMember,
+    RenewalOutcome,
     SlackPosting,
 )
 
@@ -129,8 +131,11 @@ def list_due_renewal_ids(session: Session, *, now: dt.datetime) -> list[int]:
     return list(session.exec(statement).all())
 
 
-def claim_due_members(session: Session, renewal_id: int, *, now: dt.datetime) -> list[int]:
-    """Mark settled every member of a round whose deadline passed and was not settled; return their ids, in order.
+def claim_due_members(
+    session: Session, renewal_id: int, *, now: dt.datetime
+) -> list[tuple[int, RenewalAnswer, dt.datetime]]:
+    """Mark settled every member of a round whose deadline passed and was not settled; return each one's id,
+    answer and deadline, by id.
 
     One conditional update: a member another run settled first, or whose deadline an admin moved, is not taken.
     """
@@ -139,9 +144,35 @@ def claim_due_members(session: Session, renewal_id: int, *, now: dt.datetime) ->
         update(table)
         .where(table.c.renewal_id == renewal_id, table.c.settled_at.is_(None), table.c.deadline <= now)
         .values(settled_at=now)
-        .returning(table.c.id)
+        .returning(table.c.id, table.c.answer, table.c.deadline)
     )
-    return sorted(session.execute(statement).scalars().all())
+    rows = [(int(i), RenewalAnswer(a), d) for i, a, d in session.execute(statement).all()]
+    # What the session holds of them is now out of date.
+    claimed = {row[0] for row in rows}
+    for held in list(session.identity_map.values()):
+        if isinstance(held, RenewalMember) and held.id in claimed:
+            set_committed_value(held, "settled_at", now)
+    return sorted(rows)
+
+
+def set_outcomes(
+    session: Session, ids: list[int], outcome: RenewalOutcome, *, followup_on: dt.date | None = None
+) -> None:
+    """Give these members an outcome (and, when given, the deadline they are listed for), a few statements in
+    all; those the session holds take the same values, as written."""
+    table = RenewalMember.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {"outcome": outcome}
+    if followup_on is not None:
+        values["followup_on"] = followup_on
+    session.flush()
+    for start in range(0, len(ids), INSERT_BATCH):
+        chunk = ids[start : start + INSERT_BATCH]
+        session.execute(update(table).where(table.c.id.in_(chunk)).values(**values))
+    wanted = set(ids)
+    for held in list(session.identity_map.values()):
+        if isinstance(held, RenewalMember) and held.id in wanted:
+            for name, value in values.items():
+                set_committed_value(held, name, value)
 
 
 def list_listed_members(session: Session, renewal_id: int, on: dt.date) -> list[RenewalMember]:
@@ -150,6 +181,7 @@ def list_listed_members(session: Session, renewal_id: int, on: dt.date) -> list[
         select(RenewalMember)
         .where(RenewalMember.renewal_id == renewal_id, RenewalMember.followup_on == on)
         .order_by(col(RenewalMember.id))
+        .execution_options(populate_existing=True)
     )
     return list(session.exec(statement).all())
 

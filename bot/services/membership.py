@@ -70,9 +70,7 @@ def move_all_to_alumni(
     session: Session, people: Sequence[Person], *, now: dt.datetime, actor: Person | str, reason: str
 ) -> None:
     """`move_to_alumni` for many people: their rows written in one flush, their audit entries in one statement."""
-    for person in people:
-        person.removed_on, person.status = now.date(), Status.ALUMNI
-    session.flush()
+    roster_store.make_alumni(session, people, on=now.date())
     audit_each(session, now, actor, "person.removed", [(p.github, {"reason": reason}) for p in people])
 
 

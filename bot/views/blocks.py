@@ -56,6 +56,11 @@ def section_json(text: str) -> dict[str, Any]:
     return {"text": {"text": cut, "type": "mrkdwn"}, "type": "section"}
 
 
+def context_json(text: str) -> dict[str, Any]:
+    """Return `context(text).to_dict()`."""
+    return {"elements": [{"text": text, "type": "mrkdwn"}], "type": "context"}
+
+
 def header_json(text: str) -> dict[str, Any]:
     """Return `HeaderBlock(text=text).to_dict()`."""
     return {"text": plain_json(text), "type": "header"}

@@ -7,14 +7,14 @@ import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 
 from bot.ids import Action
 from bot.views.blocks import (
     actions_json,
     button_json,
     confirm_json,
-    context,
+    context_json,
     header_json,
     section,
     section_json,
@@ -342,9 +342,10 @@ def followup_list(
         f" {index + 1}/{total}" if total > 1 else ""
     )
     move = "End agreement" if organizations else "Move to alumni"
-    blocks: list[Block] = [
-        HeaderBlock(text=title[:150]),
-        context(
+    # Plain dicts, as slack_sdk would give them: a round's list runs to thousands of rows.
+    blocks: list[dict[str, Any]] = [
+        header_json(title[:150]),
+        context_json(
             f"These did not answer by their deadline. *{move}* settles them now"
             + (
                 " (the organisation's entity agreement ends)"
@@ -358,36 +359,34 @@ def followup_list(
         member = card.member
         contact = f" (contact {person_ref(card.contact)})" if organizations and card.contact else ""
         blocks.append(
-            section(
+            section_json(
                 f"{member_label(card)}{contact}: asked {day(member.invited_at.date())}, "
                 f"deadline {day(last_day(member.deadline))}"
             )
         )
         if member.outcome is RenewalOutcome.LISTED:
             blocks.append(
-                ActionsBlock(
-                    block_id=f"renewal-followup-{card.id}",
-                    elements=[
-                        ButtonElement(
-                            text=move,
-                            action_id=Action.RENEWAL_MOVE.value,
-                            value=str(card.id),
+                actions_json(
+                    f"renewal-followup-{card.id}",
+                    [
+                        button_json(
+                            move,
+                            Action.RENEWAL_MOVE.value,
+                            str(card.id),
                             style="danger",
-                            confirm=ConfirmObject(
+                            confirm=confirm_json(
                                 title=f"{move}?",
                                 text=f"{escape(member_label(card, plain=True))}: {move.lower()} now.",
                                 confirm=move,
                                 deny="Cancel",
                             ),
                         ),
-                        ButtonElement(
-                            text="Extend a month", action_id=Action.RENEWAL_EXTEND.value, value=str(card.id)
-                        ),
+                        button_json("Extend a month", Action.RENEWAL_EXTEND.value, str(card.id)),
                     ],
                 )
             )
         else:
-            blocks.append(context(_state(card) or "settled"))
+            blocks.append(context_json(_state(card) or "settled"))
     text = mrkdwn(
         "{count} did not answer the {year} recommitment ({audience})",
         count=len(rows),

@@ -16,6 +16,7 @@ from bot.services.errors import UserError
 from bot.services.outbox import Outgoing, commit
 from bot.services.quiet import Wanted, reminders
 from bot.services.roster import list_admins
+from bot.services.roster.formats.yaml_lines import gc_paused
 from bot.types.keys import Kind
 from bot.types.policy import Policy
 from bot.types.renewals import MemberCard, Opened, RoundProgress
@@ -208,6 +209,20 @@ def open_renewal(
             f"--closes must leave at least {MIN_OPEN.days} days for answers and reminders: "
             f"choose {today + MIN_OPEN:%Y-%m-%d} or later"
         )
+    with gc_paused():
+        return _open(session, year=year, who=who, closes_at=closes_at, now=now, actor=actor, policy=policy)
+
+
+def _open(
+    session: Session,
+    *,
+    year: int,
+    who: str,
+    closes_at: dt.datetime,
+    now: dt.datetime,
+    actor: Person | str,
+    policy: Policy,
+) -> Opened:
     opened = Opened()
     messages: list[Outgoing | None] = []
     admins = list_admins(session)

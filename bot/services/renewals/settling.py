@@ -36,6 +36,7 @@ from bot.services.renewals.rounds import (
     organization_contact,
 )
 from bot.services.roster import list_admins
+from bot.services.roster.formats.yaml_lines import gc_paused
 from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject, message_key
 from bot.types.mrkdwn import Mrkdwn
@@ -217,6 +218,11 @@ def due_stage(member: RenewalMember, *, now: dt.datetime) -> str | None:
 
 def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
     """Queue each due reminder once per member, deadline and stage, in the contact's working hours; return how many."""
+    with gc_paused():
+        return _queue_reminders(session, now=now, policy=policy)
+
+
+def _queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
     due: dict[str, tuple[RenewalMember, str]] = {}
     for member in store.list_waiting_members(session):
         stage = due_stage(member, now=now)
@@ -307,6 +313,11 @@ def hand_over_contacts(session: Session, *, now: dt.datetime, policy: Policy) ->
 
 def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int:
     """Settle every member whose deadline passed (each once), round by round; list non-answerers for the admins."""
+    with gc_paused():
+        return _settle_due(session, now=now, channels=channels)
+
+
+def _settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int:
     settled = 0
     admins: list[Person] | None = None
     for renewal_id in store.list_due_renewal_ids(session, now=now):
@@ -320,14 +331,21 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
             session.rollback()
             continue
         taken = len(claimed)
+        # Recommitments and silences settle in a statement each; only those who stepped down are read in full.
+        outcomes: dict[tuple[RenewalOutcome, dt.date | None], list[int]] = defaultdict(list)
+        stepped_down: list[int] = []
+        for member_id, answer, deadline in claimed:
+            if answer is RenewalAnswer.RECOMMITTED:
+                outcomes[(RenewalOutcome.RECOMMITTED, None)].append(member_id)
+            elif answer is RenewalAnswer.STEPPED_DOWN:
+                stepped_down.append(member_id)
+            else:
+                outcomes[(RenewalOutcome.LISTED, deadline.date())].append(member_id)
+                listed.add(deadline.date())
         leaving: list[MemberCard] = []
-        for card in member_cards(session, renewal, store.list_members_by_ids(session, claimed)):
+        for card in member_cards(session, renewal, store.list_members_by_ids(session, stepped_down)):
             member = card.member
-            if member.answer is RenewalAnswer.RECOMMITTED:
-                member.outcome = RenewalOutcome.RECOMMITTED
-            elif member.answer is RenewalAnswer.STEPPED_DOWN and (
-                alumnus := _alumnus_answerer(session, card)
-            ):
+            if alumnus := _alumnus_answerer(session, card):
                 # Whoever answered for the organisation left the program before the deadline: the admins decide.
                 member.answer, member.answered_at, member.answered_by_id = RenewalAnswer.PENDING, None, None
                 member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
@@ -344,17 +362,16 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
                     member=views.member_label(card, plain=True),
                     answered_by=alumnus.github,
                 )
-            elif member.answer is RenewalAnswer.STEPPED_DOWN and card.organization is None:
+            elif card.organization is None:
                 # Committers who step down leave together, below (a round asks committers or organisations).
-                member.outcome = RenewalOutcome.ALUMNI
+                outcomes[(RenewalOutcome.ALUMNI, None)].append(card.id)
                 leaving.append(card)
-            elif member.answer is RenewalAnswer.STEPPED_DOWN:
+            else:
                 messages += _step_down_now(
                     session, card, now=now, actor="ccbot", reason=views.step_down_reason(card)
                 )
-            else:
-                member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
-                listed.add(member.deadline.date())
+        for (outcome, followup_on), ids in outcomes.items():
+            store.set_outcomes(session, ids, outcome, followup_on=followup_on)
         if leaving:
             admins = admins if admins is not None else list_admins(session)
             messages += _committers_leave(session, leaving, now=now, admins=admins)
