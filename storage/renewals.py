@@ -54,17 +54,15 @@ def list_current_renewals(session: Session, *, since: dt.datetime) -> list[Renew
     return list(session.exec(statement).all())
 
 
-def add_members(session: Session, rows: list[dict[str, Any]]) -> list[RenewalMember]:
+def add_members(session: Session, renewal_id: int, rows: list[dict[str, Any]]) -> list[RenewalMember]:
     """Insert the members of a round just opened (in its transaction, so none can be there already) in a few
     statements; return them, in the order of `rows` (each a member's column values, every row the same columns)."""
     table = RenewalMember.__table__  # type: ignore[attr-defined]
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     session.flush()
-    ids: list[int] = []
     for start in range(0, len(rows), INSERT_BATCH):
-        ids += session.execute(statement, rows[start : start + INSERT_BATCH]).scalars().all()
-    found = {m.id: m for m in list_members_by_ids(session, ids)}
-    return [found[i] for i in ids]
+        session.execute(insert(table), rows[start : start + INSERT_BATCH])
+    found = {(m.person_id, m.organization_id): m for m in list_members(session, renewal_id)}
+    return [found[(row["person_id"], row["organization_id"])] for row in rows]
 
 
 def get_member_for_update(session: Session, member_id: int) -> RenewalMember | None:

@@ -249,6 +249,7 @@ def _open(
             continue
         members = store.add_members(
             session,
+            renewal.id or 0,
             [
                 {
                     "renewal_id": renewal.id or 0,
