@@ -1,7 +1,8 @@
 """The yearly cycle's steps, run one at a time against a database the caller restores between them.
 
 Run by `bench.scale` as a long-lived worker: `python bench/renewal_step.py URL`, then one line per step on
-stdin (`open`, `remind` or `settle`); each answer is the step's wall-clock seconds. The caller copies the
+stdin (`open`, `remind` or `settle`); each answer is the step's wall-clock seconds and the worker's CPU seconds
+(SQLite's work included, PostgreSQL's server not). The caller copies the
 database back to the state the step starts from before each line, and may run the worker with another
 checkout's code first on PYTHONPATH (the "before" of a comparison): it calls only the services' public
 functions, whose signatures have not changed.
@@ -46,13 +47,13 @@ def run(url: str) -> None:
         if name == "quit":
             break
         gc.collect()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with opened.session_factory() as session:
             steps[name](session)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         # The caller replaces the database next: no connection may stay open on it.
         opened.engine.dispose()
-        print(f"{elapsed:.6f}", flush=True)
+        print(f"{elapsed:.6f} {cpu:.6f}", flush=True)
 
 
 if __name__ == "__main__":

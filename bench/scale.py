@@ -716,12 +716,13 @@ class StepWorker:
             raise RuntimeError(f"the step worker stopped (exit {self.process.wait()})")
         return line.strip()
 
-    def run(self, step: str) -> float:
-        """Run one step; return its seconds."""
+    def run(self, step: str) -> tuple[float, float]:
+        """Run one step; return its wall-clock and CPU seconds."""
         assert self.process.stdin is not None
         self.process.stdin.write(step + "\n")
         self.process.stdin.flush()
-        return float(self._read())
+        wall, cpu = self._read().split()
+        return float(wall), float(cpu)
 
     def close(self) -> None:
         """Stop the process."""
@@ -790,14 +791,16 @@ def _floor(url: str, step: str) -> float:
 
 @dataclass
 class CycleResult:
-    """One database at one scale: for each step, the median seconds now, of the floor, and before."""
+    """One database at one scale: for each step, the median seconds now, of the floor and before; CPU now and before."""
 
     scale: int
     committers: int
-    timings: dict[str, tuple[float, float, float | None]]
+    timings: dict[str, tuple[float, float, float | None, float, float | None]]
 
 
-def measure_cycle(database: Database, *, scale: int, runs: int, before: Path | None) -> CycleResult:
+def measure_cycle(
+    database: Database, *, scale: int, runs: int, before: Path | None, before_runs: int | None = None
+) -> CycleResult:
     """Time opening a round, a reminder pass and settling the deadline, each from a fresh copy of its state."""
     committers = BASE_COMMITTERS * scale
     templates = Templates(database)
@@ -807,11 +810,15 @@ def measure_cycle(database: Database, *, scale: int, runs: int, before: Path | N
         workers["before"] = StepWorker(database.url, before)
     samples: dict[tuple[str, str], list[float]] = {}
     try:
-        for _ in range(runs):
+        for run in range(runs):
             for step in RENEWAL_STEPS:
                 for label, worker in workers.items():
+                    if label == "before" and before_runs is not None and run >= before_runs:
+                        continue
                     templates.restore(database, templates.states[step])
-                    samples.setdefault((step, label), []).append(worker.run(step))
+                    wall, cpu = worker.run(step)
+                    samples.setdefault((step, label), []).append(wall)
+                    samples.setdefault((step, label + " cpu"), []).append(cpu)
                 templates.restore(database, templates.states[step])
                 samples.setdefault((step, "floor"), []).append(_floor(database.url, step))
     finally:
@@ -823,6 +830,8 @@ def measure_cycle(database: Database, *, scale: int, runs: int, before: Path | N
             median(samples[(step, "now")]),
             median(samples[(step, "floor")]),
             median(samples[(step, "before")]) if before is not None else None,
+            median(samples[(step, "now cpu")]),
+            median(samples[(step, "before cpu")]) if before is not None else None,
         )
         for step in RENEWAL_STEPS
     }
@@ -847,22 +856,26 @@ def report_cycle(results: dict[str, list[CycleResult]], runs: int, load: str) ->
         "",
         "| database | step | "
         + " | ".join(f"{s}x ms" for s in scales)
-        + " | growth per step | / floor | before ms |",
-        "|---|---|" + "---:|" * len(scales) + "---|---|---|",
+        + " | growth per step | / floor | CPU ms | before ms | before CPU ms |",
+        "|---|---|" + "---:|" * len(scales) + "---|---|---|---|---|",
     ]
     for label, rows in results.items():
         for step in RENEWAL_STEPS:
             now = [r.timings[step][0] for r in rows]
             floors = [r.timings[step][1] for r in rows]
-            befores = [r.timings[step][2] for r in rows]
             ratios = ", ".join(f"{n / f:.1f}x" for n, f in zip(now, floors, strict=True))
-            before = ", ".join(_ms(b) for b in befores if b is not None) or "-"
+
+            def listed(index: int, step: str = step, rows: list[CycleResult] = rows) -> str:
+                values = [r.timings[step][index] for r in rows]
+                return ", ".join(_ms(v) for v in values if v is not None) or "-"
+
             cells = " | ".join(_ms(t) for t in now)
             lines.append(
-                f"| {label} | {RENEWAL_NAMES[step]} | {cells} | {growth(now)} | {ratios} | {before} |"
+                f"| {label} | {RENEWAL_NAMES[step]} | {cells} | {growth(now)} | {ratios} | {listed(3)} | "
+                f"{listed(2)} | {listed(4)} |"
             )
             cells = " | ".join(_ms(t) for t in floors)
-            lines.append(f"| {label} | floor | {cells} | {growth(floors)} |  |  |")
+            lines.append(f"| {label} | floor | {cells} | {growth(floors)} |  |  |  |  |")
     return "\n".join(lines)
 
 
@@ -886,11 +899,17 @@ def cycle(args: argparse.Namespace, scales: list[int]) -> None:
                     base = normalise_url(args.postgres).rsplit("/", 1)[0]
                     targets.append(Database("PostgreSQL", f"{base}/ccbot_bench_cycle_x{scale}", admin))
                 for database in targets:
-                    r = measure_cycle(database, scale=scale, runs=args.runs, before=args.before)
+                    r = measure_cycle(
+                        database,
+                        scale=scale,
+                        runs=args.runs,
+                        before=args.before,
+                        before_runs=args.before_runs,
+                    )
                     loads.append(os.getloadavg()[0])
                     results.setdefault(database.label, []).append(r)
                     timings = ", ".join(
-                        f"{RENEWAL_NAMES[n]} {_ms(t[0])} ms (floor {_ms(t[1])}"
+                        f"{RENEWAL_NAMES[n]} {_ms(t[0])} ms (CPU {_ms(t[3])}, floor {_ms(t[1])}"
                         + (f", before {_ms(t[2])})" if t[2] is not None else ")")
                         for n, t in r.timings.items()
                     )
@@ -902,7 +921,7 @@ def cycle(args: argparse.Namespace, scales: list[int]) -> None:
     body = report_cycle(results, args.runs, load)
     command = f"python -m bench.scale --cycle --scales {','.join(map(str, scales))} --runs {args.runs}"
     if args.before is not None:
-        command += " --before CHECKOUT"
+        command += " --before CHECKOUT" + (f" --before-runs {args.before_runs}" if args.before_runs else "")
     if not args.no_write:
         write_section("Yearly cycle at scale", command, body)
     print(body)
@@ -934,6 +953,9 @@ def main() -> None:
         "--cycle",
         action="store_true",
         help="the yearly cycle instead (open a round, a reminder pass, settle the deadline), on its own data",
+    )
+    parser.add_argument(
+        "--before-runs", type=int, help="with --before: runs of the other code (default: --runs)"
     )
     parser.add_argument(
         "--before",

@@ -118,7 +118,7 @@ def answer_actions_json(card: MemberCard) -> dict[str, Any]:
 
 def _ask_text(card: MemberCard, admins: Sequence[Person]) -> Mrkdwn:
     name = card.organization.name if card.organization is not None else None
-    return _ask(name, card.renewal.year, day(last_day(card.member.deadline)), _admins(admins))
+    return _ask(name, card.renewal.year, _by(card.member.deadline), _admins(admins))
 
 
 @functools.lru_cache(maxsize=256)
@@ -147,11 +147,7 @@ def _ask(name: str | None, year: int, by: str, admins: Mrkdwn) -> Mrkdwn:
 def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:
     """Return the DM that opens a member's recommitment, with its answer buttons."""
     year = card.renewal.year
-    text = mrkdwn(
-        ":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {by}",
-        year=year,
-        by=day(last_day(card.member.deadline)),
-    )
+    text = _invitation_text(year, _by(card.member.deadline))
     blocks = [
         header_json(f"Recommitment for {year}"),
         section_json(_ask_text(card, admins)),
@@ -164,21 +160,40 @@ def reminder(
     card: MemberCard, stage: str, admins: Sequence[Person], *, now: dt.datetime
 ) -> tuple[Mrkdwn, list[Any]]:
     """Return a reminder to a member who has not answered: at the midpoint, or two days before the deadline."""
-    year, by = card.renewal.year, day(last_day(card.member.deadline))
-    lead = (
-        mrkdwn(
+    lead = _reminder_lead(card.renewal.year, _by(card.member.deadline), stage == "last")
+    return lead, [section_json(lead), section_json(_ask_text(card, admins)), answer_actions_json(card)]
+
+
+# The texts every member of a round shares, built once per round (its DMs build them thousands of times).
+
+
+@functools.lru_cache(maxsize=256)
+def _by(deadline: dt.datetime) -> str:
+    return day(last_day(deadline))
+
+
+@functools.lru_cache(maxsize=256)
+def _invitation_text(year: int, by: str) -> Mrkdwn:
+    return mrkdwn(
+        ":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {by}",
+        year=year,
+        by=by,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _reminder_lead(year: int, by: str, last: bool) -> Mrkdwn:
+    if last:
+        return mrkdwn(
             ":hourglass_flowing_sand: Two days left: the {year} recommitment closes at the end of {by}.",
             year=year,
             by=by,
         )
-        if stage == "last"
-        else mrkdwn(
-            ":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by}).",
-            year=year,
-            by=by,
-        )
+    return mrkdwn(
+        ":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by}).",
+        year=year,
+        by=by,
     )
-    return lead, [section_json(lead), section_json(_ask_text(card, admins)), answer_actions_json(card)]
 
 
 def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:

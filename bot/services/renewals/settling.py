@@ -250,8 +250,8 @@ def _queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> i
                 continue
             stage = stages[card.id]
             text, blocks = views.reminder(card, stage, admins, now=now)
-            parts: list[Any] = [card.id, f"{card.member.deadline:%Y%m%d}", stage]
-            wanted.append(Wanted(Kind.RENEWAL_REMINDER, parts, card.contact, text, blocks))
+            key_parts: list[Any] = [card.id, f"{card.member.deadline:%Y%m%d}", stage]
+            wanted.append(Wanted(Kind.RENEWAL_REMINDER, key_parts, card.contact, text, blocks))
     messages = reminders(session, wanted, now=now, hours=policy.hours)
     return len(commit(session, messages, now=now))
 
