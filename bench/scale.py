@@ -882,6 +882,7 @@ def report_cycle(results: dict[str, list[CycleResult]], runs: int, load: str) ->
 def cycle(args: argparse.Namespace, scales: list[int]) -> None:
     """Run the yearly cycle's steps on SQLite and (when configured) PostgreSQL at each scale; write the table."""
     loads = [os.getloadavg()[0]]
+    before_scales = {int(s) for s in args.before_scales.split(",")} if args.before_scales else set(scales)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp)
         admin = None
@@ -903,7 +904,7 @@ def cycle(args: argparse.Namespace, scales: list[int]) -> None:
                         database,
                         scale=scale,
                         runs=args.runs,
-                        before=args.before,
+                        before=args.before if scale in before_scales else None,
                         before_runs=args.before_runs,
                     )
                     loads.append(os.getloadavg()[0])
@@ -922,6 +923,7 @@ def cycle(args: argparse.Namespace, scales: list[int]) -> None:
     command = f"python -m bench.scale --cycle --scales {','.join(map(str, scales))} --runs {args.runs}"
     if args.before is not None:
         command += " --before CHECKOUT" + (f" --before-runs {args.before_runs}" if args.before_runs else "")
+        command += f" --before-scales {args.before_scales}" if args.before_scales else ""
     if not args.no_write:
         write_section("Yearly cycle at scale", command, body)
     print(body)
@@ -956,6 +958,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--before-runs", type=int, help="with --before: runs of the other code (default: --runs)"
+    )
+    parser.add_argument(
+        "--before-scales", help="with --before: the scales to run the other code at (default: every scale)"
     )
     parser.add_argument(
         "--before",
