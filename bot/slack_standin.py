@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
+import os
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
 from bot.standin_server import StandInServer
+from bot.types.outbox import POST_METHOD, POST_PER_CHANNEL, POST_PER_WORKSPACE, Rate, method_rate
 
 JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata", "files"}
 # The bot scopes app_manifest.yml asks for (a test keeps the two in step): granted unless a test says otherwise.
@@ -53,6 +57,60 @@ class Fault:
     error: str = "ratelimited"
 
 
+@dataclass(frozen=True)
+class SlackLimits:
+    """The rate limits the stand-in keeps when asked to: each method's tier, chat.postMessage per channel and
+    per workspace (bot.types.outbox holds the numbers)."""
+
+    rates: Callable[[str], Rate | None] = method_rate
+    post_per_channel: Rate | None = POST_PER_CHANNEL
+    post_per_workspace: Rate | None = POST_PER_WORKSPACE
+
+    def buckets(self, method: str, channel: str | None) -> list[tuple[tuple[str, str], Rate]]:
+        """Return the budgets one call draws on: (method, '*') for the workspace, (method, channel) per channel."""
+        found: list[tuple[tuple[str, str], Rate]] = []
+        if method == POST_METHOD:
+            if self.post_per_workspace is not None:
+                found.append(((method, "*"), self.post_per_workspace))
+            if self.post_per_channel is not None and channel:
+                found.append(((method, channel), self.post_per_channel))
+            return found
+        rate = self.rates(method)
+        return [((method, "*"), rate)] if rate is not None else []
+
+
+def floor_seconds(calls: Mapping[Any, int], limits: SlackLimits | None = None) -> float:
+    """Return the least time, in Slack seconds, the limits allow for a mix of calls (each starting with a full
+    burst): `calls` counts them by method, or by (chat.postMessage, channel) for posts.
+
+    `{("chat.postMessage", f"U{i}"): 1 for i in range(n)} | {"chat.update": m}` is n DMs and m redraws.
+    """
+    limits = limits or SlackLimits()
+    totals: Counter[tuple[str, str]] = Counter()
+    rates: dict[tuple[str, str], Rate] = {}
+    for key, count in calls.items():
+        method, channel = (key, None) if isinstance(key, str) else key
+        for bucket, rate in limits.buckets(method, channel):
+            totals[bucket] += count
+            rates[bucket] = rate
+    return max((max(0.0, (n - rates[b].burst) / rates[b].per_second) for b, n in totals.items()), default=0.0)
+
+
+class _Bucket:
+    """A token bucket in Slack seconds: `burst` tokens, refilled at the rate's pace."""
+
+    def __init__(self, rate: Rate, now: float) -> None:
+        self.rate = rate
+        self.tokens = float(rate.burst)
+        self.at = now
+
+    def wait(self, now: float) -> float:
+        """Return how long until a token is free (0: one is)."""
+        self.tokens = min(float(self.rate.burst), self.tokens + (now - self.at) * self.rate.per_second)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate.per_second
+
+
 @dataclass
 class SlackState:
     """What the stand-in keeps: channels, messages, DMs, views, users and the calls made."""
@@ -70,6 +128,7 @@ class SlackState:
     updates: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    limited: Counter[str] = field(default_factory=Counter)  # 429s served for the rate limits, by method
 
 
 class SlackStandIn(StandInServer):
@@ -78,7 +137,22 @@ class SlackStandIn(StandInServer):
     bot_user_id = "U0CCBOT00"
     team_id = "T0CCBOT00"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        rate_limits: bool | SlackLimits = False,
+        time_scale: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """With `rate_limits` (True: Slack's, bot.types.outbox), calls over a limit get HTTP 429 with
+        Retry-After (Slack seconds). `time_scale` is Slack seconds per real second: at 60 a Slack minute
+        passes in one real second."""
+        self.limits = SlackLimits() if rate_limits is True else (rate_limits or None)
+        self.time_scale = time_scale
+        self.clock = clock
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.state = SlackState()
         self.lock = threading.RLock()
         self.faults: dict[str, list[Fault]] = defaultdict(list)
@@ -142,6 +216,35 @@ class SlackStandIn(StandInServer):
             else:
                 self.fault_every[method] = (nth, Fault(status=status, count=0, retry_after=retry_after))
 
+    def slack_time(self) -> float:
+        """Return the stand-in's clock in Slack seconds (real seconds times the time scale)."""
+        return self.clock() * self.time_scale
+
+    def rate_limited(self, method: str | None = None) -> int:
+        """Return how many calls were answered 429 for the rate limits (of one method, or all)."""
+        with self.lock:
+            return self.state.limited[method] if method else sum(self.state.limited.values())
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> int | None:
+        """Take a token from each budget the call draws on; return Retry-After (Slack seconds) when one is empty."""
+        if self.limits is None:
+            return None
+        channel = self._channel(str(args.get("channel") or "")) if method == POST_METHOD else None
+        now = self.slack_time()
+        buckets = []
+        for key, rate in self.limits.buckets(method, channel):
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(rate, now)
+            buckets.append(bucket)
+        wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+        if wait > 0:
+            self.state.limited[method] += 1
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.tokens -= 1
+        return None
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Return the calls received, optionally only those of one method."""
         with self.lock:
@@ -191,6 +294,10 @@ class SlackStandIn(StandInServer):
             self.state.calls.append(Call(method=method, args=args, token=token))
             fault = self._next_fault(method)
             refused = token in self.state.refused_tokens
+            retry_after = self._over_limit(method, args) if fault is None else None
+        if retry_after is not None:
+            self.reply(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+            return
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
             self.reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
@@ -427,6 +534,18 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        default=os.environ.get("SLACK_STANDIN_RATE_LIMITS", "") not in {"", "0", "false"},
+        help="answer calls over Slack's rate limits with 429 and Retry-After (env SLACK_STANDIN_RATE_LIMITS=1)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=float(os.environ.get("SLACK_STANDIN_TIME_SCALE") or 1),
+        help="Slack seconds per real second for the rate limits (env SLACK_STANDIN_TIME_SCALE)",
+    )
+    parser.add_argument(
         "--channel",
         action="append",
         default=[],
@@ -434,7 +553,9 @@ def main() -> None:
         help="a channel the bot is in (repeatable)",
     )
     args = parser.parse_args()
-    stand_in = SlackStandIn(args.host, args.port).start()
+    stand_in = SlackStandIn(
+        args.host, args.port, rate_limits=args.rate_limits, time_scale=args.time_scale
+    ).start()
     for channel in args.channel:
         channel_id, _, name = channel.partition(":")
         stand_in.add_channel(channel_id, name or channel_id.lower())
