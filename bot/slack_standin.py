@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import os
+import re
 import threading
 import time
 from collections import Counter, defaultdict
@@ -55,6 +56,138 @@ class Fault:
     count: int
     retry_after: int = 1
     error: str = "ratelimited"
+
+
+# Methods Slack retired (files.upload on 2025-11-12; rtm.*, the legacy conversation families, dialog.open).
+_LEGACY_VERBS = (
+    "archive|close|create|createChild|history|info|invite|join|kick|leave|list|mark|open|rename|replies"
+    "|setPurpose|setTopic|unarchive"
+)
+RETIRED_METHODS = re.compile(
+    rf"^(files\.upload|rtm\.(connect|start)|(channels|groups|im|mpim)\.({_LEGACY_VERBS})|dialog\.open)$"
+)
+
+# Block Kit limits (shared/slack FACTS): what Slack refuses, checked on every message and view the stand-in gets.
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+MESSAGE_TEXT = 40_000
+TEXT_LIMITS = {"section": 3000, "header": 150, "markdown": 12_000}
+SECTION_FIELDS = 10
+FIELD_TEXT = 2000
+CONTEXT_ELEMENTS = 10
+ACTIONS_ELEMENTS = 25
+VIEW_TITLE = 24
+PRIVATE_METADATA = 3000
+ID_LENGTH = 255
+OPTION_TEXT, OPTION_VALUE, OPTIONS = 75, 150, 100
+BUTTON_TEXT, BUTTON_VALUE, BUTTON_URL = 75, 2000, 3000
+INPUT_MAX_LENGTH = 3000
+INPUT_LABEL = 2000
+TABLE_ROWS, TABLE_COLUMNS = 100, 20
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return str(value or "")
+
+
+def _element_problems(element: Any, where: str) -> list[str]:
+    if not isinstance(element, dict):
+        return []
+    problems: list[str] = []
+
+    def over(what: str, value: Any, limit: int) -> None:
+        if value is not None and len(_text_of(value)) > limit:
+            problems.append(f"{where}: {what} is {len(_text_of(value))} characters (limit {limit})")
+
+    kind = element.get("type")
+    over("action_id", element.get("action_id"), ID_LENGTH)
+    if kind == "button":
+        over("button text", element.get("text"), BUTTON_TEXT)
+        over("button value", element.get("value"), BUTTON_VALUE)
+        over("button url", element.get("url"), BUTTON_URL)
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or [] if isinstance(group, dict) else []
+    if len(options) > OPTIONS:
+        problems.append(f"{where}: {len(options)} options (limit {OPTIONS})")
+    for option in options:
+        if isinstance(option, dict):
+            over("option text", option.get("text"), OPTION_TEXT)
+            over("option value", option.get("value"), OPTION_VALUE)
+    if kind == "plain_text_input" and int(element.get("max_length") or 0) > INPUT_MAX_LENGTH:
+        problems.append(
+            f"{where}: plain_text_input max_length {element['max_length']} (limit {INPUT_MAX_LENGTH})"
+        )
+    return problems
+
+
+def _block_problems(block: Any, where: str) -> list[str]:
+    if not isinstance(block, dict):
+        return [f"{where}: not an object"]
+    problems: list[str] = []
+    kind = str(block.get("type") or "")
+    if len(str(block.get("block_id") or "")) > ID_LENGTH:
+        problems.append(f"{where}: block_id over {ID_LENGTH} characters")
+    limit = TEXT_LIMITS.get(kind)
+    text = _text_of(block.get("text"))
+    if limit is not None and len(text) > limit:
+        problems.append(f"{where}: {kind} text is {len(text)} characters (limit {limit})")
+    fields = block.get("fields") or []
+    if len(fields) > SECTION_FIELDS:
+        problems.append(f"{where}: {len(fields)} fields (limit {SECTION_FIELDS})")
+    problems += [
+        f"{where}: a field is {len(_text_of(f))} characters (limit {FIELD_TEXT})"
+        for f in fields
+        if len(_text_of(f)) > FIELD_TEXT
+    ]
+    elements = block.get("elements") or []
+    if kind == "context" and len(elements) > CONTEXT_ELEMENTS:
+        problems.append(f"{where}: {len(elements)} context elements (limit {CONTEXT_ELEMENTS})")
+    if kind == "actions" and len(elements) > ACTIONS_ELEMENTS:
+        problems.append(f"{where}: {len(elements)} actions elements (limit {ACTIONS_ELEMENTS})")
+    if kind == "input" and len(_text_of(block.get("label"))) > INPUT_LABEL:
+        problems.append(f"{where}: input label over {INPUT_LABEL} characters")
+    if kind == "table":
+        rows = block.get("rows") or []
+        if len(rows) > TABLE_ROWS or any(len(r) > TABLE_COLUMNS for r in rows if isinstance(r, list)):
+            problems.append(f"{where}: table over {TABLE_ROWS} rows or {TABLE_COLUMNS} columns")
+    for element in [
+        *(elements if kind in {"actions", "input"} else []),
+        block.get("accessory"),
+        block.get("element"),
+    ]:
+        problems += _element_problems(element, f"{where} ({kind})")
+    return problems
+
+
+def block_kit_problems(payload: Mapping[str, Any], *, surface: str) -> list[str]:
+    """Return what breaks Slack's Block Kit limits in a message (`surface="message"`: text and blocks) or a
+    view ("modal", "home"): the view dict itself. Empty when Slack would take it."""
+    problems: list[str] = []
+    blocks = payload.get("blocks") or []
+    if not isinstance(blocks, list):
+        return ["blocks is not a list"]
+    if surface == "message":
+        if len(blocks) > MESSAGE_BLOCKS:
+            problems.append(f"{len(blocks)} blocks in a message (limit {MESSAGE_BLOCKS})")
+        text = str(payload.get("text") or "")
+        if len(text) > MESSAGE_TEXT:
+            problems.append(f"message text is {len(text)} characters (limit {MESSAGE_TEXT})")
+    else:
+        if len(blocks) > VIEW_BLOCKS:
+            problems.append(f"{len(blocks)} blocks in a {surface} (limit {VIEW_BLOCKS})")
+        for part in ("title", "submit", "close"):
+            if len(_text_of(payload.get(part))) > VIEW_TITLE:
+                problems.append(f"{surface} {part} over {VIEW_TITLE} characters")
+        if len(str(payload.get("private_metadata") or "")) > PRIVATE_METADATA:
+            problems.append(f"private_metadata over {PRIVATE_METADATA} characters")
+        if len(str(payload.get("callback_id") or "")) > ID_LENGTH:
+            problems.append(f"callback_id over {ID_LENGTH} characters")
+    for index, block in enumerate(blocks):
+        problems += _block_problems(block, f"block {index}")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -129,6 +262,7 @@ class SlackState:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     limited: Counter[str] = field(default_factory=Counter)  # 429s served for the rate limits, by method
+    oversize: list[str] = field(default_factory=list)  # messages and views refused for Block Kit's limits
 
 
 class SlackStandIn(StandInServer):
@@ -311,6 +445,11 @@ class SlackStandIn(StandInServer):
         if self.delay:
             time.sleep(self.delay)
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if RETIRED_METHODS.match(method):
+            with self.lock:
+                self.state.oversize.append(f"{method}: a retired method")
+            self.reply(request, 200, {"ok": False, "error": "method_deprecated"})
+            return
         if handler is None:
             self.reply(request, 200, {"ok": False, "error": "unknown_method"})
             return
@@ -362,8 +501,9 @@ class SlackStandIn(StandInServer):
             return {"ok": False, "error": "not_in_channel"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        if len(args.get("blocks") or []) > 50:
-            return {"ok": False, "error": "invalid_blocks"}
+        refused = self._check("chat.postMessage", args, "message", "invalid_blocks")
+        if refused:
+            return refused
         message = {
             "channel": channel,
             "ts": self._ts(),
@@ -378,6 +518,9 @@ class SlackStandIn(StandInServer):
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check("chat.postEphemeral", args, "message", "invalid_blocks")
+        if refused:
+            return refused
         self.state.ephemerals.append(
             {
                 "channel": args.get("channel"),
@@ -388,7 +531,27 @@ class SlackStandIn(StandInServer):
         )
         return {"ok": True, "message_ts": self._ts()}
 
+    def _check(
+        self, method: str, payload: Mapping[str, Any], surface: str, error: str
+    ) -> dict[str, Any] | None:
+        problems = block_kit_problems(payload, surface=surface)
+        if not problems:
+            return None
+        self.state.oversize.extend(f"{method}: {problem}" for problem in problems)
+        if surface == "message" and len(str(payload.get("text") or "")) > MESSAGE_TEXT and len(problems) == 1:
+            error = "msg_too_long"
+        return {"ok": False, "error": error, "response_metadata": {"messages": problems[:10]}}
+
+    def _check_view(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._check(method, view, str(view.get("type") or "modal"), "invalid_arguments")
+
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check("chat.update", args, "message", "invalid_blocks")
+        if refused:
+            return refused
         for message in self.state.messages:
             if message["channel"] == args.get("channel") and message["ts"] == args.get("ts"):
                 message.update(
@@ -501,6 +664,9 @@ class SlackStandIn(StandInServer):
         return {"ok": True, "files": shared}
 
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check_view("views.open", args)
+        if refused:
+            return refused
         view = dict(args.get("view") or {})
         view["id"] = f"V{next(self._counter):08d}"
         self.state.modals[view["id"]] = view
@@ -510,6 +676,9 @@ class SlackStandIn(StandInServer):
         view_id = str(args.get("view_id") or "")
         if view_id not in self.state.modals:
             return {"ok": False, "error": "not_found"}
+        refused = self._check_view("views.update", args)
+        if refused:
+            return refused
         view = dict(args.get("view") or {}, id=view_id)
         self.state.modals[view_id] = view
         return {"ok": True, "view": view}
@@ -518,9 +687,10 @@ class SlackStandIn(StandInServer):
         return self._api_views_open(args)
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check_view("views.publish", args)
+        if refused:
+            return refused
         view = dict(args.get("view") or {})
-        if len(view.get("blocks") or []) > 100:
-            return {"ok": False, "error": "invalid_arguments"}
         self.state.home_views[str(args.get("user_id"))] = view
         return {"ok": True, "view": view}
 

@@ -133,10 +133,12 @@ def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    """The Slack stand-in, serving on a free port."""
+    """The Slack stand-in, serving on a free port; a test fails if it sent Slack anything over Block Kit's limits
+    or called a retired method (a test that does so on purpose clears `state.oversize`)."""
     stand_in = SlackStandIn().start()
     yield stand_in
     stand_in.stop()
+    assert not stand_in.state.oversize, f"Slack would refuse: {stand_in.state.oversize[:5]}"
 
 
 @pytest.fixture
