@@ -36,7 +36,7 @@ def _bulk(count: int, prefix: str = "U0BULK") -> list[Outgoing]:
             key=f"renewal-invite:{i}",
             kind=str(Kind.RENEWAL_INVITE),
             channel=f"{prefix}{i:05d}",
-            text=f"bulk {i}",
+            text=Mrkdwn(f"bulk {i}"),
         )
         for i in range(count)
     ]
@@ -44,7 +44,10 @@ def _bulk(count: int, prefix: str = "U0BULK") -> list[Outgoing]:
 
 def _asked(n: int = 1) -> Outgoing:
     return Outgoing(
-        key=f"question-root:{n}", kind=str(Kind.QUESTION_ROOT), channel="C0COORD01", text=f"question {n}"
+        key=f"question-root:{n}",
+        kind=str(Kind.QUESTION_ROOT),
+        channel="C0COORD01",
+        text=Mrkdwn(f"question {n}"),
     )
 
 
