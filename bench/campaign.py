@@ -107,9 +107,12 @@ def run(
     slack = SlackStandIn(rate_limits=True, time_scale=args.time_scale).start()
     slack.add_channel("C0COORD01", "coordination")
     folder = Path(tempfile.mkdtemp(dir=tmp))
+    database = f"sqlite:///{folder / 'campaign.db'}"
+    if args.postgres:
+        database = fresh_postgres(args.postgres, f"ccbot_campaign_{folder.name[-8:].lower()}")
     base = {
         "slack": slack.url,
-        "db": f"sqlite:///{folder / 'campaign.db'}",
+        "db": database,
         "scale": args.time_scale,
         "dms": args.dms,
         "seeded": str(folder / "seeded"),
@@ -154,6 +157,7 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=10.0, help="Slack seconds per real second")
     parser.add_argument("--before", default="main", help="git revision of the code to compare with")
     parser.add_argument("--before-seconds", type=float, default=90.0, help="real seconds the old code gets")
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL to create the databases on")
     parser.add_argument("--ask-after", type=float, default=None, help="real seconds into the campaign")
     args = parser.parse_args()
     dms = {("chat.postMessage", f"U{i:08d}"): 1 for i in range(args.dms)}
@@ -199,7 +203,7 @@ def main() -> None:
     body = (
         f"A campaign of {args.dms:,} DMs (renewal invitations: the bulk lane) through the outbox against the Slack "
         f"stand-in keeping Slack's rate limits, on a clock {scale:g} times Slack's (a Slack minute in "
-        f"{60 / scale:g} real seconds; SQLite). {args.ask_after:.0f} real seconds in, a `/cc-ask` question's thread root "
+        f"{60 / scale:g} real seconds; {'PostgreSQL' if args.postgres else 'SQLite'}). {args.ask_after:.0f} real seconds in, a `/cc-ask` question's thread root "
         "is decided and delivered as the handler does (commit, then deliver its key); its time is from the commit "
         "to the post, in Slack seconds. The floor is the least time the limits allow: one DM per channel, so the "
         f"workspace-wide chat.postMessage rate decides it: {floor * scale:.0f} Slack s, {floor:.1f} real s. "
@@ -207,7 +211,9 @@ def main() -> None:
         f"{args.before_seconds:.0f} real seconds; its time is projected from what it sent in them.\n\n"
         + "\n".join(table)
     )
-    write_section("Campaign under Slack's rate limits", "python -m bench.campaign", body)
+    command = "python -m bench.campaign" + (" --postgres URL" if args.postgres else "")
+    title = "Campaign under Slack's rate limits" + (", PostgreSQL" if args.postgres else "")
+    write_section(title, command, body)
     print(body)
 
 

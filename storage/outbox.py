@@ -201,8 +201,10 @@ def count_by_status(session: Session) -> dict[str, int]:
 # -- the sending budget ------------------------------------------------------------------------------
 
 
-def take_budget(session: Session, draws: Sequence[tuple[str, str, float, float]], *, now: float) -> float:
-    """Take one call from each budget (method, scope, interval, tolerance) at once, or from none; commit.
+def take_budget(
+    session: Session, draws: Sequence[tuple[str, str, float, float]], *, now: float, count: int = 1
+) -> float:
+    """Take `count` calls from each budget (method, scope, interval, tolerance) at once, or from none; commit.
 
     Return 0 when taken, else the Slack seconds until the budget that refused would allow it. A budget allows a
     call when its `next_at` minus the tolerance is not after `now`; taking one moves `next_at` an interval on.
@@ -219,7 +221,7 @@ def take_budget(session: Session, draws: Sequence[tuple[str, str, float, float]]
                 )
                 .values(
                     next_at=case((col(SlackBudget.next_at) > now, col(SlackBudget.next_at)), else_=now)
-                    + interval
+                    + interval * count
                 )
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
@@ -230,7 +232,7 @@ def take_budget(session: Session, draws: Sequence[tuple[str, str, float, float]]
             if next_at is not None:
                 session.rollback()
                 return max(next_at - tolerance - now, 1e-6)
-            if insert_once(session, SlackBudget(method=method, scope=scope, next_at=now + interval)):
+            if insert_once(session, SlackBudget(method=method, scope=scope, next_at=now + interval * count)):
                 break
     session.commit()
     return 0.0
