@@ -100,6 +100,20 @@ def export(revision: str, folder: Path) -> Path:
     return folder
 
 
+def fresh_postgres(admin_url: str, name: str) -> str:
+    """Create an empty PostgreSQL database `name` on the server of `admin_url`; return its URL."""
+    from sqlalchemy import create_engine, text
+
+    from storage.db import normalise_url
+
+    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return normalise_url(admin_url).rsplit("/", 1)[0] + f"/{name}"
+
+
 def run(
     code: Path, instances: int, args: argparse.Namespace, tmp: Path, max_seconds: float
 ) -> dict[str, Any]:
