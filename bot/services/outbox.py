@@ -420,7 +420,8 @@ class _Sender:
 
     def serve_interactive(self, session: Session, report: DeliveryReport) -> None:
         """Deliver the interactive messages waiting now (a bulk send gives way to them)."""
-        now = self.clock_now()
+        # Interactive work decided during the pass has no next_attempt_at: due at the pass's instant too.
+        now = self.now
         if not store.has_deliverable(
             session, OutboxLane.INTERACTIVE, stale_before=self.stale_before, now=now
         ):
@@ -433,10 +434,6 @@ class _Sender:
         for other in ids:
             if other not in self.tried:
                 _deliver_one(session, other, self, report=report)
-
-    def clock_now(self) -> dt.datetime:
-        """Return the later of the pass's instant and the real time (interactive work arrives during a pass)."""
-        return max(self.now, dt.datetime.now(dt.UTC))
 
     def wait_for_budget(self, session: Session, calls: Sequence[tuple[str, str]], lane: OutboxLane) -> float:
         """Wait until the budget gives these calls their share; return 0, or the Slack seconds still to wait
