@@ -53,6 +53,7 @@ def main() -> None:
                 now=now,
                 limit=args.messages,
                 workers=args.workers,
+                budget=bot.runtime.budget,
             )
             elapsed = time.perf_counter() - started
         bot.close()
