@@ -16,6 +16,7 @@ from storage.models.activity import GITHUB_KINDS, Activity, ActivityKind
 from storage.models.agreements import AgreementAction, AgreementEvent
 from storage.models.areas import AreaRepo, AreaResponder, RepoArea
 from storage.models.audit import AuditEntry
+from storage.models.directory import ResolutionMode, ResolutionState, SlackResolution
 from storage.models.columns import enum_column, utc_column
 from storage.models.escalations import Escalation, EscalationState, EscalationStep
 from storage.models.events import HookDelivery, SlackEvent
@@ -111,6 +112,8 @@ __all__ = [
     "Repo",
     "RepoArea",
     "RepoOwnership",
+    "ResolutionMode",
+    "ResolutionState",
     "Retro",
     "RetroAudience",
     "RetroParticipant",
@@ -120,6 +123,7 @@ __all__ = [
     "Role",
     "SlackEvent",
     "SlackPosting",
+    "SlackResolution",
     "Status",
     "Submission",
     "TeamAccessState",
