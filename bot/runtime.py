@@ -56,6 +56,7 @@ class Runtime:
             channels=self.channels,
             messenger=self.messenger,
             github=self.github,
+            directory=self.directory,
         )
 
 
@@ -69,6 +70,7 @@ class JobContext:
     channels: Channels
     messenger: Messenger
     github: GitHubConnect | None = None
+    directory: Directory | None = None
 
     def deliver(self, keys: Sequence[str] | None = None) -> DeliveryReport:
         """Deliver what is queued (or just `keys`), in parallel, as of this run's instant."""

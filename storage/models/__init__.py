@@ -16,8 +16,8 @@ from storage.models.activity import GITHUB_KINDS, Activity, ActivityKind
 from storage.models.agreements import AgreementAction, AgreementEvent
 from storage.models.areas import AreaRepo, AreaResponder, RepoArea
 from storage.models.audit import AuditEntry
-from storage.models.directory import ResolutionMode, ResolutionState, SlackResolution
 from storage.models.columns import enum_column, utc_column
+from storage.models.directory import ResolutionMode, ResolutionState, SlackResolution
 from storage.models.escalations import Escalation, EscalationState, EscalationStep
 from storage.models.events import HookDelivery, SlackEvent
 from storage.models.github import GitHubActivity, GitHubDelivery, ReviewAsk, ReviewAskState

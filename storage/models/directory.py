@@ -43,9 +43,13 @@ class SlackResolution(SQLModel, table=True):
         default=ResolutionState.PENDING, sa_column=enum_column(ResolutionState, index=True)
     )
     mode: ResolutionMode | None = Field(default=None, sa_column=enum_column(ResolutionMode, nullable=True))
-    cursor: str = Field(default="", max_length=500, description="users.list's next cursor, or the last person id")
+    cursor: str = Field(
+        default="", max_length=500, description="users.list's next cursor, or the last person id"
+    )
     calls: int = Field(default=0, description="Slack calls made so far")
-    members: int = Field(default=0, description="Slack members seen so far (a walk's size, for the next choice)")
+    members: int = Field(
+        default=0, description="Slack members seen so far (a walk's size, for the next choice)"
+    )
     ids_found: int = Field(default=0)
     timezones_found: int = Field(default=0)
     not_found: list[Any] = Field(

@@ -30,7 +30,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
-            "mode", sa.Enum("walk", "lookup", name="resolutionmode", native_enum=False, length=16), nullable=True
+            "mode",
+            sa.Enum("walk", "lookup", name="resolutionmode", native_enum=False, length=16),
+            nullable=True,
         ),
         sa.Column("cursor", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("calls", sa.Integer(), nullable=False),
