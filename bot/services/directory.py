@@ -305,17 +305,14 @@ class _Run:
         self.report.not_found += found.misses
         rows = [{"id": pid, **values} for pid, values in found.updates.items()]
         roster_store.update_rows(self.session, Person, rows)
-        held = store.save_progress(
-            self.session,
-            self.request_id,
-            owner=self.owner,
-            calls=self.report.calls,
-            ids_found=self.report.ids_found,
-            timezones_found=self.report.timezones_found,
-            not_found=[[n.github, str(n.miss), n.detail] for n in self.report.not_found],
-            lease_until=self.clock() + LEASE,
-            **progress,
-        )
+        values: dict[str, Any] = {
+            "calls": self.report.calls,
+            "ids_found": self.report.ids_found,
+            "timezones_found": self.report.timezones_found,
+            "not_found": [[n.github, str(n.miss), n.detail] for n in self.report.not_found],
+            "lease_until": self.clock() + LEASE,
+        }
+        held = store.save_progress(self.session, self.request_id, owner=self.owner, **{**values, **progress})
         if not held:
             self.session.rollback()
             raise _LeaseLost
