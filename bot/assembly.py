@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.github.api import GitHubApi, GitHubConnect
+from bot.services.outbox import Budget
 from bot.settings import Settings
 from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
 from bot.types.policy import (
@@ -93,22 +94,25 @@ def open_database(url: str | SecretStr, *, ready: bool = False) -> Database:
     return Database(engine=engine, session_factory=make_session_factory(engine))
 
 
-def retry_handlers() -> list[RetryHandler]:
-    """Return the retry policy the bot's Slack clients carry: 429s, 5xx and dropped connections."""
+def retry_handlers(*, rate_limits: bool = True) -> list[RetryHandler]:
+    """Return the retry policy the bot's Slack clients carry: 429s (unless `rate_limits` is False: the outbox's
+    client leaves them to the shared budget), 5xx and dropped connections."""
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=5)] if rate_limits else []
     return [
-        RateLimitErrorRetryHandler(max_retry_count=5),
+        *handlers,
         ServerErrorRetryHandler(max_retry_count=3),
         ConnectionErrorRetryHandler(max_retry_count=3),
     ]
 
 
-def slack_client(settings: Settings, *, timeout: int = 10) -> WebClient:
-    """Return the bot's WebClient: the bot token, pointed at SLACK_API_URL, with retries and metrics."""
+def slack_client(settings: Settings, *, timeout: int = 10, rate_limits: bool = True) -> WebClient:
+    """Return the bot's WebClient: the bot token, pointed at SLACK_API_URL, with retries and metrics
+    (`rate_limits=False`: a 429 reaches the caller, for the outbox to keep in the shared budget)."""
     return InstrumentedWebClient(
         token=settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None,
         base_url=settings.slack_api_url,
         timeout=timeout,
-        retry_handlers=retry_handlers(),
+        retry_handlers=retry_handlers(rate_limits=rate_limits),
     )
 
 
@@ -299,12 +303,15 @@ def build_bot(
     process_before_response: bool = False,
     verify_token: bool = True,
     ready: bool = False,
+    budget: Budget | None = None,
 ) -> Bot:
     """Return the bot for these settings (the Bolt app itself is built on first use).
 
-    With `ready`, DatabaseNotReady unless the database answers at the code's newest migration.
+    With `ready`, DatabaseNotReady unless the database answers at the code's newest migration. `budget` paces
+    the outbox within Slack's rate limits (default: Slack's own clock; a benchmark or test may run it faster).
     """
     database = open_database(settings.database_url, ready=ready)
+    messenger_client = client or slack_client(settings, rate_limits=False)
     client = client or slack_client(settings)
     runtime = Runtime(
         settings=settings,
@@ -312,7 +319,8 @@ def build_bot(
         session_factory=database.session_factory,
         policy=build_policy(settings),
         channels=build_channels(settings),
-        messenger=SlackMessenger(client),
+        messenger=SlackMessenger(messenger_client),
+        budget=budget or Budget(),
         clock=clock,
         directory=SlackDirectory(client),
         github=build_github(settings),

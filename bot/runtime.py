@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot.services.directory import Directory
 from bot.services.github.api import GitHubConnect
-from bot.services.outbox import DELIVERY_WORKERS, DeliveryReport, Messenger, deliver_pending
+from bot.services.outbox import DELIVERY_WORKERS, Budget, DeliveryReport, Messenger, deliver_pending
 from bot.settings import Settings
 from bot.types.policy import Channels, Policy
 
@@ -40,12 +40,15 @@ class Runtime:
     directory: Directory | None = None
     github: GitHubConnect | None = None
     unknown_users: TTLSet = field(default_factory=lambda: TTLSet(seconds=300))
+    budget: Budget | None = None
 
     def deliver(
         self, session: Session, keys: Sequence[str], *, now: dt.datetime | None = None
     ) -> DeliveryReport:
         """Deliver these outbox messages now, in order (what a failure leaves is retried by the jobs)."""
-        return deliver_pending(session, self.messenger, now=now or self.clock(), keys=keys)
+        return deliver_pending(
+            session, self.messenger, now=now or self.clock(), keys=keys, budget=self.budget
+        )
 
     def job_context(self, session: Session, *, now: dt.datetime | None = None) -> JobContext:
         """Return what a job run gets: the clock's instant, a session, the policy, the channels, delivery."""
@@ -57,6 +60,7 @@ class Runtime:
             messenger=self.messenger,
             github=self.github,
             directory=self.directory,
+            budget=self.budget,
         )
 
 
@@ -71,11 +75,17 @@ class JobContext:
     messenger: Messenger
     github: GitHubConnect | None = None
     directory: Directory | None = None
+    budget: Budget | None = None
 
     def deliver(self, keys: Sequence[str] | None = None) -> DeliveryReport:
         """Deliver what is queued (or just `keys`), in parallel, as of this run's instant."""
         return deliver_pending(
-            self.session, self.messenger, now=self.now, keys=keys, workers=DELIVERY_WORKERS
+            self.session,
+            self.messenger,
+            now=self.now,
+            keys=keys,
+            workers=DELIVERY_WORKERS,
+            budget=self.budget,
         )
 
 

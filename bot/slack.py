@@ -191,7 +191,17 @@ def profile_of(user: dict[str, Any]) -> SlackProfile | None:
 
 def _refusal(exc: SlackApiError) -> DeliveryFailed:
     error = str(exc.response.get("error") or f"http_{exc.response.status_code}")
-    return DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS)
+    retry_after = None
+    if exc.response.status_code == 429:
+        # The outbox keeps Retry-After in the budget every instance shares, and waits it out there.
+        headers = {str(k).lower(): v for k, v in (exc.response.headers or {}).items()}
+        value = headers.get("retry-after")
+        value = value[0] if isinstance(value, list) else value
+        try:
+            retry_after = max(0.0, float(value)) if value is not None else 1.0
+        except ValueError:
+            retry_after = 1.0
+    return DeliveryFailed(error, permanent=error in PERMANENT_POST_ERRORS, retry_after=retry_after)
 
 
 def _unreachable(exc: Exception, *, sending: bool) -> DeliveryFailed:
@@ -200,7 +210,8 @@ def _unreachable(exc: Exception, *, sending: bool) -> DeliveryFailed:
 
 
 class SlackMessenger:
-    """The outbox's Slack: chat.postMessage, chat.update, files.uploadV2 (the client's handlers absorb 429s)."""
+    """The outbox's Slack: chat.postMessage, chat.update, files.uploadV2. Its client does not wait out 429s
+    itself: the outbox records Retry-After in the budget every instance shares (bot.services.outbox.Budget)."""
 
     def __init__(self, client: WebClient) -> None:
         self.client = client

@@ -7,15 +7,20 @@ import bisect
 import contextlib
 import itertools
 import json
+import math
+import os
+import re
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
 from bot.standin_server import StandInServer
+from bot.types.outbox import POST_METHOD, POST_PER_CHANNEL, POST_PER_WORKSPACE, Rate, method_rate
 
 JSON_FIELDS = {"blocks", "attachments", "view", "users", "metadata", "files"}
 # The bot scopes app_manifest.yml asks for (a test keeps the two in step): granted unless a test says otherwise.
@@ -55,6 +60,192 @@ class Fault:
     error: str = "ratelimited"
 
 
+# Methods Slack retired (files.upload on 2025-11-12; rtm.*, the legacy conversation families, dialog.open).
+_LEGACY_VERBS = (
+    "archive|close|create|createChild|history|info|invite|join|kick|leave|list|mark|open|rename|replies"
+    "|setPurpose|setTopic|unarchive"
+)
+RETIRED_METHODS = re.compile(
+    rf"^(files\.upload|rtm\.(connect|start)|(channels|groups|im|mpim)\.({_LEGACY_VERBS})|dialog\.open)$"
+)
+
+# Block Kit limits (shared/slack FACTS): what Slack refuses, checked on every message and view the stand-in gets.
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+MESSAGE_TEXT = 40_000
+TEXT_LIMITS = {"section": 3000, "header": 150, "markdown": 12_000}
+SECTION_FIELDS = 10
+FIELD_TEXT = 2000
+CONTEXT_ELEMENTS = 10
+ACTIONS_ELEMENTS = 25
+VIEW_TITLE = 24
+PRIVATE_METADATA = 3000
+ID_LENGTH = 255
+OPTION_TEXT, OPTION_VALUE, OPTIONS = 75, 150, 100
+BUTTON_TEXT, BUTTON_VALUE, BUTTON_URL = 75, 2000, 3000
+INPUT_MAX_LENGTH = 3000
+INPUT_LABEL = 2000
+TABLE_ROWS, TABLE_COLUMNS = 100, 20
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return str(value or "")
+
+
+def _element_problems(element: Any, where: str) -> list[str]:
+    if not isinstance(element, dict):
+        return []
+    problems: list[str] = []
+
+    def over(what: str, value: Any, limit: int) -> None:
+        if value is not None and len(_text_of(value)) > limit:
+            problems.append(f"{where}: {what} is {len(_text_of(value))} characters (limit {limit})")
+
+    kind = element.get("type")
+    over("action_id", element.get("action_id"), ID_LENGTH)
+    if kind == "button":
+        over("button text", element.get("text"), BUTTON_TEXT)
+        over("button value", element.get("value"), BUTTON_VALUE)
+        over("button url", element.get("url"), BUTTON_URL)
+    options = list(element.get("options") or [])
+    for group in element.get("option_groups") or []:
+        options += group.get("options") or [] if isinstance(group, dict) else []
+    if len(options) > OPTIONS:
+        problems.append(f"{where}: {len(options)} options (limit {OPTIONS})")
+    for option in options:
+        if isinstance(option, dict):
+            over("option text", option.get("text"), OPTION_TEXT)
+            over("option value", option.get("value"), OPTION_VALUE)
+    if kind == "plain_text_input" and int(element.get("max_length") or 0) > INPUT_MAX_LENGTH:
+        problems.append(
+            f"{where}: plain_text_input max_length {element['max_length']} (limit {INPUT_MAX_LENGTH})"
+        )
+    return problems
+
+
+def _block_problems(block: Any, where: str) -> list[str]:
+    if not isinstance(block, dict):
+        return [f"{where}: not an object"]
+    problems: list[str] = []
+    kind = str(block.get("type") or "")
+    if len(str(block.get("block_id") or "")) > ID_LENGTH:
+        problems.append(f"{where}: block_id over {ID_LENGTH} characters")
+    limit = TEXT_LIMITS.get(kind)
+    text = _text_of(block.get("text"))
+    if limit is not None and len(text) > limit:
+        problems.append(f"{where}: {kind} text is {len(text)} characters (limit {limit})")
+    fields = block.get("fields") or []
+    if len(fields) > SECTION_FIELDS:
+        problems.append(f"{where}: {len(fields)} fields (limit {SECTION_FIELDS})")
+    problems += [
+        f"{where}: a field is {len(_text_of(f))} characters (limit {FIELD_TEXT})"
+        for f in fields
+        if len(_text_of(f)) > FIELD_TEXT
+    ]
+    elements = block.get("elements") or []
+    if kind == "context" and len(elements) > CONTEXT_ELEMENTS:
+        problems.append(f"{where}: {len(elements)} context elements (limit {CONTEXT_ELEMENTS})")
+    if kind == "actions" and len(elements) > ACTIONS_ELEMENTS:
+        problems.append(f"{where}: {len(elements)} actions elements (limit {ACTIONS_ELEMENTS})")
+    if kind == "input" and len(_text_of(block.get("label"))) > INPUT_LABEL:
+        problems.append(f"{where}: input label over {INPUT_LABEL} characters")
+    if kind == "table":
+        rows = block.get("rows") or []
+        if len(rows) > TABLE_ROWS or any(len(r) > TABLE_COLUMNS for r in rows if isinstance(r, list)):
+            problems.append(f"{where}: table over {TABLE_ROWS} rows or {TABLE_COLUMNS} columns")
+    for element in [
+        *(elements if kind in {"actions", "input"} else []),
+        block.get("accessory"),
+        block.get("element"),
+    ]:
+        problems += _element_problems(element, f"{where} ({kind})")
+    return problems
+
+
+def block_kit_problems(payload: Mapping[str, Any], *, surface: str) -> list[str]:
+    """Return what breaks Slack's Block Kit limits in a message (`surface="message"`: text and blocks) or a
+    view ("modal", "home"): the view dict itself. Empty when Slack would take it."""
+    problems: list[str] = []
+    blocks = payload.get("blocks") or []
+    if not isinstance(blocks, list):
+        return ["blocks is not a list"]
+    if surface == "message":
+        if len(blocks) > MESSAGE_BLOCKS:
+            problems.append(f"{len(blocks)} blocks in a message (limit {MESSAGE_BLOCKS})")
+        text = str(payload.get("text") or "")
+        if len(text) > MESSAGE_TEXT:
+            problems.append(f"message text is {len(text)} characters (limit {MESSAGE_TEXT})")
+    else:
+        if len(blocks) > VIEW_BLOCKS:
+            problems.append(f"{len(blocks)} blocks in a {surface} (limit {VIEW_BLOCKS})")
+        for part in ("title", "submit", "close"):
+            if len(_text_of(payload.get(part))) > VIEW_TITLE:
+                problems.append(f"{surface} {part} over {VIEW_TITLE} characters")
+        if len(str(payload.get("private_metadata") or "")) > PRIVATE_METADATA:
+            problems.append(f"private_metadata over {PRIVATE_METADATA} characters")
+        if len(str(payload.get("callback_id") or "")) > ID_LENGTH:
+            problems.append(f"callback_id over {ID_LENGTH} characters")
+    for index, block in enumerate(blocks):
+        problems += _block_problems(block, f"block {index}")
+    return problems
+
+
+@dataclass(frozen=True)
+class SlackLimits:
+    """The rate limits the stand-in keeps when asked to: each method's tier, chat.postMessage per channel and
+    per workspace (bot.types.outbox holds the numbers)."""
+
+    rates: Callable[[str], Rate | None] = method_rate
+    post_per_channel: Rate | None = POST_PER_CHANNEL
+    post_per_workspace: Rate | None = POST_PER_WORKSPACE
+
+    def buckets(self, method: str, channel: str | None) -> list[tuple[tuple[str, str], Rate]]:
+        """Return the budgets one call draws on: (method, '*') for the workspace, (method, channel) per channel."""
+        found: list[tuple[tuple[str, str], Rate]] = []
+        if method == POST_METHOD:
+            if self.post_per_workspace is not None:
+                found.append(((method, "*"), self.post_per_workspace))
+            if self.post_per_channel is not None and channel:
+                found.append(((method, channel), self.post_per_channel))
+            return found
+        rate = self.rates(method)
+        return [((method, "*"), rate)] if rate is not None else []
+
+
+def floor_seconds(calls: Mapping[Any, int], limits: SlackLimits | None = None) -> float:
+    """Return the least time, in Slack seconds, the limits allow for a mix of calls (each starting with a full
+    burst): `calls` counts them by method, or by (chat.postMessage, channel) for posts.
+
+    `{("chat.postMessage", f"U{i}"): 1 for i in range(n)} | {"chat.update": m}` is n DMs and m redraws.
+    """
+    limits = limits or SlackLimits()
+    totals: Counter[tuple[str, str]] = Counter()
+    rates: dict[tuple[str, str], Rate] = {}
+    for key, count in calls.items():
+        method, channel = (key, None) if isinstance(key, str) else key
+        for bucket, rate in limits.buckets(method, channel):
+            totals[bucket] += count
+            rates[bucket] = rate
+    return max((max(0.0, (n - rates[b].burst) / rates[b].per_second) for b, n in totals.items()), default=0.0)
+
+
+class _Bucket:
+    """A token bucket in Slack seconds: `burst` tokens, refilled at the rate's pace."""
+
+    def __init__(self, rate: Rate, now: float) -> None:
+        self.rate = rate
+        self.tokens = float(rate.burst)
+        self.at = now
+
+    def wait(self, now: float) -> float:
+        """Return how long until a token is free (0: one is)."""
+        self.tokens = min(float(self.rate.burst), self.tokens + (now - self.at) * self.rate.per_second)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate.per_second
+
+
 @dataclass
 class SlackState:
     """What the stand-in keeps: channels, messages, DMs, views, users and the calls made."""
@@ -72,6 +263,8 @@ class SlackState:
     updates: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
+    limited: Counter[str] = field(default_factory=Counter)  # 429s served for the rate limits, by method
+    oversize: list[str] = field(default_factory=list)  # messages and views refused for Block Kit's limits
 
 
 class SlackStandIn(StandInServer):
@@ -80,7 +273,22 @@ class SlackStandIn(StandInServer):
     bot_user_id = "U0CCBOT00"
     team_id = "T0CCBOT00"
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        rate_limits: bool | SlackLimits = False,
+        time_scale: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """With `rate_limits` (True: Slack's, bot.types.outbox), calls over a limit get HTTP 429 with
+        Retry-After (Slack seconds). `time_scale` is Slack seconds per real second: at 60 a Slack minute
+        passes in one real second."""
+        self.limits = SlackLimits() if rate_limits is True else (rate_limits or None)
+        self.time_scale = time_scale
+        self.clock = clock
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self.state = SlackState()
         self.lock = threading.RLock()
         self.faults: dict[str, list[Fault]] = defaultdict(list)
@@ -157,6 +365,35 @@ class SlackStandIn(StandInServer):
             else:
                 self.fault_every[method] = (nth, Fault(status=status, count=0, retry_after=retry_after))
 
+    def slack_time(self) -> float:
+        """Return the stand-in's clock in Slack seconds (real seconds times the time scale)."""
+        return self.clock() * self.time_scale
+
+    def rate_limited(self, method: str | None = None) -> int:
+        """Return how many calls were answered 429 for the rate limits (of one method, or all)."""
+        with self.lock:
+            return self.state.limited[method] if method else sum(self.state.limited.values())
+
+    def _over_limit(self, method: str, args: dict[str, Any]) -> int | None:
+        """Take a token from each budget the call draws on; return Retry-After (Slack seconds) when one is empty."""
+        if self.limits is None:
+            return None
+        channel = self._channel(str(args.get("channel") or "")) if method == POST_METHOD else None
+        now = self.slack_time()
+        buckets = []
+        for key, rate in self.limits.buckets(method, channel):
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                bucket = self._buckets[key] = _Bucket(rate, now)
+            buckets.append(bucket)
+        wait = max((bucket.wait(now) for bucket in buckets), default=0.0)
+        if wait > 0:
+            self.state.limited[method] += 1
+            return max(1, math.ceil(wait))
+        for bucket in buckets:
+            bucket.tokens -= 1
+        return None
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Return the calls received, optionally only those of one method."""
         with self.lock:
@@ -206,6 +443,10 @@ class SlackStandIn(StandInServer):
             self.state.calls.append(Call(method=method, args=args, token=token))
             fault = self._next_fault(method)
             refused = token in self.state.refused_tokens
+            retry_after = self._over_limit(method, args) if fault is None else None
+        if retry_after is not None:
+            self.reply(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)})
+            return
         if fault is not None:
             headers = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
             self.reply(request, fault.status, {"ok": False, "error": fault.error}, headers)
@@ -219,6 +460,11 @@ class SlackStandIn(StandInServer):
         if self.delay:
             time.sleep(self.delay)
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if RETIRED_METHODS.match(method):
+            with self.lock:
+                self.state.oversize.append(f"{method}: a retired method")
+            self.reply(request, 200, {"ok": False, "error": "method_deprecated"})
+            return
         if handler is None:
             self.reply(request, 200, {"ok": False, "error": "unknown_method"})
             return
@@ -270,8 +516,9 @@ class SlackStandIn(StandInServer):
             return {"ok": False, "error": "not_in_channel"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        if len(args.get("blocks") or []) > 50:
-            return {"ok": False, "error": "invalid_blocks"}
+        refused = self._check("chat.postMessage", args, "message", "invalid_blocks")
+        if refused:
+            return refused
         message = {
             "channel": channel,
             "ts": self._ts(),
@@ -286,6 +533,9 @@ class SlackStandIn(StandInServer):
         return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check("chat.postEphemeral", args, "message", "invalid_blocks")
+        if refused:
+            return refused
         self.state.ephemerals.append(
             {
                 "channel": args.get("channel"),
@@ -296,7 +546,27 @@ class SlackStandIn(StandInServer):
         )
         return {"ok": True, "message_ts": self._ts()}
 
+    def _check(
+        self, method: str, payload: Mapping[str, Any], surface: str, error: str
+    ) -> dict[str, Any] | None:
+        problems = block_kit_problems(payload, surface=surface)
+        if not problems:
+            return None
+        self.state.oversize.extend(f"{method}: {problem}" for problem in problems)
+        if surface == "message" and len(str(payload.get("text") or "")) > MESSAGE_TEXT and len(problems) == 1:
+            error = "msg_too_long"
+        return {"ok": False, "error": error, "response_metadata": {"messages": problems[:10]}}
+
+    def _check_view(self, method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        view = args.get("view")
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        return self._check(method, view, str(view.get("type") or "modal"), "invalid_arguments")
+
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check("chat.update", args, "message", "invalid_blocks")
+        if refused:
+            return refused
         for message in self.state.messages:
             if message["channel"] == args.get("channel") and message["ts"] == args.get("ts"):
                 message.update(
@@ -434,6 +704,9 @@ class SlackStandIn(StandInServer):
         return {"ok": True, "files": shared}
 
     def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check_view("views.open", args)
+        if refused:
+            return refused
         view = dict(args.get("view") or {})
         view["id"] = f"V{next(self._counter):08d}"
         self.state.modals[view["id"]] = view
@@ -443,6 +716,9 @@ class SlackStandIn(StandInServer):
         view_id = str(args.get("view_id") or "")
         if view_id not in self.state.modals:
             return {"ok": False, "error": "not_found"}
+        refused = self._check_view("views.update", args)
+        if refused:
+            return refused
         view = dict(args.get("view") or {}, id=view_id)
         self.state.modals[view_id] = view
         return {"ok": True, "view": view}
@@ -451,9 +727,10 @@ class SlackStandIn(StandInServer):
         return self._api_views_open(args)
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        refused = self._check_view("views.publish", args)
+        if refused:
+            return refused
         view = dict(args.get("view") or {})
-        if len(view.get("blocks") or []) > 100:
-            return {"ok": False, "error": "invalid_arguments"}
         self.state.home_views[str(args.get("user_id"))] = view
         return {"ok": True, "view": view}
 
@@ -467,6 +744,18 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        default=os.environ.get("SLACK_STANDIN_RATE_LIMITS", "") not in {"", "0", "false"},
+        help="answer calls over Slack's rate limits with 429 and Retry-After (env SLACK_STANDIN_RATE_LIMITS=1)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=float(os.environ.get("SLACK_STANDIN_TIME_SCALE") or 1),
+        help="Slack seconds per real second for the rate limits (env SLACK_STANDIN_TIME_SCALE)",
+    )
+    parser.add_argument(
         "--channel",
         action="append",
         default=[],
@@ -474,7 +763,9 @@ def main() -> None:
         help="a channel the bot is in (repeatable)",
     )
     args = parser.parse_args()
-    stand_in = SlackStandIn(args.host, args.port).start()
+    stand_in = SlackStandIn(
+        args.host, args.port, rate_limits=args.rate_limits, time_scale=args.time_scale
+    ).start()
     for channel in args.channel:
         channel_id, _, name = channel.partition(":")
         stand_in.add_channel(channel_id, name or channel_id.lower())

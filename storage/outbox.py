@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, update
 from sqlmodel import Session, col, select
 
 from storage.db import insert_once
-from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
+from storage.models import OutboxLane, OutboxMessage, OutboxOp, OutboxStatus, SlackBudget, SlackPosting
 
 
 def add_message(session: Session, message: OutboxMessage) -> bool:
@@ -64,8 +64,10 @@ def list_deliverable_ids(
     now: dt.datetime,
     limit: int,
     keys: list[str] | None = None,
+    lane: OutboxLane | None = None,
 ) -> list[int]:
-    """Return ids of pending messages due now, and of claims abandoned before `stale_before`, oldest first.
+    """Return ids of pending messages due now, and of claims abandoned before `stale_before`: interactive
+    ones first, then bulk (or only those of `lane`), oldest first.
 
     With `keys`, those messages and any other waiting for a posting one of them makes (a repeat's DM that links
     a thread root still on its way, decided by another request).
@@ -73,9 +75,15 @@ def list_deliverable_ids(
     statement = (
         select(OutboxMessage.id)
         .where(_deliverable(stale_before, now))  # type: ignore[arg-type]
-        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
+        .order_by(
+            case((col(OutboxMessage.lane) == OutboxLane.BULK, 1), else_=0),
+            col(OutboxMessage.created_at),
+            col(OutboxMessage.id),
+        )
         .limit(limit)
     )
+    if lane is not None:
+        statement = statement.where(col(OutboxMessage.lane) == lane)
     if keys is not None:
         posts = select(OutboxMessage.subject).where(
             col(OutboxMessage.key).in_(keys),
@@ -84,6 +92,17 @@ def list_deliverable_ids(
         )
         statement = statement.where(col(OutboxMessage.key).in_(keys) | col(OutboxMessage.after).in_(posts))
     return [message_id for message_id in session.exec(statement).all() if message_id is not None]
+
+
+def has_deliverable(
+    session: Session, lane: OutboxLane, *, stale_before: dt.datetime, now: dt.datetime
+) -> bool:
+    """Return whether a message of `lane` is waiting to be delivered now."""
+    statement = select(OutboxMessage.id).where(
+        col(OutboxMessage.lane) == lane,
+        _deliverable(stale_before, now),  # type: ignore[arg-type]
+    )
+    return session.exec(statement.limit(1)).first() is not None
 
 
 def claim_message(
@@ -177,6 +196,62 @@ def count_by_status(session: Session) -> dict[str, int]:
     """Return how many outbox messages are in each status."""
     statement = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
     return {status: count for status, count in session.exec(statement).all()}
+
+
+# -- the sending budget ------------------------------------------------------------------------------
+
+
+def take_budget(session: Session, draws: Sequence[tuple[str, str, float, float]], *, now: float) -> float:
+    """Take one call from each budget (method, scope, interval, tolerance) at once, or from none; commit.
+
+    Return 0 when taken, else the Slack seconds until the budget that refused would allow it. A budget allows a
+    call when its `next_at` minus the tolerance is not after `now`; taking one moves `next_at` an interval on.
+    The conditional UPDATE makes it atomic between instances, on SQLite and PostgreSQL alike.
+    """
+    for method, scope, interval, tolerance in sorted(draws):
+        while True:
+            result = session.execute(
+                update(SlackBudget)
+                .where(
+                    col(SlackBudget.method) == method,
+                    col(SlackBudget.scope) == scope,
+                    col(SlackBudget.next_at) - tolerance <= now,
+                )
+                .values(
+                    next_at=case((col(SlackBudget.next_at) > now, col(SlackBudget.next_at)), else_=now)
+                    + interval
+                )
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                break
+            next_at = session.exec(
+                select(SlackBudget.next_at).where(SlackBudget.method == method, SlackBudget.scope == scope)
+            ).first()
+            if next_at is not None:
+                session.rollback()
+                return max(next_at - tolerance - now, 1e-6)
+            if insert_once(session, SlackBudget(method=method, scope=scope, next_at=now + interval)):
+                break
+    session.commit()
+    return 0.0
+
+
+def hold_budget(session: Session, holds: Sequence[tuple[str, str, float]]) -> None:
+    """Keep every call of these budgets (method, scope, next_at) waiting until `next_at` at least (a Retry-After
+    Slack answered); commit."""
+    for method, scope, next_at in sorted(holds):
+        if insert_once(session, SlackBudget(method=method, scope=scope, next_at=next_at)):
+            continue
+        session.execute(
+            update(SlackBudget)
+            .where(
+                col(SlackBudget.method) == method,
+                col(SlackBudget.scope) == scope,
+                col(SlackBudget.next_at) < next_at,
+            )
+            .values(next_at=next_at)
+        )
+    session.commit()
 
 
 # -- postings ----------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 from bot.assembly import Bot, build_bot
 from bot.github_standin import GitHubStandIn
 from bot.runtime import Runtime
+from bot.services.outbox import Budget
 from bot.services.roster import import_roster, read_roster
 from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
@@ -122,6 +123,8 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
+# The outbox's Slack budget on a clock a thousand times Slack's: tests keep its logic without waiting on it.
+FAST_BUDGET = Budget(time_scale=1000)
 WEBHOOK_SECRET = "test-webhook-secret-42"
 GITHUB_SECRET = "test-github-secret-7"
 
@@ -133,10 +136,12 @@ def load_pilot(session: Session, *, now: dt.datetime = NOW) -> None:
 
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
-    """The Slack stand-in, serving on a free port."""
+    """The Slack stand-in, serving on a free port; a test fails if it sent Slack anything over Block Kit's limits
+    or called a retired method (a test that does so on purpose clears `state.oversize`)."""
     stand_in = SlackStandIn().start()
     yield stand_in
     stand_in.stop()
+    assert not stand_in.state.oversize, f"Slack would refuse: {stand_in.state.oversize[:5]}"
 
 
 @pytest.fixture
@@ -220,7 +225,9 @@ def bot_settings(db_url: str, slack: SlackStandIn, **overrides: str) -> Settings
 
 def make_bot(db_url: str, slack: SlackStandIn, **overrides: str) -> Bot:
     """Return the bot for job and service tests: the test settings (with overrides), no roster loaded."""
-    return build_bot(bot_settings(db_url, slack, **overrides), process_before_response=True)
+    return build_bot(
+        bot_settings(db_url, slack, **overrides), process_before_response=True, budget=FAST_BUDGET
+    )
 
 
 @pytest.fixture
@@ -275,7 +282,9 @@ def running_bot(
     if db_url.startswith("sqlite:///"):
         shutil.copy(request.getfixturevalue("sqlite_pilot_template"), db_url.removeprefix("sqlite:///"))
     settings = bot_settings(db_url, slack, **overrides)
-    built = build_bot(settings, clock=lambda: clock[0], process_before_response=in_process)
+    built = build_bot(
+        settings, clock=lambda: clock[0], process_before_response=in_process, budget=FAST_BUDGET
+    )
     if not db_url.startswith("sqlite:///"):
         with built.runtime.session_factory() as session:
             load_pilot(session)

@@ -14,8 +14,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import threading
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
@@ -23,10 +25,19 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.types.keys import Kind, message_key, redraw_key
-from bot.types.outbox import LINK_TO_POSTING, PERMALINK, REASON
+from bot.types.outbox import (
+    LINK_TO_POSTING,
+    PERMALINK,
+    POST_METHOD,
+    POST_PER_CHANNEL,
+    REASON,
+    Rate,
+    lane_of,
+    method_rate,
+)
 from bot.views.text import Mrkdwn, escape, join, mrkdwn, stored
 from storage import outbox as store
-from storage.models import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
+from storage.models import OutboxLane, OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +49,8 @@ DELIVERY_WORKERS = 8
 MAX_BACKOFF = dt.timedelta(minutes=30)
 # ...and are retried for this long after the message was decided before it is given up.
 RETRY_WINDOW = dt.timedelta(days=1)
+# How often one send waits out a 429 (recorded in the shared budget) before it backs off like any failure.
+RATE_LIMITED_TRIES = 5
 # How often one pass re-tries messages whose posting appeared during that pass.
 DEPENDENCY_PASSES = 3
 
@@ -49,13 +62,68 @@ class FileContent(str):
 
 
 class DeliveryFailed(Exception):
-    """Slack refused a message: `permanent` when retrying cannot help; `uncertain` when it may have been sent."""
+    """Slack refused a message: `permanent` when retrying cannot help; `uncertain` when it may have been sent;
+    `retry_after` (Slack seconds) when Slack said the call was over its rate limit."""
 
-    def __init__(self, reason: str, *, permanent: bool, uncertain: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, permanent: bool, uncertain: bool = False, retry_after: float | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.uncertain = uncertain
+        self.retry_after = retry_after
+
+
+def wall_clock() -> float:
+    """Return the real time in seconds since the epoch (the same on every instance; no test freezes it)."""
+    return time.clock_gettime(time.CLOCK_REALTIME)
+
+
+# The budget counts on a little less than Slack allows: this share of the rate...
+RATE_MARGIN = 0.95
+# ...and, of each burst, this share is never used (a call can reach Slack a little later than it was timed).
+BURST_SPARE = 0.2
+# Of what remains of a burst, this share is kept for interactive messages: bulk campaigns never use it.
+INTERACTIVE_RESERVE = 0.5
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The Slack sending budget, shared by every instance through the database (storage.outbox.take_budget).
+
+    Each Slack method has a budget for the workspace ('*'), and chat.postMessage one per channel too, paced at
+    the rates of bot.types.outbox. Interactive messages may use more of a burst than bulk ones, so a campaign
+    running at the limit leaves room for what a person is waiting for. `time_scale` is Slack seconds per real
+    second (a benchmark against a time-scaled stand-in); `max_wait` the real seconds a send waits for budget
+    before giving its message back to the queue.
+    """
+
+    time_scale: float = 1.0
+    clock: Callable[[], float] = wall_clock
+    max_wait: float = 60.0
+    rates: Callable[[str], Rate | None] = method_rate
+    post_per_channel: Rate = POST_PER_CHANNEL
+
+    def now(self) -> float:
+        """Return the budget's clock in Slack seconds."""
+        return self.clock() * self.time_scale
+
+    def draws(
+        self, calls: Sequence[tuple[str, str]], lane: OutboxLane
+    ) -> list[tuple[str, str, float, float]]:
+        """Return (method, scope, interval, tolerance) for each budget these calls draw on."""
+        found = []
+        for method, scope in calls:
+            rate = self.post_per_channel if scope != "*" else self.rates(method)
+            if rate is None:
+                continue
+            interval = 1 / (rate.per_second * RATE_MARGIN)
+            usable = max(0, rate.burst - 1 - math.ceil(rate.burst * BURST_SPARE))
+            if lane == OutboxLane.BULK:
+                usable = max(0, usable - math.ceil(usable * INTERACTIVE_RESERVE))
+            found.append((method, scope, interval, usable * interval))
+        return found
 
 
 @dataclass(frozen=True)
@@ -204,6 +272,7 @@ def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
         key=message.key,
         kind=message.kind[:32],
         op=message.op,
+        lane=lane_of(message.kind),
         channel=message.channel,
         thread_ts=message.thread_ts,
         subject=message.subject,
@@ -256,9 +325,13 @@ def deliver_pending(
     limit: int = 1000,
     keys: Sequence[str] | None = None,
     workers: int = 1,
+    budget: Budget | None = None,
 ) -> DeliveryReport:
     """Send pending messages, each claimed in its own transaction so two workers never send one twice.
 
+    Interactive messages go first; a bulk send first delivers any interactive message that came in meanwhile.
+    With a `budget`, every send waits for its share of Slack's rate limits, shared with every other instance,
+    and a Retry-After Slack answers is kept there for all of them.
     With `workers` > 1 the messages go out in parallel threads (each with its own session), so one
     recipient's Retry-After does not hold up the others. Messages waiting for a posting made in the
     same pass go out in a following pass.
@@ -275,7 +348,9 @@ def deliver_pending(
         session.commit()
         if not ids:
             break
-        this_pass = _deliver_ids(session, ids, messenger, now=now, stale_before=stale_before, workers=workers)
+        this_pass = _deliver_ids(
+            session, ids, messenger, now=now, stale_before=stale_before, workers=workers, budget=budget
+        )
         report.sent += this_pass.sent
         report.retrying += this_pass.retrying
         report.failed.extend(this_pass.failed)
@@ -295,11 +370,13 @@ def _deliver_ids(
     now: dt.datetime,
     stale_before: dt.datetime,
     workers: int,
+    budget: Budget | None,
 ) -> DeliveryReport:
     report = DeliveryReport()
+    send = _Sender(messenger, now=now, stale_before=stale_before, budget=budget)
     if workers <= 1 or len(ids) <= 1:
         for message_id in ids:
-            _deliver_one(session, message_id, messenger, now=now, stale_before=stale_before, report=report)
+            send(session, message_id, report)
         return report
     bind = session.get_bind()
     lock = threading.Lock()
@@ -307,7 +384,7 @@ def _deliver_ids(
     def work(message_id: int) -> None:
         local = DeliveryReport()
         with Session(bind, expire_on_commit=False) as own:
-            _deliver_one(own, message_id, messenger, now=now, stale_before=stale_before, report=local)
+            send(own, message_id, local)
         with lock:
             report.add(local)
 
@@ -318,37 +395,105 @@ def _deliver_ids(
     return report
 
 
-def _deliver_one(
-    session: Session,
-    message_id: int,
-    messenger: Messenger,
-    *,
-    now: dt.datetime,
-    stale_before: dt.datetime,
-    report: DeliveryReport,
-) -> None:
+@dataclass
+class _Sender:
+    """Delivers claimed messages one at a time (from any number of threads), within the budget."""
+
+    messenger: Messenger
+    now: dt.datetime
+    stale_before: dt.datetime
+    budget: Budget | None
+    # Messages this pass already tried: a reply waiting for its posting is not tried again before each bulk send.
+    tried: set[int] = field(default_factory=set)
+
+    def __call__(self, session: Session, message_id: int, report: DeliveryReport) -> None:
+        """Deliver one message."""
+        _deliver_one(session, message_id, self, report=report)
+
+    def serve_interactive(self, session: Session, report: DeliveryReport) -> None:
+        """Deliver the interactive messages waiting now (a bulk send gives way to them)."""
+        now = self.clock_now()
+        if not store.has_deliverable(
+            session, OutboxLane.INTERACTIVE, stale_before=self.stale_before, now=now
+        ):
+            session.commit()
+            return
+        ids = store.list_deliverable_ids(
+            session, stale_before=self.stale_before, now=now, limit=100, lane=OutboxLane.INTERACTIVE
+        )
+        session.commit()
+        for other in ids:
+            if other not in self.tried:
+                _deliver_one(session, other, self, report=report)
+
+    def clock_now(self) -> dt.datetime:
+        """Return the later of the pass's instant and the real time (interactive work arrives during a pass)."""
+        return max(self.now, dt.datetime.now(dt.UTC))
+
+    def wait_for_budget(self, session: Session, calls: Sequence[tuple[str, str]], lane: OutboxLane) -> float:
+        """Wait until the budget gives these calls their share; return 0, or the Slack seconds still to wait
+        when that is longer than the budget's `max_wait`."""
+        budget = self.budget
+        if budget is None or not calls:
+            return 0.0
+        draws = budget.draws(calls, lane)
+        waited = 0.0
+        while True:
+            wait = store.take_budget(session, draws, now=budget.now())
+            if wait <= 0:
+                return 0.0
+            real = wait / budget.time_scale
+            if waited + real > budget.max_wait:
+                return wait
+            time.sleep(real)
+            waited += real
+
+    def hold(self, session: Session, calls: Sequence[tuple[str, str]], retry_after: float) -> None:
+        """Record Slack's Retry-After in the shared budget, so that every instance waits it out."""
+        if self.budget is None or not calls:
+            return
+        now = self.budget.now()
+        draws = self.budget.draws(calls, OutboxLane.INTERACTIVE)
+        store.hold_budget(session, [(m, s, now + retry_after + tolerance) for m, s, _, tolerance in draws])
+
+
+def _calls(message: OutboxMessage, posting: SlackPosting | None) -> list[tuple[str, str]]:
+    """Return the Slack calls (method, channel or '*') delivering a message makes, for the budget."""
+    if message.op == OutboxOp.UPDATE:
+        return [("chat.update", "*")]
+    if message.op == OutboxOp.UPLOAD or message.file_name:
+        return [("files.getUploadURLExternal", "*"), ("files.completeUploadExternal", "*")]
+    channel = message.channel or (posting.channel if posting else "")
+    calls = [(POST_METHOD, "*"), (POST_METHOD, channel)]
+    return [*calls, ("chat.getPermalink", "*")] if message.subject else calls
+
+
+def _deliver_one(session: Session, message_id: int, sender: _Sender, *, report: DeliveryReport) -> None:
+    sender.tried.add(message_id)
     # A redraw replaced while it was being sent is sent again at once, so the latest state wins.
     for _ in range(3):
-        claimed = store.claim_message(session, message_id, now=now, stale_before=stale_before)
+        claimed = store.claim_message(session, message_id, now=sender.now, stale_before=sender.stale_before)
         session.commit()
         if claimed is None:
             return
         message, abandoned = claimed
-        if not _send(session, message, messenger, abandoned=abandoned, now=now, report=report):
+        if message.lane == OutboxLane.BULK:
+            sender.serve_interactive(session, report)
+        if not _send(session, message, sender, abandoned=abandoned, report=report):
             return
 
 
 def _send(
     session: Session,
     message: OutboxMessage,
-    messenger: Messenger,
+    sender: _Sender,
     *,
     abandoned: bool,
-    now: dt.datetime,
     report: DeliveryReport,
 ) -> bool:
     """Deliver one claimed message and record the outcome; return True when it must be sent again."""
     assert message.id is not None
+    messenger, now = sender.messenger, sender.now
     anchor = message.subject if message.op == OutboxOp.UPDATE else message.after
     posting = store.get_posting(session, anchor) if anchor else None
     if anchor and posting is None:
@@ -366,12 +511,31 @@ def _send(
             report.waiting += 1
         session.commit()
         return False
-    try:
-        landed = _perform(session, message, messenger, posting=posting, abandoned=abandoned)
-    except DeliveryFailed as exc:
-        _record_failure(session, message, exc, now=now, report=report)
-        session.commit()
-        return False
+    calls = _calls(message, posting)
+    for limited in range(RATE_LIMITED_TRIES + 1):
+        wait = sender.wait_for_budget(session, calls, message.lane)
+        if wait > 0:
+            # Over the budget for longer than a send waits: back to the queue, without spending an attempt.
+            store.refund_attempt(session, message.id)
+            store.release_message(
+                session,
+                message.id,
+                retry_at=now + dt.timedelta(seconds=wait),
+                error="waiting for Slack's rate limit",
+            )
+            session.commit()
+            report.retrying += 1
+            return False
+        try:
+            landed = _perform(session, message, messenger, posting=posting, abandoned=abandoned)
+        except DeliveryFailed as exc:
+            if exc.retry_after is not None and sender.budget is not None and limited < RATE_LIMITED_TRIES:
+                sender.hold(session, calls, exc.retry_after)
+                continue
+            _record_failure(session, message, exc, now=now, report=report)
+            session.commit()
+            return False
+        break
     if message.subject and message.op == OutboxOp.POST and landed is not None:
         store.add_posting(
             session,

@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
 from bot.views.blocks import context, section
-from bot.views.text import Mrkdwn, escape, join, link, mrkdwn, person_ref, slack_date
+from bot.views.text import Mrkdwn, escape, join, join_some, link, mrkdwn, person_ref, slack_date
 from storage.models import ReviewAskState
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def merge_text(notice: MergeNotice) -> Mrkdwn:
     lines = [mrkdwn(":twisted_rightwards_arrows: {what}.", what=what)]
     if notice.champions:
         lines.append(
-            mrkdwn("Champions: {names}", names=join(", ", [person_ref(c) for c in notice.champions]))
+            mrkdwn("Champions: {names}", names=join_some(", ", [person_ref(c) for c in notice.champions]))
         )
     if notice.off_hours and notice.merged_at is not None:
         lines.append(

@@ -13,7 +13,17 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
 from bot.views.blocks import context, section
-from bot.views.text import Mrkdwn, escape, escape_clipped, join, link, mrkdwn, person_ref, slack_date
+from bot.views.text import (
+    Mrkdwn,
+    escape,
+    escape_clipped,
+    join,
+    join_some,
+    link,
+    mrkdwn,
+    person_ref,
+    slack_date,
+)
 from storage.models import DeploymentEventKind, NoticeState
 
 if TYPE_CHECKING:
@@ -116,7 +126,7 @@ def notice_blocks(card: NoticeCard) -> list[Block]:
 def champion_thread_text(card: NoticeCard) -> Mrkdwn:
     """Return the coordination-channel post that tells the champions about a notice (its notification text)."""
     assert card.person is not None
-    champions = join(", ", [person_ref(c) for c in card.champions])
+    champions = join_some(", ", [person_ref(c) for c in card.champions])
     to = mrkdwn("{champions}: ", champions=champions) if champions else ""
     lead = THIRD_PERSON.get(card.notice.event, "A deployment notice names")
     return mrkdwn(

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.ids import Action
 from bot.views.blocks import context
-from bot.views.text import Mrkdwn, TextSection, join, link, mrkdwn, person_ref
+from bot.views.text import Mrkdwn, TextSection, join, join_some, link, mrkdwn, person_ref
 
 if TYPE_CHECKING:
     from bot.types.owners import IntroCard, Owner, OwnersAnswer
@@ -85,14 +85,14 @@ def owners_blocks(answer: OwnersAnswer) -> list[Block]:
 
 def intro_text(card: IntroCard) -> Mrkdwn:
     """Return the intro posted in the coordination channel."""
-    owners = join(", ", [person_ref(p) for p in card.owners.people]) or join(
+    owners = join_some(", ", [person_ref(p) for p in card.owners.people]) or join(
         ", ", [mrkdwn("`{label}`", label=label) for label in card.owners.labels]
     )
     path = mrkdwn(" `{path}`", path=card.owners.path) if card.owners.path else ""
     champions = (
         mrkdwn(
             " Their champions {names} are here to help.",
-            names=join(", ", [person_ref(c) for c in card.champions]),
+            names=join_some(", ", [person_ref(c) for c in card.champions]),
         )
         if card.champions
         else ""

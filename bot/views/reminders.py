@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.views.text import AGREEMENT_NAMES, Mrkdwn, day, gap_text, join, mrkdwn, person_ref
+from bot.views.text import AGREEMENT_NAMES, Mrkdwn, day, gap_text, join, join_some, mrkdwn, person_ref
 from storage.models import AgreementKind, Person
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def expiry_to_contact(notice: ExpiryNotice) -> Mrkdwn:
         name=AGREEMENT_NAMES[notice.kind],
         org=notice.organization.name,
         when=_when(notice),
-        who=join(", ", [person_ref(c) for c in notice.committers]),
+        who=join_some(", ", [person_ref(c) for c in notice.committers]),
     )
 
 

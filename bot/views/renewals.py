@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmO
 
 from bot.ids import Action
 from bot.views.blocks import context, section
-from bot.views.text import Mrkdwn, day, escape, join, mrkdwn, person_ref
+from bot.views.text import Mrkdwn, day, escape, join, join_some, mrkdwn, person_ref
 from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ def final_text(card: MemberCard, admins: Sequence[Person]) -> str:
 def organization_ended_text(card: MemberCard, affected: Sequence[Person], *, ended: bool) -> Mrkdwn:
     """Tell an organisation's contact that its entity agreement ended as it stepped down."""
     assert card.organization is not None
-    who = join(", ", [person_ref(p) for p in affected]) or "none at the moment"
+    who = join_some(", ", [person_ref(p) for p in affected]) or "none at the moment"
     what = "its entity agreement has ended" if ended else "it had no entity agreement in force to end"
     return mrkdwn(
         ":wave: {name} stepped down from the Core Committer program for {year}: {what}. "

@@ -53,6 +53,14 @@ def join(separator: LiteralString, parts: Iterable[object]) -> Mrkdwn:
     return Mrkdwn(separator.join(_part(part) for part in parts))
 
 
+def join_some(separator: LiteralString, parts: Sequence[object], *, limit: int = 40) -> Mrkdwn:
+    """Return at most `limit` parts joined as `join` does, then "and N more" for the rest (a list of people
+    in a message stays readable, and within Slack's 40,000 characters, however many there are)."""
+    shown = join(separator, parts[:limit])
+    more = len(parts) - limit
+    return mrkdwn("{shown} and {more} more", shown=shown, more=more) if more > 0 else shown
+
+
 def clip(text: Mrkdwn, limit: int) -> Mrkdwn:
     """Return mrkdwn cut to at most `limit` characters (an ellipsis marks a cut), never inside an entity or a
     `<...>` token the bot made."""

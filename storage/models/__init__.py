@@ -25,7 +25,7 @@ from storage.models.membership import InactivityDecision, InactivityProposal
 from storage.models.nominations import Nomination, NominationState, NominationVote
 from storage.models.notices import DeploymentEvent, DeploymentEventKind, DeploymentNotice, NoticeState
 from storage.models.operations import JobRun
-from storage.models.outbox import OutboxMessage, OutboxOp, OutboxStatus, SlackPosting
+from storage.models.outbox import OutboxLane, OutboxMessage, OutboxOp, OutboxStatus, SlackBudget, SlackPosting
 from storage.models.owners import OwnerIntro, RepoOwnership
 from storage.models.program import Phase, ProgramSetting
 from storage.models.questions import (
@@ -89,6 +89,7 @@ __all__ = [
     "NominationVote",
     "NoticeState",
     "Organization",
+    "OutboxLane",
     "OutboxMessage",
     "OutboxOp",
     "OutboxStatus",
@@ -121,6 +122,7 @@ __all__ = [
     "ReviewAsk",
     "ReviewAskState",
     "Role",
+    "SlackBudget",
     "SlackEvent",
     "SlackPosting",
     "SlackResolution",

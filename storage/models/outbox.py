@@ -20,6 +20,13 @@ class OutboxOp(enum.StrEnum):
     UPLOAD = "upload"
 
 
+class OutboxLane(enum.StrEnum):
+    """Which queue a message waits in: what a person is waiting for goes before bulk campaigns."""
+
+    INTERACTIVE = "interactive"
+    BULK = "bulk"
+
+
 class OutboxStatus(enum.StrEnum):
     """Delivery state of a message the bot decided to send."""
 
@@ -38,12 +45,16 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_created", "status", "created_at"),
+        Index("ix_outbox_lane_status_created", "lane", "status", "created_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True, description="one message per key: kind, subject, recipient")
     kind: str = Field(max_length=32, index=True)
     op: OutboxOp = Field(default=OutboxOp.POST, sa_column=enum_column(OutboxOp))
+    lane: OutboxLane = Field(default=OutboxLane.INTERACTIVE, sa_column=enum_column(OutboxLane))
     channel: str = Field(max_length=32, description="a channel id, or a user id for a DM ('' for an update)")
     thread_ts: str | None = Field(default=None, max_length=32)
     subject: str | None = Field(default=None, max_length=100, index=True)
@@ -81,3 +92,15 @@ class SlackPosting(SQLModel, table=True):
     ts: str = Field(max_length=32)
     permalink: str | None = Field(default=None, max_length=500)
     posted_at: dt.datetime = Field(sa_column=utc_column())
+
+
+class SlackBudget(SQLModel, table=True):
+    """The sending budget every instance shares for one Slack method, workspace-wide (`scope` '*') or in one
+    channel: the earliest Slack second at which the next call conforms to the rate (a virtual schedule, GCRA).
+    A call may go when `next_at` minus the tolerance its lane gets is not after now."""
+
+    __tablename__ = "slack_budget"
+
+    method: str = Field(primary_key=True, max_length=64)
+    scope: str = Field(primary_key=True, max_length=64, description="a channel id, or '*' for the workspace")
+    next_at: float = Field(default=0.0, description="Slack seconds since the epoch")

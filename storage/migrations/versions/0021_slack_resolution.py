@@ -1,7 +1,7 @@
 """Background resolution of Slack ids and time zones: each request with its users.list cursor and its lease.
 
 Revision ID: 0021
-Revises: 0017
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import storage.db
 
 revision: str = "0021"
-down_revision: str | None = "0017"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
