@@ -30,13 +30,14 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from sqlmodel import col, select
 
 from bench.common import median, write_section
 from bot.assembly import open_database
 from bot.services.directory import resolve_slack
 from bot.services.roster import import_roster, read_roster
 from bot.slack import InstrumentedWebClient, SlackDirectory
-from bot.slack_standin import SlackStandIn
+from bot.slack_standin import SlackStandIn, floor_seconds
 from bot.types.directory import PAGE_SIZE, USERS_LIST_PER_MINUTE
 from storage.db import upgrade
 from storage.models import Person
@@ -110,12 +111,12 @@ def client(slack: SlackStandIn, *, time_scale: float | None) -> WebClient:
     return InstrumentedWebClient(token="xoxb-bench", base_url=slack.url, retry_handlers=handlers)
 
 
-def import_now(url: str, path: Path) -> tuple[float, int]:
-    """Import as `ccbot roster import` does now: (seconds, people the background will resolve)."""
+def import_now(url: str, path: Path) -> tuple[float, float, int]:
+    """Import as `ccbot roster import` does now: (seconds, CPU seconds, people the background will resolve)."""
     with open_database(url) as database, database.session() as session:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = import_roster(session, read_roster(path, as_of=NOW.date()), now=NOW, actor="bench")
-        return time.perf_counter() - started, report.resolving
+        return time.perf_counter() - started, time.process_time() - cpu, report.resolving
 
 
 def import_before(url: str, path: Path, directory: SlackDirectory) -> float:
@@ -123,7 +124,7 @@ def import_before(url: str, path: Path, directory: SlackDirectory) -> float:
     with open_database(url) as database, database.session() as session:
         started = time.perf_counter()
         import_roster(session, read_roster(path, as_of=NOW.date()), now=NOW, actor="bench")
-        for person in session.query(Person).all():
+        for person in session.exec(select(Person)).all():
             if person.slack_user_id and person.timezone:
                 continue
             if person.slack_user_id:
@@ -145,7 +146,7 @@ def resolve(url: str, slack: SlackStandIn, time_scale: float) -> tuple[float, in
         report = resolve_slack(session, directory, now=NOW)
         elapsed = (time.perf_counter() - started) * time_scale
         assert report.finished, report
-        missing = session.query(Person).filter(Person.timezone.is_(None)).count()  # type: ignore[union-attr]
+        missing = len(session.exec(select(Person.id).where(col(Person.timezone).is_(None))).all())
     limited = slack.rate_limited("users.list") if hasattr(slack, "rate_limited") else 0
     return elapsed, len([c for c in slack.calls("users.list")]) - limited, limited, missing
 
@@ -165,7 +166,7 @@ def one_round(people: int, *, with_ids: bool, time_scale: float) -> dict[str, fl
         limited = stand_in(members, time_scale=time_scale)
         try:
             url = fresh_database(folder, "now.db")
-            now, resolving = import_now(url, path)
+            now, now_cpu, resolving = import_now(url, path)
             import_calls = len(limited.calls())
             seconds, pages, refused, missing = resolve(url, limited, time_scale)
         finally:
@@ -174,6 +175,7 @@ def one_round(people: int, *, with_ids: bool, time_scale: float) -> dict[str, fl
         "before": before,
         "before_calls": before_calls,
         "now": now,
+        "now_cpu": now_cpu,
         "import_calls": import_calls,
         "resolving": resolving,
         "resolve": seconds,
@@ -190,11 +192,14 @@ def main() -> None:
     parser.add_argument("--time-scale", type=float, default=10.0)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    floor = math.ceil(args.people / PAGE_SIZE) / USERS_LIST_PER_MINUTE * 60
+    pages = math.ceil(args.people / PAGE_SIZE)
+    floor = pages / USERS_LIST_PER_MINUTE * 60
+    # The stand-in starts with a full burst (3 calls at once at Tier 2): the least its limits allow.
+    burst_floor = floor_seconds({"users.list": pages})
     lines = [
-        "| roster | round | import before s (Slack calls) | import now s (Slack calls) | resolution s at Slack's "
-        "limits | users.list pages (429s) | floor s | / floor |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| roster | round | import before s (Slack calls) | import now s, CPU s (Slack calls) | resolution s at Slack's "
+        "limits | users.list pages (429s) | floor s | / floor | / floor with the burst |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     summary = []
     for with_ids in (True, False):
@@ -206,16 +211,19 @@ def main() -> None:
             assert r["import_calls"] == 0, r
             assert r["missing"] == 0, r
             lines.append(
-                f"| {label} | {n + 1} | {r['before']:.2f} ({r['before_calls']:.0f}) | {r['now']:.2f} (0) | "
+                f"| {label} | {n + 1} | {r['before']:.2f} ({r['before_calls']:.0f}) | {r['now']:.2f}, {r['now_cpu']:.2f} (0) | "
                 f"{r['resolve']:.1f} | {r['pages']:.0f} ({r['refused']:.0f}) | {floor:.0f} | "
-                f"{r['resolve'] / floor:.2f}x |"
+                f"{r['resolve'] / floor:.2f}x | {r['resolve'] / burst_floor:.2f}x |"
             )
             print(lines[-1], flush=True)
-        before, now, seconds = (median([r[k] for r in rounds]) for k in ("before", "now", "resolve"))
+        before, now, cpu, seconds = (
+            median([r[k] for r in rounds]) for k in ("before", "now", "now_cpu", "resolve")
+        )
         summary.append(
-            f"- {args.people:,} people, {label}: import {now:.2f} s (was {before:.2f} s with Slack asked about "
+            f"- {args.people:,} people, {label}: import {now:.2f} s, {cpu:.2f} s CPU (was {before:.2f} s with Slack asked about "
             f"each person), resolution {seconds:.1f} Slack seconds, {seconds / floor:.2f}x the floor of "
-            f"{floor:.0f} s (median of {args.rounds})"
+            f"{floor:.0f} s ({seconds / burst_floor:.2f}x the {burst_floor:.0f} s the stand-in's burst allows; "
+            f"median of {args.rounds})"
         )
         print(summary[-1], flush=True)
     body = (
@@ -225,7 +233,8 @@ def main() -> None:
         f'stand-in answering at once); "now" is the import, which asks Slack nothing, then the background '
         f"resolution against the stand-in keeping Slack's limits at {args.time_scale:g} Slack seconds per real "
         f"second, timed in Slack seconds. Floor: ceil({args.people:,} / {PAGE_SIZE}) pages of users.list at "
-        f"{USERS_LIST_PER_MINUTE} a minute. Goals: the import under 2 s; the resolution within 1.2x the floor.\n\n"
+        f"{USERS_LIST_PER_MINUTE} a minute (the stand-in also allows a first burst of 3, so {burst_floor:.0f} s is the "
+        "least it can take). Goals: the import under 2 s; the resolution within 1.2x the floor.\n\n"
         + "\n".join(lines)
         + "\n\n"
         + "\n".join(summary)

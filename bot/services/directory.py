@@ -339,7 +339,9 @@ class _Run:
         """Look each wanted person up after the saved one, in id order; return whether all were."""
         after = int(self.cursor or 0)
         for pid, github, email, slack in wanted.people:
-            if pid <= after:
+            # Done before a restart, or settled by an earlier look-up (an e-mail others share, say).
+            still_wanted = slack in wanted.by_id if slack else email in wanted.by_email
+            if pid <= after or not still_wanted:
                 continue
             if self.out_of_calls():
                 return False
