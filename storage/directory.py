@@ -92,7 +92,7 @@ def release_resolution(session: Session, request_id: int, *, owner: str) -> None
 
 
 def close_older_pending(session: Session, request_id: int, *, now: dt.datetime) -> None:
-    """Mark the requests waiting behind this one, asked before it started, done: it covers them."""
+    """Mark the other requests waiting, asked by `now` (when this one started), done: it covers them."""
     session.execute(
         update(SlackResolution)
         .where(

@@ -432,7 +432,8 @@ def resolve_slack(
         workspace = max(store.last_walk_size(session), store.count_linked(session) + len(wanted.by_email))
         request.mode = choose_mode(len(wanted.by_id), len(wanted.by_email), workspace)
         request.started_at = clock()
-        store.close_older_pending(session, request_id, now=request.requested_at)
+        # Whoever this run loaded, it looks for: requests asked before it started are covered.
+        store.close_older_pending(session, request_id, now=request.started_at)
         session.add(request)
         session.commit()
         logger.info(
