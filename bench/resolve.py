@@ -33,10 +33,11 @@ from slack_sdk.http_retry.state import RetryState
 from sqlmodel import col, select
 
 from bench.common import median, write_section
-from bot.assembly import open_database
+from bot.assembly import open_database, slack_client
 from bot.services.directory import resolve_slack
 from bot.services.roster import import_roster, read_roster
-from bot.slack import InstrumentedWebClient, SlackDirectory
+from bot.settings import load_settings
+from bot.slack import SlackDirectory
 from bot.slack_standin import SlackStandIn, floor_seconds
 from bot.types.directory import PAGE_SIZE, USERS_LIST_PER_MINUTE
 from storage.db import upgrade
@@ -107,8 +108,11 @@ def stand_in(members: list[tuple[str, str]], *, time_scale: float | None) -> Sla
 
 
 def client(slack: SlackStandIn, *, time_scale: float | None) -> WebClient:
-    handlers = [ScaledRateLimitRetryHandler(time_scale)] if time_scale else []
-    return InstrumentedWebClient(token="xoxb-bench", base_url=slack.url, retry_handlers=handlers)
+    """The bot's client (bot.assembly), its 429 handler's sleep on the stand-in's clock."""
+    built = slack_client(load_settings(SLACK_BOT_TOKEN="xoxb-bench", SLACK_API_URL=slack.url))
+    others = [h for h in built.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)]
+    built.retry_handlers = [ScaledRateLimitRetryHandler(time_scale), *others] if time_scale else others
+    return built
 
 
 def import_now(url: str, path: Path) -> tuple[float, float, int]:
