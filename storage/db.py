@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -54,6 +55,16 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def sqlite_file(url: str | SecretStr) -> Path | None:
+    """Return the file a SQLite URL names (None for another database, an in-memory one or a `file:` URI)."""
+    parsed = make_url(normalise_url(url.get_secret_value() if isinstance(url, SecretStr) else url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(parsed.database)
 
 
 def make_engine(url: str | SecretStr, *, pool_size: int = 20) -> Engine:

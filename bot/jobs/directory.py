@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 
 from bot.runtime import JobContext
 from bot.services.directory import resolve_slack
 from bot.types.directory import ResolutionReport
-
-logger = logging.getLogger(__name__)
 
 
 def slack_resolution(ctx: JobContext) -> ResolutionReport:
@@ -24,8 +21,8 @@ def slack_resolution(ctx: JobContext) -> ResolutionReport:
         return ctx.now + dt.timedelta(seconds=time.monotonic() - started)
 
     report = resolve_slack(ctx.session, ctx.directory, now=ctx.now, channels=ctx.channels, clock=clock)
-    if report.request_id is not None:
-        logger.info("slack_resolution: %s", report)
-        if report.finished and report.not_found:
-            ctx.deliver()
+    if report.finished and report.not_found:
+        ctx.deliver()
+    # An idle minute (nothing asked, or another process walking) logs at DEBUG only.
+    ctx.summarise(str(report), worked=report.request_id is not None and not report.busy)
     return report

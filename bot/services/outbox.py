@@ -263,6 +263,11 @@ class DeliveryReport:
         self.waiting += other.waiting
         self.failed.extend(other.failed)
 
+    @property
+    def worked(self) -> bool:
+        """Whether the pass sent, retried or gave up anything (messages only waiting for their hour do not count)."""
+        return bool(self.sent or self.retrying or self.failed)
+
     def __str__(self) -> str:
         return f"{self.sent} message(s) sent, {self.retrying} to retry, {len(self.failed)} failed"
 
