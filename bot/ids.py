@@ -63,6 +63,8 @@ class Event(StrEnum):
 
     APP_HOME_OPENED = "app_home_opened"
     MESSAGE = "message"
+    TEAM_JOIN = "team_join"
+    USER_CHANGE = "user_change"
 
 
 class ViewId(StrEnum):

@@ -59,6 +59,7 @@ class Runtime:
             channels=self.channels,
             messenger=self.messenger,
             github=self.github,
+            directory=self.directory,
             budget=self.budget,
         )
 
@@ -81,6 +82,7 @@ class JobContext:
     channels: Channels
     messenger: Messenger
     github: GitHubConnect | None = None
+    directory: Directory | None = None
     budget: Budget | None = None
     summary: JobSummary = field(default_factory=JobSummary, compare=False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import bisect
 import contextlib
 import itertools
 import json
@@ -305,14 +307,27 @@ class SlackStandIn(StandInServer):
         """A response_url that records what is posted to it."""
         return f"{self.origin}/response/{key}"
 
-    def add_user(self, user_id: str, *, email: str | None = None, tz: str = "UTC", name: str = "") -> None:
-        """Make a Slack user known to users.info and users.lookupByEmail."""
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        tz: str | None = "UTC",
+        name: str = "",
+        deleted: bool = False,
+        is_bot: bool = False,
+    ) -> None:
+        """Make a Slack user known to users.list, users.info and users.lookupByEmail."""
         with self.lock:
             self.state.users[user_id] = {
                 "id": user_id,
+                "team_id": self.team_id,
+                "name": name.lower().replace(" ", ".") or user_id.lower(),
+                "deleted": deleted,
+                "is_bot": is_bot,
                 "tz": tz,
                 "real_name": name,
-                "profile": {"email": email, "real_name": name},
+                "profile": {"email": email, "real_name": name, "display_name": name},
             }
 
     def add_channel(self, channel_id: str, name: str, *, member: bool = True) -> None:
@@ -627,6 +642,31 @@ class SlackStandIn(StandInServer):
     def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.state.users.get(str(args.get("user")))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _api_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Slack pages by an opaque cursor; here, the id of the next member to send. No limit: everyone at once.
+        try:
+            limit = int(args.get("limit") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        ids = sorted(self.state.users)
+        start = 0
+        cursor = str(args.get("cursor") or "")
+        if cursor:
+            try:
+                after = base64.b64decode(cursor.encode(), validate=True).decode().removeprefix("user:")
+            except (ValueError, UnicodeDecodeError):
+                return {"ok": False, "error": "invalid_cursor"}
+            start = bisect.bisect_left(ids, after)
+        end = len(ids) if limit <= 0 else start + min(limit, 1000)
+        members = [self.state.users[user_id] for user_id in ids[start:end]]
+        next_cursor = base64.b64encode(f"user:{ids[end]}".encode()).decode() if end < len(ids) else ""
+        return {
+            "ok": True,
+            "members": members,
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email") or "").lower()

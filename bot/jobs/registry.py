@@ -13,6 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs.access import access_drift
 from bot.jobs.digest import weekly_digest
+from bot.jobs.directory import slack_resolution
 from bot.jobs.escalations import escalation_reminders
 from bot.jobs.membership import inactivity_review
 from bot.jobs.nominations import nomination_results
@@ -74,6 +75,13 @@ JOBS: dict[str, JobSpec] = {
             func=outbox_delivery,
             cron={"minute": "*"},
             description="sends what is queued: retries after Slack failures, and anything a crash left undelivered",
+        ),
+        JobSpec(
+            name="slack_resolution",
+            func=slack_resolution,
+            cron={"minute": "*"},
+            description="fills in roster people's missing Slack ids (by e-mail) and time zones from Slack after an "
+            "import, walking users.list; tells the admins whom Slack did not have",
         ),
         JobSpec(
             name="question_nudges",

@@ -46,6 +46,7 @@ class Kind(enum.StrEnum):
     DIGEST = "digest"
     DIGEST_CSV = "digest-csv"
     DELIVERY_FAILED = "delivery-failed"
+    SLACK_NOT_FOUND = "slack-not-found"
     TOLD = "told"
     REDRAW = "redraw"
     DM_HELP = "dm-help"

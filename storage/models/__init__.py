@@ -17,6 +17,7 @@ from storage.models.agreements import AgreementAction, AgreementEvent
 from storage.models.areas import AreaRepo, AreaResponder, RepoArea
 from storage.models.audit import AuditEntry
 from storage.models.columns import enum_column, utc_column
+from storage.models.directory import ResolutionMode, ResolutionState, SlackResolution
 from storage.models.escalations import Escalation, EscalationState, EscalationStep
 from storage.models.events import HookDelivery, SlackEvent
 from storage.models.github import GitHubActivity, GitHubDelivery, ReviewAsk, ReviewAskState
@@ -112,6 +113,8 @@ __all__ = [
     "Repo",
     "RepoArea",
     "RepoOwnership",
+    "ResolutionMode",
+    "ResolutionState",
     "Retro",
     "RetroAudience",
     "RetroParticipant",
@@ -122,6 +125,7 @@ __all__ = [
     "SlackBudget",
     "SlackEvent",
     "SlackPosting",
+    "SlackResolution",
     "Status",
     "Submission",
     "TeamAccessState",
