@@ -27,7 +27,7 @@ from bot.types.standing import Standing
 from storage.models import AgreementKind, Escalation, Person, Phase, Question, Role, Status
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [p for folder in ("bot", "storage", "bench") for p in (ROOT / folder).rglob("*.py")]
+SOURCES = sorted(p for folder in ("bot", "storage", "bench") for p in (ROOT / folder).rglob("*.py"))
 RETIRED_CALL = re.compile(r"^(files_upload|rtm_\w+|channels_\w+|groups_\w+|im_\w+|mpim_\w+|dialog_open)$")
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
