@@ -177,6 +177,8 @@ class SlackStandIn(StandInServer):
                 file = self.state.files.get(parsed.path.rsplit("/", 1)[1])
                 if file is not None:
                     file["content"] = raw.decode("utf-8", errors="replace")
+                    # The bytes as sent: a picture's PNG is checked byte for byte.
+                    file["data"] = raw
             self.reply(request, 200 if file is not None else 404, {"ok": file is not None})
             return
         if parsed.path.startswith("/response/"):
@@ -367,7 +369,14 @@ class SlackStandIn(StandInServer):
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._counter):08d}"
-        self.state.files[file_id] = {"id": file_id, "name": str(args.get("filename") or ""), "content": None}
+        self.state.files[file_id] = {
+            "id": file_id,
+            "name": str(args.get("filename") or ""),
+            "content": None,
+            "data": None,
+            "alt_txt": args.get("alt_txt"),
+            "length": int(args.get("length") or 0),
+        }
         return {"ok": True, "file_id": file_id, "upload_url": self.url.replace("/api/", f"/upload/{file_id}")}
 
     def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
