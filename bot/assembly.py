@@ -161,8 +161,12 @@ def build_policy(settings: Settings) -> Policy:
             max_additions=settings.access_max_additions,
             notice_days=settings.access_notice_days,
             owners=tuple(settings.github_owners),
+            cc_label=settings.cc_label,
+            publish_target=settings.publish_target,
+            publish_about=settings.publish_about,
         ),
         lifecycle=build_lifecycle_policy(settings),
+        response_target=settings.response_target,
     )
 
 

@@ -6,13 +6,15 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.outbox import Outgoing, commit, post, upload
+from bot.services.outbox import Outgoing, commit, post, upload, upload_picture
 from bot.services.reminders import list_onboarding_gaps
+from bot.services.responsiveness import responsiveness_series
 from bot.services.yearly import yearly_overview
 from bot.types.digest import ChampionLoad, Digest, Expiring
 from bot.types.keys import Kind
 from bot.types.notices import ALERT_EVENTS
 from bot.types.policy import Channels, LifecyclePolicy
+from bot.views import chart as chart_views
 from bot.views import digest as views
 from storage import digest as store
 from storage import github as github_store
@@ -21,6 +23,9 @@ from storage.models import AgreementKind, Person, Role, Status
 
 WEEK = dt.timedelta(days=7)
 EXPIRY_HORIZON = dt.timedelta(days=30)
+# Weeks of responsiveness the digest's chart shows.
+CHART_WEEKS = 12
+DEFAULT_TARGET = dt.timedelta(days=1)
 
 
 def build_digest(session: Session, *, now: dt.datetime, lifecycle: LifecyclePolicy | None = None) -> Digest:
@@ -74,18 +79,43 @@ def digest_recipients(session: Session) -> list[Person]:
 
 
 def queue_weekly_digest(
-    session: Session, *, now: dt.datetime, channels: Channels, lifecycle: LifecyclePolicy | None = None
+    session: Session,
+    *,
+    now: dt.datetime,
+    channels: Channels,
+    lifecycle: LifecyclePolicy | None = None,
+    target: dt.timedelta = DEFAULT_TARGET,
 ) -> tuple[str, int]:
-    """Queue this week's digest once per manager and for the digest channel (with the CSV when the table
-    does not fit); return the week and how many messages were queued."""
+    """Queue this week's digest once per manager and for the digest channel, each with the chart of the last
+    twelve weeks (and the CSV when the table does not fit); return the week and how many messages were queued.
+
+    The champion load is a table block; should Slack refuse it, the same digest with the load as a list goes
+    instead.
+    """
     digest = build_digest(session, now=now, lifecycle=lifecycle)
-    blocks = views.digest_blocks(digest)
+    blocks = views.digest_blocks(digest, table=True)
+    plain = views.digest_blocks(digest)
     text = views.digest_text(digest)
+    series = responsiveness_series(session, now=now, weeks=CHART_WEEKS, target=target)
+    chart = chart_views.chart_png(series)
+    alt_text = chart_views.chart_alt_text(series)
     recipients = [(str(p.id), p.slack_user_id) for p in digest_recipients(session)]
     recipients.append(("channel", channels.digest))
     messages: list[Outgoing | None] = []
     for recipient, channel in recipients:
-        messages.append(post(Kind.DIGEST, [digest.period, recipient], channel, text, blocks=blocks))
+        parts = [digest.period, recipient]
+        fallback = post(Kind.DIGEST, [*parts, "plain"], channel, text, blocks=plain)
+        messages.append(post(Kind.DIGEST, parts, channel, text, blocks=blocks, fallback=fallback))
+        messages.append(
+            upload_picture(
+                Kind.DIGEST,
+                [*parts, "chart"],
+                channel,
+                f"responsiveness-{digest.period}.png",
+                chart,
+                alt_text,
+            )
+        )
         if len(digest.loads) > views.MAX_LOAD_ROWS:
             messages.append(
                 upload(

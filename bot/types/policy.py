@@ -118,6 +118,10 @@ class GitHubConfig:
     max_additions: int = 10
     notice_days: int = 7
     owners: tuple[str, ...] = ()
+    cc_label: str = "core contributor"
+    # ORG/REPO:PATH of the public page (None: the weekly job does nothing) and the admins' "how to join" file.
+    publish_target: str | None = None
+    publish_about: str = "publish/about.md"
 
 
 DEFAULT_HOURS = WorkingHours(start=dt.time(9), end=dt.time(17), weekdays=frozenset(range(5)))
@@ -142,6 +146,8 @@ class Policy:
     expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
     github: GitHubConfig = GitHubConfig()
     lifecycle: LifecyclePolicy = LifecyclePolicy()
+    # The target for the 75th percentile of time to first response (business time).
+    response_target: dt.timedelta = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -46,26 +46,29 @@ def count_scale(series: ResponsivenessSeries) -> float:
 
 
 def _label(start: dt.date) -> str:
-    year, week, _ = start.isocalendar()
+    week = start.isocalendar()[1]
     return f"W{week:02d}\n{start:%d %b}"
 
 
 def chart_png(series: ResponsivenessSeries) -> bytes:
-    """Return the chart as a 960×480 PNG: bars of questions asked and answered per week (right axis), the 75th
+    """Return the chart as a 960 by 480 PNG: bars of questions asked and answered per week (right axis), the 75th
     percentile of time to first response in hours (left axis) and the target as a dashed red line."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    with _LOCK, matplotlib.rc_context(
-        {
-            "font.family": "DejaVu Sans",
-            "font.size": 10,
-            "axes.unicode_minus": False,
-            "svg.hashsalt": "ccbot",
-            "path.simplify": False,
-        }
+    with (
+        _LOCK,
+        matplotlib.rc_context(
+            {
+                "font.family": "DejaVu Sans",
+                "font.size": 10,
+                "axes.unicode_minus": False,
+                "svg.hashsalt": "ccbot",
+                "path.simplify": False,
+            }
+        ),
     ):
         figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, facecolor="white")
         left, bottom, right, top = FRAME
