@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -237,6 +238,12 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
     assert "CORE COMMITTER WEEKLY DIGEST" in out
     assert "Questions: 3 asked · 2 answered · 1 still open" in out
     assert "Escalations: 1 opened · 1 acknowledged · 0 resolved" in out
+    assert re.search(r"Champion +│ Open │ Answered │ First response \(median\)", out), "the load as a table"
+    assert re.search(r"@feanil +│ 0 +│ 1 +│", out), "feanil answered one"
+    pictures = re.findall(r"\[picture: (\S+\.png)\]", out)
+    assert pictures, "the digest's chart, written to a file the console names"
+    assert Path(pictures[0]).read_bytes().startswith(b"\x89PNG")
+    assert "Time to first response, 75th percentile, by week" in out, "and its numbers in words"
     assert "Traceback" not in out + result.stderr
 
 
