@@ -490,7 +490,10 @@ def _opened(
     person = ids.match(GitHubAccount(login=account.login, id=account.id), where="a GitHub delivery")
     if person is None or person.id is None or person.removed_on is not None:
         return GitHubOutcome(status="ignored", detail="the author is not on the roster")
-    if Role.COMMITTER not in roster_store.list_roles(session, person.id) or person.status != Status.ACTIVE:
+    # The standing check `/cc-ask` uses: a committer stored as active, with no required agreement ended.
+    if not roster_store.is_active_committer(
+        session, person_id=person.id, active=Status.ACTIVE, today=now.date()
+    ):
         return GitHubOutcome(status="ignored", detail="the author is not an active committer")
     repo = payload.repository.full_name
     if not holds_grant(list(roster_store.list_active_grants(session, person.id)), repo):
