@@ -57,6 +57,7 @@ def chart_png(series: ResponsivenessSeries) -> bytes:
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     with (
         _LOCK,
@@ -94,6 +95,7 @@ def chart_png(series: ResponsivenessSeries) -> bytes:
             label="answered",
         )
         counts.set_ylim(0, count_scale(series))
+        counts.yaxis.set_major_locator(MaxNLocator(integer=True))
         counts.set_ylabel("questions per week")
         target = _hours(series.target)
         hours.axhline(target, color=TARGET_COLOUR, linestyle=(0, (6, 3)), linewidth=2, label="target")
