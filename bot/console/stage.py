@@ -90,7 +90,7 @@ class Stage(Screen):
         }
         self._counter = itertools.count(1)
         # Where pictures the bot shares are written for the person at the console to open.
-        self.files_dir: Path | None = None
+        self.picture_dir: Path | None = None
 
     def _settings(self, database_url: str) -> Settings:
         overrides: dict[str, Any] = {
@@ -169,9 +169,9 @@ class Stage(Screen):
         name = Path(str(file.get("name") or shared.get("name") or "file")).name
         if not isinstance(data, bytes) or not data.startswith(b"\x89PNG"):
             return super().describe_file(shared)
-        if self.files_dir is None:
-            self.files_dir = Path(tempfile.mkdtemp(prefix="ccbot-console-"))
-        path = self.files_dir / f"{file.get('id')}-{name}"
+        if self.picture_dir is None:
+            self.picture_dir = Path(tempfile.mkdtemp(prefix="ccbot-console-"))
+        path = self.picture_dir / f"{file.get('id')}-{name}"
         path.write_bytes(data)
         alt = str(file.get("alt_txt") or "")
         return f"[picture: {path}]" + (f"\n{alt}" if alt else "")
