@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 def weekly_digest(ctx: JobContext) -> DeliveryReport:
     """Queue this week's digest once per recipient (and the CSV when the table does not fit), then deliver."""
     period, queued = queue_weekly_digest(
-        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle
+        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle, policy=ctx.policy
     )
     report = ctx.deliver()
     logger.info("weekly_digest %s: %d queued; %s", period, queued, report)

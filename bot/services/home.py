@@ -13,6 +13,7 @@ from bot.services.activity import latest_activity
 from bot.services.digest import build_digest
 from bot.services.github.work import github_work
 from bot.services.outbox import commit, post, postings_of
+from bot.services.responsiveness import responsiveness_series
 from bot.services.roster import get_profile
 from bot.services.yearly import yearly_home
 from bot.types.home import HomeData, OpenItems, RosterHealth
@@ -27,6 +28,8 @@ from storage import roster as roster_store
 from storage.models import Question, Role
 
 RECENT_DEPLOYMENTS = dt.timedelta(days=14)
+# Weeks of responsiveness a manager's or admin's App Home shows.
+HOME_WEEKS = 6
 
 
 def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
@@ -83,7 +86,16 @@ def build_home(
     data.yearly = yearly_home(session, profile.person, now=now, policy=policy)
     roles = set(profile.roles)
     if roles & {Role.MANAGER, Role.ADMIN}:
-        data.digest = build_digest(session, now=now, lifecycle=policy.lifecycle)
+        data.digest = build_digest(
+            session,
+            now=now,
+            lifecycle=policy.lifecycle,
+            hours=policy.hours,
+            response_target=policy.response_target,
+        )
+        data.responsiveness = responsiveness_series(
+            session, now=now, weeks=HOME_WEEKS, target=policy.response_target, hours=policy.hours
+        )
         data.overdue = escalation_store.list_overdue_escalations(session)
         data.activity.links.update(permalinks(session, [Subject.escalation(e.id or 0) for e in data.overdue]))
     if Role.ADMIN in roles:

@@ -8,6 +8,7 @@ from bot.types.access import AccessLine
 from bot.types.digest import Digest, Expiring
 from bot.types.github import GitHubWork
 from bot.types.reminders import OnboardingGaps
+from bot.types.responsiveness import ResponsivenessSeries
 from bot.types.roster import Profile
 from bot.types.yearly import YearlyHome
 from storage.models import Activity, DeploymentNotice, Escalation, Person, Question
@@ -52,6 +53,8 @@ class HomeData:
     overdue: list[Escalation] = field(default_factory=list)
     health: RosterHealth | None = None
     yearly: YearlyHome | None = None
+    # Managers and admins: the last weeks of the champions' responsiveness against the target.
+    responsiveness: ResponsivenessSeries | None = None
 
     @property
     def roles(self) -> set[str]:

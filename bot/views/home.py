@@ -18,6 +18,7 @@ from bot.views.blocks import context, section
 from bot.views.digest import digest_blocks
 from bot.views.github import pr_link
 from bot.views.notices import deployment_line
+from bot.views.responsiveness import series_blocks
 from bot.views.text import (
     AGREEMENT_NAMES,
     Mrkdwn,
@@ -264,6 +265,8 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
         blocks.append(DividerBlock())
         # An admin's roster health lists the onboarding blockers with what to do; the digest's copy would repeat them.
         blocks += digest_blocks(data.digest, onboarding=data.health is None)
+        if data.responsiveness is not None:
+            blocks += series_blocks(data.responsiveness)
         overdue = [
             _overdue_line(e, data.activity.link(Subject.escalation(e.id or 0)), now) for e in data.overdue
         ]

@@ -82,6 +82,7 @@ def test_ask_posts_a_thread_for_both_champions_and_a_champion_reply_answers_it(b
         Action.CLAIM_QUESTION,
         Action.ANSWER_QUESTION,
         Action.HAND_OFF_QUESTION,
+        Action.WAIT_ON_COMMITTER,
         Action.ESCALATE_QUESTION,
     }
 
