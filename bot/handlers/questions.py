@@ -10,6 +10,7 @@ right after acking).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -175,6 +176,8 @@ def handle_wait_on_committer_action(
     return wait_on_committer(session, button_id(action, "a question"), person, now=now)
 
 
+# A nudge's rating buttons carry `question:step` (ASCII digits, within a database integer).
+NUDGE_VALUE = re.compile(r"(?P<question>[1-9][0-9]{0,8}):(?P<step>[1-9][0-9]?)", re.ASCII)
 RATINGS = {
     Action.NUDGE_HELPFUL.value: NudgeRating.HELPFUL,
     Action.NUDGE_NOT_HELPFUL.value: NudgeRating.NOT_HELPFUL,
@@ -185,11 +188,13 @@ def handle_nudge_rating_action(
     action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
 ) -> Decided:
     """Record the clicker's rating of a nudge DM (`question:step`) and redraw it acknowledged."""
-    question, _, step = str(action.get("value") or "").partition(":")
-    if not question.isdigit() or not step.isdigit():
+    match = NUDGE_VALUE.fullmatch(str(action.get("value") or ""))
+    if match is None:
         raise UserError("These buttons are out of date; rate the nudge from its latest message.")
     rating = RATINGS[str(action.get("action_id"))]
-    return rate_nudge(session, person, question_id=int(question), step=int(step), rating=rating, now=now)
+    return rate_nudge(
+        session, person, question_id=int(match["question"]), step=int(match["step"]), rating=rating, now=now
+    )
 
 
 def handle_hand_off_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
