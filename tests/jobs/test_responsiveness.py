@@ -101,9 +101,7 @@ def _thread(slack: SlackStandIn, card: QuestionCard) -> list[str]:
     return [m["text"] for m in slack.messages(COORDINATION) if m.get("thread_ts") == card.posting.ts]
 
 
-def test_the_weekly_series_matches_hand_computed_percentiles_across_zones(
-    db: Session, job_bot: Bot
-) -> None:
+def test_the_weekly_series_matches_hand_computed_percentiles_across_zones(db: Session, job_bot: Bot) -> None:
     _person(db, "jbowman").timezone = "Asia/Kolkata"
     _person(db, "feanil").timezone = "America/Los_Angeles"
     db.commit()
@@ -179,7 +177,9 @@ def test_nudge_dms_carry_ratings_recorded_once_and_changeable(
     assert {"nudge_helpful", "nudge_not_helpful"} <= set(ids)
     assert any(i.startswith("reminder_snooze") for i in ids), "Snooze stays"
     feanil = _person(db, "feanil")
-    decided = rate_nudge(db, feanil, question_id=card.id, step=2, rating=NudgeRating.HELPFUL, now=utc("2026-11-02T20:05"))
+    decided = rate_nudge(
+        db, feanil, question_id=card.id, step=2, rating=NudgeRating.HELPFUL, now=utc("2026-11-02T20:05")
+    )
     job_bot.runtime.deliver(db, decided.keys, now=utc("2026-11-02T20:05"))
     redrawn = slack.messages(FEANIL)[0]
     assert "rated this nudge *helpful*" in json.dumps(redrawn["blocks"])
@@ -191,7 +191,9 @@ def test_nudge_dms_carry_ratings_recorded_once_and_changeable(
     rows = db.exec(select(NudgeRecipient)).all()
     assert [(r.person_id, r.rating) for r in rows] == [(feanil.id, NudgeRating.NOT_HELPFUL)]
     with pytest.raises(UserError, match="sent to someone else"):
-        rate_nudge(db, _person(db, "jbowman"), question_id=card.id, step=2, rating=NudgeRating.HELPFUL, now=ASKED)
+        rate_nudge(
+            db, _person(db, "jbowman"), question_id=card.id, step=2, rating=NudgeRating.HELPFUL, now=ASKED
+        )
 
     _reply(db, card, FEANIL, utc("2026-11-02T21:00"))
     digest = build_digest(db, now=utc("2026-11-03T12:00"))
@@ -219,9 +221,7 @@ def test_nudge_dms_over_the_daily_cap_are_skipped_but_the_thread_still_hears(
     assert all(len(_thread(slack, card)) == 2 for card in cards)
 
 
-def test_the_digest_shows_percentiles_against_the_target_per_area_escaped(
-    db: Session, job_bot: Bot
-) -> None:
+def test_the_digest_shows_percentiles_against_the_target_per_area_escaped(db: Session, job_bot: Bot) -> None:
     card = _ask(db, job_bot, at=ASKED)
     area = RepoArea(name="<!channel> *core*", channel="C0AREA001")
     db.add(area)

@@ -99,9 +99,9 @@ def test_the_sla_clock_stops_on_the_committers_turn() -> None:
     ) == utc("2026-11-02T16:00")
     # An hour on the champions' turn, the committer's until Monday 10:00 EST: 3 more hours end 13:00 EST.
     turns = [(asked, utc("2026-10-30T20:00")), (utc("2026-11-02T15:00"), None)]
-    assert turn_time_reached(
-        turns, since=asked, duration=4 * H, tz=new_york, hours=DEFAULT_HOURS
-    ) == utc("2026-11-02T18:00")
+    assert turn_time_reached(turns, since=asked, duration=4 * H, tz=new_york, hours=DEFAULT_HOURS) == utc(
+        "2026-11-02T18:00"
+    )
     # While the committer has it, the allowance is not reached at all.
     assert turn_time_reached(turns[:1], since=asked, duration=4 * H, tz=new_york, hours=DEFAULT_HOURS) is None
 
