@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.types.access import AccessLine
@@ -27,6 +28,8 @@ class OpenItems:
     # The latest sign of activity, with the bot or on GitHub: what the inactivity review counts from.
     last_active: Activity | None = None
     links: dict[str, str] = field(default_factory=dict)
+    # Business time each question waiting on this person has spent on the champions' turn, by question id.
+    waited: dict[int, dt.timedelta] = field(default_factory=dict)
 
     def link(self, subject: str) -> str | None:
         """Return the permalink of a posted question or escalation (by subject), or None."""
