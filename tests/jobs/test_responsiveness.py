@@ -245,3 +245,30 @@ def test_the_digest_shows_percentiles_against_the_target_per_area_escaped(db: Se
     exposed = metrics.render(registry).decode()
     assert 'ccbot_waiting_on_champions_business_seconds_count{area="<!channel> *core*"} 1.0' in exposed
     assert 'ccbot_waiting_on_champions_business_seconds_sum{area="<!channel> *core*"} 5400.0' in exposed
+
+
+def test_a_question_asked_before_turns_were_kept_is_read_from_its_first_response(
+    db: Session, job_bot: Bot
+) -> None:
+    from sqlalchemy import delete
+
+    card = _ask(db, job_bot, at=ASKED)
+    db.exec(delete(QuestionTurn))  # type: ignore[call-overload]
+    question = db.get(Question, card.id)
+    assert question is not None
+    question.first_response_at, question.first_responder_id = (
+        utc("2026-10-30T20:00"),
+        _person(db, "jbowman").id,
+    )
+    question.state, question.answered_at, question.turn = "answered", utc("2026-10-30T20:00"), Turn.COMMITTER
+    db.commit()
+    # Read as one champions' turn from the asking to the first response: Friday 15:00-16:00 EDT in New York.
+    series = responsiveness_series(db, now=utc("2026-11-03T12:00"), weeks=1, target=8 * H)
+    assert series.weeks[0].waiting_on_champions == Percentiles(H, H, H, 1)
+    # The asker's reply writes those turns down, then opens the champions' next one.
+    _reply(db, card, ZIA, utc("2026-11-02T14:00"))
+    assert _turns(db, card.id) == [
+        (Turn.CHAMPIONS, ASKED, utc("2026-10-30T20:00")),
+        (Turn.COMMITTER, utc("2026-10-30T20:00"), utc("2026-11-02T14:00")),
+        (Turn.CHAMPIONS, utc("2026-11-02T14:00"), None),
+    ]
