@@ -30,6 +30,7 @@ from sqlmodel import Session
 
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.github.api import GitHubApi, GitHubConnect
+from bot.services.responsiveness import business_duration
 from bot.settings import Settings
 from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
 from bot.types.policy import (
@@ -138,7 +139,12 @@ def build_policy(settings: Settings) -> Policy:
     hours = WorkingHours(start=start, end=end, weekdays=settings.working_days)
     return Policy(
         hours=hours,
-        sla=SlaPolicy(normal=settings.sla_normal, urgent=settings.sla_urgent, hours=hours),
+        sla=SlaPolicy(
+            normal=settings.sla_normal,
+            urgent=settings.sla_urgent,
+            hours=hours,
+            daily_nudge_cap=settings.nudge_daily_cap,
+        ),
         escalation=EscalationPolicy(
             ack_normal=settings.escalation_ack_normal,
             ack_urgent=settings.escalation_ack_urgent,
@@ -166,7 +172,7 @@ def build_policy(settings: Settings) -> Policy:
             publish_about=settings.publish_about,
         ),
         lifecycle=build_lifecycle_policy(settings),
-        response_target=settings.response_target,
+        response_target=business_duration(settings.response_target, hours),
     )
 
 

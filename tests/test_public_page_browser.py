@@ -72,7 +72,13 @@ def test_a_visitor_sees_the_names_the_chart_and_no_contact_details(tmp_path: Pat
     assert "<title>Core Contributors</title>" in shown, "no script ran to change the title"
     assert len(re.findall(r"<script", shown, flags=re.IGNORECASE)) == 0, "the hostile name is text, not a tag"
     assert "&lt;script&gt;document.title='owned'&lt;/script&gt;" in shown
-    for name in ("Zia Fazal", "Edly by Arbisoft", "Régis Behmo", "openedx/a|b", "How to become a core contributor"):
+    for name in (
+        "Zia Fazal",
+        "Edly by Arbisoft",
+        "Régis Behmo",
+        "openedx/a|b",
+        "How to become a core contributor",
+    ):
         assert name in shown, name
     assert "@" not in re.sub(r'src="data:[^"]+"', "", shown), "no e-mail address anywhere"
     assert re.search(r'<img id="chart" src="data:image/png;base64,', shown), "the chart is in the page"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.assembly import open_database
+from bot.assembly import build_policy, open_database
 from bot.cli.base import friendly_errors, github_connect, parse_instant
 from bot.services.errors import UserError
 from bot.settings import load_settings
@@ -56,11 +56,13 @@ def publish(
     )
     instant = parse_instant(now) if now else dt.datetime.now(dt.UTC)
     with open_database(settings.database_url, ready=True) as database, database.session() as session:
+        policy = build_policy(settings)
         page = program_page(
             session,
             now=instant,
             about=text,
-            target=settings.response_target,
+            target=policy.response_target,
+            hours=policy.hours,
             web_url=settings.github_web_url,
         )
     files = page_files(page)

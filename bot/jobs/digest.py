@@ -15,11 +15,7 @@ def weekly_digest(ctx: JobContext) -> DeliveryReport:
     """Queue this week's digest and its chart once per recipient (and the CSV when the table does not fit), then
     deliver."""
     period, queued = queue_weekly_digest(
-        ctx.session,
-        now=ctx.now,
-        channels=ctx.channels,
-        lifecycle=ctx.policy.lifecycle,
-        target=ctx.policy.response_target,
+        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle, policy=ctx.policy
     )
     report = ctx.deliver()
     logger.info("weekly_digest %s: %d queued; %s", period, queued, report)

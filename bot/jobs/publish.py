@@ -31,6 +31,7 @@ def public_page(ctx: JobContext) -> Published | None:
             about=Path(ctx.policy.github.publish_about),
             about_required=False,
             response_target=ctx.policy.response_target,
+            hours=ctx.policy.hours,
             web_url=ctx.policy.github.web_url,
         )
     logger.info("public_page %s: %s %s", target, published.status, published.url or "")

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.services.errors import UserError
 from bot.services.github.api import GitHubApi
 from bot.services.responsiveness import responsiveness_series
+from bot.types.policy import DEFAULT_HOURS, WorkingHours
 from bot.types.publish import Contributor, ProgramPage, Published, PublishTarget
 from bot.views import chart as chart_views
 from bot.views import publish as views
@@ -68,9 +69,11 @@ def program_page(
     now: dt.datetime,
     about: str,
     target: dt.timedelta,
+    hours: WorkingHours = DEFAULT_HOURS,
     web_url: str = "https://github.com",
 ) -> ProgramPage:
-    """Return what the public page shows as of `now`: current core contributors and the last twelve weeks."""
+    """Return what the public page shows as of `now`: current core contributors and the last twelve weeks
+    (`target` in business time, as the policy holds it)."""
     grants = roster_store.active_grants_by_person(session)
     contributors = []
     for person, organization in store.list_public_committers(session):
@@ -86,7 +89,7 @@ def program_page(
                 repos=tuple(repos),
             )
         )
-    series = responsiveness_series(session, now=now, weeks=WEEKS, target=target)
+    series = responsiveness_series(session, now=now, weeks=WEEKS, target=target, hours=hours)
     return ProgramPage(about=about, contributors=contributors, series=series, web_url=web_url)
 
 
@@ -150,11 +153,12 @@ def publish_program_page(
     target: str,
     about: Path | None,
     response_target: dt.timedelta,
+    hours: WorkingHours = DEFAULT_HOURS,
     web_url: str = "https://github.com",
     about_required: bool = True,
 ) -> Published:
     """Build the page as of `now` and bring it to `target` (ORG/REPO:PATH) by pull request."""
     where = parse_target(target)
     text = read_about(about, required=about_required)
-    page = program_page(session, now=now, about=text, target=response_target, web_url=web_url)
+    page = program_page(session, now=now, about=text, target=response_target, hours=hours, web_url=web_url)
     return publish_to_github(github, page_files(page), where)

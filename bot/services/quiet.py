@@ -82,14 +82,23 @@ def reminder(
     now: dt.datetime,
     blocks: list[Any] | None = None,
     hours: WorkingHours = DEFAULT_HOURS,
+    subject: str | None = None,
 ) -> Outgoing | None:
     """Return a reminder DM with its Snooze buttons, held until the person's pause or own hours allow it.
 
-    `hours` are the program's working hours, when a pause ends. None when the person has no Slack id.
+    `hours` are the program's working hours, when a pause ends; with `subject` the DM becomes a posting that
+    can be redrawn. None when the person has no Slack id.
     The hold is written in the caller's transaction, so it commits (or not) with the reminder itself.
     """
     key = message_key(kind, *parts)
-    message = dm(kind, parts, person.slack_user_id, text, blocks=views.reminder_blocks(text, blocks, key))
+    message = dm(
+        kind,
+        parts,
+        person.slack_user_id,
+        text,
+        blocks=views.reminder_blocks(text, blocks, key),
+        subject=subject,
+    )
     if message is None or person.id is None:
         return message
     release = quiet_of(session, person).opens_at(now, program=hours)

@@ -68,6 +68,8 @@ class SlaPolicy:
     normal: dt.timedelta
     urgent: dt.timedelta
     hours: WorkingHours
+    # Nudge DMs one person gets per day (their local day) at most; the step's thread note still posts.
+    daily_nudge_cap: int = 5
 
     def allowance(self, urgency: str) -> dt.timedelta:
         """Return the working time allowed per step for a question of this urgency."""
@@ -146,8 +148,8 @@ class Policy:
     expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
     github: GitHubConfig = GitHubConfig()
     lifecycle: LifecyclePolicy = LifecyclePolicy()
-    # The target for the 75th percentile of time to first response (business time).
-    response_target: dt.timedelta = dt.timedelta(days=1)
+    # CCBOT_RESPONSE_TARGET in business time: the target for the 75th percentile of time to first response.
+    response_target: dt.timedelta = dt.timedelta(hours=8)
 
 
 @dataclass(frozen=True)

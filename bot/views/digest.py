@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, TableBlock
 
 from bot.views.blocks import context, section
+from bot.views.responsiveness import responsiveness_blocks
 from bot.views.text import (
     AGREEMENT_NAMES,
     Mrkdwn,
@@ -82,11 +83,18 @@ def digest_blocks(digest: Digest, *, onboarding: bool = True, table: bool = Fals
         HeaderBlock(text=f"Core Committer weekly digest ({digest.period})"),
         context(f"The seven days to {digest.end:%Y-%m-%d %H:%M} UTC ({week})"),
         section(
-            f"*Questions:* {digest.asked} asked · {digest.answered} answered · {digest.still_open} still open\n"
-            f"*Time to first response:* median {_span(digest.first_response_median)} · "
-            f"90th percentile {_span(digest.first_response_p90)}"
+            f"*Questions:* {digest.asked} asked · {digest.answered} answered · {digest.still_open} still open"
         ),
     ]
+    if digest.responsiveness is not None and digest.response_target is not None:
+        blocks += responsiveness_blocks(digest.responsiveness, digest.response_target, digest.nudges)
+    else:
+        blocks.append(
+            section(
+                f"*Time to first response:* median {_span(digest.first_response_median)} · "
+                f"90th percentile {_span(digest.first_response_p90)}"
+            )
+        )
     if digest.loads and table:
         note = (
             f"…{len(digest.loads) - MAX_LOAD_ROWS} more in the attached CSV"

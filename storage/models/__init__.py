@@ -37,6 +37,7 @@ from storage.models.questions import (
 )
 from storage.models.quiet import ReminderHold, ReminderPreference
 from storage.models.renewals import Renewal, RenewalAnswer, RenewalAudience, RenewalMember, RenewalOutcome
+from storage.models.responsiveness import NudgeRating, NudgeRecipient, QuestionTurn, Turn, TurnCause
 from storage.models.retros import Retro, RetroAudience, RetroParticipant, RetroResponse
 from storage.models.roster import (
     Agreement,
@@ -87,6 +88,8 @@ __all__ = [
     "NominationState",
     "NominationVote",
     "NoticeState",
+    "NudgeRating",
+    "NudgeRecipient",
     "Organization",
     "OutboxMessage",
     "OutboxOp",
@@ -101,6 +104,7 @@ __all__ = [
     "QuestionReply",
     "QuestionResponder",
     "QuestionState",
+    "QuestionTurn",
     "ReminderHold",
     "ReminderPreference",
     "Renewal",
@@ -123,6 +127,8 @@ __all__ = [
     "Status",
     "Submission",
     "TeamAccessState",
+    "Turn",
+    "TurnCause",
     "Urgency",
     "enum_column",
     "utc_column",

@@ -466,3 +466,36 @@ def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path:
     assert "  - idegtiarov               onboarding: NDA missing" in out
     assert "  ? edx-mystery-user         not on the roster: left alone" in out
     assert "plan only, nothing changed" in out
+
+
+def test_the_demo_hands_a_question_back_to_the_committer_and_rates_a_nudge(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "as @kdmccormick",
+            "time +3d",
+            "run question_nudges",
+            "run question_nudges",
+            "dm",
+            "click 1",
+            "as @ormsbee",
+            "read #cc-coordination",
+            "click 4",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[1] Helpful   [2] Not helpful" in out
+    assert "you rated this nudge helpful" in out
+    assert "[4] Waiting on the committer" in out
+    assert "is waiting on @pdpinch: over to you" in out
+    assert "waiting on @pdpinch" in out

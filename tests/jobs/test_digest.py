@@ -157,13 +157,19 @@ def test_the_digest_numbers_match_the_data(db: Session, db_url: str, slack: Slac
     text = json.dumps(posted[0]["blocks"])
     assert "weekly digest (2026-W50)" in text
     assert "*Questions:* 4 asked \\u00b7 3 answered \\u00b7 2 still open" in text
-    assert "median 2h \\u00b7 90th percentile 4h" in text
+    plain = json.dumps(posted[0]["blocks"], ensure_ascii=False)
+    # Business hours in New York (EST): every reply came before 09:00 there, so each first response took no
+    # business time; pdpinch's question still waits from Friday 05:00 EST, a whole working Friday, 8 h.
+    assert (
+        "*Time to first response:* p50 0m · p75 0m · p90 0m (target p75 ≤ 8h) :white_check_mark: within target"
+        " · 3 responded\\n*Time waiting on champions:* p50 0m · p75 0m · p90 8h · 4 questions" in plain
+    )
     rows = _table_rows(posted[0])
     assert rows[0] == ["Champion", "Open", "Answered", "First response (median)"]
     assert ["<@U0CHAMP01>", "0", "1", "30m"] in rows
-    assert ["<@U0CHAMP03>", "2", "1", "\u2014"] in rows or any(
-        r[:3] == ["<@U0CHAMP03>", "2", "1"] for r in rows
-    ), "ormsbee: symbolist's and pdpinch's open questions, and last week's answered"
+    assert any(r[:3] == ["<@U0CHAMP03>", "2", "1"] for r in rows), (
+        "ormsbee: symbolist's and pdpinch's open questions, and last week's answered"
+    )
     assert "*Escalations:* 2 opened \\u00b7 1 acknowledged \\u00b7 1 resolved \\u00b7 0 overdue now" in text
     assert "Edly by Arbisoft: Entity contributor agreement ends 2026-12-31" in text
     assert "<@U0PILOT09>: NDA / program agreement: not signed yet" in text
@@ -263,20 +269,24 @@ def test_an_empty_week_is_all_zeros_and_dashes(roster: Session, db_url: str, sla
     _run(db_url, slack)
     text = json.dumps(_digest_message(slack)["blocks"])
     assert "*Questions:* 0 asked \\u00b7 0 answered \\u00b7 0 still open" in text
-    assert "median \\u2014 \\u00b7 90th percentile \\u2014" in text
+    plain = json.dumps(_digest_message(slack)["blocks"], ensure_ascii=False)
+    assert "*Time to first response:* p50 — · p75 — · p90 — (target p75 ≤ 8h) · 0 responded" in plain
     assert "*Escalations:* 0 opened \\u00b7 0 acknowledged \\u00b7 0 resolved \\u00b7 0 overdue now" in text
     assert "open," not in text, "no champion-load table without load"
 
 
-def test_a_single_response_is_the_median_and_the_90th_percentile(
-    roster: Session, db_url: str, slack: SlackStandIn
-) -> None:
-    _ask(roster, "ziafazal", "2026-12-02T10:00", 1)
-    _reply(roster, 1, "U0CHAMP01", "2026-12-02T10:45")
+def test_a_single_response_is_every_percentile(roster: Session, db_url: str, slack: SlackStandIn) -> None:
+    # 10:00 to 10:45 in New York (EST), jbowman's business hours.
+    _ask(roster, "ziafazal", "2026-12-02T15:00", 1)
+    _reply(roster, 1, "U0CHAMP01", "2026-12-02T15:45")
     _run(db_url, slack)
     text = json.dumps(_digest_message(slack)["blocks"])
     assert "*Questions:* 1 asked \\u00b7 1 answered \\u00b7 0 still open" in text
-    assert "median 45m \\u00b7 90th percentile 45m" in text
+    plain = json.dumps(_digest_message(slack)["blocks"], ensure_ascii=False)
+    assert "*Time to first response:* p50 45m · p75 45m · p90 45m (target p75 ≤ 8h)" in plain
+    assert (
+        "<@U0CHAMP01>: first response p50 45m · p75 45m · p90 45m :white_check_mark: within target" in plain
+    )
     assert ["<@U0CHAMP01>", "0", "1", "45m"] in _table_rows(_digest_message(slack))
 
 
