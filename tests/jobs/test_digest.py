@@ -192,8 +192,9 @@ def test_the_chart_of_twelve_weeks_goes_with_the_digest_with_its_numbers_in_word
     assert "files.upload" not in uploads
     assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= set(uploads)
     alt = str(chart["alt_txt"])
-    assert "target of 1d" in alt
-    assert "2026-W49: 4 asked, 3 answered, 75th percentile 4h" in alt, alt
+    assert "target of 8h" in alt, "CCBOT_RESPONSE_TARGET's 1d is one working day"
+    # Every reply came before business hours in New York: no business time to first response.
+    assert "2026-W49: 4 asked, 3 answered, 75th percentile 0s" in alt, alt
     assert alt.count("asked") == 12, "twelve weeks"
 
 
