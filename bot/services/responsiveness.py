@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.services.business_hours import add_working_time, working_time_between, zone
+from bot.services.business_hours import add_working_time, business_clock, working_time_between, zone
 from bot.types.policy import DEFAULT_HOURS, WorkingHours
 from bot.types.responsiveness import (
     AreaWeek,
@@ -215,10 +215,8 @@ def waiting_time(
     intervals: Iterable[Interval], *, now: dt.datetime, tz: ZoneInfo, hours: WorkingHours
 ) -> dt.timedelta:
     """Return the business time of the champions' turns, a running one counted up to `now`."""
-    return sum(
-        (working_time_between(start, end or now, tz=tz, hours=hours) for start, end in intervals),
-        dt.timedelta(0),
-    )
+    clock = business_clock(tz, hours)
+    return sum((clock.between(start, end or now) for start, end in intervals), dt.timedelta(0))
 
 
 # -- measuring ---------------------------------------------------------------------------------------------
@@ -284,7 +282,7 @@ def measure(
 def _first_response(item: Measured, tz: ZoneInfo, hours: WorkingHours) -> dt.timedelta | None:
     if item.row.first_response_at is None:
         return None
-    return working_time_between(item.row.asked_at, item.row.first_response_at, tz=tz, hours=hours)
+    return business_clock(tz, hours).between(item.row.asked_at, item.row.first_response_at)
 
 
 def _numbers(
@@ -400,10 +398,11 @@ def nudge_report(
             continue
         before = [at for at in item.nudges if at <= responded]
         tz = item.zone()
+        clock = business_clock(tz, hours)
         if before:
-            after.append(working_time_between(before[-1], responded, tz=tz, hours=hours))
+            after.append(clock.between(before[-1], responded))
         else:
-            without.append(working_time_between(item.row.asked_at, responded, tz=tz, hours=hours))
+            without.append(clock.between(item.row.asked_at, responded))
     return NudgeReport(
         sent=sent,
         skipped=skipped,
