@@ -104,27 +104,29 @@ class BusinessClock:
         elif day >= self._first + dt.timedelta(days=len(self._starts)):
             self._build(self._first, day + dt.timedelta(days=31))
 
-    def _elapsed(self, at: dt.datetime) -> dt.timedelta:
+    def _elapsed(self, at: dt.datetime, day: dt.date) -> dt.timedelta:
         assert self._first is not None
-        index = (at.astimezone(self.tz).date() - self._first).days
+        index = (day - self._first).days
         start, end = self._starts[index], self._ends[index]
-        return self._before[index] + min(max(at.astimezone(dt.UTC) - start, dt.timedelta(0)), end - start)
+        return self._before[index] + min(max(at - start, dt.timedelta(0)), end - start)
 
     def elapsed(self, at: dt.datetime) -> dt.timedelta:
         """Return the working time from the first day this clock covers to `at` (the first day moves back when
         an earlier instant is asked for: compare only instants looked up together, as `between` does)."""
+        day = at.astimezone(self.tz).date()
         with self._lock:
-            self._cover(at.astimezone(self.tz).date())
-            return self._elapsed(at)
+            self._cover(day)
+            return self._elapsed(at, day)
 
     def between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Return the working time between two instants (zero when `end` is not after `start`)."""
         if end <= start:
             return dt.timedelta(0)
+        first, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
         with self._lock:
-            self._cover(start.astimezone(self.tz).date())
-            self._cover(end.astimezone(self.tz).date())
-            return self._elapsed(end) - self._elapsed(start)
+            self._cover(first)
+            self._cover(last)
+            return self._elapsed(end, last) - self._elapsed(start, first)
 
 
 @functools.lru_cache(maxsize=256)

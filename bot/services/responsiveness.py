@@ -286,17 +286,30 @@ def _first_response(item: Measured, tz: ZoneInfo, hours: WorkingHours) -> dt.tim
 
 
 def _numbers(
-    items: Sequence[Measured], *, now: dt.datetime, hours: WorkingHours, tz: ZoneInfo | None = None
+    items: Sequence[Measured],
+    *,
+    now: dt.datetime,
+    hours: WorkingHours,
+    tz: ZoneInfo | None = None,
+    memo: dict[tuple[int, str], tuple[dt.timedelta | None, dt.timedelta]] | None = None,
 ) -> tuple[Percentiles, Percentiles]:
-    """Return (first response, waiting on champions) of these questions, each in `tz` or its responder's zone."""
+    """Return (first response, waiting on champions) of these questions, each in `tz` or its responder's zone
+    (`memo` keeps each question's pair by zone, for the breakdowns that measure it again)."""
     first: list[dt.timedelta] = []
     waiting: list[dt.timedelta] = []
+    memo = {} if memo is None else memo
     for item in items:
         zone_of = tz or item.zone()
-        took = _first_response(item, zone_of, hours)
+        key = (item.row.id, zone_of.key)
+        if key not in memo:
+            memo[key] = (
+                _first_response(item, zone_of, hours),
+                waiting_time(item.intervals, now=now, tz=zone_of, hours=hours),
+            )
+        took, waited = memo[key]
         if took is not None:
             first.append(took)
-        waiting.append(waiting_time(item.intervals, now=now, tz=zone_of, hours=hours))
+        waiting.append(waited)
     return percentiles(first), percentiles(waiting)
 
 
@@ -304,7 +317,8 @@ def week_numbers(
     items: Sequence[Measured], *, start: dt.date, answered: int, now: dt.datetime, hours: WorkingHours
 ) -> WeekResponsiveness:
     """Return one week's numbers from the questions asked in it: overall, per champion and per area."""
-    first, waiting = _numbers(items, now=now, hours=hours)
+    memo: dict[tuple[int, str], tuple[dt.timedelta | None, dt.timedelta]] = {}
+    first, waiting = _numbers(items, now=now, hours=hours, memo=memo)
     by_person: dict[int, list[Measured]] = defaultdict(list)
     people: dict[int, Person] = {}
     by_area: dict[str, list[Measured]] = defaultdict(list)
@@ -317,11 +331,11 @@ def week_numbers(
     champions = []
     for person_id, questions in by_person.items():
         person = people[person_id]
-        p_first, p_waiting = _numbers(questions, now=now, hours=hours, tz=zone(person.timezone))
+        p_first, p_waiting = _numbers(questions, now=now, hours=hours, tz=zone(person.timezone), memo=memo)
         champions.append(ChampionWeek(person, p_first, p_waiting))
     champions.sort(key=lambda c: (-c.waiting_on_champions.count, c.person.github_key or c.person.github))
     areas = [
-        AreaWeek(area, *_numbers(questions, now=now, hours=hours))
+        AreaWeek(area, *_numbers(questions, now=now, hours=hours, memo=memo))
         for area, questions in sorted(by_area.items())
     ]
     return WeekResponsiveness(
