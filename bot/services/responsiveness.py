@@ -113,6 +113,12 @@ def question_intervals(session: Session, question: Question) -> list[Interval]:
     return champion_intervals(turns, _legacy(question))
 
 
+def intervals_of(session: Session, questions: Sequence[Question]) -> list[list[Interval]]:
+    """Return the champions' turns of each of these questions, in one read."""
+    turns = store.list_turns(session, [q.id for q in questions if q.id is not None])
+    return [champion_intervals(turns.get(q.id or 0, []), _legacy(q)) for q in questions]
+
+
 def _legacy(question: Question) -> list[Interval]:
     return legacy_intervals(
         asked_at=question.asked_at,
