@@ -222,7 +222,9 @@ def test_a_single_response_is_every_percentile(roster: Session, db_url: str, sla
     assert "*Questions:* 1 asked \\u00b7 1 answered \\u00b7 0 still open" in text
     plain = json.dumps(_digest_message(slack)["blocks"], ensure_ascii=False)
     assert "*Time to first response:* p50 45m · p75 45m · p90 45m (target p75 ≤ 8h)" in plain
-    assert "<@U0CHAMP01>: first response p50 45m · p75 45m · p90 45m :white_check_mark: within target" in plain
+    assert (
+        "<@U0CHAMP01>: first response p50 45m · p75 45m · p90 45m :white_check_mark: within target" in plain
+    )
     assert "<@U0CHAMP01>: 0 open, 1 answered, first response in 45m (median)" in text
 
 
