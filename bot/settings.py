@@ -67,6 +67,28 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
+# The database URLs ccbot runs on: SQLite, and PostgreSQL through psycopg 3 (postgres:// and postgresql:// mean it).
+SUPPORTED_DATABASE_SCHEMES = frozenset(
+    {"sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg"}
+)
+SUPPORTED_DATABASES = (
+    "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB (postgresql+psycopg:// is the same)"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Return why ccbot cannot open a database at `url` (naming its scheme, never the rest), or None when it can."""
+    scheme, separator, _rest = url.partition("://")
+    if not separator or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+.-]{0,40}", scheme):
+        return f"not a database URL: {SUPPORTED_DATABASES}"
+    if scheme.lower() in SUPPORTED_DATABASE_SCHEMES:
+        return None
+    why = (
+        " (ccbot talks to PostgreSQL through psycopg 3, not psycopg2)" if "psycopg2" in scheme.lower() else ""
+    )
+    return f"{scheme}:// databases are not supported{why}: {SUPPORTED_DATABASES}"
+
+
 class DatabaseUrl(SecretStr):
     """CCBOT_DATABASE_URL: shown without its user-info, so its password never is; `get_secret_value()` is whole."""
 
@@ -500,8 +522,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: object) -> object:
         url = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if not isinstance(url, str) or not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", url):
-            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if not isinstance(url, str):
+            raise ValueError(f"not a database URL: {SUPPORTED_DATABASES}")
+        problem = database_url_problem(url)
+        if problem:
+            raise ValueError(problem)
         return DatabaseUrl(url)
 
     @field_validator("coordination_channel", "management_channel", "digest_channel")
