@@ -25,13 +25,14 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.github.api import GitHubApi, GitHubConnect
 from bot.services.responsiveness import business_duration
-from bot.settings import Settings
+from bot.settings import SUPPORTED_DATABASES, ConfigError, Settings, database_url_problem
 from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
 from bot.types.policy import (
     Channels,
@@ -83,8 +84,21 @@ def open_database(url: str | SecretStr, *, ready: bool = False) -> Database:
     the code's newest migration.
 
     Its engine's options (errors without parameters, pools, SQLite's pragmas) are storage.db.make_engine's.
+    A URL ccbot cannot open (an unknown scheme, a driver not installed) is a ConfigError naming its scheme only.
     """
-    engine = make_engine(url)
+    text = url.get_secret_value() if isinstance(url, SecretStr) else url
+    problem = database_url_problem(text)
+    if problem:
+        raise ConfigError(f"database URL: {problem}")
+    try:
+        engine = make_engine(text)
+    except (ImportError, ArgumentError) as exc:
+        # The scheme is one ccbot knows, yet its driver is missing or the rest does not parse.
+        scheme = text.partition("://")[0]
+        detail = f"{exc.name} is not installed" if isinstance(exc, ImportError) and exc.name else "malformed"
+        raise ConfigError(
+            f"database URL: cannot open a {scheme}:// database ({detail}): {SUPPORTED_DATABASES}"
+        ) from None
     if ready:
         try:
             check_ready(engine)

@@ -59,6 +59,14 @@ class Runtime:
         )
 
 
+@dataclass
+class JobSummary:
+    """What one job run says it did, for its one log line: the summary, and whether it did any work."""
+
+    text: str | None = None
+    worked: bool = True
+
+
 @dataclass(frozen=True)
 class JobContext:
     """Everything a job needs, so no job reads settings, the environment or the clock itself."""
@@ -69,6 +77,12 @@ class JobContext:
     channels: Channels
     messenger: Messenger
     github: GitHubConnect | None = None
+    summary: JobSummary = field(default_factory=JobSummary, compare=False)
+
+    def summarise(self, text: str, *, worked: bool) -> None:
+        """Say what this run did, for the run's one log line (INFO when it worked, DEBUG when it was idle)."""
+        self.summary.text = text
+        self.summary.worked = worked
 
     def deliver(self, keys: Sequence[str] | None = None) -> DeliveryReport:
         """Deliver what is queued (or just `keys`), in parallel, as of this run's instant."""

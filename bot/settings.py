@@ -69,6 +69,28 @@ def without_userinfo(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
+# The database URLs ccbot runs on: SQLite, and PostgreSQL through psycopg 3 (postgres:// and postgresql:// mean it).
+SUPPORTED_DATABASE_SCHEMES = frozenset(
+    {"sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg"}
+)
+SUPPORTED_DATABASES = (
+    "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB (postgresql+psycopg:// is the same)"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Return why ccbot cannot open a database at `url` (naming its scheme, never the rest), or None when it can."""
+    scheme, separator, _rest = url.partition("://")
+    if not separator or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+.-]{0,40}", scheme):
+        return f"not a database URL: {SUPPORTED_DATABASES}"
+    if scheme.lower() in SUPPORTED_DATABASE_SCHEMES:
+        return None
+    why = (
+        " (ccbot talks to PostgreSQL through psycopg 3, not psycopg2)" if "psycopg2" in scheme.lower() else ""
+    )
+    return f"{scheme}:// databases are not supported{why}: {SUPPORTED_DATABASES}"
+
+
 class DatabaseUrl(SecretStr):
     """CCBOT_DATABASE_URL: shown without its user-info, so its password never is; `get_secret_value()` is whole."""
 
@@ -82,62 +104,175 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     # Secrets are SecretStr: repr(), str() and dumps show them masked; `.get_secret_value()` where each is used.
-    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, alias="SLACK_API_URL")
-    database_url: DatabaseUrl = Field(default=DatabaseUrl("sqlite:///ccbot.db"), alias="CCBOT_DATABASE_URL")
-    webhook_secret: SecretStr | None = Field(default=None, alias="CCBOT_WEBHOOK_SECRET")
-    coordination_channel: str | None = Field(default=None, alias="CCBOT_COORDINATION_CHANNEL")
-    management_channel: str | None = Field(default=None, alias="CCBOT_MANAGEMENT_CHANNEL")
-    digest_channel: str | None = Field(default=None, alias="CCBOT_DIGEST_CHANNEL")
-    admins: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="CCBOT_ADMINS")
-    port: int = Field(default=3000, ge=1, le=65535, alias="CCBOT_PORT")
+    slack_bot_token: SecretStr | None = Field(
+        default=None, alias="SLACK_BOT_TOKEN", description="bot token (`xoxb-…`); required by `serve`"
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        alias="SLACK_SIGNING_SECRET",
+        description="verifies that requests come from Slack; required by `serve` over HTTP",
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None,
+        alias="SLACK_APP_TOKEN",
+        description="app-level token (`xapp-…`); required by `serve --socket`",
+    )
+    slack_api_url: str = Field(
+        default=DEFAULT_SLACK_API_URL,
+        alias="SLACK_API_URL",
+        description="Web API base URL (the tests and the console point it at a stand-in)",
+    )
+    database_url: DatabaseUrl = Field(
+        default=DatabaseUrl("sqlite:///ccbot.db"),
+        alias="CCBOT_DATABASE_URL",
+        description="SQLite file or PostgreSQL (`postgresql://user@host/db`, psycopg 3)",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        alias="CCBOT_WEBHOOK_SECRET",
+        description="HMAC secret of the deployment-pipeline webhook",
+    )
+    coordination_channel: str | None = Field(
+        default=None,
+        alias="CCBOT_COORDINATION_CHANNEL",
+        description="channel id where champions and committers coordinate (questions, intros)",
+    )
+    management_channel: str | None = Field(
+        default=None, alias="CCBOT_MANAGEMENT_CHANNEL", description="channel id for escalations to management"
+    )
+    digest_channel: str | None = Field(
+        default=None, alias="CCBOT_DIGEST_CHANNEL", description="channel id for the weekly digest"
+    )
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        alias="CCBOT_ADMINS",
+        description="comma-separated Slack user ids treated as admins, beside those the roster names",
+    )
+    port: int = Field(
+        default=3000, ge=1, le=65535, alias="CCBOT_PORT", description="HTTP port of `ccbot serve`"
+    )
     working_hours: Annotated[tuple[dt.time, dt.time], NoDecode] = Field(
-        default=(dt.time(9), dt.time(17)), alias="CCBOT_WORKING_HOURS"
+        default=(dt.time(9), dt.time(17)),
+        alias="CCBOT_WORKING_HOURS",
+        description="local working day used by the SLA ladder and reminders (each person's time zone)",
     )
     working_days: Annotated[frozenset[int], NoDecode] = Field(
-        default=frozenset(range(5)), alias="CCBOT_WORKING_DAYS"
+        default=frozenset(range(5)),
+        alias="CCBOT_WORKING_DAYS",
+        description="working weekdays, as a range or a list (`sun-thu`, `mon,tue,thu`)",
     )
     sla_normal: Annotated[dt.timedelta, NoDecode] = Field(
-        default=dt.timedelta(hours=4), alias="CCBOT_SLA_NORMAL"
+        default=dt.timedelta(hours=4),
+        alias="CCBOT_SLA_NORMAL",
+        description="working time a normal question waits before each ladder step (`90m`, `1h30m`)",
     )
     sla_urgent: Annotated[dt.timedelta, NoDecode] = Field(
-        default=dt.timedelta(minutes=30), alias="CCBOT_SLA_URGENT"
+        default=dt.timedelta(minutes=30),
+        alias="CCBOT_SLA_URGENT",
+        description="the same for urgent questions",
     )
     # Business time: `1d` is one working day (CCBOT_WORKING_HOURS long), `4h` four working hours.
     response_target: Annotated[dt.timedelta, NoDecode] = Field(
-        default=dt.timedelta(days=1), alias="CCBOT_RESPONSE_TARGET"
+        default=dt.timedelta(days=1),
+        alias="CCBOT_RESPONSE_TARGET",
+        description="target for the 75th percentile of time to first response, in business time "
+        "(`d` is one working day: `1d4h`, `6h`)",
     )
-    nudge_daily_cap: int = Field(default=5, ge=1, le=100, alias="CCBOT_NUDGE_DAILY_CAP")
+    nudge_daily_cap: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        alias="CCBOT_NUDGE_DAILY_CAP",
+        description="nudge DMs one person gets per day at most; the rest are skipped (the thread note still posts)",
+    )
 
     escalation_ack_normal: Annotated[dt.timedelta, NoDecode] = Field(
-        default=dt.timedelta(hours=4), alias="CCBOT_ESCALATION_ACK_NORMAL"
+        default=dt.timedelta(hours=4),
+        alias="CCBOT_ESCALATION_ACK_NORMAL",
+        description="working time before an unacknowledged normal escalation climbs the ladder",
     )
     escalation_ack_urgent: Annotated[dt.timedelta, NoDecode] = Field(
-        default=dt.timedelta(minutes=15), alias="CCBOT_ESCALATION_ACK_URGENT"
+        default=dt.timedelta(minutes=15),
+        alias="CCBOT_ESCALATION_ACK_URGENT",
+        description="wall-clock time before an unacknowledged urgent escalation climbs",
     )
-    escalation_renotify_limit: int = Field(default=3, ge=1, le=20, alias="CCBOT_ESCALATION_RENOTIFY_LIMIT")
-    escalation_resolve_days: int = Field(default=3, ge=1, le=90, alias="CCBOT_ESCALATION_RESOLVE_DAYS")
+    escalation_renotify_limit: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        alias="CCBOT_ESCALATION_RENOTIFY_LIMIT",
+        description="re-notifications before an escalation is reported overdue",
+    )
+    escalation_resolve_days: int = Field(
+        default=3,
+        ge=1,
+        le=90,
+        alias="CCBOT_ESCALATION_RESOLVE_DAYS",
+        description="days an acknowledged escalation may stay unresolved before its owner is reminded",
+    )
 
-    nomination_days: int = Field(default=14, ge=1, le=90, alias="CCBOT_NOMINATION_DAYS")
-    nomination_min_yes: int = Field(default=5, ge=1, le=100, alias="CCBOT_NOMINATION_MIN_YES")
-    digest_timezone: str = Field(default="UTC", alias="CCBOT_DIGEST_TIMEZONE")
-    expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
-        default=(30, 14, 7, 1), alias="CCBOT_EXPIRY_REMINDER_DAYS"
+    nomination_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        alias="CCBOT_NOMINATION_DAYS",
+        description="comment period of a nomination, in days",
     )
-    expansion_days: int = Field(default=7, ge=1, le=90, alias="CCBOT_EXPANSION_DAYS")
-    inactive_days: int = Field(default=183, ge=30, le=3650, alias="CCBOT_INACTIVE_DAYS")
-    renewal_days: int = Field(default=30, ge=7, le=120, alias="CCBOT_RENEWAL_DAYS")
+    nomination_min_yes: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        alias="CCBOT_NOMINATION_MIN_YES",
+        description="yes votes a nomination needs (and no `no`, and one yes from outside the nominee's organisation)",
+    )
+    digest_timezone: str = Field(
+        default="UTC",
+        alias="CCBOT_DIGEST_TIMEZONE",
+        description="time zone of the weekly digest's Monday 09:00 and the inactivity review",
+    )
+    expiry_reminder_days: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(30, 14, 7, 1),
+        alias="CCBOT_EXPIRY_REMINDER_DAYS",
+        description="days before an agreement ends when the committer is reminded",
+    )
+    expansion_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        alias="CCBOT_EXPANSION_DAYS",
+        description="comment period of a proposal of more repositories for an existing committer",
+    )
+    inactive_days: int = Field(
+        default=183,
+        ge=30,
+        le=3650,
+        alias="CCBOT_INACTIVE_DAYS",
+        description="days without recorded activity before a committer is proposed to the admins as inactive",
+    )
+    renewal_days: int = Field(
+        default=30,
+        ge=7,
+        le=120,
+        alias="CCBOT_RENEWAL_DAYS",
+        description="days a recommitment round stays open when `--closes` is not given",
+    )
     # Month and day on which a yearly recommitment round opens by itself; unset: only `ccbot renewal open`.
     renewal_individuals: Annotated[tuple[int, int] | None, NoDecode] = Field(
-        default=None, alias="CCBOT_RENEWAL_INDIVIDUALS"
+        default=None,
+        alias="CCBOT_RENEWAL_INDIVIDUALS",
+        description="month-day (`01-05`) on which the individuals' round opens by itself each year; unset: only by hand",
     )
     renewal_organizations: Annotated[tuple[int, int] | None, NoDecode] = Field(
-        default=None, alias="CCBOT_RENEWAL_ORGANIZATIONS"
+        default=None,
+        alias="CCBOT_RENEWAL_ORGANIZATIONS",
+        description="month-day (`12-01`) on which the organisations' round opens by itself each year; unset: only by hand",
     )
     # None: text when stderr is a terminal, JSON lines otherwise (decided when logging is configured).
-    log_format: Literal["text", "json"] | None = Field(default=None, alias="CCBOT_LOG_FORMAT")
+    log_format: Literal["text", "json"] | None = Field(
+        default=None,
+        alias="CCBOT_LOG_FORMAT",
+        description="`json` (one object per line) or `text`; unset: text on a terminal, JSON otherwise",
+    )
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -148,27 +283,99 @@ class Settings(BaseSettings):
                 raise ValueError("must be text or json")
         return value
 
-    github_webhook_secret: SecretStr | None = Field(default=None, alias="CCBOT_GITHUB_WEBHOOK_SECRET")
-    github_token: SecretStr | None = Field(default=None, alias="CCBOT_GITHUB_TOKEN")
-    github_app_id: str | None = Field(default=None, alias="CCBOT_GITHUB_APP_ID")
-    github_private_key: SecretStr | None = Field(default=None, alias="CCBOT_GITHUB_PRIVATE_KEY")
-    github_installation_id: int | None = Field(default=None, ge=1, alias="CCBOT_GITHUB_INSTALLATION_ID")
-    github_api_url: str = Field(default=DEFAULT_GITHUB_API_URL, alias="GITHUB_API_URL")
-    review_label: str = Field(
-        default="cc-review-please", min_length=1, max_length=50, alias="CCBOT_REVIEW_LABEL"
+    github_webhook_secret: SecretStr | None = Field(
+        default=None,
+        alias="CCBOT_GITHUB_WEBHOOK_SECRET",
+        description="the GitHub webhook's secret; `/hooks/github` answers 503 until it is set",
     )
-    github_owners: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="CCBOT_GITHUB_OWNERS")
-    access_config: str = Field(default="access.yaml", min_length=1, alias="CCBOT_ACCESS_CONFIG")
-    access_auto_apply: bool = Field(default=False, alias="CCBOT_ACCESS_AUTO_APPLY")
-    access_max_removals: int = Field(default=5, ge=0, le=10_000, alias="CCBOT_ACCESS_MAX_REMOVALS")
-    access_max_additions: int = Field(default=10, ge=0, le=10_000, alias="CCBOT_ACCESS_MAX_ADDITIONS")
-    access_notice_days: int = Field(default=7, ge=0, le=365, alias="CCBOT_ACCESS_NOTICE_DAYS")
-    # The label added to pull requests that active committers open on repositories they hold a grant for.
-    cc_label: str = Field(default="core contributor", min_length=1, max_length=50, alias="CCBOT_CC_LABEL")
-    # ORG/REPO:PATH the weekly `public_page` job keeps the program's page current in (a pull request); unset: off.
-    publish_target: str | None = Field(default=None, alias="CCBOT_PUBLISH_TARGET")
-    # The admins' Markdown on how to become a core contributor, put on the public page.
-    publish_about: str = Field(default="publish/about.md", min_length=1, alias="CCBOT_PUBLISH_ABOUT")
+    github_token: SecretStr | None = Field(
+        default=None,
+        alias="CCBOT_GITHUB_TOKEN",
+        description="a GitHub token for the API (or use the three GitHub App settings)",
+    )
+    github_app_id: str | None = Field(
+        default=None,
+        alias="CCBOT_GITHUB_APP_ID",
+        description="the GitHub App's id (used when no token is set)",
+    )
+    github_private_key: SecretStr | None = Field(
+        default=None,
+        alias="CCBOT_GITHUB_PRIVATE_KEY",
+        description="the App's private key: a path to the `.pem` file, or the PEM text",
+    )
+    github_installation_id: int | None = Field(
+        default=None,
+        ge=1,
+        alias="CCBOT_GITHUB_INSTALLATION_ID",
+        description="the App's installation on the organisation",
+    )
+    github_api_url: str = Field(
+        default=DEFAULT_GITHUB_API_URL,
+        alias="GITHUB_API_URL",
+        description="REST base URL; GitHub Enterprise: `https://HOST/api/v3/` (links then point at `https://HOST`)",
+    )
+    review_label: str = Field(
+        default="cc-review-please",
+        min_length=1,
+        max_length=50,
+        alias="CCBOT_REVIEW_LABEL",
+        description="the label that asks a committer to review a pull request",
+    )
+    github_owners: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        alias="CCBOT_GITHUB_OWNERS",
+        description="comma-separated organisations and `org/repo` whose owners `github_owners_sync` refreshes daily",
+    )
+    access_config: str = Field(
+        default="access.yaml",
+        min_length=1,
+        alias="CCBOT_ACCESS_CONFIG",
+        description="the mapping of commit grants to GitHub teams",
+    )
+    access_auto_apply: bool = Field(
+        default=False,
+        alias="CCBOT_ACCESS_AUTO_APPLY",
+        description="`true`: the `access_drift` job applies the plan itself instead of only reporting it",
+    )
+    access_max_removals: int = Field(
+        default=5,
+        ge=0,
+        le=10_000,
+        alias="CCBOT_ACCESS_MAX_REMOVALS",
+        description="default of `access apply --max-removals` and the limit of an automatic apply",
+    )
+    access_max_additions: int = Field(
+        default=10,
+        ge=0,
+        le=10_000,
+        alias="CCBOT_ACCESS_MAX_ADDITIONS",
+        description="default of `access apply --max-additions` and the limit of an automatic apply",
+    )
+    access_notice_days: int = Field(
+        default=7,
+        ge=0,
+        le=365,
+        alias="CCBOT_ACCESS_NOTICE_DAYS",
+        description="days between the notice of a removal (agreement ended, inactivity) and the removal",
+    )
+    cc_label: str = Field(
+        default="core contributor",
+        min_length=1,
+        max_length=50,
+        alias="CCBOT_CC_LABEL",
+        description="the label added to pull requests active committers open or reopen on repositories they hold a grant for",
+    )
+    publish_target: str | None = Field(
+        default=None,
+        alias="CCBOT_PUBLISH_TARGET",
+        description="`ORG/REPO:PATH` the weekly `public_page` job keeps the program's page current in, by pull request; unset: off",
+    )
+    publish_about: str = Field(
+        default="publish/about.md",
+        min_length=1,
+        alias="CCBOT_PUBLISH_ABOUT",
+        description="the admins' Markdown on how to become a core contributor, put on the public page",
+    )
 
     @field_validator("publish_target", mode="before")
     @classmethod
@@ -344,8 +551,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: object) -> object:
         url = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if not isinstance(url, str) or not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", url):
-            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if not isinstance(url, str):
+            raise ValueError(f"not a database URL: {SUPPORTED_DATABASES}")
+        problem = database_url_problem(url)
+        if problem:
+            raise ValueError(problem)
         return DatabaseUrl(url)
 
     @field_validator("coordination_channel", "management_channel", "digest_channel")
@@ -401,3 +611,45 @@ def load_settings(**overrides: object) -> Settings:
         alias = Settings.model_fields[field].alias if field in Settings.model_fields else field
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"{alias}: {message}") from None
+
+
+def shown_default(value: object) -> str:
+    """Return a setting's default as it would be written in the environment (`—` for none)."""
+    if value is None or value == () or value == []:
+        return "—"
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.timedelta):
+        # Whole days appear only in business durations (CCBOT_RESPONSE_TARGET), where a day is a working day.
+        hours, rest = divmod(value.seconds // 60, 60)
+        return f"{value.days}d" * bool(value.days) + f"{hours}h" * bool(hours) + f"{rest}m" * bool(rest)
+    if isinstance(value, frozenset):
+        days = sorted(value)
+        if days == list(range(days[0], days[-1] + 1)):
+            return f"{DAY_NAMES[days[0]]}-{DAY_NAMES[days[-1]]}"
+        return ",".join(DAY_NAMES[day] for day in days)
+    if isinstance(value, tuple) and all(isinstance(part, dt.time) for part in value):
+        return "-".join(f"{part:%H:%M}" for part in value)
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    return str(value)
+
+
+def environment_table() -> str:
+    """Return the Markdown table of every environment variable: name, default and meaning, as the README has it."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for info in Settings.model_fields.values():
+        default = info.get_default(call_default_factory=True)
+        shown = shown_default(default)
+        rows.append(f"| `{info.alias}` | {shown if shown == '—' else f'`{shown}`'} | {info.description} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m bot.settings --markdown  (prints the README's environment table)")
+    sys.stdout.write(environment_table())

@@ -108,19 +108,19 @@ def list_measured(
 
 
 def list_responders_of(session: Session, question_ids: Iterable[int]) -> dict[int, list[Person]]:
-    """Return the people each of these questions was routed to, in order."""
-    routed: dict[int, list[Person]] = defaultdict(list)
+    """Return the people each of these questions was routed to, in order (each person read once)."""
+    routed: dict[int, list[int]] = defaultdict(list)
     ids = sorted(set(question_ids))
     for start in range(0, len(ids), CHUNK):
         statement = (
-            select(QuestionResponder.question_id, Person)
-            .join(Person, col(Person.id) == col(QuestionResponder.person_id))
+            select(QuestionResponder.question_id, QuestionResponder.person_id)
             .where(col(QuestionResponder.question_id).in_(ids[start : start + CHUNK]))
             .order_by(col(QuestionResponder.question_id), col(QuestionResponder.position))
         )
-        for question_id, person in session.exec(statement).all():
-            routed[question_id].append(person)
-    return dict(routed)
+        for question_id, person_id in session.exec(statement).all():
+            routed[question_id].append(person_id)
+    people = get_people(session, {p for persons in routed.values() for p in persons})
+    return {qid: [people[p] for p in persons if p in people] for qid, persons in routed.items()}
 
 
 def get_people(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:

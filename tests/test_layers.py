@@ -1,4 +1,4 @@
-"""The layers of the README's layout, checked on the imports: data flows one way, feature types sit at the
+"""The layers of the layout in CONTRIBUTING.md, checked on the imports: data flows one way, feature types sit at the
 bottom, no two modules import each other, and only the outbox sends."""
 
 from __future__ import annotations

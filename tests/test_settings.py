@@ -50,7 +50,8 @@ def test_each_secret_is_read_where_it_is_used() -> None:
         (
             "CCBOT_DATABASE_URL",
             "mysql://root:Sekr1t@db/ccbot",
-            "CCBOT_DATABASE_URL: must be a sqlite:/// or postgresql:// URL",
+            "CCBOT_DATABASE_URL: mysql:// databases are not supported: use sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST/DB (postgresql+psycopg:// is the same)",
         ),
     ],
 )

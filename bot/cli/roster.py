@@ -48,7 +48,9 @@ class ExportFormat(StrEnum):
 @app.command("import")
 @friendly_errors
 def roster_import(
-    file: Annotated[Path, typer.Argument(help="ccbot YAML, Open edX people.yaml, or the CLA CSV export.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="ccbot YAML, Open edX people.yaml, or the CLA CSV export.")
+    ],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,
@@ -56,10 +58,14 @@ def roster_import(
         RosterFormat, typer.Option("--format", help="File format (default: detected).")
     ] = RosterFormat.AUTO,
     orgs: Annotated[
-        Path | None, typer.Option(help="orgs.yaml for a people.yaml (default: beside it).")
+        Path | None, typer.Option(metavar="FILE", help="orgs.yaml for a people.yaml (default: beside it).")
     ] = None,
-    as_of: Annotated[str | None, typer.Option(help="Read people.yaml history as of YYYY-MM-DD.")] = None,
-    prune: Annotated[bool, typer.Option(help="Mark people missing from the file as alumni.")] = False,
+    as_of: Annotated[
+        str | None, typer.Option(metavar="DATE", help="Read people.yaml history as of YYYY-MM-DD.")
+    ] = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Mark people missing from the file as alumni.")
+    ] = False,
     yes: Annotated[
         bool,
         typer.Option("--yes", help="Apply even when it ends or lapses many people or organisations at once."),
@@ -116,7 +122,8 @@ def roster_export(
         ExportFormat.YAML
     ),
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to this file (default: stdout)."),
     ] = None,
 ) -> None:
     """Export the roster as ccbot YAML (lossless) or as the CLA CSV."""

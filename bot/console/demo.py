@@ -1,9 +1,12 @@
-"""Sample activity for `ccbot console --demo`: synced owners, an answered question and an open one."""
+"""The demo of `ccbot console --demo`: the example roster with its dates moved to the day the demo starts,
+synced owners, an answered question and an open one."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -11,7 +14,13 @@ from bot.runtime import Runtime
 from bot.services.owners import sync_owners
 from bot.services.questions import ask_question, get_card, record_reply, validate_question
 from bot.services.roster import find_person
+from bot.services.roster.formats.document import RosterDocument
 from bot.slack_standin import SlackStandIn
+
+# examples/pilot-roster.yaml is written as seen on this day: entity agreements end 34 days later, individual
+# ones 65 days later. The demo moves every date of the file by as many days as today is after it, so the tour
+# reads the same whatever the day (the file itself stays a plain roster, imported as written).
+ROSTER_WRITTEN_FOR = dt.date(2026, 11, 27)
 
 SAMPLES = [
     # (asker, PR, question, hours ago, who answers and how many hours later)
@@ -30,6 +39,30 @@ SAMPLES = [
         None,
     ),
 ]
+
+
+def as_of_today(doc: RosterDocument, today: dt.date) -> RosterDocument:
+    """Return the example roster with every date in it moved by `today - ROSTER_WRITTEN_FOR` days."""
+    shift = today - ROSTER_WRITTEN_FOR
+    moved = _moved(doc, shift)
+    assert isinstance(moved, RosterDocument)
+    return moved
+
+
+def _moved(value: Any, shift: dt.timedelta) -> Any:
+    """Return `value` with every date (not datetime) in it, however deep in dataclasses and containers, moved."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value + shift
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: _moved(getattr(value, f.name), shift) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, list):
+        return [_moved(item, shift) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_moved(item, shift) for item in value)
+    if isinstance(value, dict):
+        return {_moved(key, shift): _moved(item, shift) for key, item in value.items()}
+    return value
 
 
 def seed_demo_activity(

@@ -9,7 +9,7 @@ import json
 import secrets
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
@@ -19,7 +19,7 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.assembly import build_bot
-from bot.console.demo import seed_demo_activity
+from bot.console.demo import as_of_today, seed_demo_activity
 from bot.console.forms import FIELD_HINTS, FormCancelled, parse_answer
 from bot.console.render import mrkdwn, render_blocks, with_emoji
 from bot.console.screen import Screen
@@ -47,8 +47,15 @@ class Stage(Screen):
     """The real Bolt app with Slack replaced by the in-process stand-in (and GitHub by its own)."""
 
     def __init__(
-        self, *, database_url: str, stdin: TextIO, stdout: TextIO, demo_roster: Path | None = None
+        self,
+        *,
+        database_url: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        demo_roster: Path | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
+        """Build the bot on `clock` (the real one unless a test stops it), moved by the `time` command's offset."""
         super().__init__(stdin=stdin, stdout=stdout)
         self.slack = SlackStandIn().start()
         self.github = GitHubStandIn().start()
@@ -57,22 +64,21 @@ class Stage(Screen):
         self.offset = dt.timedelta(0)
         self.settings = self._settings(database_url)
         # In the console each listener finishes before dispatch returns, so output is complete.
-        self.bot = build_bot(
-            self.settings, clock=lambda: utc_now() + self.offset, process_before_response=True
-        )
+        self.bot = build_bot(self.settings, clock=lambda: clock() + self.offset, process_before_response=True)
         self.client = self.bot.client
         self.runtime = self.bot.runtime
         upgrade(self.runtime.engine)
         if demo_roster is not None:
+            now = self.runtime.clock()
             with self.runtime.session_factory() as session:
-                doc = read_roster(demo_roster, as_of=utc_now().date())
-                import_roster(session, doc, now=utc_now(), actor="console:demo")
+                doc = as_of_today(read_roster(demo_roster, as_of=now.date()), now.date())
+                import_roster(session, doc, now=now, actor="console:demo")
                 seed_demo_activity(
                     session,
                     self.runtime,
                     slack=self.slack,
                     examples=demo_roster.parent,
-                    now=utc_now(),
+                    now=now,
                 )
             for team, (members, pending) in DEMO_TEAMS.items():
                 self.github.add_team(team, members=members, pending=pending)

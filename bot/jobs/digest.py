@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.digest import queue_weekly_digest
 from bot.services.outbox import DeliveryReport
-
-logger = logging.getLogger(__name__)
 
 
 def weekly_digest(ctx: JobContext) -> DeliveryReport:
@@ -18,5 +14,5 @@ def weekly_digest(ctx: JobContext) -> DeliveryReport:
         ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle, policy=ctx.policy
     )
     report = ctx.deliver()
-    logger.info("weekly_digest %s: %d queued; %s", period, queued, report)
+    ctx.summarise(f"{period}: {queued} queued; {report}", worked=True)
     return report

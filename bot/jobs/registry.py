@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +23,13 @@ from bot.jobs.questions import question_nudges
 from bot.jobs.reminders import agreement_expiry_reminders, onboarding_reminders
 from bot.jobs.renewals import renewal_reminders
 from bot.jobs.retros import retro_reminders
+from bot.logs import job_run
 from bot.runtime import JobContext
 from bot.services.operations import record_job_run
 from bot.settings import Settings
 
 Job = Callable[..., object]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -155,15 +158,35 @@ JOBS: dict[str, JobSpec] = {
 
 
 def run_job(name: str, ctx: JobContext) -> object:
-    """Run one job with its context and count the run where every process's `/metrics` reads it; KeyError when
-    there is no such job."""
+    """Run one job with its context, count the run where every process's `/metrics` reads it, and log it in one
+    line; KeyError when there is no such job.
+
+    The line names the job, its outcome, its milliseconds and what it did, under the run's id (`job_run_id`): INFO
+    when the run did something, DEBUG when it was idle (so a quiet minute writes nothing at INFO), ERROR with the
+    traceback when it failed.
+    """
     spec = JOBS[name]
-    started = time.monotonic()
-    try:
-        result = spec.func(ctx)
-    except BaseException:
-        ctx.session.rollback()
-        record_job_run(ctx.session, name, started_at=ctx.now, ok=False, seconds=time.monotonic() - started)
-        raise
-    record_job_run(ctx.session, name, started_at=ctx.now, ok=True, seconds=time.monotonic() - started)
+    with job_run(name) as run_id:
+        started = time.monotonic()
+        try:
+            result = spec.func(ctx)
+        except BaseException:
+            ctx.session.rollback()
+            seconds = time.monotonic() - started
+            record_job_run(ctx.session, name, started_at=ctx.now, ok=False, seconds=seconds)
+            logger.error(
+                "job %s failed in %d ms", name, seconds * 1000, exc_info=True, extra={"job_run_id": run_id}
+            )
+            raise
+        seconds = time.monotonic() - started
+        record_job_run(ctx.session, name, started_at=ctx.now, ok=True, seconds=seconds)
+        summary = ctx.summary.text if ctx.summary.text is not None else str(result)
+        logger.log(
+            logging.INFO if ctx.summary.worked else logging.DEBUG,
+            "job %s ok in %d ms: %s",
+            name,
+            seconds * 1000,
+            summary,
+            extra={"job_run_id": run_id},
+        )
     return result

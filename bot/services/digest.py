@@ -83,7 +83,8 @@ def build_digest(
 
 
 def _seconds(value: float | None) -> dt.timedelta | None:
-    return None if value is None else dt.timedelta(seconds=value)
+    # SQLite's julianday arithmetic is a few microseconds off (7199.99999 for two hours): whole milliseconds.
+    return None if value is None else dt.timedelta(seconds=round(value, 3))
 
 
 def digest_recipients(session: Session) -> list[Person]:

@@ -14,7 +14,7 @@ from bot.services.business_hours import zone
 from bot.services.digest import build_digest
 from bot.services.github.work import github_work
 from bot.services.outbox import commit, post, postings_of
-from bot.services.responsiveness import question_intervals, responsiveness_series, waiting_time
+from bot.services.responsiveness import intervals_of, responsiveness_series, waiting_time
 from bot.services.roster import get_profile
 from bot.services.yearly import yearly_home
 from bot.types.home import HomeData, OpenItems, RosterHealth
@@ -67,12 +67,14 @@ def get_open_items(
         access=access_of(session, person_id),
         last_active=latest_activity(session, person_id),
     )
-    person = roster_store.get_person(session, person_id)
-    tz = zone(person.timezone if person else None)
-    activity.waited = {
-        q.id or 0: waiting_time(question_intervals(session, q), now=now, tz=tz, hours=hours)
-        for q, _ in activity.waiting_on_me
-    }
+    if activity.waiting_on_me:
+        person = roster_store.get_person(session, person_id)
+        tz = zone(person.timezone if person else None)
+        questions = [q for q, _ in activity.waiting_on_me]
+        activity.waited = {
+            q.id or 0: waiting_time(turns, now=now, tz=tz, hours=hours)
+            for q, turns in zip(questions, intervals_of(session, questions), strict=True)
+        }
     subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
     subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]
     activity.links = permalinks(session, subjects)

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.business_hours import working_time_between, zone
+from bot.services.business_hours import business_clock, working_time_between, zone
 from bot.services.outbox import outbox_counts
 from bot.services.responsiveness import measure
 from bot.types.operations import (
@@ -80,11 +80,9 @@ def waiting_by_area(session: Session, *, hours: WorkingHours) -> dict[str, Histo
     counted once it closes, so the histogram only grows). Areas past MAX_AREA_LABELS share the label "other"."""
     observed: dict[str, list[float]] = {}
     for item in measure(session):
-        tz = item.zone()
+        clock = business_clock(item.zone(), hours)
         values = [
-            working_time_between(start, end, tz=tz, hours=hours).total_seconds()
-            for start, end in item.intervals
-            if end is not None
+            clock.between(start, end).total_seconds() for start, end in item.intervals if end is not None
         ]
         if not values:
             continue

@@ -212,29 +212,42 @@ class DeliveryReport:
         self.waiting += other.waiting
         self.failed.extend(other.failed)
 
+    @property
+    def worked(self) -> bool:
+        """Whether the pass sent, retried or gave up anything (messages only waiting for their hour do not count)."""
+        return bool(self.sent or self.retrying or self.failed)
+
     def __str__(self) -> str:
         return f"{self.sent} message(s) sent, {self.retrying} to retry, {len(self.failed)} failed"
 
 
-def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
-    return OutboxMessage(
-        key=message.key,
-        kind=message.kind[:32],
-        op=message.op,
-        channel=message.channel,
-        thread_ts=message.thread_ts,
-        subject=message.subject,
-        after=message.after,
-        in_thread=message.in_thread,
-        text=message.text,
-        blocks=message.blocks,
-        file_name=message.file_name,
-        data=message.data,
-        fallback=_encode(message.fallback) if message.fallback else None,
+def _values(message: Outgoing, now: dt.datetime) -> dict[str, Any]:
+    """Return the outbox row of a message as column values (every column a new row sets)."""
+    return {
+        "key": message.key,
+        "kind": message.kind[:32],
+        "op": message.op,
+        "channel": message.channel,
+        "thread_ts": message.thread_ts,
+        "subject": message.subject,
+        "after": message.after,
+        "in_thread": message.in_thread,
+        "text": message.text,
+        "blocks": message.blocks,
+        "file_name": message.file_name,
+        "data": message.data,
+        "fallback": _encode(message.fallback) if message.fallback else None,
         # A held message counts as decided when it falls due, so its retry window starts then.
-        created_at=max(now, message.not_before or now),
-        next_attempt_at=message.not_before,
-    )
+        "created_at": max(now, message.not_before or now),
+        "next_attempt_at": message.not_before,
+        "status": OutboxStatus.PENDING,
+        "version": 0,
+        "attempts": 0,
+    }
+
+
+def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
+    return OutboxMessage(**_values(message, now))
 
 
 def _encode(message: Outgoing) -> dict[str, Any]:
@@ -249,15 +262,19 @@ def _encode(message: Outgoing) -> dict[str, Any]:
 def enqueue(session: Session, messages: Iterable[Outgoing | None], *, now: dt.datetime) -> int:
     """Write messages to the outbox (without committing); return how many were new or redrawn."""
     added = 0
+    # New messages are inserted in batches (each once, as `store.add_messages` does); a redraw replaces one row,
+    # after the messages before it, so rows keep the order they were decided in.
+    rows: list[dict[str, Any]] = []
     for message in messages:
         if message is None:
             continue
-        row = _row(message, now)
         if message.op == OutboxOp.UPDATE:
-            added += store.replace_message(session, row)
+            added += store.add_messages(session, rows)
+            rows = []
+            added += store.replace_message(session, _row(message, now))
         else:
-            added += store.add_message(session, row)
-    return added
+            rows.append(_values(message, now))
+    return added + store.add_messages(session, rows)
 
 
 def commit(session: Session, messages: Iterable[Outgoing | None], *, now: dt.datetime) -> tuple[str, ...]:

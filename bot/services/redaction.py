@@ -214,10 +214,10 @@ _PATTERNS: list[tuple[re.Pattern[str], Replacement]] = [
     ),
     # Query strings of bare paths (`/progress?username=jdoe`).
     (re.compile(r"\?[\w.%+-]{1,200}=[^\s#<>|\"'`]{0,4000}"), f"?{MARK}"),
-    # Usernames in paths: /users/<name>, /u/<name>, /~name.
+    # Usernames in paths: /users/<name>, /u/<name>, /~name (not a host named `u`, as in `https://u/0`).
     (
         re.compile(
-            r"(?i)(/(?:users?|u|profiles?|accounts?|members?|learners?|people)/)[^/\s?#<>|\"'`]{1,200}"
+            r"(?i)(?<!/)(/(?:users?|u|profiles?|accounts?|members?|learners?|people)/)[^/\s?#<>|\"'`]{1,200}"
         ),
         rf"\1{MARK}",
     ),

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.services.business_hours import add_working_time, working_time_between, zone
+from bot.services.business_hours import add_working_time, business_clock, working_time_between, zone
 from bot.types.policy import DEFAULT_HOURS, WorkingHours
 from bot.types.responsiveness import (
     AreaWeek,
@@ -111,6 +111,12 @@ def question_intervals(session: Session, question: Question) -> list[Interval]:
     assert question.id is not None
     turns = store.list_turns(session, [question.id]).get(question.id, [])
     return champion_intervals(turns, _legacy(question))
+
+
+def intervals_of(session: Session, questions: Sequence[Question]) -> list[list[Interval]]:
+    """Return the champions' turns of each of these questions, in one read."""
+    turns = store.list_turns(session, [q.id for q in questions if q.id is not None])
+    return [champion_intervals(turns.get(q.id or 0, []), _legacy(q)) for q in questions]
 
 
 def _legacy(question: Question) -> list[Interval]:
@@ -215,10 +221,8 @@ def waiting_time(
     intervals: Iterable[Interval], *, now: dt.datetime, tz: ZoneInfo, hours: WorkingHours
 ) -> dt.timedelta:
     """Return the business time of the champions' turns, a running one counted up to `now`."""
-    return sum(
-        (working_time_between(start, end or now, tz=tz, hours=hours) for start, end in intervals),
-        dt.timedelta(0),
-    )
+    clock = business_clock(tz, hours)
+    return sum((clock.between(start, end or now) for start, end in intervals), dt.timedelta(0))
 
 
 # -- measuring ---------------------------------------------------------------------------------------------
@@ -284,21 +288,34 @@ def measure(
 def _first_response(item: Measured, tz: ZoneInfo, hours: WorkingHours) -> dt.timedelta | None:
     if item.row.first_response_at is None:
         return None
-    return working_time_between(item.row.asked_at, item.row.first_response_at, tz=tz, hours=hours)
+    return business_clock(tz, hours).between(item.row.asked_at, item.row.first_response_at)
 
 
 def _numbers(
-    items: Sequence[Measured], *, now: dt.datetime, hours: WorkingHours, tz: ZoneInfo | None = None
+    items: Sequence[Measured],
+    *,
+    now: dt.datetime,
+    hours: WorkingHours,
+    tz: ZoneInfo | None = None,
+    memo: dict[tuple[int, str], tuple[dt.timedelta | None, dt.timedelta]] | None = None,
 ) -> tuple[Percentiles, Percentiles]:
-    """Return (first response, waiting on champions) of these questions, each in `tz` or its responder's zone."""
+    """Return (first response, waiting on champions) of these questions, each in `tz` or its responder's zone
+    (`memo` keeps each question's pair by zone, for the breakdowns that measure it again)."""
     first: list[dt.timedelta] = []
     waiting: list[dt.timedelta] = []
+    memo = {} if memo is None else memo
     for item in items:
         zone_of = tz or item.zone()
-        took = _first_response(item, zone_of, hours)
+        key = (item.row.id, zone_of.key)
+        if key not in memo:
+            memo[key] = (
+                _first_response(item, zone_of, hours),
+                waiting_time(item.intervals, now=now, tz=zone_of, hours=hours),
+            )
+        took, waited = memo[key]
         if took is not None:
             first.append(took)
-        waiting.append(waiting_time(item.intervals, now=now, tz=zone_of, hours=hours))
+        waiting.append(waited)
     return percentiles(first), percentiles(waiting)
 
 
@@ -306,7 +323,8 @@ def week_numbers(
     items: Sequence[Measured], *, start: dt.date, answered: int, now: dt.datetime, hours: WorkingHours
 ) -> WeekResponsiveness:
     """Return one week's numbers from the questions asked in it: overall, per champion and per area."""
-    first, waiting = _numbers(items, now=now, hours=hours)
+    memo: dict[tuple[int, str], tuple[dt.timedelta | None, dt.timedelta]] = {}
+    first, waiting = _numbers(items, now=now, hours=hours, memo=memo)
     by_person: dict[int, list[Measured]] = defaultdict(list)
     people: dict[int, Person] = {}
     by_area: dict[str, list[Measured]] = defaultdict(list)
@@ -319,11 +337,11 @@ def week_numbers(
     champions = []
     for person_id, questions in by_person.items():
         person = people[person_id]
-        p_first, p_waiting = _numbers(questions, now=now, hours=hours, tz=zone(person.timezone))
+        p_first, p_waiting = _numbers(questions, now=now, hours=hours, tz=zone(person.timezone), memo=memo)
         champions.append(ChampionWeek(person, p_first, p_waiting))
     champions.sort(key=lambda c: (-c.waiting_on_champions.count, c.person.github_key or c.person.github))
     areas = [
-        AreaWeek(area, *_numbers(questions, now=now, hours=hours))
+        AreaWeek(area, *_numbers(questions, now=now, hours=hours, memo=memo))
         for area, questions in sorted(by_area.items())
     ]
     return WeekResponsiveness(
@@ -400,10 +418,11 @@ def nudge_report(
             continue
         before = [at for at in item.nudges if at <= responded]
         tz = item.zone()
+        clock = business_clock(tz, hours)
         if before:
-            after.append(working_time_between(before[-1], responded, tz=tz, hours=hours))
+            after.append(clock.between(before[-1], responded))
         else:
-            without.append(working_time_between(item.row.asked_at, responded, tz=tz, hours=hours))
+            without.append(clock.between(item.row.asked_at, responded))
     return NudgeReport(
         sent=sent,
         skipped=skipped,

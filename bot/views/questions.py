@@ -416,7 +416,7 @@ def rated_nudge_blocks(
 def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[Mrkdwn, Mrkdwn | None]:
     """Return the thread text of a ladder step and, when someone is DMed, the DM text."""
     card = due.card
-    waited = duration(due.due_at - card.question.asked_at)
+    waited = duration(due.waited)
     thread = thread_link(card, "this question")
     about = mrkdwn("{who}'s question on {pr}", who=person_ref(card.committer), pr=_pr(card))
     names = _names(due.targets)
@@ -465,6 +465,6 @@ def management_post(due: DueStep) -> Mrkdwn:
         "for {waited}. Could someone pick up {thread}?",
         who=person_ref(card.committer),
         pr=link(card.question.pr_url, _pr(card)),
-        waited=duration(due.due_at - card.question.asked_at),
+        waited=duration(due.waited),
         thread=thread_link(card, "the thread"),
     )

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
     from bot.types.responsiveness import NudgeReport, Percentiles, ResponsivenessSeries, WeekResponsiveness
 
 MAX_ROWS = 15
+
+
+def _questions(count: int) -> str:
+    return f"{count} question" + ("s" if count != 1 else "")
+
+
 FOOTNOTE = (
     "Business hours of the responder (a champion's own for their row). Percentiles are nearest-rank: "
     "of n times in order, the p-th is the one at rank ⌈p·n⌉. Time waiting on champions adds up every turn "
@@ -55,14 +61,14 @@ def responsiveness_blocks(
         section(
             f"*Time to first response:* {spread(first)} (target p75 ≤ {business(target)}){verdict(first, target)}"
             f" · {first.count} responded\n"
-            f"*Time waiting on champions:* {spread(waiting)} · {waiting.count} questions"
+            f"*Time waiting on champions:* {spread(waiting)} · {_questions(waiting.count)}"
         )
     ]
     if week.by_champion:
         rows = [
             f"• {person_ref(c.person)}: first response {spread(c.first_response)}"
             f"{verdict(c.first_response, target)}; waiting p75 {business(c.waiting_on_champions.p75)}"
-            f" ({c.waiting_on_champions.count} questions)"
+            f" ({_questions(c.waiting_on_champions.count)})"
             for c in week.by_champion[:MAX_ROWS]
         ]
         more = len(week.by_champion) - MAX_ROWS
@@ -88,8 +94,8 @@ def nudge_text(nudges: NudgeReport) -> str:
     return (
         f"*Nudges:* {nudges.sent} sent · {nudges.skipped} skipped over the daily cap · {rated}\n"
         f"Median time to first response after the last nudge: {business(nudges.after_nudge.p50)} "
-        f"({nudges.after_nudge.count} questions) · without a nudge: {business(nudges.without_nudge.p50)} "
-        f"({nudges.without_nudge.count} questions)"
+        f"({_questions(nudges.after_nudge.count)}) · without a nudge: {business(nudges.without_nudge.p50)} "
+        f"({_questions(nudges.without_nudge.count)})"
     )
 
 

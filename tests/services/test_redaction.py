@@ -489,6 +489,7 @@ def test_redaction_is_idempotent_and_bounded(text: str) -> None:
 @given(st.text(max_size=200))
 @example("~<")  # `<` is not part of a /~user name, but its %3C would have been on a second pass
 @example("token%3Dghp_abcdefghijklmnopqrstuvwxyz0123456789")  # a secret percent-encoded in the path
+@example("U/0")  # a host named `u` is not a /u/<name> path
 def test_any_link_text_gives_a_plain_http_link_or_none(url: str) -> None:
     for candidate in (url, f"https://ci.example.org/{url}", f"https://{url}"):
         link = redact_url(candidate)

@@ -73,7 +73,9 @@ def list_due_steps(session: Session, *, now: dt.datetime, policy: SlaPolicy) -> 
         steps = ladder(card, policy, question_intervals(session, question))
         rung = next_due_rung(steps, store.list_nudge_steps(session, question.id), now=now)
         if rung is not None:
-            due_steps.append(DueStep(card=card, step=Step(rung[0]), due_at=rung[1], targets=rung[2]))
+            due_steps.append(
+                DueStep(card=card, step=Step(rung[0]), due_at=rung[1], targets=rung[2], as_of=now)
+            )
     return due_steps
 
 
