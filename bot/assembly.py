@@ -32,6 +32,7 @@ from sqlmodel import Session
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.github.api import GitHubApi, GitHubConnect
 from bot.services.outbox import Budget
+from bot.services.responsiveness import business_duration
 from bot.settings import SUPPORTED_DATABASES, ConfigError, Settings, database_url_problem
 from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
 from bot.types.policy import (
@@ -156,7 +157,12 @@ def build_policy(settings: Settings) -> Policy:
     hours = WorkingHours(start=start, end=end, weekdays=settings.working_days)
     return Policy(
         hours=hours,
-        sla=SlaPolicy(normal=settings.sla_normal, urgent=settings.sla_urgent, hours=hours),
+        sla=SlaPolicy(
+            normal=settings.sla_normal,
+            urgent=settings.sla_urgent,
+            hours=hours,
+            daily_nudge_cap=settings.nudge_daily_cap,
+        ),
         escalation=EscalationPolicy(
             ack_normal=settings.escalation_ack_normal,
             ack_urgent=settings.escalation_ack_urgent,
@@ -179,8 +185,12 @@ def build_policy(settings: Settings) -> Policy:
             max_additions=settings.access_max_additions,
             notice_days=settings.access_notice_days,
             owners=tuple(settings.github_owners),
+            cc_label=settings.cc_label,
+            publish_target=settings.publish_target,
+            publish_about=settings.publish_about,
         ),
         lifecycle=build_lifecycle_policy(settings),
+        response_target=business_duration(settings.response_target, hours),
     )
 
 

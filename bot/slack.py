@@ -284,8 +284,12 @@ class SlackMessenger:
                 return Posted(channel=channel, ts=str(message.get("ts")))
         return None
 
-    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
-        """Upload `content` as a file shared in `channel`; return the file id."""
+    def upload(
+        self, *, channel: str, file_name: str, content: str | bytes, comment: str, alt_text: str = ""
+    ) -> str:
+        """Upload `content` (text, or a picture's bytes with its alt text) as a file shared in `channel`; return
+        the file id. files_upload_v2 is files.getUploadURLExternal + files.completeUploadExternal (files.upload
+        is retired)."""
         try:
             response = self.client.files_upload_v2(
                 channel=channel,
@@ -293,6 +297,8 @@ class SlackMessenger:
                 content=content,
                 title=file_name,
                 initial_comment=comment or None,
+                # Slack caps alt text at 1,000 characters.
+                alt_txt=alt_text[:1000] or None,
             )
         except SlackApiError as exc:
             raise _refusal(exc) from None

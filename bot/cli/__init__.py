@@ -18,6 +18,7 @@ from bot.cli import (
     jobs,
     membership,
     owners,
+    publish,
     renewals,
     retros,
     roster,
@@ -74,6 +75,7 @@ app.add_typer(renewals.app, name="renewal")
 app.add_typer(agreements.app, name="agreements")
 app.add_typer(membership.app, name="alumni")
 app.add_typer(activity.app, name="activity")
+app.command("publish")(publish.publish)
 
 
 def main() -> None:

@@ -126,6 +126,12 @@ class Screen:
             )
             for line in lines or [mrkdwn(message.get("text") or "", self.names)]:
                 self.say(line, prefix="  ")
+            for shared in message.get("files") or []:
+                self.say(Text(self.describe_file(shared), DIM), prefix="  ")
+
+    def describe_file(self, shared: dict[str, Any]) -> str:
+        """Return a line about a file shared with a message (the stage writes pictures where they can be seen)."""
+        return f"[file: {shared.get('name') or 'unnamed'}]"
 
     def _where(self, channel: str) -> str:
         if channel.startswith("D"):

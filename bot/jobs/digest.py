@@ -8,9 +8,10 @@ from bot.services.outbox import DeliveryReport
 
 
 def weekly_digest(ctx: JobContext) -> DeliveryReport:
-    """Queue this week's digest once per recipient (and the CSV when the table does not fit), then deliver."""
+    """Queue this week's digest and its chart once per recipient (and the CSV when the table does not fit), then
+    deliver."""
     period, queued = queue_weekly_digest(
-        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle
+        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle, policy=ctx.policy
     )
     report = ctx.deliver()
     ctx.summarise(f"{period}: {queued} queued; {report}", worked=True)

@@ -19,6 +19,7 @@ from bot.jobs.membership import inactivity_review
 from bot.jobs.nominations import nomination_results
 from bot.jobs.outbox import outbox_delivery
 from bot.jobs.owners import github_owners_sync
+from bot.jobs.publish import public_page
 from bot.jobs.questions import question_nudges
 from bot.jobs.reminders import agreement_expiry_reminders, onboarding_reminders
 from bot.jobs.renewals import renewal_reminders
@@ -150,6 +151,14 @@ JOBS: dict[str, JobSpec] = {
             func=weekly_digest,
             cron={"day_of_week": "mon", "hour": "9", "minute": "0"},
             description="the past week's numbers to each manager by DM and to the digest channel",
+            timezone_setting="digest_timezone",
+        ),
+        JobSpec(
+            name="public_page",
+            func=public_page,
+            cron={"day_of_week": "mon", "hour": "10", "minute": "0"},
+            description="opens or updates the pull request keeping the program's public page current "
+            "(CCBOT_PUBLISH_TARGET; off when unset)",
             timezone_setting="digest_timezone",
         ),
     ]

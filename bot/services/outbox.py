@@ -148,7 +148,9 @@ class Messenger(Protocol):
         self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime
     ) -> Posted | None: ...
 
-    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str: ...
+    def upload(
+        self, *, channel: str, file_name: str, content: str | bytes, comment: str, alt_text: str = ""
+    ) -> str: ...
 
     def permalink(self, *, channel: str, ts: str) -> str | None: ...
 
@@ -158,7 +160,8 @@ class Outgoing:
     """A message to send: `key` makes it unique (kind, subject, recipient, period).
 
     `text` is the notification text, built by `bot.views.text.mrkdwn` from escaped parts; for an upload it is
-    the file's content (`FileContent`), which nobody reads as mrkdwn.
+    the file's content (`FileContent`), which nobody reads as mrkdwn, or, for a binary file (`data`, a chart's
+    PNG), the file's alt text.
     """
 
     key: str
@@ -175,6 +178,8 @@ class Outgoing:
     fallback: Outgoing | None = None
     # Not delivered before this instant (a reminder held for its recipient's quiet, or snoozed).
     not_before: dt.datetime | None = None
+    # A binary file's bytes (an upload of a picture); `text` is then its alt text.
+    data: bytes | None = None
 
 
 def _blocks(blocks: Sequence[Any] | None) -> list[dict[str, Any]]:
@@ -220,6 +225,18 @@ def upload(
     if not channel:
         return None
     return _message(kind, parts, channel, FileContent(content), file_name=file_name, op=OutboxOp.UPLOAD)
+
+
+def upload_picture(
+    kind: Kind | str, parts: Sequence[object], channel: str | None, file_name: str, data: bytes, alt_text: str
+) -> Outgoing | None:
+    """Return a picture (a PNG's bytes) to upload to a channel, with the alt text saying what it shows in words
+    (None when the channel is not configured)."""
+    if not channel:
+        return None
+    return _message(
+        kind, parts, channel, FileContent(alt_text), file_name=file_name, op=OutboxOp.UPLOAD, data=data
+    )
 
 
 def _message(
@@ -288,6 +305,7 @@ def _values(message: Outgoing, now: dt.datetime) -> dict[str, Any]:
         "text": message.text,
         "blocks": message.blocks,
         "file_name": message.file_name,
+        "data": message.data,
         "fallback": _encode(message.fallback) if message.fallback else None,
         # A held message counts as decided when it falls due, so its retry window starts then.
         "created_at": max(now, message.not_before or now),
@@ -306,6 +324,8 @@ def _encode(message: Outgoing) -> dict[str, Any]:
     data = asdict(message)
     data["fallback"] = None
     data.pop("not_before", None)
+    # A fallback is a message in words: a picture falls back to text, never to another picture.
+    data.pop("data", None)
     return data
 
 
@@ -613,9 +633,18 @@ def _perform(
         messenger.update(channel=posting.channel, ts=posting.ts, text=text, blocks=blocks)
         return Posted(posting.channel, posting.ts)
     if message.op == OutboxOp.UPLOAD or message.file_name:
-        file_id = messenger.upload(
-            channel=message.channel, file_name=message.file_name or "file.txt", content=text, comment=""
-        )
+        if message.data is not None:
+            file_id = messenger.upload(
+                channel=message.channel,
+                file_name=message.file_name or "file.png",
+                content=message.data,
+                comment="",
+                alt_text=text,
+            )
+        else:
+            file_id = messenger.upload(
+                channel=message.channel, file_name=message.file_name or "file.txt", content=text, comment=""
+            )
         return Posted(message.channel, file_id)
     channel = message.channel or (posting.channel if posting else "")
     thread_ts = posting.ts if (posting and message.in_thread) else message.thread_ts

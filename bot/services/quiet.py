@@ -86,6 +86,8 @@ class Wanted:
     person: Person
     text: Mrkdwn
     blocks: list[Any] | None = None
+    # With a subject the DM becomes a posting that can be redrawn (a nudge's rating).
+    subject: str | None = None
 
 
 def reminder(
@@ -98,13 +100,15 @@ def reminder(
     now: dt.datetime,
     blocks: list[Any] | None = None,
     hours: WorkingHours = DEFAULT_HOURS,
+    subject: str | None = None,
 ) -> Outgoing | None:
     """Return a reminder DM with its Snooze buttons, held until the person's pause or own hours allow it.
 
-    `hours` are the program's working hours, when a pause ends. None when the person has no Slack id.
+    `hours` are the program's working hours, when a pause ends; with `subject` the DM becomes a posting that
+    can be redrawn. None when the person has no Slack id.
     The hold is written in the caller's transaction, so it commits (or not) with the reminder itself.
     """
-    return reminders(session, [Wanted(kind, parts, person, text, blocks)], now=now, hours=hours)[0]
+    return reminders(session, [Wanted(kind, parts, person, text, blocks, subject)], now=now, hours=hours)[0]
 
 
 def reminders(
@@ -125,6 +129,7 @@ def reminders(
             w.person.slack_user_id,
             w.text,
             blocks=views.reminder_blocks(w.text, w.blocks, key),
+            subject=w.subject,
         )
         person_id = w.person.id
         if message is None or person_id is None:

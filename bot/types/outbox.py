@@ -138,12 +138,13 @@ LANES: dict[Kind, OutboxLane] = {
     Kind.ALUMNI: BULK,
     Kind.REINSTATED: INTERACTIVE,
     Kind.EXPANSION_GRANTED: INTERACTIVE,
+    Kind.QUESTION_TURN: INTERACTIVE,
 }
 
 
 def lane_of(kind: str) -> OutboxLane:
     """Return the lane of a message kind (a kind this table does not know is taken as interactive)."""
     try:
-        return LANES[Kind(kind)]
+        return LANES.get(Kind(kind), INTERACTIVE)
     except ValueError:
         return INTERACTIVE

@@ -38,6 +38,7 @@ from storage.models.questions import (
 )
 from storage.models.quiet import ReminderHold, ReminderPreference
 from storage.models.renewals import Renewal, RenewalAnswer, RenewalAudience, RenewalMember, RenewalOutcome
+from storage.models.responsiveness import NudgeRating, NudgeRecipient, QuestionTurn, Turn, TurnCause
 from storage.models.retros import Retro, RetroAudience, RetroParticipant, RetroResponse
 from storage.models.roster import (
     Agreement,
@@ -88,6 +89,8 @@ __all__ = [
     "NominationState",
     "NominationVote",
     "NoticeState",
+    "NudgeRating",
+    "NudgeRecipient",
     "Organization",
     "OutboxLane",
     "OutboxMessage",
@@ -103,6 +106,7 @@ __all__ = [
     "QuestionReply",
     "QuestionResponder",
     "QuestionState",
+    "QuestionTurn",
     "ReminderHold",
     "ReminderPreference",
     "Renewal",
@@ -129,6 +133,8 @@ __all__ = [
     "Status",
     "Submission",
     "TeamAccessState",
+    "Turn",
+    "TurnCause",
     "Urgency",
     "enum_column",
     "utc_column",

@@ -238,6 +238,12 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
     assert "CORE COMMITTER WEEKLY DIGEST" in out
     assert "Questions: 3 asked · 2 answered · 1 still open" in out
     assert "Escalations: 1 opened · 1 acknowledged · 0 resolved" in out
+    assert re.search(r"Champion +│ Open │ Answered │ First response \(median\)", out), "the load as a table"
+    assert re.search(r"@feanil +│ 0 +│ 1 +│", out), "feanil answered one"
+    pictures = re.findall(r"\[picture: (\S+\.png)\]", out)
+    assert pictures, "the digest's chart, written to a file the console names"
+    assert Path(pictures[0]).read_bytes().startswith(b"\x89PNG")
+    assert "Time to first response, 75th percentile, by week" in out, "and its numbers in words"
     assert "Traceback" not in out + result.stderr
 
 
@@ -461,6 +467,39 @@ def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path:
     assert "  - idegtiarov               onboarding: NDA missing" in out
     assert "  ? edx-mystery-user         not on the roster: left alone" in out
     assert "plan only, nothing changed" in out
+
+
+def test_the_demo_hands_a_question_back_to_the_committer_and_rates_a_nudge(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "as @kdmccormick",
+            "time +3d",
+            "run question_nudges",
+            "run question_nudges",
+            "dm",
+            "click 1",
+            "as @ormsbee",
+            "read #cc-coordination",
+            "click 4",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[1] Helpful   [2] Not helpful" in out
+    assert "you rated this nudge helpful" in out
+    assert "[4] Waiting on the committer" in out
+    assert "is waiting on @pdpinch: over to you" in out
+    assert "waiting on @pdpinch" in out
 
 
 def test_after_moving_the_clock_reminders_say_how_long_things_have_really_waited(tmp_path: Path) -> None:
