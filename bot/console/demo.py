@@ -112,3 +112,39 @@ def seed_demo_activity(
         )
         if replied_to is not None:
             runtime.deliver(session, replied_to.keys, now=replied)
+
+
+def seed(path: Path, *, now: dt.datetime | None = None) -> str:
+    """Import the example roster at `path`, its dates moved to today, into CCBOT_DATABASE_URL; return the summary.
+
+    compose's `try` profile seeds its database this way, so its demo reads the same on any day, as the console's.
+    """
+    from bot.assembly import open_database
+    from bot.services.roster import import_roster, read_roster
+    from bot.settings import load_settings
+
+    now = now or dt.datetime.now(dt.UTC)
+    with open_database(load_settings().database_url, ready=True) as database, database.session() as session:
+        doc = as_of_today(read_roster(path, as_of=now.date()), now.date())
+        return import_roster(session, doc, now=now, actor="demo seed").summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.console.demo [ROSTER]`: seed a demo database with the example roster as of today."""
+    import sys
+
+    import typer
+
+    from bot.cli.base import friendly_errors
+
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else Path("examples/pilot-roster.yaml")
+    try:
+        print(friendly_errors(seed)(path))
+    except typer.Exit as stop:
+        return stop.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
