@@ -177,6 +177,12 @@ class GitHubStandIn(StandInServer):
         """Return the id of the account holding a login (created when new)."""
         return self.account(login)[1]
 
+    def labels_on(self, full_name: str, number: int) -> list[str]:
+        """Return the labels a pull request (or issue) carries, as added through the API."""
+        with self.lock:
+            repo = self.repos.get(full_name.lower())
+            return list(repo.issue_labels.get(number, [])) if repo else []
+
     def delete_account(self, login: str) -> None:
         """Make a login belong to no account (GET /users/LOGIN answers 404)."""
         with self.lock:

@@ -31,7 +31,7 @@ PR_REF = re.compile(
     r"^(?:https://github\.com/)?([A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100})(?:#|/pull/)(\d{1,9})$"
 )
 GITHUB_USAGE = (
-    "Usage: github merged|label|review-requested|review @handle org/repo#N "
+    "Usage: github opened|merged|label|review-requested|review @handle org/repo#N "
     "(e.g. `github merged @ziafazal openedx/edx-platform#4242`)"
 )
 HELP = """\
@@ -49,6 +49,9 @@ Commands (you act as a roster member; the bot answers as it would in Slack):
   run NAME                run a job now, on the bot's clock (e.g. `run question_nudges`)
   deploy EVENT @author N  the deployment pipeline reports PR #N of openedx/edx-platform
                           (EVENT: escaped_issue, deploy_failed, rolled_back, deployed_production)
+  github opened @author org/repo#N
+                          @author opens a PR: an active committer with a grant there gets the
+                          core-contributor label (CCBOT_CC_LABEL)
   github merged @handle org/repo#N
                           GitHub reports that @handle merged their PR (signed, like GitHub's webhook)
   github label @author org/repo#N
@@ -405,7 +408,7 @@ class Console(Stage):
         """Send a signed GitHub delivery to /hooks/github, as GitHub would, and show what follows."""
         parts = rest.split()
         match = PR_REF.match(parts[2]) if len(parts) == 3 else None
-        if match is None or parts[0] not in {"merged", "label", "review-requested", "review"}:
+        if match is None or parts[0] not in {"opened", "merged", "label", "review-requested", "review"}:
             self.say(GITHUB_USAGE)
             return
         kind, handle = parts[0], parts[1].lstrip("@")
@@ -416,12 +419,15 @@ class Console(Stage):
             "number": number,
             "title": f"Console change #{number}",
             "state": "open",
-            "user": {"login": author},
+            "user": {"login": author, "id": self.github.account_id(author)},
             "merged": False,
         }
         event = "pull_request"
         payload: dict[str, Any] = {"repository": {"full_name": repo}, "sender": {"login": me}}
-        if kind == "merged":
+        if kind == "opened":
+            payload["action"] = "opened"
+            self.github.add_pull(repo, number, author=author, updated_at=self.runtime.clock())
+        elif kind == "merged":
             merged_at = self.runtime.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
             pull_request.update(state="closed", merged=True, merged_at=merged_at, merged_by={"login": handle})
             payload["action"] = "closed"
@@ -442,6 +448,9 @@ class Console(Stage):
         }
         answer = GitHubHook(self.runtime).handle(headers, body)
         self.say(f"(GitHub → /hooks/github: {answer.status} {json.dumps(answer.body)})")
+        if kind == "opened":
+            labels = self.github.labels_on(repo, number)
+            self.say(f"(GitHub: {repo}#{number} is labelled {', '.join(map(repr, labels)) or 'nothing'})")
         self.new_output()
         self.show_new(everyone=True)
 

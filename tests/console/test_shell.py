@@ -463,7 +463,7 @@ def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path:
     assert "Champions: @jbowman, @feanil" in out
     assert "[1] Take it   [2] Pass it on" in out
     assert "You passed it on; @felipemontoya is asked now." in out
-    assert "Usage: github merged|label|review-requested|review @handle org/repo#N" in out
+    assert "Usage: github opened|merged|label|review-requested|review @handle org/repo#N" in out
     assert "  - idegtiarov               onboarding: NDA missing" in out
     assert "  ? edx-mystery-user         not on the roster: left alone" in out
     assert "plan only, nothing changed" in out
@@ -568,3 +568,32 @@ def test_message_numbers_never_restart_and_reply_reaches_any_number_shown(tmp_pa
     dm = replies["On it."]
     assert dm["channel"].startswith("D"), "#3 was still jbowman's DM, shown again by `dm`"
     assert "(you replied in the thread of #3)" in text
+
+
+def test_the_console_plays_an_opened_pull_request_and_shows_the_core_contributor_label(
+    tmp_path: Path,
+) -> None:
+    script = "\n".join(
+        [
+            "github opened @ziafazal openedx/edx-platform#77",  # an active committer with a grant there
+            "github opened @ziafazal openedx/frontend-app-learning#78",  # no grant on that repository
+            "github opened @nimisha openedx/edx-platform#79",  # a manager, not a committer
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = " ".join(result.stdout.split())
+    assert result.returncode == 0, result.stderr
+    assert "(GitHub: openedx/edx-platform#77 is labelled 'core contributor')" in out
+    assert "the author holds no grant for openedx/frontend-app-learning" in out
+    assert "(GitHub: openedx/frontend-app-learning#78 is labelled nothing)" in out
+    assert "the author is not an active committer" in out
+    assert "(GitHub: openedx/edx-platform#79 is labelled nothing)" in out
