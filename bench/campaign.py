@@ -102,15 +102,17 @@ def export(revision: str, folder: Path) -> Path:
 
 def fresh_postgres(admin_url: str, name: str) -> str:
     """Create an empty PostgreSQL database `name` on the server of `admin_url`; return its URL."""
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
+    from bot.assembly import open_database
     from storage.db import normalise_url
 
-    admin = create_engine(normalise_url(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
+    with (
+        open_database(admin_url) as admin,
+        admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+    ):
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     return normalise_url(admin_url).rsplit("/", 1)[0] + f"/{name}"
 
 
