@@ -107,12 +107,11 @@ def fresh_postgres(admin_url: str, name: str) -> str:
     from bot.assembly import open_database
     from storage.db import normalise_url
 
-    with (
-        open_database(admin_url) as admin,
-        admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
-    ):
+    admin = open_database(admin_url).engine.execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
     return normalise_url(admin_url).rsplit("/", 1)[0] + f"/{name}"
 
 

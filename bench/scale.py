@@ -15,6 +15,9 @@ import argparse
 import datetime as dt
 import os
 import random
+import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +29,7 @@ from sqlalchemy import Engine, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from bench.common import growth, timed_against, write_section
+from bench.common import ROOT, growth, median, timed_against, write_section
 from bot.assembly import open_database
 from bot.services.digest import build_digest
 from bot.services.home import build_home
@@ -41,10 +44,14 @@ from storage.models import (
     DeploymentNotice,
     Escalation,
     Organization,
+    OutboxMessage,
+    OutboxOp,
+    OutboxStatus,
     Person,
     PersonRole,
     Question,
     QuestionResponder,
+    ReminderPreference,
     Repo,
 )
 
@@ -477,6 +484,451 @@ def report(results: dict[str, list[Result]], runs: int) -> str:
     return "\n".join(lines)
 
 
+# -- the yearly cycle ------------------------------------------------------------------------------------
+
+RENEWAL_STEPS = ("open", "remind", "settle")
+RENEWAL_NAMES = {"open": "open a round", "remind": "reminder pass", "settle": "settle the deadline"}
+RENEWAL_GENERATOR = 1
+ZONES = ("Europe/Paris", "America/New_York", "Asia/Kolkata", None)
+STEP_WORKER = Path(__file__).resolve().parent / "renewal_step.py"
+
+# The floors: what each step must write, with every text built beforehand, one statement per table.
+OPEN_FLOOR_MEMBERS = """
+INSERT INTO renewal_member (renewal_id, person_id, organization_id, contact_id, invited_at, deadline, answer,
+                            extensions)
+SELECT :renewal, p.id, NULL, p.id, :now, :deadline, 'pending', 0 FROM person p
+JOIN person_role r ON r.person_id = p.id AND r.role = 'committer'
+WHERE p.removed_on IS NULL AND p.status = 'active'
+"""
+REMIND_FLOOR_READ = """
+SELECT m.id, p.id, p.slack_user_id, p.timezone FROM renewal_member m JOIN person p ON p.id = m.contact_id
+WHERE m.answer = 'pending' AND m.settled_at IS NULL AND p.slack_user_id IS NOT NULL
+"""
+SETTLE_FLOOR_MEMBERS = """
+UPDATE renewal_member SET settled_at = :now, outcome = CASE answer
+  WHEN 'recommitted' THEN 'recommitted' WHEN 'stepped_down' THEN 'alumni' ELSE 'listed' END
+WHERE settled_at IS NULL AND deadline <= :now
+"""
+SETTLE_FLOOR_PEOPLE = """
+UPDATE person SET status = 'alumni', removed_on = :today WHERE id IN (
+  SELECT person_id FROM renewal_member WHERE answer = 'stepped_down' AND person_id IS NOT NULL)
+"""
+SETTLE_FLOOR_READ = """
+SELECT p.id, p.slack_user_id FROM renewal_member m JOIN person p ON p.id = m.person_id
+WHERE m.answer = 'stepped_down'
+"""
+
+
+def load_roster(engine: Engine, *, committers: int) -> None:
+    """Fill a roster for the yearly cycle: committers in provider organisations and on their own, admins."""
+    organizations = max(2, committers // 50)
+    with engine.begin() as db:
+        db.execute(
+            insert(Organization),
+            [
+                {
+                    "id": j + 1,
+                    "name": f"Provider {j}",
+                    "is_provider": True,
+                    # Every tenth has no contact on the roster (the admins are told to follow it up).
+                    "contact_email": None if j % 10 == 9 else f"cc{j}@example.org",
+                }
+                for j in range(organizations)
+            ],
+        )
+        people = [
+            {
+                "id": i + 1,
+                "github": f"cc{i}",
+                "github_key": f"cc{i}",
+                "name": f"CC {i}",
+                "email": f"cc{i}@example.org",
+                "slack_user_id": None if i % 100 == 99 else f"U{i:09d}",
+                "timezone": ZONES[i % len(ZONES)],
+                "status": "active",
+                # Four in five work for a provider; the first ones are the providers' contacts.
+                "organization_id": i % organizations + 1 if i % 5 else None,
+            }
+            for i in range(committers)
+        ]
+        people += [
+            {
+                "id": committers + k + 1,
+                "github": f"admin{k}",
+                "github_key": f"admin{k}",
+                "name": f"Admin {k}",
+                "email": None,
+                "slack_user_id": f"A{k:09d}",
+                "timezone": None,
+                "organization_id": None,
+                "status": "active",
+            }
+            for k in range(3)
+        ]
+        for batch in chunks(iter(people)):
+            db.execute(insert(Person), batch)
+        roles = [{"person_id": i + 1, "role": "committer"} for i in range(committers)]
+        roles += [{"person_id": committers + k + 1, "role": "admin"} for k in range(3)]
+        for batch in chunks(iter(roles)):
+            db.execute(insert(PersonRole), batch)
+        db.execute(
+            insert(Agreement),
+            [
+                {
+                    "kind": "entity",
+                    "organization_id": j + 1,
+                    "signed_on": dt.date(2026, 1, 1),
+                    "expires_on": dt.date(2027, 6, 30),
+                }
+                for j in range(organizations)
+            ],
+        )
+        preferences = [
+            {
+                "person_id": i + 1,
+                "paused_until": dt.date(2026, 12, 20) if i % 100 == 7 else None,
+                "hours_start": dt.time(10) if i % 100 == 8 else None,
+                "hours_end": dt.time(16) if i % 100 == 8 else None,
+                "updated_at": NOW,
+            }
+            for i in range(committers)
+            if i % 100 in (7, 8)
+        ]
+        if preferences:
+            db.execute(insert(ReminderPreference), preferences)
+
+
+def answer_some(engine: Engine, *, recommitted: int, stepped_down: int) -> None:
+    """Record answers for some members of the open rounds: `recommitted` and `stepped_down` of every ten."""
+    from storage.models import RenewalAnswer, RenewalMember
+
+    answered = RenewalMember.__table__.c  # type: ignore[attr-defined]
+    with engine.begin() as db:
+        for answer, low, high in (
+            (RenewalAnswer.RECOMMITTED, 0, recommitted),
+            (RenewalAnswer.STEPPED_DOWN, recommitted, recommitted + stepped_down),
+        ):
+            db.execute(
+                RenewalMember.__table__.update()  # type: ignore[attr-defined]
+                .where((answered.id % 10) >= low, (answered.id % 10) < high)
+                .values(answer=answer, answered_at=NOW, answered_by_id=answered.contact_id)
+            )
+
+
+class Templates:
+    """A database per starting state of a step, and one to work in, restored from them before each run."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.states = {
+            step: Database(database.label, _suffixed(database.url, step), database.admin)
+            for step in RENEWAL_STEPS
+        }
+
+    def build(self, committers: int) -> None:
+        """Create the three starting states: the roster; a round open, some answered; more answered."""
+        from bench.renewal_step import CLOSES_ON, OPEN_AT, YEAR
+        from bot.services.renewals import open_renewal
+        from bot.types.policy import Policy
+
+        roster = self.states["open"]
+        roster.create()
+        opened = open_database(roster.url)
+        upgrade(opened.engine)
+        load_roster(opened.engine, committers=committers)
+        _settle_files(opened.engine)
+        opened.engine.dispose()
+        for step, (recommitted, stepped_down) in (("remind", (3, 1)), ("settle", (6, 1))):
+            self.restore(self.states[step], roster)
+            opened = open_database(self.states[step].url)
+            with opened.session_factory() as session:
+                open_renewal(
+                    session,
+                    year=YEAR,
+                    who="all",
+                    closes_on=CLOSES_ON,
+                    now=OPEN_AT,
+                    actor="bench",
+                    policy=Policy(),
+                )
+            answer_some(opened.engine, recommitted=recommitted, stepped_down=stepped_down)
+            _settle_files(opened.engine)
+            opened.engine.dispose()
+
+    def restore(self, target: Database, source: Database) -> None:
+        """Make `target` a copy of `source`."""
+        if target.admin is None:
+            target.drop()
+            shutil.copyfile(source.name, target.name)
+            return
+        with target.admin.connect() as db:
+            db.execute(text(f'DROP DATABASE IF EXISTS "{target.name}" WITH (FORCE)'))
+            db.execute(text(f'CREATE DATABASE "{target.name}" TEMPLATE "{source.name}"'))
+
+    def drop(self) -> None:
+        """Remove every database made for the cycle."""
+        for state in self.states.values():
+            state.drop()
+        self.database.drop()
+
+
+def _suffixed(url: str, suffix: str) -> str:
+    parsed = make_url(url)
+    name = str(parsed.database)
+    if name.endswith(".db"):
+        return str(parsed.set(database=f"{name[:-3]}-{suffix}.db"))
+    return parsed.set(database=f"{name}_{suffix}").render_as_string(hide_password=False)
+
+
+def _settle_files(engine: Engine) -> None:
+    """Leave a SQLite database whole in its main file (copied next), PostgreSQL's statistics fresh."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as db:
+        if engine.dialect.name == "sqlite":
+            db.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        else:
+            db.execute(text("VACUUM ANALYZE"))
+
+
+class StepWorker:
+    """A process running the cycle's steps with one checkout's code (`code`: None for this one)."""
+
+    def __init__(self, url: str, code: Path | None) -> None:
+        env = dict(os.environ)
+        if code is not None:
+            env["PYTHONPATH"] = str(code)
+        self.process = subprocess.Popen(
+            [sys.executable, str(STEP_WORKER), url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=code or ROOT,
+        )
+        ready = self._read()
+        expected = (code or ROOT) / "bot"
+        if not ready.startswith("ready ") or Path(ready[6:]).parent != expected:
+            raise RuntimeError(f"the step worker runs other code than {expected}: {ready}")
+
+    def _read(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the step worker stopped (exit {self.process.wait()})")
+        return line.strip()
+
+    def run(self, step: str) -> tuple[float, float]:
+        """Run one step; return its wall-clock and CPU seconds."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(step + "\n")
+        self.process.stdin.flush()
+        wall, cpu = self._read().split()
+        return float(wall), float(cpu)
+
+    def close(self) -> None:
+        """Stop the process."""
+        assert self.process.stdin is not None
+        self.process.stdin.write("quit\n")
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def _floor(url: str, step: str) -> float:
+    """Time the floor of one step on a fresh copy of its starting state."""
+    from bench.renewal_step import OPEN_AT, REMIND_AT, SETTLE_AT
+
+    engine = open_database(url).engine
+    body = "x" * 1500
+    started = time.perf_counter()
+    with engine.begin() as db:
+        if step == "open":
+            db.execute(
+                text(
+                    "INSERT INTO renewal (year, audience, opened_at, closes_at, opened_by) "
+                    "VALUES (2027, 'individuals', :now, :deadline, 'bench')"
+                ),
+                {"now": OPEN_AT, "deadline": SETTLE_AT},
+            )
+            renewal = db.execute(text("SELECT max(id) FROM renewal")).scalar_one()
+            db.execute(text(OPEN_FLOOR_MEMBERS), {"renewal": renewal, "now": OPEN_AT, "deadline": SETTLE_AT})
+            rows = db.execute(
+                text(
+                    "SELECT m.id, p.slack_user_id FROM renewal_member m JOIN person p ON p.id = m.contact_id "
+                    "WHERE m.renewal_id = :r"
+                ),
+                {"r": renewal},
+            ).all()
+            now = OPEN_AT
+        elif step == "remind":
+            rows = db.execute(text(REMIND_FLOOR_READ)).all()
+            now = REMIND_AT
+        else:
+            db.execute(text(SETTLE_FLOOR_MEMBERS), {"now": SETTLE_AT})
+            db.execute(text(SETTLE_FLOOR_PEOPLE), {"today": SETTLE_AT.date()})
+            rows = db.execute(text(SETTLE_FLOOR_READ)).all()
+            now = SETTLE_AT
+        messages = [
+            {
+                "key": f"floor-{step}:{row[0]}",
+                "kind": "floor",
+                "op": OutboxOp.POST,
+                "channel": row[1] or "",
+                "text": body[:100],
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": body}}],
+                "created_at": now,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "version": 1,
+                "in_thread": False,
+            }
+            for row in rows
+        ]
+        if messages:
+            db.execute(insert(OutboxMessage), messages)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+@dataclass
+class CycleResult:
+    """One database at one scale: for each step, the median seconds now, of the floor and before; CPU now and before."""
+
+    scale: int
+    committers: int
+    timings: dict[str, tuple[float, float, float | None, float, float | None]]
+
+
+def measure_cycle(
+    database: Database, *, scale: int, runs: int, before: Path | None, before_runs: int | None = None
+) -> CycleResult:
+    """Time opening a round, a reminder pass and settling the deadline, each from a fresh copy of its state."""
+    committers = BASE_COMMITTERS * scale
+    templates = Templates(database)
+    templates.build(committers)
+    workers = {"now": StepWorker(database.url, None)}
+    if before is not None:
+        workers["before"] = StepWorker(database.url, before)
+    samples: dict[tuple[str, str], list[float]] = {}
+    try:
+        for run in range(runs):
+            for step in RENEWAL_STEPS:
+                for label, worker in workers.items():
+                    if label == "before" and before_runs is not None and run >= before_runs:
+                        continue
+                    templates.restore(database, templates.states[step])
+                    wall, cpu = worker.run(step)
+                    samples.setdefault((step, label), []).append(wall)
+                    samples.setdefault((step, label + " cpu"), []).append(cpu)
+                templates.restore(database, templates.states[step])
+                samples.setdefault((step, "floor"), []).append(_floor(database.url, step))
+    finally:
+        for worker in workers.values():
+            worker.close()
+        templates.drop()
+    timings = {
+        step: (
+            median(samples[(step, "now")]),
+            median(samples[(step, "floor")]),
+            median(samples[(step, "before")]) if before is not None else None,
+            median(samples[(step, "now cpu")]),
+            median(samples[(step, "before cpu")]) if before is not None else None,
+        )
+        for step in RENEWAL_STEPS
+    }
+    return CycleResult(scale, committers, timings)
+
+
+def report_cycle(results: dict[str, list[CycleResult]], runs: int, load: str) -> str:
+    """Return the yearly cycle's section: each step at each scale, beside its floor and the code before."""
+    scales = [r.scale for r in max(results.values(), key=len)]
+    lines = [
+        "Opening a round for everyone (`--who all`: each committer, and each provider organisation through "
+        "its contact), a reminder pass past the midpoint and settling the deadline, at 1x, 10x and 100x "
+        "(100, 1,000 and 10,000 committers; one provider organisation per 50 committers, four committers in "
+        "five working for one; one in a hundred without Slack, two in a hundred with reminders paused or "
+        "hours of their own; time zones in Europe, America and India). The reminder pass starts with 30% "
+        "recommitted and 10% stepped down, settling with 60% and 10% (so 30% are listed for the admins and "
+        "10% become alumni, or their organisation's agreement ends). Each run starts from a fresh copy of "
+        "the step's starting state; the step runs in a warm process (imports done, the engine's statement "
+        f"cache kept across runs). Median of {runs} runs, milliseconds. Floors: what the step must write, "
+        "every text built beforehand, one statement per table (the members inserted or updated by one "
+        "statement, the outbox rows by one `executemany`). Load average during the run: " + load + ".",
+        "",
+        "| database | step | "
+        + " | ".join(f"{s}x ms" for s in scales)
+        + " | growth per step | / floor | CPU ms | before ms | before CPU ms |",
+        "|---|---|" + "---:|" * len(scales) + "---|---|---|---|---|",
+    ]
+    for label, rows in results.items():
+        for step in RENEWAL_STEPS:
+            now = [r.timings[step][0] for r in rows]
+            floors = [r.timings[step][1] for r in rows]
+            ratios = ", ".join(f"{n / f:.1f}x" for n, f in zip(now, floors, strict=True))
+
+            def listed(index: int, step: str = step, rows: list[CycleResult] = rows) -> str:
+                values = [r.timings[step][index] for r in rows]
+                return ", ".join(_ms(v) for v in values if v is not None) or "-"
+
+            cells = " | ".join(_ms(t) for t in now)
+            lines.append(
+                f"| {label} | {RENEWAL_NAMES[step]} | {cells} | {growth(now)} | {ratios} | {listed(3)} | "
+                f"{listed(2)} | {listed(4)} |"
+            )
+            cells = " | ".join(_ms(t) for t in floors)
+            lines.append(f"| {label} | floor | {cells} | {growth(floors)} |  |  |  |  |")
+    return "\n".join(lines)
+
+
+def cycle(args: argparse.Namespace, scales: list[int]) -> None:
+    """Run the yearly cycle's steps on SQLite and (when configured) PostgreSQL at each scale; write the table."""
+    loads = [os.getloadavg()[0]]
+    before_scales = {int(s) for s in args.before_scales.split(",")} if args.before_scales else set(scales)
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.data_dir or Path(tmp)
+        admin = None
+        if args.postgres:
+            admin = open_database(args.postgres).engine.execution_options(isolation_level="AUTOCOMMIT")
+        results: dict[str, list[CycleResult]] = {}
+        try:
+            for scale in scales:
+                targets = (
+                    []
+                    if args.no_sqlite
+                    else [Database("SQLite", f"sqlite:///{data_dir / f'cycle-x{scale}.db'}")]
+                )
+                if admin is not None:
+                    base = normalise_url(args.postgres).rsplit("/", 1)[0]
+                    targets.append(Database("PostgreSQL", f"{base}/ccbot_bench_cycle_x{scale}", admin))
+                for database in targets:
+                    r = measure_cycle(
+                        database,
+                        scale=scale,
+                        runs=args.runs,
+                        before=args.before if scale in before_scales else None,
+                        before_runs=args.before_runs,
+                    )
+                    loads.append(os.getloadavg()[0])
+                    results.setdefault(database.label, []).append(r)
+                    timings = ", ".join(
+                        f"{RENEWAL_NAMES[n]} {_ms(t[0])} ms (CPU {_ms(t[3])}, floor {_ms(t[1])}"
+                        + (f", before {_ms(t[2])})" if t[2] is not None else ")")
+                        for n, t in r.timings.items()
+                    )
+                    print(f"{database.label} {scale}x: {timings}", flush=True)
+        finally:
+            if admin is not None:
+                admin.dispose()
+    load = f"{min(loads):.1f} to {max(loads):.1f}"
+    body = report_cycle(results, args.runs, load)
+    command = f"python -m bench.scale --cycle --scales {','.join(map(str, scales))} --runs {args.runs}"
+    if args.before is not None:
+        command += " --before CHECKOUT" + (f" --before-runs {args.before_runs}" if args.before_runs else "")
+        command += f" --before-scales {args.before_scales}" if args.before_scales else ""
+    if not args.no_write:
+        write_section("Yearly cycle at scale", command, body)
+    print(body)
+
+
 def main() -> None:
     """Run on SQLite and (when configured) PostgreSQL at each scale; write the tables."""
     parser = argparse.ArgumentParser(
@@ -499,6 +951,22 @@ def main() -> None:
         "--data-dir", type=Path, help="where SQLite files are kept (default: a temporary directory)"
     )
     parser.add_argument("--no-write", action="store_true", help="print, do not update docs/PERFORMANCE.md")
+    parser.add_argument(
+        "--cycle",
+        action="store_true",
+        help="the yearly cycle instead (open a round, a reminder pass, settle the deadline), on its own data",
+    )
+    parser.add_argument(
+        "--before-runs", type=int, help="with --before: runs of the other code (default: --runs)"
+    )
+    parser.add_argument(
+        "--before-scales", help="with --before: the scales to run the other code at (default: every scale)"
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="with --cycle: a checkout of other code (e.g. `git worktree add` of main) to time alongside",
+    )
     args = parser.parse_args()
     try:
         scales = sorted({int(s) for s in args.scales.split(",")})
@@ -508,6 +976,9 @@ def main() -> None:
         parser.error(f"--scales: each scale is a multiple of at least 1, got {args.scales!r}")
     if args.no_sqlite and not args.postgres:
         parser.error("--no-sqlite needs --postgres (or CCBOT_TEST_POSTGRES_URL)")
+    if args.cycle:
+        cycle(args, scales)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or (
             Path(tempfile.gettempdir()) / "ccbot-bench-scale" if args.keep else Path(tmp)

@@ -25,13 +25,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 from bot.runtime import Clock, JobContext, Runtime, utc_now
 from bot.services.github.api import GitHubApi, GitHubConnect
 from bot.services.outbox import Budget
-from bot.settings import Settings
+from bot.services.responsiveness import business_duration
+from bot.settings import SUPPORTED_DATABASES, ConfigError, Settings, database_url_problem
 from bot.slack import InstrumentedWebClient, SlackDirectory, SlackMessenger
 from bot.types.policy import (
     Channels,
@@ -83,8 +85,21 @@ def open_database(url: str | SecretStr, *, ready: bool = False) -> Database:
     the code's newest migration.
 
     Its engine's options (errors without parameters, pools, SQLite's pragmas) are storage.db.make_engine's.
+    A URL ccbot cannot open (an unknown scheme, a driver not installed) is a ConfigError naming its scheme only.
     """
-    engine = make_engine(url)
+    text = url.get_secret_value() if isinstance(url, SecretStr) else url
+    problem = database_url_problem(text)
+    if problem:
+        raise ConfigError(f"database URL: {problem}")
+    try:
+        engine = make_engine(text)
+    except (ImportError, ArgumentError) as exc:
+        # The scheme is one ccbot knows, yet its driver is missing or the rest does not parse.
+        scheme = text.partition("://")[0]
+        detail = f"{exc.name} is not installed" if isinstance(exc, ImportError) and exc.name else "malformed"
+        raise ConfigError(
+            f"database URL: cannot open a {scheme}:// database ({detail}): {SUPPORTED_DATABASES}"
+        ) from None
     if ready:
         try:
             check_ready(engine)
@@ -142,7 +157,12 @@ def build_policy(settings: Settings) -> Policy:
     hours = WorkingHours(start=start, end=end, weekdays=settings.working_days)
     return Policy(
         hours=hours,
-        sla=SlaPolicy(normal=settings.sla_normal, urgent=settings.sla_urgent, hours=hours),
+        sla=SlaPolicy(
+            normal=settings.sla_normal,
+            urgent=settings.sla_urgent,
+            hours=hours,
+            daily_nudge_cap=settings.nudge_daily_cap,
+        ),
         escalation=EscalationPolicy(
             ack_normal=settings.escalation_ack_normal,
             ack_urgent=settings.escalation_ack_urgent,
@@ -165,8 +185,12 @@ def build_policy(settings: Settings) -> Policy:
             max_additions=settings.access_max_additions,
             notice_days=settings.access_notice_days,
             owners=tuple(settings.github_owners),
+            cc_label=settings.cc_label,
+            publish_target=settings.publish_target,
+            publish_about=settings.publish_about,
         ),
         lifecycle=build_lifecycle_policy(settings),
+        response_target=business_duration(settings.response_target, hours),
     )
 
 

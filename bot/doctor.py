@@ -350,9 +350,22 @@ def check_database(deployment: Deployment) -> Iterable[CheckResult]:
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
-    from storage.db import alembic_config, current_revision
+    from storage.db import alembic_config, current_revision, sqlite_file
 
-    database = open_database(deployment.settings.database_url)
+    url = deployment.settings.database_url
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        # Opening it would create an empty file: the doctor looks, it never creates.
+        yield problem(
+            f"database: {path} does not exist",
+            "point CCBOT_DATABASE_URL at the bot's database, or create it with `ccbot db upgrade`",
+        )
+        return
+    try:
+        database = open_database(url)
+    except ConfigError as exc:
+        yield problem(f"database: {exc}", "fix CCBOT_DATABASE_URL")
+        return
     engine = database.engine
     try:
         try:
@@ -433,12 +446,15 @@ def _check_identities(settings: Settings, client: GitHubApi) -> list[CheckResult
     """Record the GitHub account ids of roster people who have none yet, and report logins GitHub does not know."""
     from bot.services.github.identity import confirm_accounts
     from bot.types.policy import Channels
-    from storage.db import DatabaseNotReady
+    from storage.db import DatabaseNotReady, sqlite_file
     from storage.roster import list_people
 
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        return []  # the database check says so; opening it would create it
     try:
         database = open_database(settings.database_url, ready=True)
-    except (DatabaseNotReady, SQLAlchemyError):
+    except (ConfigError, DatabaseNotReady, SQLAlchemyError):
         return []  # the database check says what to do
     with database, database.session() as session:
         people = [p for p in list_people(session) if p.removed_on is None and p.github_id is None]

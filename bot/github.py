@@ -31,6 +31,7 @@ from bot.services.github.api import (
     GitHubBadContent,
     GitHubError,
     GitHubNotFound,
+    PullRef,
     RepoInfo,
     WorkSeen,
 )
@@ -372,6 +373,139 @@ class GitHubClient:
                 ) from None
             return raw.decode("utf-8", errors="replace")
         return content
+
+    def add_labels(self, full_name: str, number: int, labels: Sequence[str]) -> None:
+        """Add labels to a pull request in one call (POST .../issues/N/labels, which creates a missing label)."""
+        owner, name = _repo_segments(full_name)
+        with self._calling(f"labelling {full_name}#{number}"):
+            self.github.request(
+                "POST",
+                f"/repos/{owner}/{name}/issues/{int(number)}/labels",
+                json={"labels": list(labels)},
+                headers=HEADERS,
+            )
+
+    def read_bytes(self, full_name: str, path: str, ref: str) -> bytes | None:
+        """Return a file's bytes at `ref`, or None when there is no such file (nor branch)."""
+        owner, name = _repo_segments(full_name)
+        pieces = path_segments(path)
+        try:
+            with self._calling(f"{full_name}:{path}"):
+                body: Any = self.github.request(
+                    "GET", f"/repos/{owner}/{name}/contents/{pieces}", params={"ref": ref}, headers=HEADERS
+                ).json()
+        except GitHubNotFound:
+            return None
+        if not isinstance(body, dict) or body.get("type") != "file":
+            return None
+        try:
+            return base64.b64decode("".join(str(body.get("content") or "").split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise GitHubBadContent(
+                f"{full_name}: {path}: GitHub sent the file's content as malformed base64"
+            ) from None
+
+    def _file_sha(self, owner: str, name: str, pieces: str, branch: str) -> str | None:
+        try:
+            with self._calling(f"{owner}/{name}:{pieces}"):
+                body: Any = self.github.request(
+                    "GET", f"/repos/{owner}/{name}/contents/{pieces}", params={"ref": branch}, headers=HEADERS
+                ).json()
+        except GitHubNotFound:
+            return None
+        return str(body.get("sha")) if isinstance(body, dict) and body.get("sha") else None
+
+    def branch_sha(self, full_name: str, branch: str) -> str | None:
+        """Return the commit a branch points at, or None when there is no such branch."""
+        owner, name = _repo_segments(full_name)
+        ref = path_segments(branch)
+        try:
+            with self._calling(f"branch {branch} of {full_name}"):
+                body: Any = self.github.request(
+                    "GET", f"/repos/{owner}/{name}/git/ref/heads/{ref}", headers=HEADERS
+                ).json()
+        except GitHubNotFound:
+            return None
+        target = body.get("object") if isinstance(body, dict) else None
+        return str(target.get("sha")) if isinstance(target, dict) and target.get("sha") else None
+
+    def set_branch(self, full_name: str, branch: str, sha: str) -> None:
+        """Point a branch at a commit, creating the branch when new (moving it even when that loses commits)."""
+        owner, name = _repo_segments(full_name)
+        ref = path_segments(branch)
+        if self.branch_sha(full_name, branch) is None:
+            with self._calling(f"creating branch {branch} in {full_name}"):
+                self.github.request(
+                    "POST",
+                    f"/repos/{owner}/{name}/git/refs",
+                    json={"ref": f"refs/heads/{branch}", "sha": sha},
+                    headers=HEADERS,
+                )
+            return
+        with self._calling(f"moving branch {branch} in {full_name}"):
+            self.github.request(
+                "PATCH",
+                f"/repos/{owner}/{name}/git/refs/heads/{ref}",
+                json={"sha": sha, "force": True},
+                headers=HEADERS,
+            )
+
+    def write_file(self, full_name: str, path: str, branch: str, content: bytes, message: str) -> None:
+        """Commit a file's new content on a branch (creating or replacing it), through the contents API."""
+        owner, name = _repo_segments(full_name)
+        pieces = path_segments(path)
+        body: dict[str, Any] = {
+            "message": message,
+            "content": base64.b64encode(content).decode(),
+            "branch": branch,
+        }
+        sha = self._file_sha(owner, name, pieces, branch)
+        if sha is not None:
+            body["sha"] = sha
+        with self._calling(f"writing {full_name}:{path} on {branch}"):
+            self.github.request("PUT", f"/repos/{owner}/{name}/contents/{pieces}", json=body, headers=HEADERS)
+
+    def find_pull(self, full_name: str, head: str, base: str) -> PullRef | None:
+        """Return the open pull request from branch `head` into `base`, or None."""
+        owner, name = _repo_segments(full_name)
+        pulls = self._pages(
+            self.github.rest.pulls.list,
+            f"pull requests of {full_name}",
+            owner=owner,
+            repo=name,
+            state="open",
+            head=f"{owner}:{head}",
+            base=base,
+        )
+        for pull in pulls:
+            if isinstance(pull.get("number"), int):
+                return PullRef(int(pull["number"]), str(pull.get("html_url") or ""))
+        return None
+
+    def open_pull(self, full_name: str, head: str, base: str, title: str, body: str) -> PullRef:
+        """Open a pull request from branch `head` into `base`."""
+        owner, name = _repo_segments(full_name)
+        with self._calling(f"opening a pull request in {full_name}"):
+            answer: Any = self.github.request(
+                "POST",
+                f"/repos/{owner}/{name}/pulls",
+                json={"title": title, "head": head, "base": base, "body": body},
+                headers=HEADERS,
+            ).json()
+        if not isinstance(answer, dict) or not isinstance(answer.get("number"), int):
+            raise GitHubError(f"GitHub answered something unexpected opening a pull request in {full_name}")
+        return PullRef(int(answer["number"]), str(answer.get("html_url") or ""))
+
+    def update_pull(self, full_name: str, number: int, title: str, body: str) -> None:
+        """Change an open pull request's title and description."""
+        owner, name = _repo_segments(full_name)
+        with self._calling(f"updating {full_name}#{number}"):
+            self.github.request(
+                "PATCH",
+                f"/repos/{owner}/{name}/pulls/{int(number)}",
+                json={"title": title, "body": body},
+                headers=HEADERS,
+            )
 
     def latest_work(self, login: str, orgs: Sequence[str]) -> list[WorkSeen]:
         """Return someone's latest merged pull request and latest review of another's, in these organisations.

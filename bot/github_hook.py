@@ -19,6 +19,7 @@ from bot.services.github.webhooks import (
     EVENT_NAME,
     PayloadError,
     act_on_delivery,
+    add_decided_labels,
     is_used,
     parse_event,
 )
@@ -105,13 +106,28 @@ class GitHubHook(SignedHook):
                 return HookResponse(200, {"status": "duplicate", "delivery": delivery_id})
             # What fails to send here stays queued: the outbox_delivery job sends it within the minute.
             report = self.runtime.deliver(session, outcome.keys, now=now)
+        problems = self._label(outcome.labels)
         logger.info("GitHub %s %s (%s): %s", event, delivery_id, outcome.status, outcome.detail)
-        return HookResponse(
-            200,
-            {
-                "status": outcome.status,
-                "detail": outcome.detail,
-                "messages": len(outcome.keys),
-                "sent": report.sent,
-            },
-        )
+        body: dict[str, Any] = {
+            "status": outcome.status,
+            "detail": outcome.detail,
+            "messages": len(outcome.keys),
+            "sent": report.sent,
+        }
+        if outcome.labels:
+            body["labels"] = "failed: " + "; ".join(problems) if problems else "added"
+        return HookResponse(200, body)
+
+    def _label(self, labels: list[Any]) -> list[str]:
+        """Add the decided labels on GitHub (after the delivery is recorded, so a redelivery adds nothing)."""
+        if not labels:
+            return []
+        connect = self.runtime.github
+        if connect is None:
+            problems = add_decided_labels(None, labels)
+        else:
+            with connect() as github:
+                problems = add_decided_labels(github, labels)
+        for problem in problems:
+            logger.warning("GitHub label not added: %s", problem)
+        return problems

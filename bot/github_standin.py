@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import itertools
+import json
 import threading
 import time
 from collections.abc import Iterable
@@ -78,9 +80,26 @@ class FakeRepo:
     full_name: str
     default_branch: str = "main"
     archived: bool = False
-    files: dict[tuple[str, str], str] = field(default_factory=dict)
+    files: dict[tuple[str, str], str | bytes] = field(default_factory=dict)
     # Contents served as they are, not encoded (by branch and path): GitHub's answer when something broke.
     raw: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Branches and the commit each points at; labels defined, and the labels on each issue or pull request.
+    branches: dict[str, str] = field(default_factory=dict)
+    labels: set[str] = field(default_factory=set)
+    issue_labels: dict[int, list[str]] = field(default_factory=dict)
+    commits: list[tuple[str, str, str]] = field(default_factory=list)  # (branch, path, message)
+
+
+@dataclass
+class FakeOpenPull:
+    """A pull request opened through the API: from `head` into `base`, open until merged or closed."""
+
+    number: int
+    head: str
+    base: str
+    title: str
+    body: str
+    state: str = "open"
 
 
 @dataclass
@@ -113,6 +132,7 @@ class GitHubStandIn(StandInServer):
         self.orgs: dict[str, FakeOrg] = {}
         self.repos: dict[str, FakeRepo] = {}
         self.pulls: list[FakePull] = []
+        self.opened: dict[str, list[FakeOpenPull]] = {}
         # Logins GitHub's search refuses (422), as it does for accounts that do not exist.
         self.unknown_users: set[str] = set()
         self.calls: list[GitHubCall] = []
@@ -232,6 +252,7 @@ class GitHubStandIn(StandInServer):
         with self.lock:
             self.org(full_name.split("/")[0])
             repo = FakeRepo(full_name, default_branch=default_branch, archived=archived)
+            repo.branches[default_branch] = self._sha()
             for path, text in (files or {}).items():
                 repo.files[(default_branch, path)] = text
             self.repos[full_name.lower()] = repo
@@ -264,6 +285,32 @@ class GitHubStandIn(StandInServer):
             self.pulls.append(pull)
         return pull
 
+    def _sha(self) -> str:
+        return f"{next(self._counter):040x}"
+
+    def file(self, full_name: str, path: str, branch: str | None = None) -> bytes | None:
+        """Return a file's bytes on a branch (the default branch unless told), or None."""
+        with self.lock:
+            repo = self.repos[full_name.lower()]
+            found = repo.files.get((branch or repo.default_branch, path))
+        return found.encode() if isinstance(found, str) else found
+
+    def open_pulls(self, full_name: str) -> list[FakeOpenPull]:
+        """Return the pull requests opened through the API that are still open."""
+        with self.lock:
+            return [p for p in self.opened.get(full_name.lower(), []) if p.state == "open"]
+
+    def merge_pull(self, full_name: str, number: int) -> None:
+        """Merge an API-opened pull request: its branch's files land on its base, and it closes."""
+        with self.lock:
+            repo = self.repos[full_name.lower()]
+            pull = next(p for p in self.opened[full_name.lower()] if p.number == number)
+            for (branch, path), content in list(repo.files.items()):
+                if branch == pull.head:
+                    repo.files[(pull.base, path)] = content
+            repo.branches[pull.base] = self._sha()
+            pull.state = "closed"
+
     def enable_app(self, app_id: str, public_key_pem: str, installation_id: int) -> None:
         """Accept GitHub App JWTs signed by the key matching `public_key_pem`, for one installation."""
         self.app = (app_id, public_key_pem, installation_id)
@@ -288,7 +335,11 @@ class GitHubStandIn(StandInServer):
     def writes(self) -> list[GitHubCall]:
         """Return the calls that changed something."""
         with self.lock:
-            return [c for c in self.calls if c.method in {"PUT", "DELETE"}]
+            return [
+                c
+                for c in self.calls
+                if c.method in {"PUT", "DELETE", "POST", "PATCH"} and not c.path.startswith("/app/")
+            ]
 
     # -- answering ----------------------------------------------------------------------------------
 
@@ -420,9 +471,107 @@ class GitHubStandIn(StandInServer):
                 if where in repo.raw:
                     content = repo.raw[where]
                 else:
-                    content = base64.b64encode(repo.files[where].encode()).decode()
-                return 200, {"type": "file", "encoding": "base64", "path": file_path, "content": content}, {}
+                    content = base64.b64encode(_bytes(repo.files[where])).decode()
+                sha = _blob_sha(_bytes(repo.files[where])) if where in repo.files else "0" * 40
+                return (
+                    200,
+                    {"type": "file", "encoding": "base64", "path": file_path, "content": content, "sha": sha},
+                    {},
+                )
+            return self._repo_writes(method, repo, parts[3:], path, query, raw)
         raise KeyError(path)
+
+    def _repo_writes(
+        self, method: str, repo: FakeRepo, rest: list[str], path: str, query: dict[str, str], raw: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        """Labels, branches, commits through the contents API, and pull requests opened through the API."""
+        body = json.loads(raw) if raw else {}
+        if len(rest) == 3 and rest[0] == "issues" and rest[2] == "labels" and method == "POST":
+            number = int(rest[1])
+            wanted = [str(label) for label in body.get("labels") or []]
+            repo.labels.update(wanted)
+            on = repo.issue_labels.setdefault(number, [])
+            on += [label for label in wanted if label not in on]
+            return 200, [{"name": label} for label in on], {}
+        if rest[:3] == ["git", "ref", "heads"] and method == "GET":
+            branch = "/".join(rest[3:])
+            return 200, {"ref": f"refs/heads/{branch}", "object": {"sha": repo.branches[branch]}}, {}
+        if rest == ["git", "refs"] and method == "POST":
+            branch = str(body["ref"]).removeprefix("refs/heads/")
+            if branch in repo.branches:
+                return 422, {"message": "Reference already exists"}, {}
+            self._point(repo, branch, str(body["sha"]))
+            return 201, {"ref": body["ref"], "object": {"sha": body["sha"]}}, {}
+        if rest[:3] == ["git", "refs", "heads"] and method == "PATCH":
+            branch = "/".join(rest[3:])
+            if branch not in repo.branches:
+                raise KeyError(branch)
+            self._point(repo, branch, str(body["sha"]))
+            return 200, {"ref": f"refs/heads/{branch}", "object": {"sha": body["sha"]}}, {}
+        if len(rest) > 1 and rest[0] == "contents" and method == "PUT":
+            file_path = "/".join(rest[1:])
+            branch = str(body.get("branch") or repo.default_branch)
+            if branch not in repo.branches:
+                return 404, {"message": "Branch not found"}, {}
+            current = repo.files.get((branch, file_path))
+            if current is not None and body.get("sha") != _blob_sha(_bytes(current)):
+                return 409, {"message": f"{file_path} does not match the sha given"}, {}
+            if current is None and body.get("sha"):
+                return 422, {"message": "sha given for a file that does not exist"}, {}
+            repo.files[(branch, file_path)] = base64.b64decode(str(body["content"]))
+            repo.branches[branch] = self._sha()
+            repo.commits.append((branch, file_path, str(body.get("message") or "")))
+            return 200, {"commit": {"sha": repo.branches[branch]}}, {}
+        pulls = self.opened.setdefault(repo.full_name.lower(), [])
+        if rest == ["pulls"] and method == "GET":
+            owner = repo.full_name.split("/")[0].lower()
+            head = query.get("head", "")
+            found = [
+                p
+                for p in pulls
+                if p.state == (query.get("state") or "open")
+                and (not head or head.lower() == f"{owner}:{p.head.lower()}")
+                and (not query.get("base") or query["base"] == p.base)
+            ]
+            return self._page(path, query, [self._opened_json(repo, p) for p in found])
+        if rest == ["pulls"] and method == "POST":
+            head, base = str(body["head"]), str(body["base"])
+            if head not in repo.branches or base not in repo.branches:
+                return 422, {"message": "Validation Failed"}, {}
+            if any(p.head == head and p.base == base for p in pulls if p.state == "open"):
+                return 422, {"message": f"A pull request already exists for {head}."}, {}
+            pull = FakeOpenPull(
+                next(self._counter), head, base, str(body["title"]), str(body.get("body") or "")
+            )
+            pulls.append(pull)
+            return 201, self._opened_json(repo, pull), {}
+        if len(rest) == 2 and rest[0] == "pulls" and method == "PATCH":
+            pull = next(p for p in pulls if str(p.number) == rest[1])
+            pull.title, pull.body = str(body.get("title", pull.title)), str(body.get("body", pull.body))
+            return 200, self._opened_json(repo, pull), {}
+        raise KeyError(path)
+
+    def _point(self, repo: FakeRepo, branch: str, sha: str) -> None:
+        source = next((name for name, at in repo.branches.items() if at == sha), None)
+        if source is None:
+            raise KeyError(sha)
+        for key in [k for k in repo.files if k[0] == branch]:
+            del repo.files[key]
+        for (name, file_path), content in list(repo.files.items()):
+            if name == source:
+                repo.files[(branch, file_path)] = content
+        repo.branches[branch] = sha
+
+    def _opened_json(self, repo: FakeRepo, pull: FakeOpenPull) -> dict[str, Any]:
+        return {
+            "number": pull.number,
+            "state": pull.state,
+            "title": pull.title,
+            "body": pull.body,
+            "html_url": f"https://github.com/{repo.full_name}/pull/{pull.number}",
+            "head": {"ref": pull.head},
+            "base": {"ref": pull.base},
+        }
 
     def _search(self, path: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         """GitHub's issue search over pull requests: is:pr, is:merged, author:, -author:, reviewed-by:, org:, repo:."""
@@ -528,6 +677,15 @@ class GitHubStandIn(StandInServer):
             "default_branch": repo.default_branch,
             "archived": repo.archived,
         }
+
+
+def _bytes(content: str | bytes) -> bytes:
+    return content.encode() if isinstance(content, str) else content
+
+
+def _blob_sha(content: bytes) -> str:
+    """Return git's blob id of a file's content, as GitHub's contents API gives it."""
+    return hashlib.sha1(b"blob %d\0" % len(content) + content, usedforsecurity=False).hexdigest()
 
 
 def _stamp(at: dt.datetime) -> str:

@@ -63,6 +63,8 @@ class Event(StrEnum):
 
     APP_HOME_OPENED = "app_home_opened"
     MESSAGE = "message"
+    TEAM_JOIN = "team_join"
+    USER_CHANGE = "user_change"
 
 
 class ViewId(StrEnum):
@@ -138,6 +140,9 @@ class Action(StrEnum):
     HAND_OFF_QUESTION = "question_hand_off"
     OPEN_QUESTION = "question_open_thread"
     ESCALATE_QUESTION = "question_escalate"
+    WAIT_ON_COMMITTER = "question_wait_on_committer"
+    NUDGE_HELPFUL = "nudge_helpful"
+    NUDGE_NOT_HELPFUL = "nudge_not_helpful"
     REQUEST_INTRO = "owners_request_intro"
     ACKNOWLEDGE_ESCALATION = "escalation_acknowledge"
     RESOLVE_ESCALATION = "escalation_resolve"

@@ -160,6 +160,17 @@ def job_run_context(job: str) -> Iterator[str]:
         JOB_RUN_ID.reset(token)
 
 
+@contextmanager
+def job_run(job: str) -> Iterator[str]:
+    """Yield the id of the job run in progress, starting a run of `job` with a fresh id when none is."""
+    current = JOB_RUN_ID.get()
+    if current is not None:
+        yield current
+        return
+    with job_run_context(job) as value:
+        yield value
+
+
 def in_request(func: Callable[P, T]) -> Callable[P, T]:
     """Run each call of `func` as a request of its own, with a fresh request id."""
 

@@ -90,6 +90,14 @@ class ProgramCollector(Collector):
             "Time to a question's first response, in the responder's business hours",
             numbers.first_response,
         )
+        waiting = HistogramMetricFamily(
+            "ccbot_waiting_on_champions_business_seconds",
+            "Time a question waited on the champions, per closed turn, in the responder's business hours, by area",
+            labels=["area"],
+        )
+        for area, histogram in numbers.waiting_on_champions.items():
+            waiting.add_metric([area], _buckets(histogram), sum_value=histogram.total)
+        yield waiting
         yield _histogram(
             "ccbot_escalation_ack_seconds",
             "Time from an escalation to its acknowledgement",
@@ -120,12 +128,16 @@ class ProgramCollector(Collector):
         yield from _job_families(numbers.jobs)
 
 
-def _histogram(name: str, documentation: str, histogram: numbers_types.Histogram) -> HistogramMetricFamily:
-    buckets = [
+def _buckets(histogram: numbers_types.Histogram) -> list[tuple[str, float]]:
+    buckets: list[tuple[str, float]] = [
         (_le(bound), count) for bound, count in zip(histogram.bounds, histogram.cumulative, strict=True)
     ]
     buckets.append(("+Inf", histogram.count))
-    return HistogramMetricFamily(name, documentation, buckets=buckets, sum_value=histogram.total)
+    return buckets
+
+
+def _histogram(name: str, documentation: str, histogram: numbers_types.Histogram) -> HistogramMetricFamily:
+    return HistogramMetricFamily(name, documentation, buckets=_buckets(histogram), sum_value=histogram.total)
 
 
 def _le(bound: float) -> str:

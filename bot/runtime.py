@@ -59,8 +59,17 @@ class Runtime:
             channels=self.channels,
             messenger=self.messenger,
             github=self.github,
+            directory=self.directory,
             budget=self.budget,
         )
+
+
+@dataclass
+class JobSummary:
+    """What one job run says it did, for its one log line: the summary, and whether it did any work."""
+
+    text: str | None = None
+    worked: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,14 @@ class JobContext:
     channels: Channels
     messenger: Messenger
     github: GitHubConnect | None = None
+    directory: Directory | None = None
     budget: Budget | None = None
+    summary: JobSummary = field(default_factory=JobSummary, compare=False)
+
+    def summarise(self, text: str, *, worked: bool) -> None:
+        """Say what this run did, for the run's one log line (INFO when it worked, DEBUG when it was idle)."""
+        self.summary.text = text
+        self.summary.worked = worked
 
     def deliver(self, keys: Sequence[str] | None = None) -> DeliveryReport:
         """Deliver what is queued (or just `keys`), in parallel, as of this run's instant."""

@@ -22,6 +22,9 @@ GHE_CLOUD_API_HOST = re.compile(r"api\.([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.g
 GITHUB_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:/[A-Za-z0-9._-]{1,100})?$")
 DAY_NAMES = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?\s*(?:(?P<m>\d+)m)?$")
+BUSINESS_DURATION = re.compile(r"^(?:(?P<d>\d+)d)?\s*(?:(?P<h>\d+(?:\.\d+)?)h)?\s*(?:(?P<m>\d+)m)?$")
+# Where the public page goes: ORG/REPO:PATH (PATH a folder in the repository, `.` for its root).
+PUBLISH_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}:[A-Za-z0-9._/-]{1,200}$")
 
 
 def github_web_url(api_url: str) -> str:
@@ -64,6 +67,28 @@ _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{0,20}://)[^\s/?#]{1,500}@")
 def without_userinfo(text: str) -> str:
     """Return `text` with the user-info of every URL in it dropped (`https://u:p@host/` -> `https://host/`)."""
     return _USERINFO.sub(r"\1", text)
+
+
+# The database URLs ccbot runs on: SQLite, and PostgreSQL through psycopg 3 (postgres:// and postgresql:// mean it).
+SUPPORTED_DATABASE_SCHEMES = frozenset(
+    {"sqlite", "sqlite+pysqlite", "postgres", "postgresql", "postgresql+psycopg"}
+)
+SUPPORTED_DATABASES = (
+    "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB (postgresql+psycopg:// is the same)"
+)
+
+
+def database_url_problem(url: str) -> str | None:
+    """Return why ccbot cannot open a database at `url` (naming its scheme, never the rest), or None when it can."""
+    scheme, separator, _rest = url.partition("://")
+    if not separator or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+.-]{0,40}", scheme):
+        return f"not a database URL: {SUPPORTED_DATABASES}"
+    if scheme.lower() in SUPPORTED_DATABASE_SCHEMES:
+        return None
+    why = (
+        " (ccbot talks to PostgreSQL through psycopg 3, not psycopg2)" if "psycopg2" in scheme.lower() else ""
+    )
+    return f"{scheme}:// databases are not supported{why}: {SUPPORTED_DATABASES}"
 
 
 class DatabaseUrl(SecretStr):
@@ -145,6 +170,20 @@ class Settings(BaseSettings):
         default=dt.timedelta(minutes=30),
         alias="CCBOT_SLA_URGENT",
         description="the same for urgent questions",
+    )
+    # Business time: `1d` is one working day (CCBOT_WORKING_HOURS long), `4h` four working hours.
+    response_target: Annotated[dt.timedelta, NoDecode] = Field(
+        default=dt.timedelta(days=1),
+        alias="CCBOT_RESPONSE_TARGET",
+        description="target for the 75th percentile of time to first response, in business time "
+        "(`d` is one working day: `1d4h`, `6h`)",
+    )
+    nudge_daily_cap: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        alias="CCBOT_NUDGE_DAILY_CAP",
+        description="nudge DMs one person gets per day at most; the rest are skipped (the thread note still posts)",
     )
 
     escalation_ack_normal: Annotated[dt.timedelta, NoDecode] = Field(
@@ -319,6 +358,33 @@ class Settings(BaseSettings):
         alias="CCBOT_ACCESS_NOTICE_DAYS",
         description="days between the notice of a removal (agreement ended, inactivity) and the removal",
     )
+    cc_label: str = Field(
+        default="core contributor",
+        min_length=1,
+        max_length=50,
+        alias="CCBOT_CC_LABEL",
+        description="the label added to pull requests active committers open or reopen on repositories they hold a grant for",
+    )
+    publish_target: str | None = Field(
+        default=None,
+        alias="CCBOT_PUBLISH_TARGET",
+        description="`ORG/REPO:PATH` the weekly `public_page` job keeps the program's page current in, by pull request; unset: off",
+    )
+    publish_about: str = Field(
+        default="publish/about.md",
+        min_length=1,
+        alias="CCBOT_PUBLISH_ABOUT",
+        description="the admins' Markdown on how to become a core contributor, put on the public page",
+    )
+
+    @field_validator("publish_target", mode="before")
+    @classmethod
+    def _check_publish_target(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or None
+            if value is not None and (not PUBLISH_TARGET.fullmatch(value) or ".." in value.split(":", 1)[1]):
+                raise ValueError("must be ORG/REPO:PATH, like openedx/community:core-contributors")
+        return value
 
     @field_validator("digest_timezone")
     @classmethod
@@ -403,7 +469,22 @@ class Settings(BaseSettings):
             raise ValueError("must be a duration like 4h, 30m or 1h30m")
         return dt.timedelta(hours=float(match["h"] or 0), minutes=int(match["m"] or 0))
 
-    @field_validator("sla_normal", "sla_urgent", "escalation_ack_normal", "escalation_ack_urgent")
+    @field_validator("response_target", mode="before")
+    @classmethod
+    def _parse_business_duration(cls, value: object) -> object:
+        # Days are business days: kept as whole days here, made working days long by the policy.
+        if not isinstance(value, str):
+            return value
+        match = BUSINESS_DURATION.fullmatch(value.strip())
+        if not value.strip() or not match or not any(match.groupdict().values()):
+            raise ValueError("must be a business duration like 1d, 4h, 30m or 1d4h")
+        return dt.timedelta(
+            days=int(match["d"] or 0), hours=float(match["h"] or 0), minutes=int(match["m"] or 0)
+        )
+
+    @field_validator(
+        "sla_normal", "sla_urgent", "escalation_ack_normal", "escalation_ack_urgent", "response_target"
+    )
     @classmethod
     def _check_duration(cls, value: dt.timedelta) -> dt.timedelta:
         if value <= dt.timedelta(0):
@@ -470,8 +551,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: object) -> object:
         url = value.get_secret_value() if isinstance(value, SecretStr) else value
-        if not isinstance(url, str) or not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", url):
-            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if not isinstance(url, str):
+            raise ValueError(f"not a database URL: {SUPPORTED_DATABASES}")
+        problem = database_url_problem(url)
+        if problem:
+            raise ValueError(problem)
         return DatabaseUrl(url)
 
     @field_validator("coordination_channel", "management_channel", "digest_channel")
@@ -538,8 +622,9 @@ def shown_default(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, dt.timedelta):
-        hours, rest = divmod(int(value.total_seconds()) // 60, 60)
-        return f"{hours}h" * bool(hours) + f"{rest}m" * bool(rest)
+        # Whole days appear only in business durations (CCBOT_RESPONSE_TARGET), where a day is a working day.
+        hours, rest = divmod(value.seconds // 60, 60)
+        return f"{value.days}d" * bool(value.days) + f"{hours}h" * bool(hours) + f"{rest}m" * bool(rest)
     if isinstance(value, frozenset):
         days = sorted(value)
         if days == list(range(days[0], days[-1] + 1)):

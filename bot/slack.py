@@ -14,8 +14,9 @@ from slack_sdk.web import SlackResponse
 
 from bot import metrics
 from bot.logs import slack_request_shape
-from bot.services.directory import SlackProfile
+from bot.services.directory import DirectoryBusy
 from bot.services.outbox import DeliveryFailed, Posted
+from bot.types.directory import SlackProfile, UserPage
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,10 @@ def instrument(client: WebClient) -> WebClient:
 
 
 class SlackDirectory:
-    """The roster's view of Slack users, over users.info and users.lookupByEmail."""
+    """The roster's view of Slack users, over users.list, users.info and users.lookupByEmail.
+
+    The client's retry handlers wait out 429s (Retry-After); one that outlasts them is DirectoryBusy.
+    """
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -124,17 +128,49 @@ class SlackDirectory:
         """Return the Slack user with this id, or None when Slack has none."""
         return self._user(self.client.users_info, user=user_id)
 
+    def list_users(self, cursor: str, limit: int) -> UserPage:
+        """Return one page of users.list from `cursor` ("" for the first page)."""
+        try:
+            response = self.client.users_list(cursor=cursor or None, limit=limit)
+        except SlackApiError as exc:
+            _raise_if_busy(exc)
+            raise
+        members = response.get("members") or []
+        metadata = response.get("response_metadata") or {}
+        next_cursor = metadata.get("next_cursor") if isinstance(metadata, dict) else None
+        profiles = (profile_of(member) for member in members if isinstance(member, dict))
+        return UserPage(
+            members=tuple(p for p in profiles if p is not None),
+            next_cursor=next_cursor if isinstance(next_cursor, str) else "",
+        )
+
     def _user(self, method: Callable[..., SlackResponse], **kwargs: str) -> SlackProfile | None:
         try:
             response = method(**kwargs)
         except SlackApiError as exc:
             if exc.response.get("error") in NOT_FOUND_ERRORS:
                 return None
+            _raise_if_busy(exc)
             raise
-        return _profile(response.get("user") or {})
+        user = response.get("user")
+        return profile_of(user) if isinstance(user, dict) else None
 
 
-def _profile(user: dict[str, object]) -> SlackProfile | None:
+def _raise_if_busy(exc: SlackApiError) -> None:
+    if exc.response.status_code == 429 or exc.response.get("error") == "ratelimited":
+        headers = exc.response.headers or {}
+        raw = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        value = raw[0] if isinstance(raw, list) and raw else raw
+        try:
+            retry_after = min(max(float(str(value)), 1.0), 300.0)
+        except ValueError:
+            retry_after = 30.0
+        raise DirectoryBusy(retry_after) from None
+
+
+def profile_of(user: dict[str, Any]) -> SlackProfile | None:
+    """Return what the roster needs of a Slack user object (users.list, users.info, user_change), or None when it
+    has no id. Values are passed on as Slack sent them, typed: the services check them before storing."""
     user_id = user.get("id")
     if not isinstance(user_id, str):
         return None
@@ -148,6 +184,8 @@ def _profile(user: dict[str, object]) -> SlackProfile | None:
         email=email if isinstance(email, str) else None,
         timezone=timezone if isinstance(timezone, str) else None,
         real_name=real_name if isinstance(real_name, str) else None,
+        deleted=user.get("deleted") is True,
+        bot=user.get("is_bot") is True or user_id == "USLACKBOT",
     )
 
 
@@ -246,8 +284,12 @@ class SlackMessenger:
                 return Posted(channel=channel, ts=str(message.get("ts")))
         return None
 
-    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
-        """Upload `content` as a file shared in `channel`; return the file id."""
+    def upload(
+        self, *, channel: str, file_name: str, content: str | bytes, comment: str, alt_text: str = ""
+    ) -> str:
+        """Upload `content` (text, or a picture's bytes with its alt text) as a file shared in `channel`; return
+        the file id. files_upload_v2 is files.getUploadURLExternal + files.completeUploadExternal (files.upload
+        is retired)."""
         try:
             response = self.client.files_upload_v2(
                 channel=channel,
@@ -255,6 +297,8 @@ class SlackMessenger:
                 content=content,
                 title=file_name,
                 initial_comment=comment or None,
+                # Slack caps alt text at 1,000 characters.
+                alt_txt=alt_text[:1000] or None,
             )
         except SlackApiError as exc:
             raise _refusal(exc) from None

@@ -147,6 +147,15 @@ EVENT: Fields = {
     "message": (dict, False),
     "previous_message": (dict, False),
 }
+# user_change and team_join carry the whole user object, not its id.
+USER_OBJECT_EVENTS = frozenset({"user_change", "team_join"})
+SLACK_USER: Fields = {
+    "id": (SlackId, True),
+    "tz": (str, False),
+    "deleted": (bool, False),
+    "is_bot": (bool, False),
+    "profile": (dict, False),
+}
 EVENT_REQUIRED: Mapping[str, Fields] = {
     "message": {"channel": (SlackId, True), "ts": (str, True)},
     "app_home_opened": {"user": (SlackId, True)},
@@ -264,6 +273,10 @@ def _event_problem(body: Mapping[str, Any]) -> str | None:
     event = body.get("event")
     if not isinstance(event, dict):
         return None
+    if event.get("type") in USER_OBJECT_EVENTS:
+        return _field_problem(event, {**EVENT, "user": (dict, True)}, "event.") or _field_problem(
+            event["user"], SLACK_USER, "event.user."
+        )
     problem = _field_problem(event, EVENT, "event.")
     if problem:
         return problem

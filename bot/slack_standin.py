@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import bisect
 import contextlib
 import itertools
 import json
@@ -263,6 +265,8 @@ class SlackState:
     calls: list[Call] = field(default_factory=list)
     limited: Counter[str] = field(default_factory=Counter)  # 429s served for the rate limits, by method
     oversize: list[str] = field(default_factory=list)  # messages and views refused for Block Kit's limits
+    # Block types answered with invalid_blocks, as a workspace whose Slack predates them would.
+    refused_blocks: set[str] = field(default_factory=set)
 
 
 class SlackStandIn(StandInServer):
@@ -305,14 +309,27 @@ class SlackStandIn(StandInServer):
         """A response_url that records what is posted to it."""
         return f"{self.origin}/response/{key}"
 
-    def add_user(self, user_id: str, *, email: str | None = None, tz: str = "UTC", name: str = "") -> None:
-        """Make a Slack user known to users.info and users.lookupByEmail."""
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        tz: str | None = "UTC",
+        name: str = "",
+        deleted: bool = False,
+        is_bot: bool = False,
+    ) -> None:
+        """Make a Slack user known to users.list, users.info and users.lookupByEmail."""
         with self.lock:
             self.state.users[user_id] = {
                 "id": user_id,
+                "team_id": self.team_id,
+                "name": name.lower().replace(" ", ".") or user_id.lower(),
+                "deleted": deleted,
+                "is_bot": is_bot,
                 "tz": tz,
                 "real_name": name,
-                "profile": {"email": email, "real_name": name},
+                "profile": {"email": email, "real_name": name, "display_name": name},
             }
 
     def add_channel(self, channel_id: str, name: str, *, member: bool = True) -> None:
@@ -398,6 +415,16 @@ class SlackStandIn(StandInServer):
         parsed = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
+        # An upload's body is the file itself (a PNG's bytes too): never read as a form.
+        if parsed.path.startswith("/upload/"):
+            with self.lock:
+                file = self.state.files.get(parsed.path.rsplit("/", 1)[1])
+                if file is not None:
+                    file["content"] = raw.decode("utf-8", errors="replace")
+                    # The bytes as sent: a picture's PNG is checked byte for byte.
+                    file["data"] = raw
+            self.reply(request, 200 if file is not None else 404, {"ok": file is not None})
+            return
         args: dict[str, Any] = dict(parse_qsl(parsed.query))
         content_type = request.headers.get("Content-Type") or ""
         if raw and "json" in content_type:
@@ -409,13 +436,6 @@ class SlackStandIn(StandInServer):
             if isinstance(args[key], str):
                 with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
-        if parsed.path.startswith("/upload/"):
-            with self.lock:
-                file = self.state.files.get(parsed.path.rsplit("/", 1)[1])
-                if file is not None:
-                    file["content"] = raw.decode("utf-8", errors="replace")
-            self.reply(request, 200 if file is not None else 404, {"ok": file is not None})
-            return
         if parsed.path.startswith("/response/"):
             with self.lock:
                 self.state.responses.append({"key": parsed.path.rsplit("/", 1)[1], **args})
@@ -504,6 +524,10 @@ class SlackStandIn(StandInServer):
         refused = self._check("chat.postMessage", args, "message", "invalid_blocks")
         if refused:
             return refused
+        if len(args.get("blocks") or []) > 50 or _blocks_problem(
+            args.get("blocks"), self.state.refused_blocks
+        ):
+            return {"ok": False, "error": "invalid_blocks"}
         message = {
             "channel": channel,
             "ts": self._ts(),
@@ -628,6 +652,31 @@ class SlackStandIn(StandInServer):
         user = self.state.users.get(str(args.get("user")))
         return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
 
+    def _api_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Slack pages by an opaque cursor; here, the id of the next member to send. No limit: everyone at once.
+        try:
+            limit = int(args.get("limit") or 0)
+        except ValueError:
+            return {"ok": False, "error": "invalid_limit"}
+        ids = sorted(self.state.users)
+        start = 0
+        cursor = str(args.get("cursor") or "")
+        if cursor:
+            try:
+                after = base64.b64decode(cursor.encode(), validate=True).decode().removeprefix("user:")
+            except (ValueError, UnicodeDecodeError):
+                return {"ok": False, "error": "invalid_cursor"}
+            start = bisect.bisect_left(ids, after)
+        end = len(ids) if limit <= 0 else start + min(limit, 1000)
+        members = [self.state.users[user_id] for user_id in ids[start:end]]
+        next_cursor = base64.b64encode(f"user:{ids[end]}".encode()).decode() if end < len(ids) else ""
+        return {
+            "ok": True,
+            "members": members,
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
+
     def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email") or "").lower()
         for user in self.state.users.values():
@@ -637,7 +686,14 @@ class SlackStandIn(StandInServer):
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._counter):08d}"
-        self.state.files[file_id] = {"id": file_id, "name": str(args.get("filename") or ""), "content": None}
+        self.state.files[file_id] = {
+            "id": file_id,
+            "name": str(args.get("filename") or ""),
+            "content": None,
+            "data": None,
+            "alt_txt": args.get("alt_txt"),
+            "length": int(args.get("length") or 0),
+        }
         return {"ok": True, "file_id": file_id, "upload_url": self.url.replace("/api/", f"/upload/{file_id}")}
 
     def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -739,3 +795,29 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+TABLE_CELLS = {"raw_text", "rich_text", "raw_number"}
+
+
+def _blocks_problem(blocks: Any, refused: set[str]) -> str | None:
+    """Return what Slack would refuse in a message's blocks: a refused type, or a table out of its limits
+    (one a message, at most 100 rows of at most 20 cells, each raw_text, raw_number or rich_text)."""
+    if not isinstance(blocks, list):
+        return None
+    kinds = [b.get("type") for b in blocks if isinstance(b, dict)]
+    if refused & set(kinds):
+        return "refused block type"
+    tables = [b for b in blocks if isinstance(b, dict) and b.get("type") == "table"]
+    if len(tables) > 1:
+        return "only one table a message"
+    for table in tables:
+        rows = table.get("rows")
+        if not isinstance(rows, list) or not 1 <= len(rows) <= 100:
+            return "a table has 1 to 100 rows"
+        for row in rows:
+            if not isinstance(row, list) or not 1 <= len(row) <= 20:
+                return "a row has 1 to 20 cells"
+            if any(not isinstance(c, dict) or c.get("type") not in TABLE_CELLS for c in row):
+                return "a cell is raw_text, raw_number or rich_text"
+    return None

@@ -32,6 +32,9 @@ class StandInServer(ABC):
             def do_POST(self) -> None:
                 stand_in.handle(self)
 
+            def do_PATCH(self) -> None:
+                stand_in.handle(self)
+
             def log_message(self, format: str, *args: Any) -> None:
                 return
 

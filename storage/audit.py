@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from storage.models import AuditEntry
@@ -18,6 +20,13 @@ def add_audit_entry(
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_audit_entries(session: Session, entries: Sequence[dict[str, Any]]) -> None:
+    """Append entries (each `at`, `actor`, `action`, `subject`, `details`) to the audit log, in order, together."""
+    if entries:
+        session.flush()
+        session.execute(insert(AuditEntry.__table__), list(entries))  # type: ignore[attr-defined]
 
 
 def list_audit_entries(session: Session, *, action: str | None = None, limit: int = 100) -> list[AuditEntry]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -12,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from pydantic import SecretStr
 from sqlalchemy import DateTime, Engine, Float, event, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
@@ -54,6 +58,16 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def sqlite_file(url: str | SecretStr) -> Path | None:
+    """Return the file a SQLite URL names (None for another database, an in-memory one or a `file:` URI)."""
+    parsed = make_url(normalise_url(url.get_secret_value() if isinstance(url, SecretStr) else url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(parsed.database)
 
 
 def make_engine(url: str | SecretStr, *, pool_size: int = 20) -> Engine:
@@ -198,3 +212,31 @@ def insert_once(session: Session, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+# Rows per statement in `insert_many_once`: well within SQLite's and PostgreSQL's limits on bound parameters.
+INSERT_BATCH = 500
+
+
+def insert_many_once(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows, each unless a unique constraint says it is already there; return how many were inserted.
+
+    What `insert_once` does row by row, in a few statements (`ON CONFLICT DO NOTHING`, on SQLite and
+    PostgreSQL alike): a row another transaction inserted first is skipped, and so is a repeat within `rows`
+    (the first one wins). Every row must name the same columns. Pending ORM changes are flushed first.
+    """
+    if not rows:
+        return 0
+    session.flush()
+    target = getattr(table, "__table__", table)
+    dialect = session.get_bind().dialect.name
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = build(target).on_conflict_do_nothing().returning(target.c[_first_key(target)])
+    inserted = 0
+    for start in range(0, len(rows), INSERT_BATCH):
+        inserted += len(session.execute(statement, list(rows[start : start + INSERT_BATCH])).all())
+    return inserted
+
+
+def _first_key(table: Any) -> str:
+    return str(next(iter(table.primary_key.columns)).name)

@@ -9,13 +9,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, update
 from sqlmodel import Session, col, select
 
-from storage.db import insert_once
+from storage.db import insert_many_once, insert_once
 from storage.models import OutboxLane, OutboxMessage, OutboxOp, OutboxStatus, SlackBudget, SlackPosting
 
 
 def add_message(session: Session, message: OutboxMessage) -> bool:
     """Insert a message unless one with the same key exists; return whether it was inserted."""
     return insert_once(session, message)
+
+
+def add_messages(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert messages (as column values), each unless one with its key exists; return how many were inserted."""
+    return insert_many_once(session, OutboxMessage, rows)
 
 
 def replace_message(session: Session, message: OutboxMessage) -> bool:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.models import Person, Question, QuestionNudge, QuestionReply, QuestionResponder, QuestionState
+from storage.models import (
+    Person,
+    Question,
+    QuestionNudge,
+    QuestionReply,
+    QuestionResponder,
+    QuestionState,
+    Turn,
+)
 from storage.outbox import is_posted
 
 # Unanswered states, listed so the state index serves the query.
@@ -46,12 +54,12 @@ def list_responders(session: Session, question_id: int) -> list[Person]:
 
 
 def list_waiting_questions(session: Session) -> list[Question]:
-    """Return posted questions that nobody but the asker has answered yet, oldest first."""
+    """Return posted, unanswered questions on the champions' turn, oldest first."""
     statement = (
         select(Question)
         .where(
             col(Question.state).in_(OPEN_STATES),
-            col(Question.first_response_at).is_(None),
+            col(Question.turn) == Turn.CHAMPIONS,
             is_posted("question", Question.id),
         )
         .order_by(col(Question.asked_at))
@@ -70,12 +78,13 @@ def list_open_questions_of(session: Session, committer_id: int) -> list[Question
 
 
 def list_open_questions_for_responder(session: Session, person_id: int) -> list[Question]:
-    """Return the unanswered questions routed to or claimed by a person, oldest first."""
+    """Return the unanswered questions routed to or claimed by a person and on the champions' turn, oldest first."""
     routed = select(QuestionResponder.question_id).where(QuestionResponder.person_id == person_id)
     statement = (
         select(Question)
         .where(
             col(Question.state).in_(OPEN_STATES),
+            col(Question.turn) == Turn.CHAMPIONS,
             (col(Question.id).in_(routed)) | (col(Question.claimed_by_id) == person_id),
         )
         .order_by(col(Question.asked_at))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from storage.db import insert_once
+from storage.db import insert_many_once, insert_once
 from storage.models import (
     OutboxMessage,
     OutboxStatus,
@@ -32,6 +33,23 @@ def put_preference(session: Session, preference: ReminderPreference) -> Reminder
 def add_hold(session: Session, hold: ReminderHold) -> bool:
     """Record why a reminder is held unless it already is; return whether it was recorded."""
     return insert_once(session, hold)
+
+
+def add_holds(session: Session, holds: Sequence[dict[str, Any]]) -> int:
+    """Record holds (as column values), each unless its reminder is held already; return how many were recorded."""
+    return insert_many_once(session, ReminderHold, holds)
+
+
+def list_preferences(session: Session, person_ids: Iterable[int]) -> dict[int, ReminderPreference]:
+    """Return the reminder preferences of these people (those who set any), by person id."""
+    wanted = sorted(set(person_ids))
+    found: dict[int, ReminderPreference] = {}
+    for start in range(0, len(wanted), 500):
+        statement = select(ReminderPreference).where(
+            col(ReminderPreference.person_id).in_(wanted[start : start + 500])
+        )
+        found.update((p.person_id, p) for p in session.exec(statement).all())
+    return found
 
 
 def get_hold(session: Session, key: str) -> ReminderHold | None:

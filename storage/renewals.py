@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from storage.db import insert_once
+from storage.db import INSERT_BATCH, insert_once
 from storage.models import (
     Renewal,
     RenewalAnswer,
     RenewalAudience,
     RenewalMember,
+    RenewalOutcome,
     SlackPosting,
 )
 
@@ -51,10 +54,15 @@ def list_current_renewals(session: Session, *, since: dt.datetime) -> list[Renew
     return list(session.exec(statement).all())
 
 
-def add_members(session: Session, members: list[RenewalMember]) -> None:
-    """Insert the members of a round just opened (in its transaction, so none can be there already)."""
-    session.add_all(members)
+def add_members(session: Session, renewal_id: int, rows: list[dict[str, Any]]) -> list[RenewalMember]:
+    """Insert the members of a round just opened (in its transaction, so none can be there already) in a few
+    statements; return them, in the order of `rows` (each a member's column values, every row the same columns)."""
+    table = RenewalMember.__table__  # type: ignore[attr-defined]
     session.flush()
+    for start in range(0, len(rows), INSERT_BATCH):
+        session.execute(insert(table), rows[start : start + INSERT_BATCH])
+    found = {(m.person_id, m.organization_id): m for m in list_members(session, renewal_id)}
+    return [found[(row["person_id"], row["organization_id"])] for row in rows]
 
 
 def get_member_for_update(session: Session, member_id: int) -> RenewalMember | None:
@@ -110,30 +118,59 @@ def list_unsettled_organization_members(session: Session) -> list[RenewalMember]
     return list(session.exec(statement).all())
 
 
-def list_due_members(session: Session, *, now: dt.datetime) -> list[RenewalMember]:
-    """Return the members whose deadline has passed and was not settled yet, by round."""
+def list_due_renewal_ids(session: Session, *, now: dt.datetime) -> list[int]:
+    """Return the rounds with members whose deadline has passed and was not settled yet, by id."""
     statement = (
-        select(RenewalMember)
+        select(RenewalMember.renewal_id)
         .where(col(RenewalMember.settled_at).is_(None), col(RenewalMember.deadline) <= now)
-        .order_by(col(RenewalMember.renewal_id), col(RenewalMember.id))
+        .distinct()
+        .order_by(col(RenewalMember.renewal_id))
     )
     return list(session.exec(statement).all())
 
 
-def claim_settlement(session: Session, member_id: int, *, deadline: dt.datetime, now: dt.datetime) -> bool:
-    """Mark a member's deadline settled unless another run did (or its deadline moved); return whether claimed."""
-    result = session.execute(
-        update(RenewalMember)
-        .where(
-            col(RenewalMember.id) == member_id,
-            col(RenewalMember.settled_at).is_(None),
-            col(RenewalMember.deadline) == deadline,
-        )
+def claim_due_members(
+    session: Session, renewal_id: int, *, now: dt.datetime
+) -> list[tuple[int, RenewalAnswer, dt.datetime]]:
+    """Mark settled every member of a round whose deadline passed and was not settled; return each one's id,
+    answer and deadline, by id.
+
+    One conditional update: a member another run settled first, or whose deadline an admin moved, is not taken.
+    """
+    table = RenewalMember.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.renewal_id == renewal_id, table.c.settled_at.is_(None), table.c.deadline <= now)
         .values(settled_at=now)
-        # Not matched against every object in the session: a round of thousands would make it quadratic.
-        .execution_options(synchronize_session=False)
+        .returning(table.c.id, table.c.answer, table.c.deadline)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    rows = [(int(i), RenewalAnswer(a), d) for i, a, d in session.execute(statement).all()]
+    # What the session holds of them is now out of date.
+    claimed = {row[0] for row in rows}
+    for held in list(session.identity_map.values()):
+        if isinstance(held, RenewalMember) and held.id in claimed:
+            set_committed_value(held, "settled_at", now)
+    return sorted(rows)
+
+
+def set_outcomes(
+    session: Session, ids: list[int], outcome: RenewalOutcome, *, followup_on: dt.date | None = None
+) -> None:
+    """Give these members an outcome (and, when given, the deadline they are listed for), a few statements in
+    all; those the session holds take the same values, as written."""
+    table = RenewalMember.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {"outcome": outcome}
+    if followup_on is not None:
+        values["followup_on"] = followup_on
+    session.flush()
+    for start in range(0, len(ids), INSERT_BATCH):
+        chunk = ids[start : start + INSERT_BATCH]
+        session.execute(update(table).where(table.c.id.in_(chunk)).values(**values))
+    wanted = set(ids)
+    for held in list(session.identity_map.values()):
+        if isinstance(held, RenewalMember) and held.id in wanted:
+            for name, value in values.items():
+                set_committed_value(held, name, value)
 
 
 def list_listed_members(session: Session, renewal_id: int, on: dt.date) -> list[RenewalMember]:
@@ -142,6 +179,7 @@ def list_listed_members(session: Session, renewal_id: int, on: dt.date) -> list[
         select(RenewalMember)
         .where(RenewalMember.renewal_id == renewal_id, RenewalMember.followup_on == on)
         .order_by(col(RenewalMember.id))
+        .execution_options(populate_existing=True)
     )
     return list(session.exec(statement).all())
 

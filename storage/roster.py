@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, String, and_, bindparam, exists, func, literal_column, or_
+from sqlalchemy import Date, String, and_, bindparam, exists, func, literal_column, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
@@ -23,6 +24,7 @@ from storage.models import (
     PersonRole,
     Repo,
     Role,
+    Status,
 )
 
 
@@ -47,12 +49,40 @@ def list_people_by_email(session: Session, email: str) -> list[Person]:
     return list(session.exec(statement).all())
 
 
+def list_people_by_emails(session: Session, emails: Iterable[str]) -> list[Person]:
+    """Return the people whose e-mail is one of these (given lower-cased), matched case-insensitively, by id."""
+    wanted = sorted(set(emails))
+    found: list[Person] = []
+    for start in range(0, len(wanted), 500):
+        statement = (
+            select(Person)
+            .where(func.lower(Person.email).in_(wanted[start : start + 500]))
+            .order_by(col(Person.id))
+        )
+        found += session.exec(statement).all()
+    found.sort(key=lambda p: p.id or 0)
+    return found
+
+
 def list_people(session: Session, *, include_alumni: bool = True) -> list[Person]:
     """Return everyone on the roster, ordered by GitHub handle."""
     statement = select(Person).order_by(col(Person.github_key))
     if not include_alumni:
         statement = statement.where(col(Person.removed_on).is_(None))
     return list(session.exec(statement).all())
+
+
+def make_alumni(session: Session, people: Sequence[Person], *, on: dt.date) -> None:
+    """Make these people alumni from `on`, a few statements in all; the objects take the same values, as written."""
+    table = Person.__table__  # type: ignore[attr-defined]
+    ids = [p.id for p in people]
+    session.flush()
+    for start in range(0, len(ids), 500):
+        statement = update(table).where(table.c.id.in_(ids[start : start + 500]))
+        session.execute(statement.values(removed_on=on, status=Status.ALUMNI))
+    for person in people:
+        set_committed_value(person, "removed_on", on)
+        set_committed_value(person, "status", Status.ALUMNI)
 
 
 def list_people_with_role(session: Session, role: Role) -> list[Person]:
@@ -359,6 +389,19 @@ def list_current_members(
         statement = statement.where(col(Person.github_key) > after)
     if limit is not None:
         statement = statement.limit(limit)
+    return list(session.exec(statement).all())
+
+
+def list_providers_with_members(session: Session, role: str) -> list[Organization]:
+    """Return the provider organisations with at least one current person holding `role`, by name."""
+    statement = (
+        select(Organization)
+        .where(
+            col(Organization.is_provider).is_(True),
+            exists().where(col(Person.organization_id) == col(Organization.id), _current_with_role(role)),
+        )
+        .order_by(col(Organization.name))
+    )
     return list(session.exec(statement).all())
 
 

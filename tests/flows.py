@@ -72,9 +72,12 @@ class FakeMessenger:
             found = next((m for m in self.posted if m["key"] == key), None)
         return Posted(channel=found["channel"], ts=found["ts"]) if found else None
 
-    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str:
-        """Record an upload as a post of its content."""
-        return self.post(channel=channel, text=f"{file_name}: {content}", blocks=[], thread_ts=None).ts
+    def upload(
+        self, *, channel: str, file_name: str, content: str | bytes, comment: str, alt_text: str = ""
+    ) -> str:
+        """Record an upload as a post of its content (a picture's alt text, for a binary file)."""
+        shown = alt_text if isinstance(content, bytes) else content
+        return self.post(channel=channel, text=f"{file_name}: {shown}", blocks=[], thread_ts=None).ts
 
     def permalink(self, *, channel: str, ts: str) -> str | None:
         """Return a permalink shaped like Slack's."""

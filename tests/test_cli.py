@@ -216,3 +216,32 @@ def test_jobs_list_and_run_as_of_an_instant(env, slack) -> None:
     assert "question_nudges ran as of 2026-11-30T09:00:00+00:00" in result.output
     bad = runner.invoke(app, ["jobs", "run", "question_nudges", "--now", "monday"], env=slack_env)
     assert "is not an ISO-8601 instant" in bad.output
+
+
+def test_roster_import_leaves_slack_to_the_background_and_resolve_does_it_now(
+    env, slack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", slack.url)
+    monkeypatch.setenv("CCBOT_ADMINS", "U0ADMIN99")
+    slack.add_user("U0NEW0001", email="new@example.org", tz="Europe/Paris")
+    roster = tmp_path / "roster.yaml"
+    roster.write_text(
+        "people:\n"
+        "  - {github: newcomer, email: new@example.org, roles: [champion]}\n"
+        "  - {github: stranger, email: nobody@example.org, roles: [champion]}\n"
+    )
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    result = runner.invoke(app, ["roster", "import", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert "resolving 2 people's Slack ids and time zones in the background" in result.output
+    assert slack.calls() == [], "the import asks Slack nothing"
+
+    status = runner.invoke(app, ["roster", "resolve", "--status"])
+    assert "(pending, not started)" in status.output
+    resolved = runner.invoke(app, ["roster", "resolve"])
+    assert resolved.exit_code == 0, resolved.output
+    assert "1 Slack id(s) and 1 time zone(s) found, 1 not found" in resolved.output
+    status = runner.invoke(app, ["roster", "resolve", "--status"])
+    assert "not found: stranger: no Slack member has the e-mail nobody@example.org" in status.output
+    assert any("stranger" in json.dumps(m) for m in slack.messages("U0ADMIN99")), "the admins are told"

@@ -157,10 +157,18 @@ def test_a_database_behind_unmigrated_or_unreachable(deployment: dict[str, str],
     assert len(problems) == 1
     assert problems[0].startswith("✘ database: at revision 0006, the code needs ")
     assert problems[0].endswith("→ run `ccbot db upgrade`")
-    fresh = _lines(
+    empty = tmp_path / "empty.db"
+    make_engine(f"sqlite:///{empty}").connect().close()
+    fresh = _lines(_diagnose(deployment, CCBOT_DATABASE_URL=f"sqlite:///{empty}"), Status.PROBLEM)
+    assert fresh == ["✘ database: answers but was never migrated → run `ccbot db upgrade`"]
+    missing = _lines(
         _diagnose(deployment, CCBOT_DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}"), Status.PROBLEM
     )
-    assert fresh == ["✘ database: answers but was never migrated → run `ccbot db upgrade`"]
+    assert missing == [
+        f"✘ database: {tmp_path / 'new.db'} does not exist → point CCBOT_DATABASE_URL at the bot's database, "
+        "or create it with `ccbot db upgrade`"
+    ]
+    assert not (tmp_path / "new.db").exists()
     sock = _free_socket()
     try:
         url = f"postgresql://ccbot@127.0.0.1:{sock.getsockname()[1]}/ccbot"

@@ -142,9 +142,10 @@ def test_ping_is_answered_and_unused_events_are_ignored_politely(bot: RunningBot
     issues = deliver(bot, "issues", {"action": "opened", "issue": {"number": 1}}, delivery="d-2")
     assert issues.status_code == 200
     assert issues.json() == {"status": "ignored", "reason": "issues.opened is not something ccbot acts on"}
-    opened = deliver(bot, "pull_request", pr_payload("opened"), delivery="d-3")
-    assert opened.status_code == 200
-    assert opened.json()["status"] == "ignored"
+    # `opened` is used now (the core-contributor label); a push to a pull request is not.
+    pushed = deliver(bot, "pull_request", pr_payload("synchronize"), delivery="d-3")
+    assert pushed.status_code == 200
+    assert pushed.json()["status"] == "ignored"
     hostile = deliver(bot, "pull_request", {"action": "<!channel> " * 20}, delivery="d-4")
     assert hostile.status_code == 200
     assert "channel" not in hostile.text

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -316,6 +318,77 @@ def test_each_webhook_delivery_and_each_job_run_has_its_own_id(
     refusals = [e for e in entries if e["message"].startswith("deployment hook refused")]
     assert len(refusals) == 2
     assert refusals[0]["request_id"] != refusals[1]["request_id"]
-    done = next(e for e in entries if e["message"].startswith("job question_nudges done"))
-    assert done["job_run_id"].startswith("question_nudges-")
-    assert "request_id" not in done
+    assert not [e for e in entries if "question_nudges" in e["message"]], "an idle run writes nothing at INFO"
+    with runtime.session_factory() as session:
+        enqueue(session, [Outgoing(key="hello", kind="test", channel="C0COORD01", text="Hello")], now=NOW)
+        session.commit()
+    run_scheduled_job("outbox_delivery", runtime)
+    runs = [e for e in _entries(stream) if e["logger"] == "bot.jobs.registry"]
+    assert len(runs) == 1
+    assert runs[0]["message"].startswith("job outbox_delivery ok in ")
+    assert runs[0]["job_run_id"].startswith("outbox_delivery-")
+    assert "request_id" not in runs[0]
+
+
+def test_each_job_run_logs_one_line_and_idle_runs_none_at_info(
+    restore_logging: None, settings: Settings, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    stream = _json_logs(restore_logging, settings)
+    runtime = build_bot(settings, clock=lambda: NOW).runtime
+    caplog.set_level(logging.DEBUG)
+    for name in ("outbox_delivery", "question_nudges", "escalation_reminders", "outbox_delivery"):
+        run_scheduled_job(name, runtime)
+    assert [r for r in caplog.records if r.levelno >= logging.INFO] == [], (
+        "idle minutes write nothing at INFO"
+    )
+    idle = [r for r in caplog.records if r.name == "bot.jobs.registry"]
+    assert len(idle) == 4, "each idle run still has its line, at DEBUG"
+    assert len({r.job_run_id for r in idle}) == 4  # type: ignore[attr-defined]
+
+    caplog.clear()
+    with runtime.session_factory() as session:
+        enqueue(
+            session,
+            [Outgoing(key=f"k{n}", kind="test", channel="C0COORD01", text="Hi") for n in range(2)],
+            now=NOW,
+        )
+        session.commit()
+    run_scheduled_job("outbox_delivery", runtime)
+    lines = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(lines) == 1, [r.getMessage() for r in lines]
+    line = lines[0]
+    run_id = line.job_run_id  # type: ignore[attr-defined]
+    assert run_id.startswith("outbox_delivery-")
+    assert re.fullmatch(
+        r"job outbox_delivery ok in \d+ ms: 2 message\(s\) sent, 0 to retry, 0 failed", line.getMessage()
+    )
+    entry = _entries(stream)[-1]
+    assert entry["level"] == "INFO"
+    assert entry["message"] == line.getMessage()
+    assert entry["job_run_id"] == run_id, "the JSON line carries the run's id, as a request's line does"
+    assert len(slack.messages("C0COORD01")) == 2
+
+
+def test_a_failed_job_run_is_one_error_line_with_its_traceback(
+    restore_logging: None,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.jobs import registry
+
+    runtime = build_bot(settings, clock=lambda: NOW).runtime
+
+    def broken(_ctx: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setitem(
+        registry.JOBS, "question_nudges", dataclasses.replace(registry.JOBS["question_nudges"], func=broken)
+    )
+    caplog.set_level(logging.DEBUG)
+    run_scheduled_job("question_nudges", runtime)
+    lines = [r for r in caplog.records if r.name.startswith("bot.")]
+    assert len(lines) == 1
+    assert lines[0].levelno == logging.ERROR
+    assert re.fullmatch(r"job question_nudges failed in \d+ ms", lines[0].getMessage())
+    assert lines[0].exc_info is not None

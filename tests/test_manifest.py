@@ -64,6 +64,7 @@ SCOPES_OF = {
     "conversations.info": {"channels:read", "groups:read"},
     "conversations.open": {"im:write"},
     "users.info": {"users:read"},
+    "users.list": {"users:read"},
     "users.lookupByEmail": {"users:read.email"},
     "files.getUploadURLExternal": {"files:write"},
     "files.completeUploadExternal": {"files:write"},

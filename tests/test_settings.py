@@ -50,7 +50,8 @@ def test_each_secret_is_read_where_it_is_used() -> None:
         (
             "CCBOT_DATABASE_URL",
             "mysql://root:Sekr1t@db/ccbot",
-            "CCBOT_DATABASE_URL: must be a sqlite:/// or postgresql:// URL",
+            "CCBOT_DATABASE_URL: mysql:// databases are not supported: use sqlite:///PATH or "
+            "postgresql://USER:PASSWORD@HOST/DB (postgresql+psycopg:// is the same)",
         ),
     ],
 )
@@ -104,3 +105,37 @@ def test_an_address_that_is_none_of_githubs_forms_keeps_github_com() -> None:
     # The tests' and the console's stand-in: its pull request links still name github.com.
     assert load_settings(GITHUB_API_URL="http://127.0.0.1:8123/").github_web_url == "https://github.com"
     assert load_settings(GITHUB_API_URL="https://api.ghe.com/").github_web_url == "https://github.com"
+
+
+@pytest.mark.parametrize(
+    ("value", "hours", "business"),
+    [
+        ("1d", "09:00-17:00", 8.0),
+        ("2d4h", "09:00-17:00", 20.0),
+        ("1d", "10:00-16:00", 6.0),
+        ("4h", "09:00-17:00", 4.0),
+        ("1d30m", "09:00-17:00", 8.5),
+    ],
+)
+def test_the_response_target_is_business_time(value: str, hours: str, business: float) -> None:
+    import datetime as dt
+
+    from bot.assembly import build_policy
+
+    settings = load_settings(CCBOT_RESPONSE_TARGET=value, CCBOT_WORKING_HOURS=hours)
+    assert build_policy(settings).response_target == dt.timedelta(hours=business)
+
+
+def test_the_response_target_and_the_nudge_cap_default_and_refuse_nonsense() -> None:
+    import datetime as dt
+
+    from bot.assembly import build_policy
+
+    policy = build_policy(load_settings())
+    assert (policy.response_target, policy.sla.daily_nudge_cap) == (dt.timedelta(hours=8), 5)
+    assert build_policy(load_settings(CCBOT_NUDGE_DAILY_CAP="2")).sla.daily_nudge_cap == 2
+    for bad in ("soon", "0d", "-1d", "1w"):
+        with pytest.raises(ConfigError, match="CCBOT_RESPONSE_TARGET"):
+            load_settings(CCBOT_RESPONSE_TARGET=bad)
+    with pytest.raises(ConfigError, match="CCBOT_NUDGE_DAILY_CAP"):
+        load_settings(CCBOT_NUDGE_DAILY_CAP="0")

@@ -60,9 +60,9 @@ def _one_line(output: str) -> str:
 @pytest.mark.parametrize("command", ["serve", "scheduler"])
 def test_a_token_slack_refuses_stops_with_one_line(env, slack: SlackStandIn, command: str) -> None:
     slack.refuse_token("xoxb-revoked")
-    result = runner.invoke(
-        app, [command], env={"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_API_URL": slack.url}
-    )
+    # `serve` binds its port before it asks Slack: any free one.
+    args = [command, "--port", "0"] if command == "serve" else [command]
+    result = runner.invoke(app, args, env={"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_API_URL": slack.url})
     assert result.exit_code == 2
     assert _one_line(result.output) == (
         "ccbot: Slack refused SLACK_BOT_TOKEN (invalid_auth): check the token: copy the Bot User OAuth Token "
@@ -73,7 +73,9 @@ def test_a_token_slack_refuses_stops_with_one_line(env, slack: SlackStandIn, com
 def test_an_unreachable_slack_stops_serve_with_one_line(env, closed_port: str) -> None:
     url = f"http://127.0.0.1:{closed_port}/api/"
     started = time.monotonic()
-    result = runner.invoke(app, ["serve"], env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": url})
+    result = runner.invoke(
+        app, ["serve", "--port", "0"], env={"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": url}
+    )
     assert time.monotonic() - started < 5
     assert result.exit_code == 2
     assert _one_line(result.output) == (

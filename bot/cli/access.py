@@ -22,7 +22,9 @@ app = typer.Typer(
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="The mapping of grants to teams (default: CCBOT_ACCESS_CONFIG, else access.yaml)."
+        "--config",
+        metavar="FILE",
+        help="The mapping of grants to teams (default: CCBOT_ACCESS_CONFIG, else access.yaml).",
     ),
 ]
 
@@ -35,6 +37,7 @@ def access_plan(
         Path | None,
         typer.Option(
             "--out",
+            metavar="FILE",
             help="Also write the plan (each change with its reason and source record, and its digest) to this "
             "file, for `ccbot access apply --plan FILE`.",
         ),
@@ -92,6 +95,7 @@ def access_apply(
         Path | None,
         typer.Option(
             "--plan",
+            metavar="FILE",
             help="Apply exactly this plan (from `ccbot access plan --out`); refused, with the difference, when "
             "the roster or GitHub has moved since.",
         ),
@@ -100,6 +104,7 @@ def access_apply(
         int | None,
         typer.Option(
             "--max-additions",
+            metavar="N",
             min=0,
             help="Refuse when the plan adds more memberships than this (default: CCBOT_ACCESS_MAX_ADDITIONS, else 10).",
         ),
@@ -108,6 +113,7 @@ def access_apply(
         int | None,
         typer.Option(
             "--max-removals",
+            metavar="N",
             min=0,
             help="Refuse when the plan removes more memberships than this (default: CCBOT_ACCESS_MAX_REMOVALS, else 5).",
         ),

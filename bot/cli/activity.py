@@ -36,7 +36,7 @@ def activity_inactive() -> None:
 
 @app.command("show")
 @friendly_errors
-def activity_show(handle: Annotated[str, typer.Argument(help="GitHub handle.")]) -> None:
+def activity_show(handle: Annotated[str, typer.Argument(metavar="HANDLE", help="GitHub handle.")]) -> None:
     """Show a person's latest recorded activity."""
     from bot.services.activity import recent_activity
 

@@ -25,7 +25,9 @@ class Kind(StrEnum):
 
 @app.command("history")
 @friendly_errors
-def agreements_history(handle: Annotated[str, typer.Argument(help="GitHub handle.")]) -> None:
+def agreements_history(
+    handle: Annotated[str, typer.Argument(metavar="HANDLE", help="GitHub handle.")],
+) -> None:
     """Show every recorded change to a person's agreements (and their organisation's), oldest first."""
     from bot.services.agreements import agreement_history
     from bot.views.agreements import history_lines
@@ -72,17 +74,21 @@ def _change(
 
 
 KIND_OPTION = typer.Option("--kind", help="individual, entity (their organisation's) or nda.")
-REASON_OPTION = typer.Option("--reason", help="Why: kept in the agreement's history.")
+REASON_OPTION = typer.Option("--reason", metavar="TEXT", help="Why: kept in the agreement's history.")
 
 
 @app.command("renew")
 @friendly_errors
 def agreements_renew(
-    handle: Annotated[str, typer.Argument(help="GitHub handle (entity: their organisation's agreement).")],
+    handle: Annotated[
+        str, typer.Argument(metavar="HANDLE", help="GitHub handle (entity: their organisation's agreement).")
+    ],
     kind: Annotated[Kind, KIND_OPTION],
-    signed: Annotated[str, typer.Option("--signed", help="Signed on, YYYY-MM-DD.")],
+    signed: Annotated[str, typer.Option("--signed", metavar="DATE", help="Signed on, YYYY-MM-DD.")],
     reason: Annotated[str, REASON_OPTION],
-    expires: Annotated[str | None, typer.Option("--expires", help="Expires on, YYYY-MM-DD.")] = None,
+    expires: Annotated[
+        str | None, typer.Option("--expires", metavar="DATE", help="Expires on, YYYY-MM-DD.")
+    ] = None,
 ) -> None:
     """Record a renewal: a new signing, the earlier agreement kept as it was."""
     _change(handle, kind, AgreementAction.RENEWED, reason=reason, signed=signed, expires=expires)
@@ -91,11 +97,13 @@ def agreements_renew(
 @app.command("revoke")
 @friendly_errors
 def agreements_revoke(
-    handle: Annotated[str, typer.Argument(help="GitHub handle (entity: their organisation's agreement).")],
+    handle: Annotated[
+        str, typer.Argument(metavar="HANDLE", help="GitHub handle (entity: their organisation's agreement).")
+    ],
     kind: Annotated[Kind, KIND_OPTION],
     reason: Annotated[str, REASON_OPTION],
     effective: Annotated[
-        str | None, typer.Option("--effective", help="Ends on, YYYY-MM-DD (default: today).")
+        str | None, typer.Option("--effective", metavar="DATE", help="Ends on, YYYY-MM-DD (default: today).")
     ] = None,
 ) -> None:
     """Record a revocation: the agreement ends on the effective date."""
@@ -105,7 +113,9 @@ def agreements_revoke(
 @app.command("invalidate")
 @friendly_errors
 def agreements_invalidate(
-    handle: Annotated[str, typer.Argument(help="GitHub handle (entity: their organisation's agreement).")],
+    handle: Annotated[
+        str, typer.Argument(metavar="HANDLE", help="GitHub handle (entity: their organisation's agreement).")
+    ],
     kind: Annotated[Kind, KIND_OPTION],
     reason: Annotated[str, REASON_OPTION],
 ) -> None:

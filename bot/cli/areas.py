@@ -18,7 +18,10 @@ app = typer.Typer(help="Repository areas for the scale phase.", no_args_is_help=
 @app.command("import")
 @friendly_errors
 def areas_import(
-    file: Annotated[Path, typer.Argument(help="YAML: areas: [{name, channel, manager, repos, responders}]")],
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="YAML: areas: [{name, channel, manager, repos, responders}]"),
+    ],
 ) -> None:
     """Replace the repository areas (scale phase routing) from a file, in one transaction."""
     from bot.services.areas import import_areas

@@ -12,23 +12,42 @@ import typer
 from bot.cli.base import friendly_errors
 from bot.logs import configure_logging
 from bot.services.errors import UserError
-from bot.settings import load_settings
+from bot.settings import database_url_problem, load_settings
+
+NEEDS_DATABASE = (
+    "ccbot console writes to its database: pass --demo (a fresh demo database, ./ccbot-demo.db) "
+    "or --db URL (a database you name); it never uses CCBOT_DATABASE_URL on its own"
+)
 
 
 @friendly_errors
 def console(
     demo: Annotated[
-        bool, typer.Option("--demo", help="Start from a fresh database with the pilot roster.")
+        bool,
+        typer.Option(
+            "--demo", help="Start from a fresh demo database (./ccbot-demo.db) with the pilot roster."
+        ),
     ] = False,
     db: Annotated[
-        str | None, typer.Option("--db", help="Database URL (default: CCBOT_DATABASE_URL).")
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL",
+            help="The database to use (with --demo: to fill with the pilot roster). Named explicitly: the "
+            "console never writes to CCBOT_DATABASE_URL's database on its own.",
+        ),
     ] = None,
 ) -> None:
-    """Try the bot in the terminal: the real app, with Slack replaced by a local stand-in."""
+    """Try the bot in the terminal: the real app, with Slack replaced by a local stand-in (--demo or --db URL)."""
     from bot.console.shell import Console, find_example_roster
 
+    if not demo and db is None:
+        raise UserError(NEEDS_DATABASE)
+    problem = database_url_problem(db) if db is not None else None
+    if problem:
+        raise UserError(f"--db: {problem}")
     roster = None
-    url = db or load_settings().database_url.get_secret_value()
+    url = db
     if demo:
         roster = find_example_roster()
         if roster is None:
@@ -40,6 +59,7 @@ def console(
             for path in (fresh, Path("ccbot-demo.db-wal"), Path("ccbot-demo.db-shm")):
                 path.unlink(missing_ok=True)
             url = f"sqlite:///{fresh}"
+    assert url is not None
     # Only errors reach the console's screen, each on one line: the bot's replies are the output.
-    configure_logging(load_settings(), level=logging.ERROR, tracebacks=False)
+    configure_logging(load_settings(CCBOT_DATABASE_URL=url), level=logging.ERROR, tracebacks=False)
     Console(database_url=url, stdin=sys.stdin, stdout=sys.stdout, demo_roster=roster).run()

@@ -13,7 +13,10 @@ from bot.settings import ConfigError, load_settings
 def doctor(
     manifest: Annotated[
         Path | None,
-        typer.Option(help="The app manifest whose scopes the token must hold (default: ./app_manifest.yml)."),
+        typer.Option(
+            metavar="FILE",
+            help="The app manifest whose scopes the token must hold (default: ./app_manifest.yml).",
+        ),
     ] = None,
 ) -> None:
     """Check this deployment: Slack token, scopes and channels, secrets, database, GitHub; exit 1 on a problem."""

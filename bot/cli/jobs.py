@@ -34,9 +34,14 @@ def jobs_list() -> None:
 @app.command("run")
 @friendly_errors
 def jobs_run(
-    name: Annotated[str, typer.Argument(help="The job's name, as `ccbot jobs list` shows it.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The job's name, as `ccbot jobs list` shows it.")
+    ],
     now: Annotated[
-        str | None, typer.Option("--now", help="Run as of this ISO-8601 instant (default: the current time).")
+        str | None,
+        typer.Option(
+            "--now", metavar="ISO-8601", help="Run as of this ISO-8601 instant (default: the current time)."
+        ),
     ] = None,
 ) -> None:
     """Run one job now, as the scheduler would."""

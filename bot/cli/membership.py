@@ -32,8 +32,8 @@ def _membership_change(change: Callable[..., Decided[Mrkdwn]], handle: str, reas
 @app.command("reinstate")
 @friendly_errors
 def alumni_reinstate(
-    handle: Annotated[str, typer.Argument(help="The alumnus' GitHub handle.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why, for the audit log.")] = "",
+    handle: Annotated[str, typer.Argument(metavar="HANDLE", help="The alumnus' GitHub handle.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why, for the audit log.")] = "",
 ) -> None:
     """Bring an alumnus back: their standing is recomputed from their agreements, their history kept."""
     from bot.services.membership import reinstate
@@ -44,8 +44,10 @@ def alumni_reinstate(
 @app.command("move")
 @friendly_errors
 def alumni_move(
-    handle: Annotated[str, typer.Argument(help="GitHub handle.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why: for the audit log and for them.")],
+    handle: Annotated[str, typer.Argument(metavar="HANDLE", help="GitHub handle.")],
+    reason: Annotated[
+        str, typer.Option("--reason", metavar="TEXT", help="Why: for the audit log and for them.")
+    ],
 ) -> None:
     """Move someone to alumni: they keep their roles and history, and lose every power."""
     from bot.services.membership import retire

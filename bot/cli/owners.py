@@ -22,6 +22,7 @@ def owners_sync(
     sources: Annotated[
         list[str],
         typer.Argument(
+            metavar="SOURCE",
             help="A directory holding <org>/<repo>/catalog-info.yaml and CODEOWNERS; with --github, "
             "organisations and org/repo names on GitHub.",
             show_default=False,

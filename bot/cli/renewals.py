@@ -27,11 +27,13 @@ class Who(StrEnum):
 @app.command("open")
 @friendly_errors
 def renewal_open(
-    year: Annotated[int, typer.Argument(help="The year committers recommit for, like 2027.")],
+    year: Annotated[int, typer.Argument(metavar="YEAR", help="The year committers recommit for, like 2027.")],
     closes: Annotated[
         str | None,
         typer.Option(
-            "--closes", help="Last day for answers, YYYY-MM-DD (default: CCBOT_RENEWAL_DAYS from today)."
+            "--closes",
+            metavar="DATE",
+            help="Last day for answers, YYYY-MM-DD (default: CCBOT_RENEWAL_DAYS from today).",
         ),
     ] = None,
     who: Annotated[Who, typer.Option("--who", help="Who is asked.")] = Who.ALL,
@@ -66,7 +68,7 @@ def renewal_open(
 @friendly_errors
 def renewal_status(
     year: Annotated[
-        int | None, typer.Argument(help="Only this year's rounds (default: every round).")
+        int | None, typer.Argument(metavar="YEAR", help="Only this year's rounds (default: every round).")
     ] = None,
 ) -> None:
     """Show each round: who recommitted, stepped down, has not answered, or awaits an admin."""

@@ -29,9 +29,12 @@ class RetroParticipants(StrEnum):
 @app.command("open")
 @friendly_errors
 def retro_open(
-    name: Annotated[str, typer.Argument(help="A short name, like pilot-2026.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A short name, like pilot-2026.")],
     closes: Annotated[
-        str, typer.Option("--closes", help="Last day for feedback, YYYY-MM-DD (closes at its end, UTC).")
+        str,
+        typer.Option(
+            "--closes", metavar="DATE", help="Last day for feedback, YYYY-MM-DD (closes at its end, UTC)."
+        ),
     ],
     participants: Annotated[
         RetroParticipants, typer.Option("--participants", help="Who is invited.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import socket as sock
 from typing import Annotated
 
 import typer
@@ -12,15 +14,17 @@ from bot.assembly import build_bot
 from bot.cli.base import friendly_errors
 from bot.logs import configure_logging
 from bot.services.errors import UserError
-from bot.settings import ConfigError, load_settings
+from bot.settings import ConfigError, Settings, load_settings
 
 logger = logging.getLogger("ccbot")
 
 
 @friendly_errors
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
-    port: Annotated[int | None, typer.Option(help="Port (default: CCBOT_PORT, else 3000).")] = None,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[
+        int | None, typer.Option(metavar="PORT", help="Port (default: CCBOT_PORT, else 3000).")
+    ] = None,
     socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (SLACK_APP_TOKEN).")] = False,
     no_scheduler: Annotated[
         bool, typer.Option("--no-scheduler", help="Do not run the scheduled jobs in this process.")
@@ -28,6 +32,7 @@ def serve(
     workers: Annotated[
         int,
         typer.Option(
+            metavar="N",
             min=1,
             max=64,
             help="Server processes behind the one port (the scheduler runs once, in the parent).",
@@ -35,6 +40,65 @@ def serve(
     ] = 1,
 ) -> None:
     """Run the bot: Slack over HTTP at /slack/events (or Socket Mode), the webhook, health, and the scheduler."""
+    if socket and workers > 1:
+        raise UserError(
+            "--workers serves Slack's HTTP requests; Socket Mode keeps one connection: drop one of them"
+        )
+    settings = load_settings()
+    settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
+    port = settings.port if port is None else port
+    # The port first: a second `ccbot serve` stops here, before it logs, checks or schedules anything.
+    listener = bind_port(host, port)
+    try:
+        _serve(
+            settings,
+            listener,
+            host=host,
+            port=port,
+            socket=socket,
+            no_scheduler=no_scheduler,
+            workers=workers,
+        )
+    finally:
+        listener.close()
+
+
+def bind_port(host: str, port: int) -> sock.socket:
+    """Return a socket bound to `host`:`port` (as uvicorn binds it); UserError in one line when it cannot be."""
+    family = sock.AF_INET6 if ":" in host else sock.AF_INET
+    listener = sock.socket(family, sock.SOCK_STREAM)
+    listener.setsockopt(sock.SOL_SOCKET, sock.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host.strip("[]"), port))
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(
+                f"port {port} on {host} is in use (another ccbot serve?): stop it, or choose another port "
+                "with --port or CCBOT_PORT"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise UserError(f"port {port} on {host} needs privileges: use a port above 1023") from None
+        raise UserError(
+            f"cannot listen on port {port} of {host} ({exc.strerror or exc}): check --host"
+        ) from None
+    except (OverflowError, sock.gaierror) as exc:
+        listener.close()
+        raise UserError(f"cannot listen on port {port} of {host} ({exc}): check --host and --port") from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _serve(
+    settings: Settings,
+    listener: sock.socket,
+    *,
+    host: str,
+    port: int,
+    socket: bool,
+    no_scheduler: bool,
+    workers: int,
+) -> None:
     import uvicorn
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_bolt.error import BoltError
@@ -42,12 +106,6 @@ def serve(
 
     from bot.doctor import startup_warnings, verify_slack
 
-    if socket and workers > 1:
-        raise UserError(
-            "--workers serves Slack's HTTP requests; Socket Mode keeps one connection: drop one of them"
-        )
-    settings = load_settings()
-    settings.require("slack_bot_token", *(["slack_app_token"] if socket else ["slack_signing_secret"]))
     configure_logging(settings, bind_host=host)
     bot = build_bot(settings, socket_mode=socket, ready=True)
     verify_slack(settings)
@@ -75,26 +133,31 @@ def serve(
         # log_config=None: uvicorn's records go through our handler (text or JSON), not its own.
         if workers > 1:
             # Each worker process builds the same bot from the same settings; this process only supervises
-            # them (and runs the scheduler), so every job runs once however many workers serve.
+            # them (and runs the scheduler), so every job runs once however many workers serve. uvicorn binds
+            # the port itself here: it was free a moment ago, and is released just before.
+            listener.close()
             uvicorn.run(
                 "bot.assembly:web_app",
                 factory=True,
                 workers=workers,
                 host=host,
-                port=port or settings.port,
+                port=port,
                 log_level="info",
                 access_log=False,
                 log_config=None,
             )
         else:
-            uvicorn.run(
-                bot.asgi(),
-                host=host,
-                port=port or settings.port,
-                log_level="info",
-                access_log=False,
-                log_config=None,
+            # The socket bound at the start is the one served: no other process can take the port between.
+            config = uvicorn.Config(bot.asgi(), log_level="info", access_log=False, log_config=None)
+            server = uvicorn.Server(config)
+            shown = f"[{host.strip('[]')}]" if ":" in host else host
+            # uvicorn says where it listens only for sockets it binds itself: said here, in its words.
+            logging.getLogger("uvicorn.error").info(
+                "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, listener.getsockname()[1]
             )
+            server.run(sockets=[listener])
+            if not server.started:
+                raise typer.Exit(3)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

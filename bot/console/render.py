@@ -189,11 +189,33 @@ def render_blocks(
             ]
             if shown:
                 lines.append(Text("   ").join(shown))
+        elif kind == "table":
+            rows = [[_cell(cell, names) for cell in row] for row in block.get("rows") or []]
+            widths = [max((len(row[i].plain) for row in rows if i < len(row)), default=0) for i in range(20)]
+            for row in rows:
+                padded = [cell + " " * (widths[i] - len(cell.plain)) for i, cell in enumerate(row)]
+                line = Text(" │ ").join(padded)
+                line.rstrip()
+                lines.append(line)
         elif kind == "image":
             lines.append(Text(f"[image: {block.get('alt_text') or 'no description'}]", DIM))
         elif kind == "input":
             lines.append(_text(block.get("label"), names).append(": ..."))
     return lines
+
+
+def _cell(cell: dict[str, Any], names: dict[str, str]) -> Text:
+    """Return a table cell's text: raw text as typed, a user by name."""
+    if cell.get("type") != "rich_text":
+        return Text(str(cell.get("text", "")))
+    out = Text()
+    for section in cell.get("elements") or []:
+        for element in section.get("elements") or []:
+            if element.get("type") == "user":
+                out.append("@" + names.get(str(element.get("user_id")), str(element.get("user_id"))), BOLD)
+            else:
+                out.append(str(element.get("text", "")))
+    return out
 
 
 def _button(

@@ -20,14 +20,15 @@ LIST_ITEM = re.compile(r"(?:[^\w\s]{1,2}|\d+[.)]|\[\d+\])\s+")
 
 @dataclass
 class Shown:
-    """What the screen numbers: the last output's buttons [n], and messages #n until the next `read` or `dm`."""
+    """What the screen numbers: the last output's buttons [n], and every message shown, #n for as long as the
+    console runs (a number is never reused, and `reply n` reaches message #n wherever it was shown)."""
 
     buttons: list[Button] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     numbers: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def number(self, message: dict[str, Any]) -> int:
-        """Return the message's number on this screen: the one it had, or the next (an edit keeps its number)."""
+        """Return the message's number: the one it was first shown with, or the next (an edit keeps its number)."""
         key = (str(message.get("channel")), str(message.get("ts")))
         if key in self.numbers:
             self.messages[self.numbers[key] - 1] = message
@@ -37,7 +38,7 @@ class Shown:
         return self.numbers[key]
 
     def message(self, text: str) -> dict[str, Any] | None:
-        """Return message #N (`text` is N or #N), or None when the screen has no such number."""
+        """Return message #N (`text` is N or #N), or None when no message was shown with that number."""
         number = text.lstrip("#")
         if not number.isdigit() or not 1 <= int(number) <= len(self.messages):
             return None
@@ -125,6 +126,12 @@ class Screen:
             )
             for line in lines or [mrkdwn(message.get("text") or "", self.names)]:
                 self.say(line, prefix="  ")
+            for shared in message.get("files") or []:
+                self.say(Text(self.describe_file(shared), DIM), prefix="  ")
+
+    def describe_file(self, shared: dict[str, Any]) -> str:
+        """Return a line about a file shared with a message (the stage writes pictures where they can be seen)."""
+        return f"[file: {shared.get('name') or 'unnamed'}]"
 
     def _where(self, channel: str) -> str:
         if channel.startswith("D"):

@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 from rich.text import Text
 
 from bot.console.render import BOLD, render_blocks
-from bot.console.screen import Shown
 from bot.console.stage import STRANGER_ID, Stage
 from bot.github_hook import GitHubHook
 from bot.github_hook import sign as sign_github
@@ -318,7 +317,7 @@ class Console(Stage):
         if channel is None:
             self.say(f"No channel #{name}. `channels` lists them.")
             return
-        self.shown = Shown()  # a new screen: its messages are numbered from #1
+        self.new_output()  # buttons from [1]; each message keeps the #N it was first shown with
         self._show_messages(self.slack.messages(channel)[-10:], title=f"#{name}")
 
     def show_dms(self, rest: str) -> None:
@@ -330,7 +329,7 @@ class Console(Stage):
         if user_id is None:
             self.say("Usage: dm @handle (or choose who you are with `as`).")
             return
-        self.shown = Shown()  # a new screen: its messages are numbered from #1
+        self.new_output()  # buttons from [1]; each message keeps the #N it was first shown with
         self._show_messages(
             self.slack.messages(user_id)[-10:], title=f"DMs of @{self.names.get(user_id, user_id)}"
         )
@@ -443,7 +442,7 @@ class Console(Stage):
         }
         answer = GitHubHook(self.runtime).handle(headers, body)
         self.say(f"(GitHub → /hooks/github: {answer.status} {json.dumps(answer.body)})")
-        self.shown = Shown()
+        self.new_output()
         self.show_new(everyone=True)
 
     def show_access(self, _rest: str) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import json
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -94,6 +95,8 @@ class Stage(Screen):
             "updates": len(self.slack.state.updates),
         }
         self._counter = itertools.count(1)
+        # Where pictures the bot shares are written for the person at the console to open.
+        self.picture_dir: Path | None = None
 
     def _settings(self, database_url: str) -> Settings:
         overrides: dict[str, Any] = {
@@ -163,6 +166,21 @@ class Stage(Screen):
             self.say(response.body)
             return
         self._print_private(body)
+
+    def describe_file(self, shared: dict[str, Any]) -> str:
+        """Write a picture the bot shared (the digest's chart) to a file and say where it is and what it shows."""
+        with self.slack.lock:
+            file = dict(self.slack.state.files.get(str(shared.get("id")), {}))
+        data = file.get("data")
+        name = Path(str(file.get("name") or shared.get("name") or "file")).name
+        if not isinstance(data, bytes) or not data.startswith(b"\x89PNG"):
+            return super().describe_file(shared)
+        if self.picture_dir is None:
+            self.picture_dir = Path(tempfile.mkdtemp(prefix="ccbot-console-"))
+        path = self.picture_dir / f"{file.get('id')}-{name}"
+        path.write_bytes(data)
+        alt = str(file.get("alt_txt") or "")
+        return f"[picture: {path}]" + (f"\n{alt}" if alt else "")
 
     def show_new(self, *, everyone: bool = False) -> None:
         """Print what the bot sent since the last command: messages, ephemerals, responses, modals."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.handlers import (
     access,
     admin,
+    directory,
     escalations,
     github,
     home,
@@ -32,4 +33,5 @@ HANDLER_MODULES = (
     membership,
     quiet,
     renewals,
+    directory,
 )

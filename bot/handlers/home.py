@@ -51,7 +51,9 @@ def answer_cc_command(
         blocks = not_on_roster_blocks(admin_refs(list_admins(session), channels.admins))
     else:
         profile = get_profile(session, person.id, today=now.date())
-        activity = get_open_items(session, person.id, now=now, web_url=policy.github.web_url)
+        activity = get_open_items(
+            session, person.id, now=now, web_url=policy.github.web_url, hours=policy.hours
+        )
         blocks = status_blocks(profile, today=now.date(), activity=activity)
     answer_command(ack, blocks_to_text(blocks), blocks)
 

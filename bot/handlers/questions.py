@@ -10,6 +10,7 @@ right after acking).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,14 +38,16 @@ from bot.services.questions import (
     split_ask_text,
     submission_keys,
     validate_question,
+    wait_on_committer,
 )
+from bot.services.questions.nudges import rate_nudge
 from bot.services.roster import find_person_by_slack_id
 from bot.types.decided import Decided
 from bot.types.policy import Channels
 from bot.types.questions import AskRefusal
 from bot.views.blocks import notice_modal
 from bot.views.questions import NO_CHANNEL, already_asked_modal, ask_modal, hand_off_modal, refusal_text
-from storage.models import Person
+from storage.models import NudgeRating, Person
 
 # Edits, deletions and joins carry a subtype; only plain messages (and file shares) are replies.
 REPLY_SUBTYPES = {None, "file_share", "thread_broadcast"}
@@ -166,6 +169,34 @@ def handle_answered_action(
     return mark_answered(session, button_id(action, "a question"), person, now=now)
 
 
+def handle_wait_on_committer_action(
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
+    """Hand the question's turn back to the asker and redraw its thread root."""
+    return wait_on_committer(session, button_id(action, "a question"), person, now=now)
+
+
+# A nudge's rating buttons carry `question:step` (ASCII digits, within a database integer).
+NUDGE_VALUE = re.compile(r"(?P<question>[1-9][0-9]{0,8}):(?P<step>[1-9][0-9]?)", re.ASCII)
+RATINGS = {
+    Action.NUDGE_HELPFUL.value: NudgeRating.HELPFUL,
+    Action.NUDGE_NOT_HELPFUL.value: NudgeRating.NOT_HELPFUL,
+}
+
+
+def handle_nudge_rating_action(
+    action: dict[str, Any], session: Session, person: Person | None, now: dt.datetime
+) -> Decided:
+    """Record the clicker's rating of a nudge DM (`question:step`) and redraw it acknowledged."""
+    match = NUDGE_VALUE.fullmatch(str(action.get("value") or ""))
+    if match is None:
+        raise UserError("These buttons are out of date; rate the nudge from its latest message.")
+    rating = RATINGS[str(action.get("action_id"))]
+    return rate_nudge(
+        session, person, question_id=int(match["question"]), step=int(match["step"]), rating=rating, now=now
+    )
+
+
 def handle_hand_off_action(action: dict[str, Any], session: Session, person: Person | None) -> View:
     """Open the hand-off modal, suggesting the other champion."""
     question_id = button_id(action, "a question")
@@ -214,5 +245,8 @@ def register(app: App) -> None:
     app.action(Action.CLAIM_QUESTION.value)(decides(handle_claim_action))
     app.action(Action.ANSWER_QUESTION.value)(decides(handle_answered_action))
     app.action(Action.HAND_OFF_QUESTION.value)(opens(handle_hand_off_action))
+    app.action(Action.WAIT_ON_COMMITTER.value)(decides(handle_wait_on_committer_action))
+    for rating in RATINGS:
+        app.action(rating)(decides(handle_nudge_rating_action))
     app.view(ViewId.HAND_OFF.value)(decides(handle_hand_off_submission))
     app.event(Event.MESSAGE.value)(record_thread_reply)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.access import DriftOutcome, check_access_drift
-
-logger = logging.getLogger(__name__)
 
 
 def access_drift(ctx: JobContext) -> DriftOutcome:
@@ -16,5 +12,5 @@ def access_drift(ctx: JobContext) -> DriftOutcome:
         ctx.session, ctx.github, ctx.policy.github, now=ctx.now, channels=ctx.channels
     )
     report = ctx.deliver(outcome.keys)
-    logger.info("access_drift: %s; %s", outcome, report)
+    ctx.summarise(f"{outcome}; {report}", worked=True)  # once a day: its line says the check ran
     return outcome

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.digest import queue_weekly_digest
 from bot.services.outbox import DeliveryReport
 
-logger = logging.getLogger(__name__)
-
 
 def weekly_digest(ctx: JobContext) -> DeliveryReport:
-    """Queue this week's digest once per recipient (and the CSV when the table does not fit), then deliver."""
+    """Queue this week's digest and its chart once per recipient (and the CSV when the table does not fit), then
+    deliver."""
     period, queued = queue_weekly_digest(
-        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle
+        ctx.session, now=ctx.now, channels=ctx.channels, lifecycle=ctx.policy.lifecycle, policy=ctx.policy
     )
     report = ctx.deliver()
-    logger.info("weekly_digest %s: %d queued; %s", period, queued, report)
+    ctx.summarise(f"{period}: {queued} queued; {report}", worked=True)
     return report

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.escalations import take_due_escalation_steps
 from bot.services.outbox import DeliveryReport
-
-logger = logging.getLogger(__name__)
 
 
 def escalation_reminders(ctx: JobContext) -> DeliveryReport:
@@ -17,5 +13,5 @@ def escalation_reminders(ctx: JobContext) -> DeliveryReport:
         ctx.session, now=ctx.now, policy=ctx.policy.escalation, channels=ctx.channels
     )
     report = ctx.deliver()
-    logger.info("escalation_reminders: %d steps taken; %s", taken, report)
+    ctx.summarise(f"{taken} step(s) taken; {report}", worked=bool(taken) or report.worked)
     return report

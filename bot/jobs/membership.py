@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.membership import review_inactive
 from bot.services.outbox import DeliveryReport
-
-logger = logging.getLogger(__name__)
 
 
 def inactivity_review(ctx: JobContext) -> DeliveryReport:
@@ -17,5 +13,5 @@ def inactivity_review(ctx: JobContext) -> DeliveryReport:
         ctx.session, now=ctx.now, policy=ctx.policy.lifecycle, channels=ctx.channels, github=ctx.github
     )
     report = ctx.deliver()
-    logger.info("inactivity_review: %d proposed; %s", proposed, report)
+    ctx.summarise(f"{proposed} proposed; {report}", worked=True)
     return report

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.nominations import close_due_nominations
 from bot.services.outbox import DeliveryReport
-
-logger = logging.getLogger(__name__)
 
 
 def nomination_results(ctx: JobContext) -> DeliveryReport:
@@ -17,5 +13,5 @@ def nomination_results(ctx: JobContext) -> DeliveryReport:
         ctx.session, now=ctx.now, rules=ctx.policy.nomination, channels=ctx.channels
     )
     report = ctx.deliver()
-    logger.info("nomination_results: %d closed; %s", len(closed), report)
+    ctx.summarise(f"{len(closed)} closed; {report}", worked=bool(closed) or report.worked)
     return report

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.admins import admin_ids
 from bot.services.outbox import DeliveryReport, queue_failure_notice
-
-logger = logging.getLogger(__name__)
 
 
 def outbox_delivery(ctx: JobContext) -> DeliveryReport:
@@ -17,6 +13,5 @@ def outbox_delivery(ctx: JobContext) -> DeliveryReport:
     admins = admin_ids(ctx.session, ctx.channels)
     if queue_failure_notice(ctx.session, report.failed, now=ctx.now, admins=admins):
         ctx.deliver()
-    if report.sent or report.failed:
-        logger.info("outbox_delivery: %s", report)
+    ctx.summarise(str(report), worked=report.worked)
     return report

@@ -24,5 +24,5 @@ def github_owners_sync(ctx: JobContext) -> SyncReport:
     )
     for problem in report.problems:
         logger.warning("github_owners_sync: %s", problem)
-    logger.info("github_owners_sync: %s", report)
+    ctx.summarise(str(report), worked=True)
     return report

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.outbox import DeliveryReport
 from bot.services.questions.nudges import take_due_steps
-
-logger = logging.getLogger(__name__)
 
 
 def question_nudges(ctx: JobContext) -> DeliveryReport:
     """Take each due ladder step once (its messages commit with it) and deliver what is queued."""
     taken = take_due_steps(ctx.session, now=ctx.now, policy=ctx.policy.sla, channels=ctx.channels)
     report = ctx.deliver()
-    logger.info("question_nudges: %d steps taken; %s", taken, report)
+    ctx.summarise(f"{taken} step(s) taken; {report}", worked=bool(taken) or report.worked)
     return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,20 +13,24 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.jobs.access import access_drift
 from bot.jobs.digest import weekly_digest
+from bot.jobs.directory import slack_resolution
 from bot.jobs.escalations import escalation_reminders
 from bot.jobs.membership import inactivity_review
 from bot.jobs.nominations import nomination_results
 from bot.jobs.outbox import outbox_delivery
 from bot.jobs.owners import github_owners_sync
+from bot.jobs.publish import public_page
 from bot.jobs.questions import question_nudges
 from bot.jobs.reminders import agreement_expiry_reminders, onboarding_reminders
 from bot.jobs.renewals import renewal_reminders
 from bot.jobs.retros import retro_reminders
+from bot.logs import job_run
 from bot.runtime import JobContext
 from bot.services.operations import record_job_run
 from bot.settings import Settings
 
 Job = Callable[..., object]
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,13 @@ JOBS: dict[str, JobSpec] = {
             func=outbox_delivery,
             cron={"minute": "*"},
             description="sends what is queued: retries after Slack failures, and anything a crash left undelivered",
+        ),
+        JobSpec(
+            name="slack_resolution",
+            func=slack_resolution,
+            cron={"minute": "*"},
+            description="fills in roster people's missing Slack ids (by e-mail) and time zones from Slack after an "
+            "import, walking users.list; tells the admins whom Slack did not have",
         ),
         JobSpec(
             name="question_nudges",
@@ -141,20 +153,48 @@ JOBS: dict[str, JobSpec] = {
             description="the past week's numbers to each manager by DM and to the digest channel",
             timezone_setting="digest_timezone",
         ),
+        JobSpec(
+            name="public_page",
+            func=public_page,
+            cron={"day_of_week": "mon", "hour": "10", "minute": "0"},
+            description="opens or updates the pull request keeping the program's public page current "
+            "(CCBOT_PUBLISH_TARGET; off when unset)",
+            timezone_setting="digest_timezone",
+        ),
     ]
 }
 
 
 def run_job(name: str, ctx: JobContext) -> object:
-    """Run one job with its context and count the run where every process's `/metrics` reads it; KeyError when
-    there is no such job."""
+    """Run one job with its context, count the run where every process's `/metrics` reads it, and log it in one
+    line; KeyError when there is no such job.
+
+    The line names the job, its outcome, its milliseconds and what it did, under the run's id (`job_run_id`): INFO
+    when the run did something, DEBUG when it was idle (so a quiet minute writes nothing at INFO), ERROR with the
+    traceback when it failed.
+    """
     spec = JOBS[name]
-    started = time.monotonic()
-    try:
-        result = spec.func(ctx)
-    except BaseException:
-        ctx.session.rollback()
-        record_job_run(ctx.session, name, started_at=ctx.now, ok=False, seconds=time.monotonic() - started)
-        raise
-    record_job_run(ctx.session, name, started_at=ctx.now, ok=True, seconds=time.monotonic() - started)
+    with job_run(name) as run_id:
+        started = time.monotonic()
+        try:
+            result = spec.func(ctx)
+        except BaseException:
+            ctx.session.rollback()
+            seconds = time.monotonic() - started
+            record_job_run(ctx.session, name, started_at=ctx.now, ok=False, seconds=seconds)
+            logger.error(
+                "job %s failed in %d ms", name, seconds * 1000, exc_info=True, extra={"job_run_id": run_id}
+            )
+            raise
+        seconds = time.monotonic() - started
+        record_job_run(ctx.session, name, started_at=ctx.now, ok=True, seconds=seconds)
+        summary = ctx.summary.text if ctx.summary.text is not None else str(result)
+        logger.log(
+            logging.INFO if ctx.summary.worked else logging.DEBUG,
+            "job %s ok in %d ms: %s",
+            name,
+            seconds * 1000,
+            summary,
+            extra={"job_run_id": run_id},
+        )
     return result

@@ -3,14 +3,10 @@ once a week, in their working hours, to each committer still onboarding about ex
 
 from __future__ import annotations
 
-import logging
-
 from bot.runtime import JobContext
 from bot.services.outbox import DeliveryReport
 from bot.services.reminders import queue_expiry_reminders, queue_onboarding_reminders
 from bot.services.roster.statuses import queue_status_notices
-
-logger = logging.getLogger(__name__)
 
 
 def agreement_expiry_reminders(ctx: JobContext) -> DeliveryReport:
@@ -18,7 +14,7 @@ def agreement_expiry_reminders(ctx: JobContext) -> DeliveryReport:
     queued = queue_status_notices(ctx.session, now=ctx.now, channels=ctx.channels)
     queued += queue_expiry_reminders(ctx.session, now=ctx.now, policy=ctx.policy)
     report = ctx.deliver()
-    logger.info("agreement_expiry_reminders: %d queued; %s", queued, report)
+    ctx.summarise(f"{queued} queued; {report}", worked=bool(queued) or report.worked)
     return report
 
 
@@ -26,5 +22,5 @@ def onboarding_reminders(ctx: JobContext) -> DeliveryReport:
     """Queue this week's reminder for each onboarding committer in their working hours, and deliver."""
     queued = queue_onboarding_reminders(ctx.session, now=ctx.now, hours=ctx.policy.hours)
     report = ctx.deliver()
-    logger.info("onboarding_reminders: %d queued; %s", queued, report)
+    ctx.summarise(f"{queued} queued; {report}", worked=bool(queued) or report.worked)
     return report

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from storage.audit import add_audit_entry
+from storage.audit import add_audit_entries, add_audit_entry
 from storage.models import Person
 
 
@@ -22,6 +23,30 @@ def audit(
         action=action,
         subject=subject,
         details={key: _detail(value) for key, value in details.items()},
+    )
+
+
+def audit_each(
+    session: Session,
+    now: dt.datetime,
+    actor: Person | str,
+    action: str,
+    subjects: Sequence[tuple[str, dict[str, object]]],
+) -> None:
+    """Append one entry per (subject, details), as `audit` would one by one, in a single statement."""
+    name = actor if isinstance(actor, str) else actor.github
+    add_audit_entries(
+        session,
+        [
+            {
+                "at": now,
+                "actor": name,
+                "action": action,
+                "subject": subject,
+                "details": {key: _detail(value) for key, value in details.items()},
+            }
+            for subject, details in subjects
+        ],
     )
 
 

@@ -500,7 +500,9 @@ def list_due_escalation_steps(
         taken = store.list_escalation_steps(session, escalation.id)
         rung = next_due_rung(escalation_ladder(card, policy), taken, now=now)
         if rung is not None:
-            due_steps.append(DueEscalationStep(card=card, step=rung[0], due_at=rung[1], target=rung[2]))
+            due_steps.append(
+                DueEscalationStep(card=card, step=rung[0], due_at=rung[1], target=rung[2], as_of=now)
+            )
     return due_steps
 
 

@@ -10,14 +10,16 @@ from sqlmodel import Session
 
 from bot.services.access import access_of
 from bot.services.activity import latest_activity
+from bot.services.business_hours import zone
 from bot.services.digest import build_digest
 from bot.services.github.work import github_work
 from bot.services.outbox import commit, post, postings_of
+from bot.services.responsiveness import intervals_of, responsiveness_series, waiting_time
 from bot.services.roster import get_profile
 from bot.services.yearly import yearly_home
 from bot.types.home import HomeData, OpenItems, RosterHealth
 from bot.types.keys import Kind, Subject
-from bot.types.policy import Policy
+from bot.types.policy import DEFAULT_HOURS, Policy, WorkingHours
 from bot.views import home as views
 from bot.views.text import blocks_to_text, mrkdwn
 from storage import escalations as escalation_store
@@ -27,6 +29,8 @@ from storage import roster as roster_store
 from storage.models import Question, Role
 
 RECENT_DEPLOYMENTS = dt.timedelta(days=14)
+# Weeks of responsiveness a manager's or admin's App Home shows.
+HOME_WEEKS = 6
 
 
 def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Question, str]]:
@@ -38,9 +42,16 @@ def _with_repo(session: Session, questions: list[Question]) -> list[tuple[Questi
 
 
 def get_open_items(
-    session: Session, person_id: int, *, now: dt.datetime, web_url: str = "https://github.com"
+    session: Session,
+    person_id: int,
+    *,
+    now: dt.datetime,
+    web_url: str = "https://github.com",
+    hours: WorkingHours = DEFAULT_HOURS,
 ) -> OpenItems:
-    """Return a person's open questions, questions waiting on them, their escalations and recent deployments.
+    """Return a person's open questions, questions waiting on them (those on the champions' turn, with the
+    business time they have waited on the champions in this person's hours), their escalations and recent
+    deployments.
 
     `web_url` is GitHub's web address (GitHub Enterprise's, when configured), for the review asks' links.
     """
@@ -56,6 +67,14 @@ def get_open_items(
         access=access_of(session, person_id),
         last_active=latest_activity(session, person_id),
     )
+    if activity.waiting_on_me:
+        person = roster_store.get_person(session, person_id)
+        tz = zone(person.timezone if person else None)
+        questions = [q for q, _ in activity.waiting_on_me]
+        activity.waited = {
+            q.id or 0: waiting_time(turns, now=now, tz=tz, hours=hours)
+            for q, turns in zip(questions, intervals_of(session, questions), strict=True)
+        }
     subjects = [Subject.question(q.id or 0) for q, _ in [*activity.asked, *activity.waiting_on_me]]
     subjects += [Subject.escalation(e.id or 0) for e in activity.escalations]
     activity.links = permalinks(session, subjects)
@@ -78,12 +97,21 @@ def build_home(
     """Return the App Home data for a person, with the sections their roles call for."""
     profile = get_profile(session, person_id, today=now.date())
     policy = policy or Policy()
-    activity = get_open_items(session, person_id, now=now, web_url=policy.github.web_url)
+    activity = get_open_items(session, person_id, now=now, web_url=policy.github.web_url, hours=policy.hours)
     data = HomeData(profile=profile, activity=activity)
     data.yearly = yearly_home(session, profile.person, now=now, policy=policy)
     roles = set(profile.roles)
     if roles & {Role.MANAGER, Role.ADMIN}:
-        data.digest = build_digest(session, now=now, lifecycle=policy.lifecycle)
+        data.digest = build_digest(
+            session,
+            now=now,
+            lifecycle=policy.lifecycle,
+            hours=policy.hours,
+            response_target=policy.response_target,
+        )
+        data.responsiveness = responsiveness_series(
+            session, now=now, weeks=HOME_WEEKS, target=policy.response_target, hours=policy.hours
+        )
         data.overdue = escalation_store.list_overdue_escalations(session)
         data.activity.links.update(permalinks(session, [Subject.escalation(e.id or 0) for e in data.overdue]))
     if Role.ADMIN in roles:

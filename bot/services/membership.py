@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from bot.services.activity import latest_activity, pull_request_ref, record_activity
 from bot.services.admins import admin_ids
-from bot.services.audit import audit
+from bot.services.audit import audit, audit_each
 from bot.services.errors import FieldErrors, UserError
 from bot.services.github.api import GitHubConnect, GitHubError, GitHubNotFound, WorkSeen
 from bot.services.outbox import Outgoing, commit, dm, post, redraw
@@ -66,15 +66,32 @@ def move_to_alumni(
     audit(session, now, actor, "person.removed", person.github, reason=reason)
 
 
+def move_all_to_alumni(
+    session: Session, people: Sequence[Person], *, now: dt.datetime, actor: Person | str, reason: str
+) -> None:
+    """`move_to_alumni` for many people: their rows written in one flush, their audit entries in one statement."""
+    roster_store.make_alumni(session, people, on=now.date())
+    audit_each(session, now, actor, "person.removed", [(p.github, {"reason": reason}) for p in people])
+
+
 def alumni_notice(
-    session: Session, person: Person, kind: Kind, reason: str, *, parts: Sequence[object]
+    session: Session,
+    person: Person,
+    kind: Kind,
+    reason: str,
+    *,
+    parts: Sequence[object],
+    admins: Sequence[Person] | None = None,
 ) -> Outgoing | None:
-    """Return the DM telling someone they are now an alumnus, with thanks and how to come back."""
+    """Return the DM telling someone they are now an alumnus, with thanks and how to come back.
+
+    `admins`: the current admins, when the caller has read them already (for many notices at once).
+    """
     return dm(
         kind,
         [*parts, person.id],
         person.slack_user_id,
-        views.alumni_text(person, reason, list_admins(session)),
+        views.alumni_text(person, reason, list_admins(session) if admins is None else admins),
     )
 
 
@@ -219,11 +236,16 @@ def admin_list_messages(
     """Return one admin list as posts: each admin gets every chunk of rows, each chunk a posting to redraw."""
     chunks = _chunks(rows)
     messages: list[Outgoing | None] = []
+    # Every admin gets the same chunks: each is rendered once.
+    rendered: list[tuple[Mrkdwn, list[dict[str, Any]]]] = []
     for admin in admin_ids(session, channels):
         for index, chunk in enumerate(chunks):
-            text, blocks = render(chunk, index, len(chunks))
+            if index == len(rendered):
+                text, blocks = render(chunk, index, len(chunks))
+                rendered.append((text, [b if isinstance(b, dict) else b.to_dict() for b in blocks]))
+            text, dicts = rendered[index]
             name = subject(index, admin)
-            messages.append(post(kind, [name], admin, text, blocks=blocks, subject=name))
+            messages.append(post(kind, [name], admin, text, blocks=dicts, subject=name))
     return messages
 
 

@@ -9,11 +9,13 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.services.business_hours import working_time_between, zone
+from bot.services.business_hours import business_clock, working_time_between, zone
 from bot.services.outbox import outbox_counts
+from bot.services.responsiveness import measure
 from bot.types.operations import (
     ESCALATION_ACK_BUCKETS,
     FIRST_RESPONSE_BUCKETS,
+    MAX_AREA_LABELS,
     OPEN_QUESTION_AGES,
     OUTBOX_DELAY_BUCKETS,
     Histogram,
@@ -69,4 +71,23 @@ def program_numbers(session: Session, *, now: dt.datetime, hours: WorkingHours) 
         outbox=outbox_counts(session),
         oldest_due_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         jobs=jobs,
+        waiting_on_champions=waiting_by_area(session, hours=hours),
     )
+
+
+def waiting_by_area(session: Session, *, hours: WorkingHours) -> dict[str, Histogram]:
+    """Return the business time of every closed champions' turn, by the question's area (a turn still open is
+    counted once it closes, so the histogram only grows). Areas past MAX_AREA_LABELS share the label "other"."""
+    observed: dict[str, list[float]] = {}
+    for item in measure(session):
+        clock = business_clock(item.zone(), hours)
+        values = [
+            clock.between(start, end).total_seconds() for start, end in item.intervals if end is not None
+        ]
+        if not values:
+            continue
+        label = item.row.area or "none"
+        if label not in observed and len(observed) >= MAX_AREA_LABELS:
+            label = "other"
+        observed.setdefault(label, []).extend(values)
+    return {label: _histogram(FIRST_RESPONSE_BUCKETS, values) for label, values in sorted(observed.items())}

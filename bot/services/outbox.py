@@ -148,7 +148,9 @@ class Messenger(Protocol):
         self, *, channel: str, key: str, thread_ts: str | None, since: dt.datetime
     ) -> Posted | None: ...
 
-    def upload(self, *, channel: str, file_name: str, content: str, comment: str) -> str: ...
+    def upload(
+        self, *, channel: str, file_name: str, content: str | bytes, comment: str, alt_text: str = ""
+    ) -> str: ...
 
     def permalink(self, *, channel: str, ts: str) -> str | None: ...
 
@@ -158,7 +160,8 @@ class Outgoing:
     """A message to send: `key` makes it unique (kind, subject, recipient, period).
 
     `text` is the notification text, built by `bot.views.text.mrkdwn` from escaped parts; for an upload it is
-    the file's content (`FileContent`), which nobody reads as mrkdwn.
+    the file's content (`FileContent`), which nobody reads as mrkdwn, or, for a binary file (`data`, a chart's
+    PNG), the file's alt text.
     """
 
     key: str
@@ -175,6 +178,8 @@ class Outgoing:
     fallback: Outgoing | None = None
     # Not delivered before this instant (a reminder held for its recipient's quiet, or snoozed).
     not_before: dt.datetime | None = None
+    # A binary file's bytes (an upload of a picture); `text` is then its alt text.
+    data: bytes | None = None
 
 
 def _blocks(blocks: Sequence[Any] | None) -> list[dict[str, Any]]:
@@ -222,6 +227,18 @@ def upload(
     return _message(kind, parts, channel, FileContent(content), file_name=file_name, op=OutboxOp.UPLOAD)
 
 
+def upload_picture(
+    kind: Kind | str, parts: Sequence[object], channel: str | None, file_name: str, data: bytes, alt_text: str
+) -> Outgoing | None:
+    """Return a picture (a PNG's bytes) to upload to a channel, with the alt text saying what it shows in words
+    (None when the channel is not configured)."""
+    if not channel:
+        return None
+    return _message(
+        kind, parts, channel, FileContent(alt_text), file_name=file_name, op=OutboxOp.UPLOAD, data=data
+    )
+
+
 def _message(
     kind: Kind | str, parts: Sequence[object], channel: str, text: Mrkdwn | FileContent, **fields: Any
 ) -> Outgoing:
@@ -264,50 +281,70 @@ class DeliveryReport:
         self.waiting += other.waiting
         self.failed.extend(other.failed)
 
+    @property
+    def worked(self) -> bool:
+        """Whether the pass sent, retried or gave up anything (messages only waiting for their hour do not count)."""
+        return bool(self.sent or self.retrying or self.failed)
+
     def __str__(self) -> str:
         return f"{self.sent} message(s) sent, {self.retrying} to retry, {len(self.failed)} failed"
 
 
-def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
-    return OutboxMessage(
-        key=message.key,
-        kind=message.kind[:32],
-        op=message.op,
-        lane=lane_of(message.kind),
-        channel=message.channel,
-        thread_ts=message.thread_ts,
-        subject=message.subject,
-        after=message.after,
-        in_thread=message.in_thread,
-        text=message.text,
-        blocks=message.blocks,
-        file_name=message.file_name,
-        fallback=_encode(message.fallback) if message.fallback else None,
+def _values(message: Outgoing, now: dt.datetime) -> dict[str, Any]:
+    """Return the outbox row of a message as column values (every column a new row sets)."""
+    return {
+        "key": message.key,
+        "kind": message.kind[:32],
+        "op": message.op,
+        "lane": lane_of(message.kind),
+        "channel": message.channel,
+        "thread_ts": message.thread_ts,
+        "subject": message.subject,
+        "after": message.after,
+        "in_thread": message.in_thread,
+        "text": message.text,
+        "blocks": message.blocks,
+        "file_name": message.file_name,
+        "data": message.data,
+        "fallback": _encode(message.fallback) if message.fallback else None,
         # A held message counts as decided when it falls due, so its retry window starts then.
-        created_at=max(now, message.not_before or now),
-        next_attempt_at=message.not_before,
-    )
+        "created_at": max(now, message.not_before or now),
+        "next_attempt_at": message.not_before,
+        "status": OutboxStatus.PENDING,
+        "version": 0,
+        "attempts": 0,
+    }
+
+
+def _row(message: Outgoing, now: dt.datetime) -> OutboxMessage:
+    return OutboxMessage(**_values(message, now))
 
 
 def _encode(message: Outgoing) -> dict[str, Any]:
     data = asdict(message)
     data["fallback"] = None
     data.pop("not_before", None)
+    # A fallback is a message in words: a picture falls back to text, never to another picture.
+    data.pop("data", None)
     return data
 
 
 def enqueue(session: Session, messages: Iterable[Outgoing | None], *, now: dt.datetime) -> int:
     """Write messages to the outbox (without committing); return how many were new or redrawn."""
     added = 0
+    # New messages are inserted in batches (each once, as `store.add_messages` does); a redraw replaces one row,
+    # after the messages before it, so rows keep the order they were decided in.
+    rows: list[dict[str, Any]] = []
     for message in messages:
         if message is None:
             continue
-        row = _row(message, now)
         if message.op == OutboxOp.UPDATE:
-            added += store.replace_message(session, row)
+            added += store.add_messages(session, rows)
+            rows = []
+            added += store.replace_message(session, _row(message, now))
         else:
-            added += store.add_message(session, row)
-    return added
+            rows.append(_values(message, now))
+    return added + store.add_messages(session, rows)
 
 
 def commit(session: Session, messages: Iterable[Outgoing | None], *, now: dt.datetime) -> tuple[str, ...]:
@@ -596,9 +633,18 @@ def _perform(
         messenger.update(channel=posting.channel, ts=posting.ts, text=text, blocks=blocks)
         return Posted(posting.channel, posting.ts)
     if message.op == OutboxOp.UPLOAD or message.file_name:
-        file_id = messenger.upload(
-            channel=message.channel, file_name=message.file_name or "file.txt", content=text, comment=""
-        )
+        if message.data is not None:
+            file_id = messenger.upload(
+                channel=message.channel,
+                file_name=message.file_name or "file.png",
+                content=message.data,
+                comment="",
+                alt_text=text,
+            )
+        else:
+            file_id = messenger.upload(
+                channel=message.channel, file_name=message.file_name or "file.txt", content=text, comment=""
+            )
         return Posted(message.channel, file_id)
     channel = message.channel or (posting.channel if posting else "")
     thread_ts = posting.ts if (posting and message.in_thread) else message.thread_ts

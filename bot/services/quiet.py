@@ -9,6 +9,7 @@ The outbox delivers each once, when it falls due, so nothing is lost or sent twi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -62,14 +63,31 @@ class Quiet:
 
 def quiet_of(session: Session, person: Person) -> Quiet:
     """Return a person's quiet as their preferences set it."""
-    tz = zone(person.timezone)
     preference = store.get_preference(session, person.id or 0) if person.id else None
+    return _quiet(person, preference)
+
+
+def _quiet(person: Person, preference: ReminderPreference | None) -> Quiet:
+    tz = zone(person.timezone)
     if preference is None:
         return Quiet(tz=tz)
     own = None
     if preference.hours_start is not None and preference.hours_end is not None:
         own = (preference.hours_start, preference.hours_end)
     return Quiet(tz=tz, paused_until=preference.paused_until, own_hours=own)
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """A reminder to build: its kind and key parts, who gets it, its text and blocks."""
+
+    kind: Kind | str
+    parts: list[Any]
+    person: Person
+    text: Mrkdwn
+    blocks: list[Any] | None = None
+    # With a subject the DM becomes a posting that can be redrawn (a nudge's rating).
+    subject: str | None = None
 
 
 def reminder(
@@ -82,21 +100,54 @@ def reminder(
     now: dt.datetime,
     blocks: list[Any] | None = None,
     hours: WorkingHours = DEFAULT_HOURS,
+    subject: str | None = None,
 ) -> Outgoing | None:
     """Return a reminder DM with its Snooze buttons, held until the person's pause or own hours allow it.
 
-    `hours` are the program's working hours, when a pause ends. None when the person has no Slack id.
+    `hours` are the program's working hours, when a pause ends; with `subject` the DM becomes a posting that
+    can be redrawn. None when the person has no Slack id.
     The hold is written in the caller's transaction, so it commits (or not) with the reminder itself.
     """
-    key = message_key(kind, *parts)
-    message = dm(kind, parts, person.slack_user_id, text, blocks=views.reminder_blocks(text, blocks, key))
-    if message is None or person.id is None:
-        return message
-    release = quiet_of(session, person).opens_at(now, program=hours)
-    if release <= now:
-        return message
-    store.add_hold(session, ReminderHold(key=key, person_id=person.id, due_at=now, created_at=now))
-    return replace(message, not_before=release)
+    return reminders(session, [Wanted(kind, parts, person, text, blocks, subject)], now=now, hours=hours)[0]
+
+
+def reminders(
+    session: Session, wanted: Sequence[Wanted], *, now: dt.datetime, hours: WorkingHours = DEFAULT_HOURS
+) -> list[Outgoing | None]:
+    """Return the reminders `reminder` returns for each of `wanted`, in order, with their people's
+    preferences read in one query and their holds written together (each once)."""
+    ids = {w.person.id for w in wanted if w.person.id is not None and w.person.slack_user_id}
+    preferences = store.list_preferences(session, ids) if ids else {}
+    quiets: dict[int, Quiet] = {}
+    holds: list[dict[str, Any]] = []
+    found: list[Outgoing | None] = []
+    for w in wanted:
+        key = message_key(w.kind, *w.parts)
+        message = dm(
+            w.kind,
+            w.parts,
+            w.person.slack_user_id,
+            w.text,
+            blocks=views.reminder_blocks(w.text, w.blocks, key),
+            subject=w.subject,
+        )
+        person_id = w.person.id
+        if message is None or person_id is None:
+            found.append(message)
+            continue
+        quiet = quiets.get(person_id)
+        if quiet is None:
+            quiet = quiets[person_id] = _quiet(w.person, preferences.get(person_id))
+        release = quiet.opens_at(now, program=hours)
+        if release <= now:
+            found.append(message)
+            continue
+        holds.append(
+            {"key": key, "person_id": person_id, "due_at": now, "snoozed_from": None, "created_at": now}
+        )
+        found.append(replace(message, not_before=release))
+    store.add_holds(session, holds)
+    return found
 
 
 def snooze_until(

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.types.reminders import OnboardingGaps
+from bot.types.responsiveness import NudgeReport, WeekResponsiveness
 from bot.types.yearly import YearlyOverview
 from storage.models import AgreementKind, Person, Retro
 
@@ -55,6 +56,10 @@ class Digest:
     time_to_revert: dt.timedelta | None = None
     github: dict[str, int] = field(default_factory=dict)
     yearly: YearlyOverview | None = None
+    # Business-time percentiles of the questions asked in the window, against the target for the 75th.
+    responsiveness: WeekResponsiveness | None = None
+    nudges: NudgeReport | None = None
+    response_target: dt.timedelta | None = None
 
     @property
     def period(self) -> str:

@@ -82,6 +82,12 @@ class DueEscalationStep:
     step: int
     due_at: dt.datetime
     target: Person | None
+    as_of: dt.datetime  # the instant the step is taken (the job's clock): what "waited" is measured to
+
+    @property
+    def waited(self) -> dt.timedelta:
+        """How long the escalation has been open, as of the step (not as of when the step fell due)."""
+        return self.as_of - self.card.escalation.opened_at
 
     @property
     def overdue(self) -> bool:

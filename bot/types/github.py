@@ -88,6 +88,15 @@ class ReviewRequest:
     delivery_id: str
 
 
+@dataclass(frozen=True)
+class LabelToAdd:
+    """A label ccbot adds to a pull request (an active committer's, on a repository they hold a grant for)."""
+
+    repo: str
+    number: int
+    label: str
+
+
 @dataclass
 class GitHubOutcome:
     """What one delivery decided, and the keys of the messages committed with it."""
@@ -99,6 +108,7 @@ class GitHubOutcome:
     unassigned: list[ReviewAskCard] = field(default_factory=list)
     requests: list[ReviewRequest] = field(default_factory=list)
     reviewed: list[ReviewAskCard] = field(default_factory=list)
+    labels: list[LabelToAdd] = field(default_factory=list)
     activity: int = 0
     keys: tuple[str, ...] = ()
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from bot.types.access import AccessLine
 from bot.types.digest import Digest, Expiring
 from bot.types.github import GitHubWork
 from bot.types.reminders import OnboardingGaps
+from bot.types.responsiveness import ResponsivenessSeries
 from bot.types.roster import Profile
 from bot.types.yearly import YearlyHome
 from storage.models import Activity, DeploymentNotice, Escalation, Person, Question
@@ -26,6 +28,8 @@ class OpenItems:
     # The latest sign of activity, with the bot or on GitHub: what the inactivity review counts from.
     last_active: Activity | None = None
     links: dict[str, str] = field(default_factory=dict)
+    # Business time each question waiting on this person has spent on the champions' turn, by question id.
+    waited: dict[int, dt.timedelta] = field(default_factory=dict)
 
     def link(self, subject: str) -> str | None:
         """Return the permalink of a posted question or escalation (by subject), or None."""
@@ -52,6 +56,8 @@ class HomeData:
     overdue: list[Escalation] = field(default_factory=list)
     health: RosterHealth | None = None
     yearly: YearlyHome | None = None
+    # Managers and admins: the last weeks of the champions' responsiveness against the target.
+    responsiveness: ResponsivenessSeries | None = None
 
     @property
     def roles(self) -> set[str]:

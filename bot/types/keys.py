@@ -19,6 +19,7 @@ class Kind(enum.StrEnum):
     QUESTION_REPEATED = "question-repeated"
     QUESTION_HANDOFF = "question-handoff"
     QUESTION_NUDGE = "question-nudge"
+    QUESTION_TURN = "question-turn"
     ESCALATION_ROOT = "escalation-root"
     ESCALATION_OPENED = "escalation-opened"
     ESCALATION_REPEATED = "escalation-repeated"
@@ -46,6 +47,7 @@ class Kind(enum.StrEnum):
     DIGEST = "digest"
     DIGEST_CSV = "digest-csv"
     DELIVERY_FAILED = "delivery-failed"
+    SLACK_NOT_FOUND = "slack-not-found"
     TOLD = "told"
     REDRAW = "redraw"
     DM_HELP = "dm-help"
@@ -80,6 +82,11 @@ class Subject:
     def question(question_id: int) -> str:
         """The thread root of a question."""
         return f"question:{question_id}"
+
+    @staticmethod
+    def nudge(question_id: int, step: int, person_id: int) -> str:
+        """One person's DM of one SLA step of a question (it carries the Helpful / Not helpful buttons)."""
+        return f"nudge:{question_id}:{step}:{person_id}"
 
     @staticmethod
     def escalation(escalation_id: int) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 # Time to first response, in the responder's business hours: the SLA ladder's rungs (30 minutes urgent,
 # 4 hours normal), one business day (the response target) and up to a business week.
 FIRST_RESPONSE_BUCKETS = (900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 57600.0, 86400.0, 144000.0)
+# Areas labelled apart on the time waiting on champions; further areas share the label "other".
+MAX_AREA_LABELS = 20
 # Escalation acknowledgement, wall-clock: the urgent and normal acknowledgement targets and beyond.
 ESCALATION_ACK_BUCKETS = (300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0)
 # Outbox: from falling due to sent; Slack answers in well under a second, retries back off up to 30 minutes.
@@ -54,3 +56,5 @@ class ProgramNumbers:
     outbox: dict[str, int]
     oldest_due_seconds: float
     jobs: list[JobRecord] = field(default_factory=list)
+    # Each closed champions' turn, in the responder's business hours, by area ("none": routed to no area).
+    waiting_on_champions: dict[str, Histogram] = field(default_factory=dict)

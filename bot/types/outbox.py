@@ -112,6 +112,7 @@ LANES: dict[Kind, OutboxLane] = {
     Kind.DIGEST: BULK,
     Kind.DIGEST_CSV: BULK,
     Kind.DELIVERY_FAILED: INTERACTIVE,
+    Kind.SLACK_NOT_FOUND: BULK,
     Kind.TOLD: INTERACTIVE,
     Kind.REDRAW: INTERACTIVE,
     Kind.DM_HELP: INTERACTIVE,
@@ -137,12 +138,13 @@ LANES: dict[Kind, OutboxLane] = {
     Kind.ALUMNI: BULK,
     Kind.REINSTATED: INTERACTIVE,
     Kind.EXPANSION_GRANTED: INTERACTIVE,
+    Kind.QUESTION_TURN: INTERACTIVE,
 }
 
 
 def lane_of(kind: str) -> OutboxLane:
     """Return the lane of a message kind (a kind this table does not know is taken as interactive)."""
     try:
-        return LANES[Kind(kind)]
+        return LANES.get(Kind(kind), INTERACTIVE)
     except ValueError:
         return INTERACTIVE

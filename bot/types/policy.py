@@ -68,6 +68,8 @@ class SlaPolicy:
     normal: dt.timedelta
     urgent: dt.timedelta
     hours: WorkingHours
+    # Nudge DMs one person gets per day (their local day) at most; the step's thread note still posts.
+    daily_nudge_cap: int = 5
 
     def allowance(self, urgency: str) -> dt.timedelta:
         """Return the working time allowed per step for a question of this urgency."""
@@ -118,6 +120,10 @@ class GitHubConfig:
     max_additions: int = 10
     notice_days: int = 7
     owners: tuple[str, ...] = ()
+    cc_label: str = "core contributor"
+    # ORG/REPO:PATH of the public page (None: the weekly job does nothing) and the admins' "how to join" file.
+    publish_target: str | None = None
+    publish_about: str = "publish/about.md"
 
 
 DEFAULT_HOURS = WorkingHours(start=dt.time(9), end=dt.time(17), weekdays=frozenset(range(5)))
@@ -142,6 +148,8 @@ class Policy:
     expiry_reminder_days: tuple[int, ...] = (30, 14, 7, 1)
     github: GitHubConfig = GitHubConfig()
     lifecycle: LifecyclePolicy = LifecyclePolicy()
+    # CCBOT_RESPONSE_TARGET in business time: the target for the 75th percentile of time to first response.
+    response_target: dt.timedelta = dt.timedelta(hours=8)
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,9 @@ class DueStep:
     step: Step
     due_at: dt.datetime
     targets: tuple[Person, ...]
+    as_of: dt.datetime  # the instant the step is taken (the job's clock): what "waited" is measured to
+
+    @property
+    def waited(self) -> dt.timedelta:
+        """How long the question has waited, as of the step (not as of when the step fell due)."""
+        return self.as_of - self.card.question.asked_at

@@ -57,6 +57,7 @@ class ImportReport:
     not_imported: list[str] = field(default_factory=list)
     ending: list[str] = field(default_factory=list)
     needs_confirmation: bool = False
+    resolving: int = 0  # people whose Slack id or time zone the background resolution will look for
 
     @property
     def summary(self) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
+from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock, TableBlock
 
 from bot.views.blocks import context, section
+from bot.views.responsiveness import responsiveness_blocks
 from bot.views.text import (
     AGREEMENT_NAMES,
     Mrkdwn,
@@ -25,6 +26,7 @@ from bot.views.yearly import overview_blocks
 
 if TYPE_CHECKING:
     from bot.types.digest import Digest
+    from storage.models import Person
 
 # Rows of the champion-load table shown in the message; the rest go to the CSV upload.
 MAX_LOAD_ROWS = 15
@@ -39,19 +41,71 @@ def _more(total: int, shown: int) -> str:
     return f"\n…and {total - shown} more" if total > shown else ""
 
 
-def digest_blocks(digest: Digest, *, onboarding: bool = True) -> list[Block]:
-    """Return the digest: questions, response times, champion load, escalations, agreements, onboarding, retro."""
+def _cell(text: str) -> dict[str, Any]:
+    # raw_text is shown as typed: never read as mrkdwn, so a name cannot ping, mention or link.
+    return {"type": "raw_text", "text": text}
+
+
+def _person_cell(person: Person) -> dict[str, Any]:
+    if person.slack_user_id:
+        return {
+            "type": "rich_text",
+            "elements": [
+                {"type": "rich_text_section", "elements": [{"type": "user", "user_id": person.slack_user_id}]}
+            ],
+        }
+    return _cell(person.name or person.github)
+
+
+def load_table(digest: Digest) -> TableBlock:
+    """Return the champion load as a Block Kit table (a header row and at most MAX_LOAD_ROWS rows)."""
+    rows = [[_cell("Champion"), _cell("Open"), _cell("Answered"), _cell("First response (median)")]]
+    rows += [
+        [
+            _person_cell(load.person),
+            _cell(str(load.open)),
+            _cell(str(load.answered)),
+            _cell(_span(load.median_first_response)),
+        ]
+        for load in digest.loads[:MAX_LOAD_ROWS]
+    ]
+    right = {"align": "right"}
+    return TableBlock(rows=rows, column_settings=[{"is_wrapped": True}, right, right, right])
+
+
+def digest_blocks(digest: Digest, *, onboarding: bool = True, table: bool = False) -> list[Block]:
+    """Return the digest: questions, response times, champion load, escalations, agreements, onboarding, retro.
+
+    With `table`, the champion load is a table block (messages only; the section list is its fallback).
+    """
     week = f"{digest.start:%Y-%m-%d} to {digest.end:%Y-%m-%d}"
     blocks: list[Block] = [
         HeaderBlock(text=f"Core Committer weekly digest ({digest.period})"),
         context(f"The seven days to {digest.end:%Y-%m-%d %H:%M} UTC ({week})"),
         section(
-            f"*Questions:* {digest.asked} asked · {digest.answered} answered · {digest.still_open} still open\n"
-            f"*Time to first response:* median {_span(digest.first_response_median)} · "
-            f"90th percentile {_span(digest.first_response_p90)}"
+            f"*Questions:* {digest.asked} asked · {digest.answered} answered · {digest.still_open} still open"
         ),
     ]
-    if digest.loads:
+    if digest.responsiveness is not None and digest.response_target is not None:
+        blocks += responsiveness_blocks(digest.responsiveness, digest.response_target, digest.nudges)
+    else:
+        blocks.append(
+            section(
+                f"*Time to first response:* median {_span(digest.first_response_median)} · "
+                f"90th percentile {_span(digest.first_response_p90)}"
+            )
+        )
+    if digest.loads and table:
+        note = (
+            f"…{len(digest.loads) - MAX_LOAD_ROWS} more in the attached CSV"
+            if len(digest.loads) > MAX_LOAD_ROWS
+            else ""
+        )
+        blocks.append(section("*Champion load:*"))
+        blocks.append(load_table(digest))
+        if note:
+            blocks.append(context(note))
+    elif digest.loads:
         rows = [
             f"• {person_ref(load.person)}: {load.open} open, {load.answered} answered"
             + (

@@ -301,7 +301,7 @@ def reassigned_dm(card: EscalationCard, actor: Person) -> Mrkdwn:
 def ladder_texts(due: DueEscalationStep) -> tuple[Mrkdwn, Mrkdwn | None]:
     """Return the thread text of a ladder step and the DM for its target (None when nobody is DMed)."""
     card = due.card
-    waited = duration(due.due_at - card.escalation.opened_at)
+    waited = duration(due.waited)
     summary = card.escalation.summary
     if due.resolve_reminder:
         return (
@@ -348,5 +348,5 @@ def overdue_post(due: DueEscalationStep) -> Mrkdwn:
         link=_link(card),
         committer=person_ref(card.committer),
         summary=card.escalation.summary,
-        waited=duration(due.due_at - card.escalation.opened_at),
+        waited=duration(due.waited),
     )

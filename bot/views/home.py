@@ -18,6 +18,7 @@ from bot.views.blocks import context, section
 from bot.views.digest import digest_blocks
 from bot.views.github import pr_link
 from bot.views.notices import deployment_line
+from bot.views.responsiveness import business, series_blocks
 from bot.views.text import (
     AGREEMENT_NAMES,
     Mrkdwn,
@@ -36,7 +37,7 @@ from bot.views.text import (
 )
 from bot.views.yearly import yearly_closing_blocks, yearly_personal_blocks
 from storage.models import Activity as Sign
-from storage.models import Escalation, Person, Question, Status
+from storage.models import Escalation, Person, Question, Status, Turn
 
 if TYPE_CHECKING:
     from bot.types.home import HomeData, OpenItems
@@ -122,10 +123,11 @@ def _last_active_text(sign: Sign | None) -> str:
 MAX_ITEMS = 10
 
 
-def _question_line(question: Question, repo: str, permalink: str | None) -> str:
+def _question_line(question: Question, repo: str, permalink: str | None, *, asker: bool = False) -> str:
     label = f"{escape(repo)}#{question.pr_number}"
     link = f"<{permalink}|{label}>" if permalink else label
-    return f"• {link} ({question.state}) asked {slack_date(question.asked_at)}"
+    turn = " · :hourglass: *waiting on you*" if asker and question.turn == Turn.COMMITTER else ""
+    return f"• {link} ({question.state}) asked {slack_date(question.asked_at)}{turn}"
 
 
 def activity_blocks(activity: OpenItems) -> list[Block]:
@@ -133,7 +135,7 @@ def activity_blocks(activity: OpenItems) -> list[Block]:
     blocks: list[Block] = []
     if activity.asked:
         lines = "\n".join(
-            _question_line(q, repo, activity.link(Subject.question(q.id or 0)))
+            _question_line(q, repo, activity.link(Subject.question(q.id or 0)), asker=True)
             for q, repo in activity.asked[:MAX_ITEMS]
         )
         blocks.append(section(f"*Your open questions:*\n{lines}"))
@@ -245,6 +247,13 @@ def _overdue_line(escalation: Escalation, permalink: str | None, now: dt.datetim
     return f"• <{permalink}|{label}> waiting {waiting}" if permalink else f"• {label} waiting {waiting}"
 
 
+def _waited(activity: OpenItems, question: Question, now: dt.datetime) -> str:
+    waited = activity.waited.get(question.id or 0)
+    if waited is None:
+        return f"waiting {duration(now - question.asked_at)}"
+    return f"waiting on the champions {business(waited)} of your business hours"
+
+
 def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
     """Return every block of a person's App Home, before pagination."""
     own = replace(data.activity, waiting_on_me=[])
@@ -256,7 +265,7 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
         blocks.append(HeaderBlock(text="Questions waiting on you"))
         lines = [
             f"• <{data.activity.link(Subject.question(q.id or 0)) or q.pr_url}|{escape(repo)}#{q.pr_number}> "
-            f"({q.state}), waiting {duration(now - q.asked_at)}"
+            f"({q.state}), {_waited(data.activity, q, now)}"
             for q, repo in queue
         ]
         blocks += _chunked("Open", lines, "none, well done")
@@ -264,6 +273,8 @@ def home_blocks(data: HomeData, *, now: dt.datetime) -> list[Block]:
         blocks.append(DividerBlock())
         # An admin's roster health lists the onboarding blockers with what to do; the digest's copy would repeat them.
         blocks += digest_blocks(data.digest, onboarding=data.health is None)
+        if data.responsiveness is not None:
+            blocks += series_blocks(data.responsiveness)
         overdue = [
             _overdue_line(e, data.activity.link(Subject.escalation(e.id or 0)), now) for e in data.overdue
         ]

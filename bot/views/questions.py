@@ -36,7 +36,7 @@ from bot.views.text import (
     person_ref,
     slack_date,
 )
-from storage.models import Person, QuestionState, Urgency
+from storage.models import NudgeRating, Person, QuestionState, Turn, Urgency
 
 if TYPE_CHECKING:
     from bot.types.questions import AskRefusal, DueStep, QuestionCard
@@ -151,19 +151,26 @@ def state_text(card: QuestionCard) -> Mrkdwn:
         took = duration(question.answered_at - question.asked_at)
         return mrkdwn(":white_check_mark: *Answered*{who} in {took}{first}", who=who, took=took, first=first)
     reopened = mrkdwn(" (reopened)") if question.reopened_at else mrkdwn("")
+    turn = (
+        mrkdwn(" · :hourglass: *waiting on {who}*", who=person_ref(card.committer))
+        if question.turn == Turn.COMMITTER
+        else mrkdwn(" · waiting on the champions")
+    )
     if card.claimed_by is not None:
         return mrkdwn(
-            ":raising_hand: *Claimed* by {who}{reopened} · {waited}{first}",
+            ":raising_hand: *Claimed* by {who}{reopened} · {waited}{first}{turn}",
             who=person_ref(card.claimed_by),
             reopened=reopened,
             waited=waited,
             first=first,
+            turn=turn,
         )
     return mrkdwn(
-        ":hourglass_flowing_sand: *Open*{reopened} · {waited}{first}",
+        ":hourglass_flowing_sand: *Open*{reopened} · {waited}{first}{turn}",
         reopened=reopened,
         waited=waited,
         first=first,
+        turn=turn,
     )
 
 
@@ -205,6 +212,12 @@ def question_blocks(card: QuestionCard) -> list[Block]:
             )
         )
         buttons.append(ButtonElement(text="Hand off", action_id=Action.HAND_OFF_QUESTION.value, value=value))
+        if question.turn == Turn.CHAMPIONS:
+            buttons.append(
+                ButtonElement(
+                    text="Waiting on the committer", action_id=Action.WAIT_ON_COMMITTER.value, value=value
+                )
+            )
         buttons.append(
             ButtonElement(
                 text="Escalate to management",
@@ -341,10 +354,69 @@ def handed_off_text(card: QuestionCard, actor: Person) -> Mrkdwn:
     )
 
 
+def waiting_on_committer_text(card: QuestionCard, actor: Person) -> Mrkdwn:
+    """Return the thread note that hands the turn back to the asker."""
+    return mrkdwn(
+        ":hourglass: {actor} is waiting on {asker}: over to you. Reply in this thread when you are ready, "
+        "and the question goes back to the champions.",
+        actor=person_ref(actor),
+        asker=person_ref(card.committer),
+    )
+
+
+RATING_BLOCK = "nudge-rating"
+RATING_LABELS = {NudgeRating.HELPFUL: "Helpful", NudgeRating.NOT_HELPFUL: "Not helpful"}
+RATING_ACTIONS = {
+    NudgeRating.HELPFUL: Action.NUDGE_HELPFUL,
+    NudgeRating.NOT_HELPFUL: Action.NUDGE_NOT_HELPFUL,
+}
+
+
+def rating_block(question_id: int, step: int, rating: NudgeRating | None = None) -> dict[str, Any]:
+    """Return the Helpful / Not helpful buttons of a nudge DM (the chosen one highlighted)."""
+    value = f"{question_id}:{step}"
+    buttons = []
+    for choice, label in RATING_LABELS.items():
+        button = ButtonElement(text=label, action_id=RATING_ACTIONS[choice].value, value=value)
+        if choice == rating:
+            button.style = "primary"
+        buttons.append(button)
+    return ActionsBlock(block_id=RATING_BLOCK, elements=buttons).to_dict()
+
+
+def rating_note(rating: NudgeRating | None) -> dict[str, Any]:
+    """Return the line under a nudge that asks for, or acknowledges, a rating."""
+    if rating is None:
+        text = "Was this nudge useful? Your answer shapes how ccbot nudges."
+    else:
+        text = f":pray: Thanks: you rated this nudge *{RATING_LABELS[rating].lower()}*. You can change your answer."
+    return context(text).to_dict() | {"block_id": f"{RATING_BLOCK}-note"}
+
+
+def nudge_dm_blocks(text: Mrkdwn, question_id: int, step: int) -> list[dict[str, Any]]:
+    """Return a nudge DM's blocks: its text, then the rating line and buttons (Snooze comes after)."""
+    return [section(text).to_dict(), rating_note(None), rating_block(question_id, step)]
+
+
+def rated_nudge_blocks(
+    blocks: Sequence[dict[str, Any]], question_id: int, step: int, rating: NudgeRating
+) -> list[dict[str, Any]]:
+    """Return a nudge DM's blocks redrawn once rated: the same content, the rating acknowledged."""
+    redrawn = []
+    for block in blocks:
+        if block.get("block_id") == RATING_BLOCK:
+            redrawn.append(rating_block(question_id, step, rating))
+        elif block.get("block_id") == f"{RATING_BLOCK}-note":
+            redrawn.append(rating_note(rating))
+        else:
+            redrawn.append(block)
+    return redrawn
+
+
 def nudge_texts(due: DueStep, *, management_channel: str | None) -> tuple[Mrkdwn, Mrkdwn | None]:
     """Return the thread text of a ladder step and, when someone is DMed, the DM text."""
     card = due.card
-    waited = duration(due.due_at - card.question.asked_at)
+    waited = duration(due.waited)
     thread = thread_link(card, "this question")
     about = mrkdwn("{who}'s question on {pr}", who=person_ref(card.committer), pr=_pr(card))
     names = _names(due.targets)
@@ -393,6 +465,6 @@ def management_post(due: DueStep) -> Mrkdwn:
         "for {waited}. Could someone pick up {thread}?",
         who=person_ref(card.committer),
         pr=link(card.question.pr_url, _pr(card)),
-        waited=duration(due.due_at - card.question.asked_at),
+        waited=duration(due.waited),
         thread=thread_link(card, "the thread"),
     )

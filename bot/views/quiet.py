@@ -18,7 +18,15 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.ids import Action, Input, ViewId
-from bot.views.blocks import context, date_field, modal, section, text_field
+from bot.views.blocks import (
+    actions_json,
+    button_json,
+    context,
+    date_field,
+    modal,
+    section_json,
+    text_field,
+)
 from bot.views.text import Mrkdwn, day, mrkdwn, slack_date
 
 if TYPE_CHECKING:
@@ -41,6 +49,14 @@ def snooze_actions(key: str) -> ActionsBlock:
     )
 
 
+def snooze_actions_json(key: str) -> dict[str, Any]:
+    """Return `snooze_actions(key).to_dict()`, built directly (every reminder carries it)."""
+    return actions_json(
+        SNOOZE_BLOCK,
+        [button_json(label, f"{Action.SNOOZE.value}:{choice}", key) for choice, label in SNOOZE_CHOICES],
+    )
+
+
 def _as_dicts(blocks: Sequence[Any]) -> list[dict[str, Any]]:
     return [b if isinstance(b, dict) else b.to_dict() for b in blocks]
 
@@ -51,10 +67,10 @@ def reminder_blocks(text: str, blocks: Sequence[Any] | None, key: str) -> list[d
     if not shown:
         # With blocks present Slack shows them instead of the text, so the text becomes the blocks.
         shown = [
-            section(text[start : start + SECTION_MAX]).to_dict()
+            section_json(text[start : start + SECTION_MAX])
             for start in range(0, max(len(text), 1), SECTION_MAX)
         ]
-    return [*shown, snooze_actions(key).to_dict()]
+    return [*shown, snooze_actions_json(key)]
 
 
 def snoozed_copy_blocks(
@@ -66,7 +82,7 @@ def snoozed_copy_blocks(
         block_id=SNOOZED_NOTE_BLOCK,
         elements=[MarkdownTextObject(text=f":zzz: You snoozed this reminder {slack_date(snoozed_at)}.")],
     )
-    return [note.to_dict(), *content, snooze_actions(key).to_dict()]
+    return [note.to_dict(), *content, snooze_actions_json(key)]
 
 
 def snoozed_confirmation(release: dt.datetime) -> Mrkdwn:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject, HeaderBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ConfirmObject
 
 from bot.ids import Action
-from bot.views.blocks import context, section
+from bot.views.blocks import (
+    actions_json,
+    button_json,
+    confirm_json,
+    context_json,
+    header_json,
+    section,
+    section_json,
+)
 from bot.views.text import Mrkdwn, day, escape, join, join_some, mrkdwn, person_ref
 from storage.models import Person, Renewal, RenewalAnswer, RenewalAudience, RenewalOutcome
 
@@ -19,8 +28,18 @@ if TYPE_CHECKING:
 MAX_NAMES = 15
 
 
+# The admins named in a round's thousands of DMs, built once per set of admins.
+_ADMIN_REFS: dict[tuple[tuple[str | None, str, str], ...], Mrkdwn] = {}
+
+
 def _admins(admins: Sequence[Person]) -> Mrkdwn:
-    return join(", ", [person_ref(a) for a in admins]) or mrkdwn("a program admin")
+    key = tuple((a.slack_user_id, a.name, a.github) for a in admins)
+    found = _ADMIN_REFS.get(key)
+    if found is None:
+        if len(_ADMIN_REFS) >= 64:
+            _ADMIN_REFS.clear()
+        found = _ADMIN_REFS[key] = join(", ", [person_ref(a) for a in admins]) or mrkdwn("a program admin")
+    return found
 
 
 def _admin_names(admins: Sequence[Person]) -> str:
@@ -48,11 +67,7 @@ def _audience(renewal: Renewal) -> str:
 def answer_actions(card: MemberCard) -> ActionsBlock:
     """Return the Recommit for YEAR and Step down buttons of a member."""
     year, value = card.renewal.year, str(card.id)
-    leaving = (
-        f"{escape(card.organization.name)}'s entity agreement ends at the deadline."
-        if card.organization is not None
-        else "You become an alumnus at the deadline; you can be reinstated later."
-    )
+    leaving = _leaving(card)
     return ActionsBlock(
         block_id=f"renewal-{card.id}",
         elements=[
@@ -73,17 +88,51 @@ def answer_actions(card: MemberCard) -> ActionsBlock:
     )
 
 
+def _leaving(card: MemberCard) -> str:
+    return (
+        f"{escape(card.organization.name)}'s entity agreement ends at the deadline."
+        if card.organization is not None
+        else "You become an alumnus at the deadline; you can be reinstated later."
+    )
+
+
+def answer_actions_json(card: MemberCard) -> dict[str, Any]:
+    """Return `answer_actions(card).to_dict()`, built directly (a round's DMs carry thousands of them)."""
+    year, value = card.renewal.year, str(card.id)
+    return actions_json(
+        f"renewal-{card.id}",
+        [
+            button_json(f"Recommit for {year}", Action.RENEWAL_RECOMMIT.value, value, style="primary"),
+            button_json(
+                "Step down",
+                Action.RENEWAL_STEP_DOWN.value,
+                value,
+                style="danger",
+                confirm=confirm_json(
+                    title="Step down?", text=_leaving(card), confirm="Step down", deny="Cancel"
+                ),
+            ),
+        ],
+    )
+
+
 def _ask_text(card: MemberCard, admins: Sequence[Person]) -> Mrkdwn:
-    year, by = card.renewal.year, day(last_day(card.member.deadline))
-    if card.organization is not None:
+    name = card.organization.name if card.organization is not None else None
+    return _ask(name, card.renewal.year, _by(card.member.deadline), _admins(admins))
+
+
+@functools.lru_cache(maxsize=256)
+def _ask(name: str | None, year: int, by: str, admins: Mrkdwn) -> Mrkdwn:
+    """The question itself: the same for every committer of a round (a round's DMs build it thousands of times)."""
+    if name is not None:
         return mrkdwn(
             "As {name}'s contact for the Core Committer program: does *{name}* recommit to the program for "
             "*{year}*? Its core committers keep their standing through its entity agreement. Please answer by "
             "*{by}*. If {name} steps down, its entity agreement ends at the deadline. Questions: {admins}.",
-            name=card.organization.name,
+            name=name,
             year=year,
             by=by,
-            admins=_admins(admins),
+            admins=admins,
         )
     return mrkdwn(
         "Each year the program asks its core committers whether they continue (OEP-54). Do you recommit "
@@ -91,22 +140,18 @@ def _ask_text(card: MemberCard, admins: Sequence[Person]) -> Mrkdwn:
         "at the deadline, thanked and with your history kept; {admins} can reinstate you any time.",
         year=year,
         by=by,
-        admins=_admins(admins),
+        admins=admins,
     )
 
 
 def invitation(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:
     """Return the DM that opens a member's recommitment, with its answer buttons."""
     year = card.renewal.year
-    text = mrkdwn(
-        ":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {by}",
-        year=year,
-        by=day(last_day(card.member.deadline)),
-    )
-    blocks: list[Block] = [
-        HeaderBlock(text=f"Recommitment for {year}"),
-        section(_ask_text(card, admins)),
-        answer_actions(card),
+    text = _invitation_text(year, _by(card.member.deadline))
+    blocks = [
+        header_json(f"Recommitment for {year}"),
+        section_json(_ask_text(card, admins)),
+        answer_actions_json(card),
     ]
     return text, blocks
 
@@ -115,22 +160,40 @@ def reminder(
     card: MemberCard, stage: str, admins: Sequence[Person], *, now: dt.datetime
 ) -> tuple[Mrkdwn, list[Any]]:
     """Return a reminder to a member who has not answered: at the midpoint, or two days before the deadline."""
-    year, by = card.renewal.year, day(last_day(card.member.deadline))
-    lead = (
-        mrkdwn(
+    lead = _reminder_lead(card.renewal.year, _by(card.member.deadline), stage == "last")
+    return lead, [section_json(lead), section_json(_ask_text(card, admins)), answer_actions_json(card)]
+
+
+# The texts every member of a round shares, built once per round (its DMs build them thousands of times).
+
+
+@functools.lru_cache(maxsize=256)
+def _by(deadline: dt.datetime) -> str:
+    return day(last_day(deadline))
+
+
+@functools.lru_cache(maxsize=256)
+def _invitation_text(year: int, by: str) -> Mrkdwn:
+    return mrkdwn(
+        ":spiral_calendar_pad: Core Committer recommitment for {year}: please answer by {by}",
+        year=year,
+        by=by,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _reminder_lead(year: int, by: str, last: bool) -> Mrkdwn:
+    if last:
+        return mrkdwn(
             ":hourglass_flowing_sand: Two days left: the {year} recommitment closes at the end of {by}.",
             year=year,
             by=by,
         )
-        if stage == "last"
-        else mrkdwn(
-            ":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by}).",
-            year=year,
-            by=by,
-        )
+    return mrkdwn(
+        ":spiral_calendar_pad: Reminder: the {year} recommitment is waiting for your answer (by {by}).",
+        year=year,
+        by=by,
     )
-    blocks: list[Block] = [section(lead), section(_ask_text(card, admins)), answer_actions(card)]
-    return lead, blocks
 
 
 def extended(card: MemberCard, admins: Sequence[Person]) -> tuple[Mrkdwn, list[Any]]:
@@ -294,9 +357,10 @@ def followup_list(
         f" {index + 1}/{total}" if total > 1 else ""
     )
     move = "End agreement" if organizations else "Move to alumni"
-    blocks: list[Block] = [
-        HeaderBlock(text=title[:150]),
-        context(
+    # Plain dicts, as slack_sdk would give them: a round's list runs to thousands of rows.
+    blocks: list[dict[str, Any]] = [
+        header_json(title[:150]),
+        context_json(
             f"These did not answer by their deadline. *{move}* settles them now"
             + (
                 " (the organisation's entity agreement ends)"
@@ -310,36 +374,34 @@ def followup_list(
         member = card.member
         contact = f" (contact {person_ref(card.contact)})" if organizations and card.contact else ""
         blocks.append(
-            section(
+            section_json(
                 f"{member_label(card)}{contact}: asked {day(member.invited_at.date())}, "
                 f"deadline {day(last_day(member.deadline))}"
             )
         )
         if member.outcome is RenewalOutcome.LISTED:
             blocks.append(
-                ActionsBlock(
-                    block_id=f"renewal-followup-{card.id}",
-                    elements=[
-                        ButtonElement(
-                            text=move,
-                            action_id=Action.RENEWAL_MOVE.value,
-                            value=str(card.id),
+                actions_json(
+                    f"renewal-followup-{card.id}",
+                    [
+                        button_json(
+                            move,
+                            Action.RENEWAL_MOVE.value,
+                            str(card.id),
                             style="danger",
-                            confirm=ConfirmObject(
+                            confirm=confirm_json(
                                 title=f"{move}?",
                                 text=f"{escape(member_label(card, plain=True))}: {move.lower()} now.",
                                 confirm=move,
                                 deny="Cancel",
                             ),
                         ),
-                        ButtonElement(
-                            text="Extend a month", action_id=Action.RENEWAL_EXTEND.value, value=str(card.id)
-                        ),
+                        button_json("Extend a month", Action.RENEWAL_EXTEND.value, str(card.id)),
                     ],
                 )
             )
         else:
-            blocks.append(context(_state(card) or "settled"))
+            blocks.append(context_json(_state(card) or "settled"))
     text = mrkdwn(
         "{count} did not answer the {year} recommitment ({audience})",
         count=len(rows),

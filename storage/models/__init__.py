@@ -17,6 +17,7 @@ from storage.models.agreements import AgreementAction, AgreementEvent
 from storage.models.areas import AreaRepo, AreaResponder, RepoArea
 from storage.models.audit import AuditEntry
 from storage.models.columns import enum_column, utc_column
+from storage.models.directory import ResolutionMode, ResolutionState, SlackResolution
 from storage.models.escalations import Escalation, EscalationState, EscalationStep
 from storage.models.events import HookDelivery, SlackEvent
 from storage.models.github import GitHubActivity, GitHubDelivery, ReviewAsk, ReviewAskState
@@ -37,6 +38,7 @@ from storage.models.questions import (
 )
 from storage.models.quiet import ReminderHold, ReminderPreference
 from storage.models.renewals import Renewal, RenewalAnswer, RenewalAudience, RenewalMember, RenewalOutcome
+from storage.models.responsiveness import NudgeRating, NudgeRecipient, QuestionTurn, Turn, TurnCause
 from storage.models.retros import Retro, RetroAudience, RetroParticipant, RetroResponse
 from storage.models.roster import (
     Agreement,
@@ -87,6 +89,8 @@ __all__ = [
     "NominationState",
     "NominationVote",
     "NoticeState",
+    "NudgeRating",
+    "NudgeRecipient",
     "Organization",
     "OutboxLane",
     "OutboxMessage",
@@ -102,6 +106,7 @@ __all__ = [
     "QuestionReply",
     "QuestionResponder",
     "QuestionState",
+    "QuestionTurn",
     "ReminderHold",
     "ReminderPreference",
     "Renewal",
@@ -112,6 +117,8 @@ __all__ = [
     "Repo",
     "RepoArea",
     "RepoOwnership",
+    "ResolutionMode",
+    "ResolutionState",
     "Retro",
     "RetroAudience",
     "RetroParticipant",
@@ -122,9 +129,12 @@ __all__ = [
     "SlackBudget",
     "SlackEvent",
     "SlackPosting",
+    "SlackResolution",
     "Status",
     "Submission",
     "TeamAccessState",
+    "Turn",
+    "TurnCause",
     "Urgency",
     "enum_column",
     "utc_column",

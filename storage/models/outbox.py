@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.models.columns import enum_column, utc_column
@@ -64,6 +64,11 @@ class OutboxMessage(SQLModel, table=True):
     blocks: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     file_name: str | None = Field(
         default=None, max_length=200, description="set: `text` is uploaded as this file"
+    )
+    data: bytes | None = Field(
+        default=None,
+        sa_column=Column(LargeBinary, nullable=True),
+        description="a binary file's bytes (a chart's PNG), uploaded instead of `text`, which is then its alt text",
     )
     fallback: dict[str, Any] | None = Field(
         default=None,

@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstrain
 from sqlmodel import Field, SQLModel
 
 from storage.models.columns import enum_column, person_fk, utc_column
+from storage.models.responsiveness import Turn
 
 
 class Urgency(enum.StrEnum):
@@ -47,6 +48,8 @@ class Question(SQLModel, table=True):
     urgency: Urgency = Field(default=Urgency.NORMAL, sa_column=enum_column(Urgency))
     has_grant: bool = Field(default=True, description="whether the asker has commit rights on the repo")
     state: QuestionState = Field(default=QuestionState.OPEN, sa_column=enum_column(QuestionState))
+    # Whose move it is; `question_turn` keeps every turn, so time per turn is measurable.
+    turn: Turn = Field(default=Turn.CHAMPIONS, sa_column=enum_column(Turn))
     asked_at: dt.datetime = Field(sa_column=utc_column())
     claimed_by_id: int | None = Field(default=None, sa_column=person_fk())
     claimed_at: dt.datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -201,8 +202,8 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
             "2",  # urgent
             "as @feanil",
             "dm",
-            "read #cc-coordination",  # the demo's two questions, a reply, then Zia's: #4
-            "reply 4 Yes: it runs after the transaction commits.",
+            "read #cc-coordination",  # the demo's two questions and a reply (#5-#7), then Zia's: still #1
+            "reply 1 Yes: it runs after the transaction commits.",
             "as @ziafazal",
             "/cc-escalate",
             "No reviewer for the grades PR",
@@ -237,6 +238,12 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
     assert "CORE COMMITTER WEEKLY DIGEST" in out
     assert "Questions: 3 asked · 2 answered · 1 still open" in out
     assert "Escalations: 1 opened · 1 acknowledged · 0 resolved" in out
+    assert re.search(r"Champion +│ Open │ Answered │ First response \(median\)", out), "the load as a table"
+    assert re.search(r"@feanil +│ 0 +│ 1 +│", out), "feanil answered one"
+    pictures = re.findall(r"\[picture: (\S+\.png)\]", out)
+    assert pictures, "the digest's chart, written to a file the console names"
+    assert Path(pictures[0]).read_bytes().startswith(b"\x89PNG")
+    assert "Time to first response, 75th percentile, by week" in out, "and its numbers in words"
     assert "Traceback" not in out + result.stderr
 
 
@@ -347,7 +354,7 @@ def test_ctrl_c_in_a_form_closes_the_form_not_the_console(tmp_path: Path) -> Non
     assert received == []
 
 
-def test_message_numbers_stay_with_their_message_until_the_next_read(tmp_path: Path) -> None:
+def test_message_numbers_stay_with_their_message(tmp_path: Path) -> None:
     console, out = _console(
         tmp_path, "as @ziafazal\n/post\nclick 1\nreply 2 still here\nread #cc-coordination\nquit\n"
     )
@@ -390,7 +397,8 @@ def test_message_numbers_stay_with_their_message_until_the_next_read(tmp_path: P
     assert second["text"] == "Second message"
     assert (reply["text"], reply["thread_ts"]) == ("still here", second["ts"])
     after_read = text.split("ziafazal> read #cc-coordination")[1]
-    assert "── #1 " in after_read, "a new screen numbers from #1"
+    assert "── #1 #cc-coordination · ccbot ──\n  First, edited" in after_read, "#1 is still the first message"
+    assert "── #3 #cc-coordination · ccbot ──\n  Third message" in after_read
 
 
 def test_long_lines_wrap_under_an_indent(tmp_path: Path) -> None:
@@ -459,3 +467,104 @@ def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path:
     assert "  - idegtiarov               onboarding: NDA missing" in out
     assert "  ? edx-mystery-user         not on the roster: left alone" in out
     assert "plan only, nothing changed" in out
+
+
+def test_the_demo_hands_a_question_back_to_the_committer_and_rates_a_nudge(tmp_path: Path) -> None:
+    script = "\n".join(
+        [
+            "as @kdmccormick",
+            "time +3d",
+            "run question_nudges",
+            "run question_nudges",
+            "dm",
+            "click 1",
+            "as @ormsbee",
+            "read #cc-coordination",
+            "click 4",
+            "quit",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "[1] Helpful   [2] Not helpful" in out
+    assert "you rated this nudge helpful" in out
+    assert "[4] Waiting on the committer" in out
+    assert "is waiting on @pdpinch: over to you" in out
+    assert "waiting on @pdpinch" in out
+
+
+def test_after_moving_the_clock_reminders_say_how_long_things_have_really_waited(tmp_path: Path) -> None:
+    console, out = _console(
+        tmp_path,
+        "\n".join(
+            [
+                "as @ziafazal",
+                "/cc-escalate",
+                "No reviewer for the grades PR",
+                "Blocked for three weeks",
+                "",
+                "2",  # urgent: the first reminder falls due after 15 minutes
+                "time +2d",
+                "run escalation_reminders",
+                "quit",
+            ]
+        ),
+    )
+    console.run()
+    text = " ".join(out.getvalue().split())  # reminders may wrap
+    ran = text.split("run escalation_reminders")[1]
+    assert "Not acknowledged after 2d." in ran
+    assert "has waited 2d without an acknowledgement" in ran
+    assert "15m" not in ran
+
+
+def test_message_numbers_never_restart_and_reply_reaches_any_number_shown(tmp_path: Path) -> None:
+    # `read` and `dm` used to start their screen at #1 again: #1 then named another message, and a number
+    # shown before a `read` was refused.
+    console, out = _console(
+        tmp_path,
+        "\n".join(
+            [
+                "as @ziafazal",
+                "/cc-ask https://github.com/openedx/edx-platform/pull/3 Where do the grades signals live?",
+                "",
+                "",
+                "2",  # urgent: the champions get a DM too
+                "read #cc-coordination",
+                "dm @jbowman",
+                "read #cc-digest",
+                "read #cc-coordination",
+                "as @jbowman",
+                "reply 1 In lms/djangoapps/grades/signals.",
+                "dm",
+                "reply 3 On it.",
+                "quit",
+            ]
+        ),
+    )
+    console.run()
+    text = out.getvalue()
+    headers = re.findall(r"── #(\d+) (.+?) · \S+ ──", text)
+    assert len(headers) > 10
+    where: dict[str, str] = {}
+    for number, place in headers:
+        assert where.setdefault(number, place) == place, f"#{number} named another message"
+    assert where["1"] == "#cc-coordination"
+    assert where["3"] == "DM to @jbowman"
+    assert "Usage: reply N text" not in text
+    messages = console.slack.state.messages
+    question = next(m for m in messages if m["text"].startswith("Urgent question from Zia"))
+    replies = {m["text"]: m for m in messages if m.get("user") == "U0CHAMP01" and m.get("thread_ts")}
+    assert replies["In lms/djangoapps/grades/signals."]["thread_ts"] == question["ts"], "#1 after three reads"
+    dm = replies["On it."]
+    assert dm["channel"].startswith("D"), "#3 was still jbowman's DM, shown again by `dm`"
+    assert "(you replied in the thread of #3)" in text

@@ -82,6 +82,7 @@ def test_ask_posts_a_thread_for_both_champions_and_a_champion_reply_answers_it(b
         Action.CLAIM_QUESTION,
         Action.ANSWER_QUESTION,
         Action.HAND_OFF_QUESTION,
+        Action.WAIT_ON_COMMITTER,
         Action.ESCALATE_QUESTION,
     }
 
@@ -326,3 +327,88 @@ def test_one_ask_modal_prefill_never_leaks_into_the_next(bot: RunningBot) -> Non
     assert empty[Input.URGENCY.value]["initial_option"]["value"] == "normal"
     assert ask_modal(urgency=Urgency.URGENT)["blocks"][2]["element"]["initial_option"]["value"] == "urgent"
     assert ask_modal()["blocks"][2]["element"]["initial_option"]["value"] == "normal"
+
+
+def test_waiting_on_the_committer_hands_the_turn_back_until_the_asker_replies(bot: RunningBot) -> None:
+    from storage.models import QuestionTurn, Turn
+
+    root = _ask(bot)
+    question_id = str(_question(bot).id)
+    refused = bot.sender.interaction(
+        block_action(
+            Action.WAIT_ON_COMMITTER,
+            question_id,
+            user_id=ZIA,
+            message=root,
+            response_url=bot.slack.response_url("wait"),
+        )
+    )
+    assert refused.status_code == 200
+    reply = wait_until(lambda: [r for r in bot.slack.state.responses if r["key"] == "wait"], what="refusal")
+    assert isinstance(reply, list)
+    assert "Only the committer's champions" in reply[0]["text"]
+
+    bot.sender.interaction(block_action(Action.WAIT_ON_COMMITTER, question_id, user_id=JBOWMAN, message=root))
+    wait_until(lambda: "waiting on <@U0PILOT01>" in json.dumps(_root(bot)["blocks"]), what="root redrawn")
+    question = _question(bot)
+    assert (question.turn, question.state) == (Turn.COMMITTER, "open")
+    assert question.first_response_at is not None, "handing the turn back is a response"
+    ids = {e["action_id"] for b in _root(bot)["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert Action.WAIT_ON_COMMITTER not in ids, "the button shows only on the champions' turn"
+    thread = [m for m in bot.slack.messages(COORDINATION) if m.get("thread_ts") == root["ts"]]
+    assert "is waiting on <@U0PILOT01>: over to you" in thread[-1]["text"]
+
+    bot.sender.event(
+        _reply_event(root, ZIA, "1790000000.000300", "Here is the log <!here>"), event_id="Ev0TURN01"
+    )
+    wait_until(lambda: _question(bot).turn == Turn.CHAMPIONS, what="back on the champions' turn")
+    blocks = json.dumps(_root(bot)["blocks"])
+    assert "waiting on the champions" in blocks
+    assert Action.WAIT_ON_COMMITTER.value in blocks
+    with bot.runtime.session_factory() as session:
+        turns = session.exec(select(QuestionTurn).order_by(QuestionTurn.id)).all()  # type: ignore[arg-type]
+        assert [(t.turn, t.ended_at is None) for t in turns] == [
+            (Turn.CHAMPIONS, False),
+            (Turn.COMMITTER, False),
+            (Turn.CHAMPIONS, True),
+        ]
+
+
+def test_a_nudge_dm_is_rated_by_its_buttons_and_redrawn(bot: RunningBot) -> None:
+    import datetime as dt
+
+    from storage.models import NudgeRecipient
+
+    _ask(bot)
+    question_id = _question(bot).id
+    later = bot.bot.runtime.clock() + dt.timedelta(days=7)
+    bot.bot.run_job("question_nudges", now=later)
+    bot.bot.run_job("question_nudges", now=later)
+    dm = wait_until(lambda: bot.slack.messages(FEANIL), what="the second champion's nudge")
+    assert isinstance(dm, list)
+    value = f"{question_id}:2"
+    bot.sender.interaction(block_action(Action.NUDGE_HELPFUL, value, user_id=FEANIL, message=dm[0]))
+    wait_until(
+        lambda: "rated this nudge *helpful*" in json.dumps(bot.slack.messages(FEANIL)[0]["blocks"]),
+        what="redraw",
+    )
+    bot.sender.interaction(block_action(Action.NUDGE_NOT_HELPFUL, value, user_id=FEANIL, message=dm[0]))
+    wait_until(
+        lambda: "rated this nudge *not helpful*" in json.dumps(bot.slack.messages(FEANIL)[0]["blocks"]),
+        what="changed rating",
+    )
+    bot.sender.interaction(
+        block_action(
+            Action.NUDGE_HELPFUL,
+            value,
+            user_id=JBOWMAN,
+            message=dm[0],
+            response_url=bot.slack.response_url("rate"),
+        )
+    )
+    reply = wait_until(lambda: [r for r in bot.slack.state.responses if r["key"] == "rate"], what="refusal")
+    assert isinstance(reply, list)
+    assert "sent to someone else" in reply[0]["text"]
+    with bot.runtime.session_factory() as session:
+        rows = session.exec(select(NudgeRecipient)).all()
+        assert [(r.step, r.rating) for r in rows] == [(2, "not_helpful")]

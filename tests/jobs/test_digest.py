@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -41,6 +44,7 @@ from storage.models import (
 )
 from storage.questions import add_question
 from storage.roster import add_person, get_person_by_github
+from tests.artifacts import save_artifact
 from tests.conftest import load_pilot
 from tests.flows import CHANNELS, ask
 
@@ -119,6 +123,28 @@ def _run(db_url: str, slack: SlackStandIn, now: str = MONDAY) -> str:
     return result.output
 
 
+def _digests(slack: SlackStandIn, channel: str = DIGEST_CHANNEL) -> list[dict]:
+    """Return the digests posted (not the files shared with them)."""
+    return [m for m in slack.messages(channel) if m["blocks"]]
+
+
+def _files(slack: SlackStandIn, channel: str = DIGEST_CHANNEL) -> list[dict]:
+    return [f for f in slack.state.files.values() if f.get("channel") == channel]
+
+
+def _cell_text(cell: dict) -> str:
+    if cell["type"] == "raw_text":
+        return str(cell["text"])
+    element = cell["elements"][0]["elements"][0]
+    return f"<@{element['user_id']}>" if element["type"] == "user" else str(element.get("text"))
+
+
+def _table_rows(message: dict) -> list[list[str]]:
+    tables = [b for b in message["blocks"] if b["type"] == "table"]
+    assert len(tables) == 1, "the champion load is one table block"
+    return [[_cell_text(cell) for cell in row] for row in tables[0]["rows"]]
+
+
 def _digest_message(slack: SlackStandIn) -> dict:
     # Delivery is parallel: the CSV upload may land before the digest it belongs to.
     return next(m for m in slack.messages(DIGEST_CHANNEL) if m["blocks"])
@@ -131,9 +157,17 @@ def test_the_digest_numbers_match_the_data(db: Session, db_url: str, slack: Slac
     text = json.dumps(posted[0]["blocks"])
     assert "weekly digest (2026-W50)" in text
     assert "*Questions:* 4 asked \\u00b7 3 answered \\u00b7 2 still open" in text
-    assert "median 2h \\u00b7 90th percentile 4h" in text
-    assert "<@U0CHAMP01>: 0 open, 1 answered, first response in 30m (median)" in text
-    assert "<@U0CHAMP03>: 2 open, 1 answered" in text, (
+    plain = json.dumps(posted[0]["blocks"], ensure_ascii=False)
+    # Business hours in New York (EST): every reply came before 09:00 there, so each first response took no
+    # business time; pdpinch's question still waits from Friday 05:00 EST, a whole working Friday, 8 h.
+    assert (
+        "*Time to first response:* p50 0m · p75 0m · p90 0m (target p75 ≤ 8h) :white_check_mark: within target"
+        " · 3 responded\\n*Time waiting on champions:* p50 0m · p75 0m · p90 8h · 4 questions" in plain
+    )
+    rows = _table_rows(posted[0])
+    assert rows[0] == ["Champion", "Open", "Answered", "First response (median)"]
+    assert ["<@U0CHAMP01>", "0", "1", "30m"] in rows
+    assert any(r[:3] == ["<@U0CHAMP03>", "2", "1"] for r in rows), (
         "ormsbee: symbolist's and pdpinch's open questions, and last week's answered"
     )
     assert "*Escalations:* 2 opened \\u00b7 1 acknowledged \\u00b7 1 resolved \\u00b7 0 overdue now" in text
@@ -141,7 +175,39 @@ def test_the_digest_numbers_match_the_data(db: Session, db_url: str, slack: Slac
     assert "<@U0PILOT09>: NDA / program agreement: not signed yet" in text
     managers = [m for m in slack.messages("U0MGR0001") if "weekly digest" in json.dumps(m["blocks"])]
     assert len(managers) == 1
-    assert len(slack.messages("U0MGR0002")) == 1
+    assert len(_digests(slack, "U0MGR0002")) == 1
+    assert [f["name"] for f in _files(slack, "D0MGR0002")] == ["responsiveness-2026-W50.png"]
+
+
+def test_the_chart_of_twelve_weeks_goes_with_the_digest_with_its_numbers_in_words(
+    db: Session, db_url: str, slack: SlackStandIn, tmp_path: Path
+) -> None:
+    _run(db_url, slack)
+    [chart] = [f for f in _files(slack) if f["name"].endswith(".png")]
+    assert chart["name"] == "responsiveness-2026-W50.png"
+    save_artifact(tmp_path, "digest-chart.png", chart["data"])
+    with Image.open(io.BytesIO(chart["data"])) as image:
+        assert image.size == (960, 480)
+    uploads = [c.method for c in slack.calls() if c.method.startswith("files.")]
+    assert "files.upload" not in uploads
+    assert {"files.getUploadURLExternal", "files.completeUploadExternal"} <= set(uploads)
+    alt = str(chart["alt_txt"])
+    assert "target of 8h" in alt, "CCBOT_RESPONSE_TARGET's 1d is one working day"
+    # Every reply came before business hours in New York: no business time to first response.
+    assert "2026-W49: 4 asked, 3 answered, 75th percentile 0s" in alt, alt
+    assert alt.count("asked") == 12, "twelve weeks"
+
+
+def test_a_slack_that_refuses_the_table_gets_the_champion_load_as_a_list(
+    db: Session, db_url: str, slack: SlackStandIn
+) -> None:
+    slack.state.refused_blocks.add("table")
+    _run(db_url, slack)
+    [digest] = _digests(slack)
+    text = json.dumps(digest["blocks"])
+    assert "<@U0CHAMP01>: 0 open, 1 answered, first response in 30m (median)" in text
+    assert "<@U0CHAMP03>: 2 open, 1 answered" in text
+    assert '"table"' not in text
 
 
 def test_a_second_run_in_the_same_week_sends_nothing_again(
@@ -149,9 +215,11 @@ def test_a_second_run_in_the_same_week_sends_nothing_again(
 ) -> None:
     _run(db_url, slack)
     _run(db_url, slack, "2026-12-07T09:30:00Z")
-    assert len(slack.messages(DIGEST_CHANNEL)) == 1
+    assert len(_digests(slack)) == 1
+    assert len(_files(slack)) == 1, "the chart once too"
     _run(db_url, slack, "2026-12-14T09:00:00Z")
-    assert len(slack.messages(DIGEST_CHANNEL)) == 2
+    assert len(_digests(slack)) == 2
+    assert len(_files(slack)) == 2
 
 
 def test_a_slack_429_delays_the_digest_but_it_arrives_once(
@@ -159,7 +227,7 @@ def test_a_slack_429_delays_the_digest_but_it_arrives_once(
 ) -> None:
     slack.fail("chat.postMessage", status=429, count=2, retry_after=0)
     _run(db_url, slack)
-    assert len(slack.messages(DIGEST_CHANNEL)) == 1
+    assert len(_digests(slack)) == 1
 
 
 def test_a_long_champion_table_is_cut_and_attached_as_csv(
@@ -181,7 +249,8 @@ def test_a_long_champion_table_is_cut_and_attached_as_csv(
     _run(db_url, slack)
     text = json.dumps(_digest_message(slack)["blocks"])
     assert "more in the attached CSV" in text
-    files = [f for f in slack.state.files.values() if f.get("channel") == DIGEST_CHANNEL]
+    assert len(_table_rows(_digest_message(slack))) == 1 + 15, "a header and the fifteen shown"
+    files = [f for f in _files(slack) if f["name"].endswith(".csv")]
     assert len(files) == 1
     rows = files[0]["content"].splitlines()
     assert rows[0] == "github,name,open_questions,answered_this_week,median_first_response_seconds"
@@ -201,21 +270,25 @@ def test_an_empty_week_is_all_zeros_and_dashes(roster: Session, db_url: str, sla
     _run(db_url, slack)
     text = json.dumps(_digest_message(slack)["blocks"])
     assert "*Questions:* 0 asked \\u00b7 0 answered \\u00b7 0 still open" in text
-    assert "median \\u2014 \\u00b7 90th percentile \\u2014" in text
+    plain = json.dumps(_digest_message(slack)["blocks"], ensure_ascii=False)
+    assert "*Time to first response:* p50 — · p75 — · p90 — (target p75 ≤ 8h) · 0 responded" in plain
     assert "*Escalations:* 0 opened \\u00b7 0 acknowledged \\u00b7 0 resolved \\u00b7 0 overdue now" in text
     assert "open," not in text, "no champion-load table without load"
 
 
-def test_a_single_response_is_the_median_and_the_90th_percentile(
-    roster: Session, db_url: str, slack: SlackStandIn
-) -> None:
-    _ask(roster, "ziafazal", "2026-12-02T10:00", 1)
-    _reply(roster, 1, "U0CHAMP01", "2026-12-02T10:45")
+def test_a_single_response_is_every_percentile(roster: Session, db_url: str, slack: SlackStandIn) -> None:
+    # 10:00 to 10:45 in New York (EST), jbowman's business hours.
+    _ask(roster, "ziafazal", "2026-12-02T15:00", 1)
+    _reply(roster, 1, "U0CHAMP01", "2026-12-02T15:45")
     _run(db_url, slack)
     text = json.dumps(_digest_message(slack)["blocks"])
     assert "*Questions:* 1 asked \\u00b7 1 answered \\u00b7 0 still open" in text
-    assert "median 45m \\u00b7 90th percentile 45m" in text
-    assert "<@U0CHAMP01>: 0 open, 1 answered, first response in 45m (median)" in text
+    plain = json.dumps(_digest_message(slack)["blocks"], ensure_ascii=False)
+    assert "*Time to first response:* p50 45m · p75 45m · p90 45m (target p75 ≤ 8h)" in plain
+    assert (
+        "<@U0CHAMP01>: first response p50 45m · p75 45m · p90 45m :white_check_mark: within target" in plain
+    )
+    assert ["<@U0CHAMP01>", "0", "1", "45m"] in _table_rows(_digest_message(slack))
 
 
 def _nearest_rank(values: list[float], p: float) -> float | None:

@@ -112,3 +112,19 @@ def test_an_acknowledged_escalation_reminds_its_owner_after_three_days(
     _run(job_bot, OPENED + dt.timedelta(days=4))
     reminders = [m for m in slack.messages(DIRECTOR) if "acknowledged but unresolved" in m["text"]]
     assert len(reminders) == 1
+
+
+def test_a_step_taken_late_says_how_long_the_escalation_has_really_waited(
+    db: Session, job_bot: Bot, slack: SlackStandIn
+) -> None:
+    # The first rung fell due at 15 minutes, but the job first runs two days later (the bot was down, or the
+    # console's clock moved): the messages say two days, as of the job's clock, not the rung's 15 minutes.
+    card = _escalate(db, job_bot, urgency="urgent")
+    _run(job_bot, OPENED + dt.timedelta(days=2))
+    thread = _thread(slack, card)
+    assert len(thread) == 1
+    assert "Not acknowledged after 2d." in thread[0]
+    assert "15m" not in thread[0]
+    dm = [m["text"] for m in slack.messages(DIRECTOR)]
+    assert len(dm) == 1
+    assert "has waited 2d without an acknowledgement" in dm[0]

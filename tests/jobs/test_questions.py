@@ -163,3 +163,16 @@ def test_slack_429s_during_the_ladder_delay_but_never_duplicate(
     assert len(_thread(slack, card)) == 1
     statuses = db.exec(select(OutboxMessage.status)).all()
     assert set(statuses) == {"sent"}
+
+
+def test_a_step_taken_late_says_how_long_the_question_has_really_waited(
+    db: Session, job_bot: Bot, slack: SlackStandIn
+) -> None:
+    card = _ask(db, job_bot, at=ASKED)
+    _run(job_bot, utc("2026-11-02T16:00"))
+    assert len(_thread(slack, card)) == 1
+    # The second champion's step fell due Monday 20:00 UTC (3d 1h after the question); the job runs a week on.
+    _run(job_bot, utc("2026-11-09T20:00"))
+    dms = [m["text"] for m in slack.messages(FEANIL)]
+    assert len(dms) == 1
+    assert "(10d 1h since it was asked)" in dms[0]

@@ -64,3 +64,21 @@ def test_adding_then_measuring_working_time_round_trips(start: dt.datetime, minu
     local = due.astimezone(ZoneInfo(tz))
     assert local.weekday() < 5
     assert dt.time(9) < local.time() <= dt.time(17)
+
+
+@given(
+    tz=st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Kolkata", "America/Los_Angeles", "UTC"]),
+    start=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)),
+    span=st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=40)),
+    first=st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)),
+)
+def test_the_business_clock_agrees_with_walking_the_days(
+    tz: str, start: dt.datetime, span: dt.timedelta, first: dt.datetime
+) -> None:
+    from bot.services.business_hours import BusinessClock
+
+    clock = BusinessClock(ZoneInfo(tz), HOURS)
+    clock.elapsed(first.replace(tzinfo=dt.UTC))  # a clock that has seen another day first
+    begin = start.replace(tzinfo=dt.UTC)
+    end = begin + span
+    assert clock.between(begin, end) == working_time_between(begin, end, tz=ZoneInfo(tz), hours=HOURS)

@@ -51,6 +51,14 @@ class WorkSeen:
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class PullRef:
+    """An open pull request: its number and web address."""
+
+    number: int
+    url: str
+
+
 class GitHubApi(Protocol):
     """What ccbot asks of GitHub; services receive plain values from it, never HTTP."""
 
@@ -92,6 +100,38 @@ class GitHubApi(Protocol):
 
     def read_file(self, full_name: str, path: str, ref: str) -> str | None:
         """Return a file's text at `ref`, or None when there is no such file."""
+        ...
+
+    def add_labels(self, full_name: str, number: int, labels: Sequence[str]) -> None:
+        """Add labels to a pull request (GitHub creates a label the repository does not have yet)."""
+        ...
+
+    def read_bytes(self, full_name: str, path: str, ref: str) -> bytes | None:
+        """Return a file's bytes at `ref`, or None when there is no such file (nor branch)."""
+        ...
+
+    def branch_sha(self, full_name: str, branch: str) -> str | None:
+        """Return the commit a branch points at, or None when there is no such branch."""
+        ...
+
+    def set_branch(self, full_name: str, branch: str, sha: str) -> None:
+        """Point a branch at a commit, creating the branch when new (moving it even when that loses commits)."""
+        ...
+
+    def write_file(self, full_name: str, path: str, branch: str, content: bytes, message: str) -> None:
+        """Commit a file's new content on a branch (creating or replacing it)."""
+        ...
+
+    def find_pull(self, full_name: str, head: str, base: str) -> PullRef | None:
+        """Return the open pull request from branch `head` into `base`, or None."""
+        ...
+
+    def open_pull(self, full_name: str, head: str, base: str, title: str, body: str) -> PullRef:
+        """Open a pull request from branch `head` into `base`."""
+        ...
+
+    def update_pull(self, full_name: str, number: int, title: str, body: str) -> None:
+        """Change an open pull request's title and description."""
         ...
 
     def latest_work(self, login: str, orgs: Sequence[str]) -> list[WorkSeen]:

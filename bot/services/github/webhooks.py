@@ -1,5 +1,6 @@
 """GitHub deliveries: the webhook's payloads checked, then merges told to champions, review asks made on the
-review label, review requests told, and committers' activity recorded.
+review label, review requests told, committers' activity recorded, and the core-contributor label decided for
+pull requests active committers open on repositories they hold a grant for.
 
 Each decision commits with the messages it implies (bot.services.outbox); the webhook and the review
 buttons then deliver them.
@@ -17,14 +18,21 @@ from sqlmodel import Session
 from bot.services.activity import pull_request_ref, record_activity
 from bot.services.audit import audit
 from bot.services.errors import UserError
-from bot.services.github.api import GitHubAccount
+from bot.services.github.api import GitHubAccount, GitHubApi, GitHubError
 from bot.services.github.identity import Identities
 from bot.services.github.work import ask_card, ask_message, next_reviewer, redraw_ask, unassigned_message
 from bot.services.logins import not_a_login
 from bot.services.outbox import Outgoing, commit, dm, post, reply
 from bot.services.policy import current_policy
 from bot.services.reminders import is_working_time
-from bot.types.github import GitHubOutcome, MergeNotice, PullRequest, ReviewAskCard, ReviewRequest
+from bot.types.github import (
+    GitHubOutcome,
+    LabelToAdd,
+    MergeNotice,
+    PullRequest,
+    ReviewAskCard,
+    ReviewRequest,
+)
 from bot.types.keys import Kind, Subject
 from bot.types.policy import Channels, GitHubConfig, Policy
 from bot.views import github as views
@@ -42,6 +50,7 @@ from storage.models import (
     ReviewAsk,
     ReviewAskState,
     Role,
+    Status,
 )
 
 REPO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
@@ -64,7 +73,7 @@ TITLE_LENGTH = 200
 
 # The events and actions ccbot acts on; every other delivery is answered and left alone.
 USED = {
-    "pull_request": {"closed", "labeled", "review_requested"},
+    "pull_request": {"closed", "labeled", "review_requested", "opened", "reopened"},
     "pull_request_review": {"submitted"},
 }
 
@@ -241,6 +250,8 @@ def _decide(
         )
     if payload.action == "labeled":
         return _labeled(session, payload, github=github, now=now)
+    if payload.action in {"opened", "reopened"}:
+        return _opened(session, payload, github=github, now=now, ids=ids)
     return _review_requested(session, payload, delivery_id=delivery_id, github=github, ids=ids)
 
 
@@ -454,6 +465,75 @@ def _labeled(
     if reviewer is None:
         return GitHubOutcome(status="accepted", detail="no committer free to review", unassigned=[card])
     return GitHubOutcome(status="accepted", detail=f"{reviewer.github} asked to review", asks=[card])
+
+
+def holds_grant(grants: list[tuple[object, Repo | None]], repo: str) -> bool:
+    """Whether unrevoked grants cover a repository: the repository itself, or every repository of its org."""
+    key = repo.lower()
+    covering = {key, key.split("/")[0] + "/*"}
+    return any(granted is not None and granted.key in covering for _, granted in grants)
+
+
+def _opened(
+    session: Session, payload: PullRequestEvent, *, github: GitHubConfig, now: dt.datetime, ids: Identities
+) -> GitHubOutcome:
+    """An active committer's pull request on a repository they hold a grant for gets the core-contributor label.
+
+    The author is matched by GitHub account id only: a login can change hands, an id cannot.
+    """
+    data = payload.pull_request
+    account = data.user
+    if account is None or account.id is None:
+        return GitHubOutcome(status="ignored", detail="the author's GitHub account id is not in the delivery")
+    if data.state != "open":
+        return GitHubOutcome(status="ignored", detail="the pull request is not open")
+    person = ids.match(GitHubAccount(login=account.login, id=account.id), where="a GitHub delivery")
+    if person is None or person.id is None or person.removed_on is not None:
+        return GitHubOutcome(status="ignored", detail="the author is not on the roster")
+    # The standing check `/cc-ask` uses: a committer stored as active, with no required agreement ended.
+    if not roster_store.is_active_committer(
+        session, person_id=person.id, active=Status.ACTIVE, today=now.date()
+    ):
+        return GitHubOutcome(status="ignored", detail="the author is not an active committer")
+    repo = payload.repository.full_name
+    if not holds_grant(list(roster_store.list_active_grants(session, person.id)), repo):
+        return GitHubOutcome(status="ignored", detail=f"the author holds no grant for {repo}")
+    audit(
+        session,
+        now,
+        "github",
+        "github.labelled",
+        f"{repo}#{data.number}",
+        committer=person.github,
+        label=github.cc_label,
+    )
+    return GitHubOutcome(
+        status="accepted",
+        detail=f"{person.github}'s pull request gets the {github.cc_label!r} label",
+        labels=[LabelToAdd(repo=repo, number=data.number, label=github.cc_label)],
+    )
+
+
+def add_decided_labels(github: GitHubApi | None, labels: list[LabelToAdd]) -> list[str]:
+    """Add the labels a delivery decided on GitHub, one call per pull request; return the problems (none: done).
+
+    GitHub's add-labels endpoint creates a label the repository does not have yet, and adding one a pull
+    request already carries changes nothing, so a redelivery that got this far would be harmless too.
+    """
+    if not labels:
+        return []
+    if github is None:
+        return ["GitHub is not configured (CCBOT_GITHUB_TOKEN or the GitHub App): no label added"]
+    problems = []
+    by_pull: dict[tuple[str, int], list[str]] = {}
+    for label in labels:
+        by_pull.setdefault((label.repo, label.number), []).append(label.label)
+    for (repo, number), names in by_pull.items():
+        try:
+            github.add_labels(repo, number, names)
+        except GitHubError as exc:
+            problems.append(str(exc))
+    return problems
 
 
 def _review_requested(

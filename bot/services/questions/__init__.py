@@ -13,6 +13,7 @@ from bot.services.audit import audit
 from bot.services.errors import FieldErrors, NotOnRoster, UserError, urgency_field
 from bot.services.outbox import Outgoing, commit, dm, post, posting_of, redraw, reply, subject_at
 from bot.services.policy import current_policy
+from bot.services.responsiveness import start_turns, take_turn
 from bot.services.roster import get_profile
 from bot.types.decided import Decided
 from bot.types.github import canonical_pr_url, parse_pr_url
@@ -32,6 +33,8 @@ from storage.models import (
     QuestionState,
     Role,
     Status,
+    Turn,
+    TurnCause,
     Urgency,
 )
 from storage.submissions import Keys
@@ -187,6 +190,7 @@ def ask_question(
         ),
         [p.id for p in responders if p.id is not None],
     )
+    start_turns(session, question)
     if submission:
         submissions.record(session, submission, question_subject(question))
     record_activity(session, person.id, ActivityKind.QUESTION, now, question_subject(question))
@@ -412,8 +416,45 @@ def mark_answered(
     )
     if question.first_response_at is None and actor.id != card.committer.id:
         question.first_response_at, question.first_responder_id = now, actor.id
+    take_turn(session, question, Turn.COMMITTER, at=now, cause=TurnCause.ANSWERED, by=actor.id)
     audit(session, now, actor, "question.answered", card.subject)
     return _redrawn(session, question, now=now)
+
+
+def wait_on_committer(
+    session: Session, question_id: int, person: Person | None, *, now: dt.datetime
+) -> Decided[QuestionCard]:
+    """Hand the turn back to the asker (a responder asked something back): the SLA clock stops until they reply.
+
+    Pressing it is a response: it records the first response when there was none.
+    """
+    actor = _actor(person)
+    card = _locked_card(session, question_id)
+    question = card.question
+    if not _may_respond(session, actor, card):
+        raise UserError(
+            "Only the committer's champions (or another champion, a manager or an admin) can hand the turn back."
+        )
+    if question.state == QuestionState.ANSWERED:
+        raise UserError("This question is already answered; a reply from the asker in its thread reopens it.")
+    if question.turn == Turn.COMMITTER:
+        raise UserError(
+            "This question is already waiting on the committer; their reply in the thread hands it back."
+        )
+    if question.first_response_at is None:
+        question.first_response_at, question.first_responder_id = now, actor.id
+    take_turn(session, question, Turn.COMMITTER, at=now, cause=TurnCause.BUTTON, by=actor.id)
+    audit(session, now, actor, "question.waiting_on_committer", card.subject)
+    session.add(question)
+    session.flush()
+    card = _card(session, question)
+    note = reply(
+        Kind.QUESTION_TURN,
+        [card.id, f"{now:%Y%m%d%H%M%S%f}"],
+        card.subject,
+        views.waiting_on_committer_text(card, actor),
+    )
+    return Decided(card, commit(session, [redraw_question(card), note], now=now))
 
 
 def hand_off(
@@ -498,7 +539,14 @@ def record_reply(
             question.reopened_at, question.answered_at, question.answered_by_id = now, None, None
             audit(session, now, author, "question.reopened", card.subject, ts=ts)
             changed = True
+        # The asker's reply puts the question back on the champions' turn.
+        changed |= take_turn(session, question, Turn.CHAMPIONS, at=now, cause=TurnCause.REPLY, by=author.id)
     else:
+        # A responder's reply puts it on the committer's turn; anyone else's leaves the turn where it is.
+        if _may_respond(session, author, card) and question.state != QuestionState.ANSWERED:
+            changed |= take_turn(
+                session, question, Turn.COMMITTER, at=now, cause=TurnCause.REPLY, by=author.id
+            )
         if question.first_response_at is None:
             question.first_response_at, question.first_responder_id = now, author.id
             changed = True

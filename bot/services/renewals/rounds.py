@@ -7,14 +7,16 @@ import calendar
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.services.audit import audit
 from bot.services.errors import UserError
 from bot.services.outbox import Outgoing, commit
-from bot.services.quiet import reminder
+from bot.services.quiet import Wanted, reminders
 from bot.services.roster import list_admins
+from bot.services.roster.formats.yaml_lines import gc_paused
 from bot.types.keys import Kind
 from bot.types.policy import Policy
 from bot.types.renewals import MemberCard, Opened, RoundProgress
@@ -123,6 +125,20 @@ def organization_contact(session: Session, organization: Organization) -> Person
     return next((p for p in people if p.removed_on is None), None)
 
 
+def organization_contacts(session: Session, organizations: Sequence[Organization]) -> dict[int, Person]:
+    """Return `organization_contact` of each organisation that has one, by organisation id, in one query."""
+    emails = {o.contact_email.strip().lower() for o in organizations if o.contact_email}
+    by_email: dict[str, Person] = {}
+    for p in roster_store.list_people_by_emails(session, emails):
+        if p.removed_on is None and p.email:
+            by_email.setdefault(p.email.lower(), p)
+    return {
+        o.id: by_email[o.contact_email.strip().lower()]
+        for o in organizations
+        if o.id is not None and o.contact_email and o.contact_email.strip().lower() in by_email
+    }
+
+
 def _members(
     session: Session, audience: RenewalAudience
 ) -> list[tuple[Person | None, Organization | None, Person | None]]:
@@ -130,13 +146,9 @@ def _members(
     if audience is RenewalAudience.INDIVIDUALS:
         committers = roster_store.list_people_with_role(session, Role.COMMITTER)
         return [(p, None, p) for p in committers if p.status == Status.ACTIVE]
-    found: list[tuple[Person | None, Organization | None, Person | None]] = []
-    for organization in roster_store.list_organizations(session):
-        if organization.is_provider and roster_store.list_current_members(
-            session, organization.id or 0, Role.COMMITTER
-        ):
-            found.append((None, organization, organization_contact(session, organization)))
-    return found
+    providers = roster_store.list_providers_with_members(session, Role.COMMITTER)
+    contacts = organization_contacts(session, providers)
+    return [(None, o, contacts.get(o.id or 0)) for o in providers]
 
 
 def invitation(
@@ -152,19 +164,28 @@ def invitation(
 
     A contact named after the round opened (`handed_over`) gets an invitation of their own.
     """
-    if card.contact is None:
-        return None
-    text, blocks = views.invitation(card, admins)
-    return reminder(
-        session,
-        Kind.RENEWAL_INVITE,
-        [card.id, card.contact.id] if handed_over else [card.id],
-        card.contact,
-        text,
-        now=now,
-        blocks=blocks,
-        hours=policy.hours,
-    )
+    return invitations(session, [card], admins, now=now, policy=policy, handed_over=handed_over)[0]
+
+
+def invitations(
+    session: Session,
+    cards: Sequence[MemberCard],
+    admins: Sequence[Person],
+    *,
+    now: dt.datetime,
+    policy: Policy,
+    handed_over: bool = False,
+) -> list[Outgoing | None]:
+    """Return `invitation` of each card, in order (None for a member without a contact), built together."""
+    wanted: list[Wanted] = []
+    for card in cards:
+        if card.contact is None:
+            continue
+        text, blocks = views.invitation(card, admins)
+        parts: list[Any] = [card.id, card.contact.id] if handed_over else [card.id]
+        wanted.append(Wanted(Kind.RENEWAL_INVITE, parts, card.contact, text, blocks))
+    built = iter(reminders(session, wanted, now=now, hours=policy.hours))
+    return [next(built) if card.contact is not None else None for card in cards]
 
 
 def open_renewal(
@@ -188,6 +209,20 @@ def open_renewal(
             f"--closes must leave at least {MIN_OPEN.days} days for answers and reminders: "
             f"choose {today + MIN_OPEN:%Y-%m-%d} or later"
         )
+    with gc_paused():
+        return _open(session, year=year, who=who, closes_at=closes_at, now=now, actor=actor, policy=policy)
+
+
+def _open(
+    session: Session,
+    *,
+    year: int,
+    who: str,
+    closes_at: dt.datetime,
+    now: dt.datetime,
+    actor: Person | str,
+    policy: Policy,
+) -> Opened:
     opened = Opened()
     messages: list[Outgoing | None] = []
     admins = list_admins(session)
@@ -212,21 +247,30 @@ def open_renewal(
         if not store.add_renewal(session, renewal):
             opened.notes.append(f"the {year} recommitment of {audience.value} was opened meanwhile")
             continue
-        members = [
-            RenewalMember(
-                renewal_id=renewal.id or 0,
-                person_id=person.id if person else None,
-                organization_id=organization.id if organization else None,
-                contact_id=contact.id if contact else None,
-                invited_at=now,
-                deadline=closes_at,
-            )
-            for person, organization, contact in asked
+        members = store.add_members(
+            session,
+            renewal.id or 0,
+            [
+                {
+                    "renewal_id": renewal.id or 0,
+                    "person_id": person.id if person else None,
+                    "organization_id": organization.id if organization else None,
+                    "contact_id": contact.id if contact else None,
+                    "invited_at": now,
+                    "deadline": closes_at,
+                    "answer": RenewalAnswer.PENDING,
+                    "extensions": 0,
+                }
+                for person, organization, contact in asked
+            ],
+        )
+        cards = [
+            MemberCard(member, renewal, person, organization, contact)
+            for member, (person, organization, contact) in zip(members, asked, strict=True)
         ]
-        store.add_members(session, members)
-        for member, (person, organization, contact) in zip(members, asked, strict=True):
-            card = MemberCard(member, renewal, person, organization, contact)
-            message = invitation(session, card, admins, now=now, policy=policy)
+        for card, message in zip(
+            cards, invitations(session, cards, admins, now=now, policy=policy), strict=True
+        ):
             if message is None:
                 opened.notes.append(views.unreachable_note(card))
             messages.append(message)

@@ -15,9 +15,15 @@ from bot.services.admins import admin_ids
 from bot.services.agreement_history import end_agreements
 from bot.services.audit import audit
 from bot.services.errors import NotOnRoster, UserError
-from bot.services.membership import admin_list_messages, admin_list_redraws, alumni_notice, move_to_alumni
+from bot.services.membership import (
+    admin_list_messages,
+    admin_list_redraws,
+    alumni_notice,
+    move_all_to_alumni,
+    move_to_alumni,
+)
 from bot.services.outbox import Outgoing, commit, dm
-from bot.services.quiet import reminder
+from bot.services.quiet import Wanted, reminder, reminders
 from bot.services.reminders import is_working_time
 from bot.services.renewals.rounds import (
     LAST_REMINDER,
@@ -30,6 +36,7 @@ from bot.services.renewals.rounds import (
     organization_contact,
 )
 from bot.services.roster import list_admins
+from bot.services.roster.formats.yaml_lines import gc_paused
 from bot.types.decided import Decided
 from bot.types.keys import Kind, Subject, message_key
 from bot.types.mrkdwn import Mrkdwn
@@ -211,6 +218,11 @@ def due_stage(member: RenewalMember, *, now: dt.datetime) -> str | None:
 
 def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
     """Queue each due reminder once per member, deadline and stage, in the contact's working hours; return how many."""
+    with gc_paused():
+        return _queue_reminders(session, now=now, policy=policy)
+
+
+def _queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> int:
     due: dict[str, tuple[RenewalMember, str]] = {}
     for member in store.list_waiting_members(session):
         stage = due_stage(member, now=now)
@@ -223,7 +235,7 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
     if not due:
         return 0
     admins = list_admins(session)
-    messages: list[Outgoing | None] = []
+    wanted: list[Wanted] = []
     by_round: dict[int, list[tuple[RenewalMember, str]]] = defaultdict(list)
     for member, stage in due.values():
         by_round[member.renewal_id].append((member, stage))
@@ -238,18 +250,9 @@ def queue_reminders(session: Session, *, now: dt.datetime, policy: Policy) -> in
                 continue
             stage = stages[card.id]
             text, blocks = views.reminder(card, stage, admins, now=now)
-            messages.append(
-                reminder(
-                    session,
-                    Kind.RENEWAL_REMINDER,
-                    [card.id, f"{card.member.deadline:%Y%m%d}", stage],
-                    card.contact,
-                    text,
-                    now=now,
-                    blocks=blocks,
-                    hours=policy.hours,
-                )
-            )
+            key_parts: list[Any] = [card.id, f"{card.member.deadline:%Y%m%d}", stage]
+            wanted.append(Wanted(Kind.RENEWAL_REMINDER, key_parts, card.contact, text, blocks))
+    messages = reminders(session, wanted, now=now, hours=policy.hours)
     return len(commit(session, messages, now=now))
 
 
@@ -310,30 +313,39 @@ def hand_over_contacts(session: Session, *, now: dt.datetime, policy: Policy) ->
 
 def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int:
     """Settle every member whose deadline passed (each once), round by round; list non-answerers for the admins."""
-    by_round: dict[int, list[RenewalMember]] = defaultdict(list)
-    for due_member in store.list_due_members(session, now=now):
-        by_round[due_member.renewal_id].append(due_member)
+    with gc_paused():
+        return _settle_due(session, now=now, channels=channels)
+
+
+def _settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int:
     settled = 0
-    for renewal_id, members in by_round.items():
+    admins: list[Person] | None = None
+    for renewal_id in store.list_due_renewal_ids(session, now=now):
         renewal = store.get_renewal(session, renewal_id)
         assert renewal is not None
         messages: list[Outgoing | None] = []
         listed: set[dt.date] = set()
-        # Claimed first, each with its own conditional update: what another run claimed is left to it.
-        claimed = [
-            due.id
-            for due in members
-            if due.id is not None and store.claim_settlement(session, due.id, deadline=due.deadline, now=now)
-        ]
+        # Claimed in one conditional update: what another run claimed (or an admin extended) is left to it.
+        claimed = store.claim_due_members(session, renewal_id, now=now)
+        if not claimed:
+            session.rollback()
+            continue
         taken = len(claimed)
-        fresh = store.list_members_by_ids(session, claimed)
-        for card in member_cards(session, renewal, fresh):
+        # Recommitments and silences settle in a statement each; only those who stepped down are read in full.
+        outcomes: dict[tuple[RenewalOutcome, dt.date | None], list[int]] = defaultdict(list)
+        stepped_down: list[int] = []
+        for member_id, answer, deadline in claimed:
+            if answer is RenewalAnswer.RECOMMITTED:
+                outcomes[(RenewalOutcome.RECOMMITTED, None)].append(member_id)
+            elif answer is RenewalAnswer.STEPPED_DOWN:
+                stepped_down.append(member_id)
+            else:
+                outcomes[(RenewalOutcome.LISTED, deadline.date())].append(member_id)
+                listed.add(deadline.date())
+        leaving: list[MemberCard] = []
+        for card in member_cards(session, renewal, store.list_members_by_ids(session, stepped_down)):
             member = card.member
-            if member.answer is RenewalAnswer.RECOMMITTED:
-                member.outcome = RenewalOutcome.RECOMMITTED
-            elif member.answer is RenewalAnswer.STEPPED_DOWN and (
-                alumnus := _alumnus_answerer(session, card)
-            ):
+            if alumnus := _alumnus_answerer(session, card):
                 # Whoever answered for the organisation left the program before the deadline: the admins decide.
                 member.answer, member.answered_at, member.answered_by_id = RenewalAnswer.PENDING, None, None
                 member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
@@ -350,17 +362,19 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
                     member=views.member_label(card, plain=True),
                     answered_by=alumnus.github,
                 )
-            elif member.answer is RenewalAnswer.STEPPED_DOWN:
+            elif card.organization is None:
+                # Committers who step down leave together, below (a round asks committers or organisations).
+                outcomes[(RenewalOutcome.ALUMNI, None)].append(card.id)
+                leaving.append(card)
+            else:
                 messages += _step_down_now(
                     session, card, now=now, actor="ccbot", reason=views.step_down_reason(card)
                 )
-            else:
-                member.outcome, member.followup_on = RenewalOutcome.LISTED, member.deadline.date()
-                listed.add(member.deadline.date())
-            session.add(member)
-        if not taken:
-            session.rollback()
-            continue
+        for (outcome, followup_on), ids in outcomes.items():
+            store.set_outcomes(session, ids, outcome, followup_on=followup_on)
+        if leaving:
+            admins = admins if admins is not None else list_admins(session)
+            messages += _committers_leave(session, leaving, now=now, admins=admins)
         session.flush()
         for on in sorted(listed):
             messages += admin_list_messages(
@@ -378,6 +392,23 @@ def settle_due(session: Session, *, now: dt.datetime, channels: Channels) -> int
         commit(session, messages, now=now)
         settled += taken
     return settled
+
+
+def _committers_leave(
+    session: Session, cards: Sequence[MemberCard], *, now: dt.datetime, admins: Sequence[Person]
+) -> list[Outgoing | None]:
+    """Make the committers who stepped down alumni (those who are not already) and thank each: what
+    `_step_down_now` does for one, for a round's worth at once."""
+    staying = [c for c in cards if c.person is not None and c.person.removed_on is None]
+    if not staying:
+        return []
+    reason = views.step_down_reason(staying[0])
+    people = [c.person for c in staying if c.person is not None]
+    move_all_to_alumni(session, people, now=now, actor="ccbot", reason=reason)
+    return [
+        alumni_notice(session, person, Kind.RENEWAL_THANKS, reason, parts=[c.id], admins=admins)
+        for c, person in zip(staying, people, strict=True)
+    ]
 
 
 def advance_renewals(session: Session, *, now: dt.datetime, policy: Policy, channels: Channels) -> RenewalRun:

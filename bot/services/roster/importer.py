@@ -1,4 +1,7 @@
-"""A roster import: one transaction that applies a parsed file, reports what changed and tells whom it moves."""
+"""A roster import: one transaction that applies a parsed file, reports what changed and tells whom it moves.
+
+It asks Slack nothing: missing Slack ids and time zones are filled in afterwards by the background resolution
+(bot.services.directory), which the import asks for in its own transaction."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import datetime as dt
 from sqlmodel import Session
 
 from bot.services.audit import audit
-from bot.services.directory import Directory
+from bot.services.directory import request_resolution
 from bot.services.outbox import Outgoing, commit
 from bot.services.roster.diff import RosterDiff
 from bot.services.roster.formats.document import RosterDocument, RosterError
@@ -38,7 +41,6 @@ def import_roster(
     *,
     now: dt.datetime,
     actor: str,
-    directory: Directory | None = None,
     dry_run: bool = False,
     prune: bool = False,
     confirmed: bool = True,
@@ -59,8 +61,8 @@ def import_roster(
             session.rollback()
             session.expire_all()
             raise ConfirmationNeeded(report)
-        if directory is not None and not dry_run:
-            _resolve_slack_ids(session, [p.github for p in diff.imported], directory, report)
+        if not dry_run:
+            report.resolving = request_resolution(session, now=now, actor=actor)
         audit(
             session,
             now,
@@ -93,38 +95,3 @@ def _status_notices(
     people = store.list_people_by_ids(session, [pid for pid, _, _ in moved])
     triples = [(people[pid], old, new) for pid, old, new in moved if pid in people]
     return status_notices(session, tellable_changes(session, triples, today=today), today=today)
-
-
-def _resolve_slack_ids(
-    session: Session, handles: list[str], directory: Directory, report: ImportReport
-) -> None:
-    for handle in handles:
-        person = store.get_person_by_github(session, handle)
-        if person is None or (person.slack_user_id and person.timezone):
-            continue
-        profile = (
-            directory.user_info(person.slack_user_id)
-            if person.slack_user_id
-            else directory.lookup_by_email(person.email)
-            if person.email
-            else None
-        )
-        if profile is None:
-            if not person.slack_user_id:
-                report.warnings.append(
-                    f"person {handle}: no Slack user found for {person.email or 'no e-mail'}"
-                )
-            continue
-        holder = store.get_person_by_slack_id(session, profile.user_id)
-        if holder is not None and holder.id != person.id:
-            report.warnings.append(
-                f"person {handle}: Slack user {profile.user_id} already belongs to {holder.github}"
-            )
-            continue
-        if not person.slack_user_id:
-            person.slack_user_id = profile.user_id
-            report.changed.append(f"person {handle}: Slack id {profile.user_id} (found by e-mail)")
-        if not person.timezone and profile.timezone:
-            person.timezone = profile.timezone
-            report.changed.append(f"person {handle}: timezone {profile.timezone} (from Slack)")
-    session.flush()
