@@ -208,11 +208,8 @@ class DeploymentHook(SignedHook):
                 )
             if outcome.duplicate:
                 return HookResponse(200, {"status": "duplicate", "duplicates": outcome.duplicates})
-            # What fails to send here stays queued: the outbox_delivery job sends it within the minute.
-            self.runtime.deliver(session, outcome.keys, now=now)
-        return HookResponse(
-            200,
-            {
+            # Counted before delivery, which commits as it sends, so the answer never reads after it.
+            answer = {
                 "status": "accepted",
                 "event_id": outcome.event_id,
                 "notices": len(outcome.new),
@@ -220,5 +217,7 @@ class DeploymentHook(SignedHook):
                 "unmatched": len(outcome.unmatched),
                 "duplicates": outcome.duplicates,
                 "reverted": outcome.reverted,
-            },
-        )
+            }
+            # What fails to send here stays queued: the outbox_delivery job sends it within the minute.
+            self.runtime.deliver(session, outcome.keys, now=now)
+        return HookResponse(200, answer)

@@ -235,7 +235,9 @@ def take_budget(
                 select(SlackBudget.next_at).where(SlackBudget.method == method, SlackBudget.scope == scope)
             ).first()
             if next_at is not None:
-                session.rollback()
+                # Nothing was written; end the transaction without a rollback, which would expire every object
+                # of the caller's session (a handler delivering its own messages reads them afterwards).
+                session.commit()
                 return max(next_at - tolerance - now, 1e-6)
             if insert_once(session, SlackBudget(method=method, scope=scope, next_at=now + interval * count)):
                 break

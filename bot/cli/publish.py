@@ -19,13 +19,17 @@ def publish(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Write index.md, index.html and chart.png into this folder.", show_default=False
+            "--out",
+            metavar="DIR",
+            help="Write index.md, index.html and chart.png into this folder.",
+            show_default=False,
         ),
     ] = None,
     github: Annotated[
         str | None,
         typer.Option(
             "--github",
+            metavar="ORG/REPO:PATH",
             help="Open or update a pull request bringing the page to ORG/REPO:PATH (no pull request when "
             "nothing changed).",
             show_default=False,
@@ -35,13 +39,17 @@ def publish(
         Path | None,
         typer.Option(
             "--about",
+            metavar="FILE",
             help="The admins' Markdown on how to become a core contributor (default: CCBOT_PUBLISH_ABOUT, "
             "publish/about.md; a short default text when that file does not exist).",
             show_default=False,
         ),
     ] = None,
     now: Annotated[
-        str | None, typer.Option("--now", help="Publish as of this instant (ISO-8601; default: now).")
+        str | None,
+        typer.Option(
+            "--now", metavar="ISO-8601", help="Publish as of this instant (ISO-8601; default: now)."
+        ),
     ] = None,
 ) -> None:
     """Write the program's public page: current core contributors, how to become one, and its numbers."""

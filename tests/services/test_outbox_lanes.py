@@ -19,6 +19,7 @@ from bot.types.mrkdwn import Mrkdwn
 from bot.types.outbox import LANES, lane_of
 from storage.db import make_engine, make_session_factory
 from storage.models import OutboxLane, OutboxMessage, SlackBudget
+from storage.outbox import take_budget
 from tests.conftest import NOW
 from tests.flows import FakeMessenger
 
@@ -155,3 +156,17 @@ def test_two_instances_share_the_budget_and_meet_no_429(db_url: str) -> None:
     texts = [m["text"] for m in stand_in.messages()]
     assert len(texts) == len(set(texts)) == dms + channel_posts, "each message once"
     assert stand_in.rate_limited() == 0
+
+
+def test_a_budget_that_says_wait_leaves_the_callers_objects_readable(engine: Engine) -> None:
+    # A handler delivers its own messages on its own session and reads what it decided afterwards: a budget
+    # that is spent must not roll that session back (which expires every object it holds).
+    with make_session_factory(engine)() as session:
+        enqueue(session, [_asked()], now=NOW)
+        session.commit()
+        decided = session.exec(select(OutboxMessage)).one()
+        assert take_budget(session, [("chat.postMessage", "*", 60.0, 0.0)], now=1_000.0) == 0.0
+        wait = take_budget(session, [("chat.postMessage", "*", 60.0, 0.0)], now=1_001.0)
+        assert wait > 0, "the budget is spent for the next minute"
+        session.expunge(decided)
+        assert decided.key == "question-root:1", "still loaded, not expired by a rollback"
