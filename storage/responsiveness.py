@@ -25,6 +25,7 @@ from storage.models import (
     RepoArea,
     Turn,
 )
+from storage.roster import list_people_by_ids
 
 # Questions are read in chunks of ids, inside every database's limit on bound parameters.
 CHUNK = 500
@@ -119,21 +120,8 @@ def list_responders_of(session: Session, question_ids: Iterable[int]) -> dict[in
         )
         for question_id, person_id in session.exec(statement).all():
             routed[question_id].append(person_id)
-    people = get_people(session, {p for persons in routed.values() for p in persons})
+    people = list_people_by_ids(session, {p for persons in routed.values() for p in persons})
     return {qid: [people[p] for p in persons if p in people] for qid, persons in routed.items()}
-
-
-def get_people(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
-    """Return these people by id."""
-    ids = sorted(set(person_ids))
-    people: dict[int, Person] = {}
-    for start in range(0, len(ids), CHUNK):
-        for person in session.exec(
-            select(Person).where(col(Person.id).in_(ids[start : start + CHUNK]))
-        ).all():
-            assert person.id is not None
-            people[person.id] = person
-    return people
 
 
 def list_nudge_times(session: Session, question_ids: Iterable[int]) -> dict[int, list[dt.datetime]]:

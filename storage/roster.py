@@ -424,10 +424,14 @@ def add_agreement(session: Session, agreement: Agreement) -> Agreement:
 
 def list_people_by_ids(session: Session, ids: Iterable[int]) -> dict[int, Person]:
     """Return the people with these ids, keyed by id."""
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    return {p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(wanted))).all() if p.id}
+    wanted = sorted(set(ids))
+    people: dict[int, Person] = {}
+    for start in range(0, len(wanted), 500):  # a bounded IN list, however many are asked for
+        chunk = wanted[start : start + 500]
+        people.update(
+            (p.id, p) for p in session.exec(select(Person).where(col(Person.id).in_(chunk))).all() if p.id
+        )
+    return people
 
 
 _successor = aliased(Agreement)

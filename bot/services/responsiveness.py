@@ -42,6 +42,7 @@ from bot.types.responsiveness import (
     WeekResponsiveness,
 )
 from storage import responsiveness as store
+from storage import roster as roster_store
 from storage.models import Person, Question, QuestionState, QuestionTurn, Turn, TurnCause
 from storage.responsiveness import MeasuredRow
 
@@ -264,7 +265,9 @@ def measure(
     turns = store.list_turns(session, ids)
     routed = store.list_responders_of(session, ids)
     nudges = store.list_nudge_times(session, ids)
-    claimants = store.get_people(session, [row.claimed_by_id for row in rows if row.claimed_by_id])
+    claimants = roster_store.list_people_by_ids(
+        session, [row.claimed_by_id for row in rows if row.claimed_by_id]
+    )
     return [
         Measured(
             row=row,

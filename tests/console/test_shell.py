@@ -43,15 +43,7 @@ def test_the_demo_through_a_pipe_shows_status_home_and_refusals(tmp_path: Path) 
             "quit",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "First choose who you are" in out
@@ -64,6 +56,19 @@ def test_the_demo_through_a_pipe_shows_status_home_and_refusals(tmp_path: Path) 
     assert "I don't know `frobnicate`" in out
     assert "Traceback" not in out + result.stderr
     assert (tmp_path / "ccbot-demo.db").exists()
+
+
+def _run_demo(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+    """Run `ccbot console --demo` as a process in `tmp_path`, the script piped to it."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input=script,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
 
 
 def _console(tmp_path: Path, script: str) -> tuple[Console, io.StringIO]:
@@ -169,15 +174,7 @@ def test_a_scripted_question_is_asked_answered_nudged_and_owners_introduced(tmp_
             "quit",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "Question from @ziafazal on openedx/edx-platform#1" in out
@@ -218,15 +215,7 @@ def test_a_newcomer_asks_answers_escalates_and_reads_the_weekly_digest(tmp_path:
             "quit",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "🚨 URGENT Question from @ziafazal" in out
@@ -251,15 +240,7 @@ def test_the_console_plays_the_deployment_pipeline(tmp_path: Path) -> None:
     script = "\n".join(
         ["as @ziafazal", "deploy escaped_issue @ziafazal 35120", "click 3", "deploy nonsense @x 1", "quit"]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "[1] I'm reverting   [2] Not my change   [3] Need help" in out
@@ -444,15 +425,7 @@ def test_the_console_plays_github_deliveries_and_shows_the_access_plan(tmp_path:
             "quit",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert '(GitHub → /hooks/github: 200 {"status": "accepted", "detail": "merge by ziafazal recorded"' in out
@@ -484,15 +457,7 @@ def test_the_demo_hands_a_question_back_to_the_committer_and_rates_a_nudge(tmp_p
             "quit",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "[1] Helpful   [2] Not helpful" in out
@@ -581,15 +546,7 @@ def test_the_console_plays_an_opened_pull_request_and_shows_the_core_contributor
             "quit",
         ]
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--demo"],
-        input=script,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_demo(tmp_path, script)
     out = " ".join(result.stdout.split())
     assert result.returncode == 0, result.stderr
     assert "(GitHub: openedx/edx-platform#77 is labelled 'core contributor')" in out
